@@ -1,15 +1,214 @@
-"""The `relance` command: a thin door over `addin.actions`."""
+"""The ``relance`` command: a thin door over ``addin.actions``.
+
+Every command opens the workbook as a ``FileBook``, runs the same action the
+ribbon button runs, and prints its summary. No business logic lives here.
+"""
 
 from __future__ import annotations
 
-import typer
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Optional
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Relance: accounts receivable in your Excel workbook.")
+import typer
+from rich.console import Console
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Relance : vos factures, vos relances, dans votre classeur Excel.")
+console = Console()
+
+TODAY_HELP = "Date de calcul AAAA-MM-JJ (défaut : aujourd'hui). La même date donne les mêmes résultats partout."
+
+
+def _today(value: Optional[str]) -> date:
+    if not value:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"date attendue au format AAAA-MM-JJ, reçu « {value} »") from None
+
+
+def _open(path: Path, today: date):
+    from addin.books.file import FileBook
+
+    return FileBook.open(path, today=today)
+
+
+def _fail(error: Exception) -> None:
+    console.print(f"[bold red]Erreur :[/] {error}")
+    raise typer.Exit(code=1)
+
+
+def _guard(func):
+    """Known errors (a locked or unsafe workbook, bad options) become one readable line."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        from addin.books.base import BookError
+
+        try:
+            return func(*args, **kwargs)
+        except (BookError, FileNotFoundError, PermissionError, ValueError) as error:
+            _fail(error)
+
+    return wrapper
+
+
+@app.command()
+@_guard
+def demo(
+    directory: Path = typer.Argument(Path("."), help="Dossier où écrire le classeur de démonstration."),
+    today: Optional[str] = typer.Option(None, "--today", help=TODAY_HELP),
+) -> None:
+    """Écrit un classeur de démonstration (40 clients, 300+ factures), l'actualise et résume."""
+    from addin.demo import run_demo
+
+    result = run_demo(directory, today=_today(today))
+    console.print(result.summary)
+
+
+@app.command()
+@_guard
+def refresh(
+    book: Path = typer.Argument(..., exists=True, dir_okay=False, help="Le classeur (.xlsx / .xlsm)."),
+    today: Optional[str] = typer.Option(None, "--today", help=TODAY_HELP),
+) -> None:
+    """Actualiser : échéances, paiements, soldes, retards, intérêts, indemnités, relances, anomalies."""
+    from addin.actions import refresh as action
+
+    day = _today(today)
+    result = action.run(_open(book, day), today=day)
+    console.print(result.summary)
+
+
+@app.command()
+@_guard
+def preview(
+    book: Path = typer.Argument(..., exists=True, dir_okay=False),
+    today: Optional[str] = typer.Option(None, "--today", help=TODAY_HELP),
+    out: Optional[Path] = typer.Option(None, "--out", help="Dossier des aperçus (défaut : à côté du classeur)."),
+) -> None:
+    """Aperçu : chaque message de la file rendu en fichiers à ouvrir, et un tableau récapitulatif."""
+    from addin.actions import preview as action
+
+    day = _today(today)
+    result = action.run(_open(book, day), today=day, book_path=book, out_dir=out)
+    console.print(result.summary)
+
+
+@app.command()
+@_guard
+def send(
+    book: Path = typer.Argument(..., exists=True, dir_okay=False),
+    today: Optional[str] = typer.Option(None, "--today", help=TODAY_HELP),
+    outbox: Optional[Path] = typer.Option(None, "--outbox", help="Dossier de fichiers .eml quand aucun SMTP n'est configuré."),
+) -> None:
+    """Envoyer : envoie chaque relance une seule fois (SMTP, ou fichiers .eml) et l'inscrit au Journal."""
+    from rich.progress import Progress
+
+    from addin.actions import send as action
+
+    day = _today(today)
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("Envoi des relances", total=None)
+
+        def progress(done: int, total: int, label: str = "") -> None:
+            bar.update(task, completed=done, total=total, description=label or "Envoi des relances")
+
+        result = action.run(_open(book, day), today=day, book_path=book, outbox=outbox, progress=progress)
+    console.print(result.summary)
+
+
+@app.command()
+@_guard
+def review(
+    book: Path = typer.Argument(..., exists=True, dir_okay=False),
+    month: Optional[str] = typer.Option(None, "--month", help="Mois revu, AAAA-MM (défaut : le mois écoulé)."),
+    today: Optional[str] = typer.Option(None, "--today", help=TODAY_HELP),
+) -> None:
+    """Revue mensuelle : balance âgée, DSO, profils payeurs, encours à bloquer, prévision d'encaissements."""
+    from addin.actions import review as action
+
+    day = _today(today)
+    parsed = None
+    if month:
+        try:
+            year, mon = (int(part) for part in month.split("-"))
+            parsed = (year, mon)
+            date(year, mon, 1)
+        except ValueError:
+            raise typer.BadParameter(f"mois attendu au format AAAA-MM, reçu « {month} »") from None
+    result = action.run(_open(book, day), month=parsed, today=day)
+    console.print(result.summary)
+
+
+@app.command()
+@_guard
+def export(
+    book: Path = typer.Argument(..., exists=True, dir_okay=False),
+    out: Path = typer.Argument(..., dir_okay=False, help="Le fichier .xlsx à écrire pour le comptable."),
+    today: Optional[str] = typer.Option(None, "--today", help=TODAY_HELP),
+) -> None:
+    """Exporter pour le comptable : une copie en valeurs seules, sans macros ni paramètres SMTP."""
+    from addin.actions import export as action
+
+    result = action.run(book, out, today=_today(today))
+    console.print(getattr(result, "summary", f"Copie écrite : {out}"))
+
+
+@app.command()
+@_guard
+def plan(
+    book: Path = typer.Argument(..., exists=True, dir_okay=False),
+    invoice: str = typer.Argument(..., help="N° de la facture à étaler."),
+    count: int = typer.Option(3, "--count", help="Nombre d'échéances."),
+    first: Optional[str] = typer.Option(None, "--first", help="Première échéance AAAA-MM-JJ (défaut : dans un mois)."),
+    months: int = typer.Option(1, "--months", help="Mois entre deux échéances."),
+    today: Optional[str] = typer.Option(None, "--today", help=TODAY_HELP),
+) -> None:
+    """Échéancier : ajoute un plan de paiement en N fois pour une facture dans la feuille Échéanciers."""
+    from addin.actions import plan as action
+
+    day = _today(today)
+    first_due = _today(first) if first else None
+    result = action.run(_open(book, day), today=day, invoice=invoice, count=count, first_due=first_due,
+                        months_between=months)
+    console.print(result.summary)
+
+
+@app.command("build-addin")
+@_guard
+def build_addin(out: Path = typer.Argument(Path("relance.xlam"), help="Le fichier .xlam à produire.")) -> None:
+    """Construit le complément Excel relance.xlam (ruban « Relance », macros, UDF)."""
+    from addin.addin_build import build_addin as build
+
+    path = build(out)
+    console.print(f"Complément écrit : {path}")
+
+
+@app.command("install-addin")
+@_guard
+def install_addin(xlam: Optional[Path] = typer.Argument(None, help="Le .xlam (défaut : construit à la volée).")) -> None:
+    """Installe le complément dans Excel (Windows, macOS)."""
+    from addin.install_addin import install_addin as install
+
+    try:
+        path = install(xlam)
+    except RuntimeError as error:  # e.g. Linux: Excel is not available here
+        _fail(error)
+    console.print(f"Complément installé : {path}")
 
 
 @app.command()
 def version() -> None:
-    """Print Relance's version."""
+    """Affiche la version de Relance."""
     from importlib.metadata import version as v
 
     typer.echo(v("relance"))
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    sys.exit(app())
