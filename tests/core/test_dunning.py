@@ -1,0 +1,305 @@
+"""The reminder queue: each rule of addin.core.dunning, and the anchors' bugs."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+from decimal import Decimal
+
+from hypothesis import given, settings as hsettings, strategies as st
+
+from addin.core import dunning
+from addin.core.dunning import DEFAULTS, Dispute, History, Promise, Reminder, queue
+from addin.core.model import (
+    ZERO, Action, Channel, Client, ClientType, Invoice, InvoiceState, Settings, Status,
+)
+
+TODAY = date(2025, 6, 30)
+SETTINGS = Settings()
+D = Decimal
+
+
+def client(code="C1", type_=ClientType.BUSINESS, **kw) -> Client:
+    return Client(code=code, name=f"Client {code}", type=type_, email=f"{code.lower()}@example.fr", **kw)
+
+
+def state(number, due, balance="1000", client_code="C1", status=None, interest="0", indemnity=None,
+          paid="0", **inv) -> InvoiceState:
+    balance = D(balance)
+    amount = inv.pop("amount", balance + D(paid))
+    invoice = Invoice(number=number, client=client_code, issued=due - timedelta(days=30), amount_ttc=amount,
+                      **inv)
+    days_late = max(0, (TODAY - due).days)
+    if status is None:
+        status = (Status.CREDIT_NOTE if amount < 0 else Status.PAID if balance <= 0
+                  else Status.OVERDUE if days_late else Status.NOT_DUE)
+    if indemnity is None:
+        indemnity = "40" if days_late and status == Status.OVERDUE else "0"
+    return InvoiceState(invoice=invoice, due=due, paid=D(paid), balance=balance, status=status,
+                        days_late=days_late, interest=D(interest), indemnity=D(indemnity))
+
+
+def ago(days: int) -> date:
+    """The due date that makes an invoice ``days`` late today (negative: due in the future)."""
+    return TODAY - timedelta(days=days)
+
+
+def run(states, clients=None, history=History(), today=TODAY, credits=None, scenarios=DEFAULTS):
+    return queue(states, clients or [client()], scenarios, history, SETTINGS, today, credits or {})
+
+
+def sent(action: Action, on: date = TODAY) -> Reminder:
+    """The journal entry a successful send of ``action`` leaves."""
+    return Reminder(client=action.client.code,
+                    invoices=tuple(i.number for i in action.items if i.kind == "invoice"),
+                    step=action.step.name, channel=action.step.channel, on=on, key=action.key)
+
+
+def written(actions):
+    return [a for a in actions if a.step.channel != Channel.PHONE]
+
+
+# --- the anchors' bugs -----------------------------------------------------------------
+
+
+def test_one_message_per_client_listing_all_overdue_items():
+    states = [state("F1", ago(20)), state("F2", ago(8)), state("F3", ago(16), client_code="C2")]
+    actions, _ = run(states, [client("C1"), client("C2")])
+    mails = written(actions)
+    assert [(a.client.code, sorted(i.number for i in a.items)) for a in mails] == [
+        ("C1", ["F1", "F2"]), ("C2", ["F3"])]
+
+
+def test_the_oldest_item_sets_the_step():
+    actions, _ = run([state("F1", ago(20)), state("F2", ago(8))])
+    # 20 days late reaches J+15 (relance_2); the 8-day-late invoice rides along.
+    assert written(actions)[0].step.template == "relance_2"
+
+
+def test_grouped_amounts_are_the_sum_of_the_items():
+    states = [state("F1", ago(20), "1200.50", interest="12.34"), state("F2", ago(8), "99.99", interest="1.01"),
+              state("AV1", ago(40), "-100.00")]
+    action = written(run(states)[0])[0]
+    invoices = [i for i in action.items if i.kind == "invoice"]
+    assert action.total_balance == D("1200.50") + D("99.99") - D("100.00")
+    assert action.total_interest == D("13.35")
+    assert action.total_indemnity == D("80")
+    assert action.total_balance == sum(i.balance for i in action.items)
+    assert len(invoices) == 2
+
+
+def test_running_twice_the_same_day_after_sending_proposes_nothing():
+    states = [state("F1", ago(20)), state("F2", ago(8))]
+    actions, _ = run(states)
+    assert actions
+    history = History(reminders=tuple(sent(a) for a in actions))
+    assert run(states, history=history)[0] == []
+
+
+def test_a_flat_fee_never_appears_interest_comes_from_the_ledger():
+    states = [state("F1", ago(40), "8000", interest="87.67")]
+    action = written(run(states)[0])[0]
+    assert {i.kind for i in action.items} == {"invoice"}
+    assert action.total_interest == D("87.67")
+    # With no interest in the ledger (not yet late), there is none in the action.
+    action = written(run([state("F9", ago(-10), "500")])[0])[0]
+    assert action.total_interest == ZERO and action.total_indemnity == ZERO
+
+
+def test_a_dispute_on_one_invoice_does_not_block_the_others():
+    states = [state("F1", ago(20), dispute="livraison incomplète", status=Status.DISPUTED), state("F2", ago(16))]
+    actions, nexts = run(states)
+    assert [i.number for i in written(actions)[0].items] == ["F2"]
+    assert nexts["F1"] == ("En litige : livraison incomplète", None)
+
+
+def test_a_dispute_logged_in_the_journal_pauses_only_its_invoice():
+    history = History(disputes=(Dispute("C1", ("F1",), "prix contesté"),))
+    actions, nexts = run([state("F1", ago(20)), state("F2", ago(16))], history=history)
+    assert [i.number for i in written(actions)[0].items] == ["F2"]
+    assert nexts["F1"][0] == "En litige : prix contesté"
+
+
+# --- the other rules --------------------------------------------------------------------
+
+
+def test_a_missed_step_is_proposed_once_only_the_highest_reached():
+    # 40 days late and never reminded: J+30 only, not J-10, J0, J+7, J+15 as a backlog.
+    actions, _ = run([state("F1", ago(40))])
+    assert [a.step.name for a in written(actions)] == ["J+30"]
+
+
+def test_a_phone_call_task_accompanies_the_email_at_d_plus_7():
+    actions, nexts = run([state("F1", ago(7))])
+    assert {(a.step.channel, a.step.template) for a in actions} == {
+        (Channel.EMAIL, "relance_1"), (Channel.PHONE, "appel")}
+    assert nexts["F1"] == ("E-mail J+7", TODAY)
+
+
+def test_never_two_steps_for_one_client_on_one_day():
+    # A reminder already went out today (J0); now an older invoice appears: nothing more today.
+    history = History(reminders=(Reminder("C1", ("F2",), "J0", Channel.EMAIL, TODAY, key="k"),))
+    actions, _ = run([state("F1", ago(20)), state("F2", ago(0))], history=history)
+    assert written(actions) == []
+
+
+def test_min_gap_days_since_the_previous_reminder():
+    history = History(reminders=(Reminder("C1", ("F1",), "J+7", Channel.EMAIL, TODAY - timedelta(days=3)),
+                                 Reminder("C1", ("F1",), "Appel J+7", Channel.PHONE, TODAY - timedelta(days=3))))
+    actions, nexts = run([state("F1", ago(15))], history=history)
+    assert actions == []
+    assert nexts["F1"] == ("E-mail J+15", TODAY + timedelta(days=2))
+    later = TODAY + timedelta(days=2)
+    actions, _ = run([state("F1", ago(15))], history=history, today=later)
+    assert [a.step.name for a in written(actions)] == ["J+15"]
+
+
+def test_formal_notice_waits_for_three_reminders_and_catches_up_one_at_a_time():
+    states = [state("F1", ago(50))]
+    history = History()
+    proposed = []
+    day = TODAY
+    for _ in range(6):
+        actions = written(run(states, history=history, today=day)[0])
+        if actions:
+            proposed.append(actions[0].step.name)
+            history = History(reminders=history.reminders + (sent(actions[0], day),))
+        day += timedelta(days=5)
+    assert proposed == ["J+7", "J+15", "J+30", "J+45"]
+    assert proposed[-1] == "J+45" and DEFAULTS["Professionnel"][-1].channel == Channel.FORMAL_NOTICE
+
+
+def test_formal_notice_after_three_reminders():
+    history = History(reminders=tuple(
+        Reminder("C1", ("F1",), name, Channel.EMAIL, ago(46 - off)) for name, off in
+        (("J+7", 7), ("J+15", 15), ("J+30", 30))))
+    actions, _ = run([state("F1", ago(46))], history=history)
+    assert [a.step.template for a in written(actions)] == ["mise_en_demeure"]
+
+
+def test_promise_pauses_until_its_date():
+    promised = [state("F1", ago(20), promise=TODAY + timedelta(days=3))]
+    actions, nexts = run(promised)
+    assert written(actions) == []
+    assert nexts["F1"] == ("Promesse de paiement", TODAY + timedelta(days=4))
+    assert written(run(promised, today=TODAY + timedelta(days=4))[0])
+    # A promise logged in the journal works the same way, for that invoice only.
+    history = History(promises=(Promise("C1", ("F1",), TODAY),))
+    actions, _ = run([state("F1", ago(20)), state("F2", ago(16))], history=history)
+    assert [i.number for i in written(actions)[0].items] == ["F2"]
+
+
+def test_skips_paid_errors_small_residuals_and_clients_on_hold():
+    states = [state("F1", ago(20), "0", paid="500"), state("F2", ago(20), status=Status.ERROR),
+              state("F3", ago(20), "4.99")]
+    actions, nexts = run(states)
+    assert actions == []
+    assert nexts["F2"][0].startswith("À corriger") and nexts["F3"][0].startswith("Solde")
+    actions, nexts = run([state("F4", ago(20))], [client(on_hold=True)])
+    assert actions == [] and nexts["F4"] == ("Relances suspendues", None)
+
+
+def test_follows_the_installment_date_instead_of_the_original_due_date():
+    plan = replace(state("F1", ago(60)), plan_due=ago(7))
+    actions, _ = run([plan])
+    assert [a.step.name for a in written(actions)] == ["J+7"]
+    future = replace(state("F1", ago(60)), plan_due=TODAY + timedelta(days=20))
+    actions, nexts = run([future])
+    assert actions == [] and nexts["F1"] == ("E-mail J-10", TODAY + timedelta(days=10))
+
+
+def test_credit_notes_and_unallocated_payments_are_listed_as_deductions():
+    states = [state("F1", ago(20), "1000"), state("AV1", ago(40), "-150")]
+    action = written(run(states, credits={"C1": D("200")})[0])[0]
+    kinds = {i.kind: i.balance for i in action.items}
+    assert kinds == {"invoice": D("1000"), "credit_note": D("-150"), "unallocated_payment": D("-200")}
+    assert action.total_balance == D("650")
+    # A key names only the invoices: a new credit note does not make the action look new.
+    assert action.key == "C1|Professionnel|J+15|F1"
+
+
+def test_nothing_to_claim_when_deductions_cover_the_debt():
+    states = [state("F1", ago(20), "100"), state("AV1", ago(40), "-100")]
+    assert written(run(states)[0]) == []
+
+
+def test_consumers_owe_no_indemnity_and_get_their_own_scenario():
+    c = client(type_=ClientType.CONSUMER)
+    actions, _ = run([state("F1", ago(3), indemnity="40")], [c])
+    action = written(actions)[0]
+    assert action.step.template == "particulier_1" and action.total_indemnity == ZERO
+
+
+def test_public_buyers_get_the_slower_calendar():
+    actions, _ = run([state("F1", ago(7))], [client(type_=ClientType.PUBLIC)])
+    assert [a.step.name for a in actions] == ["J0"]
+
+
+def test_client_scenario_else_the_type_and_a_warning_when_unknown():
+    custom = {"Rapide": (dunning.Step("Rapide", "J+1", 1, Channel.EMAIL, "relance_1"),), **DEFAULTS}
+    actions, _ = run([state("F1", ago(2))], [client(scenario="Rapide")], scenarios=custom)
+    assert [a.step.scenario for a in actions] == ["Rapide"]
+    lost = client(scenario="Inconnu")
+    actions, _ = run([state("F1", ago(2))], [lost], scenarios=custom)
+    assert [a.step.name for a in actions] == ["J0"]
+    problems = dunning.check_scenarios([lost], custom)
+    assert len(problems) == 1 and problems[0].column == "Scénario" and "Inconnu" in problems[0].message
+
+
+def test_a_new_invoice_after_a_reminder_is_listed_in_the_next_one():
+    history = History(reminders=(Reminder("C1", ("F1",), "J+7", Channel.EMAIL, ago(1), key="x"),))
+    states = [state("F1", ago(8)), state("F2", ago(0))]
+    assert written(run(states, history=history)[0]) == []  # min gap
+    later = TODAY + timedelta(days=5)
+    actions = written(run(states, history=history, today=later)[0])
+    assert [sorted(i.number for i in a.items) for a in actions] == [["F1", "F2"]]
+
+
+def test_last_reminders_per_invoice():
+    history = History(reminders=(Reminder("C1", ("F1", "F2"), "J0", Channel.EMAIL, ago(5)),
+                                 Reminder("C1", ("F1",), "J+7", Channel.EMAIL, ago(1)),
+                                 Reminder("C1", ("F1",), "Appel J+7", Channel.PHONE, TODAY)))
+    assert dunning.last_reminders(history) == {"F1": ago(1), "F2": ago(5)}
+
+
+# --- invariants -------------------------------------------------------------------------
+
+balances = st.decimals(min_value=D("-500"), max_value=D("5000"), places=2)
+
+
+@st.composite
+def registers(draw):
+    clients = [client(f"C{i}", draw(st.sampled_from(list(ClientType)))) for i in range(draw(st.integers(1, 3)))]
+    states = []
+    for n in range(draw(st.integers(0, 8))):
+        code = draw(st.sampled_from(clients)).code
+        balance = draw(balances)
+        due = ago(draw(st.integers(-20, 120)))
+        dispute = draw(st.sampled_from(["", "", "", "litige"]))
+        status = Status.DISPUTED if dispute and balance > 0 else None
+        states.append(state(f"F{n}", due, str(balance), client_code=code, dispute=dispute, status=status,
+                            interest=str(draw(st.decimals(0, 100, places=2)))))
+    return clients, states
+
+
+@hsettings(max_examples=150, deadline=None)
+@given(registers(), st.integers(0, 40))
+def test_invariants(reg, days):
+    clients, states = reg
+    today = TODAY + timedelta(days=days)
+    actions, nexts = queue(states, clients, DEFAULTS, History(), SETTINGS, today, {})
+    per_track = [(a.client.code, a.step.channel == Channel.PHONE) for a in actions]
+    assert len(per_track) == len(set(per_track))  # one action per client and track
+    by_number = {s.invoice.number: s for s in states}
+    for a in actions:
+        assert a.total_balance == sum(i.balance for i in a.items)
+        assert a.total_interest == sum(i.interest for i in a.items if i.kind == "invoice")
+        for item in a.items:
+            if item.kind == "invoice":
+                s = by_number[item.number]
+                assert s.balance >= SETTINGS.min_balance and not s.invoice.dispute
+                assert s.invoice.client == a.client.code
+                assert nexts[item.number][1] == today
+    # Replaying what was sent: the same day proposes nothing more.
+    history = History(reminders=tuple(sent(a, today) for a in actions))
+    assert queue(states, clients, DEFAULTS, history, SETTINGS, today, {})[0] == []
