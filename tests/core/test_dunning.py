@@ -303,3 +303,59 @@ def test_invariants(reg, days):
     # Replaying what was sent: the same day proposes nothing more.
     history = History(reminders=tuple(sent(a, today) for a in actions))
     assert queue(states, clients, DEFAULTS, history, SETTINGS, today, {})[0] == []
+
+
+# --- the Scénarios sheet (addin.register.scenarios) --------------------------------------
+
+from addin.books.base import SheetData  # noqa: E402
+from addin.register.scenarios import load_scenarios, scenarios_from_sheet  # noqa: E402
+
+HEADER = ("Scénario", "Étape", "Jours après échéance", "Canal", "Modèle", "Écart minimum (jours)",
+          "Relances préalables minimum")
+
+
+class _Sheets:
+    def __init__(self, sheets):
+        self.sheets = sheets
+
+    def sheet_names(self):
+        return list(self.sheets)
+
+    def read_sheet(self, name):
+        return SheetData(name, tuple(self.sheets[name]))
+
+
+def test_missing_or_empty_scenarios_sheet_means_the_shipped_scenarios():
+    assert load_scenarios(_Sheets({})) == (DEFAULTS, [])
+    assert load_scenarios(_Sheets({"Scénarios": [(None, None)]})) == (DEFAULTS, [])
+    assert load_scenarios(_Sheets({"Scénarios": [HEADER]})) == (DEFAULTS, [])
+
+
+def test_scenarios_sheet_replaces_a_shipped_scenario_and_adds_new_ones():
+    rows = [("Relance rapide",), HEADER,
+            ("Professionnel", "J+1", 1, "E-mail", "relance_1", 2, None),
+            ("Professionnel", "MED", "J+20", "Mise en demeure", None, None, None),
+            ("Express", "Appel J+2", 2, "Appel", "", None, None)]
+    scenarios, problems = load_scenarios(_Sheets({"Scenarios": rows}))
+    assert problems == []
+    pro = scenarios["Professionnel"]
+    assert [(s.name, s.offset_days, s.channel, s.template, s.min_gap_days, s.min_previous) for s in pro] == [
+        ("J+1", 1, Channel.EMAIL, "relance_1", 2, 0),
+        ("MED", 20, Channel.FORMAL_NOTICE, "mise_en_demeure", 0, 3)]
+    assert scenarios["Express"][0].template == "appel"
+    assert scenarios["Particulier"] == DEFAULTS["Particulier"]
+
+
+def test_bad_scenario_rows_are_problems_with_their_cell():
+    rows = [("Scenario", "Step", "Days after due date", "Channel", "Template"),
+            ("Pro", "J+7", "sept", "Email", "relance_1"),
+            ("Pro", "J+8", 8, "Fax", "relance_1"),
+            ("Pro", "J+9", 9, "E-mail", "relance_9"),
+            ("Pro", "J+10", 10, "E-mail", None),
+            ("Pro", "J+11", 11, "Letter", "relance_2"),
+            ("Pro", "J+11", 12, "Letter", "relance_2")]
+    scenarios, problems = scenarios_from_sheet(SheetData("Scenarios", tuple(rows)))
+    assert [(p.row, p.column) for p in problems] == [
+        (2, "Jours après échéance"), (3, "Canal"), (4, "Modèle"), (5, "Modèle"), (7, "Étape")]
+    assert all(p.fix for p in problems)
+    assert [s.name for s in scenarios["Pro"]] == ["J+11"]
