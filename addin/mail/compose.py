@@ -1,0 +1,420 @@
+"""Reminder emails: one ``Action`` (one client, one step, all its open items) → subject, text, HTML.
+
+``render`` fills the templates of ``mail_templates/<lang>/<step.template>.*`` (jinja2, HTML
+autoescaped, undefined variables are errors) and gathers the attachments: the EPC QR code
+shown inline in the HTML, and for a formal notice the letter as a PDF.
+``to_message`` turns that into a standard ``email.message.EmailMessage``::
+
+    multipart/mixed
+      multipart/alternative
+        text/plain                (a real text version, not the HTML)
+        multipart/related
+          text/html
+          image/png               (the QR code, Content-ID referenced as cid: in the HTML)
+      application/pdf             (formal notice only; Content-Disposition: attachment)
+
+Everything taken from the workbook is untrusted: it is HTML-escaped in the HTML part, and
+control characters (CR, LF, …) are turned into spaces before they reach any header, so a
+client named ``"Evil\\r\\nBcc: x@y"`` cannot add a header.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, localtime
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+
+from addin.core.model import ZERO, Action, ActionItem, Channel, ClientType, Settings, cents
+from addin.mail import formatting
+from addin.mail.qr import epc_qr_png, iban_is_valid, normalize_iban
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "mail_templates"
+
+TEMPLATE_NAMES = (
+    "avant_echeance",
+    "echeance",
+    "relance_1",
+    "relance_2",
+    "relance_3",
+    "mise_en_demeure",
+    "particulier_1",
+    "particulier_2",
+    "appel",
+)
+# Templates that claim the late interest and the 40 € indemnity (never for consumers).
+CLAIMING_TEMPLATES = frozenset({"relance_3", "mise_en_demeure"})
+FORMAL_NOTICE_TEMPLATE = "mise_en_demeure"
+PREVIEW_ONLY_TEMPLATES = frozenset({"appel"})
+NOTICE_DEADLINE_DAYS = 8
+QR_CID = "qr-virement@relance"
+DEDUCTION_KINDS = ("credit_note", "unallocated_payment")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str  # "application/pdf", "image/png"
+    data: bytes
+    inline_cid: str | None = None  # Content-ID (without <>) when shown inside the HTML
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+    attachments: tuple[Attachment, ...]
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    lang: str
+    key: str = ""  # the action's key, sent as X-Relance-Key
+    client_name: str = ""  # display name in To (sanitised)
+    template: str = ""
+    preview_only: bool = False  # a phone-call script: shown, never sent
+    notes: tuple[str, ...] = ()  # what the preview should tell the user (no QR code, bad address…)
+
+
+# --- untrusted text -----------------------------------------------------------
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def one_line(text: object) -> str:
+    """``text`` with every control character (CR, LF, tab, NUL…) collapsed to one space."""
+    return re.sub(r" {2,}", " ", _CONTROL.sub(" ", str(text if text is not None else ""))).strip()
+
+
+_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+")
+
+
+def split_emails(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The addresses in a cell (separated by ``;`` or ``,``) → (valid, rejected), duplicates removed."""
+    valid: list[str] = []
+    rejected: list[str] = []
+    for part in re.split(r"[;,]", str(text or "")):
+        candidate = part.strip()
+        if not candidate:
+            continue
+        if _EMAIL.fullmatch(candidate):
+            if candidate.lower() not in {v.lower() for v in valid}:
+                valid.append(candidate)
+        else:
+            rejected.append(one_line(candidate))
+    return tuple(valid), tuple(rejected)
+
+
+# --- what the reminder claims ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The figures a reminder or a formal notice states, computed from its own lines.
+
+    Totals are summed from the lines shown, so that what the client reads adds up.
+    Deductions (credit notes, unallocated payments) are negative amounts.
+    """
+
+    invoices: tuple[ActionItem, ...]
+    deductions: tuple[tuple[ActionItem, Decimal], ...]
+    balance: Decimal  # invoices minus deductions
+    interest: Decimal
+    indemnity: Decimal  # always 0 for a consumer (no 40 € between a business and a consumer)
+    claimed: Decimal  # balance + interest + indemnity
+    reference: str  # the invoice numbers, the reference to quote on the transfer
+    client_type: ClientType
+    next_due: date | None
+    max_days_late: int
+
+
+def summarize(action: Action) -> Summary:
+    invoices = tuple(i for i in action.items if i.kind not in DEDUCTION_KINDS)
+    deductions = tuple((i, -abs(i.balance)) for i in action.items if i.kind in DEDUCTION_KINDS)
+    balance = cents(sum((i.balance for i in invoices), ZERO) + sum((d for _, d in deductions), ZERO))
+    consumer = action.client.type == ClientType.CONSUMER
+    interest = cents(sum((i.interest for i in invoices), ZERO))
+    indemnity = ZERO if consumer else cents(sum((i.indemnity for i in invoices), ZERO))
+    dues = [i.due for i in invoices if i.due is not None]
+    return Summary(
+        invoices=invoices,
+        deductions=deductions,
+        balance=balance,
+        interest=interest,
+        indemnity=indemnity,
+        claimed=cents(balance + interest + indemnity),
+        reference=" ".join(one_line(i.number) for i in invoices),
+        client_type=action.client.type,
+        next_due=min(dues) if dues else None,
+        max_days_late=max((i.days_late for i in invoices), default=0),
+    )
+
+
+def amount_to_pay(action: Action) -> Decimal:
+    """What the email asks for: the balance, plus interest and indemnity when the step claims them."""
+    summary = summarize(action)
+    return summary.claimed if action.step.template in CLAIMING_TEMPLATES else summary.balance
+
+
+def _client_kind(client_type: ClientType) -> str:
+    return {ClientType.BUSINESS: "business", ClientType.PUBLIC: "public", ClientType.CONSUMER: "consumer"}[
+        client_type
+    ]
+
+
+def format_iban(iban: str) -> str:
+    code = normalize_iban(iban)
+    return " ".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+def payment_link(settings: Settings, reference: str, amount: Decimal) -> str:
+    """``Settings.payment_link`` with ``{reference}``, ``{invoice}`` and ``{amount}`` filled in (URL-encoded).
+
+    Plain replacement, not ``str.format``: a link typed in the sheet cannot reach Python objects.
+    """
+    link = one_line(settings.payment_link)
+    if not link:
+        return ""
+    if not re.match(r"https?://", link, re.IGNORECASE):
+        return ""  # only web links; "javascript:" or "file:" have no place in an email
+    quoted = urllib.parse.quote(reference, safe="")
+    return (
+        link.replace("{reference}", quoted)
+        .replace("{invoice}", quoted)
+        .replace("{amount}", f"{cents(amount):.2f}")
+    )
+
+
+# --- templates ------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def environment(lang: str, templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
+    """The jinja2 environment of one language: HTML autoescaped, text not, undefined is an error."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir / lang)),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False, default=False),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(formatting.filters(lang))
+    return env
+
+
+def template_language(lang: str, name: str, templates_dir: Path = TEMPLATES_DIR) -> str:
+    """The client's language if the template exists in it, else French."""
+    lang = formatting.language(lang)
+    if (templates_dir / lang / f"{name}.html").exists():
+        return lang
+    return formatting.DEFAULT_LANG
+
+
+def _item_view(item: ActionItem, claim: bool, consumer: bool) -> dict[str, object]:
+    return {
+        "number": one_line(item.number),
+        "po_number": one_line(item.po_number),
+        "issued": item.issued,
+        "due": item.due,
+        "balance": item.balance,
+        "days_late": max(item.days_late, 0),
+        "interest": item.interest if claim else ZERO,
+        "indemnity": item.indemnity if claim and not consumer else ZERO,
+    }
+
+
+def context(action: Action, settings: Settings, *, today: date, lang: str, qr_cid: str | None) -> dict:
+    """Every variable the templates use (see mail_templates/README.md)."""
+    summary = summarize(action)
+    consumer = summary.client_type == ClientType.CONSUMER
+    template = action.step.template
+    claim = template in CLAIMING_TEMPLATES
+    claim_indemnity = claim and not consumer
+    to_pay = amount_to_pay(action)
+    reference = summary.reference
+    iban_ok = bool(settings.iban) and iban_is_valid(settings.iban)
+    return {
+        "lang": lang,
+        "today": today,
+        "template": template,
+        "step": {"name": one_line(action.step.name), "offset_days": action.step.offset_days},
+        "client": {
+            "name": one_line(action.client.name),
+            "code": one_line(action.client.code),
+            "kind": _client_kind(summary.client_type),
+        },
+        "sender": {
+            "company": one_line(settings.company),
+            "name": one_line(settings.sender_name),
+            "phone": one_line(settings.phone),
+            "email": one_line(settings.sender_email),
+            "siren": one_line(settings.siren),
+            "address": one_line(settings.address),
+        },
+        "invoices": [_item_view(i, claim, consumer) for i in summary.invoices],
+        "deductions": [
+            {
+                "kind": i.kind,
+                "number": one_line(i.number),
+                "issued": i.issued,
+                "amount": amount,
+            }
+            for i, amount in summary.deductions
+        ],
+        "plural": len(summary.invoices) > 1,
+        "reference": reference,
+        "next_due": summary.next_due,
+        "max_days_late": summary.max_days_late,
+        "claim": claim,
+        "claim_indemnity": claim_indemnity,
+        "totals": {
+            "balance": summary.balance,
+            "interest": summary.interest if claim else ZERO,
+            "indemnity": summary.indemnity if claim_indemnity else ZERO,
+            "to_pay": cents(to_pay),
+        },
+        "payment": {
+            "iban": format_iban(settings.iban) if iban_ok else "",
+            "bic": one_line(settings.bic).replace(" ", "").upper(),
+            "reference": reference,
+            "link": payment_link(settings, reference, to_pay),
+            "qr_cid": qr_cid,
+        },
+        "deadline": today + timedelta(days=NOTICE_DEADLINE_DAYS),
+        "notice_deadline_days": NOTICE_DEADLINE_DAYS,
+    }
+
+
+def _letter_filename(action: Action, lang: str, today: date) -> str:
+    stem = "Mise en demeure" if lang == "fr" else "Formal notice"
+    name = re.sub(r'[\\/:*?"<>|]+', " ", one_line(action.client.name)).strip(" .")[:60]
+    return f"{stem} - {name} - {today.isoformat()}.pdf" if name else f"{stem} - {today.isoformat()}.pdf"
+
+
+def render(action: Action, settings: Settings, *, today: date, templates_dir: Path = TEMPLATES_DIR) -> Rendered:
+    """Render the email of one action in the client's language (French when unknown).
+
+    Raises ``jinja2.TemplateNotFound`` for a step naming a template that does not exist,
+    and ``jinja2.UndefinedError`` if a template uses a variable the context lacks.
+    """
+    name = one_line(action.step.template)
+    lang = template_language(action.client.language, name, templates_dir)
+    env = environment(lang, templates_dir)
+    notes: list[str] = []
+    summary = summarize(action)
+
+    attachments: list[Attachment] = []
+    preview_only = name in PREVIEW_ONLY_TEMPLATES or action.step.channel == Channel.PHONE
+    qr_cid = None
+    to_pay = amount_to_pay(action)
+    if not preview_only:
+        if settings.iban and not iban_is_valid(settings.iban):
+            notes.append(
+                "IBAN invalide dans Paramètres (clé de contrôle) : ni IBAN ni QR code dans l'e-mail."
+            )
+        elif not settings.iban:
+            notes.append("Pas d'IBAN dans Paramètres : pas de QR code de virement.")
+        png = epc_qr_png(settings, to_pay, summary.reference) if to_pay > 0 else None
+        if png is not None:
+            qr_cid = QR_CID
+            attachments.append(Attachment("qr-virement.png", "image/png", png, QR_CID))
+
+    ctx = context(action, settings, today=today, lang=lang, qr_cid=qr_cid)
+    subject = one_line(env.get_template(f"{name}.subject.txt").render(ctx))
+    text = env.get_template(f"{name}.txt").render(ctx)
+    html = env.get_template(f"{name}.html").render(ctx)
+
+    if name == FORMAL_NOTICE_TEMPLATE or action.step.channel == Channel.FORMAL_NOTICE:
+        from addin.reports.letters import formal_notice_pdf  # the letter module uses summarize()
+
+        pdf = formal_notice_pdf(action, settings, today=today, deadline_days=NOTICE_DEADLINE_DAYS)
+        attachments.append(Attachment(_letter_filename(action, lang, today), "application/pdf", pdf, None))
+
+    to, bad_to = split_emails(action.client.email)
+    cc, bad_cc = split_emails(action.client.email_cc)
+    cc = tuple(a for a in cc if a.lower() not in {t.lower() for t in to})
+    for bad in bad_to + bad_cc:
+        notes.append(f"Adresse e-mail ignorée (invalide) : « {bad} ».")
+    if not to and not preview_only:
+        notes.append("Aucune adresse e-mail valide pour ce client : l'e-mail ne peut pas partir.")
+
+    return Rendered(
+        subject=subject,
+        text=text,
+        html=html,
+        attachments=tuple(attachments),
+        to=to,
+        cc=cc,
+        lang=lang,
+        key=one_line(action.key),
+        client_name=one_line(action.client.name),
+        template=name,
+        preview_only=preview_only,
+        notes=tuple(notes),
+    )
+
+
+# --- the MIME message -------------------------------------------------------------
+
+
+def _address(display_name: str, addr: str) -> Address:
+    # Address keeps an accented display name encoded (RFC 2047) and the address intact.
+    return Address(display_name=one_line(display_name), addr_spec=addr)
+
+
+def to_message(
+    rendered: Rendered, settings: Settings, *, message_id: str, date: datetime | None = None
+) -> EmailMessage:
+    """The email ready for SMTP or an .eml file.
+
+    ``message_id`` is given by the caller (derived from the action key so a resend after a
+    crash carries the same id); angle brackets are added when missing. ``date`` defaults to now.
+    Raises ValueError for a preview-only rendering, no valid recipient, or no sender address.
+    """
+    if rendered.preview_only:
+        raise ValueError("un script d'appel ne s'envoie pas par e-mail")
+    if not rendered.to:
+        raise ValueError("aucune adresse e-mail valide pour ce client")
+    sender = one_line(settings.sender_email)
+    if not _EMAIL.fullmatch(sender):
+        raise ValueError("adresse d'expéditeur absente ou invalide dans Paramètres (E-mail expéditeur)")
+    display = settings.sender_name or settings.company
+    if settings.sender_name and settings.company and settings.sender_name != settings.company:
+        display = f"{settings.sender_name} - {settings.company}"
+
+    msg = EmailMessage()
+    msg["Subject"] = one_line(rendered.subject)
+    msg["From"] = _address(display, sender)
+    msg["To"] = tuple(_address(rendered.client_name, a) for a in rendered.to)
+    if rendered.cc:
+        msg["Cc"] = tuple(Address(addr_spec=a) for a in rendered.cc)
+    msg["Reply-To"] = _address(display, sender)
+    mid = one_line(message_id).replace(" ", "")
+    msg["Message-ID"] = mid if mid.startswith("<") else f"<{mid}>"
+    msg["Date"] = format_datetime(date) if date is not None else format_datetime(localtime())
+    msg["X-Relance-Key"] = one_line(rendered.key)
+    msg["Content-Language"] = rendered.lang
+
+    msg.set_content(rendered.text, subtype="plain", charset="utf-8")
+    msg.add_alternative(rendered.html, subtype="html", charset="utf-8")
+    html_part = msg.get_payload()[1]
+    for att in rendered.attachments:
+        if att.inline_cid:
+            maintype, subtype = att.content_type.split("/", 1)
+            html_part.add_related(
+                att.data, maintype=maintype, subtype=subtype, cid=f"<{att.inline_cid}>", filename=att.filename,
+                disposition="inline",
+            )
+    for att in rendered.attachments:
+        if not att.inline_cid:
+            maintype, subtype = att.content_type.split("/", 1)
+            msg.add_attachment(att.data, maintype=maintype, subtype=subtype, filename=att.filename)
+    return msg

@@ -1,0 +1,296 @@
+"""The formal notice (mise en demeure) as a PDF letter, ready to print and send by LRAR.
+
+Its content follows LAW.md §7: the creditor and the debtor, the words "mise en demeure",
+the invoices and amounts, the interest and indemnity claimed to date with their legal basis,
+a deadline (8 days by default), "Lettre recommandée avec accusé de réception", date and place,
+and a signature block. The legal basis depends on the debtor:
+
+- business: late interest, Code de commerce L441-10 II; 40 € per invoice, D441-5;
+- public buyer: moratory interest, Code de la commande publique R2192-31 s.; 40 € per invoice;
+- consumer: legal interest from the notice, Code civil 1231-6; no indemnity.
+
+English clients get an English letter ("FORMAL NOTICE / LETTER BEFORE ACTION") citing the same
+French texts. The bytes depend only on the inputs: the PDF creation date is ``today``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+from fpdf import FPDF
+
+from addin.core.model import Action, ClientType, Settings
+from addin.mail import formatting
+from addin.mail.compose import one_line, summarize
+
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+FONT_REGULAR = FONT_DIR / "DejaVuSans.ttf"
+FONT_BOLD = FONT_DIR / "DejaVuSans-Bold.ttf"
+
+
+class FontMissing(RuntimeError):
+    """The Unicode font the letters need is not installed."""
+
+
+_TEXT = {
+    "fr": {
+        "lrar": "Lettre recommandée avec accusé de réception",
+        "title": "MISE EN DEMEURE DE PAYER",
+        "object": "Objet : mise en demeure de payer — {ref}",
+        "siren": "SIREN",
+        "account": "Compte client",
+        "made": "Fait à {place}, le {date}",
+        "made_noplace": "Le {date}",
+        "greeting": "Madame, Monsieur,",
+        "intro": (
+            "Malgré nos relances, les sommes suivantes restent impayées à ce jour, "
+            "bien qu'arrivées à échéance :"
+        ),
+        "cols": ("Facture", "Bon de cde", "Date", "Échéance", "Retard (j)", "Reste dû", "Intérêts", "Indemnité"),
+        "credit_note": "Avoir {n}",
+        "unallocated": "Paiement non affecté {n}",
+        "total_balance": "Principal restant dû",
+        "total_interest": "Intérêts de retard au {date}",
+        "total_interest_public": "Intérêts moratoires au {date}",
+        "total_indemnity": "Indemnité forfaitaire pour frais de recouvrement",
+        "total": "Total réclamé",
+        "basis_business": (
+            "Les intérêts de retard sont dus de plein droit depuis le lendemain de la date d'échéance, "
+            "sans qu'un rappel soit nécessaire, en application de l'article L441-10 II du Code de commerce ; "
+            "ils continuent de courir jusqu'au paiement effectif. L'indemnité forfaitaire pour frais de "
+            "recouvrement de 40 € est due pour chaque facture payée en retard (articles L441-10 II et D441-5 "
+            "du Code de commerce)."
+        ),
+        "basis_public": (
+            "Les intérêts moratoires sont dus de plein droit depuis le lendemain de la date d'échéance, en "
+            "application des articles R2192-31 et suivants du Code de la commande publique, ainsi que "
+            "l'indemnité forfaitaire pour frais de recouvrement de 40 € par facture ; les intérêts continuent "
+            "de courir jusqu'au paiement effectif."
+        ),
+        "basis_consumer": (
+            "Conformément à l'article 1231-6 du Code civil, les sommes dues porteront intérêt au taux légal "
+            "à compter de la réception de la présente mise en demeure."
+        ),
+        "demand": (
+            "Par la présente, nous vous mettons en demeure de nous régler la somme de {total} "
+            "au plus tard le {deadline}, soit dans un délai de {days} jours."
+        ),
+        "pay": "Règlement par virement : IBAN {iban}{bic}, en indiquant la référence {ref}.",
+        "consequence": (
+            "À défaut de paiement dans ce délai, nous engagerons sans autre avis une procédure de "
+            "recouvrement, amiable ou judiciaire (notamment une injonction de payer), afin d'obtenir le "
+            "paiement des sommes dues."
+        ),
+        "closing": "Veuillez agréer, Madame, Monsieur, l'expression de nos salutations distinguées.",
+    },
+    "en": {
+        "lrar": "Registered letter with acknowledgement of receipt (lettre recommandée avec accusé de réception)",
+        "title": "FORMAL NOTICE / LETTER BEFORE ACTION",
+        "object": "Re: formal notice to pay (mise en demeure) — {ref}",
+        "siren": "SIREN",
+        "account": "Customer account",
+        "made": "{place}, {date}",
+        "made_noplace": "{date}",
+        "greeting": "Dear Sir or Madam,",
+        "intro": "Despite our reminders, the following amounts, now overdue, remain unpaid:",
+        "cols": ("Invoice", "PO", "Date", "Due date", "Days late", "Balance", "Interest", "Indemnity"),
+        "credit_note": "Credit note {n}",
+        "unallocated": "Unallocated payment {n}",
+        "total_balance": "Principal outstanding",
+        "total_interest": "Late-payment interest as of {date}",
+        "total_interest_public": "Moratory interest as of {date}",
+        "total_indemnity": "Fixed recovery indemnity",
+        "total": "Total claimed",
+        "basis_business": (
+            "Late-payment interest is due by law from the day after the due date, without any reminder "
+            "being necessary, under article L441-10 II of the French Commercial Code (Code de commerce), "
+            "and keeps running until actual payment. The fixed recovery indemnity of 40 € is due for each "
+            "invoice paid late (articles L441-10 II and D441-5 of the Commercial Code)."
+        ),
+        "basis_public": (
+            "Moratory interest is due by law from the day after the due date under articles R2192-31 et seq. "
+            "of the French Public Procurement Code (Code de la commande publique), together with the fixed "
+            "recovery indemnity of 40 € per invoice; interest keeps running until actual payment."
+        ),
+        "basis_consumer": (
+            "In accordance with article 1231-6 of the French Civil Code, the amounts due will bear interest "
+            "at the legal rate from receipt of this formal notice."
+        ),
+        "demand": "We hereby give you formal notice to pay the sum of {total} by {deadline} at the latest, i.e. within {days} days.",
+        "pay": "Payment by bank transfer: IBAN {iban}{bic}, quoting the reference {ref}.",
+        "consequence": (
+            "Failing payment within this period, we will start recovery proceedings, amicable or judicial "
+            "(including an order for payment, injonction de payer), without further notice."
+        ),
+        "closing": "Yours faithfully,",
+    },
+}
+
+
+def letter_place(settings: Settings) -> str:
+    """The town for "Fait à …": the words after a 5-digit postcode in the company address."""
+    match = re.search(r"\b\d{5}\s+([^,\n\d][^,\n]*)", settings.address or "")
+    return one_line(match.group(1)).strip() if match else ""
+
+
+def _fonts(pdf: FPDF) -> None:
+    if not FONT_REGULAR.exists() or not FONT_BOLD.exists():
+        raise FontMissing(
+            f"Police DejaVu introuvable ({FONT_REGULAR}) : installez le paquet fonts-dejavu-core "
+            "(scripts/install.sh) pour produire les lettres de mise en demeure."
+        )
+    pdf.add_font("DejaVu", "", str(FONT_REGULAR))
+    pdf.add_font("DejaVu", "B", str(FONT_BOLD))
+
+
+def formal_notice_pdf(action: Action, settings: Settings, *, today: date, deadline_days: int = 8) -> bytes:
+    """The formal notice letter for ``action``'s client, as PDF bytes (deterministic for the same inputs).
+
+    Raises ``FontMissing`` when the DejaVu font is not installed.
+    """
+    lang = formatting.language(action.client.language)
+    t = _TEXT[lang]
+    money = lambda v: formatting.money(v, lang)  # noqa: E731
+    sdate = formatting.short_date
+    long_date = lambda d: formatting.long_date(d, lang)  # noqa: E731
+    summary = summarize(action)
+    kind = action.client.type
+    consumer = kind == ClientType.CONSUMER
+    deadline = today + timedelta(days=deadline_days)
+
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.set_creation_date(datetime(today.year, today.month, today.day, tzinfo=timezone.utc))
+    pdf.set_producer("Relance")
+    pdf.set_title(t["title"])
+    pdf.set_author(one_line(settings.company))
+    pdf.set_margins(20, 18, 20)
+    pdf.set_auto_page_break(True, margin=18)
+    _fonts(pdf)
+    pdf.add_page()
+    width = pdf.epw
+
+    def para(text: str, size: float = 10, style: str = "", gap: float = 2.5, align: str = "J") -> None:
+        pdf.set_font("DejaVu", style, size)
+        pdf.multi_cell(width, 5, text, align=align, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(gap)
+
+    # Creditor (top left)
+    pdf.set_font("DejaVu", "B", 11)
+    pdf.cell(width, 5.5, one_line(settings.company), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 9.5)
+    for line in (
+        one_line(settings.address),
+        f"{t['siren']} {one_line(settings.siren)}" if settings.siren else "",
+        " · ".join(x for x in (one_line(settings.phone), one_line(settings.sender_email)) if x),
+    ):
+        if line:
+            pdf.cell(width, 4.8, line, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(6)
+
+    # Debtor (right column, where a window envelope shows it)
+    left = pdf.l_margin + width * 0.5
+    pdf.set_x(left)
+    pdf.set_font("DejaVu", "B", 10.5)
+    pdf.multi_cell(width * 0.5, 5.5, one_line(action.client.name), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 9.5)
+    debtor_address = one_line(getattr(action.client, "address", ""))
+    if debtor_address:
+        pdf.set_x(left)
+        pdf.multi_cell(width * 0.5, 4.8, debtor_address, new_x="LMARGIN", new_y="NEXT")
+    if action.client.code:
+        pdf.set_x(left)
+        pdf.cell(width * 0.5, 4.8, f"{t['account']} : {one_line(action.client.code)}" if lang == "fr"
+                 else f"{t['account']}: {one_line(action.client.code)}", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(5)
+
+    place = letter_place(settings)
+    made = t["made"].format(place=place, date=long_date(today)) if place else t["made_noplace"].format(
+        date=long_date(today)
+    )
+    pdf.set_font("DejaVu", "", 10)
+    pdf.cell(width, 5, made, align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    para(t["lrar"], size=10, style="B", gap=1, align="L")
+    para(t["object"].format(ref=summary.reference), size=10, style="B", gap=4, align="L")
+    para(t["title"], size=15, style="B", gap=4, align="C")
+    para(t["greeting"], gap=2, align="L")
+    para(t["intro"], gap=3)
+
+    # Table of invoices
+    claim_indemnity = not consumer
+    cols = list(t["cols"])
+    widths = [26, 22, 19, 19, 15, 27, 22, 20]
+    if not claim_indemnity:
+        cols, widths = cols[:7], [30, 24, 21, 21, 16, 31, 27]
+    scale = width / sum(widths)
+    widths = [w * scale for w in widths]
+    pdf.set_font("DejaVu", "B", 8)
+    pdf.set_fill_color(235, 235, 235)
+    for label, w in zip(cols, widths):
+        pdf.cell(w, 6, label, border=1, align="C", fill=True)
+    pdf.ln()
+    pdf.set_font("DejaVu", "", 8)
+    for item in summary.invoices:
+        row = [
+            one_line(item.number),
+            one_line(item.po_number),
+            sdate(item.issued),
+            sdate(item.due),
+            str(max(item.days_late, 0)),
+            money(item.balance),
+            money(item.interest),
+        ]
+        if claim_indemnity:
+            row.append(money(item.indemnity))
+        for i, (value, w) in enumerate(zip(row, widths)):
+            pdf.cell(w, 5.5, value, border=1, align="R" if i >= 4 else "L")
+        pdf.ln()
+    for item, amount in summary.deductions:
+        label = (t["credit_note"] if item.kind == "credit_note" else t["unallocated"]).format(n=one_line(item.number))
+        if item.issued:
+            label += f" ({sdate(item.issued)})"
+        pdf.cell(sum(widths[:5]), 5.5, label, border=1)
+        pdf.cell(widths[5], 5.5, money(amount), border=1, align="R")
+        pdf.cell(sum(widths[6:]), 5.5, "", border=1)
+        pdf.ln()
+    pdf.ln(3)
+
+    # Totals
+    def total_line(label: str, value: str, bold: bool = False) -> None:
+        pdf.set_font("DejaVu", "B" if bold else "", 9.5)
+        pdf.cell(width * 0.7, 5.5, label, align="R")
+        pdf.cell(width * 0.3, 5.5, value, align="R", new_x="LMARGIN", new_y="NEXT")
+
+    total_line(t["total_balance"], money(summary.balance))
+    interest_label = t["total_interest_public"] if kind == ClientType.PUBLIC else t["total_interest"]
+    if not consumer or summary.interest > 0:
+        total_line(interest_label.format(date=long_date(today)), money(summary.interest))
+    if claim_indemnity:
+        total_line(t["total_indemnity"], money(summary.indemnity))
+    total_line(t["total"], money(summary.claimed), bold=True)
+    pdf.ln(4)
+
+    basis = {ClientType.BUSINESS: "basis_business", ClientType.PUBLIC: "basis_public", ClientType.CONSUMER: "basis_consumer"}
+    para(t["demand"].format(total=money(summary.claimed), deadline=long_date(deadline), days=deadline_days), style="B")
+    para(t[basis[kind]])
+    from addin.mail.qr import iban_is_valid  # noqa: PLC0415 (keeps the import list short for the letter)
+    from addin.mail.compose import format_iban
+
+    if settings.iban and iban_is_valid(settings.iban):
+        bic = f", BIC {one_line(settings.bic)}" if settings.bic else ""
+        para(t["pay"].format(iban=format_iban(settings.iban), bic=bic, ref=summary.reference))
+    para(t["consequence"])
+    para(t["closing"], gap=8, align="L")
+
+    # Signature block
+    pdf.set_x(left)
+    pdf.set_font("DejaVu", "B", 10)
+    signer = one_line(settings.sender_name) or one_line(settings.company)
+    pdf.multi_cell(width * 0.5, 5, signer, new_x="LMARGIN", new_y="NEXT")
+    if settings.sender_name and settings.company:
+        pdf.set_x(left)
+        pdf.set_font("DejaVu", "", 9.5)
+        pdf.multi_cell(width * 0.5, 5, one_line(settings.company), new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
