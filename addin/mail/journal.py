@@ -1,0 +1,504 @@
+"""The journal: every reminder sent exactly once, even if Excel or the machine dies mid-run.
+
+A write-ahead log lives next to the workbook, ``<book dir>/.relance/<book name>.journal.jsonl``:
+append-only, one JSON object per line, each line flushed and ``fsync``-ed before
+anything else happens. For each e-mail the send action writes:
+
+1. an ``intent`` (key, client, invoices, step, channel, recipients, message id, time),
+   made durable *before* the message is handed to the mail server;
+2. a ``result`` (ok, permanent, detail) once the server answered.
+
+An intent without a result is a message whose fate is unknown (the run died between
+the two): it is marked « à vérifier » for a person and NEVER re-sent automatically.
+The person resolves it by writing « envoyé » or « à renvoyer » in the ``Résultat``
+column of the ``Journal`` sheet (on the row Relance wrote, or a new row with the same
+``Clé``); the next run reads it (``read_history``) and records the resolution in the log.
+
+Calls and letters are ``task`` records (« à faire »): a person does them. Every
+retry of one action carries the same Message-ID (``message_id``), derived from the
+action key and the book, so a receiving server can also drop a duplicate.
+
+The ``Journal`` sheet mirrors the log (``sync_sheet``): Relance only appends rows,
+never rewrites one, and the person's own rows (call notes: outcome, contact,
+promise date, dispute reason) are read back into the ``History`` the queue uses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+from addin.books.base import Block, Book, GeneratedSheet
+from addin.core.dunning import Call, Dispute, History, Promise, Reminder
+from addin.core.model import Action, Channel, Problem, Severity
+from addin.register import schema
+
+LOG_DIR = ".relance"
+SHEET = schema.JOURNAL.fr
+
+# What the Résultat column says for each state.
+RESULT_LABELS = {
+    "sent": "envoyé",
+    "failed": "échec",
+    "failed_permanent": "échec définitif",
+    "unknown": "à vérifier",
+    "task": "à faire",
+}
+_SENT_WORDS = {"envoye", "envoyee", "sent", "ok", "fait", "done"}
+_RESEND_WORDS = {"a renvoyer", "renvoyer", "resend", "to resend"}
+_LIFT_WORDS = ("leve", "resolu", "clos", "lifted", "resolved", "closed")
+
+
+def message_id(key: str, book_name: str, sender_email: str = "") -> str:
+    """A Message-ID that depends only on the action key and the book: a retry carries the same id."""
+    domain = sender_email.rsplit("@", 1)[1].strip() if "@" in sender_email else "relance.invalid"
+    digest = hashlib.sha256(f"{book_name}|{key}".encode("utf-8")).hexdigest()[:24]
+    return f"<{digest}.relance@{domain}>"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One action key as the log knows it: its last attempt and its state."""
+
+    key: str
+    client: str
+    invoices: tuple[str, ...]
+    scenario: str
+    step: str
+    channel: str  # Channel value
+    recipients: tuple[str, ...]
+    message_id: str
+    at: datetime  # time of the last intent (or task)
+    state: str | None  # sent | failed | unknown | task | None (re-send allowed)
+    permanent: bool = False
+    detail: str = ""
+    resolved_by: str = ""  # "Journal" when a person resolved it in the sheet
+
+    @property
+    def result_label(self) -> str:
+        if self.state == "failed" and self.permanent:
+            return RESULT_LABELS["failed_permanent"]
+        return RESULT_LABELS.get(self.state or "", "")
+
+
+class Journal:
+    """The write-ahead log of one workbook. Not thread-safe; one send at a time (``lock``)."""
+
+    def __init__(self, path: Path, book_name: str, clock: Callable[[], datetime] | None = None):
+        self.path = Path(path)
+        self.book_name = book_name
+        self._clock = clock or (lambda: datetime.now().replace(microsecond=0))
+        self._records: list[dict] | None = None
+        self.torn_lines = 0  # lines that could not be read (a crash mid-write): ignored
+
+    @classmethod
+    def open(cls, book_path: Path, clock: Callable[[], datetime] | None = None) -> "Journal":
+        book_path = Path(book_path)
+        folder = book_path.resolve().parent / LOG_DIR
+        return cls(folder / f"{book_path.name}.journal.jsonl", book_path.name, clock)
+
+    # --- writing ------------------------------------------------------------------
+
+    def _append(self, record: dict) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        line = json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
+        new = not self.path.exists()
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600)
+        try:
+            if not new and os.fstat(fd).st_size:
+                # A line torn by a crash must not swallow the next record.
+                with open(self.path, "rb") as f:
+                    f.seek(-1, os.SEEK_END)
+                    if f.read(1) != b"\n":
+                        line = "\n" + line
+            os.write(fd, line.encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if new:
+            _fsync_dir(self.path.parent)
+        self.records().append(record)
+
+    def _now(self) -> str:
+        return self._clock().isoformat(timespec="seconds")
+
+    def intent(self, action: Action, message_id: str, recipients: Sequence[str]) -> None:
+        """Durably record that ``action`` is about to be sent (call before handing it to the server)."""
+        self._append(dict(_describe(action), type="intent", message_id=message_id,
+                          recipients=list(recipients), at=self._now()))
+
+    def result(self, key: str, result) -> None:
+        """Record the server's answer (any object with ``ok``, ``permanent``, ``detail``)."""
+        self._append({"type": "result", "key": key, "ok": bool(result.ok),
+                      "permanent": bool(getattr(result, "permanent", False)),
+                      "detail": str(getattr(result, "detail", "") or ""), "at": self._now()})
+
+    def task(self, action: Action, recipients: Sequence[str] = (), detail: str = "") -> None:
+        """A call or a letter handed to a person (« à faire »)."""
+        self._append(dict(_describe(action), type="task", message_id="", recipients=list(recipients),
+                          detail=detail, at=self._now()))
+
+    def resolve(self, key: str, state: str, by: str = SHEET, row: int | None = None) -> None:
+        """A person's decision on an unknown or failed send: ``"sent"`` or ``"resend"``."""
+        if state not in ("sent", "resend"):
+            raise ValueError(f"résolution inconnue : {state!r} (attendu sent ou resend)")
+        self._append({"type": "resolution", "key": key, "state": state, "by": by, "row": row, "at": self._now()})
+
+    # --- reading ------------------------------------------------------------------
+
+    def records(self) -> list[dict]:
+        if self._records is None:
+            self._records = []
+            self.torn_lines = 0
+            if self.path.exists():
+                for raw in self.path.read_bytes().split(b"\n"):
+                    if not raw.strip():
+                        continue
+                    try:
+                        record = json.loads(raw.decode("utf-8"))
+                    except (ValueError, UnicodeDecodeError):
+                        self.torn_lines += 1
+                        continue
+                    if isinstance(record, dict) and record.get("key"):
+                        self._records.append(record)
+        return self._records
+
+    def entries(self) -> dict[str, Entry]:
+        """Each key's last attempt and state, in first-seen order."""
+        out: dict[str, Entry] = {}
+        for r in self.records():
+            key, kind = r["key"], r.get("type")
+            previous = out.get(key)
+            if kind in ("intent", "task"):
+                out[key] = Entry(
+                    key=key, client=str(r.get("client", "")), invoices=tuple(r.get("invoices", ())),
+                    scenario=str(r.get("scenario", "")), step=str(r.get("step", "")),
+                    channel=str(r.get("channel", "")), recipients=tuple(r.get("recipients", ())),
+                    message_id=str(r.get("message_id", "")), at=_parse_at(r.get("at")),
+                    state="unknown" if kind == "intent" else "task", detail=str(r.get("detail", "")),
+                )
+            elif previous is None:
+                continue  # a result or resolution without its intent: nothing to say
+            elif kind == "result":
+                out[key] = _replace(previous, state="sent" if r.get("ok") else "failed",
+                                    permanent=bool(r.get("permanent")) and not r.get("ok"),
+                                    detail=str(r.get("detail", "")))
+            elif kind == "resolution":
+                state = "sent" if r.get("state") == "sent" else None
+                out[key] = _replace(previous, state=state, permanent=False, resolved_by=str(r.get("by", "")),
+                                    detail=previous.detail)
+        return out
+
+    def state(self, key: str) -> str | None:
+        """``"sent"``, ``"failed"``, ``"unknown"``, ``"task"`` or None (never sent, or a person
+        asked to re-send)."""
+        entry = self.entries().get(key)
+        return entry.state if entry else None
+
+    def may_send(self, key: str) -> bool:
+        """Whether the send action may (re)send ``key`` on its own: never sent, a person asked
+        for a re-send, or a transient failure (the server refused it: it was not delivered)."""
+        entry = self.entries().get(key)
+        return entry is None or entry.state is None or (entry.state == "failed" and not entry.permanent)
+
+    def unknown(self) -> list[Entry]:
+        """Messages whose fate is unknown (intent, no result): « à vérifier », never re-sent."""
+        return [e for e in self.entries().values() if e.state == "unknown"]
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold an exclusive lock on the log for a whole send run (two runs never interleave)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = self.path.with_suffix(".lock")
+        with open(lock_path, "a+b") as handle:
+            if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+                import msvcrt
+                try:
+                    msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+                except OSError as error:
+                    raise JournalBusy() from error
+                try:
+                    yield
+                finally:
+                    handle.seek(0)
+                    msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+            else:
+                import fcntl
+                try:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError as error:
+                    raise JournalBusy() from error
+                try:
+                    yield
+                finally:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+class JournalBusy(RuntimeError):
+    def __init__(self) -> None:
+        super().__init__("un autre envoi est en cours pour ce classeur — attendez qu'il se termine")
+
+
+def _describe(action: Action) -> dict:
+    return {
+        "key": action.key, "client": action.client.code,
+        "invoices": [i.number for i in action.items if i.kind == "invoice"],
+        "scenario": action.step.scenario, "step": action.step.name, "channel": action.step.channel.value,
+        "template": action.step.template, "on": action.on.isoformat(),
+    }
+
+
+def _replace(entry: Entry, **changes) -> Entry:
+    from dataclasses import replace
+
+    return replace(entry, **changes)
+
+
+def _parse_at(text: object) -> datetime:
+    try:
+        return datetime.fromisoformat(str(text))
+    except ValueError:
+        return datetime(1970, 1, 1)
+
+
+def _fsync_dir(folder: Path) -> None:
+    if sys.platform == "win32":  # pragma: no cover
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# --- the Journal sheet --------------------------------------------------------------
+
+_COLUMNS = tuple(c.key for c in schema.JOURNAL.columns)
+HEADERS = tuple(c.fr for c in schema.JOURNAL.columns)
+
+
+def _channel_label(value: str) -> str:
+    for channel, label in (("e-mail", "E-mail"), ("appel", "Appel"), ("courrier", "Courrier"),
+                           ("mise en demeure", "Mise en demeure")):
+        if value == channel:
+            return label
+    return value
+
+
+def _row_values(entry: Entry) -> dict[str, object]:
+    return {
+        "timestamp": entry.at, "client": entry.client, "invoices": ", ".join(entry.invoices),
+        "step": entry.step, "channel": _channel_label(entry.channel), "recipients": "; ".join(entry.recipients),
+        "message_id": entry.message_id, "result": entry.result_label, "key": entry.key,
+        "comment": entry.detail,
+    }
+
+
+def sync_sheet(book: Book, journal: Journal) -> list[Problem]:
+    """Append to the ``Journal`` sheet the log entries it does not show yet (by Clé + Résultat).
+
+    Never rewrites a row. Creates the sheet (with its headers) when the book has none.
+    """
+    entries = [e for e in journal.entries().values() if e.state is not None]
+    name = schema.find_sheet(book.sheet_names(), schema.JOURNAL)
+    if name is None:
+        rows = tuple(tuple(_row_values(e).get(k) for k in _COLUMNS) for e in entries)
+        book.write_generated(GeneratedSheet(
+            SHEET, (Block("", HEADERS, rows, formats=("text",) * len(HEADERS)),),
+            note="Journal des relances : Relance ajoute une ligne par envoi ; notez vos appels à la suite.",
+        ))
+        return []
+    data = book.read_sheet(name)
+    header = schema.locate_header(data, schema.JOURNAL)
+    if header.row is None:
+        if any(any(v not in (None, "") for v in row) for row in data.rows):
+            return [Problem(name, None, None, None,
+                            "la feuille Journal n'a pas de ligne d'en-tête reconnue : rien n'y a été ajouté",
+                            "Remettez les en-têtes (Horodatage, Client, Factures, Étape, Canal, …, Clé) en ligne 1.",
+                            code="journal.no_header")]
+        book.write_cells(name, 1, 1, [HEADERS])
+        columns = {k: i + 1 for i, k in enumerate(_COLUMNS)}
+        shown: set[tuple[str, str]] = set()
+    else:
+        columns = {k: v for k, v in header.columns.items()}
+        last = max([*columns.values(), *(j for j, _ in header.extra), len(data.rows[header.row - 1])])
+        for k in _COLUMNS:  # a column the person deleted: append it after all the others
+            if k not in columns:
+                last += 1
+                columns[k] = last
+                book.write_cells(name, header.row, columns[k], [[schema.JOURNAL.column(k).fr]])
+        shown = set()
+        for row in data.rows[header.row:]:
+            key = _cell(row, columns, "key")
+            if key:
+                shown.add((str(key), schema.normalize(_cell(row, columns, "result"))))
+    width = max(columns.values())
+    new_rows = []
+    for e in entries:
+        if (e.key, schema.normalize(e.result_label)) in shown:
+            continue
+        if e.resolved_by and (e.key, "envoye") in shown:
+            continue
+        values = _row_values(e)
+        row: list[object] = [None] * width
+        for k, v in values.items():
+            row[columns[k] - 1] = v
+        new_rows.append(row)
+    if new_rows:
+        book.append_rows(name, new_rows)
+    return []
+
+
+def _cell(row: Sequence[object], columns: dict[str, int], key: str) -> object:
+    index = columns.get(key)
+    if index is None or index > len(row):
+        return None
+    value = row[index - 1]
+    return value.strip() if isinstance(value, str) else value
+
+
+def _split(text: object) -> tuple[str, ...]:
+    import re
+
+    return tuple(p for p in re.split(r"[;,\s]+", str(text or "").strip()) if p)
+
+
+def _as_datetime(value: object) -> datetime | None:
+    if isinstance(value, datetime):
+        # Excel stores times as fractions of a day: 10:15:30 may come back as 10:15:29.999999.
+        return (value.replace(tzinfo=None) + timedelta(microseconds=500_000)).replace(microsecond=0)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    text = str(value or "").strip()
+    if not text:
+        return None
+    for fmt in ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M",
+                "%Y-%m-%d", "%d/%m/%y"):
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def read_history(book: Book, journal: Journal) -> tuple[History, list[Problem]]:
+    """The ``History`` the queue needs, from the log and the ``Journal`` sheet.
+
+    The sheet brings: a person's resolutions of « à vérifier » sends (recorded into the
+    log), call notes (promise dates pause reminders until that date; a dispute reason puts
+    the named invoices on hold; a reason starting with « levé » / « résolu » lifts an earlier
+    dispute), and reminders a person logged by hand. A row whose ``Clé`` the log does not
+    know (the log was lost) still counts as done: a key seen once is never sent again.
+    """
+    from addin.register.scenarios import parse_channel
+
+    problems: list[Problem] = []
+    reminders: list[Reminder] = []
+    promises: list[Promise] = []
+    disputes: dict[tuple[str, tuple[str, ...]], Dispute] = {}
+    calls: list[Call] = []
+
+    entries = journal.entries()
+    name = schema.find_sheet(book.sheet_names(), schema.JOURNAL)
+    if name is not None:
+        data = book.read_sheet(name)
+        header = schema.locate_header(data, schema.JOURNAL)
+        rows = data.rows[header.row:] if header.row is not None else ()
+        for offset, row in enumerate(rows):
+            row_number = header.row + 1 + offset
+            cell = lambda k: _cell(row, header.columns, k)  # noqa: E731
+            if all(v in (None, "") for v in row):
+                continue
+            key = str(cell("key") or "")
+            result = schema.normalize(cell("result"))
+            raw_at = cell("timestamp")
+            at = _as_datetime(raw_at)
+            if raw_at not in (None, "") and at is None:
+                problems.append(Problem(name, row_number, header.label_of("timestamp"), raw_at,
+                                        "date illisible", "Écrivez la date au format jj/mm/aaaa hh:mm.",
+                                        severity=Severity.WARNING, code="journal.date"))
+            if key and key in entries:
+                entry = entries[key]
+                if entry.state in ("unknown", "failed") and (result in _SENT_WORDS or result in _RESEND_WORDS):
+                    if at is None or at < entry.at:
+                        if result != schema.normalize(entry.result_label):
+                            problems.append(Problem(
+                                name, row_number, header.label_of("result"), cell("result"),
+                                "cette décision porte sur un envoi antérieur au dernier essai",
+                                "Ajoutez une ligne datée d'aujourd'hui avec la même Clé et « envoyé » ou « à renvoyer ».",
+                                severity=Severity.WARNING, code="journal.stale_resolution"))
+                        continue
+                    journal.resolve(key, "sent" if result in _SENT_WORDS else "resend", row=row_number)
+                    entries = journal.entries()
+                continue
+            client = str(cell("client") or "")
+            invoices = _split(cell("invoices"))
+            channel = parse_channel(cell("channel"))
+            on = at.date() if at else None
+            if key:  # a key the log does not know: its row is the proof it was handled
+                if result not in _RESEND_WORDS and client and on:
+                    reminders.append(Reminder(client, invoices, str(cell("step") or ""), channel, on, key=key,
+                                              state="manual"))
+                continue
+            if not client:
+                problems.append(Problem(name, row_number, header.label_of("client"), None,
+                                        "ligne du journal sans code client : ignorée",
+                                        "Indiquez le code client de l'appel ou du courrier.",
+                                        severity=Severity.WARNING, code="journal.client"))
+                continue
+            raw_promise = cell("promise_date")
+            promise = _as_datetime(raw_promise)
+            if raw_promise not in (None, "") and promise is None:
+                problems.append(Problem(name, row_number, header.label_of("promise_date"), raw_promise,
+                                        "date de promesse illisible", "Écrivez la date au format jj/mm/aaaa.",
+                                        code="journal.promise_date"))
+            if promise is not None:
+                promises.append(Promise(client, invoices, promise.date(), on))
+            reason = str(cell("dispute_reason") or "")
+            outcome = str(cell("outcome") or "")
+            if not reason and schema.normalize(outcome) == "litige":
+                reason = "litige" + (f" (appel du {on:%d/%m/%Y})" if on else "")
+            if reason:
+                if schema.normalize(reason).startswith(_LIFT_WORDS):
+                    for k in [k for k in disputes if k[0] == client and (not invoices or set(invoices) & set(k[1]))]:
+                        del disputes[k]
+                else:
+                    if not invoices:
+                        problems.append(Problem(name, row_number, header.label_of("invoices"), None,
+                                                "litige sans facture : toutes les factures du client sont suspendues",
+                                                "Indiquez les factures en litige pour que les autres soient relancées.",
+                                                severity=Severity.WARNING, code="journal.dispute_all"))
+                    disputes[(client, invoices)] = Dispute(client, invoices, reason, on)
+            if channel == Channel.PHONE and on is not None:
+                calls.append(Call(client, invoices, on, outcome, str(cell("contact") or ""),
+                                  str(cell("comment") or "")))
+            elif channel is not None and on is not None and (not result or result in _SENT_WORDS):
+                reminders.append(Reminder(client, invoices, str(cell("step") or ""), channel, on, state="manual"))
+
+    if journal.torn_lines:
+        problems.append(Problem(SHEET, None, None, str(journal.path),
+                                f"{journal.torn_lines} ligne(s) illisible(s) dans le journal d'envoi (arrêt brutal)",
+                                "Rien à faire : ces lignes sont ignorées ; vérifiez les envois « à vérifier ».",
+                                severity=Severity.WARNING, code="journal.torn"))
+    for e in entries.values():
+        if e.state in ("sent", "unknown", "task"):
+            reminders.append(Reminder(e.client, e.invoices, e.step, _channel(e.channel), e.at.date(),
+                                      key=e.key, state=e.state))
+    return History(tuple(reminders), tuple(promises), tuple(disputes.values()), tuple(calls)), problems
+
+
+def _channel(value: str) -> Channel | None:
+    try:
+        return Channel(value)
+    except ValueError:
+        return None
