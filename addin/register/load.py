@@ -1,0 +1,613 @@
+"""Workbook → ``Register`` and its problems, through the ``Book`` port.
+
+``load(book)`` reads Paramètres, Clients, Factures, Paiements and Échéanciers
+(French or English sheet and column labels, columns in any order, the user's own
+columns ignored, empty rows skipped) and returns ``(Register, problems)``. A bad
+row never stops the others: it is left out (``Severity.ERROR``) or kept with a
+warning (``Severity.WARNING``), and its problem names the sheet (its real name),
+the 1-based row, the column as the user wrote it, the raw value and the fix.
+
+Rules worth knowing:
+- **Credit notes.** A negative ``Montant TTC`` is a credit note (avoir) when its
+  number starts with ``AV`` or contains ``avoir`` (``AV-2025-003``, ``Avoir 12``),
+  or when ``Montant HT`` is negative too. Any other negative amount is a typing
+  mistake: the row is left out with a problem.
+- A duplicate invoice number: the first row is kept, the next ones are left out.
+- A duplicate client code: likewise.
+- Client codes match case-insensitively (``c001`` is ``C001``).
+- A payment with no client code takes the client of the invoice it names.
+- Formulas in input cells: their cached value is read. A formula never
+  calculated (no cached value, as openpyxl writes them) is a problem: open and
+  save the file in Excel or LibreOffice.
+- Merged cells in a table: only the top-left cell has a value; one warning per range.
+- A payment larger than the balance is the allocation engine's business, not this module's.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Callable
+
+from addin.books.base import Book, SheetData
+from addin.core.model import Client, ClientType, Invoice, Payment, PlanStep, Problem, Register, Settings, Severity
+from addin.register import cells, schema
+from addin.register.cells import Place, is_blank, text
+from addin.register.schema import Column, HeaderMap, Sheet
+
+WARNING = Severity.WARNING
+_REQUIRED_SHEETS = (schema.CLIENTS, schema.FACTURES, schema.PAIEMENTS)
+_SECRET_MASK = "••••••"
+
+
+def load(book: Book) -> tuple[Register, list[Problem]]:
+    """Read the whole register. Never raises on bad data: every defect is a ``Problem``."""
+    names = list(book.sheet_names())
+    ctx = _Context(book, names, epoch_1904(book), [])
+    settings = _load_settings(ctx)
+    clients = _load_clients(ctx)
+    invoices, seen_numbers = _load_invoices(ctx, clients)
+    payments = _load_payments(ctx, clients, invoices, seen_numbers)
+    plan_steps = _load_plans(ctx, clients, invoices)
+    register = Register(settings, tuple(clients.values()), tuple(invoices.values()), tuple(payments), tuple(plan_steps))
+    return register, ctx.problems
+
+
+def epoch_1904(book: object) -> bool:
+    """Whether the workbook counts dates from 1904 (old Mac Excel). Books say so by an attribute."""
+    for name in ("epoch_1904", "date1904", "is_1904"):
+        value = getattr(book, name, None)
+        if isinstance(value, bool):
+            return value
+    epoch = getattr(getattr(book, "workbook", None), "epoch", None)  # FileBook's openpyxl workbook
+    return getattr(epoch, "year", 1899) == 1904
+
+
+# --- reading a table ---------------------------------------------------------------
+
+
+@dataclass
+class _Context:
+    book: Book
+    names: list[str]
+    epoch_1904: bool
+    problems: list[Problem]
+
+
+@dataclass
+class _Row:
+    """One data row of a table: its cells by column key, and the helpers that type them."""
+
+    ctx: _Context
+    sheet: str  # the real sheet name
+    header: HeaderMap
+    number: int  # 1-based sheet row
+    raw: dict[str, object]
+    bad: bool = False  # an error left the row out
+
+    def place(self, key: str) -> Place:
+        return Place(self.sheet, self.number, self.header.label_of(key))
+
+    def problem(self, key: str | None, message: str, fix: str, code: str, severity: Severity = Severity.ERROR,
+                value: object = None) -> None:
+        if key is not None and value is None:
+            value = self.raw.get(key)
+        column = self.header.label_of(key) if key is not None else None
+        self.ctx.problems.append(Problem(self.sheet, self.number, column, value, message, fix, severity, code))
+        if severity == Severity.ERROR:
+            self.bad = True
+
+    def _typed(self, key: str, parse: Callable, required: bool):
+        value = self.raw.get(key)
+        if is_blank(value):
+            if required:
+                col = self.header.sheet.column(key)
+                self.problem(key, f"{col.fr} manquant(e) : la ligne est ignorée.",
+                             f"Remplissez la colonne « {self.header.label_of(key)} ».", "cell.required")
+            return None
+        result, problem = parse(value, self.place(key))
+        if problem is not None:
+            self.ctx.problems.append(problem)
+            if problem.severity == Severity.ERROR and required:
+                self.bad = True
+        return result
+
+    def text(self, key: str, required: bool = False) -> str:
+        return self._typed(key, lambda v, p: (text(v), None), required) or ""
+
+    def date(self, key: str, required: bool = False):
+        return self._typed(key, lambda v, p: cells.parse_date(v, p, epoch_1904=self.ctx.epoch_1904), required)
+
+    def money(self, key: str, required: bool = False) -> Decimal | None:
+        return self._typed(key, cells.parse_money, required)
+
+    def percent(self, key: str, required: bool = False, one_is_whole: bool = True) -> Decimal | None:
+        return self._typed(key, lambda v, p: cells.parse_percent(v, p, one_is_whole=one_is_whole), required)
+
+    def boolean(self, key: str) -> bool | None:
+        return self._typed(key, cells.parse_bool, False)
+
+
+def _table(ctx: _Context, sheet: Sheet, required: bool) -> tuple[str, HeaderMap, list[_Row]] | None:
+    """Locate, check and cut a sheet into data rows; None when it cannot be read (problems said why)."""
+    name = schema.find_sheet(ctx.names, sheet)
+    if name is None:
+        if required:
+            ctx.problems.append(Problem(
+                sheet.fr, None, None, None,
+                f"La feuille « {sheet.fr} » est introuvable : aucune donnée de cette feuille n'est lue.",
+                f"Ajoutez une feuille nommée « {sheet.fr} » avec ses en-têtes (copiez-la du modèle workbook_template.xlsx).",
+                Severity.ERROR, "sheet.missing"))
+        return None
+    data = ctx.book.read_sheet(name)
+    header = schema.locate_header(data, sheet)
+    if header.row is None:
+        if any(not is_blank(v) for row in data.rows for v in row):
+            labels = ", ".join(c.fr for c in sheet.columns if c.required)
+            ctx.problems.append(Problem(
+                name, None, None, None,
+                f"Ligne d'en-têtes introuvable dans « {name} » : la feuille est ignorée.",
+                f"Dans les 10 premières lignes, écrivez une ligne d'en-têtes avec au moins : {labels}.",
+                Severity.ERROR, "sheet.no_header"))
+        elif required:
+            ctx.problems.append(Problem(
+                name, None, None, None, f"La feuille « {name} » est vide : pas même d'en-têtes.",
+                "Recopiez la ligne d'en-têtes du modèle workbook_template.xlsx.", Severity.ERROR, "sheet.no_header"))
+        return None
+    for index, label in header.duplicates:
+        ctx.problems.append(Problem(
+            name, header.row, label, label, f"La colonne « {label} » apparaît deux fois : seule la première est lue.",
+            "Supprimez ou renommez la seconde colonne.", WARNING, "column.duplicate"))
+    missing = header.missing_required
+    if missing:
+        for key in missing:
+            col = sheet.column(key)
+            ctx.problems.append(Problem(
+                name, header.row, col.fr, None,
+                f"Colonne obligatoire « {col.fr} » absente : aucune ligne de « {name} » n'est lue.",
+                f"Ajoutez une colonne « {col.fr} » (ou « {col.en} ») à la ligne d'en-têtes {header.row}.",
+                Severity.ERROR, "column.missing"))
+        return None
+
+    inputs = {k: j for k, j in header.columns.items() if k not in header.appended and not sheet.column(k).computed}
+    by_index = {j: k for k, j in inputs.items()}
+    rows = [list(r) for r in data.rows]
+    _merged(ctx, data, header, by_index, rows, name)
+    uncalculated = _formulas(ctx, data, header, by_index, rows, name)
+
+    result: list[_Row] = []
+    for i in range(header.row, len(rows)):
+        values = rows[i]
+        raw = {k: (values[j - 1] if j - 1 < len(values) else None) for k, j in inputs.items()}
+        if all(is_blank(v) for v in raw.values()) and not any((i + 1, j) in uncalculated for j in by_index):
+            continue
+        result.append(_Row(ctx, name, header, i + 1, raw))
+    return name, header, result
+
+
+def _merged(ctx: _Context, data: SheetData, header: HeaderMap, by_index: dict[int, str], rows: list[list], name: str) -> None:
+    for min_row, min_col, max_row, max_col in data.merged:
+        if max_row < header.row or not any(min_col <= j <= max_col for j in by_index):
+            continue  # a title banner above the table, or the user's own columns
+        top_left = rows[min_row - 1][min_col - 1] if min_row - 1 < len(rows) and min_col - 1 < len(rows[min_row - 1]) else None
+        for r in range(min_row, max_row + 1):
+            for c in range(min_col, max_col + 1):
+                if (r, c) != (min_row, min_col) and r - 1 < len(rows) and c - 1 < len(rows[r - 1]):
+                    rows[r - 1][c - 1] = None
+        ref = f"{_col_letter(min_col)}{min_row}:{_col_letter(max_col)}{max_row}"
+        key = by_index.get(min_col)
+        ctx.problems.append(Problem(
+            name, min_row, header.label_of(key) if key else None, top_left,
+            f"Cellules fusionnées {ref} dans le tableau : seule la valeur de la première cellule est lue.",
+            "Défusionnez ces cellules (Accueil › Fusionner) et recopiez la valeur sur chaque ligne concernée.",
+            WARNING, "cell.merged"))
+
+
+def _formulas(ctx: _Context, data: SheetData, header: HeaderMap, by_index: dict[int, str], rows: list[list],
+              name: str) -> set[tuple[int, int]]:
+    """Input cells holding a formula never calculated: a problem each (their cached value is read otherwise)."""
+    found: set[tuple[int, int]] = set()
+    for r, c in sorted(data.formulas):
+        if r <= header.row or c not in by_index:
+            continue
+        value = rows[r - 1][c - 1] if r - 1 < len(rows) and c - 1 < len(rows[r - 1]) else None
+        if value is None:
+            found.add((r, c))
+            ctx.problems.append(Problem(
+                name, r, header.label_of(by_index[c]), None,
+                "Cette cellule contient une formule dont la valeur n'a jamais été calculée.",
+                "Ouvrez le fichier dans Excel ou LibreOffice et enregistrez-le : la valeur sera calculée.",
+                Severity.ERROR, "cell.formula_not_calculated"))
+    return found
+
+
+def _col_letter(index: int) -> str:
+    letters = ""
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _fold(code: str) -> str:
+    return code.strip().casefold()
+
+
+# --- Paramètres --------------------------------------------------------------------
+
+_SETTING_WORDS = {
+    "penalty_mode": {"legal": "legal", "legale": "legal", "taux legal": "legal", "contract": "contract",
+                     "contrat": "contract", "contractuel": "contract", "contractuelle": "contract"},
+    "below_floor_policy": {"legal default": "legal_default", "legal": "legal_default", "taux legal": "legal_default",
+                           "floor": "floor", "plancher": "floor", "contract": "contract", "contrat": "contract",
+                           "contractuel": "contract"},
+    "imputation": {"principal": "principal", "capital": "principal", "interest first": "interest_first",
+                   "interets d abord": "interest_first", "interets": "interest_first"},
+    "language": {"fr": "fr", "francais": "fr", "french": "fr", "en": "en", "anglais": "en", "english": "en"},
+    "smtp_security": {"starttls": "starttls", "tls": "starttls", "ssl": "ssl", "none": "none", "aucune": "none",
+                      "non": "none", "sans": "none"},
+}
+
+
+def _load_settings(ctx: _Context) -> Settings:
+    sheet = schema.PARAMETRES
+    name = schema.find_sheet(ctx.names, sheet)
+    if name is None:
+        ctx.problems.append(Problem(
+            sheet.fr, None, None, None, "La feuille « Paramètres » est introuvable : les réglages par défaut s'appliquent.",
+            "Ajoutez la feuille « Paramètres » (copiez-la du modèle workbook_template.xlsx) et remplissez-la.",
+            WARNING, "sheet.missing"))
+        return Settings()
+    table = _table(ctx, sheet, required=False)
+    if table is None:
+        return Settings()
+    _, header, rows = table
+    values: dict[str, object] = {}
+    seen: dict[str, int] = {}
+    extra: list[tuple[str, str]] = []
+    for row in rows:
+        key_text = text(row.raw.get("key"))
+        if not key_text:
+            continue
+        raw = row.raw.get("value")
+        if schema.PASSWORD_KEY.search(schema.normalize(key_text)):
+            row.problem("key", f"« {key_text} » : un mot de passe ne doit jamais être écrit dans le classeur.",
+                        "Supprimez cette ligne (et la valeur). Donnez le mot de passe SMTP par la variable "
+                        "d'environnement RELANCE_SMTP_PASSWORD ou le trousseau du système.",
+                        "settings.password", value=_SECRET_MASK if not is_blank(raw) else None)
+            continue
+        col = schema.match_setting(key_text)
+        if col is None:
+            extra.append((key_text, text(raw)))
+            continue
+        if col.key in seen:
+            row.problem("key", f"Le paramètre « {key_text} » est écrit deux fois : la ligne {seen[col.key]} est retenue.",
+                        "Supprimez l'une des deux lignes.", "settings.duplicate", WARNING)
+            continue
+        seen[col.key] = row.number
+        if is_blank(raw):
+            continue
+        value = _setting_value(row, col, raw)
+        if value is not None:
+            values[col.key] = value
+    return Settings(**values, extra=tuple(extra))
+
+
+def _setting_value(row: _Row, col: Column, raw: object) -> object:
+    place = Place(row.sheet, row.number, row.header.label_of("value"))
+    default = getattr(Settings(), col.key)
+    if col.kind == "int":
+        value, problem = cells.parse_int(raw, place)
+        if problem is None and col.key == "smtp_port" and not 1 <= value <= 65535:
+            problem = place.problem(raw, f"Port SMTP impossible : {value}.", "Saisissez 587 (starttls) ou 465 (ssl).",
+                                    "settings.port")
+        elif problem is None and value < 0:
+            problem = place.problem(raw, f"« {col.fr} » ne peut pas être négatif.", "Saisissez un nombre positif.",
+                                    "settings.negative")
+    elif col.kind == "money":
+        value, problem = cells.parse_money(raw, place)
+    elif col.kind == "choice":
+        word = schema.normalize(raw)
+        value = _SETTING_WORDS.get(col.key, {}).get(word) or next(
+            (c for c in col.choices if schema.normalize(c) == word), None)
+        problem = None if value else place.problem(
+            raw, f"Valeur inconnue pour « {col.fr} » : « {text(raw)} ».",
+            "Choisissez parmi : " + ", ".join(col.choices) + f". En attendant : {default}.", "settings.choice")
+    elif col.kind == "email":
+        value, problem = cells.parse_emails(raw, place)
+        if problem is None and ";" in value:
+            problem = place.problem(raw, "Une seule adresse d'expéditeur est possible.", "Gardez une seule adresse.",
+                                    "settings.email")
+    else:
+        value, problem = text(raw), None
+    if problem is not None:
+        row.ctx.problems.append(Problem(problem.sheet, problem.row, problem.column, problem.value,
+                                        f"{col.fr} : {problem.message}", problem.fix, WARNING, problem.code))
+        return None
+    return value
+
+
+# --- Clients -----------------------------------------------------------------------
+
+_LANGUAGES = {"fr": "fr", "francais": "fr", "french": "fr", "en": "en", "anglais": "en", "english": "en"}
+
+
+def _load_clients(ctx: _Context) -> dict[str, Client]:
+    clients: dict[str, Client] = {}
+    table = _table(ctx, schema.CLIENTS, required=True)
+    if table is None:
+        return clients
+    _, _, rows = table
+    firsts: dict[str, int] = {}
+    for row in rows:
+        code = row.text("code", required=True)
+        if row.bad:
+            continue
+        if _fold(code) in firsts:
+            row.problem("code", f"Code client « {code} » en double (déjà ligne {firsts[_fold(code)]}) : cette ligne est ignorée.",
+                        "Donnez un code unique à chaque client, ou supprimez le doublon.", "client.duplicate")
+            continue
+        firsts[_fold(code)] = row.number
+        name = row.text("name")
+        if not name:
+            row.problem("name", "Nom du client manquant : le code est utilisé à la place.",
+                        "Saisissez le nom ou la raison sociale du client.", "client.name_missing", WARNING)
+            name = code
+        client_type, problem = cells.parse_client_type(row.raw.get("type"), row.place("type"))
+        if problem is not None:
+            row.problem("type", problem.message + " Le client est traité comme Professionnel en attendant.",
+                        problem.fix, problem.code, WARNING)
+        email, problem = cells.parse_emails(row.raw.get("email"), row.place("email"))
+        if problem is not None:
+            row.problem("email", problem.message, problem.fix, problem.code, WARNING)
+        cc, problem = cells.parse_emails(row.raw.get("email_cc"), row.place("email_cc"))
+        if problem is not None:
+            row.problem("email_cc", problem.message, problem.fix, problem.code, WARNING)
+        language = "fr"
+        if not is_blank(row.raw.get("language")):
+            language = _LANGUAGES.get(schema.normalize(row.raw["language"]), "")
+            if not language:
+                row.problem("language", f"Langue inconnue « {text(row.raw['language'])} » : français utilisé.",
+                            "Saisissez fr ou en.", "client.language", WARNING)
+                language = "fr"
+        credit_limit = row.money("credit_limit")
+        on_hold = row.boolean("on_hold")
+        clients[_fold(code)] = Client(
+            code=code, name=name, type=client_type or ClientType.BUSINESS, email=email, email_cc=cc,
+            language=language, terms=row.text("terms") or None, scenario=row.text("scenario") or None,
+            credit_limit=credit_limit, on_hold=bool(on_hold), notes=row.text("notes"), row=row.number,
+            siren=row.text("siren"),
+        )
+    return clients
+
+
+def _client_of(row: _Row, clients: dict[str, Client], code: str) -> Client | None:
+    client = clients.get(_fold(code))
+    if client is None:
+        row.problem("client", f"Code client « {code} » inconnu : la ligne est ignorée.",
+                    "Ajoutez ce client dans la feuille Clients, ou corrigez le code.", "client.unknown")
+    return client
+
+
+# --- Factures ----------------------------------------------------------------------
+
+_CREDIT_NOTE = re.compile(r"^\s*AV|avoir", re.IGNORECASE)
+
+
+def is_credit_note_number(number: str) -> bool:
+    """``AV-2025-003``, ``AV12``, ``Avoir 12``: the numbering that marks a credit note."""
+    return bool(_CREDIT_NOTE.search(number))
+
+
+def _load_invoices(ctx: _Context, clients: dict[str, Client]) -> tuple[dict[str, Invoice], set[str]]:
+    invoices: dict[str, Invoice] = {}
+    seen: dict[str, int] = {}  # every number typed, even on a row left out
+    table = _table(ctx, schema.FACTURES, required=True)
+    if table is None:
+        return invoices, set()
+    _, _, rows = table
+    for row in rows:
+        number = row.text("number", required=True)
+        code = row.text("client", required=True)
+        issued = row.date("issued", required=True)
+        ttc = row.money("amount_ttc", required=True)
+        ht = row.money("amount_ht")
+        if number:
+            if number in seen:
+                row.problem("number", f"N° de facture « {number} » en double (déjà ligne {seen[number]}) : cette ligne est ignorée.",
+                            "Chaque facture a un numéro unique : corrigez le numéro ou supprimez le doublon.",
+                            "invoice.duplicate")
+                continue
+            seen[number] = row.number
+        if row.bad:
+            continue
+        client = _client_of(row, clients, code)
+        if client is None:
+            continue
+        if ttc < 0 and not (is_credit_note_number(number) or (ht is not None and ht < 0)):
+            row.problem("amount_ttc", f"Montant TTC négatif ({cells.format_euros(ttc)}) sur une facture qui n'est pas un avoir : la ligne est ignorée.",
+                        "Pour un avoir, numérotez-le « AV… » (ou saisissez aussi le HT en négatif) ; sinon saisissez un montant positif.",
+                        "invoice.negative")
+            continue
+        if ht is not None:
+            if (ht < 0) != (ttc < 0) and ht != 0 and ttc != 0:
+                row.problem("amount_ht", "Le HT et le TTC n'ont pas le même signe.",
+                            "Saisissez les deux en positif pour une facture, en négatif pour un avoir.",
+                            "invoice.sign_mismatch", WARNING)
+            elif abs(ttc) < abs(ht):
+                row.problem("amount_ttc", f"Montant TTC ({cells.format_euros(ttc)}) inférieur au HT ({cells.format_euros(ht)}).",
+                            "Vérifiez que les colonnes HT et TTC ne sont pas inversées : le TTC inclut la TVA.",
+                            "invoice.ttc_below_ht", WARNING)
+        penalty_rate = _penalty_rate(row)
+        discount = row.percent("discount_rate", one_is_whole=False)
+        invoices[number] = Invoice(
+            number=number, client=client.code, issued=issued, amount_ttc=ttc, amount_ht=ht,
+            delivered=row.date("delivered"), terms=row.text("terms") or None, penalty_rate=penalty_rate,
+            discount_rate=discount, po_number=row.text("po_number"), dispute=row.text("dispute"),
+            promise=row.date("promise"), notice_date=row.date("notice_date"), row=row.number,
+        )
+    return invoices, set(seen)
+
+
+def _penalty_rate(row: _Row) -> Decimal | None:
+    raw = row.raw.get("penalty_rate")
+    if is_blank(raw):
+        return None
+    try:
+        from addin.core.penalties import parse_rate
+    except ImportError:  # pragma: no cover - the engine ships penalties.py
+        return row.percent("penalty_rate", one_is_whole=False)
+    try:
+        return parse_rate(raw)
+    except ValueError as exc:
+        message = str(exc)
+        row.problem("penalty_rate", message[:1].upper() + message[1:] + " : le taux légal s'applique en attendant.",
+                    "Saisissez un taux annuel, par exemple 12 %, ou laissez vide pour le taux légal.",
+                    "invoice.penalty_rate", WARNING)
+        return None
+
+
+# --- Paiements ---------------------------------------------------------------------
+
+
+def _load_payments(ctx: _Context, clients: dict[str, Client], invoices: dict[str, Invoice],
+                   seen_numbers: set[str]) -> list[Payment]:
+    payments: list[Payment] = []
+    table = _table(ctx, schema.PAIEMENTS, required=True)
+    if table is None:
+        return payments
+    _, _, rows = table
+    for row in rows:
+        paid_on = row.date("paid_on", required=True)
+        amount = row.money("amount", required=True)
+        number = row.text("invoice") or None
+        code = row.text("client")
+        invoice = invoices.get(number) if number else None
+        if number and invoice is None:
+            if number in seen_numbers:
+                row.problem("invoice", f"La facture « {number} » que ce paiement règle a une erreur : le paiement est ignoré.",
+                            "Corrigez d'abord la ligne de la facture dans la feuille Factures (voir ses anomalies).",
+                            "payment.invoice_in_error")
+            else:
+                row.problem("invoice", f"N° de facture « {number} » inconnu : le paiement est ignoré.",
+                            "Corrigez le numéro (tel qu'écrit dans Factures), ou videz la cellule pour imputer "
+                            "le paiement sur la facture échue la plus ancienne.", "payment.invoice_unknown")
+        if not code:
+            if invoice is not None:
+                code = invoice.client
+            elif not row.bad:
+                row.problem("client", "Code client manquant : le paiement est ignoré.",
+                            "Saisissez le code du client qui a payé.", "cell.required")
+        if row.bad:
+            continue
+        client = _client_of(row, clients, code)
+        if client is None:
+            continue
+        if amount < 0:
+            row.problem("amount", f"Paiement négatif ({cells.format_euros(amount)}) : il est ignoré.",
+                        "Un paiement se saisit en positif ; un remboursement ou un avoir se saisit dans Factures (n° « AV… »).",
+                        "payment.negative")
+            continue
+        if amount == 0:
+            row.problem("amount", "Paiement de 0 € : il est ignoré.", "Saisissez le montant reçu, ou supprimez la ligne.",
+                        "payment.zero", WARNING)
+            continue
+        if invoice is not None and _fold(invoice.client) != _fold(client.code):
+            row.problem("client", f"La facture « {invoice.number} » est au client « {invoice.client} », pas à « {code} ».",
+                        "Vérifiez le code client ou le n° de facture (le paiement est imputé sur la facture nommée).",
+                        "payment.client_mismatch", WARNING)
+        method = text(row.raw.get("method"))
+        matched, _ = cells.parse_choice(method, schema.PAYMENT_METHODS)
+        payments.append(Payment(
+            paid_on=paid_on, client=client.code, amount=amount, invoice=invoice.number if invoice else None,
+            method=matched or method, reference=row.text("reference"), row=row.number,
+        ))
+    return payments
+
+
+# --- Échéanciers -------------------------------------------------------------------
+
+
+def _load_plans(ctx: _Context, clients: dict[str, Client], invoices: dict[str, Invoice]) -> list[PlanStep]:
+    steps: list[PlanStep] = []
+    table = _table(ctx, schema.ECHEANCIERS, required=False)
+    if table is None:
+        return steps
+    _, _, rows = table
+    for row in rows:
+        plan = row.text("plan", required=True)
+        code = row.text("client", required=True)
+        step = row.text("step", required=True)
+        if row.bad:
+            continue
+        client = _client_of(row, clients, code)
+        if client is None:
+            continue
+        total = row.money("total")
+        percent = row.percent("percent")
+        amount = row.money("amount")
+        due = row.date("due")
+        number = row.text("invoice") or None
+        for key, value in (("total", total), ("amount", amount), ("percent", percent)):
+            if value is not None and value < 0:
+                row.problem(key, "Valeur négative dans un échéancier.", "Saisissez une valeur positive.",
+                            "plan.negative")
+        if row.bad:
+            continue
+        if amount is None and percent is None:
+            row.problem("amount", "Étape sans montant ni pourcentage.",
+                        "Saisissez le montant de l'étape, ou son pourcentage et le montant total du plan.",
+                        "plan.no_amount", WARNING)
+        elif amount is None and total is None:
+            row.problem("total", "Pourcentage sans montant total : le montant de l'étape ne peut pas être calculé.",
+                        "Saisissez le montant total du plan.", "plan.no_total", WARNING)
+        if number and number not in invoices:
+            row.problem("invoice", f"N° de facture « {number} » absent de la feuille Factures.",
+                        "Vérifiez le numéro, ou videz la cellule tant que la facture n'est pas émise.",
+                        "plan.invoice_unknown", WARNING)
+        steps.append(PlanStep(plan=plan, client=client.code, step=step, label=row.text("label"), total=total,
+                              percent=percent, amount=amount, due=due, invoice=number, row=row.number))
+    return steps
+
+
+# --- Taux ----------------------------------------------------------------------------
+
+
+def load_rates(book: Book, base=None):
+    """The rate table: ``base`` (default: the shipped table) overridden by the workbook's ``Taux`` sheet.
+
+    Returns ``(RateTable, problems)``; a bad ``Taux`` row is left out with a warning
+    (the shipped figure for that half-year still applies).
+    """
+    from addin.core.rates import RateTable, rows_from_sheet
+
+    table = base if base is not None else RateTable.shipped()
+    name = schema.find_sheet(book.sheet_names(), schema.TAUX)
+    if name is None:
+        return table, []
+    data = book.read_sheet(name)
+    header_index = None
+    for i, row in enumerate(data.rows[:10]):
+        words = {schema.normalize(v) for v in row}
+        if words & {"annee", "year"} and words & {"semestre", "half", "half year"}:
+            header_index = i
+            break
+    if header_index is None:
+        if any(not is_blank(v) for row in data.rows for v in row):
+            return table, [Problem(name, None, None, None,
+                                   "Feuille Taux sans ligne d'en-têtes (Année, Semestre…) : les taux livrés s'appliquent.",
+                                   "Recopiez la feuille Taux du modèle workbook_template.xlsx.", WARNING, "rates.no_header")]
+        return table, []
+    overrides, errors = rows_from_sheet(data.rows[header_index], data.rows[header_index + 1:], first_row=header_index + 2)
+    problems = []
+    for message in errors:
+        m = re.search(r"ligne (\d+)", message)
+        problems.append(Problem(name, int(m[1]) if m else None, None, None, message[:1].upper() + message[1:] + ".",
+                                "Corrigez la ligne (taux en %, année, semestre 1 ou 2) ou supprimez-la.",
+                                WARNING, "rates.row"))
+    try:
+        table = table.with_overrides(overrides)
+    except ValueError as exc:
+        problems.append(Problem(name, None, None, None, str(exc), "Corrigez la feuille Taux.", WARNING, "rates.invalid"))
+    return table, problems
