@@ -95,8 +95,8 @@ class HalfYearRates:
     ecb: Decimal
     legal_individual: Decimal
     legal_other: Decimal
-    verified: bool = True
-    source: str = SHIPPED_SOURCE
+    verified: bool
+    source: str
 
     @property
     def label(self) -> str:

@@ -96,6 +96,14 @@ def test_consumer_without_notice_owes_no_interest():
     assert r.amount == D("0") and r.periods == ()
 
 
+def test_consumer_notice_before_the_due_date_counts_from_the_day_after_the_due_date():
+    # Notice 20 Apr, due 30 Apr, unpaid 10 May 2025: 1-10 May = 10 days × 3.71 % on 1,500 = 1.52
+    r = interest("1500", date(2025, 4, 30), date(2025, 5, 10), client_type=ClientType.CONSUMER,
+                 notice_date=date(2025, 4, 20))
+    assert shape(r) == [(date(2025, 5, 1), date(2025, 5, 10), 10, D(1500), D("0.0371"))]
+    assert r.amount == cents(D(1500) * D("0.0371") * 10 / 365) == D("1.52")
+
+
 def test_consumer_contract_rate_replaces_the_legal_rate():
     # 1,500 € × 10 % × 43 days (3 Jun-15 Jul) / 365 = 17.67
     r = interest("1500", date(2025, 4, 30), date(2025, 7, 15), client_type=ClientType.CONSUMER,
