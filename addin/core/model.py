@@ -92,6 +92,7 @@ class Client:
     on_hold: bool = False  # "Relances suspendues"
     notes: str = ""
     row: int | None = None
+    siren: str = ""  # the client's SIREN, quoted in formal notices (optional)
 
 
 @dataclass(frozen=True)
