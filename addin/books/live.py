@@ -1,0 +1,234 @@
+"""``LiveBook``: the workbook port over the workbook open in Excel, through xlwings.
+
+Every Excel call crosses a process boundary (COM on Windows, AppleScript on a
+Mac) and costs about a millisecond or more, so the number of calls must not
+grow with the register:
+
+- ``read_sheet``: the used range's values in one call (``options(ndim=2)``)
+  and its formulas in one more, plus its position (two calls);
+- ``write_cells``: one ``value`` assignment for the whole block, plus one
+  ``number_format`` assignment per run of adjacent columns sharing a format;
+- ``write_generated``: a number of calls that depends on the blocks, columns
+  and charts, never on the rows;
+- progress goes to Excel's status bar (one call).
+
+The action reads everything it needs before writing anything (that is the
+action's job, not the book's): a refresh costs a few dozen calls whatever the
+size. ``save`` does not save: the user saves in Excel, and the file on disk is
+never touched while Excel holds it; it only clears the status bar.
+
+What Excel itself differs on, compared with ``FileBook``: numbers come back as
+floats (integral ones are returned as ``int`` here), dates as datetimes (made
+``date`` when at midnight), merged ranges are not reported (one call per cell
+would be needed), and a text is protected from becoming a formula with Excel's
+text marker, a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Sequence
+
+from addin.books.base import FORMATS, Block, BookError, GeneratedSheet, SheetData
+
+# Excel's NumberFormat property takes the format in its English (invariant) syntax.
+NUMBER_FORMATS = {
+    "date": "dd/mm/yyyy",
+    "money": '#,##0.00 "€"',
+    "percent": "0.00 %",
+    "int": "0",
+    "text": "@",
+    "number": "#,##0.00",
+}
+_HEADER_COLOR = (221, 235, 247)
+_FORMULA_STARTS = ("=", "+", "-", "@", "'")
+
+
+def excel_value(value: object) -> object:
+    """A port value as it is handed to Excel through xlwings."""
+    if isinstance(value, str):
+        # Excel reads a leading apostrophe as "this is text" and does not show it.
+        return "'" + value if value.startswith(_FORMULA_STARTS) else value
+    if isinstance(value, bool) or value is None or isinstance(value, (int, float)):
+        return value
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            raise ValueError(f"date avec fuseau horaire refusée : {value!r} (Relance n'utilise pas de fuseau)")
+        return value
+    if isinstance(value, date):
+        return value
+    raise TypeError(f"valeur impossible à écrire dans une cellule : {value!r}")
+
+
+def _plain(value: object) -> object:
+    if value == "":
+        return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    if isinstance(value, datetime) and value.time() == datetime.min.time() and value.tzinfo is None:
+        return value.date()
+    return value
+
+
+def _column_runs(formats: Sequence[str]) -> list[tuple[int, int, str]]:
+    """(first index, last index, format) for each run of adjacent columns with one format."""
+    runs: list[tuple[int, int, str]] = []
+    for j, fmt in enumerate(formats):
+        if fmt and fmt not in FORMATS:
+            raise ValueError(f"format de colonne inconnu : {fmt!r} (attendu : {', '.join(FORMATS)})")
+        if not fmt:
+            continue
+        if runs and runs[-1][2] == fmt and runs[-1][1] == j - 1:
+            runs[-1] = (runs[-1][0], j, fmt)
+        else:
+            runs.append((j, j, fmt))
+    return runs
+
+
+class LiveBook:
+    """A workbook open in Excel, through an ``xlwings.Book``."""
+
+    def __init__(self, book):
+        self.book = book
+        self._names: list[str] | None = None  # one round of name calls per action, not per read
+
+    @classmethod
+    def caller(cls) -> "LiveBook":
+        """The workbook whose ribbon button called Python."""
+        import xlwings as xw
+
+        return cls(xw.Book.caller())
+
+    def _sheet(self, name: str):
+        if name not in self.sheet_names():
+            raise BookError(f"La feuille « {name} » n'existe pas dans ce classeur.")
+        return self.book.sheets[name]
+
+    def sheet_names(self) -> list[str]:
+        if self._names is None:
+            self._names = [sheet.name for sheet in self.book.sheets]
+        return list(self._names)
+
+    def read_sheet(self, name: str) -> SheetData:
+        """The used range in two bulk calls (values, formulas), re-anchored at A1.
+
+        A cell counts as a formula when its formula text starts with "=" and differs
+        from its value (a text "=x" typed with an apostrophe has formula "=x" and value
+        "=x").
+        """
+        used = self._sheet(name).used_range
+        top, left = used.row, used.column
+        values = used.options(ndim=2).value or []
+        formulas_raw = used.formula
+        if isinstance(formulas_raw, str):  # a single cell
+            formulas_raw = ((formulas_raw,),)
+        rows = [[None] * (left - 1) + [_plain(v) for v in row] for row in values]
+        rows = [[None] * (left - 1 + (len(values[0]) if values else 0))] * (top - 1) + rows
+        formulas = set()
+        for i, row in enumerate(formulas_raw or ()):
+            for j, text in enumerate(row):
+                raw = values[i][j] if i < len(values) and j < len(values[i]) else None
+                if isinstance(text, str) and text.startswith("=") and text != raw:
+                    formulas.add((top + i, left + j))
+        while rows and all(v is None for v in rows[-1]):
+            rows.pop()
+        return SheetData(name=name, rows=tuple(tuple(r) for r in rows), formulas=frozenset(formulas))
+
+    def write_cells(self, sheet: str, first_row: int, first_col: int,
+                    block: Sequence[Sequence[object]], formats: Sequence[str] = ()) -> None:
+        """One value call for the block, one format call per run of same-format columns."""
+        runs = _column_runs(formats)
+        if not block:
+            return
+        width = max(len(r) for r in block)
+        data = [[excel_value(v) for v in r] + [None] * (width - len(r)) for r in block]
+        sht = self._sheet(sheet)
+        last_row = first_row + len(data) - 1
+        sht.range((first_row, first_col), (last_row, first_col + width - 1)).value = data
+        for j1, j2, fmt in runs:
+            sht.range((first_row, first_col + j1), (last_row, first_col + j2)).number_format = \
+                NUMBER_FORMATS[fmt]
+
+    def append_rows(self, sheet: str, rows: Sequence[Sequence[object]]) -> int:
+        """Below the used range's last row: two calls to find it, then ``write_cells``."""
+        used = self._sheet(sheet).used_range
+        last = used.last_cell.row
+        # An empty sheet reports A1 as its used range.
+        first = 1 if last == 1 and used.value is None else last + 1
+        self.write_cells(sheet, first, 1, rows)
+        return first
+
+    def write_generated(self, sheet: GeneratedSheet) -> None:
+        """Clear (or add) the sheet, then write block by block: calls grow with blocks, not rows."""
+        if sheet.name in self.sheet_names():
+            sht = self.book.sheets[sheet.name]
+            sht.clear()
+            for chart in list(sht.charts):
+                chart.delete()
+        else:
+            sheets = self.book.sheets
+            sht = sheets.add(sheet.name, after=sheets[len(sheets) - 1])
+            self._names = None
+        row = 1
+        header_rows = []
+        widths: dict[int, float] = {}
+        for block in sheet.blocks:
+            if block.title:
+                cell = sht.range((row, 1))
+                cell.value = excel_value(block.title)
+                cell.font.bold = True
+                row += 1
+            if block.headers:
+                header = sht.range((row, 1), (row, len(block.headers)))
+                header.value = [[excel_value(h) for h in block.headers]]
+                header.font.bold = True
+                header.color = _HEADER_COLOR
+            header_rows.append(row)
+            row += 1
+            if block.rows:
+                self.write_cells(sheet.name, row, 1, block.rows, _formats(block))
+                row += len(block.rows)
+            for j, width in enumerate(_widths(block), start=1):
+                widths[j] = max(widths.get(j, 0), width)
+            row += 1
+        for j, width in sorted(widths.items()):
+            sht.range((1, j)).column_width = width
+        if header_rows:
+            sht.freeze_panes.freeze_at(f"1:{header_rows[0]}")  # rows 1..header stay visible
+        for spec in sheet.charts:
+            (r1, c1, r2, c2), cat = spec.values, spec.categories
+            # Excel infers categories from the column left of the values: the source is
+            # the rectangle covering both, titles in its first row.
+            source = sht.range((r1, min(cat[1], c1)), (r2, c2))
+            chart = sht.charts.add(chart_type="column_clustered", source=source, anchor=sht.range(spec.anchor),
+                                   width=510, height=255)
+            chart.title = spec.title
+        if sheet.note:
+            sht.range("A1").add_note(sheet.note)
+        if sheet.hidden:
+            sht.visible = False
+
+    def progress(self, fraction: float, message: str) -> None:
+        pct = max(0, min(100, round(fraction * 100)))
+        self.book.app.status_bar = f"Relance — {message} ({pct} %)"
+
+    def save(self) -> None:
+        """Nothing to save: the user saves in Excel. Gives the status bar back to Excel."""
+        self.book.app.status_bar = False
+
+
+def _formats(block: Block) -> tuple[str, ...]:
+    if block.formats:
+        return tuple(block.formats)
+    from addin.books.file import guess_format
+
+    return tuple(guess_format(col) for col in zip(*block.rows))
+
+
+def _widths(block: Block) -> list[float]:
+    from addin.books.file import _block_widths
+
+    return _block_widths(block)

@@ -1,0 +1,141 @@
+"""LiveBook over the fake xlwings objects: right values, and a call count that ignores N."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import re
+
+import pytest
+
+from addin.books.base import Block, BookError, ChartSpec, GeneratedSheet
+from addin.books.live import LiveBook
+from tests.books.fake_xlwings import FakeBook
+
+
+def register(n: int) -> FakeBook:
+    factures = {(1, 1): "N° facture", (1, 2): "Date", (1, 3): "Montant", (1, 4): "Double"}
+    for i in range(n):
+        r = i + 2
+        factures.update({(r, 1): f"F-{i}", (r, 2): date(2024, 1, 1), (r, 3): 100.5 + i, (r, 4): f"=C{r}*2"})
+    sheets = {"Factures": factures}
+    for name in ("Clients", "Paiements", "Échéanciers", "Paramètres"):
+        sheets[name] = {(1, 1): "Code", (1, 2): "Valeur", **{(i + 2, 1): f"K{i}" for i in range(n)}}
+    return FakeBook(sheets)
+
+
+def test_read_values_formulas_and_types():
+    book = FakeBook({"S": {(2, 2): "x", (3, 3): 4, (3, 2): datetime(2024, 5, 1), (4, 2): "=B2",
+                           (4, 3): "'=not a formula", (2, 3): 2.5}})
+    data = LiveBook(book).read_sheet("S")
+    # The used range starts at B2: rows and columns are re-anchored at A1.
+    assert data.rows[0] == (None, None, None)
+    assert data.rows[1] == (None, "x", 2.5)
+    assert data.rows[2] == (None, date(2024, 5, 1), 4)
+    assert data.rows[3][2] == "=not a formula"
+    assert data.formulas == frozenset({(4, 2)})
+
+
+def test_write_cells_converts_at_the_edge_and_never_makes_formulas():
+    book = FakeBook({"S": {}})
+    live = LiveBook(book)
+    live.write_cells("S", 2, 1, [["=1+1", "+33", "-x", "@a", "'q", "ok"],
+                                 [Decimal("12.30"), date(2024, 2, 29), None, True, 7, "x"]],
+                     ["text", "date", "", "", "int", "text"])
+    sheet = book._sheets[0]
+    assert sheet.formulas == {}
+    assert [sheet.values[(2, c)] for c in range(1, 7)] == ["=1+1", "+33", "-x", "@a", "'q", "ok"]
+    assert sheet.values[(3, 1)] == 12.3 and sheet.values[(3, 2)] == datetime(2024, 2, 29)
+    assert sheet.number_formats[(2, 1)] == "@" and sheet.number_formats[(3, 2)] == "dd/mm/yyyy"
+    assert sheet.number_formats[(3, 5)] == "0"
+    assert (2, 3) not in sheet.number_formats
+    # One value call, and one format call per run of adjacent same-format columns (text|date|int|text).
+    calls = [c for c in book.app.calls if c.startswith("S.range.")]
+    assert calls.count("S.range.value=") == 1
+    assert calls.count("S.range.number_format=") == 4
+    # Read back through the port: what was written is what comes back.
+    assert LiveBook(book).read_sheet("S").rows[1] == ("=1+1", "+33", "-x", "@a", "'q", "ok")
+
+
+def test_unknown_sheet_and_format():
+    live = LiveBook(FakeBook({"S": {}}))
+    with pytest.raises(BookError):
+        live.read_sheet("Nope")
+    with pytest.raises(ValueError):
+        live.write_cells("S", 1, 1, [[1]], ["euros"])
+
+
+def test_append_rows_below_last_row():
+    book = FakeBook({"Journal": {(1, 1): "Quand", (2, 1): "hier", (3, 2): "x"}})
+    live = LiveBook(book)
+    assert live.append_rows("Journal", [["aujourd'hui", "y"]]) == 4
+    assert book._sheets[0].values[(4, 1)] == "aujourd'hui"
+    empty = FakeBook({"Journal": {}})
+    assert LiveBook(empty).append_rows("Journal", [["premier"]]) == 1
+
+
+def test_generated_sheet_is_created_then_replaced():
+    book = FakeBook({"Factures": {(1, 1): "x"}})
+    live = LiveBook(book)
+    sheet = GeneratedSheet(
+        "Revue", (Block("Balance", ("Client", "Montant"), (("C1", Decimal("1.5")), ("C2", Decimal("2")))),),
+        charts=(ChartSpec("Encours", categories=(3, 1, 4, 1), values=(2, 2, 4, 2), anchor="E2"),),
+        note="Régénérée par Relance", hidden=True)
+    live.write_generated(sheet)
+    live.write_generated(sheet)
+    revue = book._sheets[1]
+    assert [s._name for s in book._sheets] == ["Factures", "Revue"]
+    assert revue.values[(1, 1)] == "Balance" and (1, 1) in revue.bold
+    assert revue.values[(2, 2)] == "Montant" and (2, 2) in revue.bold and revue.colors[(2, 1)]
+    assert revue.values[(4, 2)] == 2.0 and revue.number_formats[(4, 2)] == '#,##0.00 "€"'
+    assert len(revue._charts) == 1 and revue._charts[0].title == "Encours"
+    assert revue.notes == {(1, 1): "Régénérée par Relance"}
+    assert revue.frozen == "1:2" and revue._visible is False
+
+
+def test_progress_and_save_use_only_the_status_bar():
+    book = FakeBook({"S": {}})
+    live = LiveBook(book)
+    live.progress(0.5, "Calcul des pénalités")
+    assert book.app._status == "Relance — Calcul des pénalités (50 %)"
+    live.save()
+    assert book.app._status is False
+    assert book.app.calls == ["app.status_bar=", "app.status_bar="]
+
+
+def refresh_like(book: FakeBook, n: int) -> list[str]:
+    """Read 5 sheets, write 10 computed columns as one block, write 2 generated sheets."""
+    live = LiveBook(book)
+    book.app.calls.clear()
+    for name in ("Paramètres", "Clients", "Factures", "Paiements", "Échéanciers"):
+        live.read_sheet(name)
+    block = [[date(2024, 3, 1), Decimal("10"), Decimal("5"), "Payée", 3, Decimal("0.5"), Decimal("40"),
+              "=relance", date(2024, 3, 5), None] for _ in range(n)]
+    live.write_cells("Factures", 2, 5, block,
+                     ["date", "money", "money", "text", "int", "money", "money", "text", "date", "date"])
+    rows = tuple((f"C{i}", Decimal(i), date(2024, 1, 1)) for i in range(n))
+    live.write_generated(GeneratedSheet("Relances", (Block("File", ("Client", "Dû", "Date"), rows),)))
+    live.write_generated(GeneratedSheet(
+        "Revue", (Block("Balance", ("Client", "Dû", "Date"), rows), Block("DSO", ("Jours",), ((42,),))),
+        charts=(ChartSpec("Encours", (3, 1, 10, 1), (2, 2, 10, 2)),), note="régénérée"))
+    live.progress(1.0, "Terminé")
+    live.save()
+    return list(book.app.calls)
+
+
+def test_call_count_does_not_grow_with_rows():
+    small, large = refresh_like(register(10), 10), refresh_like(register(10_000), 10_000)
+    assert len(small) == len(large)
+    # The very same sequence of Excel calls; only the addresses of the ranges differ.
+    kinds = lambda calls: [re.sub(r"\(.*\)", "()", c) for c in calls]  # noqa: E731
+    assert kinds(small) == kinds(large)
+    assert small != large
+    assert len(small) < 200
+    # And the data did arrive: the 10,000th computed row and generated row are there.
+    book = register(10_000)
+    refresh_like(book, 10_000)
+    factures = book.sheets["Factures"]
+    assert factures.values[(10_001, 8)] == "Payée"
+    assert factures.values[(10_001, 12)] == "=relance" and factures.formulas.get((10_001, 12)) is None
+    assert book.sheets["Relances"].values[(10_002, 1)] == "C9999"
