@@ -1,0 +1,254 @@
+"""Generate ``workbook_template.xlsx`` from ``addin.register.schema`` alone.
+
+    python3 scripts/make_template.py [OUT]        # default: workbook_template.xlsx at the repo root
+
+Every input sheet is an Excel Table (``tbl`` + its French name, style
+TableStyleMedium2) with French headers, a comment on each header (computed
+columns: "Calculé par Relance — ne pas saisir" and their rule, shaded grey),
+drop-downs, date / euro / percent formats on whole columns, a frozen header row
+and set widths. ``Paramètres`` is prefilled with ``model.Settings`` defaults
+(SMTP server, port and user blank, never a password), ``Taux`` with the shipped
+rate table, ``Scénarios`` with ``dunning.DEFAULT_SCENARIOS``.
+
+The file is deterministic: fixed document properties (creator "Relance",
+created = modified = 2025-01-01) and zip entries with a fixed timestamp, so two
+runs write identical bytes (a test checks it against the committed file).
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+import zipfile
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import openpyxl  # noqa: E402
+from openpyxl.comments import Comment  # noqa: E402
+from openpyxl.styles import Alignment, Font, PatternFill  # noqa: E402
+from openpyxl.utils import get_column_letter  # noqa: E402
+from openpyxl.worksheet.datavalidation import DataValidation  # noqa: E402
+from openpyxl.worksheet.table import Table, TableStyleInfo  # noqa: E402
+from openpyxl.writer.excel import ExcelWriter  # noqa: E402
+
+from addin.core.model import Settings  # noqa: E402
+from addin.register import schema  # noqa: E402
+from addin.register.schema import Column, Sheet  # noqa: E402
+
+DEFAULT_OUT = ROOT / "workbook_template.xlsx"
+FIXED_TIME = datetime(2025, 1, 1)
+ZIP_TIME = (2025, 1, 1, 0, 0, 0)
+
+DATE_FORMAT = "dd/mm/yyyy"
+MONEY_FORMAT = '#,##0.00 "€"'
+PERCENT_FORMAT = "0.00%"
+INT_FORMAT = "0"
+FORMATS = {"date": DATE_FORMAT, "money": MONEY_FORMAT, "percent": PERCENT_FORMAT, "int": INT_FORMAT}
+COMPUTED_FILL = PatternFill("solid", start_color="FFD9D9D9", end_color="FFD9D9D9")
+LAST_ROW = 1048576
+AUTHOR = "Relance"
+
+
+def _comment(text: str) -> Comment:
+    comment = Comment(text, AUTHOR)
+    comment.width = 320
+    comment.height = max(80, 20 * (1 + len(text) // 45))
+    return comment
+
+
+def _list_validation(choices, cells: str, strict: bool = True) -> DataValidation:
+    dv = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True)
+    dv.showErrorMessage = True
+    dv.errorStyle = "stop" if strict else "warning"
+    dv.error = "Choisissez une valeur de la liste : " + ", ".join(choices) + "."
+    dv.errorTitle = "Valeur inconnue"
+    dv.add(cells)
+    return dv
+
+
+def _scenario_names() -> tuple[str, ...]:
+    try:
+        from addin.core.dunning import DEFAULT_SCENARIOS
+    except ImportError:
+        return schema.CLIENT_TYPES
+    return tuple(dict.fromkeys(step.scenario for step in DEFAULT_SCENARIOS))
+
+
+def _choices(sheet: Sheet, col: Column) -> tuple[tuple[str, ...], bool]:
+    """Drop-down values of a column, and whether other values are refused."""
+    if sheet is schema.CLIENTS and col.key == "scenario":
+        return _scenario_names(), False  # the user may add scenarios in the Scénarios sheet
+    if col.kind == "bool":
+        return schema.YES_NO, True
+    return col.choices, col.kind == "choice" and sheet is not schema.PAIEMENTS
+
+
+def _header_sheet(ws, sheet: Sheet, rows: list[list[object]] = (), table: bool = True) -> None:
+    """Headers, comments, formats, drop-downs, widths, frozen row; ``rows`` below; an Excel Table."""
+    columns = sheet.columns
+    for j, col in enumerate(columns, start=1):
+        cell = ws.cell(row=1, column=j, value=col.fr)
+        letter = get_column_letter(j)
+        ws.column_dimensions[letter].width = col.width
+        if col.help:
+            cell.comment = _comment(col.help)
+        fmt = FORMATS.get(col.kind)
+        if fmt:
+            ws.column_dimensions[letter].number_format = fmt
+        if col.computed:
+            ws.column_dimensions[letter].fill = COMPUTED_FILL
+            cell.fill = COMPUTED_FILL
+            cell.font = Font(bold=True, italic=True, color="FF595959")
+        else:
+            cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        choices, strict = _choices(sheet, col)
+        if choices and not col.computed:
+            ws.add_data_validation(_list_validation(choices, f"{letter}2:{letter}{LAST_ROW}", strict))
+    for i, values in enumerate(rows, start=2):
+        for j, value in enumerate(values, start=1):
+            cell = ws.cell(row=i, column=j, value=value)
+            fmt = FORMATS.get(columns[j - 1].kind) if j <= len(columns) else None
+            if fmt:
+                cell.number_format = fmt
+    ws.freeze_panes = "A2"
+    ws.row_dimensions[1].height = 32
+    if table:
+        last = get_column_letter(len(columns))
+        tab = Table(displayName=sheet.table, ref=f"A1:{last}{max(2, len(rows) + 1)}")
+        tab.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True, showColumnStripes=False,
+                                            showFirstColumn=False, showLastColumn=False)
+        ws.add_table(tab)
+
+
+def _settings_rows() -> list[list[object]]:
+    defaults = Settings()
+    blank = {"smtp_host", "smtp_port", "smtp_user"}
+    rows = []
+    for col in schema.SETTING_KEYS:
+        value = None if col.key in blank else getattr(defaults, col.key)
+        if isinstance(value, str) and not value:
+            value = None
+        if isinstance(value, Decimal):
+            value = float(value)  # Excel stores numbers as doubles; 5.0 reads back as 5.00 €
+        rows.append([col.fr, value, col.help])
+    return rows
+
+
+def _settings_sheet(ws) -> None:
+    sheet = schema.PARAMETRES
+    rows = _settings_rows()
+    _header_sheet(ws, sheet, rows)
+    for i, col in enumerate(schema.SETTING_KEYS, start=2):
+        value_cell = ws.cell(row=i, column=2)
+        fmt = FORMATS.get(col.kind)
+        if fmt:
+            value_cell.number_format = fmt
+        if col.choices:
+            ws.add_data_validation(_list_validation(col.choices, f"B{i}"))
+        ws.cell(row=i, column=3).alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _scenario_rows() -> list[list[object]]:
+    try:
+        from addin.core.dunning import CHANNEL_LABELS, DEFAULT_SCENARIOS
+    except ImportError:
+        return []
+    return [[s.scenario, s.name, s.offset_days, CHANNEL_LABELS[s.channel], s.template, s.min_gap_days, s.min_previous]
+            for s in DEFAULT_SCENARIOS]
+
+
+def _rates_sheet(ws) -> None:
+    from addin.core.rates import RateTable
+
+    headers, rows = RateTable.shipped().sheet_rows()
+    for j, header in enumerate(headers, start=1):
+        cell = ws.cell(row=1, column=j, value=header)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        ws.column_dimensions[get_column_letter(j)].width = 70 if header == "Source" else 16
+    ws.cell(row=1, column=1).comment = _comment(schema.TAUX.help)
+    for i, values in enumerate(rows, start=2):
+        for j, value in enumerate(values, start=1):
+            if isinstance(value, Decimal):
+                value = float(value)
+            cell = ws.cell(row=i, column=j, value=value)
+            if 3 <= j <= 8:
+                cell.number_format = "0.00%"
+    ws.freeze_panes = "A2"
+    ws.row_dimensions[1].height = 45
+
+
+def _generated_sheet(ws, sheet: Sheet) -> None:
+    if sheet.columns:
+        for j, col in enumerate(sheet.columns, start=1):
+            cell = ws.cell(row=1, column=j, value=col.fr)
+            cell.font = Font(bold=True)
+            ws.column_dimensions[get_column_letter(j)].width = col.width
+        ws.freeze_panes = "A2"
+        ws.cell(row=1, column=1).comment = _comment(sheet.help)
+    else:
+        cell = ws.cell(row=1, column=1, value=sheet.help)
+        cell.font = Font(italic=True, color="FF595959")
+
+
+def build() -> openpyxl.Workbook:
+    """The template workbook, in memory."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for sheet in schema.SHEETS:
+        ws = wb.create_sheet(sheet.fr)
+        if sheet.kind == "settings":
+            _settings_sheet(ws)
+        elif sheet is schema.SCENARIOS:
+            _header_sheet(ws, sheet, _scenario_rows())
+        elif sheet.kind == "input":
+            _header_sheet(ws, sheet)
+        elif sheet.kind == "log":
+            _header_sheet(ws, sheet, table=False)  # appended by Relance: a Table would not grow with it
+        elif sheet is schema.TAUX:
+            _rates_sheet(ws)
+        else:
+            _generated_sheet(ws, sheet)
+    wb.active = 0
+    props = wb.properties
+    props.creator = AUTHOR
+    props.lastModifiedBy = AUTHOR
+    props.title = "Relance — classeur de suivi des factures"
+    props.created = FIXED_TIME
+    props.modified = FIXED_TIME
+    return wb
+
+
+def template_bytes() -> bytes:
+    """The template file's bytes: identical from one run to the next."""
+    wb = build()
+    raw = io.BytesIO()
+    archive = zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED)
+    ExcelWriter(wb, archive).save()  # writes the properties as set, and closes the archive
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            fixed.create_system = 0
+            dst.writestr(fixed, src.read(info.filename), compresslevel=9)
+    return out.getvalue()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    out = Path(args[0]) if args else DEFAULT_OUT
+    out.write_bytes(template_bytes())
+    print(out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
