@@ -1,0 +1,136 @@
+"""The ribbon's door: what a click on a Relance button runs.
+
+Every button of the Relance tab calls the VBA dispatcher
+``RelanceRibbon.OnRelanceButton``, which runs
+``RunPython "import addin.ribbon; addin.ribbon.run('<tag>')"``. ``run`` opens the
+workbook that was active when the button was clicked and hands it to the
+action registered for the tag in ``addin.actions.ACTIONS``.
+
+A Python error must never reach Marie as an English traceback: ``dispatch``
+catches it, writes the traceback to a log file and shows a French message
+naming that file.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import tempfile
+import traceback
+from datetime import date, datetime
+from pathlib import Path
+from typing import Callable
+
+from addin.actions import ACTIONS
+
+TITLE = "Relance"
+Alert = Callable[[str, str], None]  # (message, title)
+
+
+def log_path() -> Path:
+    """Where tracebacks go: ~/.relance/relance.log (the temp folder if home cannot be written)."""
+    override = os.environ.get("RELANCE_LOG")
+    if override:
+        return Path(override)
+    return Path.home() / ".relance" / "relance.log"
+
+
+def write_log(text: str, path: Path | None = None) -> Path:
+    """Append ``text`` to the log with a timestamp; returns the file actually written."""
+    entry = f"--- {datetime.now().isoformat(timespec='seconds')}\n{text}\n"
+    for candidate in (path or log_path(), Path(tempfile.gettempdir()) / "relance.log"):
+        try:
+            candidate.parent.mkdir(parents=True, exist_ok=True)
+            with candidate.open("a", encoding="utf-8") as log:
+                log.write(entry)
+            return candidate
+        except OSError:
+            continue
+    return path or log_path()
+
+
+def summary_of(result: object) -> str | None:
+    """The text to show after an action: the result itself if text, else its ``summary``."""
+    if isinstance(result, str):
+        return result
+    summary = getattr(result, "summary", None)
+    return summary if isinstance(summary, str) else None
+
+
+def _user_message(error: BaseException) -> str:
+    # BookError and the engine's ValueErrors carry a French message meant for the user.
+    text = str(error).strip()
+    return text or type(error).__name__
+
+
+def dispatch(
+    tag: str,
+    book: object,
+    *,
+    today: date,
+    alert: Alert,
+    log: Path | None = None,
+    load: Callable[[str], object] = importlib.import_module,
+) -> object | None:
+    """Run the action of ``tag`` on ``book`` and tell the user how it went.
+
+    Args:
+        tag: a ribbon button's tag, a key of ``ACTIONS``.
+        book: the workbook (``addin.books.base.Book``).
+        today: the date the action treats as today.
+        alert: shows a message box, ``alert(message, title)``.
+        log: the log file for tracebacks (default ``log_path()``).
+        load: imports a module by name (injected by tests).
+
+    Returns:
+        The action's result, or None when it failed (the user was told why).
+    """
+    module_name = ACTIONS.get(tag)
+    if module_name is None:
+        known = ", ".join(sorted(ACTIONS))
+        alert(f"Bouton inconnu : « {tag} ». Boutons prévus : {known}. "
+              "Le complément Relance et sa version Python ne correspondent pas : "
+              "reconstruisez-le (relance build-addin) et réinstallez-le.", TITLE)
+        return None
+    try:
+        action = load(module_name)
+        result = action.run(book, today=today)
+    except Exception as error:  # every failure becomes a readable box, never a traceback
+        written = write_log(f"action {tag} ({module_name})\n{traceback.format_exc()}", log)
+        alert(f"L'action « {tag} » n'a pas abouti.\n\n{_user_message(error)}\n\n"
+              f"Le détail technique est enregistré dans le fichier :\n{written}", TITLE)
+        return None
+    summary = summary_of(result)
+    if summary:
+        alert(summary, TITLE)
+    return result
+
+
+def _excel_alert(book) -> Alert:
+    def alert(message: str, title: str) -> None:
+        app = getattr(getattr(book, "app", None), "alert", None)
+        if app is None:
+            import xlwings as xw
+
+            app = xw.apps.active.alert
+        app(message, title=title)
+
+    return alert
+
+
+def run(tag: str) -> None:
+    """RunPython entry point: run the action of ``tag`` on the calling workbook."""
+    import xlwings as xw
+
+    caller = None
+    try:
+        caller = xw.Book.caller()
+        from addin.books.live import LiveBook  # imported here: Excel opens faster
+
+        book = LiveBook(caller)
+    except Exception:
+        written = write_log(f"ouverture du classeur pour {tag}\n{traceback.format_exc()}")
+        _excel_alert(caller)("Relance n'a pas pu lire le classeur actif. Ouvrez votre registre de factures, "
+              f"cliquez dans une de ses feuilles puis réessayez.\n\nDétail : {written}", TITLE)
+        return
+    dispatch(tag, book, today=date.today(), alert=_excel_alert(caller))

@@ -1,0 +1,144 @@
+"""addin.ribbon.dispatch with a fake book, fake actions and a recording alert."""
+
+import importlib.util
+import types
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+
+from addin import ribbon
+from addin.actions import ACTIONS
+
+TODAY = date(2025, 3, 14)
+
+
+class Alerts:
+    def __init__(self):
+        self.shown: list[tuple[str, str]] = []
+
+    def __call__(self, message, title):
+        self.shown.append((message, title))
+
+
+@dataclass
+class Result:
+    summary: str
+
+
+def loader(run):
+    """A fake importer whose every action module runs ``run``."""
+    calls = []
+
+    def load(name):
+        calls.append(name)
+        return types.SimpleNamespace(run=run)
+
+    load.calls = calls
+    return load
+
+
+def test_success_shows_the_summary_and_returns_the_result(tmp_path):
+    alerts, book = Alerts(), object()
+    seen = {}
+
+    def run(b, *, today):
+        seen.update(book=b, today=today)
+        return Result("12 factures actualisées, 3 relances à envoyer.")
+
+    load = loader(run)
+    result = ribbon.dispatch("refresh", book, today=TODAY, alert=alerts, log=tmp_path / "r.log", load=load)
+    assert result == Result("12 factures actualisées, 3 relances à envoyer.")
+    assert load.calls == ["addin.actions.refresh"]
+    assert seen == {"book": book, "today": TODAY}
+    assert alerts.shown == [("12 factures actualisées, 3 relances à envoyer.", "Relance")]
+    assert not (tmp_path / "r.log").exists()
+
+
+def test_a_text_result_is_shown_as_is_and_no_summary_shows_nothing(tmp_path):
+    alerts = Alerts()
+    ribbon.dispatch("help", object(), today=TODAY, alert=alerts, load=loader(lambda b, today: "Aide ouverte."))
+    ribbon.dispatch("plan", object(), today=TODAY, alert=alerts, load=loader(lambda b, today: 42))
+    assert alerts.shown == [("Aide ouverte.", "Relance")]
+
+
+def test_unknown_tag_is_a_readable_french_message_and_runs_nothing():
+    alerts = Alerts()
+    load = loader(lambda b, today: pytest.fail("must not run"))
+    assert ribbon.dispatch("frobnicate", object(), today=TODAY, alert=alerts, load=load) is None
+    assert load.calls == []
+    (message, title), = alerts.shown
+    assert "Bouton inconnu" in message and "« frobnicate »" in message
+    assert "refresh" in message and title == "Relance"
+
+
+def test_action_error_shows_french_message_with_log_path_and_logs_the_traceback(tmp_path):
+    alerts = Alerts()
+    log = tmp_path / "logs" / "relance.log"
+
+    def run(b, *, today):
+        raise ValueError("Feuille « Factures » introuvable")
+
+    assert ribbon.dispatch("send", object(), today=TODAY, alert=alerts, log=log, load=loader(run)) is None
+    (message, title), = alerts.shown
+    assert message.startswith("L'action « send » n'a pas abouti.")
+    assert "Feuille « Factures » introuvable" in message
+    assert str(log) in message
+    assert "Traceback" not in message
+    text = log.read_text(encoding="utf-8")
+    assert "Traceback (most recent call last)" in text and "ValueError: Feuille" in text
+    assert "action send (addin.actions.send)" in text
+
+
+def test_a_module_that_fails_to_import_is_reported_the_same_way(tmp_path):
+    alerts = Alerts()
+
+    def load(name):
+        raise ModuleNotFoundError(f"No module named '{name}'")
+
+    ribbon.dispatch("review", object(), today=TODAY, alert=alerts, log=tmp_path / "x.log", load=load)
+    (message, _), = alerts.shown
+    assert "n'a pas abouti" in message and str(tmp_path / "x.log") in message
+
+
+def test_an_unwritable_log_falls_back_to_the_temp_folder(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    written = ribbon.write_log("boom", blocker / "sub" / "relance.log")
+    assert written.name == "relance.log" and written.parent != blocker / "sub"
+    assert "boom" in written.read_text(encoding="utf-8")
+
+
+def test_summary_of():
+    assert ribbon.summary_of("ok") == "ok"
+    assert ribbon.summary_of(Result("fait")) == "fait"
+    assert ribbon.summary_of(types.SimpleNamespace(summary=3)) is None
+    assert ribbon.summary_of(None) is None
+
+
+@pytest.mark.parametrize("tag, module", sorted(ACTIONS.items()))
+def test_each_action_module_is_importable_with_a_run_callable(tag, module):
+    # TEMPORARY (lead: remove both skips at integration). The action modules are
+    # other engineers' files, written while this test was; it skips only while a
+    # file is absent from the checkout, never on any other error.
+    if importlib.util.find_spec(module) is None:
+        pytest.skip(f"{module} is not written yet (another engineer's file)")
+    try:
+        loaded = importlib.import_module(module)
+    except ImportError as error:
+        missing = _absent_addin_module(error)
+        if missing:
+            pytest.skip(f"{module} imports {missing}, not written yet (another engineer's file)")
+        raise
+    assert callable(loaded.run)
+
+
+def _absent_addin_module(error: ImportError) -> str | None:
+    """The addin module an ImportError is about, if its file is not in the checkout."""
+    import re
+
+    match = re.search(r"cannot import name '(\w+)' from '(addin[\w.]*)'", str(error))
+    name = f"{match.group(2)}.{match.group(1)}" if match else (error.name or "")
+    if name.startswith("addin") and importlib.util.find_spec(name) is None:
+        return name
+    return None
