@@ -29,6 +29,7 @@ import os
 import re
 import shutil
 import tempfile
+import warnings
 import zipfile
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -188,7 +189,10 @@ class FileBook:
         try:
             inventory = safety.inventory(path)
             keep_vba = path.suffix.lower() in (".xlsm", ".xlam", ".xltm")
-            workbook = openpyxl.load_workbook(path, data_only=False, keep_vba=keep_vba, keep_links=True)
+            with warnings.catch_warnings():
+                # "extension is not supported and will be removed": safety.risks says it in French.
+                warnings.simplefilter("ignore", UserWarning)
+                workbook = openpyxl.load_workbook(path, data_only=False, keep_vba=keep_vba, keep_links=True)
         except (zipfile.BadZipFile, KeyError, OSError) as error:
             raise BookError(f"« {path.name} » n'est pas un classeur Excel lisible ({error}).",
                             "Ouvrez-le dans Excel et enregistrez-le au format .xlsx ou .xlsm.") from error

@@ -1,0 +1,177 @@
+"""What openpyxl would drop is refused before anything is written; locks and read-only too."""
+
+from __future__ import annotations
+
+import os
+import stat
+from datetime import date
+
+import openpyxl
+import pytest
+
+from addin.books.base import BookError
+from addin.books.file import FileBook
+from tests.books.conftest import rewrite_zip
+
+SHAPE = (b'<xdr:twoCellAnchor xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing" '
+         b'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><xdr:from><xdr:col>1</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>1</xdr:row>'
+         b'<xdr:rowOff>0</xdr:rowOff></xdr:from><xdr:to><xdr:col>3</xdr:col><xdr:colOff>0</xdr:colOff>'
+         b'<xdr:row>4</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:to><xdr:sp macro="" textlink="">'
+         b'<xdr:nvSpPr><xdr:cNvPr id="9" name="Zone de texte 1"/><xdr:cNvSpPr txBox="1"/></xdr:nvSpPr>'
+         b'<xdr:spPr><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></xdr:spPr></xdr:sp>'
+         b'<xdr:clientData/></xdr:twoCellAnchor>')
+SPARKLINES = (b'<extLst><ext uri="{05C60535-1F16-4fd2-B633-F4F36F0B64E0}" '
+              b'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
+              b'<x14:sparklineGroups xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main">'
+              b'<x14:sparklineGroup><x14:sparklines><x14:sparkline><xm:f>Factures!D2:D11</xm:f>'
+              b'<xm:sqref>H2</xm:sqref></x14:sparkline></x14:sparklines></x14:sparklineGroup>'
+              b'</x14:sparklineGroups></ext></extLst>')
+
+
+def _drawing_part(parts):
+    import re
+
+    return next(n for n in parts if re.fullmatch(r"xl/drawings/drawing\d+\.xml", n))
+
+
+def add_shape(parts):
+    name = _drawing_part(parts)
+    assert parts[name].endswith(b"</wsDr>")  # openpyxl writes the default namespace
+    parts[name] = parts[name].replace(b"</wsDr>", SHAPE + b"</wsDr>")
+
+
+def add_sparklines(parts):
+    xml = parts["xl/worksheets/sheet1.xml"]
+    parts["xl/worksheets/sheet1.xml"] = xml.replace(b"</worksheet>", SPARKLINES + b"</worksheet>")
+
+
+def add_form_control(parts):
+    parts["xl/ctrlProps/ctrlProp1.xml"] = (
+        b'<formControlPr xmlns="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main" '
+        b'objectType="CheckBox" checked="Checked"/>')
+    rels = "xl/worksheets/_rels/sheet1.xml.rels"
+    parts[rels] = parts[rels].replace(
+        b"</Relationships>",
+        b'<Relationship Id="rIdCtrl1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        b'relationships/ctrlProp" Target="../ctrlProps/ctrlProp1.xml"/></Relationships>')
+
+
+def add_connection(parts):
+    parts["xl/connections.xml"] = (
+        b'<connections xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b'<connection id="1" name="Banque" type="5" refreshedVersion="6"><dbPr connection="x" command="y"/>'
+        b'</connection></connections>')
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>",
+        b'<Relationship Id="rIdConn" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        b'relationships/connections" Target="connections.xml"/></Relationships>')
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>", b'<Override PartName="/xl/connections.xml" ContentType="application/'
+                     b'vnd.openxmlformats-officedocument.spreadsheetml.connections+xml"/></Types>')
+
+
+def _state(folder):
+    return sorted((p.name, p.read_bytes()) for p in folder.rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize("edit, sheet, what", [
+    (add_shape, "Notes perso", "forme"),
+    (add_sparklines, "Factures", "sparkline"),
+    (add_form_control, "Factures", "contrôle"),
+])
+def test_refuses_what_openpyxl_drops_before_any_write(rich, edit, sheet, what):
+    rewrite_zip(rich, edit)
+    before = _state(rich.parent)
+    book = FileBook.open(rich, today=date(2024, 6, 1))
+    assert book.read_sheet("Factures").rows[1][0] == "F-001"  # reading is still fine
+    with pytest.raises(BookError) as error:
+        book.write_cells("Factures", 2, 5, [[1]])
+    message = str(error.value)
+    assert f"« {sheet} »" in message and what in message
+    assert "ruban" in error.value.fix
+    with pytest.raises(BookError):
+        book.save()
+    assert _state(rich.parent) == before  # original untouched, no temp file, no backup
+
+
+def test_openpyxl_really_drops_those(rich, tmp_path):
+    """The premise of the refusals: a plain openpyxl re-save loses the shape and sparklines."""
+    import zipfile
+
+    rewrite_zip(rich, add_shape)
+    rewrite_zip(rich, add_sparklines)
+    openpyxl.load_workbook(rich).save(tmp_path / "resaved.xlsx")
+    with zipfile.ZipFile(tmp_path / "resaved.xlsx") as z:
+        everything = b"".join(z.read(n) for n in z.namelist())
+    assert b"Zone de texte 1" not in everything
+    assert b"sparkline" not in everything
+
+
+def test_a_part_lost_on_save_is_caught_after_saving_to_memory(rich):
+    # A workbook data connection is not in the list of known risks: the comparison of the
+    # saved package with the original is what catches it.
+    rewrite_zip(rich, add_connection)
+    before = _state(rich.parent)
+    book = FileBook.open(rich, today=date(2024, 6, 1))
+    book.write_cells("Factures", 2, 5, [[1]])
+    with pytest.raises(BookError) as error:
+        book.save()
+    assert "connections.xml" in str(error.value)
+    assert _state(rich.parent) == before
+
+
+@pytest.mark.parametrize("lock_name, app", [
+    ("~$Registre.xlsx", "Excel"), ("~$gistre.xlsx", "Excel"), (".~lock.Registre.xlsx#", "LibreOffice")])
+def test_open_in_excel_or_libreoffice_is_refused(rich, lock_name, app):
+    (rich.parent / lock_name).write_text("marie")
+    before = _state(rich.parent)
+    book = FileBook.open(rich, today=date(2024, 6, 1))
+    with pytest.raises(BookError) as error:
+        book.write_cells("Factures", 2, 5, [[1]])
+    assert app in str(error.value) and "Fermez" in error.value.fix
+    (rich.parent / lock_name).unlink()
+    book.write_cells("Factures", 2, 5, [[1]])
+    (rich.parent / lock_name).write_text("marie")  # opened again in between: save refuses too
+    with pytest.raises(BookError):
+        book.save()
+    assert _state(rich.parent) == before
+
+
+def test_read_only_file_or_folder_is_refused(rich):
+    before = rich.read_bytes()
+    os.chmod(rich, stat.S_IREAD)
+    try:
+        with pytest.raises(BookError) as error:
+            FileBook.open(rich).write_cells("Factures", 2, 5, [[1]])
+        assert "lecture seule" in str(error.value)
+    finally:
+        os.chmod(rich, stat.S_IREAD | stat.S_IWRITE)
+    folder_mode = rich.parent.stat().st_mode
+    os.chmod(rich.parent, stat.S_IREAD | stat.S_IEXEC)
+    try:
+        with pytest.raises(BookError) as error:
+            FileBook.open(rich).write_cells("Factures", 2, 5, [[1]])
+        assert "dossier" in str(error.value)
+    finally:
+        os.chmod(rich.parent, folder_mode)
+    assert rich.read_bytes() == before
+
+
+def test_backups_keep_the_last_n(rich):
+    versions = []
+    for i in range(4):
+        versions.append(rich.read_bytes())
+        book = FileBook.open(rich, backups=2, today=date(2024, 6, 1))
+        book.write_cells("Factures", 2, 5, [[i]])
+        book.save()
+    kept = sorted((rich.parent / ".relance-backups").iterdir())
+    assert [p.name.split(".")[1] for p in kept] == ["0003", "0004"]
+    assert [p.read_bytes() for p in kept] == versions[2:]
+
+
+def test_backups_zero_disables(rich):
+    book = FileBook.open(rich, backups=0, today=date(2024, 6, 1))
+    book.write_cells("Factures", 2, 5, [[1]])
+    book.save()
+    assert not (rich.parent / ".relance-backups").exists()
+    assert [p.name for p in rich.parent.iterdir()] == ["Registre.xlsx"]  # no temp file left
