@@ -142,3 +142,43 @@ def _absent_addin_module(error: ImportError) -> str | None:
     if name.startswith("addin") and importlib.util.find_spec(name) is None:
         return name
     return None
+
+
+def test_run_wires_the_caller_book_and_its_app_alert(monkeypatch):
+    import xlwings as xw
+
+    shown = []
+    caller = types.SimpleNamespace(app=types.SimpleNamespace(alert=lambda prompt, title=None: shown.append((prompt, title))))
+    monkeypatch.setattr(xw.Book, "caller", staticmethod(lambda: caller))
+    seen = {}
+
+    def fake_dispatch(tag, book, *, today, alert):
+        seen.update(tag=tag, book=book, today=today)
+        alert("fini", "Relance")
+
+    monkeypatch.setattr(ribbon, "dispatch", fake_dispatch)
+    ribbon.run("refresh")
+    from addin.books.live import LiveBook
+
+    assert seen["tag"] == "refresh" and seen["today"] == date.today()
+    assert isinstance(seen["book"], LiveBook) and seen["book"].book is caller
+    assert shown == [("fini", "Relance")]
+
+
+def test_run_reports_a_book_it_cannot_open(monkeypatch, tmp_path):
+    import xlwings as xw
+
+    shown = []
+    monkeypatch.setenv("RELANCE_LOG", str(tmp_path / "r.log"))
+    caller = types.SimpleNamespace(app=types.SimpleNamespace(alert=lambda prompt, title=None: shown.append(prompt)))
+    monkeypatch.setattr(xw.Book, "caller", staticmethod(lambda: caller))
+    import addin.books.live as live
+
+    def broken(book):
+        raise RuntimeError("COM gone")
+
+    monkeypatch.setattr(live, "LiveBook", broken)
+    ribbon.run("refresh")
+    (message,) = shown
+    assert "n'a pas pu lire le classeur actif" in message and str(tmp_path / "r.log") in message
+    assert "RuntimeError: COM gone" in (tmp_path / "r.log").read_text(encoding="utf-8")
