@@ -403,8 +403,9 @@ def to_message(
     msg["X-Relance-Key"] = one_line(rendered.key)
     msg["Content-Language"] = rendered.lang
 
-    msg.set_content(rendered.text, subtype="plain", charset="utf-8")
-    msg.add_alternative(rendered.html, subtype="html", charset="utf-8")
+    # quoted-printable keeps the message 7-bit clean for servers without 8BITMIME
+    msg.set_content(rendered.text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    msg.add_alternative(rendered.html, subtype="html", charset="utf-8", cte="quoted-printable")
     html_part = msg.get_payload()[1]
     for att in rendered.attachments:
         if att.inline_cid:

@@ -1,0 +1,347 @@
+"""Where emails go: the user's own SMTP server, or an outbox folder of ``.eml`` files.
+
+Both transports take a ready ``EmailMessage`` (see ``compose.to_message``) and answer with a
+``SendResult``; they never raise for one bad message, so one refused recipient does not stop
+the others. The journal (``journal.py``) decides what a result means for "sent exactly once".
+
+SMTP settings come from the ``Paramètres`` sheet (host, port, user, security), overridden by
+the environment (``RELANCE_SMTP_HOST``, ``_PORT``, ``_USER``, ``_PASSWORD``, ``_SECURITY``).
+The password never comes from the workbook: ``RELANCE_SMTP_PASSWORD`` or the system keyring
+(service ``relance``, user name = the SMTP user).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import smtplib
+import socket
+import ssl
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
+from pathlib import Path
+from typing import Protocol
+
+from addin.core.model import Settings
+
+KEYRING_SERVICE = "relance"
+SECURITIES = ("starttls", "ssl", "none")
+DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+
+
+@dataclass(frozen=True)
+class SendResult:
+    ok: bool
+    permanent: bool  # a failure that retrying the same message will not fix (5xx, bad recipient)
+    message_id: str
+    detail: str  # server answer or reason, for the Journal and the user
+    fatal: bool = False  # the transport cannot send anything (login refused, TLS failure): stop the run
+
+
+class Transport(Protocol):
+    def send(self, message: EmailMessage) -> SendResult: ...
+
+    def close(self) -> None: ...
+
+
+def _message_id(message: EmailMessage) -> str:
+    return str(message.get("Message-ID", "") or "").strip()
+
+
+# --- outbox -------------------------------------------------------------------------
+
+
+def eml_filename(message_id: str) -> str:
+    """A file name from a Message-ID: ``<a.b@host>`` → ``a.b@host.eml`` (unsafe characters → ``_``)."""
+    core = message_id.strip().strip("<>")
+    safe = re.sub(r"[^A-Za-z0-9._@+-]", "_", core).strip(".") or "message"
+    return safe[:180] + ".eml"
+
+
+class OutboxTransport:
+    """Writes each message as ``<message-id>.eml`` in ``folder``, atomically (temp file + rename).
+
+    The file carries ``X-Unsent: 1`` so that Outlook opens it as a draft ready to send. The same
+    Message-ID always gives the same file name: a run repeated after a crash overwrites, never doubles.
+    """
+
+    def __init__(self, folder: Path | str):
+        self.folder = Path(folder)
+
+    def send(self, message: EmailMessage) -> SendResult:
+        mid = _message_id(message)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            target = self.folder / eml_filename(mid)
+            draft = _copy(message)
+            if draft.get("X-Unsent") is None:
+                draft["X-Unsent"] = "1"
+            data = draft.as_bytes(policy=SMTP_POLICY)  # CRLF line ends, as RFC 5322 files
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".eml", dir=self.folder)
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.replace(tmp, target)
+            except BaseException:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+                raise
+        except OSError as exc:
+            return SendResult(False, False, mid, f"écriture impossible dans la boîte d'envoi {self.folder} : {exc}")
+        return SendResult(True, False, mid, f"enregistré dans {target}")
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> "OutboxTransport":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _copy(message: EmailMessage) -> EmailMessage:
+    import copy
+
+    return copy.deepcopy(message)
+
+
+# --- SMTP ---------------------------------------------------------------------------
+
+
+class _Fatal(Exception):
+    """The server or the configuration refuses us as a whole (not this message)."""
+
+
+class SmtpTransport:
+    """One SMTP connection reused for several messages, reopened when the server drops it.
+
+    Transient failures (4xx answers, connection errors, timeouts) are retried ``retries`` times
+    after ``backoff`` seconds (the last value repeats); permanent ones (5xx, refused recipients)
+    are reported for that message and the next message is sent normally. A refused login or a
+    TLS failure is fatal: reported for this and every later message without reconnecting, so a
+    wrong password does not lock the account.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int | None = None,
+        user: str = "",
+        password: str | None = None,
+        security: str = "starttls",
+        timeout: float = 30,
+        retries: int = 3,
+        backoff: Sequence[float] = (1, 4, 10),
+        sleep: Callable[[float], None] = time.sleep,
+        ssl_context: ssl.SSLContext | None = None,
+    ):
+        security = (security or "starttls").strip().lower()
+        if security not in SECURITIES:
+            raise ValueError(f"sécurité SMTP inconnue « {security} » : attendu starttls, ssl ou none")
+        self.host = host
+        self.port = int(port or DEFAULT_PORTS[security])
+        self.user = user
+        self.password = password
+        self.security = security
+        self.timeout = timeout
+        self.retries = max(int(retries), 0)
+        self.backoff = tuple(backoff) or (0,)
+        self.sleep = sleep
+        self.ssl_context = ssl_context
+        self._conn: smtplib.SMTP | None = None
+        self._fatal: str | None = None
+
+    # connection ------------------------------------------------------------------
+
+    def _context(self) -> ssl.SSLContext:
+        return self.ssl_context or ssl.create_default_context()
+
+    def _connect(self) -> smtplib.SMTP:
+        try:
+            if self.security == "ssl":
+                conn: smtplib.SMTP = smtplib.SMTP_SSL(
+                    self.host, self.port, timeout=self.timeout, context=self._context()
+                )
+            else:
+                conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            conn.ehlo()
+            if self.security == "starttls":
+                conn.starttls(context=self._context())
+                conn.ehlo()
+            if self.user:
+                conn.login(self.user, self.password)
+            return conn
+        except smtplib.SMTPAuthenticationError as exc:
+            raise _Fatal(
+                f"authentification SMTP refusée pour {self.user} sur {self.host}:{self.port} "
+                f"({exc.smtp_code} {_text(exc.smtp_error)}) : vérifiez l'utilisateur et le mot de passe"
+            ) from exc
+        except smtplib.SMTPNotSupportedError as exc:
+            raise _Fatal(
+                f"le serveur {self.host}:{self.port} ne propose pas ce que demande la configuration "
+                f"(sécurité « {self.security} », authentification) : {exc}"
+            ) from exc
+        except ssl.SSLError as exc:  # includes certificate verification failures
+            raise _Fatal(f"échec TLS avec {self.host}:{self.port} : {exc}") from exc
+
+    def _disconnect(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.quit()
+            except (smtplib.SMTPException, OSError):
+                try:
+                    conn.close()
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self._disconnect()
+
+    def __enter__(self) -> "SmtpTransport":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # sending -----------------------------------------------------------------------
+
+    def send(self, message: EmailMessage) -> SendResult:
+        mid = _message_id(message)
+        if self.user and not self.password and not self._fatal:
+            self._fatal = (
+                f"aucun mot de passe SMTP pour {self.user} : définissez RELANCE_SMTP_PASSWORD "
+                "ou enregistrez-le dans le trousseau du système (service « relance »)"
+            )
+        if self._fatal:
+            return SendResult(False, True, mid, self._fatal, fatal=True)
+        attempt = 0
+        detail = ""
+        while True:
+            reused = self._conn is not None
+            try:
+                if self._conn is None:
+                    self._conn = self._connect()
+                refused = self._conn.send_message(message)
+            except _Fatal as exc:
+                self._disconnect()
+                self._fatal = str(exc)
+                return SendResult(False, True, mid, self._fatal, fatal=True)
+            except smtplib.SMTPRecipientsRefused as exc:
+                codes = [code for code, _ in exc.recipients.values()]
+                detail = "destinataires refusés : " + "; ".join(
+                    f"{addr} ({code} {_text(msg)})" for addr, (code, msg) in exc.recipients.items()
+                )
+                if all(500 <= c < 600 for c in codes):
+                    return SendResult(False, True, mid, detail)
+            except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError, smtplib.SMTPResponseException) as exc:
+                detail = f"{exc.smtp_code} {_text(exc.smtp_error)}"
+                if 500 <= exc.smtp_code < 600:
+                    return SendResult(False, True, mid, detail)
+                if exc.smtp_code == 421:  # the server is closing the connection
+                    self._disconnect()
+            except smtplib.SMTPServerDisconnected as exc:
+                self._disconnect()
+                detail = f"connexion fermée par le serveur : {exc}"
+                if reused:
+                    continue  # an idle connection the server dropped: reopen at once, not a retry
+            except (OSError, smtplib.SMTPException) as exc:  # refused, reset, timeout, DNS
+                self._disconnect()
+                detail = f"{type(exc).__name__}: {exc}" if not isinstance(exc, socket.timeout) else "délai dépassé"
+            else:
+                if refused:
+                    # Delivered to some recipients: sending again would duplicate it for them.
+                    partial = "; ".join(f"{addr} ({code} {_text(msg)})" for addr, (code, msg) in refused.items())
+                    return SendResult(True, False, mid, f"envoyé ; refusé pour : {partial}")
+                return SendResult(True, False, mid, "envoyé")
+            if attempt >= self.retries:
+                return SendResult(False, False, mid, f"échec après {attempt + 1} tentatives : {detail}")
+            self.sleep(self.backoff[min(attempt, len(self.backoff) - 1)])
+            attempt += 1
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+# --- configuration --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int
+    user: str
+    password: str | None
+    security: str
+
+    def __repr__(self) -> str:  # never print the password
+        shown = "***" if self.password else None
+        return f"SmtpConfig(host={self.host!r}, port={self.port}, user={self.user!r}, password={shown}, security={self.security!r})"
+
+
+def keyring_password(user: str) -> str | None:
+    """The password stored in the system keyring for ``user``; None when absent or when the keyring fails."""
+    if not user:
+        return None
+    try:
+        import keyring
+
+        return keyring.get_password(KEYRING_SERVICE, user) or None
+    except Exception:  # no backend, locked keyring, D-Bus errors…: sending falls back to "no password"
+        return None
+
+
+def smtp_config(
+    settings: Settings,
+    environ: Mapping[str, str] = os.environ,
+    *,
+    get_password: Callable[[str], str | None] = keyring_password,
+) -> SmtpConfig | None:
+    """The SMTP configuration, or None when no host is set (emails then go to the outbox).
+
+    Raises ValueError for an unreadable port or security value.
+    """
+    env = {k: v for k, v in environ.items() if k.startswith("RELANCE_SMTP_") and str(v).strip() != ""}
+    host = (env.get("RELANCE_SMTP_HOST") or settings.smtp_host or "").strip()
+    if not host:
+        return None
+    security = (env.get("RELANCE_SMTP_SECURITY") or settings.smtp_security or "starttls").strip().lower()
+    if security not in SECURITIES:
+        raise ValueError(f"sécurité SMTP inconnue « {security} » : attendu starttls, ssl ou none")
+    raw_port = env.get("RELANCE_SMTP_PORT")
+    if raw_port is not None:
+        try:
+            port = int(str(raw_port).strip())
+        except ValueError:
+            raise ValueError(f"RELANCE_SMTP_PORT illisible « {raw_port} » : attendu un nombre (587, 465…)") from None
+    else:
+        port = settings.smtp_port or DEFAULT_PORTS[security]
+    if not 0 < port < 65536:
+        raise ValueError(f"port SMTP hors limites : {port}")
+    user = (env.get("RELANCE_SMTP_USER") or settings.smtp_user or "").strip()
+    password = env.get("RELANCE_SMTP_PASSWORD") or (get_password(user) if user else None)
+    return SmtpConfig(host=host, port=port, user=user, password=password, security=security)
+
+
+def make_transport(
+    settings: Settings,
+    *,
+    outbox: Path,
+    environ: Mapping[str, str] = os.environ,
+    get_password: Callable[[str], str | None] = keyring_password,
+) -> Transport:
+    """SMTP when a host is configured, else the outbox folder."""
+    config = smtp_config(settings, environ, get_password=get_password)
+    if config is None:
+        return OutboxTransport(outbox)
+    return SmtpTransport(config.host, config.port, config.user, config.password, config.security)
