@@ -188,11 +188,7 @@ class FileBook:
             raise FileNotFoundError(f"classeur introuvable : {path}")
         try:
             inventory = safety.inventory(path)
-            keep_vba = path.suffix.lower() in (".xlsm", ".xlam", ".xltm")
-            with warnings.catch_warnings():
-                # "extension is not supported and will be removed": safety.risks says it in French.
-                warnings.simplefilter("ignore", UserWarning)
-                workbook = openpyxl.load_workbook(path, data_only=False, keep_vba=keep_vba, keep_links=True)
+            workbook = _load(path)
         except (zipfile.BadZipFile, KeyError, OSError) as error:
             raise BookError(f"« {path.name} » n'est pas un classeur Excel lisible ({error}).",
                             "Ouvrez-le dans Excel et enregistrez-le au format .xlsx ou .xlsm.") from error
@@ -343,8 +339,10 @@ class FileBook:
             raise BookError(f"Relance refuse d'enregistrer « {self.path.name} » : l'enregistrement "
                             "ferait perdre " + "; ".join(lost) + ".", _FIX_UNSAFE, lost)
         _atomic_replace(self.path, data, self.backups)
-        # The next save compares against what is now on disk.
+        # The next save compares against what is now on disk, and starts from it: openpyxl
+        # consumes the image streams of a workbook when it writes it.
         self._inventory = safety.inventory(self.path)
+        self.workbook = _load(self.path)
         self._values = None
         self._dirty.clear()
         self._generated.clear()
@@ -362,6 +360,14 @@ class FileBook:
         archive = zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
         ExcelWriter(self.workbook, archive).save()  # closes the archive
         return _canonical_zip(raw.getvalue())
+
+
+def _load(path: Path):
+    keep_vba = path.suffix.lower() in (".xlsm", ".xlam", ".xltm")
+    with warnings.catch_warnings():
+        # "extension is not supported and will be removed": safety.risks says it in French.
+        warnings.simplefilter("ignore", UserWarning)
+        return openpyxl.load_workbook(path, data_only=False, keep_vba=keep_vba, keep_links=True)
 
 
 def _canonical_zip(data: bytes) -> bytes:
