@@ -51,7 +51,7 @@ def _guard(func):
 
         try:
             return func(*args, **kwargs)
-        except (BookError, FileNotFoundError, PermissionError, ValueError) as error:
+        except (BookError, FileNotFoundError, PermissionError, ValueError, RuntimeError) as error:
             _fail(error)
 
     return wrapper
@@ -185,7 +185,7 @@ def build_addin(out: Path = typer.Argument(Path("relance.xlam"), help="Le fichie
     """Construit le complément Excel relance.xlam (ruban « Relance », macros, UDF)."""
     from addin.addin_build import build_addin as build
 
-    path = build(out)
+    path = build(Path(out))
     console.print(f"Complément écrit : {path}")
 
 
