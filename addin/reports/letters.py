@@ -199,6 +199,10 @@ def formal_notice_pdf(action: Action, settings: Settings, *, today: date, deadli
     if debtor_address:
         pdf.set_x(left)
         pdf.multi_cell(width * 0.5, 4.8, debtor_address, new_x="LMARGIN", new_y="NEXT")
+    debtor_siren = one_line(getattr(action.client, "siren", ""))
+    if debtor_siren:
+        pdf.set_x(left)
+        pdf.cell(width * 0.5, 4.8, f"{t['siren']} {debtor_siren}", new_x="LMARGIN", new_y="NEXT")
     if action.client.code:
         pdf.set_x(left)
         pdf.cell(width * 0.5, 4.8, f"{t['account']} : {one_line(action.client.code)}" if lang == "fr"
