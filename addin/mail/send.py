@@ -163,12 +163,11 @@ class SmtpTransport:
     def _context(self) -> ssl.SSLContext:
         return self.ssl_context or ssl.create_default_context()
 
-    def _connect(self) -> smtplib.SMTP:
+    def _open(self) -> smtplib.SMTP:
+        conn: smtplib.SMTP | None = None
         try:
             if self.security == "ssl":
-                conn: smtplib.SMTP = smtplib.SMTP_SSL(
-                    self.host, self.port, timeout=self.timeout, context=self._context()
-                )
+                conn = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=self._context())
             else:
                 conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
             conn.ehlo()
@@ -178,6 +177,14 @@ class SmtpTransport:
             if self.user:
                 conn.login(self.user, self.password)
             return conn
+        except BaseException:
+            if conn is not None:
+                conn.close()  # a half-open connection (failed TLS or login) must not leak its socket
+            raise
+
+    def _connect(self) -> smtplib.SMTP:
+        try:
+            return self._open()
         except smtplib.SMTPAuthenticationError as exc:
             raise _Fatal(
                 f"authentification SMTP refusée pour {self.user} sur {self.host}:{self.port} "
