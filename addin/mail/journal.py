@@ -151,6 +151,15 @@ class Journal:
             raise ValueError(f"résolution inconnue : {state!r} (attendu sent ou resend)")
         self._append({"type": "resolution", "key": key, "state": state, "by": by, "row": row, "at": self._now()})
 
+    def decide(self, key: str, text: str) -> None:
+        """A person's decision on a queued action (``Relances`` sheet, ``Décision`` column);
+        empty text cancels it."""
+        self._append({"type": "decision", "key": key, "text": text, "at": self._now()})
+
+    def decisions(self) -> dict[str, str]:
+        """The last decision text per key (empty: cancelled)."""
+        return {r["key"]: str(r.get("text", "")) for r in self.records() if r.get("type") == "decision"}
+
     # --- reading ------------------------------------------------------------------
 
     def records(self) -> list[dict]:

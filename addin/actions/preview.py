@@ -1,0 +1,357 @@
+"""Aperçu (Preview): today's reminder queue, every message rendered to files a person can open.
+
+``run`` loads the register, computes the ledger and the queue (``prepare``, shared with
+the send action), writes the ``Relances`` sheet and renders each queued action to
+``<out_dir>/<n>-<client>-<step>.html`` and ``.eml`` (plus the PDF letter of a formal
+notice). Nothing is sent and the journal gets no intent.
+
+Skipping or postponing one line: the ``Relances`` sheet has a ``Décision`` column a
+person types into, on the line of the action:
+
+- « Ignorer »: that action (its ``Clé``: client, step and invoices) is not sent; the
+  next step of the scenario, a new key, will be proposed in its time;
+- « Reporter au JJ/MM/AAAA » (or just a date): not sent before that date.
+
+Every preview and send reads the decisions before regenerating the sheet, writes
+them back on the line of the same key, and records them in the journal log, so that a
+decision survives a regeneration of the sheet by another action. The sheet wins for a
+key it shows (clearing the cell cancels the decision); the log's last decision applies
+to a key the sheet no longer shows.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Mapping
+
+from addin.books.base import Block, Book, GeneratedSheet
+from addin.core import dunning
+from addin.core.ledger import Ledger, compute
+from addin.core.model import Action, Channel, Problem, Register, Settings, Severity
+from addin.mail.journal import Journal, message_id, read_history
+from addin.register import schema
+
+SHEET = schema.RELANCES.fr
+HEADERS = ("Date", "Client", "Nom", "Étape", "Canal", "Destinataires", "Factures", "Reste dû", "Intérêts",
+           "Indemnité", "Total réclamé", "Statut", "Décision", "Clé")
+FORMATS = ("date", "text", "text", "text", "text", "text", "text", "money", "money", "money", "money", "text",
+           "text", "text")
+WIDTHS = (11, 10, 28, 12, 16, 30, 24, 13, 11, 11, 14, 18, 22, 36)
+
+
+@dataclass(frozen=True)
+class Decision:
+    kind: str  # "skip" | "postpone"
+    until: date | None = None
+    text: str = ""
+
+    def active(self, today: date) -> bool:
+        return self.kind == "skip" or (self.until is not None and today < self.until)
+
+    @property
+    def label(self) -> str:
+        return "ignorée" if self.kind == "skip" else f"reportée au {self.until:%d/%m/%Y}"
+
+
+@dataclass
+class Prepared:
+    """Everything preview and send need, computed once."""
+
+    register: Register
+    ledger: Ledger
+    settings: Settings
+    scenarios: dict
+    history: dunning.History
+    actions: list[Action]
+    next_actions: dict[str, tuple[str, date | None]]
+    decisions: dict[str, Decision]
+    journal: Journal
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class PreviewResult:
+    summary: str
+    files: list[Path]
+    actions: list[Action]
+    problems: list[Problem]
+    out_dir: Path
+
+
+def parse_decision(value: object) -> Decision | None:
+    """« Ignorer », « Reporter au 12/07/2025 » (or a date) → Decision; blank → None.
+
+    Raises ValueError for anything else.
+    """
+    if isinstance(value, datetime):
+        return Decision("postpone", value.date(), value.strftime("%d/%m/%Y"))
+    if isinstance(value, date):
+        return Decision("postpone", value, value.strftime("%d/%m/%Y"))
+    text = str(value or "").strip()
+    words = schema.normalize(text)
+    if not words or words in ("envoyer", "send", "ok"):
+        return None
+    if words.startswith(("ignorer", "ignore", "skip", "ne pas envoyer")):
+        return Decision("skip", None, text)
+    m = re.search(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})", text)
+    if m and (words.startswith(("report", "postpone", "apres", "after", "le ", "au ")) or words[0].isdigit()):
+        day, month, year = int(m[1]), int(m[2]), int(m[3])
+        year += 2000 if year < 100 else 0
+        try:
+            return Decision("postpone", date(year, month, day), text)
+        except ValueError:
+            pass
+    raise ValueError(text)
+
+
+def _sheet_decisions(book: Book) -> tuple[dict[str, object], list[Problem]]:
+    """The ``Décision`` cells of the current ``Relances`` sheet, by key (blank cells included)."""
+    name = schema.find_sheet(book.sheet_names(), schema.RELANCES)
+    if name is None:
+        return {}, []
+    data = book.read_sheet(name)
+    for i, row in enumerate(data.rows[:10]):
+        labels = [schema.normalize(v) for v in row]
+        if "cle" in labels or "key" in labels:
+            key_col = labels.index("cle") if "cle" in labels else labels.index("key")
+            dec_col = next((j for j, w in enumerate(labels) if w in ("decision",)), None)
+            if dec_col is None:
+                return {}, []
+            out: dict[str, object] = {}
+            for offset, r in enumerate(data.rows[i + 1:]):
+                key = r[key_col] if key_col < len(r) else None
+                if key:
+                    out[str(key).strip()] = (r[dec_col] if dec_col < len(r) else None, i + 2 + offset)
+            return out, []
+    return {}, []
+
+
+def read_decisions(book: Book, journal: Journal) -> tuple[dict[str, Decision], list[Problem]]:
+    """Decisions from the ``Relances`` sheet (recorded in the log) and, for keys it no longer
+    shows, from the log."""
+    cells, problems = _sheet_decisions(book)
+    logged = journal.decisions()
+    decisions: dict[str, Decision] = {}
+    for key, (value, row) in cells.items():
+        try:
+            decision = parse_decision(value)
+        except ValueError:
+            problems.append(Problem(SHEET, row, "Décision", value, f"décision illisible « {value} »",
+                                    "Écrivez « Ignorer » ou « Reporter au JJ/MM/AAAA », ou videz la cellule.",
+                                    severity=Severity.WARNING, code="queue.decision"))
+            continue
+        text = "" if decision is None else decision.text
+        if logged.get(key, "") != text:
+            journal.decide(key, text)
+        if decision is not None:
+            decisions[key] = decision
+    for key, text in logged.items():
+        if key in cells or not text:
+            continue
+        try:
+            decision = parse_decision(text)
+        except ValueError:
+            continue
+        if decision is not None:
+            decisions[key] = decision
+    return decisions, problems
+
+
+def prepare(book: Book, *, today: date, book_path: Path, journal: Journal | None = None) -> Prepared:
+    """Load, compute and queue: the part of preview and send that changes nothing but the log."""
+    from addin.register.load import load
+    from addin.register.scenarios import load_scenarios
+
+    journal = journal or Journal.open(book_path)
+    register, problems = load(book)
+    try:
+        from addin.register.load import load_rates
+
+        rates, rate_problems = load_rates(book)
+        problems = problems + rate_problems
+    except ImportError:  # pragma: no cover - older register loader
+        from addin.core.rates import RateTable
+
+        rates = RateTable.shipped()
+    ledger, ledger_problems = compute(register, today, rates)
+    scenarios, scenario_problems = load_scenarios(book)
+    history, history_problems = read_history(book, journal)
+    decisions, decision_problems = read_decisions(book, journal)
+    actions, next_actions = dunning.queue(ledger.states, register.clients, scenarios, history, register.settings,
+                                          today, ledger.credits)
+    all_problems = [*problems, *ledger_problems, *scenario_problems, *history_problems, *decision_problems,
+                    *dunning.check_scenarios(register.clients, scenarios)]
+    return Prepared(register, ledger, register.settings, scenarios, history, actions, next_actions, decisions,
+                    journal, all_problems)
+
+
+# --- the Relances sheet ------------------------------------------------------------------
+
+
+def status(action: Action, journal: Journal, decision: Decision | None, today: date) -> str:
+    """The ``Statut`` of one queued action."""
+    if decision is not None and decision.active(today):
+        return decision.label
+    entry = journal.entries().get(action.key)
+    state = entry.state if entry else None
+    if action.step.channel == Channel.PHONE:
+        return "à appeler"
+    if action.step.channel == Channel.LETTER:
+        return "courrier à envoyer" if state is None else "courrier à faire"
+    if state == "sent":
+        return "déjà fait"
+    if state == "unknown":
+        return "à vérifier"
+    if state == "failed" and entry is not None and entry.permanent:
+        return "échec définitif"
+    if state == "failed":
+        return "échec, sera renvoyé"
+    return "à envoyer"
+
+
+def claimed(action: Action) -> Decimal:
+    """What the message asks the client to pay (the composer's own rule)."""
+    try:
+        from addin.mail.compose import amount_to_pay
+
+        return amount_to_pay(action)
+    except ImportError:  # pragma: no cover
+        return action.total_balance + action.total_interest + action.total_indemnity
+
+
+def recipients(action: Action) -> str:
+    if action.step.channel == Channel.PHONE:
+        return "; ".join(x for x in (action.client.email,) if x)
+    emails = [action.client.email, action.client.email_cc]
+    return "; ".join(e for e in emails if e)
+
+
+def queue_sheet(actions: list[Action], journal: Journal, decisions: Mapping[str, Decision], today: date,
+                statuses: Mapping[str, str] | None = None) -> GeneratedSheet:
+    rows = []
+    for a in actions:
+        decision = decisions.get(a.key)
+        rows.append((
+            a.on, a.client.code, a.client.name, a.step.name, dunning.CHANNEL_LABELS[a.step.channel],
+            recipients(a), ", ".join(i.number for i in a.items if i.kind == "invoice"),
+            a.total_balance, a.total_interest, a.total_indemnity, claimed(a),
+            (statuses or {}).get(a.key) or status(a, journal, decision, today),
+            decision.text if decision is not None else "", a.key,
+        ))
+    return GeneratedSheet(
+        SHEET,
+        (Block(f"Relances du {today:%d/%m/%Y}", HEADERS, tuple(rows), FORMATS, WIDTHS),),
+        note=("File des relances du jour, recalculée à chaque Aperçu / Envoi. Colonne Décision : "
+              "« Ignorer » ou « Reporter au JJ/MM/AAAA » ; elle est conservée d'un calcul à l'autre."),
+    )
+
+
+def write_computed_columns(book: Book, prepared: Prepared) -> bool:
+    """The invoices' Prochaine action / Dernière relance columns, through the refresh action's writer.
+
+    Returns False when that writer is not available (then only generated sheets are written).
+    """
+    try:
+        from addin.actions.refresh import write_computed  # type: ignore[attr-defined]
+    except ImportError:
+        return False
+    # The states carry the queue's columns too, for a writer that reads them there.
+    last = dunning.last_reminders(prepared.history)
+    states = tuple(
+        replace(s, next_action=prepared.next_actions.get(s.invoice.number, ("", None))[0],
+                next_action_date=prepared.next_actions.get(s.invoice.number, ("", None))[1],
+                last_reminder=last.get(s.invoice.number))
+        for s in prepared.ledger.states
+    )
+    write_computed(book, prepared.register, replace(prepared.ledger, states=states), prepared.next_actions)
+    return True
+
+
+# --- rendering ---------------------------------------------------------------------------
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^0-9A-Za-z+_.-]+", "_", text).strip("_")[:40] or "x"
+
+
+def render_files(action: Action, n: int, settings: Settings, today: date, out_dir: Path, book_name: str
+                 ) -> tuple[list[Path], list[str]]:
+    """Write one action's message as .html (+ .eml, + .pdf for a formal notice)."""
+    from email.policy import SMTP as SMTP_POLICY
+
+    from addin.mail import compose
+
+    stem = f"{n:02d}-{_safe(action.client.code)}-{_safe(action.step.name)}"
+    rendered = compose.render(action, settings, today=today)
+    html = rendered.html
+    for att in rendered.attachments:  # show the inline QR code in a browser too
+        if att.inline_cid:
+            uri = f"data:{att.content_type};base64,{base64.b64encode(att.data).decode('ascii')}"
+            html = html.replace(f"cid:{att.inline_cid}", uri)
+    files = [out_dir / f"{stem}.html"]
+    files[0].write_text(html, encoding="utf-8")
+    notes = list(rendered.notes)
+    if not rendered.preview_only:
+        try:
+            msg = compose.to_message(rendered, settings,
+                                     message_id=message_id(action.key, book_name, settings.sender_email))
+        except ValueError as error:
+            notes.append(f"pas de .eml : {error}")
+        else:
+            eml = out_dir / f"{stem}.eml"
+            eml.write_bytes(msg.as_bytes(policy=SMTP_POLICY))
+            files.append(eml)
+    for att in rendered.attachments:
+        if att.content_type == "application/pdf":
+            pdf = out_dir / f"{stem}.pdf"
+            pdf.write_bytes(att.data)
+            files.append(pdf)
+    return files, notes
+
+
+def summary_table(actions: list[Action], statuses: Mapping[str, str]) -> str:
+    """A plain table: client, step, channel, recipients, total, status."""
+    head = ("Client", "Étape", "Canal", "Destinataires", "Total", "Statut")
+    rows = [(f"{a.client.code} {a.client.name}"[:30], a.step.name, dunning.CHANNEL_LABELS[a.step.channel],
+             recipients(a)[:34], f"{claimed(a):,.2f} €".replace(",", " ").replace(".", ","),
+             statuses.get(a.key, "")) for a in actions]
+    widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
+    lines = ["  ".join(str(v).ljust(w) for v, w in zip(r, widths)).rstrip() for r in [head, *rows]]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def run(book: Book, *, today: date, book_path: Path, out_dir: Path | None = None) -> PreviewResult:
+    """Render today's queue to files and write the ``Relances`` sheet (the book is saved)."""
+    book_path = Path(book_path)
+    prepared = prepare(book, today=today, book_path=book_path)
+    out_dir = Path(out_dir) if out_dir is not None else book_path.resolve().parent / "Aperçu relances" / today.isoformat()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files: list[Path] = []
+    notes: list[str] = []
+    statuses = {a.key: status(a, prepared.journal, prepared.decisions.get(a.key), today) for a in prepared.actions}
+    for n, action in enumerate(prepared.actions, start=1):
+        book.progress(n / max(1, len(prepared.actions)), f"Aperçu {n}/{len(prepared.actions)} : {action.client.name}")
+        try:
+            written, action_notes = render_files(action, n, prepared.settings, today, out_dir, book_path.name)
+        except Exception as error:  # a broken template must not hide the other messages
+            notes.append(f"{action.client.code} {action.step.name} : rendu impossible ({error})")
+            continue
+        files.extend(written)
+        notes.extend(f"{action.client.code} {action.step.name} : {x}" for x in action_notes)
+    book.write_generated(queue_sheet(prepared.actions, prepared.journal, prepared.decisions, today, statuses))
+    computed = write_computed_columns(book, prepared)
+    book.save()
+    text = summary_table(prepared.actions, statuses)
+    if not prepared.actions:
+        text = "Aucune relance à faire aujourd'hui."
+    if notes:
+        text += "\n\n" + "\n".join(notes)
+    if not computed:
+        text += "\n\n(Colonnes Prochaine action / Dernière relance non écrites : lancez « Actualiser ».)"
+    return PreviewResult(text, files, prepared.actions, prepared.problems, out_dir)

@@ -1,0 +1,213 @@
+"""Envoyer (Send): today's reminders, each sent at most once.
+
+For each e-mail action of the queue (``preview.prepare``) whose key the journal may
+send (never sent, a person asked for a re-send, or a transient refusal):
+
+    journal.intent (durable) → transport.send → journal.result
+
+so that a crash between the two leaves an « à vérifier » entry that is never re-sent
+automatically (``addin.mail.journal``). Phone calls and letters become journal tasks
+(« à faire »); a formal notice e-mail carries its PDF letter, and a task reminds the
+person to post it by registered letter (LRAR, LAW.md §7). A permanent refusal for one
+client is reported and the others are sent; a fatal transport error (login refused)
+stops the e-mails of the run. Skipped or postponed lines (``Décision`` column of the
+``Relances`` sheet) are not sent.
+
+At the end: the ``Journal`` sheet mirrors the log, the ``Relances`` sheet shows what
+happened to each line, the invoices' computed columns are updated when the refresh
+action's writer exists, and the book is saved. One run at a time per workbook
+(``Journal.lock``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import Callable, Mapping
+
+from addin.books.base import Book
+from addin.core.model import Action, Channel, Problem
+from addin.mail.journal import Journal, message_id, sync_sheet
+from addin.actions import preview
+
+OUTBOX = "Boîte d'envoi"
+
+
+@dataclass(frozen=True)
+class Line:
+    client: str
+    step: str
+    channel: str
+    key: str
+    status: str  # envoyé | déjà fait | à vérifier | échec | échec définitif | à appeler | courrier à envoyer | ignorée | reportée au … | non envoyé
+    detail: str = ""
+
+
+@dataclass
+class SendReport:
+    """What one send run did, line by line."""
+
+    lines: list[Line] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    stopped: str = ""  # why e-mails stopped (fatal transport error), else ""
+    computed_columns: bool = False
+
+    def by_status(self, *statuses: str) -> list[Line]:
+        return [x for x in self.lines if x.status in statuses]
+
+    @property
+    def sent(self) -> list[Line]:
+        return self.by_status("envoyé")
+
+    @property
+    def to_check(self) -> list[Line]:
+        return self.by_status("à vérifier")
+
+    @property
+    def failed(self) -> list[Line]:
+        return self.by_status("échec", "échec définitif", "non envoyé")
+
+    @property
+    def summary(self) -> str:
+        counts: dict[str, int] = {}
+        for line in self.lines:
+            key = line.status.split(" au ")[0]
+            counts[key] = counts.get(key, 0) + 1
+        parts = [f"{n} {status}" for status, n in counts.items()]
+        text = "Envoi : " + (", ".join(parts) if parts else "aucune relance à faire aujourd'hui") + "."
+        for line in self.lines:
+            if line.status in ("à vérifier", "échec", "échec définitif", "non envoyé"):
+                text += f"\n- {line.client} {line.step} : {line.status}" + (f" ({line.detail})" if line.detail else "")
+        if self.to_check:
+            text += ("\nÀ vérifier : l'envoi a été interrompu, ces e-mails sont peut-être partis. Vérifiez dans "
+                     "votre messagerie puis écrivez « envoyé » ou « à renvoyer » dans la colonne Résultat du Journal.")
+        if self.stopped:
+            text += f"\nEnvoi arrêté : {self.stopped}"
+        return text
+
+
+Progress = Callable[[int, int, str], None]
+
+
+def run(
+    book: Book,
+    *,
+    today: date,
+    book_path: Path,
+    outbox: Path | None = None,
+    environ: Mapping[str, str] = os.environ,
+    transport=None,
+    progress: Progress | None = None,
+) -> SendReport:
+    """Send today's reminders; see the module docstring. Returns the report (the book is saved)."""
+    book_path = Path(book_path)
+    journal = Journal.open(book_path)
+    with journal.lock():
+        prepared = preview.prepare(book, today=today, book_path=book_path, journal=journal)
+        report = SendReport(problems=list(prepared.problems))
+        settings = prepared.settings
+        own_transport = transport is None
+        if own_transport:
+            from addin.mail.send import make_transport
+
+            folder = Path(outbox) if outbox is not None else book_path.resolve().parent / OUTBOX
+            transport = make_transport(settings, outbox=folder, environ=environ)
+        statuses: dict[str, str] = {}
+        total = len(prepared.actions)
+        try:
+            for n, action in enumerate(prepared.actions, start=1):
+                line = _one(action, prepared, journal, transport, today, book_path.name, report)
+                report.lines.append(line)
+                statuses[action.key] = line.status
+                book.progress(n / max(1, total), f"Envoi {n}/{total} : {action.client.name}")
+                if progress is not None:
+                    progress(n, total, f"{action.client.name} — {line.status}")
+        finally:
+            if own_transport:
+                transport.close()
+        # Sends of earlier runs whose fate is still unknown: the queue no longer proposes
+        # them (they count as done), but a person must check them.
+        listed = {line.key for line in report.lines}
+        for entry in journal.unknown():
+            if entry.key not in listed:
+                report.lines.append(Line(entry.client, entry.step, entry.channel, entry.key, "à vérifier",
+                                         f"envoi interrompu le {entry.at:%d/%m/%Y à %H:%M}"))
+        report.problems.extend(sync_sheet(book, journal))
+        book.write_generated(preview.queue_sheet(prepared.actions, journal, prepared.decisions, today, statuses))
+        report.computed_columns = preview.write_computed_columns(book, _after_run(prepared, journal))
+        book.save()
+    return report
+
+
+def _one(action: Action, prepared: preview.Prepared, journal: Journal, transport, today: date, book_name: str,
+         report: SendReport) -> Line:
+    key = action.key
+    base = dict(client=action.client.code, step=action.step.name, channel=action.step.channel.value, key=key)
+    decision = prepared.decisions.get(key)
+    if decision is not None and decision.active(today):
+        return Line(**base, status=decision.label)
+    entry = journal.entries().get(key)
+    state = entry.state if entry else None
+    channel = action.step.channel
+    if channel in (Channel.PHONE, Channel.LETTER):
+        if state is None:
+            journal.task(action, [action.client.email] if channel == Channel.PHONE else [])
+        return Line(**base, status="à appeler" if channel == Channel.PHONE else "courrier à envoyer")
+    if state == "unknown":
+        return Line(**base, status="à vérifier", detail="interrompu : jamais renvoyé automatiquement")
+    if state in ("sent", "task"):
+        return Line(**base, status="déjà fait")
+    if not journal.may_send(key):
+        return Line(**base, status="échec définitif",
+                    detail=(entry.detail if entry else "") + " ; corrigez puis écrivez « à renvoyer » dans le Journal")
+    if report.stopped:
+        return Line(**base, status="non envoyé", detail="envoi arrêté")
+
+    from addin.mail import compose
+
+    settings = prepared.settings
+    try:
+        rendered = compose.render(action, settings, today=today)
+        mid = message_id(key, book_name, settings.sender_email)
+        msg = compose.to_message(rendered, settings, message_id=mid)
+    except ValueError as error:  # no valid address, no sender: nothing left, nothing logged
+        return Line(**base, status="non envoyé", detail=str(error))
+    except Exception as error:  # a broken template: this message only
+        return Line(**base, status="non envoyé", detail=f"rendu impossible : {error}")
+    journal.intent(action, mid, [*rendered.to, *rendered.cc])
+    result = transport.send(msg)
+    journal.result(key, result)
+    if getattr(result, "fatal", False):
+        report.stopped = result.detail
+    if not result.ok:
+        return Line(**base, status="échec définitif" if result.permanent else "échec", detail=result.detail)
+    if channel == Channel.FORMAL_NOTICE:
+        letter = replace(action, step=replace(action.step, name=f"{action.step.name} LRAR", channel=Channel.LETTER))
+        if journal.state(letter.key) is None:
+            journal.task(letter, [], detail="imprimer la lettre jointe et l'envoyer en recommandé avec AR")
+        return Line(**base, status="envoyé", detail="lettre à envoyer en LRAR")
+    return Line(**base, status="envoyé", detail=result.detail)
+
+
+def _after_run(prepared: preview.Prepared, journal: Journal) -> preview.Prepared:
+    """The next actions once this run's sends count as done."""
+    from addin.core import dunning
+    from addin.core.dunning import History, Reminder
+
+    known = prepared.history.keys()
+    extra = []
+    for e in journal.entries().values():
+        if e.key in known or e.state not in ("sent", "unknown", "task"):
+            continue
+        try:
+            channel = Channel(e.channel)
+        except ValueError:
+            channel = None
+        extra.append(Reminder(e.client, e.invoices, e.step, channel, e.at.date(), key=e.key, state=e.state))
+    h = prepared.history
+    history = History(h.reminders + tuple(extra), h.promises, h.disputes, h.calls)
+    _, nexts = dunning.queue(prepared.ledger.states, prepared.register.clients, prepared.scenarios, history,
+                             prepared.settings, prepared.ledger.today, prepared.ledger.credits)
+    return replace(prepared, history=history, next_actions=nexts)

@@ -1,0 +1,357 @@
+"""Preview and send over a real workbook file: exactly once, even when the process is killed."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+from email.policy import default as default_policy
+from pathlib import Path
+
+import pytest
+
+from addin.books.file import FileBook
+from addin.mail.journal import Journal
+
+from .conftest import TODAY
+
+preview = pytest.importorskip("addin.actions.preview")
+send = pytest.importorskip("addin.actions.send")
+
+ROOT = Path(__file__).resolve().parents[2]
+EMAIL_CLIENTS = ["C1", "C2", "C3", "C4", "C5", "C6"]
+
+
+def rows_of(path: Path, sheet: str) -> list[tuple]:
+    book = FileBook.open(path)
+    return [tuple(r) for r in book.read_sheet(sheet).rows]
+
+
+def relances(path: Path) -> dict[str, dict[str, object]]:
+    """The Relances sheet as {client + step: {header: value}}."""
+    rows = rows_of(path, "Relances")
+    i = next(n for n, r in enumerate(rows) if "Clé" in r)
+    header = rows[i]
+    out = {}
+    for r in rows[i + 1:]:
+        record = dict(zip(header, r))
+        if record.get("Clé"):
+            out[f"{record['Client']} {record['Étape']}"] = record
+    return out
+
+
+def set_decision(path: Path, line: str, text: str) -> None:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Relances"]
+    header_row = next(r for r in ws.iter_rows() if any(c.value == "Clé" for c in r))
+    cols = {c.value: c.column for c in header_row}
+    for r in ws.iter_rows(min_row=header_row[0].row + 1):
+        if r[0].value is None:
+            continue
+        if f"{ws.cell(r[0].row, cols['Client']).value} {ws.cell(r[0].row, cols['Étape']).value}" == line:
+            ws.cell(r[0].row, cols["Décision"]).value = text
+    wb.save(path)
+
+
+@dataclass
+class Result:
+    ok: bool
+    permanent: bool = False
+    message_id: str = ""
+    detail: str = ""
+    fatal: bool = False
+
+
+class Recorder:
+    """A transport that records what it is given; ``answers`` maps a client e-mail to a Result."""
+
+    def __init__(self, answers=None, crash_on: int | None = None):
+        self.messages = []
+        self.answers = answers or {}
+        self.crash_on = crash_on
+
+    def send(self, msg):
+        self.messages.append(msg)
+        if self.crash_on == len(self.messages):
+            raise KeyboardInterrupt("the machine dies")  # after the intent, before the result
+        to = str(msg["To"])
+        for address, result in self.answers.items():
+            if address in to:
+                return result
+        return Result(True, message_id=str(msg["Message-ID"]), detail="250 ok")
+
+    def close(self):
+        pass
+
+
+def run_send(path: Path, transport, **kw):
+    book = FileBook.open(path)
+    return send.run(book, today=TODAY, book_path=path, transport=transport, **kw)
+
+
+def keys_of(messages) -> list[str]:
+    return [str(m["X-Relance-Key"]) for m in messages]
+
+
+# --- preview --------------------------------------------------------------------------
+
+
+def test_preview_renders_every_message_and_writes_the_queue(book_path, tmp_path):
+    out = tmp_path / "apercu"
+    result = preview.run(FileBook.open(book_path), today=TODAY, book_path=book_path, out_dir=out)
+    names = sorted(p.name for p in result.files)
+    assert "01-C1-J+30.html" in names and "01-C1-J+30.eml" in names
+    assert any(n.endswith("-C2-Appel_J+7.html") for n in names)
+    assert not any(n.endswith("-C2-Appel_J+7.eml") for n in names)  # a call script is never an e-mail
+    eml = email.message_from_bytes((out / "01-C1-J+30.eml").read_bytes(), policy=default_policy)
+    assert eml["To"].addresses[0].addr_spec == "compta@dupont.example"
+    assert "F001" in eml.get_body(("plain",)).get_content() and "F002" in eml.get_body(("plain",)).get_content()
+    queue = relances(book_path)
+    # One e-mail per client; a call task for each business client past D+7 (never made yet).
+    assert set(queue) == {"C1 J+30", "C2 J+7", "C3 J+7", "C4 J+3", "C5 J+15", "C6 J+15",
+                          "C1 Appel J+7", "C2 Appel J+7", "C3 Appel J+7", "C5 Appel J+7", "C6 Appel J+7"}
+    assert queue["C1 J+30"]["Factures"] == "F001, F002" and queue["C1 J+30"]["Statut"] == "à envoyer"
+    assert queue["C2 Appel J+7"]["Statut"] == "à appeler"
+    assert queue["C5 J+15"]["Factures"] == "F007"  # F006 is disputed, F007 still goes
+    assert float(queue["C1 J+30"]["Reste dû"]) == 1680.0
+    for line in ("Atelier Dupont", "J+30", "compta@dupont.example"):
+        assert line in result.summary
+    assert Journal.open(book_path).entries() == {}  # a preview sends nothing and logs no intent
+
+
+def test_a_person_skips_or_postpones_a_line_and_the_decision_survives(book_path, tmp_path):
+    preview.run(FileBook.open(book_path), today=TODAY, book_path=book_path, out_dir=tmp_path / "a")
+    set_decision(book_path, "C1 J+30", "Ignorer")
+    set_decision(book_path, "C3 J+7", "Reporter au 03/07/2025")
+    preview.run(FileBook.open(book_path), today=TODAY, book_path=book_path, out_dir=tmp_path / "b")
+    queue = relances(book_path)
+    assert (queue["C1 J+30"]["Statut"], queue["C1 J+30"]["Décision"]) == ("ignorée", "Ignorer")
+    assert queue["C3 J+7"]["Statut"] == "reportée au 03/07/2025"
+    recorder = Recorder()
+    report = run_send(book_path, recorder)
+    sent = {k.split("|")[0] for k in keys_of(recorder.messages)}
+    assert sent == {"C2", "C4", "C5", "C6"}
+    assert {(x.client, x.status) for x in report.lines if x.client in ("C1", "C3") and x.channel == "e-mail"} == {
+        ("C1", "ignorée"), ("C3", "reportée au 03/07/2025")}
+    # The sheet regenerated (by send) still carries them; on the 3rd of July C3 goes.
+    assert relances(book_path)["C1 J+30"]["Décision"] == "Ignorer"
+    later = Recorder()
+    book = FileBook.open(book_path)
+    send.run(book, today=TODAY + timedelta(days=3), book_path=book_path, transport=later)
+    assert {k.split("|")[0] for k in keys_of(later.messages)} == {"C3"}
+
+
+def test_decisions_survive_a_regeneration_of_the_sheet_by_someone_else(book_path, tmp_path):
+    preview.run(FileBook.open(book_path), today=TODAY, book_path=book_path, out_dir=tmp_path / "a")
+    set_decision(book_path, "C1 J+30", "Ignorer")
+    preview.run(FileBook.open(book_path), today=TODAY, book_path=book_path, out_dir=tmp_path / "b")
+    import openpyxl
+
+    wb = openpyxl.load_workbook(book_path)
+    del wb["Relances"]
+    wb.save(book_path)
+    recorder = Recorder()
+    run_send(book_path, recorder)
+    assert "C1" not in {k.split("|")[0] for k in keys_of(recorder.messages)}
+
+
+def test_an_unreadable_decision_is_a_problem(book_path, tmp_path):
+    preview.run(FileBook.open(book_path), today=TODAY, book_path=book_path, out_dir=tmp_path / "a")
+    set_decision(book_path, "C1 J+30", "peut-être")
+    result = preview.run(FileBook.open(book_path), today=TODAY, book_path=book_path, out_dir=tmp_path / "b")
+    assert [(p.sheet, p.column, p.value) for p in result.problems if p.code == "queue.decision"] == [
+        ("Relances", "Décision", "peut-être")]
+
+
+# --- send -----------------------------------------------------------------------------
+
+
+def test_send_once_then_nothing_the_same_day(book_path):
+    recorder = Recorder()
+    report = run_send(book_path, recorder)
+    assert sorted(k.split("|")[0] for k in keys_of(recorder.messages)) == EMAIL_CLIENTS
+    assert len(report.sent) == 6 and report.by_status("à appeler")
+    ids = [str(m["Message-ID"]) for m in recorder.messages]
+    assert len(set(ids)) == 6 and all(i.endswith(".relance@pixel.example>") for i in ids)
+    journal_rows = rows_of(book_path, "Journal")
+    results = [r[7] for r in journal_rows[1:]]
+    assert results.count("envoyé") == 6 and results.count("à faire") == 5
+    assert relances(book_path)["C1 J+30"]["Statut"] == "envoyé"
+    again = Recorder()
+    report = run_send(book_path, again)
+    assert again.messages == [] and report.sent == []
+    assert len(rows_of(book_path, "Journal")) == len(journal_rows)  # nothing new appended
+
+
+def test_one_permanent_refusal_does_not_stop_the_others(book_path):
+    recorder = Recorder({"martin@garage.example": Result(False, True, detail="550 no such user")})
+    report = run_send(book_path, recorder)
+    assert len(recorder.messages) == 6
+    assert [(x.client, x.status) for x in report.failed] == [("C2", "échec définitif")]
+    assert "550" in report.summary
+    # Not retried automatically: the address must be fixed and « à renvoyer » written.
+    again = Recorder()
+    run_send(book_path, again)
+    assert again.messages == []
+
+
+def test_a_transient_failure_is_retried_on_the_next_run(book_path):
+    run_send(book_path, Recorder({"martin@garage.example": Result(False, False, detail="421 busy")}))
+    again = Recorder()
+    run_send(book_path, again)
+    assert [k.split("|")[0] for k in keys_of(again.messages)] == ["C2"]
+
+
+def test_a_fatal_transport_error_stops_the_emails(book_path):
+    recorder = Recorder({"compta@dupont.example": Result(False, True, detail="535 login refused", fatal=True)})
+    report = run_send(book_path, recorder)
+    assert len(recorder.messages) == 1
+    assert "535" in report.stopped and len(report.by_status("non envoyé")) == 5
+
+
+def test_a_crash_between_intent_and_result_is_never_resent(book_path):
+    crashing = Recorder(crash_on=2)
+    with pytest.raises(KeyboardInterrupt):
+        run_send(book_path, crashing)
+    lost = keys_of(crashing.messages)[1]
+    again = Recorder()
+    report = run_send(book_path, again)
+    assert lost not in keys_of(again.messages)
+    assert keys_of(crashing.messages)[0] not in keys_of(again.messages)
+    assert len(again.messages) == 4
+    assert [x.key for x in report.to_check] == [lost]
+    journal = rows_of(book_path, "Journal")
+    assert any(r[8] == lost and r[7] == "à vérifier" for r in journal)
+
+
+def test_the_formal_notice_carries_its_letter_and_a_registered_letter_task(book_path):
+    # C3 has had its three reminders: the formal notice is due.
+    from datetime import datetime
+    from decimal import Decimal
+
+    from addin.core.dunning import DEFAULTS
+    from addin.core.model import Action, ActionItem, Client
+
+    for step, days in ((DEFAULTS["Professionnel"][2], 38), (DEFAULTS["Professionnel"][4], 30),
+                       (DEFAULTS["Professionnel"][5], 15)):
+        d = TODAY - timedelta(days=days)
+        journal = Journal.open(book_path, clock=lambda d=d: datetime(d.year, d.month, d.day, 9))
+        item = ActionItem("F004", "", None, None, Decimal("2400"), 0, Decimal(0), Decimal(0))
+        action = Action(Client("C3", "Studio Roux"), step, d, (item,), Decimal("2400"), Decimal(0), Decimal(0))
+        journal.intent(action, "<x>", ["roux@studio.example"])
+        journal.result(action.key, Result(True))
+    recorder = Recorder()
+    report = run_send(book_path, recorder)
+    notice = next(m for m in recorder.messages if "C3|" in str(m["X-Relance-Key"]))
+    assert "J+45" in str(notice["X-Relance-Key"])
+    assert any(part.get_content_type() == "application/pdf" for part in notice.iter_attachments())
+    line = next(x for x in report.lines if x.client == "C3")
+    assert line.status == "envoyé" and "LRAR" in line.detail
+    assert any(e.step == "J+45 LRAR" and e.state == "task" for e in Journal.open(book_path).entries().values())
+
+
+def test_outbox_when_no_smtp_server(book_path, tmp_path):
+    outbox = tmp_path / "outbox"
+    report = send.run(FileBook.open(book_path), today=TODAY, book_path=book_path, outbox=outbox, environ={})
+    assert len(report.sent) == 6 and len(list(outbox.glob("*.eml"))) == 6
+
+
+def test_progress_is_reported_per_message(book_path):
+    seen = []
+    run_send(book_path, Recorder(), progress=lambda n, total, label: seen.append((n, total)))
+    assert seen == [(n, 11) for n in range(1, 12)]
+
+
+# --- a real SMTP server and a real kill -------------------------------------------------
+
+
+class SlowHandler:
+    """Records every message it receives; from the ``slow_from``-th on, waits before answering."""
+
+    def __init__(self, log: Path, slow_from: int):
+        self.log = log
+        self.slow_from = slow_from
+        self.count = 0
+        self.reached = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):
+        msg = email.message_from_bytes(envelope.content, policy=default_policy)
+        self.count += 1
+        with open(self.log, "a", encoding="utf-8") as f:
+            f.write(json.dumps({"key": str(msg["X-Relance-Key"]), "id": str(msg["Message-ID"])}) + "\n")
+            f.flush()
+        if self.slow_from and self.count >= self.slow_from:
+            self.reached.set()
+            await asyncio.sleep(60)
+        return "250 OK"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+CHILD = """
+import sys
+from datetime import date
+from pathlib import Path
+from addin.books.file import FileBook
+from addin.actions import send
+path = Path(sys.argv[1])
+report = send.run(FileBook.open(path), today=date(2025, 6, 30), book_path=path)
+print(len(report.sent))
+"""
+
+
+def test_killed_mid_run_each_message_at_most_once(book_path, tmp_path):
+    aiosmtpd = pytest.importorskip("aiosmtpd.controller")
+    received = tmp_path / "received.jsonl"
+    handler = SlowHandler(received, slow_from=2)
+    controller = aiosmtpd.Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        port = controller.port
+        env = {**os.environ, "RELANCE_SMTP_HOST": "127.0.0.1", "RELANCE_SMTP_PORT": str(port),
+               "RELANCE_SMTP_SECURITY": "none", "PYTHONPATH": str(ROOT)}
+        env.pop("RELANCE_SMTP_USER", None)
+        env.pop("RELANCE_SMTP_PASSWORD", None)
+        child = subprocess.Popen([sys.executable, "-c", CHILD, str(book_path)], env=env, cwd=ROOT,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert handler.reached.wait(60), child.communicate(timeout=5)
+        child.send_signal(signal.SIGKILL)
+        child.wait(30)
+        assert child.returncode == -signal.SIGKILL
+
+        handler.slow_from = 0  # the server answers at once from now on
+        for _ in range(2):  # the re-run, then a second send the same day
+            rerun = subprocess.run([sys.executable, "-c", CHILD, str(book_path)], env=env, cwd=ROOT,
+                                   capture_output=True, text=True, timeout=120)
+            assert rerun.returncode == 0, rerun.stderr
+    finally:
+        controller.stop()
+
+    delivered = [json.loads(line)["key"] for line in received.read_text("utf-8").splitlines()]
+    assert len(delivered) == len(set(delivered)), delivered  # at most once
+    journal = Journal.open(book_path)
+    entries = journal.entries()
+    emails = [k for k, e in entries.items() if e.channel == "e-mail"]
+    assert sorted(k.split("|")[0] for k in emails) == EMAIL_CLIENTS
+    to_check = [e.key for e in journal.unknown()]
+    assert len(to_check) == 1 and to_check[0] in delivered  # the one killed mid-answer
+    for key in emails:  # delivered once, or marked « à vérifier »
+        assert (key in delivered and entries[key].state in ("sent", "unknown")), (key, entries[key].state)
+    journal_sheet = rows_of(book_path, "Journal")
+    assert sum(1 for r in journal_sheet if r[8] == to_check[0] and r[7] == "à vérifier") == 1
+    assert sum(1 for r in journal_sheet if r[7] == "envoyé") == 5
