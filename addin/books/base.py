@@ -93,7 +93,12 @@ class Book(Protocol):
         """Append below the last used row; returns the first row written."""
 
     def save(self) -> None:
-        """Make the writes durable (a file book: atomic replace, backup kept)."""
+        """Make the writes durable.
+
+        ``FileBook``: refuses (``BookError``) a locked, read-only or lossy save, else
+        replaces the file atomically and keeps a backup. ``LiveBook``: nothing is written
+        to disk (the user saves in Excel); only the status bar is given back.
+        """
 
     def progress(self, fraction: float, message: str) -> None:
         """Tell the user how far we are (Excel's status bar, a progress bar)."""

@@ -342,7 +342,9 @@ class FileBook:
         # The next save compares against what is now on disk, and starts from it: openpyxl
         # consumes the image streams of a workbook when it writes it.
         self._inventory = safety.inventory(self.path)
-        self.workbook = _load(self.path)
+        old, self.workbook = self.workbook, _load(self.path)
+        if getattr(old, "vba_archive", None) is not None:
+            old.vba_archive.close()
         self._values = None
         self._dirty.clear()
         self._generated.clear()
