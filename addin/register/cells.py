@@ -174,6 +174,7 @@ def parse_date(value: object, place: Place = NOWHERE, *, epoch_1904: bool = Fals
 # --- numbers and amounts -----------------------------------------------------------
 
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009\u2007'’]")
+_MAX_AMOUNT = Decimal(10) ** 12  # a thousand billion euros: beyond, a typing accident (and Decimal's precision)
 _AMOUNT_FIX = "Saisissez un nombre, par exemple 1200,50 (sans texte autour)."
 
 
@@ -244,6 +245,9 @@ def parse_money(value: object, place: Place = NOWHERE) -> tuple[Decimal | None, 
         number, ambiguous = _number(value)
     except ValueError:
         return None, place.problem(value, f"Montant illisible : « {text(value)} ».", _AMOUNT_FIX, "amount.unreadable")
+    if abs(number) >= _MAX_AMOUNT:
+        return None, place.problem(value, f"Montant invraisemblable : « {text(value)} ».", _AMOUNT_FIX,
+                                   "amount.out_of_range")
     amount = cents(number)
     if ambiguous:
         return amount, place.problem(

@@ -84,6 +84,7 @@ class _Row:
     header: HeaderMap
     number: int  # 1-based sheet row
     raw: dict[str, object]
+    uncalculated: frozenset[str] = frozenset()  # keys whose formula has no value (already reported)
     bad: bool = False  # an error left the row out
 
     def place(self, key: str) -> Place:
@@ -101,7 +102,9 @@ class _Row:
     def _typed(self, key: str, parse: Callable, required: bool):
         value = self.raw.get(key)
         if is_blank(value):
-            if required:
+            if required and key in self.uncalculated:
+                self.bad = True  # one problem for one cause: the formula's
+            elif required:
                 col = self.header.sheet.column(key)
                 self.problem(key, f"{col.fr} manquant(e) : la ligne est ignorée.",
                              f"Remplissez la colonne « {self.header.label_of(key)} ».", "cell.required")
@@ -180,9 +183,10 @@ def _table(ctx: _Context, sheet: Sheet, required: bool) -> tuple[str, HeaderMap,
     for i in range(header.row, len(rows)):
         values = rows[i]
         raw = {k: (values[j - 1] if j - 1 < len(values) else None) for k, j in inputs.items()}
-        if all(is_blank(v) for v in raw.values()) and not any((i + 1, j) in uncalculated for j in by_index):
+        pending = frozenset(k for j, k in by_index.items() if (i + 1, j) in uncalculated)
+        if all(is_blank(v) for v in raw.values()) and not pending:
             continue
-        result.append(_Row(ctx, name, header, i + 1, raw))
+        result.append(_Row(ctx, name, header, i + 1, raw, pending))
     return name, header, result
 
 

@@ -129,3 +129,9 @@ def test_ints():
     assert parse_int(7.0) == (7, None)
     assert parse_int("-10") == (-10, None)
     assert parse_int("7,5")[1].code == "int.unreadable"
+
+
+@pytest.mark.parametrize("raw", [1e26, "1" * 40, Decimal("1E+30"), -1e15])
+def test_absurd_amounts_are_problems_not_crashes(raw):
+    value, problem = parse_money(raw)
+    assert value is None and problem.code == "amount.out_of_range"
