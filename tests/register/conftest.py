@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Sequence
 
 import openpyxl
-import pytest
 
 from addin.books.base import SheetData
 
@@ -60,8 +59,3 @@ def xlsx_book(path: Path):
     except ImportError:
         return OpenpyxlBook(path)
     return FileBook.open(path)
-
-
-@pytest.fixture
-def fake_book():
-    return FakeBook
