@@ -1,0 +1,203 @@
+"""Due dates from French (and English) payment terms — Code de commerce L441-10 I.
+
+The grammar (case, accents and spacing do not matter):
+
+=============================================  ===============  =====================================
+wording                                        kind             due date
+=============================================  ===============  =====================================
+à réception, comptant, on receipt, cash        ``receipt``      the invoice date
+30 jours, 30 j, net 30, 30 days                ``days``         invoice date + N days
+45 jours fin de mois, 45 j FDM, 45 days EOM    ``days_eom``     invoice date + N days, then the end
+                                                                of that month (the default reading)
+fin de mois 45 jours, fin de mois + 45 jours   ``eom_days``     end of the invoice's month, + N days
+45 jours fin de mois le 10                     ``days_eom_on``  the ``days_eom`` date, then day J of
+                                                                the following month
+30 jours date de livraison / après livraison   ``delivery_days``  delivery date + N days
+fin de mois                                    ``days_eom``     end of the invoice's month (N = 0)
+(empty)                                        ``legal_default``  30 days after receipt of the goods
+                                                                or performance of the service
+=============================================  ===============  =====================================
+
+"45 jours fin de mois" has two readings accepted by the DGCCRF; Relance names each
+by its wording: "N jours fin de mois" is *N days, then end of month*
+(10 Jan 2025 → 24 Feb → 28 Feb 2025); "fin de mois N jours" is *end of month, then N
+days* (10 Jan 2025 → 31 Jan → 17 Mar 2025).
+
+Due dates are calendar dates: weekends and public holidays never move them.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from addin.core.dates import end_of_month
+from addin.core.model import ClientType
+
+KINDS = ("receipt", "days", "days_eom", "eom_days", "days_eom_on", "delivery_days", "legal_default")
+
+HINT = ("Formulations reconnues : « à réception », « 30 jours », « 45 jours fin de mois », "
+        "« fin de mois 45 jours », « 45 jours fin de mois le 10 », « 30 jours date de livraison » "
+        "(ou en anglais : « on receipt », « 30 days », « 45 days end of month »…). "
+        "Vide : 30 jours après la livraison (délai légal).")
+
+
+class TermsError(ValueError):
+    """Payment terms Relance cannot read; ``hint`` lists the accepted wordings."""
+
+    def __init__(self, message: str, hint: str = HINT):
+        super().__init__(message)
+        self.hint = hint
+
+
+@dataclass(frozen=True)
+class Terms:
+    kind: str
+    days: int = 0
+    day_of_month: int | None = None
+    text: str = ""
+
+    def describe(self, lang: str = "fr") -> str:
+        """The canonical wording of these terms."""
+        n, j = self.days, self.day_of_month
+        fr = {
+            "receipt": "à réception",
+            "days": f"{n} jours",
+            "days_eom": f"{n} jours fin de mois" if n else "fin de mois",
+            "eom_days": f"fin de mois {n} jours",
+            "days_eom_on": f"{n} jours fin de mois le {j}",
+            "delivery_days": f"{n} jours date de livraison",
+            "legal_default": "30 jours après livraison (délai légal)",
+        }
+        en = {
+            "receipt": "on receipt",
+            "days": f"{n} days",
+            "days_eom": f"{n} days end of month" if n else "end of month",
+            "eom_days": f"end of month + {n} days",
+            "days_eom_on": f"{n} days end of month on the {j}",
+            "delivery_days": f"{n} days from delivery",
+            "legal_default": "30 days after delivery (legal default)",
+        }
+        return (en if lang == "en" else fr)[self.kind]
+
+
+LEGAL_DEFAULT = Terms(kind="legal_default", days=30, text="")
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    text = text.replace("’", "'").replace("\u00a0", " ").replace("\u202f", " ")
+    return re.sub(r"\s+", " ", text).strip(" .;")
+
+
+_DAYS = r"(?P<n>\d{1,3})\s*(?:jours?|j|days?|d)\b"
+_EOM = r"(?:fin de mois|fdm|f\.?d\.?m\.?|end of (?:the )?month|eom)"
+_PATTERNS: tuple[tuple[str, re.Pattern], ...] = tuple((kind, re.compile(p)) for kind, p in (
+    ("receipt", r"^(?:(?:paiement )?a (?:la )?reception(?: de (?:la )?facture)?|(?:paiement )?comptant|"
+                r"(?:payable )?(?:up)?on receipt|due on receipt|cash|immediate(?: payment)?|immediat|0 jours?|0 days?)$"),
+    ("days_eom_on", rf"^(?:a )?{_DAYS}\s*,?\s*{_EOM}\s*,?\s*(?:le|on the|on)\s*(?P<j>\d{{1,2}})(?:er|e|eme|st|nd|rd|th)?$"),
+    ("days_eom", rf"^(?:a )?{_DAYS}\s*,?\s*{_EOM}$"),
+    ("eom_days", rf"^{_EOM}\s*(?:\+|plus|,)?\s*{_DAYS}$"),
+    ("days_eom", rf"^{_EOM}$"),
+    ("delivery_days", rf"^(?:a )?{_DAYS}\s*(?:net\s*)?(?:a compter de la |a partir de la |apres (?:la )?|de la |date (?:de )?|from |after )"
+                      rf"(?:date de )?(?:livraison|reception des marchandises|execution|delivery)$"),
+    ("days", rf"^(?:a |net )?{_DAYS}(?: net| nets| date de facture| from invoice(?: date)?| fin de prestation)?$"),
+    ("days", r"^net\s*(?P<n>\d{1,3})$"),
+))
+
+
+@functools.lru_cache(maxsize=4096)
+def parse_terms(text: str | None) -> Terms:
+    """Read payment terms; raise ``TermsError`` (with the accepted wordings) for anything else.
+
+    ``None`` or an empty text gives the legal default (L441-10 I: 30 days after receipt
+    of the goods or performance of the service).
+    """
+    if text is None or not str(text).strip():
+        return LEGAL_DEFAULT
+    original = str(text).strip()
+    folded = _fold(original)
+    for kind, pattern in _PATTERNS:
+        match = pattern.match(folded)
+        if match is None:
+            continue
+        groups = match.groupdict()
+        days = int(groups.get("n") or 0)
+        day = int(groups["j"]) if groups.get("j") else None
+        if day is not None and not 1 <= day <= 31:
+            raise TermsError(f"jour du mois impossible dans « {original} » : {day}")
+        return Terms(kind=kind, days=days, day_of_month=day, text=original)
+    raise TermsError(f"conditions de paiement illisibles : « {original} »")
+
+
+def due_date(issued: date, terms: "Terms | str | None", delivered: date | None = None) -> date:
+    """The due date of an invoice issued on ``issued`` under ``terms``.
+
+    Legal default (no terms): delivery date + 30 days, or invoice date + 30 days when
+    no delivery date is known. ``delivery_days`` terms need the delivery date.
+    """
+    if not isinstance(terms, Terms):
+        terms = parse_terms(terms)
+    kind, n = terms.kind, terms.days
+    if kind == "receipt":
+        return issued
+    if kind == "days":
+        return issued + timedelta(days=n)
+    if kind == "days_eom":
+        return end_of_month(issued + timedelta(days=n))
+    if kind == "eom_days":
+        return end_of_month(issued) + timedelta(days=n)
+    if kind == "days_eom_on":
+        first_of_next = end_of_month(issued + timedelta(days=n)) + timedelta(days=1)
+        return first_of_next.replace(day=min(terms.day_of_month or 1, end_of_month(first_of_next).day))
+    if kind == "delivery_days":
+        if delivered is None:
+            raise TermsError(
+                f"« {terms.text or terms.describe()} » : la date de livraison manque",
+                "Renseignez la colonne « Date livraison » de la facture.")
+        return delivered + timedelta(days=n)
+    if kind == "legal_default":
+        return (delivered or issued) + timedelta(days=30)
+    raise TermsError(f"type de conditions inconnu : {kind}")
+
+
+def term_warnings(terms: "Terms | str | None", issued: date, client_type: ClientType = ClientType.BUSINESS) -> list[str]:
+    """Warnings (never refusals) for terms beyond the legal maximum.
+
+    Between businesses (L441-10 I): at most 60 days from the invoice date, or 45 days end
+    of month (either reading). Public buyers (Code de la commande publique R2192-10):
+    30 days (50 for public hospitals, 60 for some public companies). Consumers: no cap.
+    """
+    if not isinstance(terms, Terms):
+        terms = parse_terms(terms)
+    if client_type is ClientType.CONSUMER or terms.kind in ("receipt", "legal_default"):
+        return []
+    if client_type is ClientType.PUBLIC:
+        if terms.kind == "days" and terms.days > 30 or terms.kind != "days" and terms.kind != "delivery_days":
+            limit_date = issued + timedelta(days=30)
+            try:
+                due = due_date(issued, terms, issued)
+            except TermsError:
+                return []
+            if due > limit_date:
+                return [f"délai de paiement d'un acheteur public limité à 30 jours (R2192-10 ; 50 jours pour "
+                        f"un établissement public de santé, 60 pour certaines entreprises publiques) : "
+                        f"« {terms.text or terms.describe()} » mène au {due:%d/%m/%Y}"]
+        if terms.kind == "delivery_days" and terms.days > 30:
+            return [f"délai de paiement d'un acheteur public limité à 30 jours (R2192-10) : {terms.days} jours"]
+        return []
+    eom = terms.kind in ("days_eom", "eom_days", "days_eom_on")
+    if eom and terms.days > 45:
+        return [f"« {terms.text or terms.describe()} » dépasse 45 jours fin de mois, maximum légal entre "
+                f"professionnels (L441-10 I du Code de commerce)"]
+    if terms.kind == "days_eom_on" and terms.days == 45:
+        return ["« 45 jours fin de mois le J » reporte l'échéance au-delà de 45 jours fin de mois, "
+                "maximum légal entre professionnels (L441-10 I)"]
+    if terms.kind in ("days", "delivery_days") and terms.days > 60:
+        return [f"{terms.days} jours dépassent le maximum légal de 60 jours à compter de la date de facture "
+                f"entre professionnels (L441-10 I du Code de commerce)"]
+    return []
