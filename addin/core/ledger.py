@@ -1,0 +1,264 @@
+"""The whole engine for one register at one date: every computed column of ``Factures``.
+
+For each invoice, in this order:
+1. its due date from its terms (the invoice's, else the client's, else the book's
+   default; ``due_dates``);
+2. the payments allocated to it (named invoice, else oldest due first;
+   ``allocation``), the early-payment discount when it was earned (``discounts``);
+3. its balance, status and days late;
+4. its late interest with the breakdown and the 40 € indemnity (``penalties``);
+5. the next installment date when it is on an installment plan (the reminders
+   follow the plan's dates; the interest keeps running from the original due date,
+   since a plan agreed after default does not stop penalties — LAW.md §6b).
+
+Pure: no I/O. Problems are returned, never raised.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Mapping, Sequence
+
+from addin.core import allocation as alloc
+from addin.core.discounts import early_discount
+from addin.core.due_dates import TermsError, due_date, parse_terms, term_warnings
+from addin.core.model import (
+    ZERO,
+    Client,
+    ClientType,
+    Invoice,
+    InvoiceState,
+    PlanStep,
+    Problem,
+    Register,
+    Severity,
+    Status,
+    cents,
+)
+from addin.core.penalties import late_interest, recovery_indemnity
+from addin.core.rates import MissingRate, RateTable
+
+INVOICES = "Factures"
+
+# How long the early-payment discount stays open when the invoice does not say
+# (the register has a discount rate column, not a deadline column).
+DEFAULT_DISCOUNT_DAYS = 10
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """The computed register: one state per invoice, in the register's order."""
+
+    today: date
+    states: tuple[InvoiceState, ...]
+    credits: Mapping[str, Decimal] = field(default_factory=dict)  # client -> unallocated payments
+    applications: tuple[alloc.Application, ...] = ()
+
+    def by_client(self) -> dict[str, list[InvoiceState]]:
+        grouped: dict[str, list[InvoiceState]] = defaultdict(list)
+        for state in self.states:
+            grouped[state.invoice.client].append(state)
+        return dict(grouped)
+
+    def by_number(self) -> dict[str, InvoiceState]:
+        return {state.invoice.number: state for state in self.states}
+
+
+def compute(register: Register, today: date, rates: RateTable) -> tuple[Ledger, list[Problem]]:
+    """Compute every invoice of ``register`` as of ``today`` (payments after today are ignored)."""
+    problems: list[Problem] = []
+    settings = register.settings
+    clients = {c.code: c for c in register.clients}
+
+    dues: dict[str, date | None] = {}
+    for invoice in register.invoices:
+        client = clients.get(invoice.client)
+        dues[invoice.number] = _due_date(invoice, client, settings.default_terms, problems)
+
+    known_payments = [p for p in register.payments if p.paid_on <= today]
+    items = [
+        alloc.OpenItem(
+            number=inv.number, client=inv.client, issued=inv.issued,
+            due=dues[inv.number], amount=inv.amount_ttc,
+        )
+        for inv in register.invoices
+        if not inv.is_credit_note and dues[inv.number] is not None and inv.amount_ttc > 0
+    ]
+    allocation = alloc.allocate(items, known_payments)
+    problems.extend(allocation.problems)
+
+    installments = _installments_by_invoice(register.plan_steps)
+
+    seen_rate_warnings: set[str] = set()
+    states = []
+    for invoice in register.invoices:
+        client = clients.get(invoice.client)
+        states.append(
+            _state(invoice, client, dues[invoice.number], allocation, installments.get(invoice.number, ()),
+                   today, rates, settings, problems, seen_rate_warnings)
+        )
+    return (
+        Ledger(today=today, states=tuple(states), credits=dict(allocation.credits),
+               applications=tuple(allocation.applications)),
+        problems,
+    )
+
+
+def _due_date(invoice: Invoice, client: Client | None, default_terms: str, problems: list[Problem]) -> date | None:
+    text = invoice.terms or (client.terms if client else None) or default_terms
+    column = "Conditions de paiement"
+    try:
+        terms = parse_terms(text)
+        due = due_date(invoice.issued, terms, invoice.delivered)
+    except TermsError as error:
+        problems.append(Problem(
+            INVOICES, invoice.row, column, text, str(error),
+            getattr(error, "hint", "") or "Corrigez les conditions de paiement.",
+            code="terms.unreadable",
+        ))
+        return None
+    client_type = client.type if client else ClientType.BUSINESS
+    for warning in term_warnings(terms, invoice.issued, client_type):
+        problems.append(Problem(
+            INVOICES, invoice.row, column, text, warning,
+            "Vérifiez que ce délai est conforme (L441-10 I du Code de commerce).",
+            severity=Severity.WARNING, code="terms.over_legal_max",
+        ))
+    return due
+
+
+def _installments_by_invoice(steps: Sequence[PlanStep]) -> dict[str, tuple[tuple[date, Decimal], ...]]:
+    """Installment plans: several steps of one plan scheduling the same invoice.
+
+    A deposit or milestone plan turns each step into its own invoice (one number per
+    step); an installment plan spreads one invoice over several dates (the same number
+    on several steps). Only the latter changes when an invoice is expected.
+    """
+    by_key: dict[tuple[str, str], list[PlanStep]] = defaultdict(list)
+    for step in steps:
+        if step.invoice and step.due is not None and step.amount is not None:
+            by_key[(step.plan, step.invoice)].append(step)
+    result: dict[str, tuple[tuple[date, Decimal], ...]] = {}
+    for (_, number), group in by_key.items():
+        if len(group) > 1:
+            result[number] = tuple(sorted((s.due, s.amount) for s in group))
+    return result
+
+
+def _state(
+    invoice: Invoice, client: Client | None, due: date | None, allocation: alloc.Allocation,
+    installments: Sequence[tuple[date, Decimal]], today: date, rates: RateTable, settings,
+    problems: list[Problem], seen_rate_warnings: set[str],
+) -> InvoiceState:
+    if invoice.is_credit_note:
+        return InvoiceState(invoice=invoice, due=due, paid=ZERO, balance=invoice.amount_ttc,
+                            status=Status.CREDIT_NOTE, days_late=0, interest=ZERO, indemnity=ZERO)
+    if due is None:
+        return InvoiceState(invoice=invoice, due=None, paid=ZERO, balance=invoice.amount_ttc,
+                            status=Status.ERROR, days_late=0, interest=ZERO, indemnity=ZERO)
+
+    payments = allocation.payments_of(invoice.number)
+    paid = sum((amount for _, amount in payments), ZERO)
+    amount = invoice.amount_ttc
+    paid_on = _settled_on(payments, amount)
+
+    discount = _discount(invoice, payments)
+    if discount is not None and discount.applies:
+        amount = invoice.amount_ttc - discount.discount_ttc
+        paid_on = _settled_on(payments, amount)
+    balance = amount - paid
+
+    client_type = client.type if client else ClientType.BUSINESS
+    until = paid_on or today
+    days_late = max(0, (until - due).days)
+
+    interest = ZERO
+    periods: tuple = ()
+    try:
+        result = late_interest(
+            amount, due, today, rates=rates, client_type=client_type, payments=payments,
+            contract_rate=invoice.penalty_rate, notice_date=invoice.notice_date,
+            below_floor_policy=settings.below_floor_policy, imputation=settings.imputation,
+        )
+        interest, periods = result.amount, result.periods
+        for warning in result.warnings:
+            if "non vérifi" in warning:  # about the rate table, not this invoice: said once
+                if warning not in seen_rate_warnings:
+                    seen_rate_warnings.add(warning)
+                    problems.append(Problem("Taux", None, "Vérifié", None, warning,
+                                            "Confirmez ce taux sur la source citée et mettez « Oui » "
+                                            "dans la colonne Vérifié de la feuille Taux.",
+                                            severity=Severity.WARNING, code="rates.unverified"))
+                continue
+            problems.append(Problem(INVOICES, invoice.row, "Taux de pénalité", invoice.penalty_rate,
+                                    warning, "Vérifiez le taux de pénalité de la facture.",
+                                    severity=Severity.WARNING, code="interest.warning"))
+    except MissingRate as error:
+        problems.append(Problem(INVOICES, invoice.row, "Intérêts de retard", None, str(error),
+                                "Complétez la feuille Taux puis relancez « Actualiser ».",
+                                code="rates.missing"))
+
+    late = days_late > 0
+    indemnity = recovery_indemnity(client_type, owed=late)
+
+    plan_due = _next_installment(installments, paid)
+
+    if balance <= ZERO:
+        status = Status.PAID
+        balance = max(balance, ZERO) if discount is not None and discount.applies else balance
+    elif invoice.dispute:
+        status = Status.DISPUTED
+    elif today <= (plan_due or due):
+        status = Status.NOT_DUE
+    elif invoice.promise is not None and invoice.promise >= today:
+        status = Status.PROMISED
+    else:
+        status = Status.OVERDUE
+
+    return InvoiceState(
+        invoice=invoice, due=due, paid=cents(paid), balance=cents(balance), status=status,
+        days_late=days_late, interest=interest, indemnity=indemnity, periods=periods,
+        paid_on=paid_on, plan_due=plan_due,
+    )
+
+
+def _settled_on(payments: Sequence[tuple[date, Decimal]], amount: Decimal) -> date | None:
+    """The date the cumulative payments first reach ``amount`` (None while unpaid)."""
+    total = ZERO
+    for paid_on, paid in payments:
+        total += paid
+        if total >= amount:
+            return paid_on
+    return None
+
+
+def _discount(invoice: Invoice, payments: Sequence[tuple[date, Decimal]]):
+    """The early-payment discount, when the invoice offers one and states its HT amount.
+
+    Earned when the payments made by the deadline (invoice date + 10 days) reach the
+    TTC amount minus the discount.
+    """
+    if not invoice.discount_rate or not invoice.amount_ht or invoice.amount_ht <= 0:
+        return None
+    vat_rate = (invoice.amount_ttc - invoice.amount_ht) / invoice.amount_ht
+    if not ZERO <= vat_rate <= 1:
+        return None
+    deadline = invoice.issued + timedelta(days=DEFAULT_DISCOUNT_DAYS)
+    offer = early_discount(invoice.amount_ht, vat_rate, invoice.discount_rate, deadline, None)
+    due_if_earned = invoice.amount_ttc - offer.discount_ttc
+    paid_on = _settled_on([(d, a) for d, a in payments if d <= deadline], due_if_earned)
+    return early_discount(invoice.amount_ht, vat_rate, invoice.discount_rate, deadline, paid_on)
+
+
+def _next_installment(installments: Sequence[tuple[date, Decimal]], paid: Decimal) -> date | None:
+    """The first installment the payments so far do not cover."""
+    covered = paid
+    for when, amount in installments:
+        if covered >= amount:
+            covered -= amount
+            continue
+        return when
+    return None
