@@ -1,0 +1,292 @@
+"""Actualiser: compute everything and write it back, touching only what Relance owns.
+
+Reads the whole register first, computes (ledger, queue), then writes:
+- the computed columns of ``Factures`` (shaded in the template; a computed column
+  missing from the user's sheet is appended after the last used column), in
+  contiguous blocks that never cover a user column;
+- the ``Statut de l'étape`` column of ``Échéanciers``, and a blank ``Montant``
+  filled from the step's percentage (a typed amount is never overwritten);
+- the generated sheets ``Relances`` (today's queue) and ``Anomalies``, and
+  ``Taux`` when the workbook has none.
+Then one save (atomic, with a backup, for a file).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from addin.books.base import Block, Book, GeneratedSheet
+from addin.core import dunning
+from addin.core.ledger import Ledger
+from addin.core.model import ZERO, InvoiceState, Problem, Register, Severity, Status, cents
+from addin.core.plans import plan_amounts
+from addin.register import schema
+
+ANOMALY_HEADERS = tuple(c.fr for c in schema.ANOMALIES.columns)
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    summary: str
+    problems: tuple[Problem, ...] = ()
+    actions: int = 0
+    totals: Mapping[str, Decimal] = field(default_factory=dict)
+
+
+def run(book: Book, *, today: date, book_path: Path | None = None, progress=None) -> RefreshResult:
+    """Compute the register as of ``today`` and write the computed columns and sheets."""
+    from addin.actions.preview import prepare, queue_sheet
+
+    book_path = Path(book_path or getattr(book, "path"))
+    book.progress(0.1, "Relance : lecture du classeur…")
+    prepared = prepare(book, today=today, book_path=book_path)
+    book.progress(0.5, "Relance : écriture des résultats…")
+    last = dunning.last_reminders(prepared.history)
+    write_computed(book, prepared.register, prepared.ledger, prepared.next_actions, last)
+    problems = list(prepared.problems)
+    problems += write_plans(book, prepared.register, prepared.ledger, today)
+    book.write_generated(queue_sheet(prepared.actions, prepared.journal, prepared.decisions, today))
+    book.write_generated(anomalies_sheet(problems, today))
+    _ensure_rates_sheet(book)
+    book.progress(0.9, "Relance : enregistrement…")
+    book.save()
+    book.progress(1.0, "")
+    totals = totals_of(prepared.ledger.states)
+    return RefreshResult(summary_text(totals, len(prepared.actions), problems, today, book_path),
+                         tuple(problems), len(prepared.actions), totals)
+
+
+# --- Factures ----------------------------------------------------------------------------
+
+_COMPUTED_KEYS = tuple(c.key for c in schema.FACTURES.columns if c.computed)
+_FORMATS = {"date": "date", "money": "money", "int": "int", "percent": "percent"}
+
+
+def _locate(book: Book, sheet: schema.Sheet):
+    name = schema.find_sheet(book.sheet_names(), sheet)
+    if name is None:
+        return None, None, None
+    data = book.read_sheet(name)
+    header = schema.locate_header(data, sheet)
+    if header.row is None:
+        return name, data, None
+    return name, data, header
+
+
+def write_computed(book: Book, register: Register, ledger: Ledger,
+                   next_actions: Mapping[str, tuple[str, date | None]],
+                   last_reminders: Mapping[str, date] | None = None) -> None:
+    """Write the computed columns of ``Factures``, row by row of the sheet.
+
+    Rows that hold no loaded invoice (a row with an error, or a blank row inside
+    the table) get ``Erreur`` or blanks, so that no stale result survives.
+    """
+    name, data, header = _locate(book, schema.FACTURES)
+    if header is None:
+        return
+    last_reminders = last_reminders or {}
+    by_row = {s.invoice.row: s for s in ledger.states if s.invoice.row is not None}
+    first = header.row + 1
+    last = max([len(data.rows), *by_row], default=header.row)
+    if last < first:
+        return
+    keys = sorted(_COMPUTED_KEYS, key=lambda k: header.columns[k])
+    values_by_key: dict[str, list[object]] = {k: [] for k in keys}
+    for row in range(first, last + 1):
+        state = by_row.get(row)
+        raw = data.rows[row - 1] if row - 1 < len(data.rows) else ()
+        blank = all(v in (None, "") for j, v in enumerate(raw) if j + 1 not in
+                    {header.columns[k] for k in keys})
+        values = _computed_values(state, next_actions, last_reminders) if state else (
+            {k: None for k in keys} if blank else {**{k: None for k in keys}, "status": Status.ERROR.value})
+        for k in keys:
+            values_by_key[k].append(values[k])
+
+    for key in header.appended:
+        book.write_cells(name, header.row, header.columns[key], [[schema.FACTURES.column(key).fr]], ("text",))
+    for run in _contiguous(keys, header.columns):
+        block = [[values_by_key[k][i] for k in run] for i in range(last - first + 1)]
+        formats = [_FORMATS.get(schema.FACTURES.column(k).kind, "text") for k in run]
+        book.write_cells(name, first, header.columns[run[0]], block, formats)
+
+
+def _computed_values(state: InvoiceState, next_actions, last_reminders) -> dict[str, object]:
+    label, when = next_actions.get(state.invoice.number, ("", None))
+    return {
+        "due": state.due,
+        "paid": state.paid,
+        "balance": state.balance,
+        "status": state.status.value,
+        "days_late": state.days_late,
+        "interest": state.interest,
+        "indemnity": state.indemnity,
+        "next_action": label or "",
+        "next_action_date": when,
+        "last_reminder": last_reminders.get(state.invoice.number),
+    }
+
+
+def _contiguous(keys: Sequence[str], columns: Mapping[str, int]) -> list[list[str]]:
+    """Split computed columns into runs of adjacent columns (a user column may sit between)."""
+    runs: list[list[str]] = []
+    for key in keys:
+        if runs and columns[key] == columns[runs[-1][-1]] + 1:
+            runs[-1].append(key)
+        else:
+            runs.append([key])
+    return runs
+
+
+# --- Échéanciers -------------------------------------------------------------------------
+
+STEP_TO_INVOICE = "À facturer"
+STEP_INVOICED = "Facturée"
+STEP_PAID = "Payée"
+STEP_LATE = "En retard"
+STEP_UNKNOWN = "Facture inconnue"
+
+
+def step_status(step, state: InvoiceState | None, today: date, installment_paid: bool | None = None) -> str:
+    """À facturer, Facturée, Payée or En retard, from the step's invoice and its payments."""
+    if not step.invoice:
+        return STEP_LATE if step.due is not None and step.due < today else STEP_TO_INVOICE
+    if state is None:
+        return STEP_UNKNOWN
+    if installment_paid is not None:  # an installment of a spread invoice
+        if installment_paid:
+            return STEP_PAID
+        return STEP_LATE if step.due is not None and step.due < today else STEP_INVOICED
+    if state.status is Status.PAID:
+        return STEP_PAID
+    if state.status in (Status.OVERDUE,):
+        return STEP_LATE
+    return STEP_INVOICED
+
+
+def write_plans(book: Book, register: Register, ledger: Ledger, today: date) -> list[Problem]:
+    """Fill the plan steps' status (and blank amounts); return the plans' problems."""
+    from addin.core.plans import check_plan
+
+    problems = list(check_plan(register.plan_steps))
+    name, data, header = _locate(book, schema.ECHEANCIERS)
+    if header is None or not register.plan_steps:
+        return problems
+    states = ledger.by_number()
+    amounts = plan_amounts(register.plan_steps)
+    spread = _installment_coverage(register, states)
+    status_col = header.columns["step_status"]
+    amount_col = header.columns.get("amount")
+    by_row = {s.row: s for s in register.plan_steps if s.row is not None}
+    first, last = header.row + 1, max(by_row)
+    statuses, fills = [], []
+    for row in range(first, last + 1):
+        step = by_row.get(row)
+        if step is None:
+            statuses.append([None])
+            fills.append(None)
+            continue
+        covered = spread.get((step.plan, step.invoice, step.step))
+        statuses.append([step_status(step, states.get(step.invoice or ""), today, covered)])
+        fills.append(amounts.get((step.plan, step.step)) if step.amount is None else None)
+    if "step_status" in header.appended:
+        book.write_cells(name, header.row, status_col, [["Statut de l'étape"]], ("text",))
+    book.write_cells(name, first, status_col, statuses, ("text",))
+    if amount_col is not None:
+        for offset, amount in enumerate(fills):
+            if amount is not None:  # only cells the user left blank
+                book.write_cells(name, first + offset, amount_col, [[amount]], ("money",))
+    return problems
+
+
+def _installment_coverage(register: Register, states: Mapping[str, InvoiceState]) -> dict:
+    """For invoices spread over several steps: which installments the payments cover, in date order."""
+    groups: dict[tuple[str, str], list] = {}
+    for step in register.plan_steps:
+        if step.invoice:
+            groups.setdefault((step.plan, step.invoice), []).append(step)
+    covered: dict[tuple[str, str, str], bool] = {}
+    for (plan, number), steps in groups.items():
+        if len(steps) < 2 or number not in states:
+            continue
+        paid = states[number].paid
+        for step in sorted(steps, key=lambda s: (s.due or date.max, s.row or 0)):
+            amount = step.amount or ZERO
+            covered[(plan, number, step.step)] = paid >= amount
+            paid = max(ZERO, paid - amount)
+    return covered
+
+
+# --- Anomalies, Taux, summary -------------------------------------------------------------
+
+
+def anomalies_sheet(problems: Sequence[Problem], today: date) -> GeneratedSheet:
+    order = {Severity.ERROR: 0, Severity.WARNING: 1}
+    rows = tuple(
+        (p.sheet, p.row, p.column or "", _shown(p.value), p.message, p.fix, p.severity.value)
+        for p in sorted(problems, key=lambda p: (order.get(p.severity, 2), p.sheet, p.row or 0, p.column or ""))
+    )
+    title = (f"{len(rows)} anomalie(s) au {today:%d/%m/%Y}" if rows
+             else f"Aucune anomalie au {today:%d/%m/%Y}")
+    return GeneratedSheet(
+        schema.ANOMALIES.fr,
+        (Block(title, ANOMALY_HEADERS, rows, ("text", "int", "text", "text", "text", "text", "text"),
+               (14, 7, 22, 22, 60, 60, 14)),),
+        note="Les problèmes trouvés dans vos données, recalculés à chaque « Actualiser ». "
+             "Corrigez la cellule indiquée : la ligne est reprise au calcul suivant.",
+    )
+
+
+def _shown(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, (date, Decimal, int, float)):
+        return value
+    return str(value)
+
+
+def _ensure_rates_sheet(book: Book) -> None:
+    """A workbook without a Taux sheet gets the shipped one (the user may then edit it)."""
+    if schema.find_sheet(book.sheet_names(), schema.TAUX) is not None:
+        return
+    from addin.core.rates import RateTable
+
+    headers, rows = RateTable.shipped().sheet_rows()
+    formats = tuple("int" if i < 2 else "percent" if i < 8 else "text" for i in range(len(headers)))
+    book.write_generated(GeneratedSheet(
+        schema.TAUX.fr, (Block("Taux de référence (modifiables)", tuple(headers), tuple(map(tuple, rows)), formats),),
+        note="Taux BCE et taux de l'intérêt légal par semestre. Ajoutez une ligne pour un semestre manquant ; "
+             "« Vérifié = Non » : chiffre à confirmer sur la source citée.",
+    ))
+
+
+def totals_of(states: Sequence[InvoiceState]) -> dict[str, Decimal]:
+    open_states = [s for s in states if s.status not in (Status.PAID, Status.ERROR)]
+    return {
+        "due": cents(sum((s.balance for s in open_states), ZERO)),
+        "overdue": cents(sum((s.balance for s in open_states if s.status is Status.OVERDUE), ZERO)),
+        "interest": cents(sum((s.interest for s in open_states), ZERO)),
+        "indemnity": cents(sum((s.indemnity for s in open_states), ZERO)),
+    }
+
+
+def summary_text(totals: Mapping[str, Decimal], actions: int, problems: Sequence[Problem], today: date,
+                 path: Path | None) -> str:
+    from addin.mail.formatting import money
+
+    counts = Counter(p.severity for p in problems)
+    lines = [
+        f"Actualisé au {today:%d/%m/%Y}" + (f" : {path}" if path else ""),
+        f"  Reste dû          {money(totals['due'], 'fr')}",
+        f"  dont en retard    {money(totals['overdue'], 'fr')}",
+        f"  Intérêts de retard {money(totals['interest'], 'fr')}",
+        f"  Indemnités (40 €) {money(totals['indemnity'], 'fr')}",
+        f"  Relances du jour  {actions}",
+        f"  Anomalies         {counts.get(Severity.ERROR, 0)} erreur(s), {counts.get(Severity.WARNING, 0)} avertissement(s)"
+        " — voir la feuille Anomalies",
+    ]
+    return "\n".join(lines)
