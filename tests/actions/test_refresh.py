@@ -1,0 +1,222 @@
+"""Actualiser on real files: the engine's values land in the computed columns, and nothing else moves."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from datetime import date, datetime
+from decimal import Decimal as D
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl.chart import BarChart, Reference
+from openpyxl.comments import Comment
+from openpyxl.drawing.image import Image
+
+from addin.actions import refresh
+from addin.books.base import BookError
+from addin.books.file import FileBook
+from addin.core.ledger import compute
+from addin.core.rates import RateTable
+from addin.demo import template_path
+from addin.register.load import load
+
+TODAY = date(2025, 6, 30)
+ROOT = Path(__file__).resolve().parents[2]
+
+CLIENTS = [
+    ["C1", "Atelier Dupont", "Professionnel", "compta@dupont.example", None, "fr", "30 jours"],
+    ["C2", "Mairie de Lyon", "Administration", "mairie@lyon.example", None, "fr", "30 jours"],
+    ["C3", "Léa Martin", "Particulier", "lea@martin.example", None, "fr", "à réception"],
+    ["C4", '=HYPERLINK("http://x")', "Professionnel", "evil@x.example", None, "fr", "45 jours fin de mois"],
+]
+# number, client, issued, HT, TTC, terms, PO
+INVOICES = [
+    ["F001", "C1", date(2025, 1, 21), 6666.67, 8000.00, None, "BC-1"],   # due 20/02, paid 01/04: 115.29
+    ["F002", "C1", date(2025, 5, 2), 1000.00, 1200.00, None, None],     # due 01/06, unpaid: 29 days
+    ["F003", "C2", date(2025, 4, 10), 5000.00, 6000.00, None, "MARCHE-7"],  # public, due 10/05
+    ["F004", "C3", date(2025, 6, 1), 100.00, 120.00, None, None],       # consumer: no 40 €
+    ["F005", "C4", date(2025, 3, 3), 500.00, 600.00, None, None],       # 45 j FDM: due 30/04
+    ["AV001", "C1", date(2025, 6, 5), -100.00, -120.00, "à réception", None],  # credit note
+    ["F006", "C1", "15/03/2025", 400.00, "480,00 €", None, None],       # typed as text: still read
+]
+PAYMENTS = [
+    [date(2025, 4, 1), "C1", "F001", 8000.00, "Virement", "VIR F001"],
+    [date(2025, 6, 20), "C2", None, 2000.00, "Virement", "MANDAT 12"],  # unnamed: oldest due first
+]
+
+
+def fill_template(path: Path) -> Path:
+    """Fill the input columns only, with the labels of PRODUCT.md, as a person would."""
+    shutil.copyfile(template_path(), path)
+    book = FileBook.open(path, today=TODAY, backups=0)
+    from addin.register import schema
+
+    def put(sheet, rows, keys):
+        name = schema.find_sheet(book.sheet_names(), sheet)
+        header = schema.locate_header(book.read_sheet(name), sheet)
+        width = max(header.columns.values())
+        block = []
+        for values in rows:
+            row = [None] * width
+            for key, value in zip(keys, values):
+                row[header.columns[key] - 1] = value
+            block.append(row)
+        book.append_rows(name, block)
+
+    put(schema.CLIENTS, CLIENTS, ["code", "name", "type", "email", "email_cc", "language", "terms"])
+    put(schema.FACTURES, INVOICES, ["number", "client", "issued", "amount_ht", "amount_ttc", "terms", "po_number"])
+    put(schema.PAIEMENTS, PAYMENTS, ["paid_on", "client", "invoice", "amount", "method", "reference"])
+    book.save()
+    return path
+
+
+def computed_columns(path: Path) -> dict[str, dict[str, object]]:
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Factures"]
+    header = [c.value for c in ws[1]]
+    result = {}
+    for row in ws.iter_rows(min_row=2, values_only=True):
+        if row[0]:
+            result[row[0]] = dict(zip(header, row))
+    return result
+
+
+@pytest.fixture
+def register(tmp_path) -> Path:
+    return fill_template(tmp_path / "Registre.xlsx")
+
+
+def test_refresh_writes_the_engines_values_in_the_computed_columns(register):
+    result = refresh.run(FileBook.open(register, today=TODAY), today=TODAY)
+    rows = computed_columns(register)
+
+    f1 = rows["F001"]
+    assert f1["Échéance"] == datetime(2025, 2, 20)
+    assert (f1["Payé"], f1["Reste dû"], f1["Statut"]) == (8000, 0, "Payée")
+    assert f1["Jours de retard"] == 40
+    assert f1["Intérêts de retard"] == pytest.approx(115.29)  # 8000 x 13.15 % x 40 / 365
+    assert f1["Indemnité forfaitaire"] == 40
+
+    f2 = rows["F002"]
+    assert (f2["Statut"], f2["Jours de retard"]) == ("En retard", 29)
+    # 1200 x 0.1315 x 29 / 365 = 12.54 (all in 2025 H1)
+    assert f2["Intérêts de retard"] == pytest.approx(12.54)
+
+    f3 = rows["F003"]  # public buyer; the unnamed 2,000 went to its oldest due invoice
+    assert (f3["Payé"], f3["Reste dû"]) == (2000, 4000)
+    assert rows["F004"]["Indemnité forfaitaire"] == 0  # consumer (D441-5 is B2B only)
+    assert rows["F005"]["Échéance"] == datetime(2025, 4, 30)  # 3 Mar + 45 d = 17 Apr -> end of April
+    assert rows["AV001"]["Statut"] == "Avoir" and rows["AV001"]["Reste dû"] == -120
+    assert rows["F006"]["Échéance"] == datetime(2025, 4, 14)  # typed "15/03/2025" + 30 days
+
+    # The same values as the engine computes from the loaded register.
+    reg, _ = load(FileBook.open(register))
+    ledger, _ = compute(reg, TODAY, RateTable.shipped())
+    for state in ledger.states:
+        row = rows[state.invoice.number]
+        assert D(str(row["Intérêts de retard"])).quantize(D("0.01")) == state.interest
+        assert D(str(row["Reste dû"])).quantize(D("0.01")) == state.balance
+        assert row["Statut"] == state.status.value
+    assert "Reste dû" in result.summary
+
+
+def test_refresh_never_changes_what_a_person_typed(register):
+    before = openpyxl.load_workbook(register)
+    refresh.run(FileBook.open(register, today=TODAY), today=TODAY)
+    after = openpyxl.load_workbook(register)
+    for sheet in ("Paramètres", "Clients", "Paiements", "Scénarios"):
+        assert [[c.value for c in r] for r in before[sheet].iter_rows()] == \
+               [[c.value for c in r] for r in after[sheet].iter_rows()], sheet
+    inputs = 13  # the first 13 columns of Factures are typed by the user
+    assert [[c.value for c in r[:inputs]] for r in before["Factures"].iter_rows()] == \
+           [[c.value for c in r[:inputs]] for r in after["Factures"].iter_rows()]
+
+
+def test_data_never_becomes_a_formula(register):
+    refresh.run(FileBook.open(register, today=TODAY), today=TODAY)
+    with zipfile.ZipFile(register) as z:
+        xml = b"".join(z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/"))
+    assert b"<f>HYPERLINK" not in xml and b"<f>=HYPERLINK" not in xml
+    wb = openpyxl.load_workbook(register)
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and "HYPERLINK" in cell.value:
+                    assert cell.data_type == "s", (ws.title, cell.coordinate)
+
+
+def test_refresh_is_idempotent_and_the_same_in_every_time_zone(register, tmp_path):
+    copies = []
+    for tz in ("UTC", "Pacific/Kiritimati", "America/Anchorage"):
+        copy = tmp_path / f"copy-{tz.replace('/', '-')}.xlsx"
+        shutil.copyfile(register, copy)
+        env = {**os.environ, "TZ": tz}
+        subprocess.run([sys.executable, "-m", "addin.cli", "refresh", str(copy), "--today", TODAY.isoformat()],
+                       check=True, env=env, capture_output=True, cwd=ROOT)
+        copies.append(copy.read_bytes())
+    assert copies[0] == copies[1] == copies[2]
+    # Twice in a row: the same bytes.
+    first = tmp_path / "copy-UTC.xlsx"
+    subprocess.run([sys.executable, "-m", "addin.cli", "refresh", str(first), "--today", TODAY.isoformat()],
+                   check=True, capture_output=True, cwd=ROOT)
+    assert first.read_bytes() == copies[0]
+
+
+def png() -> bytes:
+    from PIL import Image as PILImage
+
+    out = io.BytesIO()
+    PILImage.new("RGB", (8, 8), (20, 120, 200)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_image_chart_comment_extra_sheet_and_user_column_survive(register):
+    wb = openpyxl.load_workbook(register)
+    ws = wb["Factures"]
+    ws.cell(row=1, column=25, value="Mon suivi")
+    for r in range(2, 9):
+        ws.cell(row=r, column=25, value=f"appelé le {r}/06")
+    ws["A2"].comment = Comment("client fidèle", "Marie")
+    extra = wb.create_sheet("Tableau de bord")
+    extra["A1"] = "Mes notes"
+    extra.add_image(Image(io.BytesIO(png())), "C3")
+    chart = BarChart()
+    chart.add_data(Reference(ws, min_col=5, min_row=1, max_row=8), titles_from_data=True)
+    extra.add_chart(chart, "C12")
+    wb.save(register)
+
+    refresh.run(FileBook.open(register, today=TODAY), today=TODAY)
+
+    with zipfile.ZipFile(register) as z:
+        names = z.namelist()
+    assert any(n.startswith("xl/media/") for n in names)
+    assert any(n.startswith("xl/charts/chart") for n in names)
+    after = openpyxl.load_workbook(register)
+    assert after["Factures"]["A2"].comment.text == "client fidèle"
+    assert after["Tableau de bord"]["A1"].value == "Mes notes"
+    assert [after["Factures"].cell(row=r, column=25).value for r in range(1, 9)] == \
+           ["Mon suivi"] + [f"appelé le {r}/06" for r in range(2, 9)]
+    assert after["Factures"]["N2"].value is not None  # and the computed columns were written
+
+
+def test_a_workbook_refresh_cannot_save_safely_is_refused_untouched(register):
+    # A text-box shape next to an image: openpyxl would drop the shape, so refresh refuses
+    # and leaves the file exactly as it was.
+    from tests.books.conftest import rewrite_zip
+    from tests.books.test_save_safety import add_shape
+
+    wb = openpyxl.load_workbook(register)
+    wb.create_sheet("Schéma").add_image(Image(io.BytesIO(png())), "B2")
+    wb.save(register)
+    rewrite_zip(register, add_shape)
+    before = register.read_bytes()
+    with pytest.raises(BookError) as caught:
+        refresh.run(FileBook.open(register, today=TODAY), today=TODAY)
+    assert "« Schéma »" in str(caught.value)
+    assert register.read_bytes() == before
