@@ -132,16 +132,22 @@ def typed_mistakes(book: Book, data: SampleData, today: date) -> None:
     invoices = list(data.invoices)
     row_of = {inv.number: first + i for i, inv in enumerate(invoices)}
 
-    # A payment-free, overdue invoice of a business client gets a dispute; another a promise.
+    # Two overdue invoices of business clients (as the engine sees them): a dispute, a promise.
+    from addin.core.ledger import compute
+    from addin.core.model import Register
+    from addin.core.model import Status as S
+    from addin.core.rates import RateTable
+
+    ledger, _ = compute(Register(data.settings, data.clients, data.invoices, data.payments, data.plan_steps),
+                        today, RateTable.shipped())
     clients = {c.code: c for c in data.clients}
-    paid_numbers = {p.invoice for p in data.payments if p.invoice}
-    open_old = [inv for inv in invoices
-                if inv.number not in paid_numbers and not inv.is_credit_note
-                and clients[inv.client].type is ClientType.BUSINESS and inv.issued < today - timedelta(days=90)]
-    if len(open_old) >= 2:
-        book.write_cells(name, row_of[open_old[0].number], col["dispute"],
+    overdue = [s.invoice for s in ledger.states
+               if s.status is S.OVERDUE and clients[s.invoice.client].type is ClientType.BUSINESS
+               and s.invoice.number in row_of and s.days_late > 20]
+    if len(overdue) >= 2:
+        book.write_cells(name, row_of[overdue[0].number], col["dispute"],
                          [["Livrable contesté : maquettes non conformes au cahier des charges"]], ("text",))
-        book.write_cells(name, row_of[open_old[1].number], col["promise"],
+        book.write_cells(name, row_of[overdue[-1].number], col["promise"],
                          [[today + timedelta(days=12)]], ("date",))
 
     # Deliberate mistakes, each on its own row.

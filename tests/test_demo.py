@@ -1,0 +1,83 @@
+"""``relance demo``: the main job on built-in sample data, end to end, then checked in LibreOffice."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from addin.cli import app
+from tests import libreoffice
+
+TODAY = date(2026, 11, 23)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("demo")
+    result = CliRunner().invoke(app, ["demo", str(folder), "--today", TODAY.isoformat()])
+    assert result.exit_code == 0, result.output
+    return folder / "relance-demo.xlsx", result.output
+
+
+def test_demo_prints_a_readable_summary_in_french_format(demo):
+    path, output = demo
+    assert path.exists()
+    assert "Reste dû" in output and "Relances du jour" in output and "Anomalies" in output
+    assert "€" in output and "," in output  # French amounts: 1 234,56 €
+
+
+def test_demo_register_is_realistic(demo):
+    path, _ = demo
+    wb = openpyxl.load_workbook(path)
+    clients = [r for r in wb["Clients"].iter_rows(min_row=2, values_only=True) if r[0]]
+    invoices = [r for r in wb["Factures"].iter_rows(min_row=2, values_only=True) if r[0]]
+    assert len(clients) >= 40 and {r[2] for r in clients} == {"Professionnel", "Administration", "Particulier"}
+    assert len(invoices) >= 300
+    issued = [r[2] for r in invoices if isinstance(r[2], datetime)]
+    assert min(issued).date() >= date(2025, 5, 1)  # the 18 months before today
+    statuses = {r[16] for r in invoices}
+    assert {"Payée", "En retard", "À échoir", "Avoir", "En litige", "Promesse de paiement", "Erreur"} <= statuses
+    plans = [r for r in wb["Échéanciers"].iter_rows(min_row=2, values_only=True) if r[0]]
+    assert {r[0] for r in plans} == {"P-001", "P-002", "P-003"}
+    assert all(r[9] for r in plans)  # every step has its status
+
+
+def test_demo_mistakes_are_reported_with_their_place(demo):
+    path, _ = demo
+    ws = openpyxl.load_workbook(path)["Anomalies"]
+    rows = [r for r in ws.iter_rows(min_row=3, values_only=True) if r[0]]
+    text = "\n".join(" | ".join(str(v) for v in r) for r in rows)
+    for expected in ("31/02/2025", "C999", "en double", "45 jours fin du mois prochain", "F2025-9999"):
+        assert expected in text
+    assert all(r[0] and r[4] and r[5] for r in rows)  # sheet, what is wrong, how to fix
+
+
+def test_demo_queue_has_work_one_line_per_client_and_action(demo):
+    path, _ = demo
+    ws = openpyxl.load_workbook(path)["Relances"]
+    rows = [r for r in ws.iter_rows(min_row=3, values_only=True) if r[1]]
+    assert len(rows) >= 5
+    keys = [(r[1], r[4]) for r in rows]  # client, channel
+    assert len(keys) == len(set(keys))
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_opens_the_refreshed_register_and_keeps_its_values(demo, tmp_path):
+    path, _ = demo
+    profile = tmp_path / "profile"
+    converted = libreoffice.convert(path, "xlsx", tmp_path / "xlsx", profile)
+    ours = openpyxl.load_workbook(path)["Factures"]
+    theirs = openpyxl.load_workbook(converted, data_only=True)["Factures"]
+    for row in range(2, 40):
+        for col in (14, 16, 17, 18, 19, 20):  # Échéance, Reste dû, Statut, Jours, Intérêts, Indemnité
+            a, b = ours.cell(row, col).value, theirs.cell(row, col).value
+            if isinstance(a, float):
+                assert b == pytest.approx(a), (row, col)
+            else:
+                assert a == b, (row, col)
+    pdf = libreoffice.convert(path, "pdf", tmp_path / "pdf", profile)
+    pages = libreoffice.render_png(pdf, tmp_path / "png" / "page")
+    assert pages and all(p.stat().st_size > 2000 for p in pages)
