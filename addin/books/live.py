@@ -26,6 +26,8 @@ text marker, a leading apostrophe.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Sequence
@@ -94,6 +96,15 @@ class LiveBook:
     def __init__(self, book):
         self.book = book
         self._names: list[str] | None = None  # one round of name calls per action, not per read
+        # Where the journal's write-ahead log lives: next to the workbook (one call).
+        self.path = Path(book.fullname)
+
+    def selection(self) -> tuple[str, int] | None:
+        """(sheet name, row) of the active cell: the Échéancier button plans the selected invoice."""
+        selected = self.book.app.selection
+        if selected is None:
+            return None
+        return selected.sheet.name, selected.row
 
     @classmethod
     def caller(cls) -> "LiveBook":

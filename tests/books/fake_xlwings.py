@@ -31,11 +31,21 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 
 
 class FakeApp:
-    __slots__ = ("calls", "_status")
+    __slots__ = ("calls", "_status", "_selection")
 
     def __init__(self):
         self.calls: list[str] = []
         self._status = False
+        self._selection = None
+
+    @property
+    def selection(self):
+        self.log("app.selection")
+        return self._selection
+
+    def select(self, sheet: "FakeSheet", row: int, column: int = 1) -> None:
+        """Test helper: make (sheet, row) the active cell."""
+        self._selection = FakeSelection(sheet, row, column)
 
     def log(self, what: str) -> None:
         self.calls.append(what)
@@ -51,11 +61,22 @@ class FakeApp:
         self._status = value
 
 
-class FakeBook:
-    __slots__ = ("app", "_sheets")
+class FakeSelection:
+    """The active cell as xlwings gives it: ``.sheet`` and ``.row``."""
 
-    def __init__(self, sheets: dict[str, dict[tuple[int, int], object]] | None = None):
+    __slots__ = ("sheet", "row", "column")
+
+    def __init__(self, sheet, row: int, column: int):
+        self.sheet, self.row, self.column = sheet, row, column
+
+
+class FakeBook:
+    __slots__ = ("app", "_sheets", "fullname")
+
+    def __init__(self, sheets: dict[str, dict[tuple[int, int], object]] | None = None,
+                 fullname: str = "/tmp/Registre.xlsx"):
         self.app = FakeApp()
+        self.fullname = fullname
         self._sheets: list[FakeSheet] = []
         for name, cells in (sheets or {}).items():
             sheet = FakeSheet(self, name)
