@@ -42,12 +42,15 @@ def money(amount: Decimal | int | str | None, lang: str | None = DEFAULT_LANG) -
 
 
 def long_date(value: date | datetime | None, lang: str | None = DEFAULT_LANG) -> str:
-    """``15 mars 2025`` / ``15 March 2025``; empty for no date."""
+    """``15 mars 2025`` / ``15 March 2025``, ``1er décembre 2026``; empty for no date."""
     if value is None or value == "":
         return ""
     if isinstance(value, datetime):
         value = value.date()
-    return format_date(value, format="long", locale=locale_for(lang))
+    text = format_date(value, format="long", locale=locale_for(lang))
+    if language(lang) == "fr" and value.day == 1:  # French writes the first of the month "1er"
+        text = "1er" + text[1:]
+    return text
 
 
 def short_date(value: date | datetime | None, lang: str | None = DEFAULT_LANG) -> str:

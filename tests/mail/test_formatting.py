@@ -21,6 +21,8 @@ def test_long_dates():
     assert formatting.long_date(date(2025, 3, 15), "en") == "15 March 2025"
     assert formatting.long_date(datetime(2025, 3, 15, 0, 0), "fr") == "15 mars 2025"
     assert formatting.long_date(None, "fr") == ""
+    assert formatting.long_date(date(2026, 12, 1), "fr") == "1er décembre 2026"
+    assert formatting.long_date(date(2026, 12, 1), "en") == "1 December 2026"
 
 
 def test_percent_keeps_decimals():
