@@ -75,7 +75,7 @@ class SendReport:
         for line in self.lines:
             key = line.status.split(" au ")[0]
             counts[key] = counts.get(key, 0) + 1
-        parts = [f"{n} {status}" for status, n in counts.items()]
+        parts = [f"{n} {_plural(status) if n > 1 else status}" for status, n in counts.items()]
         text = "Envoi : " + (", ".join(parts) if parts else "aucune relance à faire aujourd'hui") + "."
         for line in self.lines:
             if line.status in ("à vérifier", "échec", "échec définitif", "non envoyé"):
@@ -86,6 +86,14 @@ class SendReport:
         if self.stopped:
             text += f"\nEnvoi arrêté : {self.stopped}"
         return text
+
+
+_PLURALS = {"envoyé": "envoyés", "ignorée": "ignorées", "reportée": "reportées", "non envoyé": "non envoyés",
+            "échec": "échecs", "échec définitif": "échecs définitifs", "courrier à envoyer": "courriers à envoyer"}
+
+
+def _plural(status: str) -> str:
+    return _PLURALS.get(status, status)
 
 
 Progress = Callable[[int, int, str], None]
