@@ -197,6 +197,15 @@ def _generated_sheet(ws, sheet: Sheet) -> None:
         cell.font = Font(italic=True, color="FF595959")
 
 
+def _printable(ws) -> None:
+    """Print (and render to PDF) landscape, one page wide."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
 def build() -> openpyxl.Workbook:
     """The template workbook, in memory."""
     wb = openpyxl.Workbook()
@@ -215,6 +224,7 @@ def build() -> openpyxl.Workbook:
             _rates_sheet(ws)
         else:
             _generated_sheet(ws, sheet)
+        _printable(ws)
     wb.active = 0
     props = wb.properties
     props.creator = AUTHOR

@@ -481,6 +481,12 @@ def _fill_generated(ws, sheet: GeneratedSheet) -> None:
         ws["A1"].comment = Comment(sheet.note, "Relance")
     if sheet.hidden:
         ws.sheet_state = "hidden"
+    # Printed (or rendered to PDF) landscape and one page wide, like the template's sheets.
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def _block_formats(block: Block) -> tuple[str, ...]:
