@@ -148,7 +148,8 @@ def test_run_wires_the_caller_book_and_its_app_alert(monkeypatch):
     import xlwings as xw
 
     shown = []
-    caller = types.SimpleNamespace(app=types.SimpleNamespace(alert=lambda prompt, title=None: shown.append((prompt, title))))
+    caller = types.SimpleNamespace(fullname="/tmp/Registre.xlsx",
+                                   app=types.SimpleNamespace(alert=lambda prompt, title=None: shown.append((prompt, title))))
     monkeypatch.setattr(xw.Book, "caller", staticmethod(lambda: caller))
     seen = {}
 
