@@ -1,0 +1,63 @@
+"""Revue mensuelle: the debtor review as of a month's last day, written to ``Revue``.
+
+The month defaults to the last complete month (the current one when run on its
+last day). The ledger is computed as of that day: later invoices and payments are
+left out, so a review can be redone afterwards with the same result.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+
+from addin.books.base import Book
+from addin.core import aging
+from addin.core.ledger import compute
+from addin.core.model import Register
+from addin.reports.review import SNAPSHOT_SHEET, build_review, read_snapshot, totals_check
+
+
+@dataclass(frozen=True)
+class ReviewResult:
+    summary: str
+    as_of: date
+
+
+def default_month(today: date) -> tuple[int, int]:
+    last = calendar.monthrange(today.year, today.month)[1]
+    if today.day == last:
+        return today.year, today.month
+    return (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
+
+
+def run(book: Book, *, today: date, month: tuple[int, int] | None = None) -> ReviewResult:
+    from addin.mail.formatting import money, number
+    from addin.register.load import load, load_rates
+
+    year, mon = month or default_month(today)
+    as_of = date(year, mon, calendar.monthrange(year, mon)[1])
+    book.progress(0.1, "Relance : lecture du classeur…")
+    register, _ = load(book)
+    rates, _ = load_rates(book)
+    at_month_end = Register(register.settings, register.clients,
+                            tuple(i for i in register.invoices if i.issued <= as_of),
+                            tuple(p for p in register.payments if p.paid_on <= as_of), register.plan_steps)
+    ledger, _ = compute(at_month_end, as_of, rates)
+    previous = read_snapshot(book.read_sheet(SNAPSHOT_SHEET) if SNAPSHOT_SHEET in book.sheet_names() else None)
+    revue, snapshot = build_review(ledger.states, register.clients, register.settings, (year, mon), as_of,
+                                   ledger.credits, previous)
+    book.progress(0.6, "Relance : écriture de la revue…")
+    book.write_generated(revue)
+    book.write_generated(snapshot)
+    book.save()
+    book.progress(1.0, "")
+    balance = aging.aged_balance(ledger.states, register.clients, as_of, ledger.credits)
+    days = aging.dso(ledger.states, as_of)
+    breaches = aging.credit_policy_breaches(register.clients, ledger.states, register.settings, as_of)
+    lines = [f"Revue au {as_of:%d/%m/%Y} écrite dans la feuille Revue.",
+             f"  Encours        {money(totals_check(ledger.states))}",
+             "  " + " · ".join(f"{label} {money(amount)}" for label, amount in zip(aging.BUCKETS, balance.totals.buckets)),
+             f"  DSO            {number(days) if days is not None else '—'} jours",
+             f"  À bloquer      {len(breaches)} client(s)"]
+    return ReviewResult("\n".join(lines), as_of)

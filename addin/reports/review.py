@@ -1,0 +1,214 @@
+"""The ``Revue`` sheet: the monthly debtor review, computed from the ledger, rendered as blocks.
+
+Blocks, top to bottom: key figures (outstanding, overdue share, DSO, interest and
+indemnities claimable), the split by age (with a native bar chart), the aged balance
+per client, changes since the previous review, clients to put on hold, payer
+profiles, doubtful debts (suggestions) and the 13-week collection forecast.
+
+The previous reviews are kept in a hidden sheet ``_RevueSnapshot`` (one row per open
+invoice and month, the last 13 months) so that the next review can say what changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Mapping, Sequence
+
+from addin.books.base import Block, ChartSpec, GeneratedSheet, SheetData
+from addin.core import aging
+from addin.core.model import ZERO, Client, InvoiceState, Settings, Status, cents
+from addin.mail.formatting import percent
+
+SHEET = "Revue"
+SNAPSHOT_SHEET = "_RevueSnapshot"
+SNAPSHOT_HEADERS = ("Mois", "N° facture", "Code client", "Reste dû", "Tranche", "Statut", "Promesse", "Litige")
+KEEP_MONTHS = 13
+
+
+@dataclass(frozen=True)
+class SnapshotLine:
+    client: str
+    balance: Decimal
+    bucket: int
+    status: str
+    promise: date | None
+    dispute: str
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Open invoices at each past review: {month "AAAA-MM": {invoice: line}}."""
+
+    months: Mapping[str, Mapping[str, SnapshotLine]]
+
+    def before(self, month: str) -> tuple[str, Mapping[str, SnapshotLine]] | None:
+        earlier = sorted(m for m in self.months if m < month)
+        return (earlier[-1], self.months[earlier[-1]]) if earlier else None
+
+
+def read_snapshot(data: SheetData | None) -> Snapshot:
+    months: dict[str, dict[str, SnapshotLine]] = {}
+    if data is None:
+        return Snapshot(months)
+    for row in data.rows[1:]:
+        if len(row) < 8 or not row[0] or not row[1]:
+            continue
+        promise = row[6].date() if hasattr(row[6], "date") and callable(row[6].date) else row[6]
+        months.setdefault(str(row[0]), {})[str(row[1])] = SnapshotLine(
+            str(row[2] or ""), Decimal(str(row[3] or 0)).quantize(Decimal("0.01")), int(row[4] or 0),
+            str(row[5] or ""), promise if isinstance(promise, date) else None, str(row[7] or ""))
+    return Snapshot(months)
+
+
+def month_key(month: tuple[int, int]) -> str:
+    return f"{month[0]:04d}-{month[1]:02d}"
+
+
+def snapshot_lines(states: Sequence[InvoiceState], as_of: date) -> dict[str, SnapshotLine]:
+    return {s.invoice.number: SnapshotLine(s.invoice.client, s.balance, aging.bucket(s.due, as_of) if s.due else 0,
+                                           s.status.value, s.invoice.promise, s.invoice.dispute)
+            for s in states if aging.is_open(s) and s.status is not Status.CREDIT_NOTE}
+
+
+def changes(previous: Mapping[str, SnapshotLine], current: Mapping[str, SnapshotLine],
+            states: Sequence[InvoiceState], as_of: date) -> list[tuple[str, str, str, str, Decimal]]:
+    """(kind, client, invoice, detail, amount) between two reviews."""
+    by_number = {s.invoice.number: s for s in states}
+    result = []
+    for number, now in sorted(current.items()):
+        before = previous.get(number)
+        if now.bucket >= 1 and (before is None or before.bucket == 0):
+            result.append(("Nouveau retard", now.client, number, aging.BUCKETS[now.bucket], now.balance))
+        elif before is not None and now.bucket > before.bucket >= 1:
+            result.append(("Aggravé", now.client, number,
+                           f"{aging.BUCKETS[before.bucket]} → {aging.BUCKETS[now.bucket]}", now.balance))
+        if now.dispute and (before is None or not before.dispute):
+            result.append(("Nouveau litige", now.client, number, now.dispute, now.balance))
+        promise = now.promise or (before.promise if before else None)
+        if promise is not None and promise < as_of:
+            result.append(("Promesse non tenue", now.client, number, f"promis le {promise:%d/%m/%Y}", now.balance))
+    for number, before in sorted(previous.items()):
+        if number not in current:
+            state = by_number.get(number)
+            paid = state is not None and state.status is Status.PAID
+            result.append(("Payée" if paid else "Sortie du suivi", before.client, number,
+                           f"le {state.paid_on:%d/%m/%Y}" if paid and state.paid_on else "", before.balance))
+    return result
+
+
+def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], settings: Settings,
+                 month: tuple[int, int], as_of: date, credits: Mapping[str, Decimal],
+                 previous: Snapshot) -> tuple[GeneratedSheet, GeneratedSheet]:
+    """The ``Revue`` sheet and the updated hidden snapshot sheet, as of the month's last day ``as_of``."""
+    balance = aging.aged_balance(states, clients, as_of, credits)
+    names = {c.code: c.name for c in clients}
+    open_states = [s for s in states if aging.is_open(s) and s.status is not Status.CREDIT_NOTE]
+    outstanding = sum((s.balance for s in open_states), ZERO)
+    overdue = sum((s.balance for s in open_states if s.due and s.due < as_of), ZERO)
+    share = (overdue / outstanding).quantize(Decimal("0.0001")) if outstanding > 0 else ZERO
+    days = aging.dso(states, as_of)
+    interest = sum((s.interest for s in open_states), ZERO)
+    indemnity = sum((s.indemnity for s in open_states), ZERO)
+    key = month_key(month)
+    before = previous.before(key)
+
+    blocks: list[Block] = []
+    blocks.append(Block(
+        f"Revue des créances au {as_of:%d/%m/%Y}", ("Indicateur", "Valeur", "Précision"),
+        (
+            ("Encours total (reste dû TTC)", outstanding, "factures ouvertes, avoirs non déduits"),
+            ("dont échu", overdue, "échéance dépassée"),
+            ("Part échue", percent(share), "dont échu / encours"),
+            ("DSO (jours)", days if days is not None else "", "méthode de l'épuisement (count-back) sur le CA TTC"),
+            ("Intérêts de retard exigibles", interest, "L441-10 II, au jour de la revue"),
+            ("Indemnités forfaitaires exigibles", indemnity, "40 € par facture en retard (D441-5)"),
+            ("Avoirs non utilisés", balance.totals.credit_notes, ""),
+            ("Paiements non affectés", balance.totals.unallocated, "à imputer ou rembourser"),
+        ),
+        ("text", "number", "text"), (30, 16, 14),
+    ))
+    chart_block = Block("Répartition par ancienneté", ("Tranche", "Montant"),
+                        tuple((label, amount) for label, amount in zip(aging.BUCKETS, balance.totals.buckets)),
+                        ("text", "money"), (30, 16))
+    blocks.append(chart_block)
+    blocks.append(Block(
+        "Balance âgée par client",
+        ("Client", "Code client", *aging.BUCKETS, "Avoirs", "Total", "Paiements non affectés"),
+        tuple((r.name, r.client, *r.buckets, r.credit_notes, r.total, r.unallocated) for r in balance.rows)
+        + ((balance.totals.name, balance.totals.client, *balance.totals.buckets, balance.totals.credit_notes,
+            balance.totals.total, balance.totals.unallocated),),
+        ("text", "text") + ("money",) * 8, (30, 16) + (14,) * 8,
+    ))
+    current = snapshot_lines(states, as_of)
+    if before is not None:
+        diff = changes(before[1], current, states, as_of)
+        title = f"Évolution depuis la revue de {before[0]}"
+    else:
+        diff, title = [], "Évolution : première revue (rien à comparer)"
+    blocks.append(Block(title, ("Client", "Code client", "Changement", "Facture", "Montant", "Détail"),
+                        tuple((names.get(c, ""), c, k, n, a, d) for k, c, n, d, a in diff),
+                        ("text", "text", "text", "text", "money", "text"), (30, 16, 14, 14, 14, 14)))
+    breaches = aging.credit_policy_breaches(clients, states, settings, as_of)
+    blocks.append(Block("Clients à bloquer (politique de crédit des Paramètres)", ("Client", "Code client", "Motif"),
+                        tuple((names.get(c, ""), c, reason) for c, reason in breaches),
+                        ("text", "text", "text"), (30, 16, 14)))
+    profiles = {c.code: aging.payer_profile(c.code, states) for c in clients}
+    blocks.append(Block(
+        "Profils de paiement (factures soldées)",
+        ("Client", "Code client", "Factures soldées", "Retard moyen (j)", "Retard médian (j)", "Part payée en retard"),
+        tuple((names.get(p.client, ""), p.client, p.paid_invoices, p.average_days_late, p.median_days_late,
+               p.share_paid_late) for p in profiles.values() if p.paid_invoices),
+        ("text", "text", "int", "number", "number", "percent"), (30, 16, 14, 14, 14, 14),
+    ))
+    doubtful = aging.doubtful_debts(states, clients, as_of)
+    blocks.append(Block(
+        "Créances douteuses — suggestions de provision (à valider par le comptable)",
+        ("Client", "Code client", "Facture", "Reste dû", "Jours de retard", "Taux", "Provision HT", "Règle"),
+        tuple((names.get(d.client, ""), d.client, d.invoice, d.balance, d.days_late, d.rate, d.provision, d.rule)
+              for d in doubtful)
+        + tuple((f"Règle : {rule}", "", "", None, None, None, None, "") for rule in aging.DOUBTFUL_RULES),
+        ("text", "text", "text", "money", "int", "percent", "money", "text"), (30, 16, 14, 14, 14, 14, 14, 14),
+    ))
+    weeks = aging.forecast(states, profiles, as_of)
+    blocks.append(Block(
+        "Prévision d'encaissements (13 semaines) — promesse, sinon échéance + retard habituel du client",
+        ("Semaine du", "Montant attendu", "Factures"),
+        tuple((start, amount, count) for start, amount, count in weeks),
+        ("date", "money", "int"), (30, 16, 14),
+    ))
+
+    chart_top = _top_of(blocks, 1)  # the header row of the "Répartition" block
+    chart = ChartSpec(
+        "Balance âgée (TTC)",
+        categories=(chart_top + 1, 1, chart_top + len(aging.BUCKETS), 1),
+        values=(chart_top, 2, chart_top + len(aging.BUCKETS), 2),
+        anchor="G2", y_title="€",
+    )
+    revue = GeneratedSheet(SHEET, tuple(blocks), charts=(chart,),
+                           note="Revue mensuelle des créances, recalculée par « Revue mensuelle ». "
+                                "Les provisions sont des suggestions à valider par votre comptable.")
+
+    months = {m: lines for m, lines in previous.months.items() if m != key}
+    months[key] = current
+    kept = sorted(months)[-KEEP_MONTHS:]
+    rows = tuple((m, number, line.client, line.balance, line.bucket, line.status, line.promise, line.dispute)
+                 for m in kept for number, line in sorted(months[m].items()))
+    snapshot = GeneratedSheet(SNAPSHOT_SHEET, (Block("", SNAPSHOT_HEADERS, rows,
+                                                     ("text", "text", "text", "money", "int", "text", "date", "text")),),
+                              hidden=True, note="Relance : mémoire des revues précédentes (ne pas modifier).")
+    return revue, snapshot
+
+
+def _top_of(blocks: Sequence[Block], index: int) -> int:
+    """1-based header row of ``blocks[index]`` as the books lay blocks out (title, header, rows, blank)."""
+    row = 1
+    for block in blocks[:index]:
+        row += (1 if block.title else 0) + 1 + len(block.rows) + 1
+    return row + (1 if blocks[index].title else 0)
+
+
+def totals_check(states: Sequence[InvoiceState]) -> Decimal:
+    """The sum of the open balances of ``Factures`` (what the aged balance's total must equal)."""
+    return cents(sum((s.balance for s in states if aging.is_open(s)), ZERO))
