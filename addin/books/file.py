@@ -358,10 +358,18 @@ class FileBook:
             props.modified = self._modified
         if props.created is None or self._modified is None:
             props.created = props.modified
-        raw = io.BytesIO()
-        archive = zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
-        ExcelWriter(self.workbook, archive).save()  # closes the archive
-        return _canonical_zip(raw.getvalue())
+        return workbook_bytes(self.workbook)
+
+
+def workbook_bytes(workbook) -> bytes:
+    """An openpyxl workbook as deterministic bytes: its own properties, fixed zip metadata.
+
+    ``ExcelWriter`` rather than ``Workbook.save``, which stamps the modified date with now().
+    """
+    raw = io.BytesIO()
+    archive = zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+    ExcelWriter(workbook, archive).save()  # closes the archive
+    return _canonical_zip(raw.getvalue())
 
 
 def _load(path: Path):

@@ -1,0 +1,109 @@
+"""The accountant's copy: values only, no macro, no secret, no Relance formula, the interest detail."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from addin.actions import export
+from tests.reports.test_review import demo_book  # noqa: F401  (module fixture)
+from tests.test_demo import TODAY
+
+UDF_NAMES = ("due_date", "penalty_rate", "late_interest", "recovery_indemnity", "early_discount",
+             "installments", "days_late", "aging_bucket")
+
+
+@pytest.fixture
+def register(demo_book, tmp_path) -> Path:  # noqa: F811
+    """The demo register with what a real one holds: SMTP settings, a UDF formula, a macro-enabled twin."""
+    path = tmp_path / "Registre.xlsx"
+    shutil.copyfile(demo_book, path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Paramètres"]
+    for row in ws.iter_rows(min_row=2):
+        label = row[0].value
+        if label == "Serveur SMTP":
+            row[1].value = "ssl0.ovh.net"
+        elif label == "Utilisateur SMTP":
+            row[1].value = "compta@pixel.example"
+        elif label == "Port SMTP":
+            row[1].value = 465
+    ws.append(["Mot de passe SMTP", "hunter2"])  # typed by mistake: must never travel
+    notes = wb.create_sheet("Mes calculs")
+    notes["A1"] = "=due_date(DATE(2025,1,10),\"45 jours fin de mois\")"
+    notes["A2"] = "=1+1"
+    notes["B1"] = "=HYPERLINK(\"http://x\")"
+    conf = wb.create_sheet("relance.conf")
+    conf["A1"], conf["B1"] = "Interpreter_Win", r"C:\python\python.exe"
+    conf.sheet_state = "hidden"
+    wb.save(path)
+    return path
+
+
+def test_export_has_no_formula_no_macro_no_secret(register, tmp_path):
+    out = tmp_path / "pour le comptable.xlsx"
+    result = export.run(register, out, today=TODAY)
+    assert out.exists() and result.path == out
+    with zipfile.ZipFile(out) as z:
+        names = z.namelist()
+        xml = b"".join(z.read(n) for n in names if n.endswith(".xml") or n.endswith(".rels"))
+    assert not any("vbaProject" in n or "externalLink" in n or "connections" in n for n in names)
+    assert b"<f>" not in xml and b"<f " not in xml
+    lowered = xml.lower()
+    for name in UDF_NAMES:
+        assert name.encode() not in lowered, name
+    for secret in (b"hunter2", b"ssl0.ovh.net", b"Interpreter_Win", b"Mot de passe"):
+        assert secret not in xml
+    wb = openpyxl.load_workbook(out)
+    assert "relance.conf" not in wb.sheetnames and "_RevueSnapshot" not in wb.sheetnames
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (ws.title, cell.coordinate)
+    assert "Serveur SMTP" in result.removed_settings and "Mot de passe SMTP" in result.removed_settings
+    # The formulas were never calculated (openpyxl wrote them): left blank and said so.
+    assert result.blank_formulas == 3 and "jamais calculée" in result.summary
+
+
+def test_export_keeps_the_register_values_and_adds_the_interest_detail(register, tmp_path):
+    out = tmp_path / "copie.xlsx"
+    export.run(register, out, today=TODAY)
+    source, copy = openpyxl.load_workbook(register), openpyxl.load_workbook(out)
+    for sheet in ("Clients", "Factures", "Paiements", "Échéanciers", "Journal", "Relances", "Anomalies"):
+        a = [[c.value for c in r] for r in source[sheet].iter_rows()]
+        b = [[c.value for c in r] for r in copy[sheet].iter_rows()]
+        assert b == a, sheet
+    assert copy["Factures"]["C2"].number_format == source["Factures"]["C2"].number_format
+    detail = copy["Intérêts (détail)"]
+    rows = [r for r in detail.iter_rows(min_row=3, values_only=True) if r[0]]
+    assert rows and all(r[5] > 0 for r in rows)  # days
+    # Each invoice's periods add up to its rounded total: sum of unrounded amounts -> cents.
+    from decimal import Decimal as D
+
+    by_invoice = {}
+    for r in rows:
+        by_invoice.setdefault(r[0], []).append(r)
+    for number, lines in by_invoice.items():
+        total = sum(D(str(r[9])) for r in lines)
+        assert abs(total - D(str(lines[-1][10]))) <= D("0.01"), number
+
+
+def test_export_is_deterministic_and_never_replaces_the_register(register, tmp_path):
+    a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    export.run(register, a, today=TODAY)
+    export.run(register, b, today=TODAY)
+    assert a.read_bytes() == b.read_bytes()
+    before = register.read_bytes()
+    with pytest.raises(ValueError, match="remplacer le registre"):
+        export.run(register, register, today=TODAY)
+    assert register.read_bytes() == before
+
+
+def test_export_default_name_sits_next_to_the_register(register):
+    result = export.run(register, None, today=date(2026, 11, 23))
+    assert result.path == register.with_name("Registre - comptable 2026-11-23.xlsx") and result.path.exists()
