@@ -1,0 +1,82 @@
+"""The worksheet functions: what Excel sends in, what a cell shows, LAW.md's answers."""
+
+from datetime import date, datetime
+
+import pytest
+
+from addin import udfs
+
+
+def test_due_date_accepts_what_excel_sends():
+    assert udfs.due_date(datetime(2025, 1, 10), "45 jours fin de mois") == date(2025, 2, 28)
+    assert udfs.due_date(datetime(2025, 1, 10), "fin de mois 45 jours") == date(2025, 3, 17)
+    assert udfs.due_date(45667.0, "30 jours") == date(2025, 2, 9)  # serial 45667 = 10 Jan 2025
+    assert udfs.due_date(datetime(2023, 12, 31), "60 jours") == date(2024, 2, 29)
+    # Empty terms: the legal default, 30 days after delivery (L441-10 I).
+    assert udfs.due_date(datetime(2025, 1, 10), None, datetime(2025, 1, 5)) == date(2025, 2, 4)
+
+
+def test_penalty_rate_is_the_half_years_ecb_rate_plus_ten_points():
+    assert udfs.penalty_rate(datetime(2025, 3, 1)) == pytest.approx(0.1315)
+    assert udfs.penalty_rate(date(2025, 8, 1)) == pytest.approx(0.1215)
+
+
+def test_late_interest_gives_the_worked_examples():
+    # 8000 x 0.1315 x 40 / 365 = 115.29
+    assert udfs.late_interest(8000.0, datetime(2025, 2, 20), datetime(2025, 4, 1)) == 115.29
+    # 10000 x (0.1315 x 15 + 0.1215 x 45) / 365 = 203.84 (piecewise by half-year)
+    assert udfs.late_interest(10000, datetime(2025, 6, 15), datetime(2025, 8, 14)) == 203.84
+    # Example 3: payments given as two ranges (Excel sends lists).
+    assert udfs.late_interest(5000, datetime(2024, 11, 30), datetime(2025, 1, 31),
+                              payment_dates=[datetime(2024, 12, 20), datetime(2025, 1, 31)],
+                              payment_amounts=[2000.0, 3000.0]) == 85.43
+    # A contractual rate as a fraction: 1000 x 0.15 x 73 / 365 = 30.00
+    assert udfs.late_interest(1000, date(2025, 1, 1), date(2025, 3, 15), annual_rate=0.15) == 30.0
+
+
+def test_recovery_indemnity_by_client_type():
+    assert udfs.recovery_indemnity("Professionnel") == 40.0
+    assert udfs.recovery_indemnity("Public") == 40.0
+    assert udfs.recovery_indemnity("Particulier") == 0.0
+    assert udfs.recovery_indemnity("Consumer") == 0.0
+
+
+def test_early_discount_and_installments():
+    # 1000 HT at 20 % VAT, 2 %: 20.00 + 4.00 = 24.00 off, paid before the deadline.
+    assert udfs.early_discount(1000, 0.2, 0.02, datetime(2025, 1, 20), datetime(2025, 1, 15)) == 24.0
+    assert udfs.early_discount(1000, 0.2, 0.02, datetime(2025, 1, 20), datetime(2025, 1, 21)) == 0.0
+    assert udfs.installments(1000, 3, datetime(2025, 1, 31)) == [
+        [date(2025, 1, 31), 333.33], [date(2025, 2, 28), 333.33], [date(2025, 3, 31), 333.34]]
+    rows = udfs.installments(1000, 2, datetime(2025, 1, 31), 1, 0.3)
+    assert rows == [[date(2025, 1, 31), 300.0], [date(2025, 2, 28), 350.0], [date(2025, 3, 31), 350.0]]
+
+
+def test_days_late_and_aging_bucket():
+    assert udfs.days_late(datetime(2025, 1, 1), datetime(2025, 1, 31)) == 30
+    assert udfs.days_late(datetime(2025, 1, 31), datetime(2025, 1, 1)) == 0
+    assert udfs.aging_bucket(datetime(2025, 1, 1), datetime(2025, 1, 31)) == "1–30 j"
+    assert udfs.aging_bucket(datetime(2025, 1, 1), datetime(2025, 5, 1)) == "> 90 j"
+
+
+@pytest.mark.parametrize("call", [
+    lambda: udfs.due_date("pas une date", "30 jours"),
+    lambda: udfs.due_date(datetime(2025, 1, 1), "45 jours fin du mois prochain"),
+    lambda: udfs.late_interest("beaucoup", datetime(2025, 1, 1), datetime(2025, 2, 1)),
+    lambda: udfs.late_interest(100, datetime(2025, 1, 1), datetime(2025, 2, 1), payment_dates=[datetime(2025, 1, 5)]),
+    lambda: udfs.recovery_indemnity("Martien"),
+    lambda: udfs.installments(1000, 0, datetime(2025, 1, 1)),
+    lambda: udfs.penalty_rate(datetime(2031, 1, 1)),
+])
+def test_a_bad_argument_is_a_readable_cell_error(call):
+    result = call()
+    assert isinstance(result, str) and result.startswith("#RELANCE! ")
+    assert "Traceback" not in result and len(result) < 300
+
+
+def test_column_versions_compute_a_whole_column_in_one_call():
+    dates = [datetime(2025, 1, 10), None, datetime(2025, 1, 31)]
+    terms = ["45 jours fin de mois", None, "30 jours"]
+    assert udfs.due_date_column(dates, terms) == [[date(2025, 2, 28)], [""], [date(2025, 3, 2)]]
+    assert udfs.days_late_column([datetime(2025, 1, 1), None], datetime(2025, 1, 11)) == [[10], [""]]
+    interest = udfs.late_interest_column([8000.0, 1000.0], [datetime(2025, 2, 20), None], datetime(2025, 4, 1))
+    assert interest == [[115.29], [""]]
