@@ -36,7 +36,7 @@ class InstallError(RuntimeError):
 
 
 def addin_dir(platform: str, home: Path, appdata: str | None = None) -> Path:
-    """Excel's user start-up folder on ``platform`` (``sys.platform`` values).
+    r"""Excel's user start-up folder on ``platform`` (``sys.platform`` values).
 
     ``appdata`` is Windows' %APPDATA% when known, else ``home\AppData\Roaming``.
     """

@@ -1,0 +1,77 @@
+"""The ``relance`` command: each door reaches its action, and known errors are one readable line."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import zipfile
+
+import pytest
+from typer.testing import CliRunner
+
+from addin.cli import app
+from tests.actions.test_refresh import TODAY, fill_template
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def register(tmp_path):
+    return fill_template(tmp_path / "Registre.xlsx")
+
+
+def test_help_lists_every_command():
+    result = runner.invoke(app, ["--help"])
+    for command in ("demo", "refresh", "preview", "send", "review", "export", "plan", "build-addin",
+                    "install-addin"):
+        assert command in result.output
+
+
+def test_refresh_then_review_then_export_from_the_command_line(register, tmp_path):
+    day = ["--today", TODAY.isoformat()]
+    result = runner.invoke(app, ["refresh", str(register), *day])
+    assert result.exit_code == 0 and "Reste dû" in result.output
+    result = runner.invoke(app, ["review", str(register), "--month", "2025-06", *day])
+    assert result.exit_code == 0 and "30/06/2025" in result.output
+    out = tmp_path / "compta.xlsx"
+    result = runner.invoke(app, ["export", str(register), str(out), *day])
+    assert result.exit_code == 0 and out.exists()
+
+
+def test_a_workbook_open_in_excel_is_refused_in_one_line_and_untouched(register):
+    lock = register.with_name("~$" + register.name)
+    lock.write_bytes(b"marie")
+    before = register.read_bytes()
+    result = runner.invoke(app, ["refresh", str(register), "--today", TODAY.isoformat()])
+    assert result.exit_code == 1
+    assert "Erreur" in result.output and "Traceback" not in result.output
+    assert register.read_bytes() == before
+
+
+@pytest.mark.parametrize("args, word", [
+    (["review", "{book}", "--month", "2025-13"], "AAAA-MM"),
+    (["refresh", "{book}", "--today", "23/11/2026"], "AAAA-MM-JJ"),
+])
+def test_bad_options_say_the_expected_format(register, args, word):
+    result = runner.invoke(app, [a.replace("{book}", str(register)) for a in args])
+    assert result.exit_code != 0 and word in result.output
+
+
+def test_plan_from_the_command_line(register):
+    result = runner.invoke(app, ["plan", str(register), "F002", "--count", "2", "--first", "2025-07-15",
+                                 "--today", TODAY.isoformat()])
+    assert result.exit_code == 0 and "P-001" in result.output
+
+
+def test_build_addin_writes_an_xlam(tmp_path):
+    out = tmp_path / "relance.xlam"
+    result = runner.invoke(app, ["build-addin", str(out)])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(out) as z:
+        assert "xl/vbaProject.bin" in z.namelist()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="on Windows and macOS the add-in really installs")
+def test_install_addin_on_linux_says_excel_is_not_there(tmp_path):
+    result = runner.invoke(app, ["install-addin", str(tmp_path / "relance.xlam")])
+    assert result.exit_code == 1 and "Excel" in result.output and "Traceback" not in result.output
