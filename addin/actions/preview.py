@@ -326,9 +326,12 @@ def summary_table(actions: list[Action], statuses: Mapping[str, str]) -> str:
     return "\n".join(lines)
 
 
-def run(book: Book, *, today: date, book_path: Path, out_dir: Path | None = None) -> PreviewResult:
-    """Render today's queue to files and write the ``Relances`` sheet (the book is saved)."""
-    book_path = Path(book_path)
+def run(book: Book, *, today: date, book_path: Path | None = None, out_dir: Path | None = None) -> PreviewResult:
+    """Render today's queue to files and write the ``Relances`` sheet (the book is saved).
+
+    ``book_path`` defaults to the book's own path (the ribbon passes only the book).
+    """
+    book_path = Path(book_path or book.path)
     prepared = prepare(book, today=today, book_path=book_path)
     out_dir = Path(out_dir) if out_dir is not None else book_path.resolve().parent / "Aperçu relances" / today.isoformat()
     out_dir.mkdir(parents=True, exist_ok=True)

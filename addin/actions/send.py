@@ -103,14 +103,17 @@ def run(
     book: Book,
     *,
     today: date,
-    book_path: Path,
+    book_path: Path | None = None,
     outbox: Path | None = None,
     environ: Mapping[str, str] = os.environ,
     transport=None,
     progress: Progress | None = None,
 ) -> SendReport:
-    """Send today's reminders; see the module docstring. Returns the report (the book is saved)."""
-    book_path = Path(book_path)
+    """Send today's reminders; see the module docstring. Returns the report (the book is saved).
+
+    ``book_path`` defaults to the book's own path (the ribbon passes only the book).
+    """
+    book_path = Path(book_path or book.path)
     journal = Journal.open(book_path)
     with journal.lock():
         prepared = preview.prepare(book, today=today, book_path=book_path, journal=journal)
