@@ -1,0 +1,1 @@
+"""Performance benchmarks of Relance: ``python3 -m benchmarks.run`` (see docs/performance.md)."""

@@ -1,0 +1,208 @@
+"""One measure in its own process, so that each peak memory is its own.
+
+``python3 -m benchmarks.steps STEP --rows N [--file F] [--repeat R] [--today D]`` prints one
+JSON line: ``{"step", "rows", "seconds": [...], "peak_bytes", "base_bytes", "info"}``.
+``seconds`` holds one wall-clock figure per repetition of the timed part only (data
+generation, file copies and interpreter start-up are outside it, except for
+``refresh_cli`` which times the whole command as a user waits for it). ``peak_bytes``
+is the process's maximum resident set (``ru_maxrss``), everything included;
+``base_bytes`` the resident set just before the first timed repetition.
+
+Steps:
+- ``engine`` / ``engine_reference``: ``addin.core.fast.compute`` / ``addin.core.ledger.compute``
+  (due dates, allocation, interest with its breakdown, indemnity), then the reminder
+  queue (``dunning.queue``) and the aged balance and DSO (``aging``), on the register in
+  memory;
+- ``load_openpyxl``: ``openpyxl.load_workbook`` as ``FileBook`` does (all sheets, formulas);
+- ``load_calamine``: every sheet's values with python-calamine;
+- ``load_register``: ``FileBook.open`` + ``register.load`` (what refresh reads);
+- ``write_back``: refresh's writes (computed columns, Échéanciers, Relances, Anomalies)
+  and the atomic save, on a fresh copy of the file each time;
+- ``refresh_cli`` / ``refresh_cli_fast``: ``relance refresh FILE`` in a subprocess, as
+  shipped / with the engine of ``addin.core.fast.choose`` swapped in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from benchmarks import registers
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def peak_bytes(who=resource.RUSAGE_SELF) -> int:
+    return resource.getrusage(who).ru_maxrss * 1024  # KiB on Linux
+
+
+def _register(rows: int, today: date):
+    from addin.core.model import Register
+
+    d = registers.data(rows, today)
+    return Register(d.settings, d.clients, d.invoices, d.payments, d.plan_steps)
+
+
+def engine(rows: int, today: date, repeat: int, use_fast: bool) -> tuple[list[float], dict, int]:
+    from addin.core import aging, dunning, fast, ledger
+    from addin.core.rates import RateTable
+
+    register = _register(rows, today)
+    rates = RateTable.shipped()
+    compute = fast.compute if use_fast else ledger.compute
+    info = {"invoices": len(register.invoices), "payments": len(register.payments), "clients": len(register.clients)}
+    parts: dict[str, list[float]] = {"ledger": [], "queue": [], "aging": []}
+    base = rss_bytes()
+    seconds = []
+    for _ in range(repeat):
+        gc.collect()
+        t0 = time.perf_counter()
+        result, _problems = compute(register, today, rates)
+        t1 = time.perf_counter()
+        actions, _next = dunning.queue(result.states, register.clients, {}, dunning.History(), register.settings,
+                                       today, result.credits)
+        t2 = time.perf_counter()
+        aging.aged_balance(result.states, register.clients, today, result.credits)
+        aging.dso(result.states, today)
+        t3 = time.perf_counter()
+        seconds.append(t3 - t0)
+        parts["ledger"].append(t1 - t0)
+        parts["queue"].append(t2 - t1)
+        parts["aging"].append(t3 - t2)
+        info["actions"] = len(actions)
+        del result, actions
+    info["parts"] = parts
+    return seconds, info, base
+
+
+def load(step: str, path: Path, repeat: int) -> tuple[list[float], dict, int]:
+    base = rss_bytes()
+    seconds = []
+    info: dict = {}
+    for _ in range(repeat):
+        gc.collect()
+        t0 = time.perf_counter()
+        if step == "load_openpyxl":
+            from addin.books.file import _load
+
+            workbook = _load(path)
+            info["cells"] = sum(len(ws._cells) for ws in workbook.worksheets)
+            del workbook
+        elif step == "load_calamine":
+            import python_calamine
+
+            book = python_calamine.CalamineWorkbook.from_path(str(path))
+            info["cells"] = sum(sum(len(r) for r in book.get_sheet_by_name(n).to_python()) for n in book.sheet_names)
+            del book
+        else:
+            from addin.books.file import FileBook
+            from addin.register.load import load as load_register
+
+            book = FileBook.open(path, backups=0)
+            register, problems = load_register(book)
+            info.update(invoices=len(register.invoices), payments=len(register.payments), problems=len(problems))
+            del book, register, problems
+        seconds.append(time.perf_counter() - t0)
+    return seconds, info, base
+
+
+def write_back(path: Path, today: date, repeat: int) -> tuple[list[float], dict, int]:
+    from addin.actions import preview, refresh
+    from addin.books.file import FileBook
+    from addin.core import dunning
+
+    seconds = []
+    base = 0
+    with tempfile.TemporaryDirectory() as folder:
+        for _ in range(repeat):
+            copy = Path(folder) / path.name
+            shutil.copyfile(path, copy)
+            book = FileBook.open(copy, backups=0, today=today)
+            prepared = preview.prepare(book, today=today, book_path=copy)
+            gc.collect()
+            base = base or rss_bytes()
+            t0 = time.perf_counter()
+            refresh.write_computed(book, prepared.register, prepared.ledger, prepared.next_actions,
+                                   dunning.last_reminders(prepared.history))
+            problems = list(prepared.problems) + refresh.write_plans(book, prepared.register, prepared.ledger, today)
+            book.write_generated(preview.queue_sheet(prepared.actions, prepared.journal, prepared.decisions, today))
+            book.write_generated(refresh.anomalies_sheet(problems, today))
+            book.save()
+            seconds.append(time.perf_counter() - t0)
+            del book, prepared
+    return seconds, {}, base
+
+
+# The CLI with refresh's engine swapped for addin.core.fast.choose (what the recommended
+# one-line patch of addin/actions/preview.py does).
+_FAST_CLI = """
+import sys
+from addin.actions import preview
+from addin.core import fast, ledger
+def compute(register, today, rates):
+    return fast.choose(register)(register, today, rates)
+preview.compute = compute
+from addin.cli import main
+sys.argv = ["relance"] + sys.argv[1:]
+main()
+"""
+_CLI = "import sys\nfrom addin.cli import main\nsys.argv = ['relance'] + sys.argv[1:]\nmain()\n"
+
+
+def refresh_cli(path: Path, today: date, repeat: int, use_fast: bool) -> tuple[list[float], dict, int]:
+    seconds = []
+    peak = 0
+    with tempfile.TemporaryDirectory() as folder:
+        for _ in range(repeat):
+            copy = Path(folder) / path.name
+            shutil.copyfile(path, copy)
+            for extra in Path(folder).glob(".relance*"):
+                shutil.rmtree(extra, ignore_errors=True) if extra.is_dir() else extra.unlink()
+            t0 = time.perf_counter()
+            done = subprocess.run([sys.executable, "-c", _FAST_CLI if use_fast else _CLI, "refresh", str(copy),
+                                   "--today", today.isoformat()], capture_output=True, text=True,
+                                  cwd=Path(__file__).resolve().parent.parent)
+            seconds.append(time.perf_counter() - t0)
+            if done.returncode != 0:
+                raise SystemExit(f"relance refresh a échoué ({done.returncode}) : {done.stderr[-2000:]}")
+    peak = peak_bytes(resource.RUSAGE_CHILDREN)
+    return seconds, {"peak_is_child": True, "peak": peak}, 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python3 -m benchmarks.steps")
+    parser.add_argument("step", choices=("engine", "engine_reference", "load_openpyxl", "load_calamine",
+                                         "load_register", "write_back", "refresh_cli", "refresh_cli_fast"))
+    parser.add_argument("--rows", type=int, required=True)
+    parser.add_argument("--file", type=Path)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--today", type=date.fromisoformat, default=registers.TODAY)
+    args = parser.parse_args(argv)
+    if args.step.startswith("engine"):
+        seconds, info, base = engine(args.rows, args.today, args.repeat, args.step == "engine")
+    elif args.step.startswith("load"):
+        seconds, info, base = load(args.step, args.file, args.repeat)
+    elif args.step == "write_back":
+        seconds, info, base = write_back(args.file, args.today, args.repeat)
+    else:
+        seconds, info, base = refresh_cli(args.file, args.today, args.repeat, args.step == "refresh_cli_fast")
+    peak = info.pop("peak", None) or peak_bytes()
+    print(json.dumps({"step": args.step, "rows": args.rows, "seconds": seconds, "peak_bytes": peak,
+                      "base_bytes": base, "info": info}))
+
+
+if __name__ == "__main__":
+    main()
