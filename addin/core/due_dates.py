@@ -14,7 +14,7 @@ fin de mois 45 jours, fin de mois + 45 jours   ``eom_days``     end of the invoi
                                                                 the following month
 30 jours date de livraison / après livraison   ``delivery_days``  delivery date + N days
 fin de mois                                    ``days_eom``     end of the invoice's month (N = 0)
-(empty)                                        ``legal_default``  30 days after receipt of the goods
+(empty), délai légal, legal default           ``legal_default``  30 days after receipt of the goods
                                                                 or performance of the service
 =============================================  ===============  =====================================
 
@@ -107,6 +107,9 @@ _PATTERNS: tuple[tuple[str, re.Pattern], ...] = tuple((kind, re.compile(p)) for 
                       rf"(?:date de )?(?:livraison|reception des marchandises|execution|delivery)$"),
     ("days", rf"^(?:a |net )?{_DAYS}(?: net| nets| date de facture| from invoice(?: date)?| fin de prestation)?$"),
     ("days", r"^net\s*(?P<n>\d{1,3})$"),
+    # The wording ``describe`` gives the legal default, so that it reads back as itself.
+    ("legal_default", r"^(?:30 jours apres (?:la )?livraison )?\(?delai legal\)?$|"
+                      r"^(?:30 days after delivery )?\(?legal default\)?$"),
 ))
 
 
@@ -125,6 +128,8 @@ def parse_terms(text: str | None) -> Terms:
         match = pattern.match(folded)
         if match is None:
             continue
+        if kind == "legal_default":
+            return Terms(kind=kind, days=LEGAL_DEFAULT.days, text=original)
         groups = match.groupdict()
         days = int(groups.get("n") or 0)
         day = int(groups["j"]) if groups.get("j") else None
