@@ -55,11 +55,16 @@ class AgedBalance:
 
 def aged_balance(states: Sequence[InvoiceState], clients: Sequence[Client], as_of: date,
                  credits: Mapping[str, Decimal] | None = None) -> AgedBalance:
-    """Open balances per client and age bucket (by due date) as of ``as_of``.
+    """Open balances per client and age bucket as of ``as_of``.
 
-    The total of a client is the sum of its open *Reste dû* (credit notes included);
-    unallocated payments are shown beside it, not netted, so that the totals row equals
-    the sum of the open balances of ``Factures`` to the cent.
+    The states must have been computed by the ledger as of ``as_of`` (the caller's job):
+    each open invoice's *Reste dû* goes to the bucket of its days past the due date.
+    Open credit notes are not aged (they are not late): they have their own column
+    ``credit_notes`` (negative), included in the client's total. Payments not allocated
+    to any invoice (``credits``: client code → amount) are shown in ``unallocated``
+    (negative) beside the total, not netted, so that the totals row equals the sum of the
+    open balances of ``Factures`` to the cent. A client with only an unallocated payment
+    still gets a row. Rows are sorted by client code.
     """
     credits = credits or {}
     names = {c.code: c.name for c in clients}
@@ -87,16 +92,24 @@ def aged_balance(states: Sequence[InvoiceState], clients: Sequence[Client], as_o
     return AgedBalance(tuple(rows), totals)
 
 
-def dso(states: Sequence[InvoiceState], as_of: date, max_months: int = 24) -> Decimal | None:
+def dso(states: Sequence[InvoiceState], as_of: date, months: int = 3) -> Decimal | None:
     """Days sales outstanding by the count-back method.
 
-    Receivables (open invoices, TTC, as of ``as_of``) are matched against the sales
-    (TTC of the invoices issued) of the current month, then the month before, and so on:
-    each month fully covered counts all its days; the last, partly covered month counts
-    its days in proportion. E.g. receivables 150 with sales of 100 this month (30 days
-    elapsed) and 100 the month before (31 days): 30 + 31 × 50/100 = 45.5 days.
-    None when there are no sales at all.
+    The receivables (open invoices, TTC, as of ``as_of``; credit notes not deducted) are
+    walked back month by month through the TTC sales (invoices issued): the current month
+    (its days elapsed, ``as_of.day``), then the month before, and so on. Each month whose
+    sales are fully absorbed counts all its days; the month where the receivables run out
+    counts its days in proportion. E.g. receivables 1,500 at 30 June with June sales 1,000
+    and May sales 2,000: 30 + 31 × 500/2,000 = 37.75 days.
+
+    The walk stops after ``months`` months that had sales (at least one month with sales,
+    ten years at most): receivables still left then are turned into days at the average
+    daily sales of the months walked, so that very old unpaid invoices give a large DSO
+    instead of one capped at the window. None when there are no sales at all, or nothing
+    is owed and nothing was sold in the window.
     """
+    if months < 1:
+        raise ValueError("le DSO se calcule sur au moins un mois")
     receivables = sum((s.balance for s in states if is_open(s) and s.status is not Status.CREDIT_NOTE), ZERO)
     sales_by_month: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
     for s in states:
@@ -106,20 +119,67 @@ def dso(states: Sequence[InvoiceState], as_of: date, max_months: int = 24) -> De
         return None
     days = ZERO
     left = receivables
+    walked_days, walked_sales, months_with_sales = 0, ZERO, 0
     month_start = as_of.replace(day=1)
-    for k in range(max_months):
+    for k in range(120):
+        if left <= 0 or months_with_sales >= months:
+            break
         start = add_months(month_start, -k)
         length = as_of.day if k == 0 else calendar.monthrange(start.year, start.month)[1]
         sales = sales_by_month.get((start.year, start.month), ZERO)
-        if left <= 0:
-            break
+        walked_days += length
+        walked_sales += sales
+        months_with_sales += 1 if sales > 0 else 0
         if sales >= left:
             days += Decimal(length) * left / sales
             left = ZERO
             break
         days += Decimal(length)
         left -= sales
+    if left > 0:
+        if walked_sales <= 0:
+            return None
+        days += left / (walked_sales / walked_days)  # the rest at the window's average daily sales
     return days.quantize(Decimal("0.1"))
+
+
+def overdue_share(states: Sequence[InvoiceState], as_of: date) -> Decimal:
+    """Overdue part of the open receivables (TTC, credit notes not deducted), a fraction
+    rounded to 0.01 %; 0 when nothing is owed."""
+    open_items = [s for s in states if is_open(s) and s.status is not Status.CREDIT_NOTE and s.balance > 0]
+    outstanding = sum((s.balance for s in open_items), ZERO)
+    overdue = sum((s.balance for s in open_items if s.due is not None and s.due < as_of), ZERO)
+    return (overdue / outstanding).quantize(Decimal("0.0001")) if outstanding > 0 else ZERO
+
+
+@dataclass(frozen=True)
+class Claimable:
+    """Late interest and fixed indemnities Relance computed and the debtor owes (L441-10 II)."""
+
+    open_interest: Decimal  # on invoices still unpaid, to the review date
+    open_indemnity: Decimal
+    settled_interest: Decimal  # on invoices paid late, not yet time-barred (claimable if never claimed)
+    settled_indemnity: Decimal
+
+
+def claimable(states: Sequence[InvoiceState], clients: Sequence[Client], as_of: date) -> Claimable:
+    """Interest and indemnities owed as of ``as_of``, on open invoices and on invoices paid late.
+
+    Relance does not know whether the penalties of a settled invoice were invoiced or
+    paid: they are shown apart, as what could still be claimed before limitation
+    (counted from the date of full payment).
+    """
+    kinds = {c.code: c.type for c in clients}
+    open_i = open_f = settled_i = settled_f = ZERO
+    for s in states:
+        if is_open(s) and s.status is not Status.CREDIT_NOTE:
+            open_i += s.interest
+            open_f += s.indemnity
+        elif s.status is Status.PAID and s.paid_on is not None and (s.interest or s.indemnity):
+            if limitation_date(s.paid_on, kinds.get(s.invoice.client, ClientType.BUSINESS)) > as_of:
+                settled_i += s.interest
+                settled_f += s.indemnity
+    return Claimable(open_i, open_f, settled_i, settled_f)
 
 
 @dataclass(frozen=True)
@@ -131,8 +191,14 @@ class Profile:
     share_paid_late: Decimal | None  # fraction
 
 
-def payer_profile(client: str, states: Sequence[InvoiceState]) -> Profile:
-    """How a client pays: days late of its invoices paid in full (payment date − due date, ≥ 0)."""
+def payer_profile(client: Client | str, states: Sequence[InvoiceState]) -> Profile:
+    """How a client pays, over its invoices paid in full.
+
+    Days late of one invoice = date of full payment − due date, 0 when paid early or on
+    the day. Returns the count, the average and the median days late and the share paid
+    late (None each when the client has no invoice paid in full).
+    """
+    client = client.code if isinstance(client, Client) else client
     delays = [max(0, (s.paid_on - s.due).days) for s in states
               if s.invoice.client == client and s.status is Status.PAID and s.paid_on and s.due
               and s.invoice.amount_ttc > 0]
@@ -144,8 +210,15 @@ def payer_profile(client: str, states: Sequence[InvoiceState]) -> Profile:
 
 
 def credit_policy_breaches(clients: Sequence[Client], states: Sequence[InvoiceState], settings: Settings,
-                           as_of: date) -> list[tuple[str, str]]:
-    """Clients to put on hold, with the reason: too late, too much overdue, over their credit limit."""
+                           as_of: date | None = None) -> list[tuple[str, str]]:
+    """Clients to put on hold, with the reason (the credit policy of ``Paramètres``).
+
+    A client breaks the policy when one of its open invoices is more than
+    ``settings.hold_days_late`` days past due, when its overdue amount exceeds
+    ``settings.hold_amount_overdue``, or when its open balance (credit notes deducted)
+    exceeds its ``credit_limit``. Days late are counted to ``as_of``; without it, the
+    states' own ``days_late`` (computed by the ledger at its date) are used.
+    """
     from addin.mail.formatting import money
 
     by_client: dict[str, list[InvoiceState]] = defaultdict(list)
@@ -155,8 +228,10 @@ def credit_policy_breaches(clients: Sequence[Client], states: Sequence[InvoiceSt
     for client in clients:
         mine = [s for s in by_client.get(client.code, []) if is_open(s)]
         reasons = []
-        overdue = [s for s in mine if s.status is not Status.CREDIT_NOTE and s.due and s.due < as_of]
-        worst = max(((as_of - s.due).days for s in overdue), default=0)
+        late = {id(s): ((as_of - s.due).days if as_of is not None else s.days_late)
+                for s in mine if s.status is not Status.CREDIT_NOTE and s.due}
+        overdue = [s for s in mine if late.get(id(s), 0) > 0]
+        worst = max((late[id(s)] for s in overdue), default=0)
         if settings.hold_days_late and worst > settings.hold_days_late:
             reasons.append(f"{worst} jours de retard (politique : {settings.hold_days_late})")
         overdue_amount = sum((s.balance for s in overdue), ZERO)
@@ -181,36 +256,59 @@ class Suggestion:
     provision: Decimal  # HT amount to provision
 
 
-# Doubtful debts (suggestions for the accountant, never booked by Relance):
+# Doubtful debts: suggestions for the accountant, never booked by Relance. The rules are
+# a prudent practice, not a legal scale (the accountant decides the provision); the first
+# matching rule wins, in this order.
 DOUBTFUL_RULES = (
-    "Litige de plus de 90 jours ou retard de plus de 365 jours : provision de 100 % du HT restant dû.",
-    "Retard de plus de 180 jours : provision de 50 % du HT restant dû.",
-    "Prescription dans moins de 3 mois (2 ans pour un particulier, C. conso. L218-2 ; 5 ans entre "
-    "professionnels, C. com. L110-4) : à traiter en priorité (100 %).",
+    "Prescription dans moins de 3 mois ou déjà acquise (2 ans pour un particulier, C. conso. L218-2 ; "
+    "5 ans entre professionnels, C. com. L110-4 ; comptés depuis l'échéance) : 100 % du HT restant dû, "
+    "à traiter en priorité.",
+    "Retard de plus de 365 jours : 100 % du HT restant dû.",
+    "Facture en litige et échue depuis plus de 90 jours : 100 % du HT restant dû.",
+    "Retard de plus de 180 jours : 50 % du HT restant dû.",
 )
+LIMITATION_WARNING_DAYS = 92  # "within 3 months" of the limitation date
+
+
+def limitation_date(due: date, client_type: ClientType) -> date:
+    """When the claim is time-barred: 2 years after the due date for a consumer (L218-2
+    C. conso.), 5 years otherwise (L110-4 C. com.). A 29 February moves to the 28th."""
+    years = 2 if client_type is ClientType.CONSUMER else 5
+    if due.month == 2 and due.day == 29:
+        return date(due.year + years, 2, 28)
+    return due.replace(year=due.year + years)
 
 
 def doubtful_debts(states: Sequence[InvoiceState], clients: Sequence[Client], as_of: date) -> list[Suggestion]:
-    """Open invoices a prudent accountant would provision, with the rule that flags each."""
+    """Open invoices a prudent accountant would provision, with the rule that flags each.
+
+    See ``DOUBTFUL_RULES``. The provision is a share of the amount still due *excluding
+    VAT* (balance × HT / TTC of the invoice; the whole balance when the HT is unknown),
+    since the VAT on a debt that turns out lost is recovered, not provisioned. The
+    register does not date a dispute: "disputed for over 90 days" is read as disputed and
+    over 90 days past due.
+    """
     kinds = {c.code: c.type for c in clients}
     result = []
     for s in states:
         if not is_open(s) or s.status is Status.CREDIT_NOTE or s.due is None or s.balance <= 0:
             continue
         late = (as_of - s.due).days
-        years = 2 if kinds.get(s.invoice.client) is ClientType.CONSUMER else 5
-        limit = s.due.replace(year=s.due.year + years) if not (s.due.month == 2 and s.due.day == 29) \
-            else date(s.due.year + years, 2, 28)
-        rule, rate = "", ZERO
-        if limit - as_of <= timedelta(days=92):
+        limit = limitation_date(s.due, kinds.get(s.invoice.client, ClientType.BUSINESS))
+        if limit <= as_of:
+            rule, rate = f"prescrite depuis le {limit:%d/%m/%Y}", Decimal(1)
+        elif (limit - as_of).days <= LIMITATION_WARNING_DAYS:
             rule, rate = f"prescription le {limit:%d/%m/%Y}", Decimal(1)
-        elif late > 365 or (s.status is Status.DISPUTED and late > 90):
-            rule, rate = ("litige de plus de 90 jours" if s.status is Status.DISPUTED else "plus de 365 jours de retard"), Decimal(1)
+        elif late > 365:
+            rule, rate = "plus de 365 jours de retard", Decimal(1)
+        elif s.status is Status.DISPUTED and late > 90:
+            rule, rate = "litige, échue depuis plus de 90 jours", Decimal(1)
         elif late > 180:
             rule, rate = "plus de 180 jours de retard", Decimal("0.5")
-        if not rule:
+        else:
             continue
-        ht_share = (s.invoice.amount_ht / s.invoice.amount_ttc) if s.invoice.amount_ht and s.invoice.amount_ttc else Decimal(1)
+        ht = s.invoice.amount_ht
+        ht_share = ht / s.invoice.amount_ttc if ht and s.invoice.amount_ttc else Decimal(1)
         result.append(Suggestion(s.invoice.client, s.invoice.number, s.balance, late, rule, rate,
                                  cents(s.balance * ht_share * rate)))
     return result

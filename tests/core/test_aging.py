@@ -133,3 +133,87 @@ def test_forecast_uses_promise_then_client_delay_then_book_delay():
     assert by_week[date(2025, 6, 30)] == (D("80.00"), 2)  # B (promise 2 Jul) and C (overdue)
     assert by_week[date(2025, 7, 21)] == (D("100.00"), 1)
     assert sum(a for _, a, _ in weeks) == D("180.00")
+
+
+def test_dso_beyond_the_window_extrapolates_at_the_average_daily_sales():
+    # Receivables 5,000 at 30 Jun 2025; sales: June 1,000, May 1,000, April 1,000 (the 3-month window,
+    # 30 + 31 + 30 = 91 days, all absorbed: 3,000), 2,000 left; the window sold 3,000 in 91 days, so the
+    # rest counts 2,000 / (3,000 / 91) = 60.67 days. DSO = 91 + 60.67 = 151.67 -> 151.7.
+    states = [state(f"S{m}", issued=date(2025, m, 2), ttc=D("1000.00"), balance=D("1000.00"),
+                    due=date(2025, m, 2)) for m in (4, 5, 6)]
+    states.append(state("OLD", issued=date(2024, 6, 1), ttc=D("2000.00"), balance=D("2000.00"),
+                        due=date(2024, 7, 1)))
+    assert aging.dso(states, AS_OF) == D("151.7")
+    # A 12-month window keeps walking: March 2025 back to July 2024 sold nothing and count whole
+    # (31+28+31+31+30+31+30+31+31 = 274 days), then June 2024's 2,000 are all needed: its 30 days.
+    # DSO = 91 + 274 + 30 = 395.
+    assert (date(2025, 4, 1) - date(2024, 7, 1)).days == 274
+    assert aging.dso(states, AS_OF, months=12) == D("395.0")
+
+
+def test_dso_of_a_book_that_is_owed_nothing_is_zero():
+    states = [state("P", issued=date(2025, 6, 1), ttc=D("100.00"), balance=D("0.00"), status=Status.PAID)]
+    assert aging.dso(states, AS_OF) == D("0.0")
+    with pytest.raises(ValueError):
+        aging.dso(states, AS_OF, months=0)
+
+
+def test_payer_profile_accepts_the_client_record():
+    due = date(2025, 3, 1)
+    states = [state("P", due=due, balance=D(0), ttc=D("100.00"), status=Status.PAID, paid_on=due + timedelta(days=7))]
+    assert aging.payer_profile(Client("C1", "A"), states).median_days_late == D("7.0")
+
+
+def test_credit_policy_each_rule_alone_and_a_client_within_every_limit():
+    states = [
+        state("F1", client="LATE", due=AS_OF - timedelta(days=61), balance=D("10.00")),
+        state("F2", client="SIXTY", due=AS_OF - timedelta(days=60), balance=D("10.00")),  # at the limit: fine
+        state("F3", client="MUCH", due=AS_OF - timedelta(days=3), balance=D("5000.01")),
+        state("F4", client="LIMIT", due=AS_OF + timedelta(days=20), balance=D("1000.00"), status=Status.NOT_DUE),
+        # Over its limit before its credit note, under it after: 1,200 - 300 = 900 <= 1,000.
+        state("F5", client="NETTED", due=AS_OF + timedelta(days=20), balance=D("1200.00"), status=Status.NOT_DUE),
+        state("AV", client="NETTED", balance=D("-300.00"), status=Status.CREDIT_NOTE),
+    ]
+    clients = [Client("LATE", "a"), Client("SIXTY", "b"), Client("MUCH", "c"),
+               Client("LIMIT", "d", credit_limit=D("999.99")), Client("NETTED", "e", credit_limit=D("1000"))]
+    policy = Settings(hold_days_late=60, hold_amount_overdue=D("5000"))
+    result = dict(aging.credit_policy_breaches(clients, states, policy, AS_OF))
+    assert set(result) == {"LATE", "MUCH", "LIMIT"}
+    assert result["LATE"].startswith("61 jours de retard")
+    assert "échu" in result["MUCH"] and "plafond" in result["LIMIT"]
+    # Without a date, the ledger's own days late are used.
+    with_days = [InvoiceState(s.invoice, s.due, s.paid, s.balance, s.status, max(0, (AS_OF - s.due).days)
+                              if s.status is Status.OVERDUE else 0, D(0), D(0)) for s in states]
+    assert dict(aging.credit_policy_breaches(clients, with_days, policy)) == result
+
+
+def test_limitation_already_reached_and_a_business_debt_far_from_it():
+    states = [state("OLD", client="P1", due=date(2023, 5, 31), balance=D("300.00")),
+              state("B", client="B1", due=date(2023, 5, 31), balance=D("300.00"))]
+    clients = [Client("P1", "Léa", ClientType.CONSUMER), Client("B1", "SARL")]
+    found = {s.invoice: s for s in aging.doubtful_debts(states, clients, AS_OF)}
+    assert found["OLD"].rule == "prescrite depuis le 31/05/2025" and found["OLD"].rate == D(1)
+    assert found["B"].rule == "plus de 365 jours de retard"  # 5 years: 31/05/2028
+    assert aging.limitation_date(date(2024, 2, 29), ClientType.BUSINESS) == date(2029, 2, 28)
+
+
+def test_overdue_share_and_claimable_penalties():
+    # Open 300 of which 100 overdue -> 33.33 %. Interest: 12.50 open; 7.25 on an invoice paid late in
+    # 2024 (claimable until 2029) and 99 on one paid in 2019 (time-barred since 2024): left out.
+    def with_penalties(s, interest, indemnity):
+        return InvoiceState(s.invoice, s.due, s.paid, s.balance, s.status, 0, D(interest), D(indemnity),
+                            paid_on=s.paid_on)
+
+    states = [
+        with_penalties(state("F1", due=AS_OF - timedelta(days=10), balance=D("100.00")), "12.50", "40"),
+        state("F2", due=AS_OF + timedelta(days=10), balance=D("200.00"), status=Status.NOT_DUE),
+        with_penalties(state("P1", balance=D(0), ttc=D("50"), status=Status.PAID, paid_on=date(2024, 3, 1)),
+                       "7.25", "40"),
+        with_penalties(state("P0", balance=D(0), ttc=D("50"), status=Status.PAID, paid_on=date(2019, 3, 1)),
+                       "99", "40"),
+    ]
+    assert aging.overdue_share(states, AS_OF) == D("0.3333")
+    assert aging.overdue_share([], AS_OF) == D(0)
+    c = aging.claimable(states, [Client("C1", "A")], AS_OF)
+    assert (c.open_interest, c.open_indemnity, c.settled_interest, c.settled_indemnity) == (
+        D("12.50"), D(40), D("7.25"), D(40))
