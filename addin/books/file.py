@@ -28,7 +28,6 @@ import io
 import os
 import re
 import shutil
-import tempfile
 import warnings
 import zipfile
 from datetime import date, datetime, time
@@ -45,6 +44,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
 from addin.books import safety
+from addin.files import atomic_write
 from addin.books.base import FORMATS, Block, BookError, GeneratedSheet, SheetData
 
 NUMBER_FORMATS = {
@@ -394,34 +394,12 @@ def _canonical_zip(data: bytes) -> bytes:
 
 
 def _atomic_replace(path: Path, data: bytes, backups: int) -> None:
-    fd, tmp_name = tempfile.mkstemp(prefix=".relance-", suffix=".tmp", dir=path.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+    def keep_mode_and_backup(tmp: Path) -> None:
         shutil.copymode(path, tmp)
         if backups > 0:
             keep_backup(path, backups)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
 
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # Windows cannot open a folder; os.replace is durable enough there
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    atomic_write(path, data, before_replace=keep_mode_and_backup)
 
 
 def keep_backup(path: Path, keep: int) -> Path:

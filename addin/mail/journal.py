@@ -37,6 +37,7 @@ from typing import Callable, Iterator, Sequence
 
 from addin.books.base import Block, Book, GeneratedSheet
 from addin.core.dunning import Call, Dispute, History, Promise, Reminder
+from addin.files import fsync_dir
 from addin.core.model import Action, Channel, Problem, Severity
 from addin.register import schema
 
@@ -123,7 +124,7 @@ class Journal:
         finally:
             os.close(fd)
         if new:
-            _fsync_dir(self.path.parent)
+            fsync_dir(self.path.parent)
         self.records().append(record)
 
     def _now(self) -> str:
@@ -275,16 +276,6 @@ def _parse_at(text: object) -> datetime:
         return datetime.fromisoformat(str(text))
     except ValueError:
         return datetime(1970, 1, 1)
-
-
-def _fsync_dir(folder: Path) -> None:
-    if sys.platform == "win32":  # pragma: no cover
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # --- the Journal sheet --------------------------------------------------------------

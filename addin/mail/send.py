@@ -17,7 +17,6 @@ import re
 import smtplib
 import socket
 import ssl
-import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Protocol
 
 from addin.core.model import Settings
+from addin.files import atomic_write
 
 KEYRING_SERVICE = "relance"
 SECURITIES = ("starttls", "ssl", "none")
@@ -81,17 +81,7 @@ class OutboxTransport:
             if draft.get("X-Unsent") is None:
                 draft["X-Unsent"] = "1"
             data = draft.as_bytes(policy=SMTP_POLICY)  # CRLF line ends, as RFC 5322 files
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".eml", dir=self.folder)
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                os.replace(tmp, target)
-            except BaseException:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-                raise
+            atomic_write(target, data)
         except OSError as exc:
             return SendResult(False, False, mid, f"écriture impossible dans la boîte d'envoi {self.folder} : {exc}")
         return SendResult(True, False, mid, f"enregistré dans {target}")

@@ -16,8 +16,6 @@ chart is kept (a chart is values, not code). The same inputs give the same bytes
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -27,6 +25,7 @@ import openpyxl
 from openpyxl.styles import Font, PatternFill
 
 from addin.core.model import InvoiceState
+from addin.files import atomic_write
 from addin.register import schema
 
 DETAIL_SHEET = "Intérêts (détail)"
@@ -144,13 +143,4 @@ def _interest_detail(ws, states: Sequence[InvoiceState], today: date) -> None:
 def write(data: bytes, out: Path) -> None:
     """Atomically: a temporary file in the same folder, then replace."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".relance-", suffix=".xlsx", dir=out.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(out, data)
