@@ -37,6 +37,17 @@ class SheetData:
 # Column formats a generated sheet can ask for.
 FORMATS = ("text", "date", "money", "percent", "int", "number")
 
+# Each format as a number format, in Excel's invariant (English) syntax, which both
+# openpyxl and Excel's NumberFormat property take.
+NUMBER_FORMATS = {
+    "date": "dd/mm/yyyy",
+    "money": '#,##0.00 "€"',
+    "percent": "0.00 %",
+    "int": "0",
+    "text": "@",
+    "number": "#,##0.00",
+}
+
 
 @dataclass(frozen=True)
 class ChartSpec:

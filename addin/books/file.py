@@ -45,16 +45,8 @@ from openpyxl.writer.excel import ExcelWriter
 
 from addin.books import safety
 from addin.files import atomic_write
-from addin.books.base import FORMATS, Block, BookError, GeneratedSheet, SheetData
+from addin.books.base import FORMATS, NUMBER_FORMATS, Block, BookError, GeneratedSheet, SheetData
 
-NUMBER_FORMATS = {
-    "date": "dd/mm/yyyy",
-    "money": '#,##0.00 "€"',
-    "percent": "0.00 %",
-    "int": "0",
-    "text": "@",
-    "number": "#,##0.00",
-}
 BACKUP_DIR = ".relance-backups"
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _HEADER_FILL = PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7")

@@ -32,17 +32,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Sequence
 
-from addin.books.base import FORMATS, Block, BookError, GeneratedSheet, SheetData
+from addin.books.base import FORMATS, NUMBER_FORMATS, Block, BookError, GeneratedSheet, SheetData
 
-# Excel's NumberFormat property takes the format in its English (invariant) syntax.
-NUMBER_FORMATS = {
-    "date": "dd/mm/yyyy",
-    "money": '#,##0.00 "€"',
-    "percent": "0.00 %",
-    "int": "0",
-    "text": "@",
-    "number": "#,##0.00",
-}
 _HEADER_COLOR = (221, 235, 247)
 _FORMULA_STARTS = ("=", "+", "-", "@", "'")
 
