@@ -2,7 +2,10 @@
 
 The month defaults to the last complete month (the current one when run on its
 last day). The ledger is computed as of that day: later invoices and payments are
-left out, so a review can be redone afterwards with the same result.
+left out, so a review can be redone afterwards with the same result. The current
+month may be reviewed before it ends (a month-end review on the last working day):
+its figures are then projected to the month's last day, and the summary says so.
+A later month is refused.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from addin.books.base import Book
 from addin.core import aging
 from addin.core.ledger import compute
 from addin.core.model import Register
-from addin.reports.review import SNAPSHOT_SHEET, build_review, read_snapshot, totals_check
+from addin.reports.review import SNAPSHOT_SHEET, build_review, month_end, read_snapshot, totals_check
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,10 @@ def run(book: Book, *, today: date, month: tuple[int, int] | None = None) -> Rev
     from addin.register.load import load, load_rates
 
     year, mon = month or default_month(today)
-    as_of = date(year, mon, calendar.monthrange(year, mon)[1])
+    as_of = month_end((year, mon))
+    if date(year, mon, 1) > today:
+        raise ValueError(f"La revue de {mon:02d}/{year} n'est pas encore possible : ce mois n'a pas commencé "
+                         f"(aujourd'hui : {today:%d/%m/%Y}).")
     book.progress(0.1, "Relance : lecture du classeur…")
     register, _ = load(book)
     rates, _ = load_rates(book)
@@ -45,8 +51,8 @@ def run(book: Book, *, today: date, month: tuple[int, int] | None = None) -> Rev
                             tuple(p for p in register.payments if p.paid_on <= as_of), register.plan_steps)
     ledger, _ = compute(at_month_end, as_of, rates)
     previous = read_snapshot(book.read_sheet(SNAPSHOT_SHEET) if SNAPSHOT_SHEET in book.sheet_names() else None)
-    revue, snapshot = build_review(ledger.states, register.clients, register.settings, (year, mon), as_of,
-                                   ledger.credits, previous)
+    revue, snapshot = build_review(ledger.states, register.clients, at_month_end.payments, register.settings,
+                                   (year, mon), previous, credits=ledger.credits)
     book.progress(0.6, "Relance : écriture de la revue…")
     book.write_generated(revue)
     book.write_generated(snapshot)
@@ -55,7 +61,8 @@ def run(book: Book, *, today: date, month: tuple[int, int] | None = None) -> Rev
     balance = aging.aged_balance(ledger.states, register.clients, as_of, ledger.credits)
     days = aging.dso(ledger.states, as_of)
     breaches = aging.credit_policy_breaches(register.clients, ledger.states, register.settings, as_of)
-    lines = [f"Revue au {as_of:%d/%m/%Y} écrite dans la feuille Revue.",
+    projected = f" (mois en cours : projetée au {as_of:%d/%m/%Y})" if as_of > today else ""
+    lines = [f"Revue au {as_of:%d/%m/%Y} écrite dans la feuille Revue{projected}.",
              f"  Encours        {money(totals_check(ledger.states))}",
              "  " + " · ".join(f"{label} {money(amount)}" for label, amount in zip(aging.BUCKETS, balance.totals.buckets)),
              f"  DSO            {number(days) if days is not None else '—'} jours",

@@ -1,9 +1,11 @@
 """The ``Revue`` sheet: the monthly debtor review, computed from the ledger, rendered as blocks.
 
-Blocks, top to bottom: key figures (outstanding, overdue share, DSO, interest and
-indemnities claimable), the split by age (with a native bar chart), the aged balance
-per client, changes since the previous review, clients to put on hold, payer
-profiles, doubtful debts (suggestions) and the 13-week collection forecast.
+Blocks, top to bottom: key figures (outstanding, overdue, collected in the month,
+interest and indemnities claimable, credit notes, unallocated payments), the ratios
+(DSO by count-back, overdue share), the split by age (with a native bar chart), the
+aged balance per client, changes since the previous review, clients to put on hold,
+payer profiles, doubtful debts (suggestions, then the rules) and the 13-week
+collection forecast. docs/review.md explains each block.
 
 The previous reviews are kept in a hidden sheet ``_RevueSnapshot`` (one row per open
 invoice and month, the last 13 months) so that the next review can say what changed.
@@ -11,20 +13,22 @@ invoice and month, the last 13 months) so that the next review can say what chan
 
 from __future__ import annotations
 
+import calendar
+import re
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Mapping, Sequence
 
 from addin.books.base import Block, ChartSpec, GeneratedSheet, SheetData
 from addin.core import aging
-from addin.core.model import ZERO, Client, InvoiceState, Settings, Status, cents
-from addin.mail.formatting import percent
+from addin.core.model import ZERO, Client, InvoiceState, Payment, Settings, Status, cents
 
 SHEET = "Revue"
 SNAPSHOT_SHEET = "_RevueSnapshot"
 SNAPSHOT_HEADERS = ("Mois", "N° facture", "Code client", "Reste dû", "Tranche", "Statut", "Promesse", "Litige")
 KEEP_MONTHS = 13
+_MONTH_KEY = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 @dataclass(frozen=True)
@@ -49,9 +53,29 @@ class Snapshot:
 
 
 def read_snapshot(data: SheetData | None) -> Snapshot:
+    """The reviews kept in ``_RevueSnapshot`` (an empty snapshot when the sheet is absent).
+
+    Rows that are not a review line (blank, or typed over) are skipped rather than
+    trusted: the memory only feeds the "changes" block.
+    """
     months: dict[str, dict[str, SnapshotLine]] = {}
     if data is None:
         return Snapshot(months)
+    for row in data.rows[1:]:
+        row = tuple(row) + (None,) * (8 - len(row))
+        key = str(row[0] or "").strip()
+        if not _MONTH_KEY.fullmatch(key) or not row[1]:
+            continue
+        promise = row[6].date() if hasattr(row[6], "date") and callable(row[6].date) else row[6]
+        try:
+            amount = Decimal(str(row[3] if row[3] is not None else 0)).quantize(Decimal("0.01"))
+            bucket = int(row[4] or 0)
+        except (InvalidOperation, ValueError):
+            continue
+        months.setdefault(key, {})[str(row[1])] = SnapshotLine(
+            str(row[2] or ""), amount, min(max(bucket, 0), len(aging.BUCKETS) - 1),
+            str(row[5] or ""), promise if isinstance(promise, date) else None, str(row[7] or ""))
+    return Snapshot(months)
     for row in data.rows[1:]:
         if len(row) < 8 or not row[0] or not row[1]:
             continue
@@ -66,6 +90,11 @@ def month_key(month: tuple[int, int]) -> str:
     return f"{month[0]:04d}-{month[1]:02d}"
 
 
+def month_end(month: tuple[int, int]) -> date:
+    """The review date of a month: its last day."""
+    return date(month[0], month[1], calendar.monthrange(month[0], month[1])[1])
+
+
 def snapshot_lines(states: Sequence[InvoiceState], as_of: date) -> dict[str, SnapshotLine]:
     return {s.invoice.number: SnapshotLine(s.invoice.client, s.balance, aging.bucket(s.due, as_of) if s.due else 0,
                                            s.status.value, s.invoice.promise, s.invoice.dispute)
@@ -73,8 +102,18 @@ def snapshot_lines(states: Sequence[InvoiceState], as_of: date) -> dict[str, Sna
 
 
 def changes(previous: Mapping[str, SnapshotLine], current: Mapping[str, SnapshotLine],
-            states: Sequence[InvoiceState], as_of: date) -> list[tuple[str, str, str, str, Decimal]]:
-    """(kind, client, invoice, detail, amount) between two reviews."""
+            states: Sequence[InvoiceState], as_of: date,
+            previous_as_of: date | None = None) -> list[tuple[str, str, str, str, Decimal]]:
+    """What changed between two reviews: (kind, client, invoice, detail, amount).
+
+    - ``Nouveau retard``: overdue now, not due (or not issued) at the previous review;
+    - ``Aggravé``: overdue then, in an older bucket now;
+    - ``Nouveau litige``: a dispute reason that was not there;
+    - ``Promesse non tenue``: a promise date passed with the invoice still open, unless it
+      was already passed, with the same date, at the previous review (said once);
+    - ``Payée`` (with the date of full payment) or ``Sortie du suivi`` (deleted, cancelled
+      by a credit note...): open at the previous review, not now.
+    """
     by_number = {s.invoice.number: s for s in states}
     result = []
     for number, now in sorted(current.items()):
@@ -87,7 +126,9 @@ def changes(previous: Mapping[str, SnapshotLine], current: Mapping[str, Snapshot
         if now.dispute and (before is None or not before.dispute):
             result.append(("Nouveau litige", now.client, number, now.dispute, now.balance))
         promise = now.promise or (before.promise if before else None)
-        if promise is not None and promise < as_of:
+        already = (before is not None and previous_as_of is not None and before.promise == promise
+                   and promise is not None and promise < previous_as_of)
+        if promise is not None and promise < as_of and not already:
             result.append(("Promesse non tenue", now.client, number, f"promis le {promise:%d/%m/%Y}", now.balance))
     for number, before in sorted(previous.items()):
         if number not in current:
@@ -98,93 +139,109 @@ def changes(previous: Mapping[str, SnapshotLine], current: Mapping[str, Snapshot
     return result
 
 
-def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], settings: Settings,
-                 month: tuple[int, int], as_of: date, credits: Mapping[str, Decimal],
-                 previous: Snapshot) -> tuple[GeneratedSheet, GeneratedSheet]:
-    """The ``Revue`` sheet and the updated hidden snapshot sheet, as of the month's last day ``as_of``."""
+def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], payments: Sequence[Payment],
+                 settings: Settings, month: tuple[int, int], previous: Snapshot | None = None, *,
+                 credits: Mapping[str, Decimal] | None = None) -> tuple[GeneratedSheet, GeneratedSheet]:
+    """The ``Revue`` sheet and the updated hidden ``_RevueSnapshot`` sheet for ``month``.
+
+    ``states`` must be computed by the ledger as of the month's last day (``month_end``);
+    ``payments`` give the month's collections; ``credits`` (client → unallocated amount)
+    the payments not allocated to an invoice; ``previous`` the reviews kept so far.
+    """
+    as_of = month_end(month)
+    credits = credits or {}
+    previous = previous or Snapshot({})
     balance = aging.aged_balance(states, clients, as_of, credits)
     names = {c.code: c.name for c in clients}
     open_states = [s for s in states if aging.is_open(s) and s.status is not Status.CREDIT_NOTE]
     outstanding = sum((s.balance for s in open_states), ZERO)
     overdue = sum((s.balance for s in open_states if s.due and s.due < as_of), ZERO)
-    share = (overdue / outstanding).quantize(Decimal("0.0001")) if outstanding > 0 else ZERO
+    first = as_of.replace(day=1)
+    collected = sum((p.amount for p in payments if first <= p.paid_on <= as_of), ZERO)
+    owed = aging.claimable(states, clients, as_of)
     days = aging.dso(states, as_of)
-    interest = sum((s.interest for s in open_states), ZERO)
-    indemnity = sum((s.indemnity for s in open_states), ZERO)
     key = month_key(month)
     before = previous.before(key)
 
     blocks: list[Block] = []
     blocks.append(Block(
-        f"Revue des créances au {as_of:%d/%m/%Y}", ("Indicateur", "Valeur", "Précision"),
+        f"Revue des créances au {as_of:%d/%m/%Y}", ("Indicateur", "Montant", "Précision"),
         (
             ("Encours total (reste dû TTC)", outstanding, "factures ouvertes, avoirs non déduits"),
-            ("dont échu", overdue, "échéance dépassée"),
-            ("Part échue", percent(share), "dont échu / encours"),
-            ("DSO (jours)", days if days is not None else "", "méthode de l'épuisement (count-back) sur le CA TTC"),
-            ("Intérêts de retard exigibles", interest, "L441-10 II, au jour de la revue"),
-            ("Indemnités forfaitaires exigibles", indemnity, "40 € par facture en retard (D441-5)"),
-            ("Avoirs non utilisés", balance.totals.credit_notes, ""),
+            ("dont échu", overdue, "échéance dépassée au jour de la revue"),
+            ("Encaissé dans le mois", collected, f"paiements du {first:%d/%m} au {as_of:%d/%m/%Y}"),
+            ("Intérêts de retard exigibles", owed.open_interest, "factures ouvertes (L441-10 II)"),
+            ("Indemnités forfaitaires exigibles", owed.open_indemnity, "40 € par facture en retard (D441-5)"),
+            ("Pénalités sur factures soldées en retard", owed.settled_interest + owed.settled_indemnity,
+             "intérêts + indemnités, à réclamer si ce n'est pas fait (non prescrits)"),
+            ("Avoirs non utilisés", balance.totals.credit_notes, "à imputer sur une facture ou rembourser"),
             ("Paiements non affectés", balance.totals.unallocated, "à imputer ou rembourser"),
         ),
-        ("text", "number", "text"), (30, 16, 14),
+        ("text", "money", "text"), (34, 16, 60),
     ))
-    chart_block = Block("Répartition par ancienneté", ("Tranche", "Montant"),
+    blocks.append(Block(
+        "Ratios", ("DSO (jours)", "Part échue", "Méthode du DSO"),
+        ((days, aging.overdue_share(states, as_of),
+          "épuisement (count-back) : l'encours remonté mois par mois dans le CA TTC facturé"),),
+        ("number", "percent", "text"),
+    ))
+    blocks.append(Block("Répartition par ancienneté", ("Tranche", "Montant"),
                         tuple((label, amount) for label, amount in zip(aging.BUCKETS, balance.totals.buckets)),
-                        ("text", "money"), (30, 16))
-    blocks.append(chart_block)
+                        ("text", "money")))
+    chart_index = len(blocks) - 1
     blocks.append(Block(
         "Balance âgée par client",
         ("Client", "Code client", *aging.BUCKETS, "Avoirs", "Total", "Paiements non affectés"),
         tuple((r.name, r.client, *r.buckets, r.credit_notes, r.total, r.unallocated) for r in balance.rows)
         + ((balance.totals.name, balance.totals.client, *balance.totals.buckets, balance.totals.credit_notes,
             balance.totals.total, balance.totals.unallocated),),
-        ("text", "text") + ("money",) * 8, (30, 16) + (14,) * 8,
+        ("text", "text") + ("money",) * 8, (34, 16) + (14,) * 8,
     ))
     current = snapshot_lines(states, as_of)
     if before is not None:
-        diff = changes(before[1], current, states, as_of)
+        diff = changes(before[1], current, states, as_of, month_end(_parse_key(before[0])))
         title = f"Évolution depuis la revue de {before[0]}"
     else:
         diff, title = [], "Évolution : première revue (rien à comparer)"
     blocks.append(Block(title, ("Client", "Code client", "Changement", "Facture", "Montant", "Détail"),
                         tuple((names.get(c, ""), c, k, n, a, d) for k, c, n, d, a in diff),
-                        ("text", "text", "text", "text", "money", "text"), (30, 16, 14, 14, 14, 14)))
+                        ("text", "text", "text", "text", "money", "text")))
     breaches = aging.credit_policy_breaches(clients, states, settings, as_of)
     blocks.append(Block("Clients à bloquer (politique de crédit des Paramètres)", ("Client", "Code client", "Motif"),
                         tuple((names.get(c, ""), c, reason) for c, reason in breaches),
-                        ("text", "text", "text"), (30, 16, 14)))
-    profiles = {c.code: aging.payer_profile(c.code, states) for c in clients}
+                        ("text", "text", "text")))
+    profiles = {c.code: aging.payer_profile(c, states) for c in clients}
     blocks.append(Block(
         "Profils de paiement (factures soldées)",
         ("Client", "Code client", "Factures soldées", "Retard moyen (j)", "Retard médian (j)", "Part payée en retard"),
         tuple((names.get(p.client, ""), p.client, p.paid_invoices, p.average_days_late, p.median_days_late,
                p.share_paid_late) for p in profiles.values() if p.paid_invoices),
-        ("text", "text", "int", "number", "number", "percent"), (30, 16, 14, 14, 14, 14),
+        ("text", "text", "int", "number", "number", "percent"),
     ))
     doubtful = aging.doubtful_debts(states, clients, as_of)
     blocks.append(Block(
         "Créances douteuses — suggestions de provision (à valider par le comptable)",
         ("Client", "Code client", "Facture", "Reste dû", "Jours de retard", "Taux", "Provision HT", "Règle"),
         tuple((names.get(d.client, ""), d.client, d.invoice, d.balance, d.days_late, d.rate, d.provision, d.rule)
-              for d in doubtful)
-        + tuple((f"Règle : {rule}", "", "", None, None, None, None, "") for rule in aging.DOUBTFUL_RULES),
-        ("text", "text", "text", "money", "int", "percent", "money", "text"), (30, 16, 14, 14, 14, 14, 14, 14),
+              for d in doubtful),
+        ("text", "text", "text", "money", "int", "percent", "money", "text"),
     ))
+    blocks.append(Block("Règles de provision (la première qui s'applique)", ("Règle",),
+                        tuple((rule,) for rule in aging.DOUBTFUL_RULES), ("text",)))
     weeks = aging.forecast(states, profiles, as_of)
     blocks.append(Block(
         "Prévision d'encaissements (13 semaines) — promesse, sinon échéance + retard habituel du client",
         ("Semaine du", "Montant attendu", "Factures"),
         tuple((start, amount, count) for start, amount, count in weeks),
-        ("date", "money", "int"), (30, 16, 14),
+        ("date", "money", "int"),
     ))
 
-    chart_top = _top_of(blocks, 1)  # the header row of the "Répartition" block
+    chart_top = _top_of(blocks, chart_index)  # the header row of the "Répartition" block
     chart = ChartSpec(
         "Balance âgée (TTC)",
         categories=(chart_top + 1, 1, chart_top + len(aging.BUCKETS), 1),
         values=(chart_top, 2, chart_top + len(aging.BUCKETS), 2),
-        anchor="G2", y_title="€",
+        anchor="E2", y_title="€",
     )
     revue = GeneratedSheet(SHEET, tuple(blocks), charts=(chart,),
                            note="Revue mensuelle des créances, recalculée par « Revue mensuelle ». "
@@ -199,6 +256,11 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], sett
                                                      ("text", "text", "text", "money", "int", "text", "date", "text")),),
                               hidden=True, note="Relance : mémoire des revues précédentes (ne pas modifier).")
     return revue, snapshot
+
+
+def _parse_key(key: str) -> tuple[int, int]:
+    year, month = key.split("-")
+    return int(year), int(month)
 
 
 def _top_of(blocks: Sequence[Block], index: int) -> int:

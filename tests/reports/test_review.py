@@ -14,8 +14,9 @@ from addin.actions import review
 from addin.books.file import FileBook
 from addin.core import aging
 from addin.core.ledger import compute
-from addin.core.model import Client, Invoice, InvoiceState, Register, Status
-from addin.reports.review import SnapshotLine, changes
+from addin.books.base import SheetData
+from addin.core.model import Client, Invoice, InvoiceState, Payment, Register, Settings, Status
+from addin.reports.review import Snapshot, SnapshotLine, build_review, changes, read_snapshot
 from tests import libreoffice
 from tests.test_demo import TODAY
 
@@ -41,7 +42,7 @@ def revue_rows(path):
 
 
 def block(rows, title):
-    start = next(i for i, r in enumerate(rows) if r[0] == title or (r[0] or "").startswith(title))
+    start = next(i for i, r in enumerate(rows) if r[0] == title or str(r[0] or "").startswith(title))
     out = []
     for r in rows[start + 2:]:
         if all(v is None for v in r):
@@ -84,7 +85,8 @@ def test_the_review_has_a_native_chart_and_every_block(book):
                   "Clients à bloquer (politique de crédit des Paramètres)", "Profils de paiement (factures soldées)"):
         assert title in titles
     assert any(str(t).startswith("Prévision d'encaissements") for t in titles)
-    assert any(str(t).startswith("DSO") for t in (r[0] for r in rows if r[0]))
+    header, (ratios,) = block(rows, "Ratios")
+    assert header[:2] == ("DSO (jours)", "Part échue") and ratios[0] > 0 and 0 < ratios[1] < 1
     wb = openpyxl.load_workbook(book)
     assert wb["_RevueSnapshot"].sheet_state == "hidden"
 
@@ -130,3 +132,78 @@ def test_the_review_renders_through_libreoffice(book, tmp_path):
     with Image.open(pages[0]) as image:  # a page with something drawn on it, not a blank sheet
         colors = image.convert("RGB").getcolors(maxcolors=1_000_000)
         assert colors is not None and len(colors) > 20
+
+
+def test_a_broken_promise_is_reported_once():
+    # Promised for 5 Sep, still open at the September review (reported), and at the October one
+    # with the same promise: already said. A new promise (10 Oct) broken in October is reported.
+    line = lambda promise: SnapshotLine("C1", D("70"), 2, "x", promise, "")
+    september = {"F3": line(date(2026, 9, 5))}
+    assert [k for k, *_ in changes({}, september, [], date(2026, 9, 30))] == ["Nouveau retard", "Promesse non tenue"]
+    october = {"F3": line(date(2026, 9, 5))}
+    assert changes(september, october, [], date(2026, 10, 31), date(2026, 9, 30)) == []
+    october = {"F3": line(date(2026, 10, 10))}
+    assert [k for k, *_ in changes(september, october, [], date(2026, 10, 31), date(2026, 9, 30))] == [
+        "Promesse non tenue"]
+
+
+def _state(number, client, due, balance, status, ttc=None, issued=None, paid_on=None, dispute=""):
+    ttc = D(ttc if ttc is not None else balance)
+    invoice = Invoice(number, client, issued or date(2026, 8, 1), ttc, dispute=dispute)
+    return InvoiceState(invoice, due, ttc - D(balance), D(balance), status, 0, D(0), D(0), paid_on=paid_on)
+
+
+def _rows(sheet, title):
+    """The rows of one block of a GeneratedSheet, by its title's start."""
+    return next(b for b in sheet.blocks if b.title.startswith(title)).rows
+
+
+def test_build_review_from_states_then_a_month_later_from_its_snapshot():
+    clients = [Client("C1", "Atelier"), Client("C2", "Garage", credit_limit=D("100"))]
+    september = [
+        _state("F1", "C1", date(2026, 10, 15), "500.00", Status.NOT_DUE),
+        _state("F2", "C2", date(2026, 9, 10), "300.00", Status.OVERDUE),
+    ]
+    payments = [Payment(date(2026, 9, 3), "C1", D("120.00")), Payment(date(2026, 8, 31), "C1", D("999.00"))]
+    revue, memory = build_review(september, clients, payments, Settings(), (2026, 9), None)
+    figures = {r[0]: r[1] for r in revue.blocks[0].rows}
+    # Outstanding 500 + 300; overdue 300 (F2, due 10 Sep); collected in September 120 (not 31 Aug).
+    assert figures["Encours total (reste dû TTC)"] == D("800.00") and figures["dont échu"] == D("300.00")
+    assert figures["Encaissé dans le mois"] == D("120.00")
+    (days, share, _), = _rows(revue, "Ratios")
+    assert share == D("0.375")  # 300 / 800
+    assert _rows(revue, "Répartition")[1] == ("1–30 j", D("300.00"))  # 20 days late at 30 Sep
+    assert [r[1] for r in _rows(revue, "Clients à bloquer")] == ["C2"]  # 300 > its 100 limit
+    # The chart points at the "Répartition" block: header row then the 5 buckets, column B.
+    chart, = revue.charts
+    assert chart.values[1:] == (2, chart.values[0] + 5, 2)
+    assert memory.hidden and memory.name == "_RevueSnapshot"
+
+    # The hidden sheet read back (as a book returns it) feeds October's changes.
+    block_ = memory.blocks[0]
+    previous = read_snapshot(SheetData(memory.name, (block_.headers,) + block_.rows))
+    october = [
+        _state("F1", "C1", date(2026, 10, 15), "500.00", Status.OVERDUE, dispute="livraison incomplète"),
+        _state("F2", "C2", date(2026, 9, 10), "0.00", Status.PAID, ttc="300.00", paid_on=date(2026, 10, 2)),
+    ]
+    revue, memory = build_review(october, clients, [], Settings(), (2026, 10), previous)
+    found = {(r[2], r[3]) for r in _rows(revue, "Évolution depuis la revue de 2026-09")}
+    assert found == {("Nouveau retard", "F1"), ("Nouveau litige", "F1"), ("Payée", "F2")}
+    assert {r[0] for r in memory.blocks[0].rows} == {"2026-09", "2026-10"}
+
+
+def test_read_snapshot_skips_rows_typed_over():
+    rows = (("Mois", "N° facture"), ("2026-09", "F1", "C1", 10.5, 1, "En retard", None, ""),
+            ("septembre", "F2", "C1", 1, 1, "", None, ""), ("2026-09", "F3", "C1", "abc", 1, "", None, ""),
+            ("2026-09", "F4"))
+    snap = read_snapshot(SheetData("_RevueSnapshot", rows))
+    assert set(snap.months) == {"2026-09"} and set(snap.months["2026-09"]) == {"F1", "F4"}
+    assert snap.months["2026-09"]["F1"].balance == D("10.50")
+    assert read_snapshot(None) == Snapshot({})
+
+
+def test_a_month_not_yet_begun_is_refused_the_current_one_is_projected(book):
+    with pytest.raises(ValueError, match="pas encore possible"):
+        review.run(FileBook.open(book, today=TODAY), today=TODAY, month=(2026, 12))
+    result = review.run(FileBook.open(book, today=TODAY), today=TODAY, month=(2026, 11))
+    assert result.as_of == date(2026, 11, 30) and "projetée au 30/11/2026" in result.summary
