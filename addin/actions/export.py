@@ -11,6 +11,11 @@ from pathlib import Path
 from addin.reports.accountant import ExportResult, build, write
 
 
+def export(book_path: Path, out: Path, *, today: date) -> Path:
+    """Write the accountant's copy of the workbook at ``book_path`` to ``out``; returns ``out``."""
+    return run(book_path, out, today=today).path
+
+
 def run(book, out: Path | None = None, *, today: date) -> ExportResult:
     """Write the accountant's copy of ``book`` (a path, or a book with a ``path``) to ``out``.
 

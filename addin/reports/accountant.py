@@ -5,17 +5,24 @@ the simplest way to be sure nothing leaks:
 - every formula is replaced by its last computed value (a formula never computed
   is left blank and counted in the summary); no macro, no external link, no
   defined name, no data connection can come along;
-- the SMTP settings and anything whose key looks like a secret are removed from
-  ``Paramètres`` (the IBAN stays: it is printed on every invoice);
-- hidden sheets (the review's memory, an add-in's ``.conf`` sheet) are left out;
+- ``Paramètres`` loses the SMTP settings (server, port, user, security) and every row
+  whose key looks like a secret: a password, token, secret, API key, credential or any
+  "key"/"clé" (see ``is_secret``). The IBAN, BIC and RIB stay: they are printed on every
+  invoice. The rule is on the key, so a secret typed under an innocent key is not caught;
+  the *Paramètres* help says never to type one there;
+- sheets whose name starts with ``_`` (the review's memory) or ends with ``.conf`` (an
+  add-in's settings) are left out, and so is any other hidden sheet; Relance's own
+  sheets (Clients, Factures, Paiements...) are kept even when hidden, and shown;
 - a sheet ``Intérêts (détail)`` gives the interest breakdown of every invoice
   (period, days, base, rate, source), so each amount can be checked by hand.
 Number formats, column widths, bold headers and frozen panes are kept; the review's
-chart is kept (a chart is values, not code). The same inputs give the same bytes.
+chart is kept (a chart is values, not code) when every range it reads is in a kept
+sheet. The same inputs give the same bytes.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -41,16 +48,47 @@ class ExportResult:
     removed_settings: tuple[str, ...]
 
 
-def _excluded(ws) -> bool:
+_OWN_SHEETS = tuple(schema.SHEETS)
+_MORE_SECRETS = re.compile(r"\b(key|keys|cle|cles|apikey|credential|credentials|identifiants?|oauth|bearer|"
+                           r"private|prive|privee|passphrase|otp|2fa|session|cookie|dsn|url smtp)\b")
+_BANK = re.compile(r"\b(iban|bic|rib|swift)\b")
+
+
+def _excluded(ws, own: set[str]) -> bool:
     title = ws.title.lower()
-    return ws.sheet_state != "visible" or title.startswith("_") or title.endswith(".conf")
+    if title.startswith("_") or title.endswith(".conf"):
+        return True
+    return ws.sheet_state != "visible" and ws.title not in own
 
 
-def _is_secret(key: object) -> bool:
+def is_secret(key: object) -> bool:
+    """True for a ``Paramètres`` key the accountant's copy must not carry.
+
+    The SMTP settings (server, port, user, security), and any key that reads like a
+    password, token, secret, API key, credential or key ("clé"), except the bank details
+    (IBAN, BIC, RIB, SWIFT), which are printed on every invoice.
+    """
     column = schema.match_setting(key)
     if column is not None and column.key in _SECRET_SETTINGS:
         return True
-    return bool(schema.PASSWORD_KEY.search(schema.normalize(key)))
+    text = schema.normalize(key)
+    if "smtp" in text or schema.PASSWORD_KEY.search(text):
+        return True
+    return bool(_MORE_SECRETS.search(text)) and not _BANK.search(text)
+
+
+def _chart_sheets(chart) -> set[str]:
+    """The sheet names a chart reads its data from."""
+    from openpyxl.chart.reference import Reference  # noqa: F401  (the refs are plain strings)
+
+    names = set()
+    for series in getattr(chart, "series", []):
+        for ref in (series.val and series.val.numRef, series.cat and (series.cat.numRef or series.cat.strRef),
+                    series.tx and series.tx.strRef):
+            formula = getattr(ref, "f", None)
+            if formula:
+                names.update(m.group(1) or m.group(2) for m in re.finditer(r"'((?:[^']|'')+)'!|([^'!(),\s]+)!", formula))
+    return {n.replace("''", "'") for n in names}
 
 
 def build(book_path: Path, states: Sequence[InvoiceState], *, today: date) -> tuple[bytes, int, tuple[str, ...]]:
@@ -64,8 +102,10 @@ def build(book_path: Path, states: Sequence[InvoiceState], *, today: date) -> tu
     blank = 0
     removed: list[str] = []
     settings_name = schema.find_sheet(values.sheetnames, schema.PARAMETRES)
+    own = {name for sheet in _OWN_SHEETS if (name := schema.find_sheet(values.sheetnames, sheet))}
+    kept = {ws.title for ws in values.worksheets if not _excluded(ws, own)}
     for ws in values.worksheets:
-        if _excluded(ws):
+        if ws.title not in kept:
             continue
         target = out.create_sheet(ws.title)
         source_formulas = formulas[ws.title]
@@ -73,7 +113,7 @@ def build(book_path: Path, states: Sequence[InvoiceState], *, today: date) -> tu
         if ws.title == settings_name:
             for row in ws.iter_rows(min_row=1):
                 key = row[0].value
-                if key is not None and _is_secret(key):
+                if key is not None and is_secret(key):
                     skip_rows.add(row[0].row)
                     removed.append(str(key))
         shift = 0
@@ -99,7 +139,8 @@ def build(book_path: Path, states: Sequence[InvoiceState], *, today: date) -> tu
                 target.column_dimensions[letter].width = dim.width
         target.freeze_panes = ws.freeze_panes
         for chart in getattr(ws, "_charts", []):  # the review's chart: values, not code
-            target.add_chart(chart)
+            if _chart_sheets(chart) <= kept:
+                target.add_chart(chart)
     _interest_detail(out.create_sheet(DETAIL_SHEET), states, today)
     props = out.properties
     props.creator = props.lastModifiedBy = "Relance"

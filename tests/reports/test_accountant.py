@@ -65,6 +65,8 @@ def test_export_has_no_formula_no_macro_no_secret(register, tmp_path):
         for row in ws.iter_rows():
             for cell in row:
                 assert cell.data_type != "f", (ws.title, cell.coordinate)
+                # No value starting with "=" unless it is stored as text (see the next test).
+                assert not (isinstance(cell.value, str) and cell.value.startswith("=") and cell.data_type != "s")
     assert "Serveur SMTP" in result.removed_settings and "Mot de passe SMTP" in result.removed_settings
     # The formulas were never calculated (openpyxl wrote them): left blank and said so.
     assert result.blank_formulas == 3 and "jamais calculée" in result.summary
@@ -107,3 +109,71 @@ def test_export_is_deterministic_and_never_replaces_the_register(register, tmp_p
 def test_export_default_name_sits_next_to_the_register(register):
     result = export.run(register, None, today=date(2026, 11, 23))
     assert result.path == register.with_name("Registre - comptable 2026-11-23.xlsx") and result.path.exists()
+
+
+@pytest.mark.parametrize("key, secret", [
+    ("Serveur SMTP", True), ("SMTP server", True), ("Port SMTP", True), ("Utilisateur SMTP", True),
+    ("Sécurité SMTP", True), ("Mot de passe", True), ("API token", True), ("Clé API Stripe", True),
+    ("Secret client", True), ("Identifiants banque", True), ("Private key", True),
+    ("IBAN", False), ("BIC", False), ("Clé RIB", False), ("Raison sociale", False), ("E-mail expéditeur", False),
+    ("Délai de paiement par défaut", False),
+])
+def test_which_settings_are_secret(key, secret):
+    from addin.reports.accountant import is_secret
+
+    assert is_secret(key) is secret
+
+
+def test_export_of_a_macro_workbook_with_names_text_formulas_and_a_chart(demo_book, tmp_path):  # noqa: F811
+    """A .xlsm with its VBA project, a defined name on the hidden memory, a text that looks like a
+    formula, the review's chart and a chart that reads a hidden sheet."""
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.workbook.defined_name import DefinedName
+
+    from addin.actions import review
+    from addin.books.file import FileBook
+
+    plain = tmp_path / "Registre.xlsx"
+    shutil.copyfile(demo_book, plain)
+    review.run(FileBook.open(plain, today=TODAY), today=TODAY, month=(2026, 10))
+    wb = openpyxl.load_workbook(plain)
+    wb.defined_names["Memoire"] = DefinedName("Memoire", attr_text="'_RevueSnapshot'!$A$1:$H$9")
+    ws = wb.create_sheet("Notes")
+    ws["A1"] = "=1+1 (texte)"
+    ws["A1"].data_type = "s"  # typed as text by the user: stays text
+    chart = BarChart()
+    chart.add_data(Reference(wb["_RevueSnapshot"], min_col=4, min_row=1, max_row=5), titles_from_data=True)
+    ws.add_chart(chart, "C3")
+    wb.save(plain)
+    xlsm = tmp_path / "Registre.xlsm"
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(xlsm, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", b'<Default Extension="bin" '
+                                    b'ContentType="application/vnd.ms-office.vbaProject"/></Types>').replace(
+                    b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+                    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")
+            elif item.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdVba" Type="http://schemas.'
+                                    b'microsoft.com/office/2006/relationships/vbaProject" Target="vbaProject.bin"/>'
+                                    b"</Relationships>")
+            dst.writestr(item, data)
+        dst.writestr("xl/vbaProject.bin", b"Attribute VB_Name = \"RelanceMacros\"" * 50)
+    with zipfile.ZipFile(xlsm) as z:
+        assert "xl/vbaProject.bin" in z.namelist()  # the source really is a macro workbook
+
+    out = export.export(xlsm, tmp_path / "copie.xlsx", today=TODAY)
+    assert out == tmp_path / "copie.xlsx"
+    with zipfile.ZipFile(out) as z:
+        names = z.namelist()
+        workbook_xml = z.read("xl/workbook.xml")
+        content_types = z.read("[Content_Types].xml")
+        charts = [z.read(n) for n in names if n.startswith("xl/charts/chart")]
+    assert not any("vba" in n.lower() for n in names) and b"macroEnabled" not in content_types
+    assert b"<definedName " not in workbook_xml and b"Memoire" not in workbook_xml
+    # One chart: the review's (it reads Revue); the one reading the hidden memory was left out.
+    assert len(charts) == 1 and b"Revue" in charts[0] and b"_RevueSnapshot" not in charts[0]
+    copy = openpyxl.load_workbook(out)
+    assert copy["Notes"]["A1"].value == "=1+1 (texte)" and copy["Notes"]["A1"].data_type == "s"
+    assert "Revue" in copy.sheetnames and "_RevueSnapshot" not in copy.sheetnames
