@@ -168,26 +168,26 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
         f"Revue des créances au {as_of:%d/%m/%Y}", ("Indicateur", "Montant", "Précision"),
         (
             ("Encours total (reste dû TTC)", outstanding, "factures ouvertes, avoirs non déduits"),
-            ("dont échu", overdue, "échéance dépassée au jour de la revue"),
+            ("dont échu", overdue, f"échéance dépassée au {as_of:%d/%m/%Y}"),
             ("Encaissé dans le mois", collected, f"paiements du {first:%d/%m} au {as_of:%d/%m/%Y}"),
             ("Intérêts de retard exigibles", owed.open_interest, "factures ouvertes (L441-10 II)"),
             ("Indemnités forfaitaires exigibles", owed.open_indemnity, "40 € par facture en retard (D441-5)"),
-            ("Pénalités sur factures soldées en retard", owed.settled_interest + owed.settled_indemnity,
-             "intérêts + indemnités, à réclamer si ce n'est pas fait (non prescrits)"),
-            ("Avoirs non utilisés", balance.totals.credit_notes, "à imputer sur une facture ou rembourser"),
+            ("Pénalités sur factures soldées", owed.settled_interest + owed.settled_indemnity,
+             "payées en retard, non prescrites : à réclamer si besoin"),
+            ("Avoirs non utilisés", balance.totals.credit_notes, "à imputer ou rembourser"),
             ("Paiements non affectés", balance.totals.unallocated, "à imputer ou rembourser"),
         ),
-        ("text", "money", "text"), (34, 16, 60),
+        ("text", "money", "text"), (34, 16, 14),
     ))
     blocks.append(Block(
         "Ratios", ("DSO (jours)", "Part échue", "Méthode du DSO"),
         ((days, aging.overdue_share(states, as_of),
-          "épuisement (count-back) : l'encours remonté mois par mois dans le CA TTC facturé"),),
-        ("number", "percent", "text"),
+          "épuisement (count-back) sur le CA TTC"),),
+        ("number", "percent", "text"), (34, 16, 14),
     ))
     blocks.append(Block("Répartition par ancienneté", ("Tranche", "Montant"),
                         tuple((label, amount) for label, amount in zip(aging.BUCKETS, balance.totals.buckets)),
-                        ("text", "money")))
+                        ("text", "money"), (34, 16)))
     chart_index = len(blocks) - 1
     blocks.append(Block(
         "Balance âgée par client",
@@ -203,37 +203,37 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
         title = f"Évolution depuis la revue de {before[0]}"
     else:
         diff, title = [], "Évolution : première revue (rien à comparer)"
-    blocks.append(Block(title, ("Client", "Code client", "Changement", "Facture", "Montant", "Détail"),
-                        tuple((names.get(c, ""), c, k, n, a, d) for k, c, n, d, a in diff),
-                        ("text", "text", "text", "text", "money", "text")))
+    blocks.append(Block(title, ("Client", "Code client", "Facture", "Montant", "Changement", "Détail"),
+                        tuple((names.get(c, ""), c, n, a, k, d) for k, c, n, d, a in diff),
+                        ("text", "text", "text", "money", "text", "text"), (34, 16, 14, 14, 20, 14)))
     breaches = aging.credit_policy_breaches(clients, states, settings, as_of)
     blocks.append(Block("Clients à bloquer (politique de crédit des Paramètres)", ("Client", "Code client", "Motif"),
                         tuple((names.get(c, ""), c, reason) for c, reason in breaches),
-                        ("text", "text", "text")))
+                        ("text", "text", "text"), (34, 16, 14)))
     profiles = {c.code: aging.payer_profile(c, states) for c in clients}
     blocks.append(Block(
         "Profils de paiement (factures soldées)",
-        ("Client", "Code client", "Factures soldées", "Retard moyen (j)", "Retard médian (j)", "Part payée en retard"),
+        ("Client", "Code client", "Soldées", "Retard moyen", "Retard médian", "% en retard"),
         tuple((names.get(p.client, ""), p.client, p.paid_invoices, p.average_days_late, p.median_days_late,
                p.share_paid_late) for p in profiles.values() if p.paid_invoices),
-        ("text", "text", "int", "number", "number", "percent"),
+        ("text", "text", "int", "number", "number", "percent"), (34, 16, 14, 14, 14, 14),
     ))
     doubtful = aging.doubtful_debts(states, clients, as_of)
     blocks.append(Block(
         "Créances douteuses — suggestions de provision (à valider par le comptable)",
-        ("Client", "Code client", "Facture", "Reste dû", "Jours de retard", "Taux", "Provision HT", "Règle"),
+        ("Client", "Code client", "Facture", "Reste dû", "Jours retard", "Taux", "Provision HT", "Règle"),
         tuple((names.get(d.client, ""), d.client, d.invoice, d.balance, d.days_late, d.rate, d.provision, d.rule)
               for d in doubtful),
-        ("text", "text", "text", "money", "int", "percent", "money", "text"),
+        ("text", "text", "text", "money", "int", "percent", "money", "text"), (34, 16, 14, 14, 14, 14, 14, 14),
     ))
     blocks.append(Block("Règles de provision (la première qui s'applique)", ("Règle",),
-                        tuple((rule,) for rule in aging.DOUBTFUL_RULES), ("text",)))
+                        tuple((rule,) for rule in aging.DOUBTFUL_RULES), ("text",), (34,)))
     weeks = aging.forecast(states, profiles, as_of)
     blocks.append(Block(
         "Prévision d'encaissements (13 semaines) — promesse, sinon échéance + retard habituel du client",
         ("Semaine du", "Montant attendu", "Factures"),
         tuple((start, amount, count) for start, amount, count in weeks),
-        ("date", "money", "int"),
+        ("date", "money", "int"), (34, 16, 14),
     ))
 
     chart_top = _top_of(blocks, chart_index)  # the header row of the "Répartition" block
@@ -241,7 +241,7 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
         "Balance âgée (TTC)",
         categories=(chart_top + 1, 1, chart_top + len(aging.BUCKETS), 1),
         values=(chart_top, 2, chart_top + len(aging.BUCKETS), 2),
-        anchor="E2", y_title="€",
+        anchor="G2", y_title="€",
     )
     revue = GeneratedSheet(SHEET, tuple(blocks), charts=(chart,),
                            note="Revue mensuelle des créances, recalculée par « Revue mensuelle ». "

@@ -96,7 +96,7 @@ def test_second_month_reports_changes_against_the_first(book):
     review.run(FileBook.open(book, today=TODAY), today=TODAY, month=(2026, 10))
     rows = revue_rows(book)
     header, lines = block(rows, "Évolution depuis la revue de 2026-09")
-    kinds = {r[2] for r in lines}
+    kinds = {r[4] for r in lines}
     assert {"Nouveau retard", "Payée"} <= kinds
     # Redoing September afterwards compares with nothing earlier, not with October.
     review.run(FileBook.open(book, today=TODAY), today=TODAY, month=(2026, 9))
@@ -187,7 +187,7 @@ def test_build_review_from_states_then_a_month_later_from_its_snapshot():
         _state("F2", "C2", date(2026, 9, 10), "0.00", Status.PAID, ttc="300.00", paid_on=date(2026, 10, 2)),
     ]
     revue, memory = build_review(october, clients, [], Settings(), (2026, 10), previous)
-    found = {(r[2], r[3]) for r in _rows(revue, "Évolution depuis la revue de 2026-09")}
+    found = {(r[4], r[2]) for r in _rows(revue, "Évolution depuis la revue de 2026-09")}
     assert found == {("Nouveau retard", "F1"), ("Nouveau litige", "F1"), ("Payée", "F2")}
     assert {r[0] for r in memory.blocks[0].rows} == {"2026-09", "2026-10"}
 
