@@ -49,17 +49,30 @@ amount = st.decimals(min_value=D("-500.00"), max_value=D("50000.00"), places=2)
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.tuples(st.integers(-60, 400), amount, st.sampled_from(["C1", "C2", "C3"])), max_size=40))
-def test_totals_row_equals_the_sum_of_open_balances_to_the_cent(items):
+@given(st.lists(st.tuples(st.integers(-60, 400), amount,
+                          st.sampled_from(["C1", "C2", "C3"]),
+                          st.sampled_from([Status.OVERDUE, Status.DISPUTED, Status.PROMISED, Status.PAID])),
+                max_size=40),
+       st.dictionaries(st.sampled_from(["C1", "C2", "C4"]), amount.filter(lambda a: a > 0), max_size=2))
+def test_totals_row_equals_the_sum_of_open_balances_to_the_cent(items, credits):
     states = []
-    for k, (days, balance, client) in enumerate(items):
-        status = Status.CREDIT_NOTE if balance < 0 else (Status.NOT_DUE if days <= 0 else Status.OVERDUE)
-        states.append(state(f"F{k}", client, AS_OF - timedelta(days=days), balance, status))
-    result = aging.aged_balance(states, [Client(c, c) for c in ("C1", "C2", "C3")], AS_OF)
-    open_sum = sum((s.balance for s in states if aging.is_open(s)), D(0))
-    assert result.totals.total == open_sum
+    for k, (days, balance, client, status) in enumerate(items):
+        if balance < 0:
+            status = Status.CREDIT_NOTE
+        elif status is Status.PAID:
+            balance = D("0.00")
+        elif days <= 0 and status is Status.OVERDUE:
+            status = Status.NOT_DUE
+        states.append(state(f"F{k}", client, AS_OF - timedelta(days=days), balance, status,
+                            ttc=max(balance, D("0.01")) if status is Status.PAID else None))
+    result = aging.aged_balance(states, [Client(c, c) for c in ("C1", "C2", "C3")], AS_OF, credits)
+    open_sum = sum((s.balance for s in states if s.status is not Status.PAID), D(0))
+    assert result.totals.total == open_sum  # unallocated payments are beside it, not netted
     assert sum(result.totals.buckets, D(0)) + result.totals.credit_notes == open_sum
     assert sum((r.total for r in result.rows), D(0)) == open_sum
+    assert result.totals.unallocated == -sum(credits.values(), D(0))
+    for row in result.rows:
+        assert row.total == sum(row.buckets, D(0)) + row.credit_notes
 
 
 def test_dso_by_count_back_with_the_arithmetic():
