@@ -63,7 +63,7 @@ def run(book: Book, *, today: date, month: tuple[int, int] | None = None) -> Rev
     breaches = aging.credit_policy_breaches(register.clients, ledger.states, register.settings, as_of)
     projected = f" (mois en cours : projetée au {as_of:%d/%m/%Y})" if as_of > today else ""
     lines = [f"Revue au {as_of:%d/%m/%Y} écrite dans la feuille Revue{projected}.",
-             f"  Encours        {money(totals_check(ledger.states))}",
+             f"  Reste dû       {money(totals_check(ledger.states))} (avoirs déduits)",
              "  " + " · ".join(f"{label} {money(amount)}" for label, amount in zip(aging.BUCKETS, balance.totals.buckets)),
              f"  DSO            {number(days) if days is not None else '—'} jours",
              f"  À bloquer      {len(breaches)} client(s)"]
