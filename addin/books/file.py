@@ -131,6 +131,14 @@ def _set(cell, value: object) -> None:
         cell.data_type = "s"  # data is never a formula, even "=1+1"
 
 
+def _column_format(ws, column: int) -> str:
+    """The number format of the column style covering ``column`` ("General" when none)."""
+    for dim in ws.column_dimensions.values():
+        if dim.min is not None and dim.max is not None and dim.min <= column <= dim.max:
+            return dim.number_format
+    return "General"
+
+
 def _plain(value: object) -> object:
     """calamine's cell value as the port returns it."""
     if value == "":
@@ -264,12 +272,18 @@ class FileBook:
         for i, values in enumerate(block):
             for j, value in enumerate(values):
                 cell = ws.cell(row=first_row + i, column=first_col + j)
+                was_general = cell.number_format == "General"  # openpyxl gives a date "yyyy-mm-dd"
                 _set(cell, value)
                 fmt = formats[j] if j < len(formats) else ""
                 if fmt:
                     cell.number_format = NUMBER_FORMATS[fmt]
-                elif isinstance(value, (date, datetime)) and cell.number_format == "General":
-                    cell.number_format = NUMBER_FORMATS["date"]
+                elif was_general and value is not None and not isinstance(value, str):
+                    # A new cell takes its column's format, as a cell typed in Excel does.
+                    column_format = _column_format(ws, first_col + j)
+                    if column_format != "General":
+                        cell.number_format = column_format
+                    elif isinstance(value, (date, datetime)):
+                        cell.number_format = NUMBER_FORMATS["date"]
         self._dirty.add(sheet)
 
     def append_rows(self, sheet: str, rows: Sequence[Sequence[object]]) -> int:
