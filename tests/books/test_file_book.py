@@ -204,3 +204,20 @@ def test_xlsm_keeps_its_macros(tmp_path):
 
     with zipfile.ZipFile(path) as z:
         assert z.read("xl/vbaProject.bin") == vba
+
+
+def test_appended_dates_and_amounts_take_the_french_column_format(tmp_path):
+    """openpyxl stamps a new date cell "yyyy-mm-dd": an appended row must look like a typed one."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Paiements"
+    ws.append(["Date", "Montant", "Note"])
+    ws.column_dimensions["B"].number_format = '#,##0.00 "€"'
+    wb.save(tmp_path / "p.xlsx")
+    book = FileBook.open(tmp_path / "p.xlsx", today=date(2024, 6, 1), backups=0)
+    book.append_rows("Paiements", [[date(2025, 3, 15), 1200.5, datetime(2025, 3, 16)]])
+    book.save()
+    ws = openpyxl.load_workbook(tmp_path / "p.xlsx")["Paiements"]
+    assert ws["A2"].number_format == "dd/mm/yyyy"
+    assert ws["B2"].number_format == '#,##0.00 "€"'
+    assert ws["C2"].number_format == "dd/mm/yyyy"
