@@ -14,7 +14,7 @@ Then one save (atomic, with a backup, for a file).
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -51,6 +51,7 @@ def run(book: Book, *, today: date, book_path: Path | None = None, progress=None
     problems = list(prepared.problems)
     problems += write_plans(book, prepared.register, prepared.ledger, today)
     book.write_generated(queue_sheet(prepared.actions, prepared.journal, prepared.decisions, today))
+    problems = as_named_in(book, problems)
     book.write_generated(anomalies_sheet(problems, today))
     _ensure_rates_sheet(book)
     book.progress(0.9, "Relance : enregistrement…")
@@ -222,6 +223,27 @@ def _installment_coverage(register: Register, states: Mapping[str, InvoiceState]
 
 
 # --- Anomalies, Taux, summary -------------------------------------------------------------
+
+
+def as_named_in(book: Book, problems: Sequence[Problem]) -> list[Problem]:
+    """Each problem with the sheet name and column label the user wrote (the engine says them in French)."""
+    names = book.sheet_names()
+    headers: dict[str, schema.HeaderMap] = {}
+    out: list[Problem] = []
+    for p in problems:
+        sheet = next((s for s in schema.SHEETS if s.fr == p.sheet), None)
+        actual = schema.find_sheet(names, sheet) if sheet is not None else None
+        if actual is None:
+            out.append(p)
+            continue
+        column = p.column
+        col = schema.match_column(sheet, column) if column and sheet.columns else None
+        if col is not None:
+            if actual not in headers:
+                headers[actual] = schema.locate_header(book.read_sheet(actual), sheet)
+            column = headers[actual].labels.get(col.key) or column
+        out.append(replace(p, sheet=actual, column=column))
+    return out
 
 
 def anomalies_sheet(problems: Sequence[Problem], today: date) -> GeneratedSheet:

@@ -220,3 +220,23 @@ def test_a_workbook_refresh_cannot_save_safely_is_refused_untouched(register):
         refresh.run(FileBook.open(register, today=TODAY), today=TODAY)
     assert "« Schéma »" in str(caught.value)
     assert register.read_bytes() == before
+
+
+def test_anomalies_name_the_sheet_and_column_as_the_user_wrote_them(register):
+    """A register in English: a problem found by the engine points at 'Payments' / 'Amount'."""
+    wb = openpyxl.load_workbook(register)
+    ws = wb["Paiements"]
+    ws.title = "Payments"
+    for cell in ws[1]:
+        cell.value = {"Montant": "Amount", "N° facture": "Invoice number"}.get(cell.value, cell.value)
+    for table in ws.tables.values():
+        for column, cell in zip(table.tableColumns, ws[1]):
+            column.name = cell.value
+    ws.append([date(2025, 6, 25), "C1", "F002", 1500.00, "Virement", "TROP"])  # F002 is 1,200.00
+    wb.save(register)
+    result = refresh.run(FileBook.open(register, today=TODAY, backups=0), today=TODAY)
+    over = [p for p in result.problems if p.code == "payment.exceeds_balance"]
+    assert [(p.sheet, p.column) for p in over] == [("Payments", "Amount")]
+    rows = list(openpyxl.load_workbook(register)["Anomalies"].iter_rows(values_only=True))
+    assert any(r[0] == "Payments" and r[2] == "Amount" for r in rows)
+    assert not any(r[0] == "Paiements" for r in rows)
