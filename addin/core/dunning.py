@@ -292,8 +292,8 @@ def queue(
         eligible, deductions = _sort_items(client, states, history, settings, today, nexts)
         credit = credits.get(client.code, ZERO)
         if credit > 0:
-            deductions.append(ActionItem(
-                number="Paiement non affecté", po_number="", issued=None, due=None,
+            deductions.append(ActionItem(  # no number: each template names it in its language
+                number="", po_number="", issued=None, due=None,
                 balance=-credit, days_late=0, interest=ZERO, indemnity=ZERO,
                 kind="unallocated_payment",
             ))

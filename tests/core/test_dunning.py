@@ -359,3 +359,16 @@ def test_bad_scenario_rows_are_problems_with_their_cell():
         (2, "Jours après échéance"), (3, "Canal"), (4, "Modèle"), (5, "Modèle"), (7, "Étape")]
     assert all(p.fix for p in problems)
     assert [s.name for s in scenarios["Pro"]] == ["J+11"]
+
+
+def test_an_unallocated_payment_is_named_by_the_template_in_the_clients_language():
+    """It used to carry the French words as its number: "Unallocated payment received Paiement non affecté"."""
+    from addin.mail.compose import render
+
+    states = [state("F1", ago(20), "1000")]
+    for lang, label in (("en", "Unallocated payment received"), ("fr", "Paiement reçu non affecté")):
+        action = written(run(states, clients=[client(language=lang)], credits={"C1": D("200")})[0])[0]
+        text = render(action, Settings(company="ACME", sender_email="a@acme.example"), today=TODAY).text
+        line = next(x for x in text.splitlines() if label in x)
+        assert "non affecté" not in line.replace("Paiement reçu non affecté", "")
+        assert ("Paiement" in line) == (lang == "fr")
