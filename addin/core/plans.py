@@ -3,7 +3,9 @@
 Every split rounds each share half-up to the cent and gives the remainder to the
 **last** step, so the steps always sum to the total (LAW.md §6b, §7: deposits
 (acomptes) are invoiced; instalments agreed in the contract each have their own
-due date — Directive 2011/7/EU art. 5).
+due date — Directive 2011/7/EU art. 5). When half-up shares would overshoot a small
+total (0.05 € in 7: six 0.01 would leave -0.01), they are rounded down instead, so no
+step is ever negative.
 """
 
 from __future__ import annotations
@@ -11,11 +13,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Sequence
 
 from addin.core.dates import add_months
-from addin.core.model import ZERO, PlanStep, Problem, Severity, cents
+from addin.core.model import CENT, ZERO, PlanStep, Problem, Severity, cents
 
 SHEET = "Échéanciers"
 ONE = Decimal(1)
@@ -39,6 +41,10 @@ def split(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
     if weight_sum == 0:
         raise ValueError("la somme des parts est nulle")
     shares = [cents(total * w / weight_sum) for w in weights[:-1]]
+    if abs(sum(shares, ZERO)) > abs(total):
+        # Half-up shares of a small total can overshoot it (0.05 € in 7: six 0.01 leave -0.01 for
+        # the last). Rounded toward zero they never do, so no share changes sign.
+        shares = [(total * w / weight_sum).quantize(CENT, rounding=ROUND_DOWN) for w in weights[:-1]]
     shares.append(total - sum(shares, ZERO))
     return shares
 
