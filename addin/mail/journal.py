@@ -414,6 +414,34 @@ def read_history(book: Book, journal: Journal) -> tuple[History, list[Problem]]:
         data = book.read_sheet(name)
         header = schema.locate_header(data, schema.JOURNAL)
         rows = data.rows[header.row:] if header.row is not None else ()
+
+        def read_notes(cell, row_number: int, client: str, invoices: tuple[str, ...], on: date | None) -> str:
+            """This row's call notes: a promise date, a dispute (or its lifting). Returns the outcome."""
+            raw_promise = cell("promise_date")
+            promise = _as_datetime(raw_promise)
+            if raw_promise not in (None, "") and promise is None:
+                problems.append(Problem(name, row_number, header.label_of("promise_date"), raw_promise,
+                                        "date de promesse illisible", "Écrivez la date au format jj/mm/aaaa.",
+                                        code="journal.promise_date"))
+            if promise is not None:
+                promises.append(Promise(client, invoices, promise.date(), on))
+            reason = str(cell("dispute_reason") or "")
+            outcome = str(cell("outcome") or "")
+            if not reason and schema.normalize(outcome) == "litige":
+                reason = "litige" + (f" (appel du {on:%d/%m/%Y})" if on else "")
+            if reason:
+                if schema.normalize(reason).startswith(_LIFT_WORDS):
+                    for k in [k for k in disputes if k[0] == client and (not invoices or set(invoices) & set(k[1]))]:
+                        del disputes[k]
+                else:
+                    if not invoices:
+                        problems.append(Problem(name, row_number, header.label_of("invoices"), None,
+                                                "litige sans facture : toutes les factures du client sont suspendues",
+                                                "Indiquez les factures en litige pour que les autres soient relancées.",
+                                                severity=Severity.WARNING, code="journal.dispute_all"))
+                    disputes[(client, invoices)] = Dispute(client, invoices, reason, on)
+            return outcome
+
         for offset, row in enumerate(rows):
             row_number = header.row + 1 + offset
             cell = lambda k: _cell(row, header.columns, k)  # noqa: E731
@@ -427,6 +455,9 @@ def read_history(book: Book, journal: Journal) -> tuple[History, list[Problem]]:
                 problems.append(Problem(name, row_number, header.label_of("timestamp"), raw_at,
                                         "date illisible", "Écrivez la date au format jj/mm/aaaa hh:mm.",
                                         severity=Severity.WARNING, code="journal.date"))
+            if key and str(cell("client") or ""):  # a row Relance wrote: the person fills in the call's outcome
+                on_row = at.date() if at else None
+                read_notes(cell, row_number, str(cell("client")), _split(cell("invoices")), on_row)
             if key and key in entries:
                 entry = entries[key]
                 if entry.state in ("unknown", "failed") and (result in _SENT_WORDS or result in _RESEND_WORDS):
@@ -456,29 +487,7 @@ def read_history(book: Book, journal: Journal) -> tuple[History, list[Problem]]:
                                         "Indiquez le code client de l'appel ou du courrier.",
                                         severity=Severity.WARNING, code="journal.client"))
                 continue
-            raw_promise = cell("promise_date")
-            promise = _as_datetime(raw_promise)
-            if raw_promise not in (None, "") and promise is None:
-                problems.append(Problem(name, row_number, header.label_of("promise_date"), raw_promise,
-                                        "date de promesse illisible", "Écrivez la date au format jj/mm/aaaa.",
-                                        code="journal.promise_date"))
-            if promise is not None:
-                promises.append(Promise(client, invoices, promise.date(), on))
-            reason = str(cell("dispute_reason") or "")
-            outcome = str(cell("outcome") or "")
-            if not reason and schema.normalize(outcome) == "litige":
-                reason = "litige" + (f" (appel du {on:%d/%m/%Y})" if on else "")
-            if reason:
-                if schema.normalize(reason).startswith(_LIFT_WORDS):
-                    for k in [k for k in disputes if k[0] == client and (not invoices or set(invoices) & set(k[1]))]:
-                        del disputes[k]
-                else:
-                    if not invoices:
-                        problems.append(Problem(name, row_number, header.label_of("invoices"), None,
-                                                "litige sans facture : toutes les factures du client sont suspendues",
-                                                "Indiquez les factures en litige pour que les autres soient relancées.",
-                                                severity=Severity.WARNING, code="journal.dispute_all"))
-                    disputes[(client, invoices)] = Dispute(client, invoices, reason, on)
+            outcome = read_notes(cell, row_number, client, invoices, on)
             if channel == Channel.PHONE and on is not None:
                 calls.append(Call(client, invoices, on, outcome, str(cell("contact") or ""),
                                   str(cell("comment") or "")))

@@ -255,3 +255,26 @@ def test_one_send_run_at_a_time(tmp_path):
                 pass
     with journal(tmp_path).lock():
         pass
+
+
+def test_the_outcome_written_on_the_call_row_relance_logged_is_read(tmp_path):
+    """PRODUCT.md step 4: Marie fills in the « à faire » call row Relance wrote; the promise and
+    the dispute typed there must pause the reminders (they were ignored on any row with a Clé)."""
+    j = journal(tmp_path)
+    j.task(action(("F1",), step=DEFAULTS["Professionnel"][3]), ["01 02 03 04 05"])
+    j.task(action(("F2",), step=DEFAULTS["Professionnel"][3]), ["01 02 03 04 05"])
+    book = MemoryBook()
+    sync_sheet(book, j)
+    rows = book.sheets["Journal"]
+    header = rows[0]
+    first, second = rows[1], rows[2]
+    first[header.index("Issue de l'appel")] = "Promesse de paiement"
+    first[header.index("Date de promesse")] = "12/07/2025"
+    second[header.index("Issue de l'appel")] = "Litige"
+    second[header.index("Motif de litige")] = "maquettes non conformes"
+    history, problems = read_history(book, j)
+    assert problems == []
+    assert [(p.client, p.invoices, p.until) for p in history.promises] == [("C1", ("F1",), date(2025, 7, 12))]
+    assert [(d.client, d.invoices, d.reason) for d in history.disputes] == [
+        ("C1", ("F2",), "maquettes non conformes")]
+    assert len(history.reminders) == 2  # the calls still count as done
