@@ -398,13 +398,17 @@ def _track(
 
     reached = {s.invoice.number: _reached(steps, _ref(s), today) for s in eligible}
     started = [s for s in eligible if reached[s.invoice.number] is not None]
+    # Only an item that has not yet had the step its age has reached has something new to
+    # say: an invoice that already had its formal notice never triggers a second one when a
+    # newer invoice of the same client falls due (the newer one follows its own steps).
+    news = [s for s in started if done.get(s.invoice.number, -1) < reached[s.invoice.number]]
 
     action = None
     blocked_until: date | None = None
     waiting: dict[str, Step] = {}  # invoice -> the step due now but held back (gap)
-    if started:
-        # The oldest item sets the step: the highest step reached, ties to the earliest date.
-        oldest = max(started, key=lambda s: (reached[s.invoice.number], -_ref(s).toordinal()))
+    if news:
+        # The oldest such item sets the step: the highest step reached, ties to the earliest date.
+        oldest = max(news, key=lambda s: (reached[s.invoice.number], -_ref(s).toordinal()))
         index = reached[oldest.invoice.number]
         step = steps[index]
         catching_up = False

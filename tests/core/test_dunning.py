@@ -177,6 +177,27 @@ def test_formal_notice_after_three_reminders():
     assert [a.step.template for a in written(actions)] == ["mise_en_demeure"]
 
 
+def test_a_newer_invoice_never_brings_a_second_formal_notice():
+    # F1 is 60 days late and had its three reminders and its formal notice; F2 falls due later.
+    # Sending every 5 days for two months: no second notice while F2 has not had three reminders
+    # of its own, and F1's notice is never repeated for F1 alone.
+    notice = Reminder("C1", ("F1",), "J+45", Channel.FORMAL_NOTICE, ago(15), key="notice")
+    history = History(reminders=tuple(
+        Reminder("C1", ("F1",), name, Channel.EMAIL, ago(60 - off)) for name, off in
+        (("J+7", 7), ("J+15", 15), ("J+30", 30))) + (notice,))
+    states = [state("F1", ago(60)), state("F2", ago(-3))]
+    notices, day = [], TODAY
+    for _ in range(13):
+        for action in written(run(states, history=history, today=day)[0]):
+            history = History(reminders=history.reminders + (sent(action, day),))
+            if action.step.channel == Channel.FORMAL_NOTICE:
+                notices.append((day, sorted(i.number for i in action.items)))
+        day += timedelta(days=5)
+    f2_reminders = [r for r in history.reminders if "F2" in r.invoices and r.channel == Channel.EMAIL]
+    assert all(len([r for r in f2_reminders if r.on < when]) >= 3 for when, _ in notices)
+    assert len(notices) <= 1  # at most the one F2 earns itself, ~45 days after its due date
+
+
 def test_promise_pauses_until_its_date():
     promised = [state("F1", ago(20), promise=TODAY + timedelta(days=3))]
     actions, nexts = run(promised)
