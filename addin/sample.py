@@ -116,6 +116,7 @@ def _clients(rng: random.Random, count: int) -> list[Client]:
             code=code, name=name, type=kind, email=f"compta@{slug}{i + 1}.example",
             email_cc=f"direction@{slug}{i + 1}.example" if rng.random() < 0.2 else "",
             language="en" if rng.random() < 0.1 else "fr", terms=terms,
+            address=f"{rng.randrange(1, 120)} rue {_NAMES[rng.randrange(len(_NAMES))]}, {69001 + rng.randrange(9)} {city}",
             credit_limit=Decimal(rng.choice([5000, 10000, 20000, 50000])) if kind is ClientType.BUSINESS else None,
         ))
     return result

@@ -17,7 +17,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Mapping, Sequence
 
-from addin.core.model import ZERO, Payment, Problem, Severity
+from addin.core.model import ZERO, Payment, Problem, Severity, format_euros
 
 SHEET = "Paiements"
 
@@ -101,7 +101,7 @@ def allocate(items: Sequence[OpenItem], payments: Sequence[Payment]) -> Allocati
                     credits[p.client] += left
                     problems.append(Problem(
                         SHEET, p.row, "Montant", p.amount,
-                        f"paiement supérieur au reste dû de « {p.invoice} » : {left} € gardés en avoir client",
+                        f"paiement supérieur au reste dû de « {p.invoice} » : {format_euros(left)} gardés en avoir client",
                         "Vérifiez le montant ; l'excédent sera déduit des prochaines relances du client.",
                         severity=Severity.WARNING, code="payment.exceeds_balance"))
                 continue

@@ -26,6 +26,17 @@ def cents(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def format_euros(amount: Decimal) -> str:
+    """1234.5 → ``1 234,50 €``: amounts inside French messages (Anomalies, summaries)."""
+    sign = "-" if amount < 0 else ""
+    whole, frac = f"{abs(cents(amount)):.2f}".split(".")
+    groups = []
+    while whole:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    return f"{sign}{' '.join(groups)},{frac} €"
+
+
 class ClientType(str, Enum):
     """Who the debtor is; it decides which late-payment rules apply (LAW.md §2-5)."""
 
@@ -93,6 +104,7 @@ class Client:
     notes: str = ""
     row: int | None = None
     siren: str = ""  # the client's SIREN, quoted in formal notices (optional)
+    address: str = ""  # postal address, printed on the formal notice (optional)
 
 
 @dataclass(frozen=True)

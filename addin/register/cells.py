@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from addin.core.model import Problem, Severity, cents
+from addin.core.model import format_euros, Problem, Severity, cents
 
 _NOTHING = object()
 
@@ -369,12 +369,3 @@ def parse_emails(value: object, place: Place = NOWHERE) -> tuple[str, Problem | 
     return "; ".join(valid), problem
 
 
-def format_euros(amount: Decimal) -> str:
-    """1234.5 → ``1 234,50 €`` (for messages)."""
-    sign = "-" if amount < 0 else ""
-    whole, frac = f"{abs(cents(amount)):.2f}".split(".")
-    groups = []
-    while whole:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    return f"{sign}{' '.join(groups)},{frac} €"

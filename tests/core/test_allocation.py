@@ -65,7 +65,7 @@ def test_excess_of_a_named_payment_becomes_client_credit_with_a_warning():
     [problem] = result.problems
     assert (problem.sheet, problem.row, problem.column) == ("Paiements", 7, "Montant")
     assert problem.severity is Severity.WARNING and problem.code == "payment.exceeds_balance"
-    assert "250.00" in problem.message
+    assert "250,00 €" in problem.message  # French format in a French message
 
 
 def test_a_named_payment_to_a_settled_invoice_is_all_credit():
