@@ -62,7 +62,7 @@ def run_demo(directory: Path, *, today: date) -> DemoResult:
         result.summary,
         "",
         f"Ensuite : relance preview {path} --today {today.isoformat()}   (les messages du jour)",
-        f"          relance send {path} --today {today.isoformat()}      (dans le dossier outbox/ sans SMTP)",
+        f"          relance send {path} --today {today.isoformat()}      (sans SMTP : fichiers .eml dans « Boîte d'envoi »)",
         f"          relance review {path} --today {today.isoformat()}    (la revue mensuelle)",
     ])
     return DemoResult(path, summary)

@@ -287,9 +287,10 @@ def _ensure_rates_sheet(book: Book) -> None:
 
 
 def totals_of(states: Sequence[InvoiceState]) -> dict[str, Decimal]:
-    open_states = [s for s in states if s.status not in (Status.PAID, Status.ERROR)]
+    open_states = [s for s in states if s.status not in (Status.PAID, Status.ERROR, Status.CREDIT_NOTE)]
     return {
         "due": cents(sum((s.balance for s in open_states), ZERO)),
+        "credit_notes": cents(sum((s.balance for s in states if s.status is Status.CREDIT_NOTE), ZERO)),
         "overdue": cents(sum((s.balance for s in open_states if s.status is Status.OVERDUE), ZERO)),
         "interest": cents(sum((s.interest for s in open_states), ZERO)),
         "indemnity": cents(sum((s.indemnity for s in open_states), ZERO)),
@@ -303,7 +304,7 @@ def summary_text(totals: Mapping[str, Decimal], actions: int, problems: Sequence
     counts = Counter(p.severity for p in problems)
     lines = [
         f"Actualisé au {today:%d/%m/%Y}" + (f" : {path}" if path else ""),
-        f"  Reste dû          {money(totals['due'], 'fr')}",
+        f"  Reste dû          {money(totals['due'], 'fr')} (avoirs non déduits : {money(totals['credit_notes'], 'fr')})",
         f"  dont en retard    {money(totals['overdue'], 'fr')}",
         f"  Intérêts de retard {money(totals['interest'], 'fr')}",
         f"  Indemnités (40 €) {money(totals['indemnity'], 'fr')}",

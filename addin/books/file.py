@@ -39,7 +39,7 @@ import openpyxl
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, Reference
 from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
@@ -52,6 +52,7 @@ _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _HEADER_FILL = PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7")
 _BOLD = Font(bold=True)
 _TITLE = Font(bold=True, size=12)
+_WRAP = Alignment(wrap_text=True, vertical="top")
 _FIX_UNSAFE = ("Déplacez ces éléments dans un autre classeur, ou utilisez Relance depuis le ruban "
                "d'Excel, où rien n'est réenregistré.")
 
@@ -444,6 +445,8 @@ def _fill_generated(ws, sheet: GeneratedSheet) -> None:
         header_rows.append(row)
         row += 1
         formats = _block_formats(block)
+        # Long texts (a problem and its fix) wrap in their column instead of running under the next.
+        wrapped = {j for j, width in enumerate(block.widths, start=1) if width >= 40}
         for values in block.rows:
             for j, value in enumerate(values, start=1):
                 cell = ws.cell(row=row, column=j)
@@ -451,6 +454,8 @@ def _fill_generated(ws, sheet: GeneratedSheet) -> None:
                 fmt = formats[j - 1] if j - 1 < len(formats) else ""
                 if fmt:
                     cell.number_format = NUMBER_FORMATS[fmt]
+                if j in wrapped:
+                    cell.alignment = _WRAP
             row += 1
         for j, width in enumerate(_block_widths(block), start=1):
             widths[j] = max(widths.get(j, 0), width)
