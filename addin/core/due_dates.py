@@ -60,6 +60,15 @@ class Terms:
     day_of_month: int | None = None
     text: str = ""
 
+    def __post_init__(self) -> None:
+        # Terms built by code (not parsed) must still make sense: an impossible argument.
+        if self.kind not in KINDS:
+            raise ValueError(f"type de conditions de paiement inconnu : {self.kind}")
+        if self.days < 0:
+            raise ValueError(f"nombre de jours négatif dans les conditions de paiement : {self.days}")
+        if self.kind == "days_eom_on" and not (self.day_of_month and 1 <= self.day_of_month <= 31):
+            raise ValueError(f"jour du mois impossible : {self.day_of_month} (entre 1 et 31)")
+
     def describe(self, lang: str = "fr") -> str:
         """The canonical wording of these terms."""
         n, j = self.days, self.day_of_month
@@ -170,39 +179,41 @@ def due_date(issued: date, terms: "Terms | str | None", delivered: date | None =
     raise TermsError(f"type de conditions inconnu : {kind}")
 
 
-def term_warnings(terms: "Terms | str | None", issued: date, client_type: ClientType = ClientType.BUSINESS) -> list[str]:
+def term_warnings(terms: "Terms | str | None", issued: date,
+                  client_type: ClientType = ClientType.BUSINESS) -> list[str]:
     """Warnings (never refusals) for terms beyond the legal maximum.
 
-    Between businesses (L441-10 I): at most 60 days from the invoice date, or 45 days end
-    of month (either reading). Public buyers (Code de la commande publique R2192-10):
-    30 days (50 for public hospitals, 60 for some public companies). Consumers: no cap.
+    Between businesses (L441-10 I): at most 60 days from the invoice date, or, if the
+    contract says so, 45 days end of month; either DGCCRF reading of "45 jours fin de
+    mois" is accepted, so an end-of-month term warns only when its due date falls after
+    the later of the two readings (or when its N exceeds 45). Public buyers (Code de la
+    commande publique R2192-10): 30 days, counted here from the invoice date (50 days for
+    public hospitals, 60 for some public companies: Relance cannot tell them apart, the
+    message says so). Consumers: no legal cap. Receipt terms and the legal default
+    (30 days) never warn.
     """
     if not isinstance(terms, Terms):
         terms = parse_terms(terms)
     if client_type is ClientType.CONSUMER or terms.kind in ("receipt", "legal_default"):
         return []
+    wording = f"« {terms.text or terms.describe()} »"
     if client_type is ClientType.PUBLIC:
-        if terms.kind == "days" and terms.days > 30 or terms.kind != "days" and terms.kind != "delivery_days":
-            limit_date = issued + timedelta(days=30)
-            try:
-                due = due_date(issued, terms, issued)
-            except TermsError:
-                return []
-            if due > limit_date:
-                return [f"délai de paiement d'un acheteur public limité à 30 jours (R2192-10 ; 50 jours pour "
-                        f"un établissement public de santé, 60 pour certaines entreprises publiques) : "
-                        f"« {terms.text or terms.describe()} » mène au {due:%d/%m/%Y}"]
-        if terms.kind == "delivery_days" and terms.days > 30:
-            return [f"délai de paiement d'un acheteur public limité à 30 jours (R2192-10) : {terms.days} jours"]
+        # Delivery-based terms: the delivery date is not known here; judge the N days.
+        too_long = (terms.days > 30 if terms.kind in ("days", "delivery_days")
+                    else due_date(issued, terms) > issued + timedelta(days=30))
+        if not too_long:
+            return []
+        return [f"{wording} dépasse le délai de paiement d'un acheteur public : 30 jours (R2192-10 du Code "
+                f"de la commande publique ; 50 jours pour un établissement public de santé, 60 pour "
+                f"certaines entreprises publiques)"]
+    if terms.kind in ("days", "delivery_days"):
+        if terms.days > 60:
+            return [f"{wording} : {terms.days} jours dépassent le maximum légal de 60 jours à compter de la date "
+                    f"de facture entre professionnels (L441-10 I du Code de commerce)"]
         return []
-    eom = terms.kind in ("days_eom", "eom_days", "days_eom_on")
-    if eom and terms.days > 45:
-        return [f"« {terms.text or terms.describe()} » dépasse 45 jours fin de mois, maximum légal entre "
-                f"professionnels (L441-10 I du Code de commerce)"]
-    if terms.kind == "days_eom_on" and terms.days == 45:
-        return ["« 45 jours fin de mois le J » reporte l'échéance au-delà de 45 jours fin de mois, "
-                "maximum légal entre professionnels (L441-10 I)"]
-    if terms.kind in ("days", "delivery_days") and terms.days > 60:
-        return [f"{terms.days} jours dépassent le maximum légal de 60 jours à compter de la date de facture "
-                f"entre professionnels (L441-10 I du Code de commerce)"]
+    latest = max(end_of_month(issued + timedelta(days=45)), end_of_month(issued) + timedelta(days=45))
+    if terms.days > 45 or due_date(issued, terms) > latest:
+        return [f"{wording} dépasse 45 jours fin de mois, maximum légal entre professionnels "
+                f"(L441-10 I du Code de commerce) : échéance au {due_date(issued, terms):%d/%m/%Y}, "
+                f"au plus tard le {latest:%d/%m/%Y}"]
     return []

@@ -153,6 +153,15 @@ def test_plain_end_of_month():
     assert due_date(date(2025, 12, 31), "fin de mois") == date(2025, 12, 31)
 
 
+def test_30_days_end_of_month_on_the_10th_from_31_january():
+    # 31 Jan 2025 + 30 d = 2 Mar (28 days to 28 Feb, 2 more) → 31 Mar → 10 Apr 2025.
+    assert due_date(date(2025, 1, 31), "30 jours fin de mois le 10") == date(2025, 4, 10)
+    # 31 Jan 2024 + 30 d = 1 Mar (29 days to 29 Feb, 1 more) → 31 Mar → 10 Apr 2024.
+    assert due_date(date(2024, 1, 31), "30 jours fin de mois le 10") == date(2024, 4, 10)
+    # 31 Jan 2025 + 28 d = 28 Feb → 28 Feb → 10 Mar 2025: the month end itself stays in February.
+    assert due_date(date(2025, 1, 31), "28 jours fin de mois le 10") == date(2025, 3, 10)
+
+
 def test_days_end_of_month_on_day_j():
     # 10 Jan 2025 + 45 d = 24 Feb → 28 Feb → day 10 of the following month = 10 Mar 2025.
     assert due_date(date(2025, 1, 10), "45 j FDM le 10") == date(2025, 3, 10)
@@ -195,6 +204,14 @@ def test_due_date_accepts_parsed_terms():
     assert due_date(date(2025, 1, 10), Terms("eom_days", 45)) == date(2025, 3, 17)
 
 
+@pytest.mark.parametrize("kind, days, day", [
+    ("someday", 0, None), ("days", -1, None), ("days_eom_on", 45, None), ("days_eom_on", 45, 32),
+])
+def test_impossible_terms_built_by_code_raise(kind, days, day):
+    with pytest.raises(ValueError):
+        Terms(kind, days, day)
+
+
 def test_unreadable_terms_raise_from_due_date():
     with pytest.raises(TermsError):
         due_date(date(2025, 1, 10), "quand vous voulez")
@@ -218,7 +235,26 @@ def test_more_than_45_days_end_of_month_warns():
     [warning] = term_warnings("50 jours fin de mois", ISSUED)
     assert "45 jours fin de mois" in warning and "L441-10" in warning
     assert len(term_warnings("fin de mois 50 jours", ISSUED)) == 1
-    assert len(term_warnings("45 jours fin de mois le 10", ISSUED)) == 1  # beyond 45 days end of month
+
+
+def test_end_of_month_on_day_j_warns_only_past_the_later_reading():
+    # Either reading of "45 jours fin de mois" is lawful, so the later one is the limit.
+    # 10 Jan 2025: 24 Feb → 28 Feb, or 31 Jan + 45 = 17 Mar: limit 17 Mar.
+    # "45 j FDM le 10": 28 Feb → 10 Mar ≤ 17 Mar, no warning.
+    assert term_warnings("45 jours fin de mois le 10", ISSUED) == []
+    # 31 Jan 2025: 17 Mar → 31 Mar, or 31 Jan + 45 = 17 Mar: limit 31 Mar.
+    # "45 j FDM le 10": 31 Mar → 10 Apr > 31 Mar.
+    [warning] = term_warnings("45 jours fin de mois le 10", date(2025, 1, 31))
+    assert "10/04/2025" in warning and "31/03/2025" in warning and "L441-10" in warning
+    # "30 jours fin de mois le 10" from 31 Jan 2025: 2 Mar → 31 Mar → 10 Apr, also too late.
+    assert len(term_warnings("30 jours fin de mois le 10", date(2025, 1, 31))) == 1
+    assert term_warnings("30 jours fin de mois le 10", ISSUED) == []  # 9 Feb → 28 Feb → 10 Mar
+
+
+def test_end_of_month_then_45_days_from_the_31st_is_within_the_limit():
+    # 31 Jan 2025: both readings give 31 Mar / 17 Mar; "fin de mois 45 jours" = 17 Mar.
+    assert term_warnings("fin de mois 45 jours", date(2025, 1, 31)) == []
+    assert term_warnings("fin de mois", date(2025, 1, 31)) == []
 
 
 def test_receipt_and_legal_default_never_warn():
@@ -232,6 +268,13 @@ def test_public_buyer_over_30_days_warns_with_the_article():
     assert term_warnings("30 jours", ISSUED, ClientType.PUBLIC) == []
     assert len(term_warnings("45 jours fin de mois", ISSUED, ClientType.PUBLIC)) == 1  # 28 Feb > 9 Feb
     assert len(term_warnings("45 jours date de livraison", ISSUED, ClientType.PUBLIC)) == 1
+
+
+def test_public_buyer_warning_names_the_longer_public_limits():
+    [warning] = term_warnings("fin de mois 30 jours", ISSUED, ClientType.PUBLIC)  # 31 Jan + 30 = 2 Mar
+    assert "50 jours" in warning and "60" in warning
+    assert term_warnings("fin de mois", ISSUED, ClientType.PUBLIC) == []  # 31 Jan ≤ 10 Jan + 30 = 9 Feb
+    assert term_warnings("à réception", ISSUED, ClientType.PUBLIC) == []
 
 
 def test_consumers_have_no_cap():
@@ -269,3 +312,23 @@ def test_describe_round_trips_through_parse_terms(kind, n, j, lang):
     assert (parsed.kind, parsed.days, parsed.day_of_month) == expected
     delivered = date(2025, 1, 20)
     assert due_date(date(2025, 1, 10), parsed, delivered) == due_date(date(2025, 1, 10), terms, delivered)
+
+
+@settings(max_examples=200, deadline=None)
+@given(DATES, st.sampled_from(NON_DELIVERY), st.integers(0, 120), st.integers(1, 31),
+       st.sampled_from(list(ClientType)))
+def test_warnings_follow_the_legal_limits(issued, kind, n, j, client_type):
+    terms = Terms(kind, 30 if kind == "legal_default" else n, j if kind == "days_eom_on" else None)
+    warnings = term_warnings(terms, issued, client_type)
+    due = due_date(issued, terms)
+    if client_type is ClientType.CONSUMER:
+        assert warnings == []
+    elif client_type is ClientType.PUBLIC and kind != "days":
+        assert bool(warnings) == (due > issued + timedelta(days=30))
+    elif kind == "days":
+        assert bool(warnings) == (n > (30 if client_type is ClientType.PUBLIC else 60))
+    elif kind in ("days_eom", "eom_days", "days_eom_on"):
+        # Never silent past the later reading of "45 jours fin de mois".
+        latest = max(due_date(issued, Terms("days_eom", 45)), due_date(issued, Terms("eom_days", 45)))
+        if due > latest:
+            assert warnings
