@@ -1,0 +1,192 @@
+"""``fast.compute`` agrees with ``ledger.compute`` (the reference) on every computed column, to the cent.
+
+The property: on random registers — partial and unnamed payments, payments to unknown
+invoices or another client's, credit notes, unknown terms, delivery terms without a
+delivery date, contractual rates, consumers with and without a formal notice, public
+buyers, early-payment discounts, installment plans, disputes and promises — and on
+dates on both sides of half-year changes (and in a half-year the rate table does not
+know), both paths give the same ledger (states with their interest breakdown, credits,
+applications) and the same problems in the same order.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from addin.core import fast, ledger
+from addin.core.model import (
+    Client,
+    ClientType,
+    Invoice,
+    Payment,
+    PlanStep,
+    Register,
+    Settings,
+    Status,
+)
+from addin.core.rates import RateTable
+
+RATES = RateTable.shipped()
+TERMS = [None, "30 jours", "45 jours fin de mois", "fin de mois 45 jours", "à réception", "60 jours",
+         "30 jours fin de mois le 10", "30 jours date de livraison", "90 jours",
+         "45 jours fin du mois prochain"]  # the last one is unreadable: an error row
+
+money = st.integers(min_value=1, max_value=2_000_000).map(lambda c: Decimal(c).scaleb(-2))
+day_in = st.dates(min_value=date(2023, 1, 1), max_value=date(2026, 6, 30))
+
+
+@st.composite
+def registers(draw):
+    n_clients = draw(st.integers(1, 4))
+    clients = tuple(
+        Client(code=f"C{i}", name=f"Client {i}", type=draw(st.sampled_from(list(ClientType))),
+               terms=draw(st.sampled_from(TERMS)), row=i + 2)
+        for i in range(n_clients)
+    )
+    invoices = []
+    for k in range(draw(st.integers(1, 8))):
+        client = draw(st.sampled_from(clients))
+        issued = draw(day_in)
+        amount = draw(money)
+        credit_note = draw(st.integers(0, 9)) == 0
+        discount = draw(st.integers(0, 5)) == 0
+        invoices.append(Invoice(
+            number=f"F{k}", client=client.code, issued=issued,
+            amount_ttc=-amount if credit_note else amount,
+            amount_ht=(amount / Decimal("1.2")).quantize(Decimal("0.01")) if discount else None,
+            delivered=draw(st.one_of(st.none(), st.just(issued - timedelta(days=3)))),
+            terms=draw(st.one_of(st.none(), st.sampled_from(TERMS))),
+            penalty_rate=draw(st.one_of(st.none(), st.none(), st.sampled_from(
+                [Decimal("0.15"), Decimal("0.05"), Decimal("0.12")]))),
+            discount_rate=Decimal("0.02") if discount else None,
+            dispute="contesté" if draw(st.integers(0, 9)) == 0 else "",
+            promise=draw(st.one_of(st.none(), day_in)) if draw(st.booleans()) else None,
+            notice_date=draw(st.one_of(st.none(), day_in)),
+            row=k + 2,
+        ))
+    numbers = [inv.number for inv in invoices] + ["F-INCONNUE"]
+    payments = []
+    for k in range(draw(st.integers(0, 12))):
+        target = draw(st.one_of(st.none(), st.sampled_from(numbers)))
+        owner = next((inv.client for inv in invoices if inv.number == target), None)
+        client = owner if owner and draw(st.integers(0, 7)) else draw(st.sampled_from(clients)).code
+        amount = draw(st.one_of(money, st.just(Decimal("0.00")),
+                                st.sampled_from([inv.amount_ttc for inv in invoices])))
+        payments.append(Payment(paid_on=draw(day_in), client=client, amount=amount, invoice=target, row=k + 2))
+    steps = []
+    if draw(st.booleans()):
+        spread = draw(st.sampled_from(invoices))
+        first = spread.issued + timedelta(days=30)
+        for k in range(3):
+            steps.append(PlanStep("P1", spread.client, f"Mensualité {k + 1}", amount=draw(money),
+                                  due=first + timedelta(days=30 * k), invoice=spread.number, row=k + 2))
+    return Register(Settings(), clients, tuple(invoices), tuple(payments), tuple(steps))
+
+
+todays = st.one_of(
+    day_in,
+    st.sampled_from([date(2025, 6, 30), date(2025, 7, 1), date(2025, 12, 31), date(2026, 1, 1),
+                     date(2026, 11, 30),  # 2026 H2: a rate marked unverified
+                     date(2027, 3, 1)]),  # a half-year the table does not know
+)
+
+
+def columns(states):
+    """The computed columns of ``Factures`` and the breakdown, as comparable tuples."""
+    return [(s.invoice.number, s.due, s.paid, s.balance, s.status, s.days_late, s.interest, s.indemnity,
+             s.paid_on, s.plan_due, s.periods) for s in states]
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(register=registers(), today=todays)
+def test_fast_agrees_with_the_reference(register, today):
+    expected, expected_problems = ledger.compute(register, today, RATES)
+    got, got_problems = fast.compute(register, today, RATES)
+    assert columns(got.states) == columns(expected.states)
+    assert got == expected  # credits and applications too
+    assert got_problems == expected_problems
+
+
+def test_the_fast_path_does_the_common_invoices_itself(monkeypatch):
+    """The property above would prove nothing if every invoice went to the reference."""
+    handed_over = []
+    original = ledger._state
+    monkeypatch.setattr(ledger, "_state", lambda invoice, *a: handed_over.append(invoice.number) or
+                        original(invoice, *a))
+    clients = (Client("B", "Pro", ClientType.BUSINESS), Client("P", "Mairie", ClientType.PUBLIC))
+    invoices = (
+        Invoice("F1", "B", date(2025, 1, 10), Decimal("1200.00"), row=2),
+        Invoice("F2", "P", date(2025, 1, 10), Decimal("600.00"), row=3),
+        Invoice("F3", "B", date(2025, 1, 10), Decimal("600.00"), penalty_rate=Decimal("0.15"), row=4),
+        Invoice("AV1", "B", date(2025, 2, 1), Decimal("-120.00"), row=5),
+    )
+    register = Register(Settings(default_terms="30 jours"), clients, invoices)
+    got, _ = fast.compute(register, date(2025, 11, 14), RATES)
+    assert handed_over == ["F3", "AV1"]  # a contractual rate and a credit note only
+    assert got == ledger.compute(register, date(2025, 11, 14), RATES)[0]
+
+
+def test_partial_payment_across_a_half_year_worked_example():
+    """1,200.00 € due 9 Feb 2025 (30 days), 500.00 € paid on 31 Mar, the rest still due on 14 Nov 2025.
+
+    Reference rate = ECB rate in force on 1 January / 1 July: 2025 S1 3.15 % + 10 pts = 13.15 %;
+    2025 S2 2.15 % + 10 pts = 12.15 %.
+    10 Feb – 31 Mar: 50 days on 1,200.00 = 1200 × 0.1315 × 50 / 365 = 7890 / 365 = 21.6164…
+    1 Apr – 30 Jun: 91 days on 700.00 = 700 × 0.1315 × 91 / 365 = 8376.55 / 365 = 22.9494…
+    1 Jul – 14 Nov: 137 days on 700.00 = 700 × 0.1215 × 137 / 365 = 11651.85 / 365 = 31.9228…
+    total 76.4887… → 76.49 €; days late 19 + 31 + 30 + 31 + 30 + 31 + 31 + 30 + 31 + 14 = 278;
+    indemnity 40 €.
+    """
+    register = Register(
+        Settings(), (Client("B", "Pro", ClientType.BUSINESS, terms="30 jours"),),
+        (Invoice("F1", "B", date(2025, 1, 10), Decimal("1200.00"), row=2),),
+        (Payment(date(2025, 3, 31), "B", Decimal("500.00"), "F1", row=2),),
+    )
+    got, _ = fast.compute(register, date(2025, 11, 14), RATES)
+    (state,) = got.states
+    assert state.due == date(2025, 2, 9)
+    assert [(p.start, p.end, p.days, p.base, p.rate) for p in state.periods] == [
+        (date(2025, 2, 10), date(2025, 3, 31), 50, Decimal("1200.00"), Decimal("0.1315")),
+        (date(2025, 4, 1), date(2025, 6, 30), 91, Decimal("700.00"), Decimal("0.1315")),
+        (date(2025, 7, 1), date(2025, 11, 14), 137, Decimal("700.00"), Decimal("0.1215")),
+    ]
+    assert state.interest == Decimal("76.49")
+    assert (state.paid, state.balance, state.status, state.days_late, state.indemnity) == (
+        Decimal("500.00"), Decimal("700.00"), Status.OVERDUE, 278, Decimal("40.00"))
+
+
+def test_refresh_engine_choice_by_size():
+    small = Register(Settings(), (), tuple(Invoice(f"F{i}", "C", date(2025, 1, 1), Decimal("1.00"))
+                                           for i in range(fast.FAST_FROM - 1)))
+    large = Register(Settings(), (), small.invoices + (Invoice("FX", "C", date(2025, 1, 1), Decimal("1.00")),))
+    assert fast.choose(small) is ledger.compute
+    assert fast.choose(large) is fast.compute
+
+
+def test_garbage_collector_restored():
+    import gc
+
+    assert gc.isenabled()
+    fast.compute(Register(Settings()), date(2025, 1, 1), RATES)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        fast.compute(Register(Settings()), date(2025, 1, 1), RATES)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+@pytest.mark.parametrize("imputation", ["interest_first"])
+def test_interest_first_imputation_is_left_to_the_reference(imputation):
+    register = Register(
+        Settings(imputation=imputation), (Client("B", "Pro"),),
+        (Invoice("F1", "B", date(2025, 1, 10), Decimal("1200.00"), terms="30 jours"),),
+        (Payment(date(2025, 3, 31), "B", Decimal("500.00"), "F1"),),
+    )
+    assert fast.compute(register, date(2025, 11, 14), RATES) == ledger.compute(register, date(2025, 11, 14), RATES)
