@@ -244,6 +244,13 @@ class InvoiceState:
     next_action: str = ""
     next_action_date: date | None = None
     last_reminder: date | None = None
+    # False when the rate table lacks a half-year the delay runs into (a Problem says
+    # which): ``interest`` then holds only the interest up to the last day the table
+    # covers, a lower bound that must not be claimed or shown as the interest owed.
+    interest_known: bool = True
+    # The part of the balance due now: for an invoice on an installment plan, the
+    # installments due up to today not covered by the payments; otherwise the balance.
+    due_now: Decimal | None = None
 
 
 class Channel(str, Enum):
