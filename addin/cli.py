@@ -212,3 +212,7 @@ def version() -> None:
 
 def main() -> None:  # pragma: no cover - console entry point
     sys.exit(app())
+
+
+if __name__ == "__main__":  # python3 -m addin.cli …, as the tests run it
+    main()

@@ -18,6 +18,7 @@ runs write identical bytes (a test checks it against the committed file).
 from __future__ import annotations
 
 import io
+import os
 import sys
 import zipfile
 from datetime import datetime
@@ -27,6 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+# openpyxl serialises differently with and without lxml installed: always the same way, so
+# the committed template is byte for byte what this script writes on any machine.
+os.environ["OPENPYXL_LXML"] = "False"
 
 import openpyxl  # noqa: E402
 from openpyxl.comments import Comment  # noqa: E402

@@ -1,17 +1,21 @@
-"""``FileBook``: the workbook port over a file on disk, with openpyxl.
+"""``FileBook``: the workbook port over a file on disk, edited in place part by part.
 
 Reading: cell values come from python-calamine (the cached results of formulas
-included; about 15× faster than a second openpyxl load on 20,000 rows), the
-formula coordinates and merged ranges from the openpyxl workbook loaded once
-for writing (``data_only=False``, macros and external links kept).
+included); formula cells and merged ranges from a scan of the sheet's XML.
+
+Writing never re-saves the workbook through a library that rewrites it: the cells
+Relance writes are spliced into their sheet's XML and its own sheets are written
+whole (``addin.books.xlsx``); every other part of the package — other sheets, the
+cached results of formulas, shapes, form controls, slicers, pivot tables, charts,
+images, notes, macros, custom properties — is copied byte for byte
+(``addin.books.package``). So a workbook saved by Excel or LibreOffice, with
+whatever it holds, comes out of a refresh with all of it.
 
 Saving follows four rules, each one tested in ``tests/books``:
 
-1. Only the written cells and the generated sheets change. A workbook holding
-   something openpyxl drops on re-save (shapes, form controls, ActiveX,
-   slicers, timelines, sparklines and other sheet extensions, threaded
-   comments) is refused before anything is written, and the saved package is
-   compared with the original before it replaces it (``addin.books.safety``).
+1. Only the written cells and the generated sheets change; ``addin.books.safety``
+   counts what each sheet holds before and after and refuses a save that would
+   lose anything, before the file is touched.
 2. Atomic: a temporary file in the same folder, fsync, the previous version
    copied into ``.relance-backups/``, then ``os.replace``. A crash at any moment
    leaves either the old or the new workbook at the path.
@@ -37,24 +41,17 @@ from typing import Sequence
 
 import openpyxl
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.chart import BarChart, Reference
-from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
-from addin.books import safety
-from addin.files import atomic_write
+from addin.books import safety, xlsx
 from addin.books.base import FORMATS, NUMBER_FORMATS, Block, BookError, GeneratedSheet, SheetData
+from addin.books.package import Package, parse_xml, to_xml
+from addin.files import atomic_write
 
 BACKUP_DIR = ".relance-backups"
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-_HEADER_FILL = PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7")
-_BOLD = Font(bold=True)
-_TITLE = Font(bold=True, size=12)
-_WRAP = Alignment(wrap_text=True, vertical="top")
-_FIX_UNSAFE = ("Déplacez ces éléments dans un autre classeur, ou utilisez Relance depuis le ruban "
-               "d'Excel, où rien n'est réenregistré.")
+_HEADER_FILL = "DDEBF7"
+_UNREADABLE_FIX = "Ouvrez-le dans Excel et enregistrez-le au format .xlsx ou .xlsm."
 
 
 def lock_files(path: Path) -> list[Path]:
@@ -132,12 +129,6 @@ def _set(cell, value: object) -> None:
         cell.data_type = "s"  # data is never a formula, even "=1+1"
 
 
-def _column_format(ws, column: int) -> str:
-    """The number format of the column style covering ``column`` ("General" when none)."""
-    for dim in ws.column_dimensions.values():
-        if dim.min is not None and dim.max is not None and dim.min <= column <= dim.max:
-            return dim.number_format
-    return "General"
 
 
 def _plain(value: object) -> object:
@@ -157,20 +148,46 @@ def _trim(rows: list[list[object]]) -> tuple[tuple[object, ...], ...]:
     return tuple(tuple((list(r) + [None] * width)[:width]) for r in rows)
 
 
-class FileBook:
-    """A workbook file read and written with openpyxl; see the module docstring."""
+def _cell_value(value: object) -> object:
+    """A port value checked for a cell (Decimal stays exact: the XML gets its digits)."""
+    if value is None or isinstance(value, (bool, int, float, Decimal, str, time)):
+        return value
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            raise ValueError(f"date avec fuseau horaire refusée : {value!r} (Relance n'utilise pas de fuseau)")
+        return value
+    if isinstance(value, date):
+        return value
+    raise TypeError(f"valeur impossible à écrire dans une cellule : {value!r}")
 
-    def __init__(self, path: Path, workbook, *, backups: int, today: date | None,
-                 inventory: safety.Inventory, modified: datetime | None):
+
+class FileBook:
+    """A workbook file edited part by part; see the module docstring."""
+
+    def __init__(self, path: Path, data: bytes, *, backups: int, today: date | None):
         self.path = path
-        self.workbook = workbook
         self.backups = backups
         self.today = today
-        self._inventory = inventory
-        self._modified = modified
+        self._start(data)
+
+    def _start(self, data: bytes) -> None:
+        self._data = data
+        try:
+            self._package = Package(data)
+            self._workbook = xlsx.WorkbookPart(self._package)
+        except (zipfile.BadZipFile, KeyError, ValueError) as error:
+            raise BookError(f"« {self.path.name} » n'est pas un classeur Excel lisible ({error}).",
+                            _UNREADABLE_FIX) from error
+        except xlsx.XlsxError as error:
+            raise BookError(f"« {self.path.name} » ne peut pas être modifié par Relance : {error}.",
+                            _UNREADABLE_FIX) from error
+        styles_part = self._workbook.styles_part()
+        self._styles = xlsx.Styles(self._package.read(styles_part) if styles_part else None)
+        self._edits: dict[str, dict[int, dict[int, xlsx.CellWrite]]] = {}
+        self._generated: dict[str, tuple[GeneratedSheet, xlsx.Grid]] = {}
+        self._tables: dict[str, str] = {}  # table part -> new ref, for appended rows
+        self._scans: dict[str, xlsx.SheetXml] = {}
         self._values = None  # calamine workbook, opened on the first read
-        self._dirty: set[str] = set()
-        self._generated: set[str] = set()
         self._checked = False
 
     @classmethod
@@ -188,55 +205,68 @@ class FileBook:
         if not path.exists():
             raise FileNotFoundError(f"classeur introuvable : {path}")
         try:
-            inventory = safety.inventory(path)
-            workbook = _load(path)
-        except (zipfile.BadZipFile, KeyError, OSError) as error:
-            raise BookError(f"« {path.name} » n'est pas un classeur Excel lisible ({error}).",
-                            "Ouvrez-le dans Excel et enregistrez-le au format .xlsx ou .xlsm.") from error
-        return cls(path, workbook, backups=backups, today=today, inventory=inventory,
-                   modified=workbook.properties.modified)
+            data = path.read_bytes()
+        except OSError as error:
+            raise BookError(f"« {path.name} » ne peut pas être lu ({error}).", _UNREADABLE_FIX) from error
+        return cls(path, data, backups=backups, today=today)
 
     # -- reading ---------------------------------------------------------------------------
 
-    def sheet_names(self) -> list[str]:
-        return list(self.workbook.sheetnames)
+    @property
+    def epoch_1904(self) -> bool:
+        """Whether the workbook counts dates from 1904 (old Mac Excel)."""
+        return self._workbook.date1904
 
-    def _sheet(self, name: str):
-        if name not in self.workbook.sheetnames:
+    def sheet_names(self) -> list[str]:
+        return [entry.name for entry in self._workbook.sheets]
+
+    def _entry(self, name: str) -> xlsx.SheetEntry:
+        entry = self._workbook.entry(name)
+        if entry is None or entry.part is None:
+            if name in self._generated:
+                return xlsx.SheetEntry(name, None, None)  # type: ignore[arg-type]
             raise BookError(f"La feuille « {name} » n'existe pas dans « {self.path.name} ».")
-        return self.workbook[name]
+        return entry
+
+    def _scan(self, name: str) -> xlsx.SheetXml:
+        if name not in self._scans:
+            self._scans[name] = xlsx.SheetXml(self._package.read(self._entry(name).part))
+        return self._scans[name]
 
     def read_sheet(self, name: str) -> SheetData:
         """Values as last calculated (formulas: their cached result), formula cells, merges.
 
-        A sheet written in this session is read from memory; its formula cells keep the
-        value cached in the file (openpyxl never calculates).
+        Cells written in this session read back as written; a sheet generated in this
+        session reads back as generated.
         """
-        ws = self._sheet(name)
-        # ws._cells, not iter_rows: iterating would create every empty cell of the range.
-        cells = ws._cells
-        formulas = frozenset(key for key, c in cells.items() if c.data_type == "f")
-        merged = tuple((r.min_row, r.min_col, r.max_row, r.max_col) for r in ws.merged_cells.ranges)
-        cached = self._cached(name)
-        if name in self._dirty or name in self._generated:
-            height = max((r for r, _c in cells), default=0)
-            width = max((c for _r, c in cells), default=0)
+        if name in self._generated:
+            grid = self._generated[name][1]
+            height = max((r for r, _c in grid.cells), default=0)
+            width = max((c for _r, c in grid.cells), default=0)
             rows = [[None] * width for _ in range(height)]
-            for (r, c), cell in cells.items():
-                if (r, c) in formulas:
-                    rows[r - 1][c - 1] = (cached[r - 1][c - 1]
-                                          if r - 1 < len(cached) and c - 1 < len(cached[r - 1]) else None)
-                else:
-                    rows[r - 1][c - 1] = cell.value
-        else:
-            rows = [list(r) for r in cached]
-        return SheetData(name=name, rows=_trim(rows), formulas=formulas, merged=merged)
+            for (r, c), (value, _style) in grid.cells.items():
+                rows[r - 1][c - 1] = value
+            return SheetData(name=name, rows=_trim(rows))
+        self._entry(name)
+        scan = self._scan(name)
+        rows = [list(r) for r in self._cached(name)]
+        formulas = set(scan.formulas())
+        for r, cells in self._edits.get(name, {}).items():
+            while len(rows) < r:
+                rows.append([])
+            for c, write in cells.items():
+                row = rows[r - 1]
+                if len(row) < c:
+                    row.extend([None] * (c - len(row)))
+                row[c - 1] = None if write.value == "" else write.value
+                formulas.discard((r, c))
+        return SheetData(name=name, rows=_trim(rows), formulas=frozenset(formulas), merged=scan.merged())
 
     def _cached(self, name: str) -> list[list[object]]:
         import python_calamine
 
         if self._values is None:
-            self._values = python_calamine.CalamineWorkbook.from_path(str(self.path))
+            self._values = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(self._data))
         if name not in self._values.sheet_names:
             return []
         sheet = self._values.get_sheet_by_name(name)
@@ -246,82 +276,115 @@ class FileBook:
     # -- writing ---------------------------------------------------------------------------
 
     def _before_write(self) -> None:
-        """Refuse early, before the first change, what could not be saved safely."""
-        if self._checked:
-            return
-        check_writable(self.path)
-        found = safety.risks(self._inventory)
-        if found:
-            raise BookError(
-                f"Relance refuse d'enregistrer « {self.path.name} » : l'enregistrement ferait perdre "
-                + "; ".join(found) + ".", _FIX_UNSAFE, found)
-        self._checked = True
+        """Refuse early, before the first change, a workbook that cannot be saved now."""
+        if not self._checked:
+            check_writable(self.path)
+            self._checked = True
 
     def write_cells(self, sheet: str, first_row: int, first_col: int,
                     block: Sequence[Sequence[object]], formats: Sequence[str] = ()) -> None:
         """Write ``block`` with its top-left cell at (first_row, first_col), 1-based.
 
         Each target cell keeps its style except the number format, which ``formats``
-        sets per column ("" or missing: unchanged, and dates get "dd/mm/yyyy" where the
-        cell had the General format).
+        sets per column ("" or missing: unchanged; a date in a General cell gets
+        "dd/mm/yyyy"). A new cell takes its row's or column's style, as a cell typed in
+        Excel does.
         """
         self._before_write()
-        ws = self._sheet(sheet)
         for f in formats:
             if f and f not in FORMATS:
                 raise ValueError(f"format de colonne inconnu : {f!r} (attendu : {', '.join(FORMATS)})")
+        if sheet in self._generated:
+            grid = self._generated[sheet][1]
+            for i, values in enumerate(block):
+                for j, value in enumerate(values):
+                    fmt = formats[j] if j < len(formats) else ""
+                    style = self._styles.derive(0, numfmt=NUMBER_FORMATS[fmt]) if fmt else \
+                        self._styles.derive(0, numfmt=xlsx.DATE_FORMAT) if isinstance(value, (date, datetime)) else 0
+                    grid.cells[(first_row + i, first_col + j)] = (_cell_value(value), style)
+            return
+        self._entry(sheet)
+        edits = self._edits.setdefault(sheet, {})
         for i, values in enumerate(block):
+            row = edits.setdefault(first_row + i, {})
             for j, value in enumerate(values):
-                cell = ws.cell(row=first_row + i, column=first_col + j)
-                was_general = cell.number_format == "General"  # openpyxl gives a date "yyyy-mm-dd"
-                _set(cell, value)
                 fmt = formats[j] if j < len(formats) else ""
-                if fmt:
-                    cell.number_format = NUMBER_FORMATS[fmt]
-                elif was_general and value is not None and not isinstance(value, str):
-                    # A new cell takes its column's format, as a cell typed in Excel does.
-                    column_format = _column_format(ws, first_col + j)
-                    if column_format != "General":
-                        cell.number_format = column_format
-                    elif isinstance(value, (date, datetime)):
-                        cell.number_format = NUMBER_FORMATS["date"]
-        self._dirty.add(sheet)
+                row[first_col + j] = xlsx.CellWrite(_cell_value(value), NUMBER_FORMATS[fmt] if fmt else None)
 
     def append_rows(self, sheet: str, rows: Sequence[Sequence[object]]) -> int:
         """Append below the last row holding a value; an Excel table ending there grows too."""
         self._before_write()
-        ws = self._sheet(sheet)
-        last = max((r for (r, _c), cell in ws._cells.items() if cell.value is not None), default=0)
+        data = self.read_sheet(sheet).rows
+        last = max((i + 1 for i, r in enumerate(data) if any(v is not None for v in r)), default=0)
         first = last + 1
         self.write_cells(sheet, first, 1, rows)
-        if rows:
-            for table in ws.tables.values():
-                min_col, min_row, max_col, max_row = openpyxl.utils.cell.range_boundaries(table.ref)
+        if rows and sheet not in self._generated:
+            for part, ref in self._table_refs(sheet):
+                min_row, min_col, max_row, max_col = xlsx.range_bounds(ref)
                 if max_row == last:
-                    table.ref = (f"{get_column_letter(min_col)}{min_row}:"
-                                 f"{get_column_letter(max_col)}{last + len(rows)}")
-                    if table.autoFilter is not None:
-                        table.autoFilter.ref = table.ref
+                    self._tables[part] = (f"{xlsx.col_letter(min_col)}{min_row}:"
+                                          f"{xlsx.col_letter(max_col)}{last + len(rows)}")
         return first
+
+    def _table_refs(self, sheet: str) -> list[tuple[str, str]]:
+        out = []
+        for rel in self._package.rels(self._entry(sheet).part):
+            if rel.type == xlsx.REL_TABLE and self._package.exists(rel.target):
+                ref = self._tables.get(rel.target) or parse_xml(self._package.read(rel.target)).get("ref", "")
+                if ref:
+                    out.append((rel.target, ref))
+        return out
 
     def write_generated(self, sheet: GeneratedSheet) -> None:
         """Create ``sheet`` or replace it entirely, at the same place among the tabs."""
         self._before_write()
-        wb = self.workbook
-        index = len(wb.sheetnames)
-        if sheet.name in wb.sheetnames:
-            old = wb[sheet.name]
-            index = wb.sheetnames.index(sheet.name)
-            was_active = wb.active is old
-            wb.remove(old)
-        else:
-            was_active = False
-        ws = wb.create_sheet(sheet.name, index)
-        if was_active:
-            wb.active = index
-        _fill_generated(ws, sheet)
-        self._generated.add(sheet.name)
-        self._dirty.discard(sheet.name)
+        entry = self._workbook.entry(sheet.name)
+        if entry is not None and entry.part is None:
+            raise BookError(f"« {sheet.name} » est une feuille de graphique : Relance ne peut pas la remplacer.",
+                            "Renommez-la, puis recommencez.")
+        self._edits.pop(sheet.name, None)
+        self._generated[sheet.name] = (sheet, self._grid(sheet))
+
+    def _grid(self, sheet: GeneratedSheet) -> xlsx.Grid:
+        """The cells of a generated sheet: block titles, headers, rows, with their formats."""
+        styles = self._styles
+        title = styles.derive(0, bold=True, size=12)
+        header = styles.derive(0, bold=True, fill=_HEADER_FILL)
+        grid = xlsx.Grid(note=sheet.note)
+        row = 1
+        first_header = 0
+        for block in sheet.blocks:
+            if block.title:
+                grid.cells[(row, 1)] = (block.title, title)
+                row += 1
+            for j, text in enumerate(block.headers, start=1):
+                grid.cells[(row, j)] = (text, header)
+            first_header = first_header or row
+            row += 1
+            formats = _block_formats(block)
+            # Long texts (a problem and its fix) wrap in their column instead of running under the next.
+            wrapped = {j for j, width in enumerate(block.widths, start=1) if width >= 40}
+            column_styles: dict[int, int] = {}
+            for j in range(1, max((len(r) for r in block.rows), default=0) + 1):
+                fmt = formats[j - 1] if j - 1 < len(formats) else ""
+                column_styles[j] = styles.derive(0, numfmt=NUMBER_FORMATS[fmt] if fmt else None,
+                                                 wrap=j in wrapped) if fmt or j in wrapped else 0
+            for values in block.rows:
+                for j, value in enumerate(values, start=1):
+                    value = _cell_value(value)
+                    style = column_styles.get(j, 0)
+                    if not style and isinstance(value, (date, datetime)):
+                        style = styles.derive(0, numfmt=xlsx.DATE_FORMAT)
+                    if value is not None or style:
+                        grid.cells[(row, j)] = (value, style)
+                row += 1
+            for j, width in enumerate(_block_widths(block), start=1):
+                grid.widths[j] = max(grid.widths.get(j, 0), width)
+            row += 1  # one blank row between blocks
+        grid.freeze_rows = first_header
+        for spec in sheet.charts:
+            grid.charts.append(xlsx.Chart(spec.title, spec.categories, spec.values, spec.anchor, spec.y_title))
+        return grid
 
     def progress(self, fraction: float, message: str) -> None:
         """Headless: nothing to show (the CLI shows its own progress)."""
@@ -329,43 +392,107 @@ class FileBook:
     # -- saving ----------------------------------------------------------------------------
 
     def save(self) -> None:
-        """Replace the file atomically with the written workbook, keeping a backup.
+        """Replace the file atomically with the edited workbook, keeping a backup.
 
         Raises ``BookError`` (the original untouched, no temporary file left) if the
         workbook is locked or read-only, or if the new package would lose anything the
         original had outside the written cells and the generated sheets.
         """
         check_writable(self.path)
-        found = safety.risks(self._inventory)
-        if found:
-            raise BookError(f"Relance refuse d'enregistrer « {self.path.name} » : l'enregistrement "
-                            "ferait perdre " + "; ".join(found) + ".", _FIX_UNSAFE, found)
         data = self.to_bytes()
-        lost = safety.losses(self._inventory, safety.inventory(io.BytesIO(data)), self._generated)
+        before = safety.inventory(io.BytesIO(self._data))
+        lost = safety.losses(before, safety.inventory(io.BytesIO(data)), set(self._generated))
         if lost:
-            raise BookError(f"Relance refuse d'enregistrer « {self.path.name} » : l'enregistrement "
-                            "ferait perdre " + "; ".join(lost) + ".", _FIX_UNSAFE, lost)
+            raise BookError(f"Relance refuse d'enregistrer « {self.path.name} » : le classeur enregistré "
+                            "perdrait des éléments (" + "; ".join(lost) + "). Le fichier n'a pas été modifié.",
+                            "Signalez-le avec une copie du classeur ; en attendant, utilisez Relance depuis "
+                            "le ruban d'Excel.", lost)
         _atomic_replace(self.path, data, self.backups)
-        # The next save compares against what is now on disk, and starts from it: openpyxl
-        # consumes the image streams of a workbook when it writes it.
-        self._inventory = safety.inventory(self.path)
-        old, self.workbook = self.workbook, _load(self.path)
-        if getattr(old, "vba_archive", None) is not None:
-            old.vba_archive.close()
-        self._values = None
-        self._dirty.clear()
-        self._generated.clear()
+        self._start(data)
 
     def to_bytes(self) -> bytes:
         """The package ``save`` would write: deterministic bytes."""
-        props = self.workbook.properties
-        if self.today is not None:
-            props.modified = datetime.combine(self.today, time())
-        else:
-            props.modified = self._modified
-        if props.created is None or self._modified is None:
-            props.created = props.modified
-        return workbook_bytes(self.workbook)
+        package = Package(self._data)
+        workbook = xlsx.WorkbookPart(package)
+        new_types: dict[str, str] = {}
+        reachable = package.reachable()
+        # 1. Cells spliced into the sheets that exist (styles grow as cells need formats).
+        for name, edits in self._edits.items():
+            entry = workbook.entry(name)
+            if edits:
+                package.write(entry.part, self._scan(name).patch(edits, self._styles, workbook.date1904))
+        for part, ref in self._tables.items():
+            root = parse_xml(package.read(part))
+            root.set("ref", ref)
+            for auto in root.iter("{%s}autoFilter" % xlsx.NS_MAIN):
+                auto.set("ref", ref)
+            package.write(part, to_xml(root))
+        # 2. Generated sheets: the old one's drawings and notes go, the new ones come.
+        entries = {}
+        for name, (sheet, _grid) in self._generated.items():
+            entry = workbook.entry(name) or workbook.add_sheet(name)
+            if package.exists(entry.part) and entry.part in reachable:
+                package.set_rels(entry.part, [])
+            entries[name] = entry
+        if self._edits or self._generated:
+            workbook.recalculate_on_open()
+        package.collect_garbage(reachable)
+        for name, (sheet, grid) in self._generated.items():
+            self._write_grid(package, workbook, entries[name], grid, new_types)
+            workbook.set_hidden(entries[name], sheet.hidden)
+        # 3. Styles, workbook, document properties.
+        if self._styles.changed:
+            part = workbook.styles_part()
+            if part is None:
+                part = "xl/styles.xml"
+                workbook.add_styles(part)
+                new_types[part] = xlsx.CT_STYLES
+            package.write(part, self._styles.to_bytes())
+        workbook.save()
+        self._stamp_modified(package)
+        return package.to_bytes(new_types)
+
+    def _write_grid(self, package: Package, workbook: xlsx.WorkbookPart, entry: xlsx.SheetEntry,
+                    grid: xlsx.Grid, new_types: dict[str, str]) -> None:
+        old = package.original(entry.part)
+        selected = old is not None and xlsx.SheetXml(old).tab_selected()
+        drawing_rid = legacy_rid = None
+        if grid.charts:
+            drawing = package.free_name("xl/drawings/drawing{}.xml")
+            package.write(drawing, b"")  # reserve the name
+            charts = []
+            for chart in grid.charts:
+                part = package.free_name("xl/charts/chart{}.xml")
+                package.write(part, xlsx.chart_xml(chart, entry.name, grid))
+                new_types[part] = xlsx.CT_CHART
+                charts.append((chart, package.add_rel(drawing, xlsx.REL_CHART, part)))
+            package.write(drawing, xlsx.drawing_xml(charts))
+            new_types[drawing] = xlsx.CT_DRAWING
+            drawing_rid = package.add_rel(entry.part, xlsx.REL_DRAWING, drawing)
+        if grid.note:
+            comments = package.free_name("xl/comments{}.xml")
+            package.write(comments, xlsx.comments_xml("A1", grid.note))
+            new_types[comments] = xlsx.CT_COMMENTS
+            vml = package.free_name("xl/drawings/vmlDrawing{}.vml")
+            block = 100 + workbook.sheets.index(entry)
+            package.write(vml, xlsx.note_vml(1, 1, block))
+            new_types[vml] = xlsx.CT_VML
+            package.add_rel(entry.part, xlsx.REL_COMMENTS, comments)
+            legacy_rid = package.add_rel(entry.part, xlsx.REL_VML, vml)
+        package.write(entry.part, xlsx.grid_sheet_xml(grid, workbook.date1904, tab_selected=selected,
+                                                      drawing_rid=drawing_rid, legacy_rid=legacy_rid))
+        new_types[entry.part] = xlsx.CT_WORKSHEET
+
+    def _stamp_modified(self, package: Package) -> None:
+        """The document's modified date: ``today`` (so the same day gives the same bytes)."""
+        if self.today is None or not package.exists("docProps/core.xml"):
+            return
+        stamp = f"{self.today.isoformat()}T00:00:00Z".encode()
+        core = package.read("docProps/core.xml")
+        new = re.sub(rb"(<dcterms:modified\b[^>]*>)[^<]*(</dcterms:modified>)",
+                     lambda m: m.group(1) + stamp + m.group(2), core)
+        if new != core:
+            package.write("docProps/core.xml", new)
 
 
 def workbook_bytes(workbook) -> bytes:
@@ -425,65 +552,6 @@ def keep_backup(path: Path, keep: int) -> Path:
     for _seq, old in existing[:-keep] if keep else existing:
         old.unlink(missing_ok=True)
     return target
-
-
-def _fill_generated(ws, sheet: GeneratedSheet) -> None:
-    row = 1
-    header_rows = []
-    widths: dict[int, float] = {}
-    for block in sheet.blocks:
-        if block.title:
-            cell = ws.cell(row=row, column=1)
-            _set(cell, block.title)
-            cell.font = _TITLE
-            row += 1
-        for j, header in enumerate(block.headers, start=1):
-            cell = ws.cell(row=row, column=j)
-            _set(cell, header)
-            cell.font = _BOLD
-            cell.fill = _HEADER_FILL
-        header_rows.append(row)
-        row += 1
-        formats = _block_formats(block)
-        # Long texts (a problem and its fix) wrap in their column instead of running under the next.
-        wrapped = {j for j, width in enumerate(block.widths, start=1) if width >= 40}
-        for values in block.rows:
-            for j, value in enumerate(values, start=1):
-                cell = ws.cell(row=row, column=j)
-                _set(cell, value)
-                fmt = formats[j - 1] if j - 1 < len(formats) else ""
-                if fmt:
-                    cell.number_format = NUMBER_FORMATS[fmt]
-                if j in wrapped:
-                    cell.alignment = _WRAP
-            row += 1
-        for j, width in enumerate(_block_widths(block), start=1):
-            widths[j] = max(widths.get(j, 0), width)
-        row += 1  # one blank row between blocks
-    for j, width in sorted(widths.items()):
-        ws.column_dimensions[get_column_letter(j)].width = width
-    if header_rows:
-        ws.freeze_panes = ws.cell(row=header_rows[0] + 1, column=1)
-    for spec in sheet.charts:
-        chart = BarChart()
-        chart.title = spec.title
-        chart.y_axis.title = spec.y_title or None
-        r1, c1, r2, c2 = spec.values
-        chart.add_data(Reference(ws, min_col=c1, min_row=r1, max_col=c2, max_row=r2), titles_from_data=True)
-        r1, c1, r2, c2 = spec.categories
-        chart.set_categories(Reference(ws, min_col=c1, min_row=r1, max_col=c2, max_row=r2))
-        chart.width, chart.height = 18, 9
-        ws.add_chart(chart, spec.anchor)
-    if sheet.note:
-        ws["A1"].comment = Comment(sheet.note, "Relance")
-    if sheet.hidden:
-        ws.sheet_state = "hidden"
-    # Printed (or rendered to PDF) landscape and one page wide, like the template's sheets.
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def _block_formats(block: Block) -> tuple[str, ...]:

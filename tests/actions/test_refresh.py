@@ -153,6 +153,7 @@ def test_data_never_becomes_a_formula(register):
 
 def test_refresh_is_idempotent_and_the_same_in_every_time_zone(register, tmp_path):
     copies = []
+    original = register.read_bytes()
     for tz in ("UTC", "Pacific/Kiritimati", "America/Anchorage"):
         copy = tmp_path / f"copy-{tz.replace('/', '-')}.xlsx"
         shutil.copyfile(register, copy)
@@ -160,6 +161,7 @@ def test_refresh_is_idempotent_and_the_same_in_every_time_zone(register, tmp_pat
         subprocess.run([sys.executable, "-m", "addin.cli", "refresh", str(copy), "--today", TODAY.isoformat()],
                        check=True, env=env, capture_output=True, cwd=ROOT)
         copies.append(copy.read_bytes())
+    assert copies[0] != original  # the refresh did write
     assert copies[0] == copies[1] == copies[2]
     # Twice in a row: the same bytes.
     first = tmp_path / "copy-UTC.xlsx"
@@ -205,9 +207,9 @@ def test_image_chart_comment_extra_sheet_and_user_column_survive(register):
     assert after["Factures"]["N2"].value is not None  # and the computed columns were written
 
 
-def test_a_workbook_refresh_cannot_save_safely_is_refused_untouched(register):
-    # A text-box shape next to an image: openpyxl would drop the shape, so refresh refuses
-    # and leaves the file exactly as it was.
+def test_a_shape_and_an_image_on_another_sheet_come_out_of_refresh_intact(register):
+    # A text-box shape next to an image: openpyxl would drop the shape on a re-save; the
+    # part-by-part save keeps the drawing, the image and the sheet byte for byte.
     from tests.books.conftest import rewrite_zip
     from tests.books.test_save_safety import add_shape
 
@@ -215,11 +217,13 @@ def test_a_workbook_refresh_cannot_save_safely_is_refused_untouched(register):
     wb.create_sheet("Schéma").add_image(Image(io.BytesIO(png())), "B2")
     wb.save(register)
     rewrite_zip(register, add_shape)
-    before = register.read_bytes()
-    with pytest.raises(BookError) as caught:
-        refresh.run(FileBook.open(register, today=TODAY), today=TODAY)
-    assert "« Schéma »" in str(caught.value)
-    assert register.read_bytes() == before
+    with zipfile.ZipFile(register) as z:
+        before = {n: z.read(n) for n in z.namelist() if n.startswith(("xl/drawings/drawing", "xl/media/"))}
+    assert any(b"Zone de texte 1" in data for data in before.values())
+    refresh.run(FileBook.open(register, today=TODAY), today=TODAY)
+    with zipfile.ZipFile(register) as z:
+        after = {n: z.read(n) for n in z.namelist() if n.startswith(("xl/drawings/drawing", "xl/media/"))}
+    assert before.items() <= after.items()
 
 
 def test_anomalies_name_the_sheet_and_column_as_the_user_wrote_them(register):

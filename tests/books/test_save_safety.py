@@ -1,4 +1,4 @@
-"""What openpyxl would drop is refused before anything is written; locks and read-only too."""
+"""A save keeps what it does not edit, byte for byte; a lossy save, a locked or read-only file is refused."""
 
 from __future__ import annotations
 
@@ -74,28 +74,39 @@ def _state(folder):
     return sorted((p.name, p.read_bytes()) for p in folder.rglob("*") if p.is_file())
 
 
-@pytest.mark.parametrize("edit, sheet, what", [
-    (add_shape, "Notes perso", "forme"),
-    (add_sparklines, "Factures", "sparkline"),
-    (add_form_control, "Factures", "contrôle"),
+def _parts(path):
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+@pytest.mark.parametrize("edit, part", [
+    (add_shape, "xl/drawings/drawing1.xml"),
+    (add_sparklines, None),
+    (add_form_control, "xl/ctrlProps/ctrlProp1.xml"),
+    (add_connection, "xl/connections.xml"),
 ])
-def test_refuses_what_openpyxl_drops_before_any_write(rich, edit, sheet, what):
+def test_what_openpyxl_would_drop_is_kept_byte_for_byte(rich, edit, part):
     rewrite_zip(rich, edit)
-    before = _state(rich.parent)
+    before = _parts(rich)
     book = FileBook.open(rich, today=date(2024, 6, 1))
-    assert book.read_sheet("Factures").rows[1][0] == "F-001"  # reading is still fine
-    with pytest.raises(BookError) as error:
-        book.write_cells("Factures", 2, 5, [[1]])
-    message = str(error.value)
-    assert f"« {sheet} »" in message and what in message
-    assert "ruban" in error.value.fix
-    with pytest.raises(BookError):
-        book.save()
-    assert _state(rich.parent) == before  # original untouched, no temp file, no backup
+    book.write_cells("Factures", 2, 5, [[1]])
+    book.save()
+    after = _parts(rich)
+    if part:
+        assert after[part] == before[part]
+    else:  # the sparklines live in the sheet itself, after its cells
+        assert SPARKLINES in after["xl/worksheets/sheet1.xml"]
+    # Only the written sheet, the styles, the workbook (recalculation on open) and the
+    # document's modified date change; every other part keeps its bytes.
+    changed = {n for n in before if after.get(n) != before[n]}
+    assert changed <= {"xl/worksheets/sheet1.xml", "xl/styles.xml", "xl/workbook.xml", "docProps/core.xml"}
+    assert FileBook.open(rich).read_sheet("Factures").rows[1][4] == 1
 
 
 def test_openpyxl_really_drops_those(rich, tmp_path):
-    """The premise of the refusals: a plain openpyxl re-save loses the shape and sparklines."""
+    """Why Relance never re-saves through openpyxl: a plain re-save loses the shape and sparklines."""
     import zipfile
 
     rewrite_zip(rich, add_shape)
@@ -107,16 +118,29 @@ def test_openpyxl_really_drops_those(rich, tmp_path):
     assert b"sparkline" not in everything
 
 
-def test_a_part_lost_on_save_is_caught_after_saving_to_memory(rich):
-    # A workbook data connection is not in the list of known risks: the comparison of the
-    # saved package with the original is what catches it.
-    rewrite_zip(rich, add_connection)
+def test_a_save_that_would_lose_something_is_refused_and_the_file_untouched(rich, monkeypatch):
+    # The safety net behind the part-by-part save: if the new package ever lacked a shape
+    # the original had, nothing would be written.
+    from addin.books import safety
+
+    rewrite_zip(rich, add_shape)
     before = _state(rich.parent)
     book = FileBook.open(rich, today=date(2024, 6, 1))
     book.write_cells("Factures", 2, 5, [[1]])
+    real = safety.inventory
+    calls = []
+
+    def losing_inventory(source):
+        inv = real(source)
+        calls.append(inv)
+        if len(calls) == 2:  # the new package
+            inv.sheets["Notes perso"]["shapes"] = 0
+        return inv
+
+    monkeypatch.setattr(safety, "inventory", losing_inventory)
     with pytest.raises(BookError) as error:
         book.save()
-    assert "connections.xml" in str(error.value)
+    assert "« Notes perso »" in str(error.value) and "forme" in str(error.value)
     assert _state(rich.parent) == before
 
 

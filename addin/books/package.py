@@ -1,0 +1,282 @@
+"""An Open Packaging (OPC) zip edited part by part: what is not edited is copied byte for byte.
+
+An .xlsx/.xlsm is a zip of *parts* tied together by relationship parts
+(``dir/_rels/name.rels``) and typed by ``[Content_Types].xml``. Relance edits a few
+parts of a workbook (the sheets it writes, the workbook part, the styles) and copies
+every other one unchanged, so that nothing it does not understand — shapes, form
+controls, slicers, pivot tables, chart extensions, cached formula results, custom
+properties — can be lost (ECMA-376 Part 2, Open Packaging Conventions).
+
+``Package`` keeps the original entry order, so the same edits of the same file give
+the same bytes; ``to_bytes`` drops the parts an edit left unreachable (a regenerated
+sheet's old drawing, the calculation chain) and fixes the content types.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+
+NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+NS_CT = "http://schemas.openxmlformats.org/package/2006/content-types"
+CONTENT_TYPES = "[Content_Types].xml"
+ROOT_RELS = "_rels/.rels"
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+_PARSER = etree.XMLParser(remove_blank_text=False, resolve_entities=False, huge_tree=True)
+
+
+def parse_xml(data: bytes) -> etree._Element:
+    """Parse a part (no entity expansion, no network: parts come from user files)."""
+    return etree.fromstring(data, _PARSER)
+
+
+def to_xml(root: etree._Element) -> bytes:
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+@dataclass(frozen=True)
+class Rel:
+    id: str
+    type: str  # the full relationship type URI
+    target: str  # absolute part name (no leading "/"), or the raw target when external
+    external: bool = False
+
+    @property
+    def kind(self) -> str:
+        """The last segment of the type: "worksheet", "drawing", "comments"…"""
+        return self.type.rsplit("/", 1)[-1]
+
+
+def rels_name(part: str) -> str:
+    """``xl/worksheets/sheet1.xml`` → ``xl/worksheets/_rels/sheet1.xml.rels``."""
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", name + ".rels")
+
+
+def resolve(source: str, target: str) -> str:
+    """A relationship target as an absolute part name, relative to its source part."""
+    if target.startswith("/"):
+        return target.lstrip("/")
+    folder = posixpath.dirname(source)
+    return posixpath.normpath(posixpath.join(folder, target))
+
+
+def relative(source: str, part: str) -> str:
+    """The target to write in ``source``'s relationships for ``part``."""
+    return posixpath.relpath(part, posixpath.dirname(source) or ".")
+
+
+class Package:
+    """A package opened for part-level edits. Reads are lazy; writes stay in memory."""
+
+    def __init__(self, source):
+        if isinstance(source, (bytes, bytearray)):
+            source = io.BytesIO(source)
+        self._zip = zipfile.ZipFile(source)
+        self.order = [i.filename for i in self._zip.infolist() if not i.filename.endswith("/")]
+        self._original = set(self.order)
+        self._changed: dict[str, bytes] = {}
+        self._removed: set[str] = set()
+
+    @classmethod
+    def open(cls, path: Path) -> "Package":
+        return cls(Path(path).read_bytes())
+
+    def close(self) -> None:
+        self._zip.close()
+
+    # -- parts ----------------------------------------------------------------------------
+
+    def exists(self, name: str) -> bool:
+        return name in self._changed or (name in self._original and name not in self._removed)
+
+    def names(self) -> list[str]:
+        kept = [n for n in self.order if self.exists(n)]
+        return kept + sorted(n for n in self._changed if n not in self._original)
+
+    def read(self, name: str) -> bytes:
+        if name in self._changed:
+            return self._changed[name]
+        if name in self._removed or name not in self._original:
+            raise KeyError(name)
+        return self._zip.read(name)
+
+    def original(self, name: str) -> bytes | None:
+        """The part as the file had it (``None`` when it had none)."""
+        return self._zip.read(name) if name in self._original else None
+
+    def write(self, name: str, data: bytes) -> None:
+        self._removed.discard(name)
+        self._changed[name] = bytes(data)
+
+    def remove(self, name: str) -> None:
+        self._changed.pop(name, None)
+        if name in self._original:
+            self._removed.add(name)
+
+    def is_changed(self, name: str) -> bool:
+        return name in self._changed or name in self._removed
+
+    def free_name(self, pattern: str) -> str:
+        """The lowest-numbered unused part name for ``pattern`` (``xl/charts/chart{}.xml``)."""
+        taken = {x.lower() for x in self.names()}
+        n = 1
+        while pattern.format(n).lower() in taken:
+            n += 1
+        return pattern.format(n)
+
+    # -- relationships --------------------------------------------------------------------
+
+    def rels(self, part: str) -> list[Rel]:
+        """``part``'s relationships (``""`` for the package's own)."""
+        name = ROOT_RELS if part == "" else rels_name(part)
+        if not self.exists(name):
+            return []
+        out = []
+        for el in parse_xml(self.read(name)).iter(f"{{{NS_PKG_REL}}}Relationship"):
+            external = el.get("TargetMode") == "External"
+            target = el.get("Target", "")
+            out.append(Rel(el.get("Id", ""), el.get("Type", ""), target if external else resolve(part, target),
+                           external))
+        return out
+
+    def set_rels(self, part: str, rels: list[Rel]) -> None:
+        """Write ``part``'s relationships part (removed when empty)."""
+        name = rels_name(part)
+        if not rels:
+            self.remove(name)
+            return
+        root = etree.Element(f"{{{NS_PKG_REL}}}Relationships", nsmap={None: NS_PKG_REL})
+        for rel in rels:
+            el = etree.SubElement(root, f"{{{NS_PKG_REL}}}Relationship")
+            el.set("Id", rel.id)
+            el.set("Type", rel.type)
+            el.set("Target", rel.target if rel.external else relative(part, rel.target))
+            if rel.external:
+                el.set("TargetMode", "External")
+        self.write(name, to_xml(root))
+
+    def add_rel(self, part: str, rel_type: str, target: str) -> str:
+        """Add a relationship from ``part`` to ``target``; returns its new Id.
+
+        The relationships part is edited in place, so the others keep their bytes.
+        """
+        name = rels_name(part)
+        if self.exists(name):
+            root = parse_xml(self.read(name))
+        else:
+            root = etree.Element(f"{{{NS_PKG_REL}}}Relationships", nsmap={None: NS_PKG_REL})
+        used = {el.get("Id") for el in root}
+        n = 1
+        while f"rId{n}" in used:
+            n += 1
+        el = etree.SubElement(root, f"{{{NS_PKG_REL}}}Relationship")
+        el.set("Id", f"rId{n}")
+        el.set("Type", rel_type)
+        el.set("Target", relative(part, target))
+        self.write(name, to_xml(root))
+        return f"rId{n}"
+
+    def remove_rel(self, part: str, rel_id: str) -> None:
+        name = rels_name(part)
+        if not self.exists(name):
+            return
+        root = parse_xml(self.read(name))
+        for el in list(root):
+            if el.get("Id") == rel_id:
+                root.remove(el)
+        self.write(name, to_xml(root))
+
+    def reachable(self) -> set[str]:
+        """Every part reachable from the package relationships (rels parts included)."""
+        seen: set[str] = set()
+        todo = [""]
+        while todo:
+            part = todo.pop()
+            rels_part = ROOT_RELS if part == "" else rels_name(part)
+            if self.exists(rels_part):
+                seen.add(rels_part)
+            for rel in self.rels(part):
+                if not rel.external and rel.target not in seen and self.exists(rel.target):
+                    seen.add(rel.target)
+                    todo.append(rel.target)
+        return seen
+
+    # -- content types --------------------------------------------------------------------
+
+    def _fix_content_types(self, new_types: dict[str, str]) -> None:
+        """Drop overrides of parts that are gone; declare the new parts' types."""
+        root = parse_xml(self.read(CONTENT_TYPES))
+        defaults = {el.get("Extension", "").lower() for el in root if el.tag == f"{{{NS_CT}}}Default"}
+        changed = False
+        declared = set()
+        for el in list(root):
+            if el.tag == f"{{{NS_CT}}}Override":
+                part = el.get("PartName", "").lstrip("/")
+                if not self.exists(part):
+                    root.remove(el)
+                    changed = True
+                else:
+                    declared.add(part)
+        for part, content_type in sorted(new_types.items()):
+            if not self.exists(part) or part in declared:
+                continue
+            ext = part.rsplit(".", 1)[-1].lower()
+            if ext == "vml":
+                if ext not in defaults:
+                    el = etree.Element(f"{{{NS_CT}}}Default")
+                    el.set("Extension", "vml")
+                    el.set("ContentType", content_type)
+                    root.insert(0, el)
+                    defaults.add(ext)
+                    changed = True
+                continue
+            el = etree.SubElement(root, f"{{{NS_CT}}}Override")
+            el.set("PartName", "/" + part)
+            el.set("ContentType", content_type)
+            changed = True
+        if changed:
+            self.write(CONTENT_TYPES, to_xml(root))
+
+    def content_type(self, part: str) -> str:
+        root = parse_xml(self.read(CONTENT_TYPES))
+        for el in root:
+            if el.tag == f"{{{NS_CT}}}Override" and el.get("PartName", "").lstrip("/") == part:
+                return el.get("ContentType", "")
+        ext = part.rsplit(".", 1)[-1].lower()
+        for el in root:
+            if el.tag == f"{{{NS_CT}}}Default" and el.get("Extension", "").lower() == ext:
+                return el.get("ContentType", "")
+        return ""
+
+    # -- writing --------------------------------------------------------------------------
+
+    def collect_garbage(self, reachable_before: set[str]) -> list[str]:
+        """Remove the parts an edit left unreachable (only those that were reachable)."""
+        now = self.reachable()
+        gone = sorted(n for n in reachable_before if self.exists(n) and n not in now)
+        for name in gone:
+            self.remove(name)
+        return gone
+
+    def to_bytes(self, new_types: dict[str, str] | None = None) -> bytes:
+        """The package as deterministic zip bytes: original order, fixed dates and modes."""
+        self._fix_content_types(new_types or {})
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as dst:
+            names = self.names()
+            # [Content_Types].xml first, as Office writes it (some readers expect it).
+            names.sort(key=lambda n: n != CONTENT_TYPES)
+            for name in names:
+                info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o600 << 16
+                info.create_system = 0
+                dst.writestr(info, self.read(name), compresslevel=6)
+        return out.getvalue()
+

@@ -1,0 +1,875 @@
+"""SpreadsheetML edits at the level of the XML: cells spliced into a sheet, whole sheets written.
+
+What Relance changes in a workbook file, and nothing else (ECMA-376 Part 1, §18):
+
+- in an existing sheet, the cells it writes: each ``<c>`` is replaced or inserted in its
+  row, every other byte of the sheet stays as it was (cached results of formulas,
+  ``extLst`` extensions, row attributes, merges, validations, drawings…);
+- the sheets it owns (*Relances*, *Anomalies*, *Revue*…), written whole;
+- the styles part, only to add the cell formats its cells need (deduplicated, so a
+  second refresh adds none);
+- the workbook part, only to add a sheet, hide one, drop the calculation chain and ask
+  for a full recalculation on open (``fullCalcOnLoad``: formulas of the user that read
+  the computed columns are then up to date in Excel and LibreOffice).
+
+Text is always written as an inline string: never a formula, whatever it starts with.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Mapping, Sequence
+
+from lxml import etree
+
+from addin.books.package import Package, parse_xml, to_xml
+
+NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+NS_STRICT = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+REL_OFFICE_DOCUMENT = RELS + "/officeDocument"
+REL_WORKSHEET = RELS + "/worksheet"
+REL_STYLES = RELS + "/styles"
+REL_CALC_CHAIN = RELS + "/calcChain"
+REL_DRAWING = RELS + "/drawing"
+REL_CHART = RELS + "/chart"
+REL_COMMENTS = RELS + "/comments"
+REL_VML = RELS + "/vmlDrawing"
+REL_TABLE = RELS + "/table"
+CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+CT_STYLES = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
+CT_DRAWING = "application/vnd.openxmlformats-officedocument.drawing+xml"
+CT_CHART = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
+CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
+CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
+
+_M = f"{{{NS_MAIN}}}"
+
+# Number formats Excel knows by id (ECMA-376 §18.8.30); others are declared in numFmts.
+BUILTIN_FORMATS = {
+    "General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9, "0.00%": 10,
+    "0.00E+00": 11, "mm-dd-yy": 14, "d-mmm-yy": 15, "d-mmm": 16, "mmm-yy": 17, "h:mm": 20,
+    "h:mm:ss": 21, "m/d/yy h:mm": 22, "@": 49,
+}
+_DATE_IDS = set(range(14, 23)) | set(range(45, 48))
+_EPOCH_1900 = date(1899, 12, 30)
+_EPOCH_1904 = date(1904, 1, 1)
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+class XlsxError(Exception):
+    """A package Relance cannot edit safely (not SpreadsheetML, strict namespace, binary…)."""
+
+
+# --- references ----------------------------------------------------------------------------
+
+
+def col_letter(col: int) -> str:
+    letters = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def col_index(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
+
+
+def split_ref(ref: str) -> tuple[int, int]:
+    """``"AB12"`` → (12, 28)."""
+    m = _REF.fullmatch(ref)
+    if not m:
+        raise ValueError(f"référence de cellule illisible : {ref!r}")
+    return int(m.group(2)), col_index(m.group(1))
+
+
+def ref_of(row: int, col: int) -> str:
+    return f"{col_letter(col)}{row}"
+
+
+def range_bounds(ref: str) -> tuple[int, int, int, int]:
+    """``"A1:C10"`` → (min_row, min_col, max_row, max_col)."""
+    first, _, last = ref.partition(":")
+    r1, c1 = split_ref(first)
+    r2, c2 = split_ref(last or first)
+    return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
+
+
+# --- styles ----------------------------------------------------------------------------------
+
+_MINIMAL_STYLES = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    b'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    b'<fonts count="1"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
+    b'<fills count="2"><fill><patternFill patternType="none"/></fill>'
+    b'<fill><patternFill patternType="gray125"/></fill></fills>'
+    b'<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    b'<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    b'<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>'
+    b'<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+    b'</styleSheet>'
+)
+_STYLE_ORDER = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs",
+                "tableStyles", "colors", "extLst")
+_FONT_ORDER = ("b", "i", "strike", "condense", "extend", "outline", "shadow", "u", "vertAlign", "sz", "color",
+               "name", "family", "charset", "scheme")
+
+
+def _key(el: etree._Element) -> tuple:
+    """What makes two style records equal: names, attributes, text and children, in order."""
+    return (etree.QName(el).localname, tuple(sorted((etree.QName(k).localname, v) for k, v in el.attrib.items())),
+            (el.text or "").strip(), tuple(_key(child) for child in el if isinstance(child.tag, str)))
+
+
+class Styles:
+    """The styles part, grown only by the formats Relance's cells need (deduplicated)."""
+
+    def __init__(self, data: bytes | None):
+        self.created = data is None
+        self.changed = data is None
+        self.root = parse_xml(data or _MINIMAL_STYLES)
+        self._keys: dict[str, dict[tuple, int]] = {}
+
+    def _section(self, name: str) -> etree._Element:
+        el = self.root.find(_M + name)
+        if el is None:
+            el = etree.Element(_M + name)
+            position = _STYLE_ORDER.index(name)
+            index = 0
+            for i, child in enumerate(self.root):
+                local = etree.QName(child).localname
+                if local in _STYLE_ORDER and _STYLE_ORDER.index(local) < position:
+                    index = i + 1
+            self.root.insert(index, el)
+        return el
+
+    def _index(self, section: str, candidate: etree._Element) -> int:
+        """The position of an element equal to ``candidate`` in ``section``, appended if new."""
+        parent = self._section(section)
+        keys = self._keys.get(section)
+        if keys is None:
+            keys = {}
+            for i, el in enumerate(el for el in parent if isinstance(el.tag, str)):
+                keys.setdefault(_key(el), i)
+            self._keys[section] = keys
+        found = keys.get(_key(candidate))
+        if found is not None:
+            return found
+        # Equal records may repeat in a file (Excel writes duplicates): count the elements.
+        index = sum(1 for el in parent if isinstance(el.tag, str))
+        parent.append(candidate)
+        keys[_key(candidate)] = index
+        parent.set("count", str(index + 1))
+        self.changed = True
+        return index
+
+    def _items(self, section: str) -> list[etree._Element]:
+        return [el for el in self._section(section) if isinstance(el.tag, str)]
+
+    def numfmt_id(self, code: str) -> int:
+        if code in BUILTIN_FORMATS:
+            return BUILTIN_FORMATS[code]
+        section = self._section("numFmts")
+        used = set()
+        for el in section:
+            if el.get("formatCode") == code:
+                return int(el.get("numFmtId"))
+            used.add(int(el.get("numFmtId", "0")))
+        new_id = max(used | {163}) + 1
+        el = etree.SubElement(section, _M + "numFmt")
+        el.set("numFmtId", str(new_id))
+        el.set("formatCode", code)
+        section.set("count", str(len(section)))
+        self.changed = True
+        return new_id
+
+    def numfmt_of(self, xf: int) -> int:
+        xfs = self._items("cellXfs")
+        if xf >= len(xfs):
+            return 0
+        return int(xfs[xf].get("numFmtId", "0"))
+
+    def is_date(self, xf: int) -> bool:
+        fmt_id = self.numfmt_of(xf)
+        if fmt_id in _DATE_IDS:
+            return True
+        for el in self._section("numFmts"):
+            if el.get("numFmtId") == str(fmt_id):
+                code = re.sub(r'"[^"]*"|\[[^\]]*\]', "", el.get("formatCode", "")).lower()
+                return any(ch in code for ch in "dy") or "mm" in code and "0" not in code
+        return False
+
+    def derive(self, base: int, *, numfmt: str | None = None, bold: bool = False, size: float | None = None,
+               fill: str | None = None, wrap: bool = False) -> int:
+        """A cell format: ``base``'s, with these changes; an existing equal one is reused."""
+        xfs = self._items("cellXfs")
+        if not xfs:
+            self._index("cellXfs", etree.fromstring(
+                f'<xf xmlns="{NS_MAIN}" numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'))
+            xfs = self._items("cellXfs")
+        xf = copy.deepcopy(xfs[base if base < len(xfs) else 0])
+        if numfmt is not None:
+            xf.set("numFmtId", str(self.numfmt_id(numfmt)))
+            xf.set("applyNumberFormat", "1")
+        if bold or size:
+            fonts = self._items("fonts")
+            font = copy.deepcopy(fonts[int(xf.get("fontId", "0"))] if fonts else etree.Element(_M + "font"))
+            if bold and font.find(_M + "b") is None:
+                font.insert(0, etree.Element(_M + "b"))
+            if size:
+                sz = font.find(_M + "sz")
+                if sz is None:
+                    sz = etree.Element(_M + "sz")
+                    _insert_ordered(font, sz, _FONT_ORDER)
+                sz.set("val", f"{size:g}")
+            xf.set("fontId", str(self._index("fonts", font)))
+            xf.set("applyFont", "1")
+        if fill:
+            el = etree.fromstring(
+                f'<fill xmlns="{NS_MAIN}"><patternFill patternType="solid"><fgColor rgb="FF{fill}"/>'
+                f'<bgColor indexed="64"/></patternFill></fill>')
+            xf.set("fillId", str(self._index("fills", el)))
+            xf.set("applyFill", "1")
+        if wrap:
+            alignment = xf.find(_M + "alignment")
+            if alignment is None:
+                alignment = etree.Element(_M + "alignment")
+                xf.insert(0, alignment)
+            alignment.set("wrapText", "1")
+            alignment.set("vertical", "top")
+            xf.set("applyAlignment", "1")
+        return self._index("cellXfs", xf)
+
+    def to_bytes(self) -> bytes:
+        return to_xml(self.root)
+
+
+def _insert_ordered(parent: etree._Element, child: etree._Element, order: Sequence[str]) -> None:
+    position = order.index(etree.QName(child).localname)
+    index = len(parent)
+    for i, el in enumerate(parent):
+        if isinstance(el.tag, str) and etree.QName(el).localname in order \
+                and order.index(etree.QName(el).localname) > position:
+            index = i
+            break
+    parent.insert(index, child)
+
+
+# --- the workbook part -------------------------------------------------------------------------
+
+
+@dataclass
+class SheetEntry:
+    name: str
+    part: str | None  # None: not a worksheet (a chart sheet, a dialog sheet)
+    element: etree._Element = field(repr=False)
+
+
+class WorkbookPart:
+    """``xl/workbook.xml`` and its relationships: the sheets and the date system."""
+
+    def __init__(self, package: Package):
+        self.package = package
+        office = [r for r in package.rels("") if r.type == REL_OFFICE_DOCUMENT]
+        if not office or not package.exists(office[0].target):
+            raise XlsxError("le fichier n'a pas de classeur (partie officeDocument absente)")
+        self.part = office[0].target
+        if not self.part.endswith(".xml"):
+            raise XlsxError(f"format binaire ({self.part}) : seul le format .xlsx/.xlsm est pris en charge")
+        self.root = parse_xml(package.read(self.part))
+        namespace = etree.QName(self.root).namespace
+        if namespace == NS_STRICT:
+            raise XlsxError("classeur au format « Strict Open XML » : enregistrez-le au format .xlsx habituel")
+        if namespace != NS_MAIN:
+            raise XlsxError(f"partie de classeur inattendue ({namespace})")
+        self.changed = False
+        rels = {r.id: r for r in package.rels(self.part)}
+        self.rels = rels
+        self.sheets: list[SheetEntry] = []
+        for el in self.root.iter(_M + "sheet"):
+            rel = rels.get(el.get(f"{{{NS_R}}}id", ""))
+            part = rel.target if rel is not None and rel.type == REL_WORKSHEET else None
+            self.sheets.append(SheetEntry(el.get("name", ""), part, el))
+        pr = self.root.find(_M + "workbookPr")
+        self.date1904 = pr is not None and pr.get("date1904", "0").lower() in ("1", "true")
+
+    def entry(self, name: str) -> SheetEntry | None:
+        for entry in self.sheets:
+            if entry.name == name:
+                return entry
+        return None
+
+    def styles_part(self) -> str | None:
+        for rel in self.rels.values():
+            if rel.type == REL_STYLES:
+                return rel.target
+        return None
+
+    def add_styles(self, part: str) -> None:
+        self.package.add_rel(self.part, REL_STYLES, part)
+
+    def add_sheet(self, name: str) -> SheetEntry:
+        """A new worksheet part and its tab, after the others."""
+        part = self.package.free_name("xl/worksheets/sheet{}.xml")
+        self.package.write(part, b"")  # reserved: the caller writes the sheet
+        rid = self.package.add_rel(self.part, REL_WORKSHEET, part)
+        sheets = self.root.find(_M + "sheets")
+        ids = [int(e.element.get("sheetId", "0")) for e in self.sheets]
+        el = etree.SubElement(sheets, _M + "sheet")
+        el.set("name", name)
+        el.set("sheetId", str(max(ids, default=0) + 1))
+        el.set(f"{{{NS_R}}}id", rid)
+        entry = SheetEntry(name, part, el)
+        self.sheets.append(entry)
+        self.changed = True
+        return entry
+
+    def set_hidden(self, entry: SheetEntry, hidden: bool) -> None:
+        state = entry.element.get("state")
+        if hidden and state not in ("hidden", "veryHidden"):
+            entry.element.set("state", "hidden")
+            self.changed = True
+        elif not hidden and state is not None:
+            del entry.element.attrib["state"]
+            self.changed = True
+        if hidden:
+            self._keep_a_visible_active_tab(entry)
+
+    def _keep_a_visible_active_tab(self, hidden: SheetEntry) -> None:
+        index = self.sheets.index(hidden)
+        for view in self.root.iter(_M + "workbookView"):
+            if int(view.get("activeTab", "0")) == index:
+                visible = [i for i, e in enumerate(self.sheets) if e.element.get("state") is None]
+                if visible:
+                    view.set("activeTab", str(visible[0]))
+                    self.changed = True
+
+    def recalculate_on_open(self) -> None:
+        """Drop the calculation chain (Excel rebuilds it) and ask for a full recalculation."""
+        for rel in list(self.rels.values()):
+            if rel.type == REL_CALC_CHAIN:
+                self.package.remove_rel(self.part, rel.id)
+                del self.rels[rel.id]
+        calc = self.root.find(_M + "calcPr")
+        if calc is None:
+            calc = etree.Element(_M + "calcPr")
+            order = ("fileVersion", "fileSharing", "workbookPr", "workbookProtection", "bookViews", "sheets",
+                     "functionGroups", "externalReferences", "definedNames", "calcPr")
+            _insert_ordered(self.root, calc, order + ("oleSize", "customWorkbookViews", "pivotCaches",
+                                                      "smartTagPr", "smartTagTypes", "webPublishing",
+                                                      "fileRecoveryPr", "webPublishObjects", "extLst"))
+            self.changed = True
+        if calc.get("fullCalcOnLoad") != "1":
+            calc.set("fullCalcOnLoad", "1")
+            self.changed = True
+
+    def save(self) -> None:
+        if self.changed:
+            self.package.write(self.part, to_xml(self.root))
+
+
+# --- cell values -------------------------------------------------------------------------------
+
+
+def excel_serial(value: date | datetime | time, date1904: bool = False) -> float | int:
+    """A date as Excel stores it: days since the workbook's epoch (1900 or 1904 system)."""
+    if isinstance(value, time):
+        return (value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6) / 86400
+    epoch = _EPOCH_1904 if date1904 else _EPOCH_1900
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            raise ValueError(f"date avec fuseau horaire refusée : {value!r} (Relance n'utilise pas de fuseau)")
+        days = (value.date() - epoch).days
+        fraction = excel_serial(value.time())
+        return days + fraction if fraction else days
+    return (value - epoch).days
+
+
+def clean_text(text: str) -> str:
+    """Characters XML cannot carry are dropped (control characters, lone surrogates)."""
+    return _ILLEGAL.sub("", text)
+
+
+def _number(value: int | float | Decimal) -> str:
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"nombre impossible à écrire : {value}")
+        text = format(value, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"nombre impossible à écrire : {value}")
+        return repr(value) if not value.is_integer() or abs(value) >= 1e16 else str(int(value))
+    return str(int(value))
+
+
+def cell_xml(ref: str, style: int, value: object, date1904: bool, prefix: str = "") -> str:
+    """One ``<c>``: text as an inline string (never a formula), numbers, booleans, dates."""
+    p = prefix
+    s = f' s="{style}"' if style else ""
+    if value is None or value == "":
+        return f'<{p}c r="{ref}"{s}/>'
+    if isinstance(value, bool):
+        return f'<{p}c r="{ref}"{s} t="b"><{p}v>{int(value)}</{p}v></{p}c>'
+    if isinstance(value, (int, float, Decimal)):
+        return f'<{p}c r="{ref}"{s}><{p}v>{_number(value)}</{p}v></{p}c>'
+    if isinstance(value, (date, datetime, time)):
+        return f'<{p}c r="{ref}"{s}><{p}v>{_number(excel_serial(value, date1904))}</{p}v></{p}c>'
+    if isinstance(value, str):
+        text = html.escape(clean_text(value), quote=False).replace("\r", "&#13;")
+        return (f'<{p}c r="{ref}"{s} t="inlineStr"><{p}is><{p}t xml:space="preserve">{text}</{p}t>'
+                f'</{p}is></{p}c>')
+    raise TypeError(f"valeur impossible à écrire dans une cellule : {value!r}")
+
+
+# --- splicing cells into an existing sheet -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CellWrite:
+    value: object
+    numfmt: str | None = None  # a number format code, or None: the cell's (a date gets one)
+
+
+class _Shared:
+    """Shared formulas whose anchor cell is overwritten: their other cells get their own formula."""
+
+    def __init__(self) -> None:
+        self.orphans: dict[str, tuple[str, str]] = {}  # si -> (formula text, anchor ref)
+
+    def note_overwritten(self, raw: bytes, p: bytes) -> None:
+        m = re.search(rb"<" + p + rb"f\b([^>]*)>(.*?)</" + p + rb"f>", raw, re.S)
+        if m and b't="shared"' in m.group(1) and b"ref=" in m.group(1):
+            si = re.search(rb'si="(\d+)"', m.group(1))
+            ref = re.search(rb'\br="([A-Z]+\d+)"', raw)
+            if si and ref:
+                self.orphans[si.group(1).decode()] = (html.unescape(m.group(2).decode("utf-8")),
+                                                      ref.group(1).decode())
+
+    def adopt(self, raw: bytes, ref: str, p: bytes) -> bytes:
+        """A dependent cell of an orphaned group, with the formula translated to its place."""
+        if not self.orphans or b"si=" not in raw:
+            return raw
+        m = re.search(rb"<" + p + rb'f\b([^>]*?)si="(\d+)"([^>]*?)(/>|>\s*</' + p + rb"f>)", raw)
+        if not m or m.group(2).decode() not in self.orphans or b"ref=" in m.group(0):
+            return raw
+        from openpyxl.formula.translate import Translator
+
+        formula, anchor = self.orphans[m.group(2).decode()]
+        translated = Translator("=" + formula, origin=anchor).translate_formula(ref)[1:]
+        new_f = b"<" + p + b"f>" + html.escape(translated, quote=False).encode("utf-8") + b"</" + p + b"f>"
+        return raw[:m.start()] + new_f + raw[m.end():]
+
+
+def _prefix(xml: bytes) -> bytes:
+    m = re.search(rb"<(?:(\w+):)?worksheet\b", xml)
+    if not m:
+        raise XlsxError("partie de feuille sans élément worksheet")
+    return m.group(1) + b":" if m.group(1) else b""
+
+
+def _attr(attrs: bytes, name: bytes) -> bytes | None:
+    m = re.search(rb"(?<![\w:])" + name + rb'="([^"]*)"', attrs)
+    return m.group(1) if m else None
+
+
+class SheetXml:
+    """A worksheet part split around its ``sheetData``, with fast scans of what a read needs."""
+
+    def __init__(self, xml: bytes):
+        self.xml = xml
+        self.p = _prefix(xml)
+        p = self.p
+        m = re.search(rb"<" + p + rb"sheetData\b[^>]*?(/?)>", xml)
+        if not m:
+            raise XlsxError("feuille sans sheetData")
+        if m.group(1):
+            self.head = xml[:m.start()] + b"<" + p + b"sheetData>"
+            self.data = b""
+            self.tail = b"</" + p + b"sheetData>" + xml[m.end():]
+        else:
+            end = xml.index(b"</" + p + b"sheetData>", m.end())
+            self.head, self.data, self.tail = xml[:m.end()], xml[m.end():end], xml[end:]
+        self._row = re.compile(rb"<" + p + rb"row\b([^>]*?)(?:/>|>(.*?)</" + p + rb"row>)", re.S)
+        self._cell = re.compile(rb"<" + p + rb"c\b([^>]*?)(?:/>|>(.*?)</" + p + rb"c>)", re.S)
+
+    def formulas(self) -> frozenset[tuple[int, int]]:
+        """(row, column) of every cell holding a formula."""
+        p, data = self.p, self.data
+        if not self._cells_have_refs():
+            return frozenset((r, c) for r, cells in self.rows() for c, raw in cells
+                             if re.search(rb"<" + p + rb"f[\s>/]", raw))
+        found = set()
+        opening = b"<" + p + b"c"
+        for m in re.finditer(rb"<" + p + rb"f[\s>/]", data):
+            start = data.rfind(opening, 0, m.start())
+            # "<c" must open a cell, not a longer tag name.
+            while start >= 0 and data[start + len(opening):start + len(opening) + 1] not in b" \t\n\r>/":
+                start = data.rfind(opening, 0, start)
+            if start >= 0:
+                ref = _attr(data[start:data.index(b">", start)], b"r")
+                if ref is not None:
+                    found.add(split_ref(ref.decode()))
+        return frozenset(found)
+
+    def _cells_have_refs(self) -> bool:
+        # A writer may omit r on cells (positions are then implicit): rare, read the slow way.
+        p = self.p
+        cells = len(re.findall(rb"<" + p + rb"c[\s>/]", self.data))
+        return cells == len(re.findall(rb"<" + p + rb'c\s[^>]*?(?<![\w:])r="', self.data))
+
+    def rows(self):
+        """(row, [(col, raw cell bytes)]) for every row, positions made explicit."""
+        last = 0
+        for m in self._row.finditer(self.data):
+            r_attr = _attr(m.group(1), b"r")
+            r = int(r_attr) if r_attr else last + 1
+            last = r
+            yield r, self._cells(m.group(2) or b"")
+
+    def _cells(self, inner: bytes) -> list[tuple[int, bytes]]:
+        out = []
+        last = 0
+        for m in self._cell.finditer(inner):
+            ref = _attr(m.group(1), b"r")
+            c = split_ref(ref.decode())[1] if ref else last + 1
+            last = c
+            out.append((c, m.group(0)))
+        return out
+
+    def merged(self) -> tuple[tuple[int, int, int, int], ...]:
+        out = []
+        for m in re.finditer(rb"<" + self.p + rb'mergeCell\b[^>]*?\bref="([^"]+)"', self.tail):
+            out.append(range_bounds(m.group(1).decode()))
+        return tuple(out)
+
+    def tab_selected(self) -> bool:
+        return bool(re.search(rb'<' + self.p + rb'sheetView\b[^>]*\btabSelected="(1|true)"', self.head))
+
+    def column_styles(self) -> list[tuple[int, int, int]]:
+        out = []
+        for m in re.finditer(rb"<" + self.p + rb"col\b([^>]*)", self.head):
+            lo, hi, style = _attr(m.group(1), b"min"), _attr(m.group(1), b"max"), _attr(m.group(1), b"style")
+            if lo and hi and style:
+                out.append((int(lo), int(hi), int(style)))
+        return out
+
+    def patch(self, edits: Mapping[int, Mapping[int, CellWrite]], styles: Styles, date1904: bool) -> bytes:
+        """The sheet with ``edits`` (row → column → write) spliced in; nothing else changes."""
+        p = self.p
+        ps = p.decode()
+        col_styles = self.column_styles()
+
+        def col_style(c: int) -> int:
+            for lo, hi, style in col_styles:
+                if lo <= c <= hi:
+                    return style
+            return 0
+
+        def style_for(base: int, write: CellWrite) -> int:
+            if write.numfmt is not None:
+                return styles.derive(base, numfmt=write.numfmt)
+            if isinstance(write.value, (date, datetime)) and styles.numfmt_of(base) == 0:
+                return styles.derive(base, numfmt=DATE_FORMAT)
+            return base
+
+        shared = _Shared()
+        out: list[bytes] = []
+        pending = sorted(edits)
+        index = 0
+        pos = 0
+        last = 0
+        max_row, max_col = 0, 0
+
+        def new_row(r: int) -> bytes:
+            cells = []
+            for c in sorted(edits[r]):
+                write = edits[r][c]
+                cells.append(cell_xml(ref_of(r, c), style_for(col_style(c), write), write.value, date1904, ps))
+            return f'<{ps}row r="{r}">'.encode() + "".join(cells).encode("utf-8") + f"</{ps}row>".encode()
+
+        for m in self._row.finditer(self.data):
+            out.append(self.data[pos:m.start()])
+            pos = m.end()
+            attrs, inner = m.group(1), m.group(2) or b""
+            r_attr = _attr(attrs, b"r")
+            r = int(r_attr) if r_attr else last + 1
+            last = r
+            while index < len(pending) and pending[index] < r:
+                out.append(new_row(pending[index]))
+                index += 1
+            row_edits = edits.get(r) if index < len(pending) and pending[index] == r else None
+            if row_edits is None:
+                if r_attr is None or (shared.orphans and b"si=" in inner):
+                    body = b"".join(shared.adopt(_with_ref(raw, ref_of(r, c), p), ref_of(r, c), p)
+                                    for c, raw in self._cells(inner))
+                    out.append(_row_open(attrs, r, p, keep_spans=True) + body + b"</" + p + b"row>")
+                else:
+                    out.append(m.group(0))
+                continue
+            index += 1
+            row_style = None
+            if _attr(attrs, b"customFormat") in (b"1", b"true"):
+                s = _attr(attrs, b"s")
+                row_style = int(s) if s else None
+            cells = dict(self._cells(inner))
+            for c, write in row_edits.items():
+                old = cells.get(c)
+                if old is not None:
+                    s = _attr(old[:old.index(b">")], b"s")
+                    base = int(s) if s else 0
+                    if b"<" + p + b"f" in old:
+                        shared.note_overwritten(old, p)
+                else:
+                    base = row_style if row_style is not None else col_style(c)
+                cells[c] = cell_xml(ref_of(r, c), style_for(base, write), write.value, date1904, ps).encode("utf-8")
+            body = []
+            for c in sorted(cells):
+                raw = cells[c]
+                if c not in row_edits:
+                    raw = shared.adopt(_with_ref(raw, ref_of(r, c), p), ref_of(r, c), p)
+                body.append(raw)
+            out.append(_row_open(attrs, r, p, keep_spans=False) + b"".join(body) + b"</" + p + b"row>")
+        out.append(self.data[pos:])
+        while index < len(pending):
+            out.append(new_row(pending[index]))
+            index += 1
+        for r, row in edits.items():
+            max_row = max(max_row, r)
+            max_col = max([max_col, *row])
+        head = _grow_dimension(self.head, p, max_row, max_col)
+        return head + b"".join(out) + self.tail
+
+
+DATE_FORMAT = "dd/mm/yyyy"
+
+
+def _with_ref(raw: bytes, ref: str, p: bytes) -> bytes:
+    if _attr(raw[:raw.index(b">")], b"r") is not None:
+        return raw
+    n = len(p) + 2
+    return raw[:n] + f' r="{ref}"'.encode() + raw[n:]
+
+
+def _row_open(attrs: bytes, r: int, p: bytes, keep_spans: bool) -> bytes:
+    if _attr(attrs, b"r") is None:
+        attrs = f' r="{r}"'.encode() + attrs
+    if not keep_spans:
+        # spans is an optional hint of the row's first and last cell: wrong once cells are added.
+        attrs = re.sub(rb'\s+spans="[^"]*"', b"", attrs)
+    return b"<" + p + b"row" + attrs + b">"
+
+
+def _grow_dimension(head: bytes, p: bytes, max_row: int, max_col: int) -> bytes:
+    m = re.search(rb"<" + p + rb'dimension\b[^>]*?\bref="([^"]+)"', head)
+    if not m or not max_row:
+        return head
+    try:
+        r1, c1, r2, c2 = range_bounds(m.group(1).decode())
+    except ValueError:
+        return head
+    if r2 >= max_row and c2 >= max_col:
+        return head
+    ref = f"{ref_of(r1, c1)}:{ref_of(max(r2, max_row), max(c2, max_col))}".encode()
+    return head[:m.start(1)] + ref + head[m.end(1):]
+
+
+# --- sheets Relance owns -----------------------------------------------------------------------
+
+EMU_PER_CM = 360000
+
+
+@dataclass
+class Chart:
+    """A clustered column chart: ``categories`` and ``values`` as (min_row, min_col, max_row, max_col)."""
+
+    title: str
+    categories: tuple[int, int, int, int]
+    values: tuple[int, int, int, int]  # the first row holds the series names
+    anchor: str = "H2"
+    y_title: str = ""
+    width_cm: float = 18
+    height_cm: float = 9
+
+
+@dataclass
+class Grid:
+    """A whole sheet as Relance writes it: cells with their format, widths, frozen rows."""
+
+    cells: dict[tuple[int, int], tuple[object, int]] = field(default_factory=dict)
+    widths: dict[int, float] = field(default_factory=dict)
+    freeze_rows: int = 0  # rows kept on screen when scrolling
+    note: str = ""  # a note on A1
+    charts: list[Chart] = field(default_factory=list)
+    landscape: bool = True
+
+    def value(self, r: int, c: int) -> object:
+        cell = self.cells.get((r, c))
+        return cell[0] if cell else None
+
+
+def grid_sheet_xml(grid: Grid, date1904: bool, *, tab_selected: bool, drawing_rid: str | None,
+                   legacy_rid: str | None) -> bytes:
+    """A worksheet part for ``grid`` (no prefix, inline strings)."""
+    rows: dict[int, list[tuple[int, tuple[object, int]]]] = {}
+    for (r, c), cell in grid.cells.items():
+        rows.setdefault(r, []).append((c, cell))
+    max_row = max(rows, default=1)
+    max_col = max((c for (_r, c) in grid.cells), default=1)
+    selected = ' tabSelected="1"' if tab_selected else ""
+    parts = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+             f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_R}">'
+             f'<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
+             f'<dimension ref="A1:{ref_of(max_row, max_col)}"/>'
+             f'<sheetViews><sheetView workbookViewId="0"{selected}>']
+    if grid.freeze_rows:
+        top = ref_of(grid.freeze_rows + 1, 1)
+        parts.append(f'<pane ySplit="{grid.freeze_rows}" topLeftCell="{top}" activePane="bottomLeft" '
+                     f'state="frozen"/><selection pane="bottomLeft" activeCell="{top}" sqref="{top}"/>')
+    parts.append('</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>')
+    if grid.widths:
+        parts.append("<cols>")
+        for c in sorted(grid.widths):
+            parts.append(f'<col min="{c}" max="{c}" width="{grid.widths[c]:g}" customWidth="1"/>')
+        parts.append("</cols>")
+    parts.append("<sheetData>")
+    for r in sorted(rows):
+        parts.append(f'<row r="{r}">')
+        for c, (value, style) in sorted(rows[r], key=lambda item: item[0]):
+            parts.append(cell_xml(ref_of(r, c), style, value, date1904))
+        parts.append("</row>")
+    parts.append("</sheetData>")
+    parts.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')
+    orientation = "landscape" if grid.landscape else "portrait"
+    parts.append(f'<pageSetup paperSize="9" orientation="{orientation}" fitToWidth="1" fitToHeight="0"/>')
+    if drawing_rid:
+        parts.append(f'<drawing r:id="{drawing_rid}"/>')
+    if legacy_rid:
+        parts.append(f'<legacyDrawing r:id="{legacy_rid}"/>')
+    parts.append("</worksheet>")
+    return "".join(parts).encode("utf-8")
+
+
+def _esc(text: str) -> str:
+    return html.escape(clean_text(text), quote=True)
+
+
+def comments_xml(ref: str, text: str, author: str = "Relance") -> bytes:
+    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<comments xmlns="{NS_MAIN}"><authors><author>{_esc(author)}</author></authors>'
+            f'<commentList><comment ref="{ref}" authorId="0"><text><t xml:space="preserve">{_esc(text)}</t>'
+            f'</text></comment></commentList></comments>').encode("utf-8")
+
+
+def note_vml(row: int, col: int, block: int) -> bytes:
+    """The legacy drawing Excel needs to show a note (its box, hidden until hovered)."""
+    return (f'<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
+            f'xmlns:x="urn:schemas-microsoft-com:office:excel">'
+            f'<o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="{block}"/></o:shapelayout>'
+            f'<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe">'
+            f'<v:stroke joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>'
+            f'<v:shape id="_x0000_s{block * 1024 + 1}" type="#_x0000_t202" '
+            f'style="position:absolute;margin-left:59.25pt;margin-top:1.5pt;width:240pt;height:110pt;'
+            f'z-index:1;visibility:hidden" fillcolor="#ffffe1" o:insetmode="auto">'
+            f'<v:fill color2="#ffffe1"/><v:shadow color="black" obscured="t"/><v:path o:connecttype="none"/>'
+            f'<v:textbox style="mso-direction-alt:auto"><div style="text-align:left"></div></v:textbox>'
+            f'<x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/><x:AutoFill>False</x:AutoFill>'
+            f'<x:Row>{row - 1}</x:Row><x:Column>{col - 1}</x:Column></x:ClientData></v:shape></xml>'
+            ).encode("utf-8")
+
+
+def drawing_xml(charts: Sequence[tuple[Chart, str]]) -> bytes:
+    """The drawing part anchoring each chart (with its relationship id) at its cell."""
+    parts = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+             '<xdr:wsDr xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing" '
+             'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">']
+    for n, (chart, rid) in enumerate(charts, start=1):
+        row, col = split_ref(chart.anchor)
+        cx, cy = int(chart.width_cm * EMU_PER_CM), int(chart.height_cm * EMU_PER_CM)
+        parts.append(
+            f'<xdr:oneCellAnchor><xdr:from><xdr:col>{col - 1}</xdr:col><xdr:colOff>0</xdr:colOff>'
+            f'<xdr:row>{row - 1}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from><xdr:ext cx="{cx}" cy="{cy}"/>'
+            f'<xdr:graphicFrame macro=""><xdr:nvGraphicFramePr><xdr:cNvPr id="{n + 1}" name="{_esc(chart.title)}"/>'
+            f'<xdr:cNvGraphicFramePr/></xdr:nvGraphicFramePr><xdr:xfrm><a:off x="0" y="0"/><a:ext cx="0" cy="0"/>'
+            f'</xdr:xfrm><a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/chart">'
+            f'<c:chart xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" '
+            f'xmlns:r="{NS_R}" r:id="{rid}"/></a:graphicData></a:graphic></xdr:graphicFrame>'
+            f'<xdr:clientData/></xdr:oneCellAnchor>')
+    parts.append("</xdr:wsDr>")
+    return "".join(parts).encode("utf-8")
+
+
+def _quote_sheet(name: str) -> str:
+    return "'" + name.replace("'", "''") + "'"
+
+
+def _area(sheet: str, r1: int, c1: int, r2: int, c2: int) -> str:
+    return f"{_quote_sheet(sheet)}!${col_letter(c1)}${r1}:${col_letter(c2)}${r2}"
+
+
+def _rich(text: str, size: int, bold: bool) -> str:
+    return (f'<c:tx><c:rich><a:bodyPr/><a:lstStyle/><a:p><a:pPr><a:defRPr sz="{size}" b="{int(bold)}"/></a:pPr>'
+            f'<a:r><a:rPr lang="fr-FR" sz="{size}" b="{int(bold)}"/><a:t>{_esc(text)}</a:t></a:r></a:p></c:rich></c:tx>')
+
+
+def chart_xml(chart: Chart, sheet: str, grid: Grid) -> bytes:
+    """A clustered column chart over ``grid``'s cells, with the values cached for viewers."""
+    cr1, cc1, cr2, cc2 = chart.categories
+    vr1, vc1, vr2, vc2 = chart.values
+    categories = [grid.value(r, cc1) for r in range(cr1, cr2 + 1)]
+    series = []
+    for i, c in enumerate(range(vc1, vc2 + 1)):
+        name = grid.value(vr1, c)
+        values = [grid.value(r, c) for r in range(vr1 + 1, vr2 + 1)]
+        cat_cache = "".join(f'<c:pt idx="{j}"><c:v>{_esc(str(v if v is not None else ""))}</c:v></c:pt>'
+                            for j, v in enumerate(categories))
+        val_cache = "".join(f'<c:pt idx="{j}"><c:v>{_number(v)}</c:v></c:pt>'
+                            for j, v in enumerate(values) if isinstance(v, (int, float, Decimal))
+                            and not isinstance(v, bool))
+        series.append(
+            f'<c:ser><c:idx val="{i}"/><c:order val="{i}"/>'
+            f'<c:tx><c:strRef><c:f>{_esc(_area(sheet, vr1, c, vr1, c))}</c:f><c:strCache><c:ptCount val="1"/>'
+            f'<c:pt idx="0"><c:v>{_esc(str(name or ""))}</c:v></c:pt></c:strCache></c:strRef></c:tx>'
+            f'<c:spPr><a:solidFill><a:srgbClr val="4472C4"/></a:solidFill></c:spPr><c:invertIfNegative val="0"/>'
+            f'<c:cat><c:strRef><c:f>{_esc(_area(sheet, cr1, cc1, cr2, cc2))}</c:f><c:strCache>'
+            f'<c:ptCount val="{len(categories)}"/>{cat_cache}</c:strCache></c:strRef></c:cat>'
+            f'<c:val><c:numRef><c:f>{_esc(_area(sheet, vr1 + 1, c, vr2, c))}</c:f><c:numCache>'
+            f'<c:formatCode>General</c:formatCode><c:ptCount val="{len(values)}"/>{val_cache}</c:numCache>'
+            f'</c:numRef></c:val></c:ser>')
+    y_title = (f'<c:title>{_rich(chart.y_title, 1000, False)}<c:overlay val="0"/></c:title>'
+               if chart.y_title else "")
+    legend = ('<c:legend><c:legendPos val="r"/><c:overlay val="0"/></c:legend>' if len(series) > 1 else "")
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<c:chartSpace xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" '
+        'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+        f'xmlns:r="{NS_R}"><c:roundedCorners val="0"/><c:chart>'
+        f'<c:title>{_rich(chart.title, 1400, True)}<c:overlay val="0"/></c:title><c:autoTitleDeleted val="0"/>'
+        '<c:plotArea><c:layout/><c:barChart><c:barDir val="col"/><c:grouping val="clustered"/>'
+        f'<c:varyColors val="0"/>{"".join(series)}<c:gapWidth val="150"/>'
+        '<c:axId val="10"/><c:axId val="100"/></c:barChart>'
+        '<c:catAx><c:axId val="10"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="0"/>'
+        '<c:axPos val="b"/><c:numFmt formatCode="General" sourceLinked="0"/><c:majorTickMark val="out"/>'
+        '<c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/><c:crossAx val="100"/><c:crosses val="autoZero"/>'
+        '<c:auto val="1"/><c:lblAlgn val="ctr"/><c:lblOffset val="100"/><c:noMultiLvlLbl val="0"/></c:catAx>'
+        '<c:valAx><c:axId val="100"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="0"/>'
+        f'<c:axPos val="l"/><c:majorGridlines/>{y_title}'
+        '<c:numFmt formatCode="#,##0 &quot;€&quot;" sourceLinked="0"/><c:majorTickMark val="out"/>'
+        '<c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/><c:crossAx val="10"/><c:crosses val="autoZero"/>'
+        '<c:crossBetween val="between"/></c:valAx></c:plotArea>'
+        f'{legend}<c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/></c:chart></c:chartSpace>'
+    ).encode("utf-8")
