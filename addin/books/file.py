@@ -188,6 +188,7 @@ class FileBook:
         self._tables: dict[str, str] = {}  # table part -> new ref, for appended rows
         self._scans: dict[str, xlsx.SheetXml] = {}
         self._values = None  # calamine workbook, opened on the first read
+        self._rows: dict[str, list[list[object]]] = {}  # cached values per sheet, as read
         self._checked = False
 
     @classmethod
@@ -265,13 +266,16 @@ class FileBook:
     def _cached(self, name: str) -> list[list[object]]:
         import python_calamine
 
+        if name in self._rows:
+            return self._rows[name]
         if self._values is None:
             self._values = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(self._data))
         if name not in self._values.sheet_names:
             return []
         sheet = self._values.get_sheet_by_name(name)
         # skip_empty_area=False: the block starts at A1, so indexes are coordinates.
-        return [[_plain(v) for v in r] for r in sheet.to_python(skip_empty_area=False)]
+        rows = self._rows[name] = [[_plain(v) for v in r] for r in sheet.to_python(skip_empty_area=False)]
+        return rows
 
     # -- writing ---------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ Text is always written as an inline string: never a formula, whatever it starts 
 from __future__ import annotations
 
 import copy
+import functools
 import html
 import math
 import re
@@ -58,7 +59,6 @@ BUILTIN_FORMATS = {
     "0.00E+00": 11, "mm-dd-yy": 14, "d-mmm-yy": 15, "d-mmm": 16, "mmm-yy": 17, "h:mm": 20,
     "h:mm:ss": 21, "m/d/yy h:mm": 22, "@": 49,
 }
-_DATE_IDS = set(range(14, 23)) | set(range(45, 48))
 _EPOCH_1900 = date(1899, 12, 30)
 _EPOCH_1904 = date(1904, 1, 1)
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -71,6 +71,7 @@ class XlsxError(Exception):
 # --- references ----------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
 def col_letter(col: int) -> str:
     letters = ""
     while col:
@@ -143,8 +144,14 @@ class Styles:
         self.changed = data is None
         self.root = parse_xml(data or _MINIMAL_STYLES)
         self._keys: dict[str, dict[tuple, int]] = {}
+        self._sections: dict[str, etree._Element] = {}
+        self._derived: dict[tuple, int] = {}
+        self._numfmts: dict[int, int] = {}
 
     def _section(self, name: str) -> etree._Element:
+        el = self._sections.get(name)
+        if el is not None:
+            return el
         el = self.root.find(_M + name)
         if el is None:
             el = etree.Element(_M + name)
@@ -155,6 +162,7 @@ class Styles:
                 if local in _STYLE_ORDER and _STYLE_ORDER.index(local) < position:
                     index = i + 1
             self.root.insert(index, el)
+        self._sections[name] = el
         return el
 
     def _index(self, section: str, candidate: etree._Element) -> int:
@@ -198,24 +206,24 @@ class Styles:
         return new_id
 
     def numfmt_of(self, xf: int) -> int:
-        xfs = self._items("cellXfs")
-        if xf >= len(xfs):
-            return 0
-        return int(xfs[xf].get("numFmtId", "0"))
-
-    def is_date(self, xf: int) -> bool:
-        fmt_id = self.numfmt_of(xf)
-        if fmt_id in _DATE_IDS:
-            return True
-        for el in self._section("numFmts"):
-            if el.get("numFmtId") == str(fmt_id):
-                code = re.sub(r'"[^"]*"|\[[^\]]*\]', "", el.get("formatCode", "")).lower()
-                return any(ch in code for ch in "dy") or "mm" in code and "0" not in code
-        return False
+        """The number format id of cell format ``xf`` (0, General, when there is none)."""
+        found = self._numfmts.get(xf)
+        if found is None:
+            xfs = self._items("cellXfs")
+            found = self._numfmts[xf] = int(xfs[xf].get("numFmtId", "0")) if xf < len(xfs) else 0
+        return found
 
     def derive(self, base: int, *, numfmt: str | None = None, bold: bool = False, size: float | None = None,
                fill: str | None = None, wrap: bool = False) -> int:
         """A cell format: ``base``'s, with these changes; an existing equal one is reused."""
+        request = (base, numfmt, bold, size, fill, wrap)
+        found = self._derived.get(request)
+        if found is None:
+            found = self._derived[request] = self._derive(base, numfmt, bold, size, fill, wrap)
+        return found
+
+    def _derive(self, base: int, numfmt: str | None, bold: bool, size: float | None, fill: str | None,
+                wrap: bool) -> int:
         xfs = self._items("cellXfs")
         if not xfs:
             self._index("cellXfs", etree.fromstring(
@@ -482,8 +490,13 @@ def _prefix(xml: bytes) -> bytes:
     return m.group(1) + b":" if m.group(1) else b""
 
 
+@functools.lru_cache(maxsize=None)
+def _attr_pattern(name: bytes) -> re.Pattern:
+    return re.compile(rb"(?<![\w:])" + name + rb'="([^"]*)"')
+
+
 def _attr(attrs: bytes, name: bytes) -> bytes | None:
-    m = re.search(rb"(?<![\w:])" + name + rb'="([^"]*)"', attrs)
+    m = _attr_pattern(name).search(attrs)
     return m.group(1) if m else None
 
 
