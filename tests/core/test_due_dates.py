@@ -28,6 +28,15 @@ def test_receipt_wordings(text):
     ("à 30 jours", 30), ("A 30 JOURS", 30), ("30 jours net", 30), ("30 jours nets", 30),
     ("30 jours date de facture", 30), ("net 30", 30), ("Net 30", 30), ("NET30", 30), ("net 30 days", 30),
     ("30 days", 30), ("60 days from invoice date", 60), ("45 d", 45), ("60\u00a0jours", 60), ("90 jours.", 90),
+    ("paiement à 30 jours", 30), ("Paiement a 30 jours", 30), ("paiement 30 jours", 30),
+    ("payment at 30 days", 30), ("payment 30 days", 30), ("payable at 30 days", 30),
+    # Receipt of the invoice: counted from the invoice date.
+    ("30 jours dès réception", 30), ("30 jours des reception de facture", 30),
+    ("30 jours à réception de facture", 30), ("30 jours à réception de la facture", 30),
+    ("30 jours à réception", 30), ("30 days from receipt of invoice", 30), ("30 days upon receipt", 30),
+    ("30 days after receipt of invoice", 30),
+    # A number typed in the terms cell (Excel sends a float, the register a text).
+    ("30", 30), ("30.0", 30), ("45,0", 45), (" 60 ", 60),
 ])
 def test_days_wordings(text, n):
     terms = parse_terms(text)
@@ -38,7 +47,8 @@ def test_days_wordings(text, n):
     ("45 jours fin de mois", 45), ("45 Jours Fin De Mois", 45), ("45 j FDM", 45), ("45j fdm", 45),
     ("45 j f.d.m.", 45), ("45 jours, fin de mois", 45), ("à 45 jours fin de mois", 45),
     ("45 days end of month", 45), ("45 days EOM", 45), ("45 days end of the month", 45),
-    ("30  jours   fin  de  mois", 30),
+    ("30  jours   fin  de  mois", 30), ("45 jours fin du mois", 45), ("45jfdm", 45), ("45JFDM", 45),
+    ("45 j fdm", 45), ("45j f.d.m.", 45), ("45 days end of the month", 45),
     ("fin de mois", 0), ("Fin de mois", 0), ("FDM", 0), ("end of month", 0), ("EOM", 0),
 ])
 def test_days_then_end_of_month_wordings(text, n):
@@ -58,7 +68,11 @@ def test_end_of_month_then_days_wordings(text, n):
 @pytest.mark.parametrize("text, n, j", [
     ("45 jours fin de mois le 10", 45, 10), ("45 j FDM le 10", 45, 10), ("30 jours fin de mois le 1er", 30, 1),
     ("45 jours fin de mois, le 15", 45, 15), ("45 days end of month on the 10th", 45, 10),
-    ("45 days EOM on 5", 45, 5), ("30 j fdm le 31", 30, 31),
+    ("45 days EOM on 5", 45, 5), ("30 j fdm le 31", 30, 31), ("45 jours fin du mois le 10", 45, 10),
+    ("45jfdm le 10", 45, 10),
+    # No N: the end of the invoice's month, then day J of the next month.
+    ("fin de mois le 10", 0, 10), ("Fin de mois, le 15", 0, 15), ("fin du mois le 5", 0, 5),
+    ("end of month on the 10th", 0, 10), ("EOM on 10", 0, 10),
 ])
 def test_days_end_of_month_on_day_wordings(text, n, j):
     terms = parse_terms(text)
@@ -93,7 +107,8 @@ def test_the_legal_default_wording_reads_back_as_the_legal_default(text):
 
 
 @pytest.mark.parametrize("text", [
-    "bientôt", "30", "trente jours", "45 jours fin de semaine", "1000 jours", "fin de mois le 10", "net", "-30 jours",
+    "bientôt", "trente jours", "45 jours fin de semaine", "1000 jours", "net", "-30 jours", "30.5",
+    "45 jours fin du mois prochain", "30 jours dès réception des marchandises demain", "1000", "paiement",
 ])
 def test_unreadable_terms_raise_with_the_accepted_wordings(text):
     with pytest.raises(TermsError) as caught:
@@ -160,6 +175,40 @@ def test_30_days_end_of_month_on_the_10th_from_31_january():
     assert due_date(date(2024, 1, 31), "30 jours fin de mois le 10") == date(2024, 4, 10)
     # 31 Jan 2025 + 28 d = 28 Feb → 28 Feb → 10 Mar 2025: the month end itself stays in February.
     assert due_date(date(2025, 1, 31), "28 jours fin de mois le 10") == date(2025, 3, 10)
+
+
+def test_typed_numbers_are_days():
+    # Excel sends 30.0 for a number typed in the terms cell: 10 Jan 2025 + 30 = 9 Feb 2025.
+    assert parse_terms(30.0) == Terms("days", 30, text="30 jours")
+    assert parse_terms(30) == Terms("days", 30, text="30 jours")
+    assert due_date(date(2025, 1, 10), 30.0) == date(2025, 2, 9)
+    for bad in (30.5, -30, 1000, True):
+        with pytest.raises(TermsError):
+            parse_terms(bad)
+
+
+def test_receipt_of_the_invoice_counts_from_the_invoice_date():
+    # « 30 jours dès réception » is the receipt of the invoice: 10 Jan 2025 + 30 = 9 Feb 2025,
+    # whatever the delivery date.
+    assert due_date(date(2025, 1, 10), "30 jours dès réception", date(2025, 1, 2)) == date(2025, 2, 9)
+    assert due_date(date(2025, 1, 10), "30 jours à réception de facture") == date(2025, 2, 9)
+
+
+def test_end_of_month_on_day_j_without_days():
+    # « fin de mois le 10 »: end of the invoice's month (31 Jan 2025), then 10 Feb 2025.
+    assert due_date(date(2025, 1, 10), "fin de mois le 10") == date(2025, 2, 10)
+    assert due_date(date(2025, 1, 31), "fin de mois le 10") == date(2025, 2, 10)
+    # 15 Dec 2024 → 31 Dec → 10 Jan 2025 (crossing the year); day 31 in February → 28 Feb 2025.
+    assert due_date(date(2024, 12, 15), "fin de mois le 10") == date(2025, 1, 10)
+    assert due_date(date(2025, 1, 15), "fin de mois le 31") == date(2025, 2, 28)
+    assert parse_terms("fin de mois le 10").describe() == "fin de mois le 10"
+    assert parse_terms("fin de mois le 10").describe("en") == "end of month on the 10"
+
+
+def test_end_of_month_short_forms_and_fin_du_mois():
+    # 10 Jan 2025 + 45 = 24 Feb → 28 Feb 2025, however it is written.
+    for text in ("45jfdm", "45 j fdm", "45 jours fin du mois"):
+        assert due_date(date(2025, 1, 10), text) == date(2025, 2, 28)
 
 
 def test_days_end_of_month_on_day_j():
