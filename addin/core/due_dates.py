@@ -184,7 +184,14 @@ def due_date(issued: date, terms: "Terms | str | None", delivered: date | None =
 
     Legal default (no terms): delivery date + 30 days, or invoice date + 30 days when
     no delivery date is known. ``delivery_days`` terms need the delivery date.
+    Never before the invoice date: a delivery so long before the invoice that its
+    delivery-based date has passed when the invoice is issued gives the invoice date
+    (``due_date_warnings`` says so; interest cannot run before the invoice exists).
     """
+    return max(_unclamped_due_date(issued, terms, delivered), issued)
+
+
+def _unclamped_due_date(issued: date, terms: "Terms | str | None", delivered: date | None) -> date:
     if not isinstance(terms, Terms):
         terms = parse_terms(terms)
     kind, n = terms.kind, terms.days
@@ -208,6 +215,23 @@ def due_date(issued: date, terms: "Terms | str | None", delivered: date | None =
     if kind == "legal_default":
         return (delivered or issued) + timedelta(days=30)
     raise TermsError(f"type de conditions inconnu : {kind}")
+
+
+def due_date_warnings(issued: date, terms: "Terms | str | None", delivered: date | None = None) -> list[str]:
+    """A warning when ``due_date`` had to move a delivery-based due date up to the invoice date.
+
+    Delivery-based terms and the legal default count from the delivery; when that date
+    + N days is already past on the invoice date, the due date is the invoice date.
+    """
+    if not isinstance(terms, Terms):
+        terms = parse_terms(terms)
+    raw = _unclamped_due_date(issued, terms, delivered)
+    if raw >= issued:
+        return []
+    wording = f"« {terms.text or terms.describe()} »" if terms.kind != "legal_default" else "le délai légal"
+    return [f"{wording} compté depuis la livraison du {delivered:%d/%m/%Y} donne une échéance au "
+            f"{raw:%d/%m/%Y}, avant la date de facture du {issued:%d/%m/%Y} : l'échéance retenue est "
+            f"la date de facture"]
 
 
 def term_warnings(terms: "Terms | str | None", issued: date,

@@ -38,7 +38,7 @@ from typing import Iterator, Sequence
 from addin.core import allocation as alloc
 from addin.core import ledger as reference
 from addin.core import penalties
-from addin.core.due_dates import TermsError, due_date, parse_terms, term_warnings
+from addin.core.due_dates import TermsError, due_date, parse_terms
 from addin.core.model import (
     ZERO,
     Client,
@@ -157,18 +157,16 @@ def _due_dates(register: Register, clients: dict[str, Client], problems: list[Pr
             except TermsError as error:
                 found = (None, str(error), getattr(error, "hint", "") or "Corrigez les conditions de paiement.")
             else:
-                found = (due, None, tuple(term_warnings(terms, invoice.issued, client_type)))
+                found = (due, None, tuple(reference.terms_warnings(terms, invoice.issued, invoice.delivered,
+                                                                   client_type)))
             memo[key] = found
         due, error, extra = found
         if error is not None:
             problems.append(Problem(INVOICES, invoice.row, column, text, error, extra, code="terms.unreadable"))
         else:
-            for warning in extra:
-                problems.append(Problem(
-                    INVOICES, invoice.row, column, text, warning,
-                    "Vérifiez que ce délai est conforme (L441-10 I du Code de commerce).",
-                    severity=Severity.WARNING, code="terms.over_legal_max",
-                ))
+            for message, fix, code in extra:
+                problems.append(Problem(INVOICES, invoice.row, column, text, message, fix,
+                                        severity=Severity.WARNING, code=code))
         dues[invoice.number] = due
     return dues
 

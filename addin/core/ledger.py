@@ -24,7 +24,7 @@ from typing import Mapping, Sequence
 
 from addin.core import allocation as alloc
 from addin.core.discounts import early_discount
-from addin.core.due_dates import TermsError, due_date, parse_terms, term_warnings
+from addin.core.due_dates import TermsError, due_date, due_date_warnings, parse_terms, term_warnings
 from addin.core.model import (
     ZERO,
     Client,
@@ -121,13 +121,24 @@ def _due_date(invoice: Invoice, client: Client | None, default_terms: str, probl
         ))
         return None
     client_type = client.type if client else ClientType.BUSINESS
-    for warning in term_warnings(terms, invoice.issued, client_type):
-        problems.append(Problem(
-            INVOICES, invoice.row, column, text, warning,
-            "Vérifiez que ce délai est conforme (L441-10 I du Code de commerce).",
-            severity=Severity.WARNING, code="terms.over_legal_max",
-        ))
+    for message, fix, code in terms_warnings(terms, invoice.issued, invoice.delivered, client_type):
+        problems.append(Problem(INVOICES, invoice.row, column, text, message, fix,
+                                severity=Severity.WARNING, code=code))
     return due
+
+
+def terms_warnings(terms, issued: date, delivered: date | None,
+                   client_type: ClientType) -> list[tuple[str, str, str]]:
+    """(message, fix, code) of each warning on an invoice's terms, in the order Anomalies lists them.
+
+    Terms beyond the legal maximum (``term_warnings``), then a delivery-based due date moved
+    up to the invoice date (``due_date_warnings``). Shared with ``fast`` so both agree.
+    """
+    found = [(w, "Vérifiez que ce délai est conforme (L441-10 I du Code de commerce).", "terms.over_legal_max")
+             for w in term_warnings(terms, issued, client_type)]
+    found += [(w, "Vérifiez la date de livraison et la date de facture.", "terms.due_before_invoice")
+              for w in due_date_warnings(issued, terms, delivered)]
+    return found
 
 
 def _installments_by_invoice(steps: Sequence[PlanStep]) -> dict[str, tuple[tuple[date, Decimal], ...]]:

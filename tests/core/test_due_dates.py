@@ -5,7 +5,16 @@ from datetime import date, timedelta
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from addin.core.due_dates import KINDS, LEGAL_DEFAULT, Terms, TermsError, due_date, parse_terms, term_warnings
+from addin.core.due_dates import (
+    KINDS,
+    LEGAL_DEFAULT,
+    Terms,
+    TermsError,
+    due_date,
+    due_date_warnings,
+    parse_terms,
+    term_warnings,
+)
 from addin.core.model import ClientType
 
 # --- The grammar: every wording of the module docstring --------------------------------------
@@ -245,6 +254,21 @@ def test_legal_default_is_delivery_plus_30_else_invoice_plus_30():
     assert due_date(date(2025, 1, 10), LEGAL_DEFAULT) == date(2025, 2, 9)
 
 
+def test_a_delivery_long_before_the_invoice_never_puts_the_due_date_before_it():
+    # Delivered 1 Jan 2025, invoiced 1 Mar 2025, no terms: 1 Jan + 30 = 31 Jan, before the invoice
+    # date. The due date is clamped to the invoice date (1 Mar 2025), with a warning saying so.
+    assert due_date(date(2025, 3, 1), None, date(2025, 1, 1)) == date(2025, 3, 1)
+    assert due_date(date(2025, 3, 1), "30 jours date de livraison", date(2025, 1, 1)) == date(2025, 3, 1)
+    [warning] = due_date_warnings(date(2025, 3, 1), None, date(2025, 1, 1))
+    assert "31/01/2025" in warning and "01/03/2025" in warning and "date de facture" in warning
+    # 1 Feb + 30 = 3 Mar 2025, after the invoice date: kept, no warning.
+    assert due_date(date(2025, 3, 1), None, date(2025, 2, 1)) == date(2025, 3, 3)
+    assert due_date_warnings(date(2025, 3, 1), None, date(2025, 2, 1)) == []
+    # Exactly the invoice date (30 Jan + 30 = 1 Mar): no clamp, no warning.
+    assert due_date_warnings(date(2025, 3, 1), "30 jours après livraison", date(2025, 1, 30)) == []
+    assert due_date_warnings(date(2025, 3, 1), "30 jours", date(2024, 1, 1)) == []  # not delivery-based
+
+
 def test_non_delivery_terms_ignore_the_delivery_date():
     assert due_date(date(2025, 1, 10), "30 jours", date(2025, 3, 1)) == date(2025, 2, 9)
 
@@ -347,6 +371,20 @@ def test_due_date_is_never_before_the_invoice_date(issued, kind, n, j):
         # Day J of the month after the "N jours fin de mois" date.
         eom = due_date(issued, Terms("days_eom", n))
         assert due > eom and (due - eom).days <= 31
+
+
+@settings(max_examples=300, deadline=None)
+@given(DATES, st.sampled_from(KINDS), st.integers(0, 120), st.integers(1, 31), st.integers(-400, 400))
+def test_due_date_is_never_before_the_invoice_date_whatever_the_delivery_date(issued, kind, n, j, offset):
+    # Delivery dates on both sides of the invoice date, far before it included.
+    delivered = issued + timedelta(days=offset)
+    terms = Terms(kind, 30 if kind == "legal_default" else n, j if kind == "days_eom_on" else None)
+    due = due_date(issued, terms, delivered)
+    assert due >= issued
+    clamped = kind in ("delivery_days", "legal_default") and delivered + timedelta(days=terms.days) < issued
+    assert bool(due_date_warnings(issued, terms, delivered)) == clamped
+    if kind in ("delivery_days", "legal_default") and not clamped:
+        assert due == delivered + timedelta(days=terms.days)
 
 
 @settings(max_examples=200, deadline=None)

@@ -59,7 +59,9 @@ def registers(draw):
             number=f"F{k}", client=client.code, issued=issued,
             amount_ttc=-amount if credit_note else amount,
             amount_ht=(amount / Decimal("1.2")).quantize(Decimal("0.01")) if discount else None,
-            delivered=draw(st.one_of(st.none(), st.just(issued - timedelta(days=3)))),
+            # Delivered long before the invoice too: a due date clamped to the invoice date.
+            delivered=draw(st.one_of(st.none(), st.just(issued - timedelta(days=3)),
+                                     st.just(issued - timedelta(days=75)))),
             terms=draw(st.one_of(st.none(), st.sampled_from(TERMS))),
             penalty_rate=draw(st.one_of(st.none(), st.none(), st.sampled_from(
                 [Decimal("0.15"), Decimal("0.05"), Decimal("0.12")]))),

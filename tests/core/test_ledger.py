@@ -99,6 +99,20 @@ def test_unreadable_terms_are_a_problem_at_their_cell_and_others_go_on():
     assert "45 jours fin de mois" in p.fix
 
 
+def test_a_due_date_before_the_invoice_date_is_clamped_and_reported():
+    # Delivered 1 Jan 2025, invoiced 1 Mar 2025, « 30 jours après livraison »: 31 Jan 2025 is before
+    # the invoice; the due date is 1 Mar 2025 and Anomalies says why. As of 1 Jun 2025: 92 days late
+    # (31 + 30 + 31), 1000 x 0.1315 x 92 / 365 = 33.15.
+    inv = Invoice("F20", "C1", date(2025, 3, 1), D("1000.00"), delivered=date(2025, 1, 1),
+                  terms="30 jours après livraison", row=9)
+    states, problems, _ = run([inv])
+    assert states["F20"].due == date(2025, 3, 1)
+    assert states["F20"].days_late == 92 and states["F20"].interest == D("33.15")
+    (p,) = [p for p in problems if p.code == "terms.due_before_invoice"]
+    assert (p.sheet, p.row, p.column, p.severity.value) == ("Factures", 9, "Conditions de paiement", "avertissement")
+    assert "31/01/2025" in p.message and "01/03/2025" in p.message
+
+
 def test_dispute_and_promise_show_in_the_status():
     disputed = Invoice("F11", "C1", date(2025, 3, 1), D("100.00"), dispute="Livrable incomplet")
     promised = Invoice("F12", "C1", date(2025, 3, 1), D("100.00"), promise=date(2025, 6, 12))
