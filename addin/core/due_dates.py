@@ -235,7 +235,7 @@ def due_date_warnings(issued: date, terms: "Terms | str | None", delivered: date
 
 
 def term_warnings(terms: "Terms | str | None", issued: date,
-                  client_type: ClientType = ClientType.BUSINESS) -> list[str]:
+                  client_type: ClientType = ClientType.BUSINESS, max_days: int | None = None) -> list[str]:
     """Warnings (never refusals) for terms beyond the legal maximum.
 
     Between businesses (L441-10 I): at most 60 days from the invoice date, or, if the
@@ -246,11 +246,32 @@ def term_warnings(terms: "Terms | str | None", issued: date,
     public hospitals, 60 for some public companies: Relance cannot tell them apart, the
     message says so). Consumers: no legal cap. Receipt terms and the legal default
     (30 days) never warn.
+
+    ``max_days``: a shorter cap of the seller's sector (transport, perishable food:
+    30 days, LAW.md §1; the *Paramètres* key « Délai maximal du secteur (jours) »),
+    judged on the days from the invoice date to the due date (the N days of
+    delivery-based terms and of the legal default). A warning too, after the legal one;
+    never for consumers.
     """
+    if max_days is not None and (isinstance(max_days, bool) or not isinstance(max_days, int) or max_days < 0):
+        raise ValueError(f"délai maximal du secteur impossible : {max_days!r} (un nombre entier de jours, 0 ou plus)")
     if not isinstance(terms, Terms):
         terms = parse_terms(terms)
-    if client_type is ClientType.CONSUMER or terms.kind in ("receipt", "legal_default"):
+    if client_type is ClientType.CONSUMER or terms.kind == "receipt":
         return []
+    warnings = [] if terms.kind == "legal_default" else _legal_warnings(terms, issued, client_type)
+    if max_days is not None:
+        from_delivery = terms.kind in ("delivery_days", "legal_default")
+        days = terms.days if from_delivery else (due_date(issued, terms) - issued).days
+        if days > max_days:
+            since = "après la livraison" if from_delivery else "après la date de facture"
+            warnings.append(f"« {terms.text or terms.describe()} » : {days} jours {since}, au-delà du délai maximal "
+                            f"de votre secteur ({max_days} jours, réglage « Délai maximal du secteur (jours) » "
+                            f"de Paramètres)")
+    return warnings
+
+
+def _legal_warnings(terms: Terms, issued: date, client_type: ClientType) -> list[str]:
     wording = f"« {terms.text or terms.describe()} »"
     if client_type is ClientType.PUBLIC:
         # Delivery-based terms: the delivery date is not known here; judge the N days.

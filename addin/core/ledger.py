@@ -127,15 +127,16 @@ def _due_date(invoice: Invoice, client: Client | None, default_terms: str, probl
     return due
 
 
-def terms_warnings(terms, issued: date, delivered: date | None,
-                   client_type: ClientType) -> list[tuple[str, str, str]]:
+def terms_warnings(terms, issued: date, delivered: date | None, client_type: ClientType,
+                   max_days: int | None = None) -> list[tuple[str, str, str]]:
     """(message, fix, code) of each warning on an invoice's terms, in the order Anomalies lists them.
 
-    Terms beyond the legal maximum (``term_warnings``), then a delivery-based due date moved
-    up to the invoice date (``due_date_warnings``). Shared with ``fast`` so both agree.
+    Terms beyond the legal maximum or the sector's ``max_days`` (``term_warnings``), then a
+    delivery-based due date moved up to the invoice date (``due_date_warnings``). Shared
+    with ``fast`` so both agree.
     """
     found = [(w, "Vérifiez que ce délai est conforme (L441-10 I du Code de commerce).", "terms.over_legal_max")
-             for w in term_warnings(terms, issued, client_type)]
+             for w in term_warnings(terms, issued, client_type, max_days)]
     found += [(w, "Vérifiez la date de livraison et la date de facture.", "terms.due_before_invoice")
               for w in due_date_warnings(issued, terms, delivered)]
     return found

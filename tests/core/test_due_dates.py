@@ -350,6 +350,40 @@ def test_public_buyer_warning_names_the_longer_public_limits():
     assert term_warnings("à réception", ISSUED, ClientType.PUBLIC) == []
 
 
+def test_a_sector_cap_warns_past_its_days():
+    # Transport or perishable food: 30 days (LAW.md §1), a warning, never a refusal.
+    # 10 Jan 2025 + 31 days = 10 Feb 2025: one day too many.
+    [warning] = term_warnings("31 jours", ISSUED, max_days=30)
+    assert "30 jours" in warning and "secteur" in warning and "Délai maximal du secteur (jours)" in warning
+    assert term_warnings("30 jours", ISSUED, max_days=30) == []  # exactly the cap: lawful
+    # « 45 jours fin de mois » from 10 Jan 2025 = 28 Feb 2025, 49 days after the invoice: lawful
+    # between businesses (no legal-maximum warning), but past a 30-day sector cap.
+    assert term_warnings("45 jours fin de mois", ISSUED) == []
+    [warning] = term_warnings("45 jours fin de mois", ISSUED, max_days=30)
+    assert "49 jours" in warning
+    # « fin de mois » from 10 Jan = 31 Jan, 21 days: within 30.
+    assert term_warnings("fin de mois", ISSUED, max_days=30) == []
+    # Delivery-based terms: their N days are judged (the delivery date is not known here).
+    assert len(term_warnings("45 jours après livraison", ISSUED, max_days=30)) == 1
+    assert term_warnings("30 jours après livraison", ISSUED, max_days=30) == []
+    # Both rules at once: 90 days break the legal 60 and a 30-day cap.
+    assert len(term_warnings("90 jours", ISSUED, max_days=30)) == 2
+    # Receipt and consumers never warn; the legal default (30 days after delivery) only past a
+    # cap shorter than 30 days.
+    assert term_warnings("à réception", ISSUED, max_days=0) == []
+    assert term_warnings(None, ISSUED, max_days=30) == []
+    assert len(term_warnings(None, ISSUED, max_days=20)) == 1
+    assert term_warnings("45 jours", ISSUED, ClientType.CONSUMER, max_days=30) == []
+    # A public buyer's 30 days already apply; a shorter sector cap adds its own warning.
+    assert len(term_warnings("25 jours", ISSUED, ClientType.PUBLIC, max_days=20)) == 1
+
+
+@pytest.mark.parametrize("cap", [-1, 1.5, "30"])
+def test_an_impossible_sector_cap_is_refused(cap):
+    with pytest.raises(ValueError):
+        term_warnings("30 jours", ISSUED, max_days=cap)
+
+
 def test_consumers_have_no_cap():
     assert term_warnings("90 jours", ISSUED, ClientType.CONSUMER) == []
     assert term_warnings("90 jours fin de mois", ISSUED, ClientType.CONSUMER) == []
