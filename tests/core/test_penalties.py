@@ -281,10 +281,28 @@ def test_indemnity_owed_once_any_part_is_late():
     ("15 %", D("0.15")), ("15,5 %", D("0.155")), ("0,15", D("0.15")), ("15", D("0.15")),
     ("1 % par mois", D("0.12")), ("1% per month", D("0.12")),  # × 12
     ("0,25 % par semaine", D("0.13")), ("0.25% per week", D("0.13")),  # × 52
-    ("12 % l'an", D("0.12")),
+    ("12 % l'an", D("0.12")), ("0,12 par an", D("0.12")),
+    # With a unit other than the year, a bare number is a percentage of that period:
+    # 0.75 % a month × 12 = 9 % a year (not 0.75 × 12 = 900 %).
+    ("0,75 par mois", D("0.09")), ("0,75 % par mois", D("0.09")), ("0.75 per month", D("0.09")),
+    ("1 par mois", D("0.12")), ("0,25 par semaine", D("0.13")),  # 0.25 % × 52 = 13 %
+    ("0,05 par jour", D("0.1825")),  # 0.05 % × 365
+    (1, D("0.01")), (100, D("1")),  # 100 % a year: the most a contract may say
 ])
 def test_parse_rate(value, expected):
     assert parse_rate(value) == expected
+
+
+@pytest.mark.parametrize("value, shown", [
+    ("2 % par semaine", "104 %"),  # 2 % × 52
+    ("0,5 par jour", "182,5 %"),  # 0.5 % × 365
+    ("150 %", "150 %"), (150, "150 %"), ("10 % par mois", "120 %"),
+])
+def test_parse_rate_refuses_a_rate_above_100_percent_a_year(value, shown):
+    with pytest.raises(ValueError) as caught:
+        parse_rate(value)
+    message = str(caught.value)
+    assert shown in message and "100 %" in message and "saisissez" in message
 
 
 @pytest.mark.parametrize("value", ["3 fois le taux légal", "3x legal", "douze pour cent", "", None, "-5 %"])
