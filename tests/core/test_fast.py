@@ -162,6 +162,24 @@ def test_partial_payment_across_a_half_year_worked_example():
         Decimal("500.00"), Decimal("700.00"), Status.OVERDUE, 278, Decimal("40.00"))
 
 
+def test_public_buyer_rate_of_the_day_after_the_due_date_on_the_fast_path():
+    """Terms « à réception »: due on the invoice date. Interest starts the day after.
+
+    Due 30 Jun 2025, paid 30 Jul: 2025 S2, 2.15 + 8 = 10.15 %: 10000 × 0.1015 × 30 / 365 = 83.42.
+    Due 31 Dec 2024, paid 30 Jan 2025: 2025 S1, 3.15 + 8 = 11.15 %: 10000 × 0.1115 × 30 / 365 = 91.64.
+    """
+    register = Register(
+        Settings(), (Client("P", "Mairie", ClientType.PUBLIC, terms="à réception"),),
+        (Invoice("F1", "P", date(2025, 6, 30), Decimal("10000.00"), row=2),
+         Invoice("F2", "P", date(2024, 12, 31), Decimal("10000.00"), row=3)),
+        (Payment(date(2025, 7, 30), "P", Decimal("10000.00"), "F1", row=2),
+         Payment(date(2025, 1, 30), "P", Decimal("10000.00"), "F2", row=3)),
+    )
+    got = fast.compute(register, date(2025, 8, 1), RATES)[0].by_number()
+    assert (got["F1"].interest, got["F1"].periods[0].rate) == (Decimal("83.42"), Decimal("0.1015"))
+    assert (got["F2"].interest, got["F2"].periods[0].rate) == (Decimal("91.64"), Decimal("0.1115"))
+
+
 def test_refresh_engine_choice_by_size():
     small = Register(Settings(), (), tuple(Invoice(f"F{i}", "C", date(2025, 1, 1), Decimal("1.00"))
                                            for i in range(fast.FAST_FROM - 1)))
