@@ -241,6 +241,8 @@ def _state(invoice, client, due: date, payments: Sequence[tuple[date, Decimal]],
             interest, periods, warnings = _interest(amount, due, today, payments, lookup,
                                                     client_type is ClientType.PUBLIC)
         except MissingRate:
+            # The reference computes the interest up to the last day the table covers, with
+            # interest_known=False and the problem naming the missing half-year.
             return None
     for warning in warnings:  # as in ledger._state
         if "non vérifi" in warning:
