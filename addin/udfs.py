@@ -28,8 +28,8 @@ from addin.core import due_dates as _due_dates
 from addin.core import penalties as _penalties
 from addin.core import plans as _plans
 from addin.core.discounts import early_discount as _early_discount
-from addin.core.model import ClientType, cents
-from addin.core.rates import RateTable
+from addin.core.model import ZERO, ClientType, cents
+from addin.core.rates import RateTable, read_fraction
 
 ERROR = "#RELANCE! "
 _EXCEL_EPOCH = date(1899, 12, 30)
@@ -38,6 +38,9 @@ _EXCEL_EPOCH = date(1899, 12, 30)
 @functools.lru_cache(maxsize=1)
 def _rates() -> RateTable:
     return RateTable.shipped()
+
+
+# --- What Excel sends ----------------------------------------------------------------------
 
 
 def _cell_error(func):
@@ -51,6 +54,10 @@ def _cell_error(func):
             return ERROR + str(error).split("\n")[0]
 
     return wrapper
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _to_date(value, name: str) -> date:
@@ -71,13 +78,13 @@ def _to_date(value, name: str) -> date:
 
 
 def _to_optional_date(value, name: str) -> date | None:
-    if value is None or value == "":
+    if _blank(value):
         return None
     return _to_date(value, name)
 
 
 def _to_decimal(value, name: str) -> Decimal:
-    if isinstance(value, bool) or value is None or value == "":
+    if isinstance(value, bool) or _blank(value):
         raise ValueError(f"{name} : montant attendu")
     if isinstance(value, float):
         return Decimal(repr(value))
@@ -85,9 +92,41 @@ def _to_decimal(value, name: str) -> Decimal:
         return Decimal(value)
     text = str(value).replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace("€", "")
     try:
-        return Decimal(text.replace(",", "."))
+        number = Decimal(text.replace(",", "."))
     except InvalidOperation:
         raise ValueError(f"{name} : montant illisible « {value} »") from None
+    if not number.is_finite():
+        raise ValueError(f"{name} : montant illisible « {value} »")
+    return number
+
+
+def _to_whole(value, name: str, minimum: int) -> int:
+    """A count typed in a cell: 3 or 3.0, never 1.5 or 0 when ``minimum`` is 1."""
+    number = _to_decimal(value, name)
+    if number != number.to_integral_value() or number < minimum:
+        raise ValueError(f"{name} : un nombre entier de {minimum} ou plus est attendu, pas « {value} »")
+    return int(number)
+
+
+def _to_rate(value, name: str, *, penalty: bool = False) -> Decimal:
+    """The one reading of a rate in a worksheet function: 0.2, 20, « 20 % », « 0,2 » are all 20 %.
+
+    A bare number below 1 is a fraction, from 1 a percentage (``rates.read_fraction``, the
+    register's reading too). ``penalty=True``: a contractual late-payment rate, which may
+    also be per month or week (« 1 % par mois ») and may not exceed 100 % a year
+    (``penalties.parse_rate``, the same reading of a bare number). Never negative.
+    """
+    if isinstance(value, bool) or _blank(value):
+        raise ValueError(f"{name} : taux attendu (ex. 20 %, 0,2 ou 20)")
+    if penalty:
+        return _penalties.parse_rate(value)
+    try:
+        rate = read_fraction(value)
+    except (ValueError, InvalidOperation):
+        raise ValueError(f"{name} : taux illisible « {value} » (ex. 20 %, 0,2 ou 20)") from None
+    if rate < 0:
+        raise ValueError(f"{name} : taux négatif « {value} »")
+    return rate
 
 
 def _money(amount: Decimal) -> float:
@@ -105,6 +144,30 @@ def _as_list(value) -> list:
     return [value]
 
 
+def _payments(payment_dates, payment_amounts) -> list[tuple[date, Decimal]]:
+    """Payments given as two ranges, paired row by row: a blank row in both is skipped."""
+    dates, amounts = _as_list(payment_dates), _as_list(payment_amounts)
+    if len(dates) != len(amounts):
+        raise ValueError(f"paiements : la plage des dates ({len(dates)} cellules) et celle des montants "
+                         f"({len(amounts)} cellules) doivent avoir la même taille")
+    payments = []
+    for k, (when, amount) in enumerate(zip(dates, amounts), 1):
+        if _blank(when) and _blank(amount):
+            continue
+        if _blank(amount):
+            raise ValueError(f"paiement n° {k} : une date sans montant")
+        if _blank(when):
+            raise ValueError(f"paiement n° {k} : un montant sans date")
+        value = _to_decimal(amount, f"paiement n° {k}")
+        if value < 0:
+            raise ValueError(f"paiement n° {k} : montant négatif ({amount}) ; un remboursement n'est pas un paiement")
+        payments.append((_to_date(when, f"paiement n° {k}"), value))
+    return sorted(payments)
+
+
+# --- The functions ---------------------------------------------------------------------------
+
+
 @xw.func
 @xw.arg("invoice_date", doc="Date de la facture")
 @xw.arg("terms", doc="Conditions de paiement, ex. « 45 jours fin de mois »")
@@ -114,7 +177,7 @@ def due_date(invoice_date, terms, delivery_date=None):
     """Échéance d'une facture selon ses conditions de paiement (L441-10 I C. com.)."""
     issued = _to_date(invoice_date, "date de facture")
     delivered = _to_optional_date(delivery_date, "date de livraison")
-    return _due_dates.due_date(issued, terms if terms not in ("", None) else None, delivered)
+    return _due_dates.due_date(issued, None if _blank(terms) else terms, delivered)
 
 
 @xw.func
@@ -131,21 +194,17 @@ def penalty_rate(on_date):
 @xw.arg("as_of", doc="Date de calcul, ex. AUJOURDHUI()")
 @xw.arg("annual_rate", doc="Taux annuel contractuel (facultatif ; défaut : taux légal)")
 @xw.arg("payment_dates", doc="Dates des paiements partiels (plage)")
-@xw.arg("payment_amounts", doc="Montants des paiements partiels (plage)")
+@xw.arg("payment_amounts", doc="Montants des paiements partiels (plage, même taille)")
 @_cell_error
 def late_interest(amount, due_date, as_of, annual_rate=None, payment_dates=None, payment_amounts=None):
-    """Intérêts de retard entre professionnels, au jour près, par semestre (L441-10 II)."""
-    dates = [d for d in _as_list(payment_dates) if d not in (None, "")]
-    amounts = [a for a in _as_list(payment_amounts) if a not in (None, "")]
-    if len(dates) != len(amounts):
-        raise ValueError("autant de dates que de montants de paiement sont attendus")
-    payments = sorted(
-        (_to_date(d, "date de paiement"), _to_decimal(a, "montant de paiement")) for d, a in zip(dates, amounts)
-    )
-    rate = None if annual_rate in (None, "") else _penalties.parse_rate(annual_rate)
+    """Intérêts de retard entre professionnels, au jour près, par semestre (L441-10 II).
+
+    Paiements : deux plages lues ligne à ligne.
+    """
+    rate = None if _blank(annual_rate) else _to_rate(annual_rate, "taux annuel", penalty=True)
     result = _penalties.late_interest(
         _to_decimal(amount, "montant"), _to_date(due_date, "échéance"), _to_date(as_of, "date de calcul"),
-        rates=_rates(), payments=payments, contract_rate=rate,
+        rates=_rates(), payments=_payments(payment_dates, payment_amounts), contract_rate=rate,
     )
     return _money(result.amount)
 
@@ -159,29 +218,41 @@ def recovery_indemnity(client_type):
 
 
 @xw.func
+@xw.arg("amount_ht", doc="Montant HT")
+@xw.arg("vat_rate", doc="Taux de TVA : 20 %, 0,2 ou 20")
+@xw.arg("discount_rate", doc="Taux d'escompte sur le HT : 2 %, 0,02 ou 2")
+@xw.arg("deadline", doc="Date limite de l'escompte")
+@xw.arg("paid_on", doc="Date du paiement complet (vide : pas payée)")
 @_cell_error
 def early_discount(amount_ht, vat_rate, discount_rate, deadline, paid_on):
     """Escompte TTC accordé (0 si le paiement complet arrive après la date limite)."""
+    ht = _to_decimal(amount_ht, "montant HT")
+    if ht < 0:
+        raise ValueError(f"montant HT négatif ({amount_ht}) : l'escompte porte sur une facture, pas sur un avoir")
     result = _early_discount(
-        _to_decimal(amount_ht, "montant HT"), _to_decimal(vat_rate, "taux de TVA"),
-        _to_decimal(discount_rate, "taux d'escompte"), _to_date(deadline, "date limite"),
-        _to_optional_date(paid_on, "date de paiement"),
+        ht, _to_rate(vat_rate, "taux de TVA"), _to_rate(discount_rate, "taux d'escompte"),
+        _to_date(deadline, "date limite"), _to_optional_date(paid_on, "date de paiement"),
     )
-    return _money(result.discount_ttc if result.applies else Decimal(0))
+    return _money(result.discount_ttc if result.applies else ZERO)
 
 
 @xw.func
 @xw.ret(expand="table")
+@xw.arg("total", doc="Montant total")
+@xw.arg("count", doc="Nombre d'échéances (entier, 1 ou plus)")
+@xw.arg("first_due", doc="Première échéance")
+@xw.arg("months_between", doc="Mois entre deux échéances (entier, 1 ou plus ; défaut 1)")
+@xw.arg("deposit_rate", doc="Acompte à la première date : 30 %, 0,3 ou 30 (facultatif)")
 @_cell_error
 def installments(total, count, first_due, months_between=1, deposit_rate=0):
-    """Échéancier : dates (comme MOIS.DECALER) et montants au centime, dont la somme fait le total."""
-    count_int = int(_to_decimal(count, "nombre d'échéances"))
-    if count_int != _to_decimal(count, "nombre d'échéances"):
-        raise ValueError("nombre d'échéances : un entier est attendu")
+    """Échéancier : dates (comme MOIS.DECALER) et montants au centime, dont la somme fait le total.
+
+    """
     plan = _plans.installment_plan(
-        _to_decimal(total, "total"), count_int, _to_date(first_due, "première échéance"),
-        months_between=int(_to_decimal(months_between or 1, "mois entre échéances")),
-        deposit_rate=_to_decimal(deposit_rate or 0, "taux d'acompte"),
+        _to_decimal(total, "total"), _to_whole(count, "nombre d'échéances", 1),
+        _to_date(first_due, "première échéance"),
+        months_between=1 if _blank(months_between) else _to_whole(months_between, "mois entre échéances", 1),
+        deposit_rate=ZERO if _blank(deposit_rate) else _to_rate(deposit_rate, "taux d'acompte"),
     )
     return [[step.due, _money(step.amount)] for step in plan]
 

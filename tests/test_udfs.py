@@ -80,3 +80,81 @@ def test_column_versions_compute_a_whole_column_in_one_call():
     assert udfs.days_late_column([datetime(2025, 1, 1), None], datetime(2025, 1, 11)) == [[10], [""]]
     interest = udfs.late_interest_column([8000.0, 1000.0], [datetime(2025, 2, 20), None], datetime(2025, 4, 1))
     assert interest == [[115.29], [""]]
+
+# --- Payments given as two ranges ------------------------------------------------------------
+
+
+def test_payment_ranges_are_paired_row_by_row():
+    # Example 3 with a blank row in both ranges: skipped. 85.43 as before.
+    due, as_of = datetime(2024, 11, 30), datetime(2025, 1, 31)
+    assert udfs.late_interest(5000, due, as_of, payment_dates=[datetime(2024, 12, 20), None, datetime(2025, 1, 31)],
+                              payment_amounts=[2000.0, None, 3000.0]) == 85.43
+    # Blanks in different rows used to be filtered apart and the rest zipped: 20 Dec ↔ 2000, 31 Jan ↔ 3000,
+    # a silent pairing of a date with another row's amount. Now row 2 has an amount and no date.
+    result = udfs.late_interest(5000, due, as_of, payment_dates=[datetime(2024, 12, 20), None, datetime(2025, 1, 31)],
+                                payment_amounts=[2000.0, 3000.0, None])
+    assert result == "#RELANCE! paiement n° 2 : un montant sans date"
+
+
+@pytest.mark.parametrize("dates, amounts, message", [
+    ([datetime(2025, 1, 5)], [None], "paiement n° 1 : une date sans montant"),
+    ([None, datetime(2025, 1, 5)], [None, ""], "paiement n° 2 : une date sans montant"),
+    ([datetime(2025, 1, 5)], [-100.0], "paiement n° 1 : montant négatif"),
+    ([datetime(2025, 1, 5), datetime(2025, 1, 6)], [100.0], "même taille"),
+    ([datetime(2025, 1, 5)], ["cent"], "paiement n° 1 : montant illisible"),
+])
+def test_bad_payment_rows_are_readable_errors(dates, amounts, message):
+    result = udfs.late_interest(1000, datetime(2025, 1, 1), datetime(2025, 2, 1),
+                                payment_dates=dates, payment_amounts=amounts)
+    assert result.startswith("#RELANCE! ") and message in result
+
+
+# --- installments: whole months between payments ------------------------------------------------
+
+
+@pytest.mark.parametrize("months, dates", [
+    # EDATE from 31 Jan 2025: + 2 = 31 Mar, + 4 = 31 May, + 6 = 31 Jul.
+    (2, [date(2025, 1, 31), date(2025, 3, 31), date(2025, 5, 31), date(2025, 7, 31)]),
+    (2.0, [date(2025, 1, 31), date(2025, 3, 31), date(2025, 5, 31), date(2025, 7, 31)]),
+    # + 3 = 30 Apr (30 days), + 6 = 31 Jul, + 9 = 31 Oct.
+    (3, [date(2025, 1, 31), date(2025, 4, 30), date(2025, 7, 31), date(2025, 10, 31)]),
+    (None, [date(2025, 1, 31), date(2025, 2, 28), date(2025, 3, 31), date(2025, 4, 30)]),  # omitted: monthly
+])
+def test_installments_every_n_months(months, dates):
+    rows = udfs.installments(1000, 4, datetime(2025, 1, 31), months)
+    assert rows == [[d, 250.0] for d in dates]  # 1000 / 4 = 250.00 each
+
+
+@pytest.mark.parametrize("months", [0, 1.5, -1, "deux"])
+def test_installments_refuse_a_months_between_that_is_not_a_whole_number_of_1_or_more(months):
+    result = udfs.installments(1000, 4, datetime(2025, 1, 31), months)
+    assert isinstance(result, str) and result.startswith("#RELANCE! mois entre échéances")
+
+
+def test_installments_count_must_be_whole_and_deposit_rate_reads_like_any_rate():
+    assert udfs.installments(1000, 2.5, datetime(2025, 1, 31)).startswith("#RELANCE! nombre d'échéances")
+    # 30 % deposit however typed: 300.00 on 31 Jan, then 350.00 on 28 Feb and 31 Mar.
+    expected = [[date(2025, 1, 31), 300.0], [date(2025, 2, 28), 350.0], [date(2025, 3, 31), 350.0]]
+    for rate in (0.3, 30, "30 %", "0,3"):
+        assert udfs.installments(1000, 2, datetime(2025, 1, 31), 1, rate) == expected
+
+
+# --- early_discount: rates read like late_interest's -------------------------------------------
+
+
+@pytest.mark.parametrize("vat, discount", [(0.2, 0.02), (20, 2), ("20 %", "2 %"), ("0,2", "0,02"), (20.0, "2%")])
+def test_early_discount_reads_rates_like_late_interest(vat, discount):
+    # 1,000 HT at 20 % VAT, 2 %: 20.00 + 4.00 = 24.00 off, paid before the deadline.
+    assert udfs.early_discount(1000, vat, discount, datetime(2025, 1, 20), datetime(2025, 1, 15)) == 24.0
+
+
+@pytest.mark.parametrize("args, message", [
+    ((-1000, 0.2, 0.02), "montant HT négatif"),
+    ((1000, "vingt", 0.02), "taux de TVA : taux illisible"),
+    ((1000, 0.2, None), "taux d'escompte : taux attendu"),
+    ((1000, -0.2, 0.02), "taux de TVA : taux négatif"),
+])
+def test_early_discount_bad_arguments(args, message):
+    result = udfs.early_discount(*args, datetime(2025, 1, 20), datetime(2025, 1, 15))
+    assert result.startswith("#RELANCE! ") and message in result
+
