@@ -8,9 +8,10 @@ return what Excel shows: floats rounded to the cent, dates, integers, text.
 A bad argument never shows a Python traceback: the cell gets a short readable
 error text starting with ``#RELANCE!``.
 
-The ``*_column`` variants take whole columns and return a whole column in one
-call, so that a 10,000-row register of formulas is one round trip per column,
-not 10,000.
+The ``*_column`` variants take whole columns and return one value per row, as a
+2-D array (one column) that spills down in Excel with dynamic arrays (Microsoft 365,
+Excel 2021+), so that a 10,000-row register of formulas is one round trip per column,
+not 10,000. ``installments`` spills its two columns the same way.
 
 On Linux the xlwings decorators do nothing: these are plain Python functions,
 which is how the tests call them.
@@ -237,7 +238,6 @@ def early_discount(amount_ht, vat_rate, discount_rate, deadline, paid_on):
 
 
 @xw.func
-@xw.ret(expand="table")
 @xw.arg("total", doc="Montant total")
 @xw.arg("count", doc="Nombre d'échéances (entier, 1 ou plus)")
 @xw.arg("first_due", doc="Première échéance")
@@ -247,6 +247,7 @@ def early_discount(amount_ht, vat_rate, discount_rate, deadline, paid_on):
 def installments(total, count, first_due, months_between=1, deposit_rate=0):
     """Échéancier : dates (comme MOIS.DECALER) et montants au centime, dont la somme fait le total.
 
+    Renvoie deux colonnes (date, montant), une ligne par échéance, qui se déversent sous la cellule.
     """
     plan = _plans.installment_plan(
         _to_decimal(total, "total"), _to_whole(count, "nombre d'échéances", 1),
@@ -273,56 +274,88 @@ def aging_bucket(due_date, as_of):
     return aging.BUCKETS[aging.bucket(_to_date(due_date, "échéance"), _to_date(as_of, "date de calcul"))]
 
 
-# --- Array versions: one call per column --------------------------------------
+# --- Column versions: one call per column, one value per row --------------------------------
 
 
-def _column(func, *columns):
-    rows = max(len(c) for c in columns)
-    padded = [c + [None] * (rows - len(c)) for c in columns]
-    return [[func(*values)] for values in zip(*padded)]
+def _column(func, **columns) -> list[list]:
+    """``func`` on each row of equally long columns, as a one-column 2-D list (it spills down).
+
+    Columns of different lengths would pair the wrong rows: every row is then an error
+    cell naming the lengths, never a silent blank.
+    """
+    lengths = {name: len(values) for name, values in columns.items()}
+    rows = max(lengths.values(), default=0)
+    if len(set(lengths.values())) > 1:
+        detail = ", ".join(f"{name} {n}" for name, n in lengths.items())
+        return [[f"{ERROR}plages de tailles différentes ({detail} lignes) : sélectionnez les mêmes lignes"]
+                ] * max(rows, 1)
+    if rows == 0:
+        return [[""]]
+    return [[func(*values)] for values in zip(*columns.values())]
 
 
 @xw.func
 @xw.arg("invoice_dates", ndim=1)
 @xw.arg("terms", ndim=1)
 @xw.arg("delivery_dates", ndim=1)
-@xw.ret(expand="table")
 def due_date_column(invoice_dates, terms, delivery_dates=None):
-    """``due_date`` for a whole column in one call (blank rows stay blank)."""
-    dates, terms = _as_list(invoice_dates), _as_list(terms)
-    delivered = _as_list(delivery_dates) or [None] * len(dates)
+    """``due_date`` on each row of the columns (same rows), one due date per row, spilling down.
+
+    A blank invoice date gives a blank row; ``delivery_dates`` may be omitted.
+    """
+    columns = {"dates de facture": _as_list(invoice_dates), "conditions": _as_list(terms)}
+    if delivery_dates is not None:
+        columns["dates de livraison"] = _as_list(delivery_dates)
+    else:
+        columns["dates de livraison"] = [None] * len(columns["dates de facture"])
 
     def one(issued, text, delivery):
-        return "" if issued in (None, "") else due_date(issued, text, delivery)
+        return "" if _blank(issued) else due_date(issued, text, delivery)
 
-    return _column(one, dates, terms, delivered)
+    return _column(one, **columns)
 
 
 @xw.func
 @xw.arg("amounts", ndim=1)
 @xw.arg("due_dates", ndim=1)
-@xw.arg("paid_amounts", ndim=1)
-@xw.ret(expand="table")
-def late_interest_column(amounts, due_dates, as_of, paid_amounts=None):
-    """``late_interest`` on each row's balance (amount − paid) for a whole column in one call."""
-    amounts, dues = _as_list(amounts), _as_list(due_dates)
-    paid = _as_list(paid_amounts) or [0] * len(amounts)
+@xw.arg("paid_dates", ndim=1)
+def late_interest_column(amounts, due_dates, as_of, paid_dates=None):
+    """Late interest of each row, one value per row, spilling down: each row's TTC amount owed
+    in full from the day after its due date to its payment date (``paid_dates``, the day the
+    invoice was paid in full), or to ``as_of`` while that cell is blank or later than ``as_of``.
 
-    def one(amount, due, already_paid):
-        if amount in (None, "") or due in (None, ""):
+    Business rules at the legal rate of each half-year (ECB + 10 points, L441-10 II). It knows one payment per row, the one that settles the
+    invoice: for partial payments use ``late_interest`` with its payment ranges (or the
+    Factures column that Actualiser fills). A blank amount or due date gives a blank row.
+    """
+    rates = _rates()
+    columns = {"montants": _as_list(amounts), "échéances": _as_list(due_dates)}
+    columns["dates de paiement"] = (_as_list(paid_dates) if paid_dates is not None
+                                    else [None] * len(columns["montants"]))
+
+    @_cell_error
+    def one(amount, due, paid):
+        if _blank(amount) or _blank(due):
             return ""
-        try:
-            balance = _to_decimal(amount, "montant") - _to_decimal(already_paid or 0, "payé")
-        except ValueError as error:
-            return ERROR + str(error)
-        return late_interest(balance, due, as_of)
+        value = _to_decimal(amount, "montant")
+        if isinstance(paid, (int, float, Decimal)) and not isinstance(paid, bool):
+            # Date cells reach Python as datetimes; a bare number is an amount typed in the wrong
+            # range (this range held the amounts paid before), not a date of 1905.
+            raise ValueError(f"date de paiement attendue (cellule au format date), reçu le nombre {paid}")
+        paid_on = _to_optional_date(paid, "date de paiement")
+        # The payment settles the invoice: imputed to principal whatever Paramètres says, so the
+        # interest stops on that day as the docstring states.
+        result = _penalties.late_interest(
+            value, _to_date(due, "échéance"), _to_date(as_of, "date de calcul"), rates=rates,
+            payments=[(paid_on, value)] if paid_on is not None else (),
+        )
+        return _money(result.amount)
 
-    return _column(one, amounts, dues, paid)
+    return _column(one, **columns)
 
 
 @xw.func
 @xw.arg("due_dates", ndim=1)
-@xw.ret(expand="table")
 def days_late_column(due_dates, as_of):
-    """``days_late`` for a whole column in one call."""
-    return _column(lambda due: "" if due in (None, "") else days_late(due, as_of), _as_list(due_dates))
+    """``days_late`` on each row of the column, one value per row, spilling down (blank rows stay blank)."""
+    return _column(lambda due: "" if _blank(due) else days_late(due, as_of), échéances=_as_list(due_dates))

@@ -158,3 +158,68 @@ def test_early_discount_bad_arguments(args, message):
     result = udfs.early_discount(*args, datetime(2025, 1, 20), datetime(2025, 1, 15))
     assert result.startswith("#RELANCE! ") and message in result
 
+# --- Column versions: one value per row, spilling; ranges of one size ---------------------------
+
+
+def test_late_interest_column_runs_to_each_rows_payment_date():
+    due = datetime(2025, 2, 20)
+    rows = udfs.late_interest_column(
+        [8000.0, 8000.0, 8000.0, None, 8000.0],
+        [due, due, due, due, due],
+        datetime(2025, 6, 1),
+        [datetime(2025, 4, 1), None, datetime(2025, 7, 1), None, datetime(2025, 2, 1)],
+    )
+    assert rows == [
+        [115.29],  # paid 1 Apr 2025: 8000 x 0.1315 x 40 / 365 (the old column gave 0 on a paid invoice)
+        [291.10],  # unpaid on 1 Jun: 8 + 31 + 30 + 31 + 1 = 101 days: 8000 x 0.1315 x 101 / 365
+        [291.10],  # paid after the calculation date: unpaid as of 1 Jun
+        [""],  # no amount: blank row
+        [0.0],  # paid before its due date
+    ]
+
+
+def test_a_number_in_the_payment_dates_column_is_not_taken_for_a_date():
+    # The column's fourth range used to be the amounts paid: 2000 read as a date would be 22 Jun 1905.
+    [[cell]] = udfs.late_interest_column([8000.0], [datetime(2025, 2, 20)], datetime(2025, 6, 1), [2000.0])
+    assert cell.startswith("#RELANCE! date de paiement")
+
+
+@pytest.mark.parametrize("call", [
+    lambda: udfs.due_date_column([datetime(2025, 1, 10), datetime(2025, 1, 11)], ["30 jours"]),
+    lambda: udfs.due_date_column([datetime(2025, 1, 10)], ["30 jours"], [None, None]),
+    lambda: udfs.late_interest_column([8000.0, 100.0], [datetime(2025, 2, 20)], datetime(2025, 6, 1)),
+    lambda: udfs.late_interest_column([8000.0], [datetime(2025, 2, 20)], datetime(2025, 6, 1), [None, None]),
+])
+def test_columns_of_different_lengths_are_an_error_on_every_row(call):
+    rows = call()
+    assert len(rows) == 2 and all(len(row) == 1 for row in rows)
+    assert all(row[0].startswith("#RELANCE! plages de tailles différentes") for row in rows)
+
+
+def test_column_versions_return_one_value_per_row_as_a_2d_array():
+    dates = [datetime(2025, 1, 10)] * 7
+    for rows in (udfs.due_date_column(dates, ["30 jours"] * 7), udfs.days_late_column(dates, datetime(2025, 3, 1)),
+                 udfs.late_interest_column([100.0] * 7, dates, datetime(2025, 3, 1))):
+        assert isinstance(rows, list) and len(rows) == 7 and all(isinstance(r, list) and len(r) == 1 for r in rows)
+    assert udfs.days_late_column([], datetime(2025, 3, 1)) == [[""]]
+
+
+def test_no_function_uses_xlwings_legacy_expand(monkeypatch):
+    """With Excel's dynamic arrays a returned 2-D list spills natively; ``expand`` is the legacy way."""
+    import importlib
+
+    import xlwings
+
+    options = []
+
+    def ret(*args, **kwargs):
+        options.append(kwargs)
+        return lambda f: f
+
+    monkeypatch.setattr(xlwings, "ret", ret, raising=False)
+    try:
+        importlib.reload(udfs)
+    finally:
+        monkeypatch.undo()
+        importlib.reload(udfs)
+    assert not any("expand" in o for o in options)
