@@ -8,6 +8,14 @@ return what Excel shows: floats rounded to the cent, dates, integers, text.
 A bad argument never shows a Python traceback: the cell gets a short readable
 error text starting with ``#RELANCE!``.
 
+Rates and settings come from the calling workbook: xlwings hands the calling cell
+to a parameter named ``caller`` (hidden from Excel's argument list), and the
+functions that need rates read that workbook's *Taux* sheet (and the *Paramètres*
+keys « Taux sous le plancher » and « Imputation des paiements ») through the
+register's own readers, once per workbook every few seconds, so a recalculation of
+10,000 cells is not 10,000 reads. Called from Python without ``caller``: the shipped
+rate table and the default settings.
+
 The ``*_column`` variants take whole columns and return one value per row, as a
 2-D array (one column) that spills down in Excel with dynamic arrays (Microsoft 365,
 Excel 2021+), so that a 10,000-row register of formulas is one round trip per column,
@@ -20,6 +28,8 @@ which is how the tests call them.
 from __future__ import annotations
 
 import functools
+import time
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -29,16 +39,89 @@ from addin.core import due_dates as _due_dates
 from addin.core import penalties as _penalties
 from addin.core import plans as _plans
 from addin.core.discounts import early_discount as _early_discount
-from addin.core.model import ZERO, ClientType, cents
+from addin.core.model import ZERO, ClientType, Settings, cents
 from addin.core.rates import RateTable, read_fraction
 
 ERROR = "#RELANCE! "
 _EXCEL_EPOCH = date(1899, 12, 30)
 
 
+# --- The calling workbook's rates and settings ---------------------------------------------
+
+# How long one read of a workbook's Taux and Paramètres serves its formulas: long enough
+# for one recalculation, short enough that a row added to Taux shows at the next one.
+BOOK_CACHE_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class BookRules:
+    """What the interest functions need from a workbook: its rate table and two settings."""
+
+    rates: RateTable
+    below_floor_policy: str = Settings.below_floor_policy
+    imputation: str = Settings.imputation
+
+
+_book_cache: dict[str, tuple[float, BookRules]] = {}
+
+
 @functools.lru_cache(maxsize=1)
-def _rates() -> RateTable:
-    return RateTable.shipped()
+def _shipped() -> BookRules:
+    return BookRules(RateTable.shipped())
+
+
+class _RulesSheets:
+    """The calling workbook seen through the two sheets the worksheet functions read.
+
+    ``register.load`` then reads *Paramètres* only (the other sheets are absent to it,
+    so never read) and ``register.load_rates`` reads *Taux*: one bulk read each.
+    """
+
+    def __init__(self, book):
+        self._book = book
+
+    def sheet_names(self) -> list[str]:
+        from addin.register import schema
+
+        names = self._book.sheet_names()
+        return [n for n in names if schema.find_sheet([n], schema.PARAMETRES) or schema.find_sheet([n], schema.TAUX)]
+
+    def read_sheet(self, name: str):
+        return self._book.read_sheet(name)
+
+
+def _read_rules(book) -> BookRules:
+    from addin.books.live import LiveBook
+    from addin.register.load import load, load_rates
+
+    sheets = _RulesSheets(LiveBook(book))
+    rates, _ = load_rates(sheets)  # a bad Taux row is left out: the shipped figure, if any, applies
+    settings = load(sheets)[0].settings  # an unknown policy word keeps the default (Actualiser reports it)
+    return BookRules(rates, settings.below_floor_policy, settings.imputation)
+
+
+def book_rules(caller=None) -> BookRules:
+    """The rates and settings of the workbook ``caller`` (an xlwings Range) belongs to.
+
+    Without ``caller``: the shipped table and the default settings. Read at most once
+    every ``BOOK_CACHE_SECONDS`` per workbook (keyed on its full name).
+    """
+    if caller is None:
+        return _shipped()
+    try:
+        book = caller.sheet.book
+        key = book.fullname
+        now = time.monotonic()
+        cached = _book_cache.get(key)
+        if cached is not None and now - cached[0] < BOOK_CACHE_SECONDS:
+            return cached[1]
+        rules = _read_rules(book)
+    except ValueError:
+        raise
+    except Exception as error:  # COM or AppleScript failures: a readable cell, not a traceback
+        raise ValueError(f"lecture des feuilles Taux et Paramètres impossible : {error}") from None
+    _book_cache[key] = (now, rules)
+    return rules
 
 
 # --- What Excel sends ----------------------------------------------------------------------
@@ -184,9 +267,12 @@ def due_date(invoice_date, terms, delivery_date=None):
 @xw.func
 @xw.arg("on_date", doc="Date à laquelle le taux s'applique")
 @_cell_error
-def penalty_rate(on_date):
-    """Taux légal des pénalités de retard B2B : taux BCE du semestre + 10 points (L441-10 II)."""
-    return float(_rates().default_penalty_rate(_to_date(on_date, "date")))
+def penalty_rate(on_date, caller=None):
+    """Taux légal des pénalités de retard B2B : taux BCE du semestre + 10 points (L441-10 II).
+
+    Lu dans la feuille Taux du classeur (puis dans la table livrée).
+    """
+    return float(book_rules(caller).rates.default_penalty_rate(_to_date(on_date, "date")))
 
 
 @xw.func
@@ -197,15 +283,19 @@ def penalty_rate(on_date):
 @xw.arg("payment_dates", doc="Dates des paiements partiels (plage)")
 @xw.arg("payment_amounts", doc="Montants des paiements partiels (plage, même taille)")
 @_cell_error
-def late_interest(amount, due_date, as_of, annual_rate=None, payment_dates=None, payment_amounts=None):
+def late_interest(amount, due_date, as_of, annual_rate=None, payment_dates=None, payment_amounts=None,
+                  caller=None):
     """Intérêts de retard entre professionnels, au jour près, par semestre (L441-10 II).
 
-    Paiements : deux plages lues ligne à ligne.
+    Taux de la feuille Taux du classeur ; « Taux sous le plancher » et « Imputation des
+    paiements » de Paramètres. Paiements : deux plages lues ligne à ligne.
     """
+    rules = book_rules(caller)
     rate = None if _blank(annual_rate) else _to_rate(annual_rate, "taux annuel", penalty=True)
     result = _penalties.late_interest(
         _to_decimal(amount, "montant"), _to_date(due_date, "échéance"), _to_date(as_of, "date de calcul"),
-        rates=_rates(), payments=_payments(payment_dates, payment_amounts), contract_rate=rate,
+        rates=rules.rates, payments=_payments(payment_dates, payment_amounts), contract_rate=rate,
+        below_floor_policy=rules.below_floor_policy, imputation=rules.imputation,
     )
     return _money(result.amount)
 
@@ -319,16 +409,20 @@ def due_date_column(invoice_dates, terms, delivery_dates=None):
 @xw.arg("amounts", ndim=1)
 @xw.arg("due_dates", ndim=1)
 @xw.arg("paid_dates", ndim=1)
-def late_interest_column(amounts, due_dates, as_of, paid_dates=None):
+def late_interest_column(amounts, due_dates, as_of, paid_dates=None, caller=None):
     """Late interest of each row, one value per row, spilling down: each row's TTC amount owed
     in full from the day after its due date to its payment date (``paid_dates``, the day the
     invoice was paid in full), or to ``as_of`` while that cell is blank or later than ``as_of``.
 
-    Business rules at the legal rate of each half-year (ECB + 10 points, L441-10 II). It knows one payment per row, the one that settles the
+    Business rules at the legal rate of each half-year (ECB + 10 points, L441-10 II), from the
+    calling workbook's Taux sheet. It knows one payment per row, the one that settles the
     invoice: for partial payments use ``late_interest`` with its payment ranges (or the
     Factures column that Actualiser fills). A blank amount or due date gives a blank row.
     """
-    rates = _rates()
+    try:
+        rates = book_rules(caller).rates
+    except ValueError as error:
+        return [[ERROR + str(error)]]
     columns = {"montants": _as_list(amounts), "échéances": _as_list(due_dates)}
     columns["dates de paiement"] = (_as_list(paid_dates) if paid_dates is not None
                                     else [None] * len(columns["montants"]))
