@@ -211,6 +211,19 @@ def test_garbage_collector_restored():
         gc.enable()
 
 
+def test_garbage_collector_restored_when_the_computation_fails(monkeypatch):
+    import gc
+
+    def broken(*args):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(fast, "_compute", broken)
+    assert gc.isenabled()
+    with pytest.raises(ZeroDivisionError):
+        fast.compute(Register(Settings()), date(2025, 1, 1), RATES)
+    assert gc.isenabled()
+
+
 @pytest.mark.parametrize("imputation", ["interest_first"])
 def test_interest_first_imputation_is_left_to_the_reference(imputation):
     register = Register(
