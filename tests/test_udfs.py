@@ -84,7 +84,6 @@ def test_column_versions_compute_a_whole_column_in_one_call():
 
 # --- The calling workbook's Taux and Paramètres (xlwings passes the calling cell as ``caller``) ---
 
-from decimal import Decimal  # noqa: E402
 from types import SimpleNamespace  # noqa: E402
 
 from tests.books.fake_xlwings import FakeBook  # noqa: E402

@@ -127,8 +127,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern], ...] = tuple((kind, re.compile(p)) for 
     ("days_eom", rf"^{_LEAD}{_DAYS}\s*,?\s*{_EOM}$"),
     ("eom_days", rf"^{_EOM}\s*(?:\+|plus|,)?\s*{_DAYS}$"),
     ("days_eom", rf"^{_EOM}$"),
-    ("delivery_days", rf"^{_LEAD}{_DAYS}\s*(?:net\s*)?(?:a compter de la |a partir de la |apres (?:la )?|de la |date (?:de )?"
-                      rf"|des |a (?:la )?|from |after )"
+    ("delivery_days", rf"^{_LEAD}{_DAYS}\s*(?:net\s*)?(?:a compter de la |a partir de la |apres (?:la )?|de la "
+                      rf"|date (?:de )?|des |a (?:la )?|from |after )"
                       rf"(?:date de )?(?:livraison|reception des marchandises|execution|delivery)$"),
     ("days", rf"^{_LEAD}{_DAYS}(?: net| nets| date de facture| from invoice(?: date)?| fin de prestation"
              rf"|{_INVOICE_RECEIPT})?$"),

@@ -443,9 +443,9 @@ def rows_from_sheet(
                 errors.append(f"feuille Taux, ligne {line} : {label} illisible « {raw} » (ex. 2,15 %)")
                 break
             if values[name] > REFERENCE_RATE_MAX:
-                errors.append(f"feuille Taux, ligne {line} : {label} « {raw} » lu comme {percent_text(values[name])}, "
-                              f"invraisemblable (un taux BCE ou légal ne dépasse pas {percent_text(REFERENCE_RATE_MAX)}) ; "
-                              "saisissez-le avec le signe %, ex. « 0,5 % »")
+                errors.append(f"feuille Taux, ligne {line} : {label} « {raw} » lu comme "
+                              f"{percent_text(values[name])}, invraisemblable (un taux BCE ou légal ne dépasse pas "
+                              f"{percent_text(REFERENCE_RATE_MAX)}) ; saisissez-le avec le signe %, ex. « 0,5 % »")
                 break
         else:
             flag = _normalise(cell("verified"))
