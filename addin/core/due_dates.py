@@ -6,13 +6,18 @@ The grammar (case, accents and spacing do not matter):
 wording                                        kind             due date
 =============================================  ===============  =====================================
 à réception, comptant, on receipt, cash        ``receipt``      the invoice date
-30 jours, 30 j, net 30, 30 days                ``days``         invoice date + N days
-45 jours fin de mois, 45 j FDM, 45 days EOM    ``days_eom``     invoice date + N days, then the end
-                                                                of that month (the default reading)
+30 jours, 30 j, net 30, 30 days,              ``days``         invoice date + N days
+paiement à 30 jours, 30 (a number),
+30 jours dès réception (de facture)
+45 jours fin de mois, 45 j FDM, 45jfdm,        ``days_eom``     invoice date + N days, then the end
+45 jours fin du mois, 45 days EOM                               of that month (the default reading)
 fin de mois 45 jours, fin de mois + 45 jours   ``eom_days``     end of the invoice's month, + N days
 45 jours fin de mois le 10                     ``days_eom_on``  the ``days_eom`` date, then day J of
                                                                 the following month
+fin de mois le 10                              ``days_eom_on``  end of the invoice's month (N = 0),
+                                                                then day J of the following month
 30 jours date de livraison / après livraison   ``delivery_days``  delivery date + N days
+30 jours dès réception des marchandises
 fin de mois                                    ``days_eom``     end of the invoice's month (N = 0)
 (empty), délai légal, legal default           ``legal_default``  30 days after receipt of the goods
                                                                 or performance of the service
@@ -33,6 +38,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from addin.core.dates import end_of_month
 from addin.core.model import ClientType
@@ -40,7 +46,8 @@ from addin.core.model import ClientType
 KINDS = ("receipt", "days", "days_eom", "eom_days", "days_eom_on", "delivery_days", "legal_default")
 
 HINT = ("Formulations reconnues : « à réception », « 30 jours », « 45 jours fin de mois », "
-        "« fin de mois 45 jours », « 45 jours fin de mois le 10 », « 30 jours date de livraison » "
+        "« fin de mois 45 jours », « 45 jours fin de mois le 10 », « fin de mois le 10 », "
+        "« 30 jours dès réception », « 30 jours date de livraison » "
         "(ou en anglais : « on receipt », « 30 days », « 45 days end of month »…). "
         "Vide : 30 jours après la livraison (délai légal).")
 
@@ -77,7 +84,7 @@ class Terms:
             "days": f"{n} jours",
             "days_eom": f"{n} jours fin de mois" if n else "fin de mois",
             "eom_days": f"fin de mois {n} jours",
-            "days_eom_on": f"{n} jours fin de mois le {j}",
+            "days_eom_on": f"{n} jours fin de mois le {j}" if n else f"fin de mois le {j}",
             "delivery_days": f"{n} jours date de livraison",
             "legal_default": "30 jours après livraison (délai légal)",
         }
@@ -86,7 +93,7 @@ class Terms:
             "days": f"{n} days",
             "days_eom": f"{n} days end of month" if n else "end of month",
             "eom_days": f"end of month + {n} days",
-            "days_eom_on": f"{n} days end of month on the {j}",
+            "days_eom_on": f"{n} days end of month on the {j}" if n else f"end of month on the {j}",
             "delivery_days": f"{n} days from delivery",
             "legal_default": "30 days after delivery (legal default)",
         }
@@ -103,19 +110,31 @@ def _fold(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip(" .;")
 
 
-_DAYS = r"(?P<n>\d{1,3})\s*(?:jours?|j|days?|d)\b"
-_EOM = r"(?:fin de mois|fdm|f\.?d\.?m\.?|end of (?:the )?month|eom)"
+# « 45jfdm »: no space, so the unit ends where « fdm » / « eom » begins.
+_DAYS = r"(?P<n>\d{1,3})\s*(?:jours?|j|days?|d)(?:\b|(?=f\.?d\.?m|eom))"
+_EOM = r"(?:fin d[eu] mois|fdm|f\.?d\.?m\.?|end of (?:the )?month|eom)"
+_ON_DAY = r"\s*,?\s*(?:le|on the|on)\s*(?P<j>\d{1,2})(?:er|e|eme|st|nd|rd|th)?"
+# « paiement à 30 jours », « payable at 30 days »: the words before the delay change nothing.
+_LEAD = r"(?:(?:paiement|reglement|payment|payable)\s*)?(?:a |at |net )?"
+# Receipt of the invoice, not of the goods: counted from the invoice date.
+_INVOICE_RECEIPT = (r" des reception(?: de (?:la )?facture)?| a (?:la )?reception(?: de (?:la )?facture)?"
+                    r"| (?:from|after|upon|on) receipt(?: of (?:the )?invoice)?")
 _PATTERNS: tuple[tuple[str, re.Pattern], ...] = tuple((kind, re.compile(p)) for kind, p in (
     ("receipt", r"^(?:(?:paiement )?a (?:la )?reception(?: de (?:la )?facture)?|(?:paiement )?comptant|"
                 r"(?:payable )?(?:up)?on receipt|due on receipt|cash|immediate(?: payment)?|immediat|0 jours?|0 days?)$"),
-    ("days_eom_on", rf"^(?:a )?{_DAYS}\s*,?\s*{_EOM}\s*,?\s*(?:le|on the|on)\s*(?P<j>\d{{1,2}})(?:er|e|eme|st|nd|rd|th)?$"),
-    ("days_eom", rf"^(?:a )?{_DAYS}\s*,?\s*{_EOM}$"),
+    ("days_eom_on", rf"^{_LEAD}{_DAYS}\s*,?\s*{_EOM}{_ON_DAY}$"),
+    ("days_eom_on", rf"^{_EOM}{_ON_DAY}$"),  # « fin de mois le 10 »: N = 0
+    ("days_eom", rf"^{_LEAD}{_DAYS}\s*,?\s*{_EOM}$"),
     ("eom_days", rf"^{_EOM}\s*(?:\+|plus|,)?\s*{_DAYS}$"),
     ("days_eom", rf"^{_EOM}$"),
-    ("delivery_days", rf"^(?:a )?{_DAYS}\s*(?:net\s*)?(?:a compter de la |a partir de la |apres (?:la )?|de la |date (?:de )?|from |after )"
+    ("delivery_days", rf"^{_LEAD}{_DAYS}\s*(?:net\s*)?(?:a compter de la |a partir de la |apres (?:la )?|de la "
+                      rf"|date (?:de )?|des |a (?:la )?|from |after )"
                       rf"(?:date de )?(?:livraison|reception des marchandises|execution|delivery)$"),
-    ("days", rf"^(?:a |net )?{_DAYS}(?: net| nets| date de facture| from invoice(?: date)?| fin de prestation)?$"),
+    ("days", rf"^{_LEAD}{_DAYS}(?: net| nets| date de facture| from invoice(?: date)?| fin de prestation"
+             rf"|{_INVOICE_RECEIPT})?$"),
     ("days", r"^net\s*(?P<n>\d{1,3})$"),
+    # A number typed in the terms cell: « 30 » (the register's text of 30.0) is 30 days.
+    ("days", r"^(?P<n>\d{1,3})(?:[.,]0+)?$"),
     # The wording ``describe`` gives the legal default, so that it reads back as itself.
     ("legal_default", r"^(?:30 jours apres (?:la )?livraison )?\(?delai legal\)?$|"
                       r"^(?:30 days after delivery )?\(?legal default\)?$"),
@@ -123,14 +142,26 @@ _PATTERNS: tuple[tuple[str, re.Pattern], ...] = tuple((kind, re.compile(p)) for 
 
 
 @functools.lru_cache(maxsize=4096)
-def parse_terms(text: str | None) -> Terms:
+def parse_terms(text: "str | int | float | Decimal | None") -> Terms:
     """Read payment terms; raise ``TermsError`` (with the accepted wordings) for anything else.
 
     ``None`` or an empty text gives the legal default (L441-10 I: 30 days after receipt
-    of the goods or performance of the service).
+    of the goods or performance of the service). A whole number (30, 30.0, « 30 »)
+    is that many days from the invoice date.
     """
-    if text is None or not str(text).strip():
+    if text is None or (isinstance(text, str) and not text.strip()):
         return LEGAL_DEFAULT
+    if isinstance(text, bool):
+        raise TermsError(f"conditions de paiement illisibles : « {text} »")
+    if isinstance(text, (int, float, Decimal)):
+        # A number typed in the terms cell (Excel sends 30.0): that many days.
+        try:
+            days = int(text)
+        except (ValueError, OverflowError):
+            days = None
+        if days is None or days != text or not 0 <= days <= 999:
+            raise TermsError(f"conditions de paiement illisibles : « {text} » (un nombre entier de jours est attendu)")
+        return Terms(kind="days", days=days, text=f"{days} jours")
     original = str(text).strip()
     folded = _fold(original)
     for kind, pattern in _PATTERNS:
@@ -153,7 +184,14 @@ def due_date(issued: date, terms: "Terms | str | None", delivered: date | None =
 
     Legal default (no terms): delivery date + 30 days, or invoice date + 30 days when
     no delivery date is known. ``delivery_days`` terms need the delivery date.
+    Never before the invoice date: a delivery so long before the invoice that its
+    delivery-based date has passed when the invoice is issued gives the invoice date
+    (``due_date_warnings`` says so; interest cannot run before the invoice exists).
     """
+    return max(_unclamped_due_date(issued, terms, delivered), issued)
+
+
+def _unclamped_due_date(issued: date, terms: "Terms | str | None", delivered: date | None) -> date:
     if not isinstance(terms, Terms):
         terms = parse_terms(terms)
     kind, n = terms.kind, terms.days
@@ -179,8 +217,25 @@ def due_date(issued: date, terms: "Terms | str | None", delivered: date | None =
     raise TermsError(f"type de conditions inconnu : {kind}")
 
 
+def due_date_warnings(issued: date, terms: "Terms | str | None", delivered: date | None = None) -> list[str]:
+    """A warning when ``due_date`` had to move a delivery-based due date up to the invoice date.
+
+    Delivery-based terms and the legal default count from the delivery; when that date
+    + N days is already past on the invoice date, the due date is the invoice date.
+    """
+    if not isinstance(terms, Terms):
+        terms = parse_terms(terms)
+    raw = _unclamped_due_date(issued, terms, delivered)
+    if raw >= issued:
+        return []
+    wording = f"« {terms.text or terms.describe()} »" if terms.kind != "legal_default" else "le délai légal"
+    return [f"{wording} compté depuis la livraison du {delivered:%d/%m/%Y} donne une échéance au "
+            f"{raw:%d/%m/%Y}, avant la date de facture du {issued:%d/%m/%Y} : l'échéance retenue est "
+            f"la date de facture"]
+
+
 def term_warnings(terms: "Terms | str | None", issued: date,
-                  client_type: ClientType = ClientType.BUSINESS) -> list[str]:
+                  client_type: ClientType = ClientType.BUSINESS, max_days: int | None = None) -> list[str]:
     """Warnings (never refusals) for terms beyond the legal maximum.
 
     Between businesses (L441-10 I): at most 60 days from the invoice date, or, if the
@@ -191,11 +246,32 @@ def term_warnings(terms: "Terms | str | None", issued: date,
     public hospitals, 60 for some public companies: Relance cannot tell them apart, the
     message says so). Consumers: no legal cap. Receipt terms and the legal default
     (30 days) never warn.
+
+    ``max_days``: a shorter cap of the seller's sector (transport, perishable food:
+    30 days, LAW.md §1; the *Paramètres* key « Délai maximal du secteur (jours) »),
+    judged on the days from the invoice date to the due date (the N days of
+    delivery-based terms and of the legal default). A warning too, after the legal one;
+    never for consumers.
     """
+    if max_days is not None and (isinstance(max_days, bool) or not isinstance(max_days, int) or max_days < 0):
+        raise ValueError(f"délai maximal du secteur impossible : {max_days!r} (un nombre entier de jours, 0 ou plus)")
     if not isinstance(terms, Terms):
         terms = parse_terms(terms)
-    if client_type is ClientType.CONSUMER or terms.kind in ("receipt", "legal_default"):
+    if client_type is ClientType.CONSUMER or terms.kind == "receipt":
         return []
+    warnings = [] if terms.kind == "legal_default" else _legal_warnings(terms, issued, client_type)
+    if max_days is not None:
+        from_delivery = terms.kind in ("delivery_days", "legal_default")
+        days = terms.days if from_delivery else (due_date(issued, terms) - issued).days
+        if days > max_days:
+            since = "après la livraison" if from_delivery else "après la date de facture"
+            warnings.append(f"« {terms.text or terms.describe()} » : {days} jours {since}, au-delà du délai maximal "
+                            f"de votre secteur ({max_days} jours, réglage « Délai maximal du secteur (jours) » "
+                            f"de Paramètres)")
+    return warnings
+
+
+def _legal_warnings(terms: Terms, issued: date, client_type: ClientType) -> list[str]:
     wording = f"« {terms.text or terms.describe()} »"
     if client_type is ClientType.PUBLIC:
         # Delivery-based terms: the delivery date is not known here; judge the N days.

@@ -6,7 +6,9 @@ For each invoice, in this order:
 2. the payments allocated to it (named invoice, else oldest due first;
    ``allocation``), the early-payment discount when it was earned (``discounts``);
 3. its balance, status and days late;
-4. its late interest with the breakdown and the 40 € indemnity (``penalties``);
+4. its late interest with the breakdown and the 40 € indemnity (``penalties``); when
+   the rate table lacks a half-year the delay runs into, the interest up to the last
+   day the table covers, ``interest_known=False`` and a problem naming the half-year;
 5. the next installment date when it is on an installment plan (the reminders
    follow the plan's dates; the interest keeps running from the original due date,
    since a plan agreed after default does not stop penalties — LAW.md §6b).
@@ -24,7 +26,7 @@ from typing import Mapping, Sequence
 
 from addin.core import allocation as alloc
 from addin.core.discounts import early_discount
-from addin.core.due_dates import TermsError, due_date, parse_terms, term_warnings
+from addin.core.due_dates import TermsError, due_date, due_date_warnings, parse_terms, term_warnings
 from addin.core.model import (
     ZERO,
     Client,
@@ -37,9 +39,11 @@ from addin.core.model import (
     Severity,
     Status,
     cents,
+    format_euros,
 )
+from addin.core.dates import half_year_start
 from addin.core.penalties import late_interest, recovery_indemnity
-from addin.core.rates import MissingRate, RateTable
+from addin.core.rates import MissingRate, RateTable, half_label
 
 INVOICES = "Factures"
 
@@ -121,13 +125,25 @@ def _due_date(invoice: Invoice, client: Client | None, default_terms: str, probl
         ))
         return None
     client_type = client.type if client else ClientType.BUSINESS
-    for warning in term_warnings(terms, invoice.issued, client_type):
-        problems.append(Problem(
-            INVOICES, invoice.row, column, text, warning,
-            "Vérifiez que ce délai est conforme (L441-10 I du Code de commerce).",
-            severity=Severity.WARNING, code="terms.over_legal_max",
-        ))
+    for message, fix, code in terms_warnings(terms, invoice.issued, invoice.delivered, client_type):
+        problems.append(Problem(INVOICES, invoice.row, column, text, message, fix,
+                                severity=Severity.WARNING, code=code))
     return due
+
+
+def terms_warnings(terms, issued: date, delivered: date | None, client_type: ClientType,
+                   max_days: int | None = None) -> list[tuple[str, str, str]]:
+    """(message, fix, code) of each warning on an invoice's terms, in the order Anomalies lists them.
+
+    Terms beyond the legal maximum or the sector's ``max_days`` (``term_warnings``), then a
+    delivery-based due date moved up to the invoice date (``due_date_warnings``). Shared
+    with ``fast`` so both agree.
+    """
+    found = [(w, "Vérifiez que ce délai est conforme (L441-10 I du Code de commerce).", "terms.over_legal_max")
+             for w in term_warnings(terms, issued, client_type, max_days)]
+    found += [(w, "Vérifiez la date de livraison et la date de facture.", "terms.due_before_invoice")
+              for w in due_date_warnings(issued, terms, delivered)]
+    return found
 
 
 def _installments_by_invoice(steps: Sequence[PlanStep]) -> dict[str, tuple[tuple[date, Decimal], ...]]:
@@ -175,31 +191,30 @@ def _state(
     until = paid_on or today
     days_late = max(0, (until - due).days)
 
-    interest = ZERO
-    periods: tuple = ()
-    try:
-        result = late_interest(
-            amount, due, today, rates=rates, client_type=client_type, payments=payments,
+    def interest_to(as_of: date):
+        return late_interest(
+            amount, due, as_of, rates=rates, client_type=client_type, payments=payments,
             contract_rate=invoice.penalty_rate, notice_date=invoice.notice_date,
             below_floor_policy=settings.below_floor_policy, imputation=settings.imputation,
         )
-        interest, periods = result.amount, result.periods
-        for warning in result.warnings:
-            if "non vérifi" in warning:  # about the rate table, not this invoice: said once
-                if warning not in seen_rate_warnings:
-                    seen_rate_warnings.add(warning)
-                    problems.append(Problem("Taux", None, "Vérifié", None, warning,
-                                            "Confirmez ce taux sur la source citée et mettez « Oui » "
-                                            "dans la colonne Vérifié de la feuille Taux.",
-                                            severity=Severity.WARNING, code="rates.unverified"))
-                continue
-            problems.append(Problem(INVOICES, invoice.row, "Taux de pénalité", invoice.penalty_rate,
-                                    warning, "Vérifiez le taux de pénalité de la facture.",
-                                    severity=Severity.WARNING, code="interest.warning"))
-    except MissingRate as error:
-        problems.append(Problem(INVOICES, invoice.row, "Intérêts de retard", None, str(error),
-                                "Complétez la feuille Taux puis relancez « Actualiser ».",
-                                code="rates.missing"))
+
+    result, missing = _interest_as_far_as_known(interest_to, today)
+    interest = result.amount if result is not None else ZERO
+    periods = result.periods if result is not None else ()
+    for warning in result.warnings if result is not None else ():
+        if "non vérifi" in warning:  # about the rate table, not this invoice: said once
+            if warning not in seen_rate_warnings:
+                seen_rate_warnings.add(warning)
+                problems.append(Problem("Taux", None, "Vérifié", None, warning,
+                                        "Confirmez ce taux sur la source citée et mettez « Oui » "
+                                        "dans la colonne Vérifié de la feuille Taux.",
+                                        severity=Severity.WARNING, code="rates.unverified"))
+            continue
+        problems.append(Problem(INVOICES, invoice.row, "Taux de pénalité", invoice.penalty_rate,
+                                warning, "Vérifiez le taux de pénalité de la facture.",
+                                severity=Severity.WARNING, code="interest.warning"))
+    if missing is not None:
+        problems.append(_missing_rate_problem(invoice, missing, interest))
 
     late = days_late > 0
     indemnity = recovery_indemnity(client_type, owed=late)
@@ -221,8 +236,47 @@ def _state(
     return InvoiceState(
         invoice=invoice, due=due, paid=cents(paid), balance=cents(balance), status=status,
         days_late=days_late, interest=interest, indemnity=indemnity, periods=periods,
-        paid_on=paid_on, plan_due=plan_due,
+        paid_on=paid_on, plan_due=plan_due, interest_known=missing is None,
     )
+
+
+def _interest_as_far_as_known(interest_to, today: date):
+    """(interest result, the MissingRate hit or None): the interest as of ``today``, else as far as the table goes.
+
+    When a half-year the delay runs into is missing, the interest up to the day before
+    that half-year (the periods are computed in date order, so every earlier one is
+    known) — a lower bound, never the amount owed; the result is None when not even
+    that can be computed (a public buyer's rate is the starting half-year's, for the
+    whole delay).
+    """
+    try:
+        return interest_to(today), None
+    except MissingRate as error:
+        missing = error
+    cutoff = half_year_start(missing.year, missing.half) - timedelta(days=1)
+    try:
+        return interest_to(cutoff), missing
+    except MissingRate:
+        return None, missing
+
+
+def _missing_rate_problem(invoice: Invoice, missing: MissingRate, partial: Decimal) -> Problem:
+    """The Anomalies line of an invoice whose interest the rate table cannot complete."""
+    start = half_year_start(missing.year, missing.half)
+    cutoff = start - timedelta(days=1)
+    half = half_label(missing.year, missing.half)
+    if partial > 0:
+        message = (f"Taux inconnu pour le {half} : intérêts de retard calculés jusqu'au {cutoff:%d/%m/%Y} "
+                   f"seulement ({format_euros(partial)}), la suite manque ; la cellule reste vide tant que "
+                   "le taux manque.")
+    else:
+        message = (f"Taux inconnu pour le {half} : aucun intérêt de retard calculable ; la cellule reste vide "
+                   "tant que le taux manque.")
+    month = "1er janvier" if missing.half == 1 else "1er juillet"
+    return Problem(INVOICES, invoice.row, "Intérêts de retard", None, message,
+                   f"Ajoutez la ligne {missing.year} / semestre {missing.half} dans la feuille Taux (taux BCE "
+                   f"au {month} {missing.year}, intérêt légal des deux catégories), puis relancez « Actualiser ».",
+                   code="rates.missing")
 
 
 def _settled_on(payments: Sequence[tuple[date, Decimal]], amount: Decimal) -> date | None:

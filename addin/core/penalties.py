@@ -22,7 +22,7 @@ from typing import Sequence
 
 from addin.core.dates import half_year, half_year_end
 from addin.core.model import ZERO, ClientType, InterestPeriod, cents
-from addin.core.rates import HalfYearRates, RateTable, read_fraction
+from addin.core.rates import HalfYearRates, RateTable, percent_text, read_fraction
 
 DAYS_IN_YEAR = Decimal(365)  # never 366: LAW.md §6b, Bpifrance formula
 RECOVERY_INDEMNITY = Decimal("40.00")  # C. com. D441-5
@@ -286,13 +286,16 @@ _HINT = "saisissez un taux annuel, ex. « 15 % », « 0,15 » ou « 1 % par mois
 def parse_rate(value: object) -> Decimal:
     """The ``Taux de pénalité`` cell as an annual fraction.
 
-    Numbers from Excel: 0.15 is 15 %; a number of 1 or more is read as a
-    percentage (15 → 0.15), 100 % a year never being meant. Text: « 15 % »,
-    « 15,5 % », « 0,15 », « 1 % par mois » / « 1% per month » (× 12),
-    « 0,25 % par semaine » / « per week » (× 52), « par jour » (× 365),
-    « par an » (× 1). « 3 fois le taux légal » is refused: that rate changes
-    every half-year (leave the cell empty or type the half-year's figure).
-    Raises ValueError with a French message and a hint for anything unreadable.
+    An annual rate (a number, or text without a period, or « par an »): 0.15 or
+    « 0,15 » is 15 %; a number of 1 or more is a percentage (15 → 0.15); « 15 % ».
+    A rate per month, week or day: the number is always a percentage of that period
+    (« 0,75 par mois » = 0.75 % a month × 12 = 9 % a year; « 1 % par mois » = 12 %),
+    since a fraction per month (0.75 = 75 % a month) is never meant. Weeks count
+    52 to the year (« 0,25 % par semaine » = 13 %), days 365. « 3 fois le taux
+    légal » is refused: that rate changes every half-year (leave the cell empty or
+    type the half-year's figure). A result above 100 % a year is refused as a typing
+    mistake (« 2 % par semaine » = 104 %). Raises ValueError with a French message and
+    a hint for anything unreadable or implausible.
     """
     if value is None or (isinstance(value, str) and not value.strip()):
         raise ValueError(f"taux de pénalité vide : {_HINT}")
@@ -321,9 +324,15 @@ def parse_rate(value: object) -> Decimal:
         if not re.fullmatch(r"[+-]?\d+([.,]\d+)?%?", number):
             raise ValueError(f"taux de pénalité illisible « {text} » : {_HINT}")
         try:
-            rate = read_fraction(number) * factor
+            if factor == 1:
+                rate = read_fraction(number)
+            else:  # a period's rate is a percentage of that period, with or without « % »
+                rate = Decimal(number.replace("%", "").replace(",", ".")) / 100 * factor
         except (ValueError, InvalidOperation):
             raise ValueError(f"taux de pénalité illisible « {text} » : {_HINT}") from None
     if rate < 0:
         raise ValueError(f"taux de pénalité négatif « {value} » : {_HINT}")
+    if rate > 1:
+        raise ValueError(f"taux de pénalité « {value} » lu comme {percent_text(rate)} par an : au-delà de 100 % "
+                         f"par an, ce n'est pas un taux plausible ; {_HINT}")
     return rate

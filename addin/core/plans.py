@@ -60,8 +60,8 @@ def installment_plan(total: Decimal, count: int, first_due: date, months_between
     """
     if count < 1:
         raise ValueError("le nombre d'échéances doit être au moins 1")
-    if months_between < 0:
-        raise ValueError("l'intervalle entre échéances ne peut pas être négatif")
+    if isinstance(months_between, bool) or not isinstance(months_between, int) or months_between < 1:
+        raise ValueError(f"mois entre échéances : un nombre entier de 1 ou plus est attendu, pas {months_between}")
     if not ZERO <= deposit_rate < ONE:
         raise ValueError("le taux d'acompte doit être compris entre 0 et 100 % (exclu)")
     if total < 0:

@@ -51,6 +51,16 @@ FLOOR_MULTIPLE = Decimal(3)  # C. com. L441-10 II: never below 3 × the legal in
 
 _HUNDRED = Decimal(100)
 
+# No ECB or legal interest rate has come near this (LAW.md §6: at most 8.16 %); above it, a
+# figure was typed in the wrong unit (« 0,5 » for 0.5 % reads as a fraction: 50 %).
+REFERENCE_RATE_MAX = Decimal("0.25")
+
+
+def percent_text(rate: Decimal) -> str:
+    """0.5 → « 50 % », 1.825 → « 182,5 % »: a rate in a message, as few decimals as it needs."""
+    value = (rate * _HUNDRED).normalize()
+    return f"{value:f}".replace(".", ",") + " %"
+
 
 class EcbChange(NamedTuple):
     """One change of the ECB MRO rate: in force from ``effective`` (inclusive)."""
@@ -375,7 +385,8 @@ def rows_from_sheet(
 
     Headers in French or English; derived columns (B2B, public, floor) are
     ignored and recomputed. Rates may be fractions (0.1215), percentages typed
-    as numbers (12.15) or text (« 12,15 % »). A blank « Vérifié » counts as
+    as numbers (12.15) or text (« 12,15 % »); a rate above 25 % is refused as a
+    typing mistake (« 0,5 » reads as the fraction 0.5 = 50 %: type « 0,5 % »). A blank « Vérifié » counts as
     « Oui »: a row the user typed is the user's own check. A bad row is left out
     with an error naming its sheet row (``first_row`` is the row of ``rows[0]``);
     when a half-year appears twice, the last row wins.
@@ -430,6 +441,11 @@ def rows_from_sheet(
                 values[name] = read_fraction(raw)
             except ValueError:
                 errors.append(f"feuille Taux, ligne {line} : {label} illisible « {raw} » (ex. 2,15 %)")
+                break
+            if values[name] > REFERENCE_RATE_MAX:
+                errors.append(f"feuille Taux, ligne {line} : {label} « {raw} » lu comme "
+                              f"{percent_text(values[name])}, invraisemblable (un taux BCE ou légal ne dépasse pas "
+                              f"{percent_text(REFERENCE_RATE_MAX)}) ; saisissez-le avec le signe %, ex. « 0,5 % »")
                 break
         else:
             flag = _normalise(cell("verified"))

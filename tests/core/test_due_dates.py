@@ -5,7 +5,16 @@ from datetime import date, timedelta
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from addin.core.due_dates import KINDS, LEGAL_DEFAULT, Terms, TermsError, due_date, parse_terms, term_warnings
+from addin.core.due_dates import (
+    KINDS,
+    LEGAL_DEFAULT,
+    Terms,
+    TermsError,
+    due_date,
+    due_date_warnings,
+    parse_terms,
+    term_warnings,
+)
 from addin.core.model import ClientType
 
 # --- The grammar: every wording of the module docstring --------------------------------------
@@ -28,6 +37,15 @@ def test_receipt_wordings(text):
     ("à 30 jours", 30), ("A 30 JOURS", 30), ("30 jours net", 30), ("30 jours nets", 30),
     ("30 jours date de facture", 30), ("net 30", 30), ("Net 30", 30), ("NET30", 30), ("net 30 days", 30),
     ("30 days", 30), ("60 days from invoice date", 60), ("45 d", 45), ("60\u00a0jours", 60), ("90 jours.", 90),
+    ("paiement à 30 jours", 30), ("Paiement a 30 jours", 30), ("paiement 30 jours", 30),
+    ("payment at 30 days", 30), ("payment 30 days", 30), ("payable at 30 days", 30),
+    # Receipt of the invoice: counted from the invoice date.
+    ("30 jours dès réception", 30), ("30 jours des reception de facture", 30),
+    ("30 jours à réception de facture", 30), ("30 jours à réception de la facture", 30),
+    ("30 jours à réception", 30), ("30 days from receipt of invoice", 30), ("30 days upon receipt", 30),
+    ("30 days after receipt of invoice", 30),
+    # A number typed in the terms cell (Excel sends a float, the register a text).
+    ("30", 30), ("30.0", 30), ("45,0", 45), (" 60 ", 60),
 ])
 def test_days_wordings(text, n):
     terms = parse_terms(text)
@@ -38,7 +56,8 @@ def test_days_wordings(text, n):
     ("45 jours fin de mois", 45), ("45 Jours Fin De Mois", 45), ("45 j FDM", 45), ("45j fdm", 45),
     ("45 j f.d.m.", 45), ("45 jours, fin de mois", 45), ("à 45 jours fin de mois", 45),
     ("45 days end of month", 45), ("45 days EOM", 45), ("45 days end of the month", 45),
-    ("30  jours   fin  de  mois", 30),
+    ("30  jours   fin  de  mois", 30), ("45 jours fin du mois", 45), ("45jfdm", 45), ("45JFDM", 45),
+    ("45 j fdm", 45), ("45j f.d.m.", 45), ("45 days end of the month", 45),
     ("fin de mois", 0), ("Fin de mois", 0), ("FDM", 0), ("end of month", 0), ("EOM", 0),
 ])
 def test_days_then_end_of_month_wordings(text, n):
@@ -58,7 +77,11 @@ def test_end_of_month_then_days_wordings(text, n):
 @pytest.mark.parametrize("text, n, j", [
     ("45 jours fin de mois le 10", 45, 10), ("45 j FDM le 10", 45, 10), ("30 jours fin de mois le 1er", 30, 1),
     ("45 jours fin de mois, le 15", 45, 15), ("45 days end of month on the 10th", 45, 10),
-    ("45 days EOM on 5", 45, 5), ("30 j fdm le 31", 30, 31),
+    ("45 days EOM on 5", 45, 5), ("30 j fdm le 31", 30, 31), ("45 jours fin du mois le 10", 45, 10),
+    ("45jfdm le 10", 45, 10),
+    # No N: the end of the invoice's month, then day J of the next month.
+    ("fin de mois le 10", 0, 10), ("Fin de mois, le 15", 0, 15), ("fin du mois le 5", 0, 5),
+    ("end of month on the 10th", 0, 10), ("EOM on 10", 0, 10),
 ])
 def test_days_end_of_month_on_day_wordings(text, n, j):
     terms = parse_terms(text)
@@ -93,7 +116,8 @@ def test_the_legal_default_wording_reads_back_as_the_legal_default(text):
 
 
 @pytest.mark.parametrize("text", [
-    "bientôt", "30", "trente jours", "45 jours fin de semaine", "1000 jours", "fin de mois le 10", "net", "-30 jours",
+    "bientôt", "trente jours", "45 jours fin de semaine", "1000 jours", "net", "-30 jours", "30.5",
+    "45 jours fin du mois prochain", "30 jours dès réception des marchandises demain", "1000", "paiement",
 ])
 def test_unreadable_terms_raise_with_the_accepted_wordings(text):
     with pytest.raises(TermsError) as caught:
@@ -162,6 +186,40 @@ def test_30_days_end_of_month_on_the_10th_from_31_january():
     assert due_date(date(2025, 1, 31), "28 jours fin de mois le 10") == date(2025, 3, 10)
 
 
+def test_typed_numbers_are_days():
+    # Excel sends 30.0 for a number typed in the terms cell: 10 Jan 2025 + 30 = 9 Feb 2025.
+    assert parse_terms(30.0) == Terms("days", 30, text="30 jours")
+    assert parse_terms(30) == Terms("days", 30, text="30 jours")
+    assert due_date(date(2025, 1, 10), 30.0) == date(2025, 2, 9)
+    for bad in (30.5, -30, 1000, True):
+        with pytest.raises(TermsError):
+            parse_terms(bad)
+
+
+def test_receipt_of_the_invoice_counts_from_the_invoice_date():
+    # « 30 jours dès réception » is the receipt of the invoice: 10 Jan 2025 + 30 = 9 Feb 2025,
+    # whatever the delivery date.
+    assert due_date(date(2025, 1, 10), "30 jours dès réception", date(2025, 1, 2)) == date(2025, 2, 9)
+    assert due_date(date(2025, 1, 10), "30 jours à réception de facture") == date(2025, 2, 9)
+
+
+def test_end_of_month_on_day_j_without_days():
+    # « fin de mois le 10 »: end of the invoice's month (31 Jan 2025), then 10 Feb 2025.
+    assert due_date(date(2025, 1, 10), "fin de mois le 10") == date(2025, 2, 10)
+    assert due_date(date(2025, 1, 31), "fin de mois le 10") == date(2025, 2, 10)
+    # 15 Dec 2024 → 31 Dec → 10 Jan 2025 (crossing the year); day 31 in February → 28 Feb 2025.
+    assert due_date(date(2024, 12, 15), "fin de mois le 10") == date(2025, 1, 10)
+    assert due_date(date(2025, 1, 15), "fin de mois le 31") == date(2025, 2, 28)
+    assert parse_terms("fin de mois le 10").describe() == "fin de mois le 10"
+    assert parse_terms("fin de mois le 10").describe("en") == "end of month on the 10"
+
+
+def test_end_of_month_short_forms_and_fin_du_mois():
+    # 10 Jan 2025 + 45 = 24 Feb → 28 Feb 2025, however it is written.
+    for text in ("45jfdm", "45 j fdm", "45 jours fin du mois"):
+        assert due_date(date(2025, 1, 10), text) == date(2025, 2, 28)
+
+
 def test_days_end_of_month_on_day_j():
     # 10 Jan 2025 + 45 d = 24 Feb → 28 Feb → day 10 of the following month = 10 Mar 2025.
     assert due_date(date(2025, 1, 10), "45 j FDM le 10") == date(2025, 3, 10)
@@ -194,6 +252,21 @@ def test_legal_default_is_delivery_plus_30_else_invoice_plus_30():
     assert due_date(date(2025, 1, 10), None, date(2025, 1, 20)) == date(2025, 2, 19)  # 20 Jan + 30
     assert due_date(date(2025, 1, 10), "") == date(2025, 2, 9)  # 10 Jan + 30
     assert due_date(date(2025, 1, 10), LEGAL_DEFAULT) == date(2025, 2, 9)
+
+
+def test_a_delivery_long_before_the_invoice_never_puts_the_due_date_before_it():
+    # Delivered 1 Jan 2025, invoiced 1 Mar 2025, no terms: 1 Jan + 30 = 31 Jan, before the invoice
+    # date. The due date is clamped to the invoice date (1 Mar 2025), with a warning saying so.
+    assert due_date(date(2025, 3, 1), None, date(2025, 1, 1)) == date(2025, 3, 1)
+    assert due_date(date(2025, 3, 1), "30 jours date de livraison", date(2025, 1, 1)) == date(2025, 3, 1)
+    [warning] = due_date_warnings(date(2025, 3, 1), None, date(2025, 1, 1))
+    assert "31/01/2025" in warning and "01/03/2025" in warning and "date de facture" in warning
+    # 1 Feb + 30 = 3 Mar 2025, after the invoice date: kept, no warning.
+    assert due_date(date(2025, 3, 1), None, date(2025, 2, 1)) == date(2025, 3, 3)
+    assert due_date_warnings(date(2025, 3, 1), None, date(2025, 2, 1)) == []
+    # Exactly the invoice date (30 Jan + 30 = 1 Mar): no clamp, no warning.
+    assert due_date_warnings(date(2025, 3, 1), "30 jours après livraison", date(2025, 1, 30)) == []
+    assert due_date_warnings(date(2025, 3, 1), "30 jours", date(2024, 1, 1)) == []  # not delivery-based
 
 
 def test_non_delivery_terms_ignore_the_delivery_date():
@@ -277,6 +350,40 @@ def test_public_buyer_warning_names_the_longer_public_limits():
     assert term_warnings("à réception", ISSUED, ClientType.PUBLIC) == []
 
 
+def test_a_sector_cap_warns_past_its_days():
+    # Transport or perishable food: 30 days (LAW.md §1), a warning, never a refusal.
+    # 10 Jan 2025 + 31 days = 10 Feb 2025: one day too many.
+    [warning] = term_warnings("31 jours", ISSUED, max_days=30)
+    assert "30 jours" in warning and "secteur" in warning and "Délai maximal du secteur (jours)" in warning
+    assert term_warnings("30 jours", ISSUED, max_days=30) == []  # exactly the cap: lawful
+    # « 45 jours fin de mois » from 10 Jan 2025 = 28 Feb 2025, 49 days after the invoice: lawful
+    # between businesses (no legal-maximum warning), but past a 30-day sector cap.
+    assert term_warnings("45 jours fin de mois", ISSUED) == []
+    [warning] = term_warnings("45 jours fin de mois", ISSUED, max_days=30)
+    assert "49 jours" in warning
+    # « fin de mois » from 10 Jan = 31 Jan, 21 days: within 30.
+    assert term_warnings("fin de mois", ISSUED, max_days=30) == []
+    # Delivery-based terms: their N days are judged (the delivery date is not known here).
+    assert len(term_warnings("45 jours après livraison", ISSUED, max_days=30)) == 1
+    assert term_warnings("30 jours après livraison", ISSUED, max_days=30) == []
+    # Both rules at once: 90 days break the legal 60 and a 30-day cap.
+    assert len(term_warnings("90 jours", ISSUED, max_days=30)) == 2
+    # Receipt and consumers never warn; the legal default (30 days after delivery) only past a
+    # cap shorter than 30 days.
+    assert term_warnings("à réception", ISSUED, max_days=0) == []
+    assert term_warnings(None, ISSUED, max_days=30) == []
+    assert len(term_warnings(None, ISSUED, max_days=20)) == 1
+    assert term_warnings("45 jours", ISSUED, ClientType.CONSUMER, max_days=30) == []
+    # A public buyer's 30 days already apply; a shorter sector cap adds its own warning.
+    assert len(term_warnings("25 jours", ISSUED, ClientType.PUBLIC, max_days=20)) == 1
+
+
+@pytest.mark.parametrize("cap", [-1, 1.5, "30"])
+def test_an_impossible_sector_cap_is_refused(cap):
+    with pytest.raises(ValueError):
+        term_warnings("30 jours", ISSUED, max_days=cap)
+
+
 def test_consumers_have_no_cap():
     assert term_warnings("90 jours", ISSUED, ClientType.CONSUMER) == []
     assert term_warnings("90 jours fin de mois", ISSUED, ClientType.CONSUMER) == []
@@ -298,6 +405,20 @@ def test_due_date_is_never_before_the_invoice_date(issued, kind, n, j):
         # Day J of the month after the "N jours fin de mois" date.
         eom = due_date(issued, Terms("days_eom", n))
         assert due > eom and (due - eom).days <= 31
+
+
+@settings(max_examples=300, deadline=None)
+@given(DATES, st.sampled_from(KINDS), st.integers(0, 120), st.integers(1, 31), st.integers(-400, 400))
+def test_due_date_is_never_before_the_invoice_date_whatever_the_delivery_date(issued, kind, n, j, offset):
+    # Delivery dates on both sides of the invoice date, far before it included.
+    delivered = issued + timedelta(days=offset)
+    terms = Terms(kind, 30 if kind == "legal_default" else n, j if kind == "days_eom_on" else None)
+    due = due_date(issued, terms, delivered)
+    assert due >= issued
+    clamped = kind in ("delivery_days", "legal_default") and delivered + timedelta(days=terms.days) < issued
+    assert bool(due_date_warnings(issued, terms, delivered)) == clamped
+    if kind in ("delivery_days", "legal_default") and not clamped:
+        assert due == delivered + timedelta(days=terms.days)
 
 
 @settings(max_examples=200, deadline=None)

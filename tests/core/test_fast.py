@@ -59,7 +59,9 @@ def registers(draw):
             number=f"F{k}", client=client.code, issued=issued,
             amount_ttc=-amount if credit_note else amount,
             amount_ht=(amount / Decimal("1.2")).quantize(Decimal("0.01")) if discount else None,
-            delivered=draw(st.one_of(st.none(), st.just(issued - timedelta(days=3)))),
+            # Delivered long before the invoice too: a due date clamped to the invoice date.
+            delivered=draw(st.one_of(st.none(), st.just(issued - timedelta(days=3)),
+                                     st.just(issued - timedelta(days=75)))),
             terms=draw(st.one_of(st.none(), st.sampled_from(TERMS))),
             penalty_rate=draw(st.one_of(st.none(), st.none(), st.sampled_from(
                 [Decimal("0.15"), Decimal("0.05"), Decimal("0.12")]))),
@@ -98,8 +100,8 @@ todays = st.one_of(
 
 def columns(states):
     """The computed columns of ``Factures`` and the breakdown, as comparable tuples."""
-    return [(s.invoice.number, s.due, s.paid, s.balance, s.status, s.days_late, s.interest, s.indemnity,
-             s.paid_on, s.plan_due, s.periods) for s in states]
+    return [(s.invoice.number, s.due, s.paid, s.balance, s.status, s.days_late, s.interest, s.interest_known,
+             s.indemnity, s.paid_on, s.plan_due, s.periods) for s in states]
 
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -160,6 +162,33 @@ def test_partial_payment_across_a_half_year_worked_example():
         Decimal("500.00"), Decimal("700.00"), Status.OVERDUE, 278, Decimal("40.00"))
 
 
+def test_public_buyer_rate_of_the_day_after_the_due_date_on_the_fast_path():
+    """Terms « à réception »: due on the invoice date. Interest starts the day after.
+
+    Due 30 Jun 2025, paid 30 Jul: 2025 S2, 2.15 + 8 = 10.15 %: 10000 × 0.1015 × 30 / 365 = 83.42.
+    Due 31 Dec 2024, paid 30 Jan 2025: 2025 S1, 3.15 + 8 = 11.15 %: 10000 × 0.1115 × 30 / 365 = 91.64.
+    """
+    register = Register(
+        Settings(), (Client("P", "Mairie", ClientType.PUBLIC, terms="à réception"),),
+        (Invoice("F1", "P", date(2025, 6, 30), Decimal("10000.00"), row=2),
+         Invoice("F2", "P", date(2024, 12, 31), Decimal("10000.00"), row=3)),
+        (Payment(date(2025, 7, 30), "P", Decimal("10000.00"), "F1", row=2),
+         Payment(date(2025, 1, 30), "P", Decimal("10000.00"), "F2", row=3)),
+    )
+    got = fast.compute(register, date(2025, 8, 1), RATES)[0].by_number()
+    assert (got["F1"].interest, got["F1"].periods[0].rate) == (Decimal("83.42"), Decimal("0.1015"))
+    assert (got["F2"].interest, got["F2"].periods[0].rate) == (Decimal("91.64"), Decimal("0.1115"))
+
+
+def test_a_missing_half_year_on_the_fast_path_is_a_lower_bound_marked_unknown():
+    # Due 1 Dec 2026, as of 1 Mar 2027 (2027 S1 not shipped): 2-31 Dec 2026 = 30 days at 12.40 %,
+    # 1000 × 0.124 × 30 / 365 = 10.19, not known as the interest owed.
+    register = Register(Settings(), (Client("B", "Pro", ClientType.BUSINESS, terms="30 jours"),),
+                        (Invoice("F1", "B", date(2026, 11, 1), Decimal("1000.00"), row=2),))
+    (state,) = fast.compute(register, date(2027, 3, 1), RATES)[0].states
+    assert (state.interest, state.interest_known) == (Decimal("10.19"), False)
+
+
 def test_refresh_engine_choice_by_size():
     small = Register(Settings(), (), tuple(Invoice(f"F{i}", "C", date(2025, 1, 1), Decimal("1.00"))
                                            for i in range(fast.FAST_FROM - 1)))
@@ -180,6 +209,19 @@ def test_garbage_collector_restored():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_garbage_collector_restored_when_the_computation_fails(monkeypatch):
+    import gc
+
+    def broken(*args):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(fast, "_compute", broken)
+    assert gc.isenabled()
+    with pytest.raises(ZeroDivisionError):
+        fast.compute(Register(Settings()), date(2025, 1, 1), RATES)
+    assert gc.isenabled()
 
 
 @pytest.mark.parametrize("imputation", ["interest_first"])

@@ -99,6 +99,20 @@ def test_unreadable_terms_are_a_problem_at_their_cell_and_others_go_on():
     assert "45 jours fin de mois" in p.fix
 
 
+def test_a_due_date_before_the_invoice_date_is_clamped_and_reported():
+    # Delivered 1 Jan 2025, invoiced 1 Mar 2025, « 30 jours après livraison »: 31 Jan 2025 is before
+    # the invoice; the due date is 1 Mar 2025 and Anomalies says why. As of 1 Jun 2025: 92 days late
+    # (31 + 30 + 31), 1000 x 0.1315 x 92 / 365 = 33.15.
+    inv = Invoice("F20", "C1", date(2025, 3, 1), D("1000.00"), delivered=date(2025, 1, 1),
+                  terms="30 jours après livraison", row=9)
+    states, problems, _ = run([inv])
+    assert states["F20"].due == date(2025, 3, 1)
+    assert states["F20"].days_late == 92 and states["F20"].interest == D("33.15")
+    (p,) = [p for p in problems if p.code == "terms.due_before_invoice"]
+    assert (p.sheet, p.row, p.column, p.severity.value) == ("Factures", 9, "Conditions de paiement", "avertissement")
+    assert "31/01/2025" in p.message and "01/03/2025" in p.message
+
+
 def test_dispute_and_promise_show_in_the_status():
     disputed = Invoice("F11", "C1", date(2025, 3, 1), D("100.00"), dispute="Livrable incomplet")
     promised = Invoice("F12", "C1", date(2025, 3, 1), D("100.00"), promise=date(2025, 6, 12))
@@ -134,10 +148,41 @@ def test_installment_plan_moves_the_expected_date_but_not_the_interest():
     assert s.interest > 0  # the plan, agreed after default, does not stop penalties (LAW.md §6b)
 
 
-def test_a_half_year_missing_from_the_rates_is_a_problem_not_a_guess():
-    states, problems, _ = run([Invoice("F17", "C1", date(2026, 11, 1), D("1000.00"))], today=date(2027, 3, 1))
-    assert any(p.code == "rates.missing" for p in problems)
-    assert states["F17"].interest == D("0")
+def test_a_half_year_missing_from_the_rates_gives_the_interest_up_to_the_table_and_says_so():
+    # Issued 1 Nov 2026, 30 days: due 1 Dec 2026; as of 1 Mar 2027, 2027 S1 is not in the table.
+    # Covered: 2-31 Dec 2026 = 30 days at 2026 S2 (2.40 + 10 = 12.40 %, unverified):
+    # 1000 x 0.124 x 30 / 365 = 10.19; the rest of the delay (1 Jan-1 Mar 2027) is unknown.
+    states, problems, _ = run([Invoice("F17", "C1", date(2026, 11, 1), D("1000.00"), row=5)], today=date(2027, 3, 1))
+    s = states["F17"]
+    assert s.interest == D("10.19") and not s.interest_known
+    assert [(p.start, p.end, p.days) for p in s.periods] == [(date(2026, 12, 2), date(2026, 12, 31), 30)]
+    assert s.days_late == 90 and s.indemnity == D("40")  # 30 + 31 + 28 + 1: not a matter of rates
+    (p,) = [p for p in problems if p.code == "rates.missing"]
+    assert (p.sheet, p.row, p.column) == ("Factures", 5, "Intérêts de retard")
+    assert "31/12/2026" in p.message and "10,19 €" in p.message and "1er semestre 2027" in p.message
+    assert "Taux" in p.fix and "2027" in p.fix
+
+
+def test_a_known_interest_is_known():
+    s = run([Invoice("F4", "C1", date(2025, 3, 2), D("1000.00"))])[0]["F4"]
+    assert s.interest_known and s.interest == D("21.98")
+
+
+def test_a_public_buyer_whose_starting_half_year_is_missing_has_no_interest_known():
+    # Due 31 Dec 2026 (1 Dec + 30): the public rate is the one of 2027 S1, where interest starts,
+    # for the whole delay; unknown, so nothing can be computed (0, and not known).
+    states, problems, _ = run([Invoice("F18", "C2", date(2026, 12, 1), D("1000.00"))], today=date(2027, 2, 1))
+    assert (states["F18"].interest, states["F18"].interest_known, states["F18"].periods) == (D("0"), False, ())
+    (p,) = [p for p in problems if p.code == "rates.missing"]
+    assert "aucun intérêt" in p.message and "1er semestre 2027" in p.message
+
+
+def test_a_contract_rate_still_needs_the_half_years_floor():
+    # A contract rate is checked against each half-year's floor, so 2027 S1 is needed too.
+    # Covered: 2-31 Dec 2026, 30 days at 15 % (above the 2026 S2 floor 8.25 %): 1000 x 0.15 x 30 / 365 = 12.33.
+    inv = Invoice("F19", "C1", date(2026, 11, 1), D("1000.00"), penalty_rate=D("0.15"))
+    s = run([inv], today=date(2027, 1, 15))[0]["F19"]
+    assert (s.interest, s.interest_known) == (D("12.33"), False)
 
 
 def test_unverified_rate_rows_are_reported_once():

@@ -68,6 +68,22 @@ def test_example_4_public_buyer_keeps_the_starting_half_year_rate():
     assert "R2192-31" in r.periods[0].rate_source and "R2192-31" in r.rule
 
 
+@pytest.mark.parametrize("due, paid, rate, wrong_rate", [
+    # Due 30 Jun 2025: interest starts on 1 Jul 2025, so the 2025 S2 rate (2.15 + 8 = 10.15 %),
+    # not the S1 rate of the due date (3.15 + 8 = 11.15 %). 1-30 Jul = 30 days:
+    # 10000 × 0.1015 × 30 / 365 = 83.42 (the S1 rate would give 91.64).
+    (date(2025, 6, 30), date(2025, 7, 30), D("0.1015"), D("0.1115")),
+    # Due 31 Dec 2024: starts 1 Jan 2025, the 2025 S1 rate (3.15 + 8 = 11.15 %), not 2024 S2's
+    # (4.25 + 8 = 12.25 %). 1-30 Jan = 30 days: 10000 × 0.1115 × 30 / 365 = 91.64 (not 100.68).
+    (date(2024, 12, 31), date(2025, 1, 30), D("0.1115"), D("0.1225")),
+])
+def test_public_buyer_rate_is_the_half_year_of_the_day_after_the_due_date(due, paid, rate, wrong_rate):
+    r = interest("10000", due, paid, client_type=ClientType.PUBLIC, payments=[(paid, D("10000"))])
+    assert r.amount == cents(D(10000) * rate * 30 / 365)
+    assert r.amount != cents(D(10000) * wrong_rate * 30 / 365)
+    assert shape(r) == [(due + timedelta(days=1), paid, 30, D(10000), rate)]
+
+
 def test_example_12000_across_1_july():
     # 12,000 € due 10 Jun 2025 paid 20 Jul 2025: 20 d at 13.15 % (86.47) + 20 d at 12.15 % (79.89).
     r = interest("12000", date(2025, 6, 10), date(2025, 7, 20), payments=[(date(2025, 7, 20), D("12000"))])
@@ -170,6 +186,19 @@ def test_contract_rate_below_the_floor_in_2024(policy, rate, expected):
     assert [p.rate for p in r.periods] == [rate]
     assert len(r.warnings) == 1
     assert "non conforme" in r.warnings[0] and "15,21 %" in r.warnings[0]
+
+
+def test_a_contract_rate_exactly_at_the_floor_is_lawful():
+    # 2025 S1 floor = 3 × 3.71 % = 11.13 %. A contract at exactly 11.13 % is not below it: applied,
+    # no warning. 10,000 € due 31 Jan 2025, as of 2 Mar 2025: 28 + 2 = 30 days,
+    # 10000 × 0.1113 × 30 / 365 = 91.48 (the legal 13.15 % would give 108.08).
+    r = interest("10000", date(2025, 1, 31), date(2025, 3, 2), contract_rate=D("0.1113"))
+    assert r.amount == cents(D(10000) * D("0.1113") * 30 / 365) == D("91.48")
+    assert r.warnings == ()
+    # One basis point under: flagged, and the legal default applies.
+    under = interest("10000", date(2025, 1, 31), date(2025, 3, 2), contract_rate=D("0.1112"))
+    assert under.amount == cents(D(10000) * D("0.1315") * 30 / 365) == D("108.08")
+    assert len(under.warnings) == 1
 
 
 def test_floor_is_checked_half_year_by_half_year():
@@ -281,10 +310,28 @@ def test_indemnity_owed_once_any_part_is_late():
     ("15 %", D("0.15")), ("15,5 %", D("0.155")), ("0,15", D("0.15")), ("15", D("0.15")),
     ("1 % par mois", D("0.12")), ("1% per month", D("0.12")),  # × 12
     ("0,25 % par semaine", D("0.13")), ("0.25% per week", D("0.13")),  # × 52
-    ("12 % l'an", D("0.12")),
+    ("12 % l'an", D("0.12")), ("0,12 par an", D("0.12")),
+    # With a unit other than the year, a bare number is a percentage of that period:
+    # 0.75 % a month × 12 = 9 % a year (not 0.75 × 12 = 900 %).
+    ("0,75 par mois", D("0.09")), ("0,75 % par mois", D("0.09")), ("0.75 per month", D("0.09")),
+    ("1 par mois", D("0.12")), ("0,25 par semaine", D("0.13")),  # 0.25 % × 52 = 13 %
+    ("0,05 par jour", D("0.1825")),  # 0.05 % × 365
+    (1, D("0.01")), (100, D("1")),  # 100 % a year: the most a contract may say
 ])
 def test_parse_rate(value, expected):
     assert parse_rate(value) == expected
+
+
+@pytest.mark.parametrize("value, shown", [
+    ("2 % par semaine", "104 %"),  # 2 % × 52
+    ("0,5 par jour", "182,5 %"),  # 0.5 % × 365
+    ("150 %", "150 %"), (150, "150 %"), ("10 % par mois", "120 %"),
+])
+def test_parse_rate_refuses_a_rate_above_100_percent_a_year(value, shown):
+    with pytest.raises(ValueError) as caught:
+        parse_rate(value)
+    message = str(caught.value)
+    assert shown in message and "100 %" in message and "saisissez" in message
 
 
 @pytest.mark.parametrize("value", ["3 fois le taux légal", "3x legal", "douze pour cent", "", None, "-5 %"])

@@ -55,6 +55,27 @@ def test_quarterly_payments():
     assert [i.amount for i in plan] == [D("300.00")] * 4
 
 
+@pytest.mark.parametrize("months, dates", [
+    # EDATE from 31 Jan 2025 each time: + 2 months = 31 Mar, + 4 = 31 May, + 6 = 31 Jul.
+    (2, [date(2025, 1, 31), date(2025, 3, 31), date(2025, 5, 31), date(2025, 7, 31)]),
+    # + 3 = 30 Apr (April has 30 days), + 6 = 31 Jul, + 9 = 31 Oct: not chained from 30 Apr.
+    (3, [date(2025, 1, 31), date(2025, 4, 30), date(2025, 7, 31), date(2025, 10, 31)]),
+    # Monthly: 28 Feb, 31 Mar, 30 Apr.
+    (1, [date(2025, 1, 31), date(2025, 2, 28), date(2025, 3, 31), date(2025, 4, 30)]),
+])
+def test_months_between_installments(months, dates):
+    plan = installment_plan(D("1000"), 4, date(2025, 1, 31), months_between=months)
+    assert [i.due for i in plan] == dates
+    assert [i.amount for i in plan] == [D("250.00")] * 4
+
+
+def test_months_between_with_a_deposit_starts_one_period_later():
+    # 30 % deposit of 1,000 = 300.00 on 31 Jan 2025; 700 in 2 = 350.00 on 31 Mar and 31 May (every 2 months).
+    plan = installment_plan(D("1000"), 2, date(2025, 1, 31), months_between=2, deposit_rate=D("0.3"))
+    assert [(i.due, i.amount) for i in plan] == [
+        (date(2025, 1, 31), D("300.00")), (date(2025, 3, 31), D("350.00")), (date(2025, 5, 31), D("350.00"))]
+
+
 def test_the_total_is_rounded_to_the_cent_first():
     # 100.005 → 100.01 (half-up); / 2 = 50.005 → 50.01, the last 100.01 - 50.01 = 50.00.
     assert [i.amount for i in installment_plan(D("100.005"), 2, date(2025, 1, 1))] == [D("50.01"), D("50.00")]
@@ -80,7 +101,9 @@ def test_a_small_balance_over_many_months_has_no_negative_installment():
 
 @pytest.mark.parametrize("kwargs, message", [
     (dict(count=0), "au moins 1"),
-    (dict(months_between=-1), "négatif"),
+    (dict(months_between=-1), "entier"),
+    (dict(months_between=0), "entier"),  # every installment on the same day is no plan
+    (dict(months_between=1.5), "entier"),
     (dict(deposit_rate=D("1")), "acompte"),
     (dict(deposit_rate=D("-0.1")), "acompte"),
     (dict(total=D("-1")), "négatif"),

@@ -161,6 +161,31 @@ def test_sheet_rows_typed_by_a_person_extend_the_table():
     assert table.floor(date(2027, 12, 31)) == D("0.093")  # 3 × 3.1
 
 
+@pytest.mark.parametrize("column, value, shown", [
+    (2, "0,5", "50 %"),  # meant 0.5 %: a bare number below 1 is a fraction, 50 % is not an ECB rate
+    (2, 0.5, "50 %"),
+    (3, 30, "30 %"),  # legal rate (individual) of 30 %
+    (4, "26 %", "26 %"),
+])
+def test_an_implausible_reference_rate_is_refused_with_a_hint(column, value, shown):
+    # ECB and legal rates have never come near 25 % (LAW.md §6: at most 8.16 %).
+    headers = ("Année", "Semestre", "Taux BCE", "Intérêt légal (particulier créancier)",
+               "Intérêt légal (autres cas)")
+    row = [2027, 1, "2,65 %", "7,02 %", "3,01 %"]
+    row[column] = value
+    found, errors = rows_from_sheet(headers, [tuple(row)], first_row=4)
+    assert found == []
+    [error] = errors
+    assert "ligne 4" in error and shown in error and "25 %" in error and "%" in error
+
+
+def test_a_reference_rate_of_exactly_25_percent_is_kept():
+    headers = ("Année", "Semestre", "Taux BCE", "Intérêt légal (particulier créancier)",
+               "Intérêt légal (autres cas)")
+    found, errors = rows_from_sheet(headers, [(2027, 1, "0,5 %", 0.25, "3,01 %")])
+    assert errors == [] and (found[0].ecb, found[0].legal_individual) == (D("0.005"), D("0.25"))
+
+
 def test_sheet_without_required_columns_is_refused_as_data():
     found, errors = rows_from_sheet(("Année", "Semestre", "Taux BCE"), [(2027, 1, 0.02)])
     assert found == []
