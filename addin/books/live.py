@@ -22,14 +22,20 @@ floats (integral ones are returned as ``int`` here), dates as datetimes (made
 ``date`` when at midnight), merged ranges are not reported (one call per cell
 would be needed), and a text is protected from becoming a formula with Excel's
 text marker, a leading apostrophe.
+
+Only what desktop xlwings (Windows and macOS, BSD-licensed) implements is used:
+``tests/books/test_fake_xlwings.py`` checks the fake this module is tested
+against, name by name, against the installed xlwings. Freezing panes is not in
+desktop xlwings (only in its paid remote engine): it goes through Excel's own
+window object (``app.api``), and as a cosmetic it never stops an action.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
+import sys
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Sequence
 
 from addin.books.base import FORMATS, NUMBER_FORMATS, Block, BookError, GeneratedSheet, SheetData
@@ -84,8 +90,9 @@ def _column_runs(formats: Sequence[str]) -> list[tuple[int, int, str]]:
 class LiveBook:
     """A workbook open in Excel, through an ``xlwings.Book``."""
 
-    def __init__(self, book):
+    def __init__(self, book, platform: str = sys.platform):
         self.book = book
+        self.platform = platform  # "darwin": Excel's window is reached through AppleScript
         self._names: list[str] | None = None  # one round of name calls per action, not per read
         # Where the journal's write-ahead log lives: next to the workbook (one call).
         self.path = Path(book.fullname)
@@ -165,7 +172,8 @@ class LiveBook:
 
     def write_generated(self, sheet: GeneratedSheet) -> None:
         """Clear (or add) the sheet, then write block by block: calls grow with blocks, not rows."""
-        if sheet.name in self.sheet_names():
+        created = sheet.name not in self.sheet_names()
+        if not created:
             sht = self.book.sheets[sheet.name]
             sht.clear()
             for chart in list(sht.charts):
@@ -198,8 +206,10 @@ class LiveBook:
             row += 1
         for j, width in sorted(widths.items()):
             sht.range((1, j)).column_width = width
-        if header_rows:
-            sht.freeze_panes.freeze_at(f"1:{header_rows[0]}")  # rows 1..header stay visible
+        if header_rows and created:
+            # A sheet's panes survive ``clear()``: freezing once, when the sheet is born
+            # (and active anyway), spares activating it at every refresh.
+            self._freeze_top_rows(sht, header_rows[0])
         for spec in sheet.charts:
             (r1, c1, r2, c2), cat = spec.values, spec.categories
             # Excel infers categories from the column left of the values: the source is
@@ -212,6 +222,34 @@ class LiveBook:
             sht.range("A1").add_note(sheet.note)
         if sheet.hidden:
             sht.visible = False
+
+    def _freeze_top_rows(self, sht, rows: int) -> bool:
+        """Keep rows 1..``rows`` of ``sht`` visible when scrolling; False if Excel refused.
+
+        Desktop xlwings has no ``freeze_panes`` (its ``Sheet.freeze_panes`` raises
+        ``NotImplementedError`` outside the paid remote engine), so this talks to
+        Excel's active window as VBA would: ``ActiveWindow.SplitRow`` then
+        ``FreezePanes`` (COM, Windows), ``active window``'s ``split row`` and
+        ``freeze panes`` (AppleScript, macOS). Frozen headers are a comfort: any
+        failure is swallowed, the sheet is written all the same.
+        """
+        try:
+            sht.activate()
+            if self.platform == "darwin":
+                window = self.book.app.api.active_window
+                window.freeze_panes.set(False)
+                window.split_column.set(0)
+                window.split_row.set(rows)
+                window.freeze_panes.set(True)
+            else:
+                window = self.book.app.api.ActiveWindow
+                window.FreezePanes = False
+                window.SplitColumn = 0
+                window.SplitRow = rows
+                window.FreezePanes = True
+        except Exception:  # noqa: BLE001 — cosmetic: never worth failing an action (Envoyer has already sent)
+            return False
+        return True
 
     def progress(self, fraction: float, message: str) -> None:
         pct = max(0, min(100, round(fraction * 100)))

@@ -91,17 +91,46 @@ def test_generated_sheet_is_created_then_replaced():
     assert revue.values[(4, 2)] == 2.0 and revue.number_formats[(4, 2)] == '#,##0.00 "€"'
     assert len(revue._charts) == 1 and revue._charts[0].title == "Encours"
     assert revue.notes == {(1, 1): "Régénérée par Relance"}
-    assert revue.frozen == "1:2" and revue._visible is False
+    assert revue.frozen == 2 and revue._visible is False  # rows 1..2 (title, headers) stay visible
 
 
-def test_progress_and_save_use_only_the_status_bar():
-    book = FakeBook({"S": {}})
-    live = LiveBook(book)
-    live.progress(0.5, "Calcul des pénalités")
-    assert book.app._status == "Relance — Calcul des pénalités (50 %)"
-    live.save()
-    assert book.app._status is False
-    assert book.app.calls == ["app.status_bar=", "app.status_bar="]
+def test_panes_are_frozen_through_excel_s_window_once_when_the_sheet_is_born():
+    """Desktop xlwings has no ``freeze_panes``: Excel's ActiveWindow (COM) does it, once."""
+    book = FakeBook({"Factures": {(1, 1): "x"}})
+    live = LiveBook(book, platform="win32")
+    sheet = GeneratedSheet("Relances", (Block("", ("Client", "Dû"), (("C1", 1),)),))
+    live.write_generated(sheet)
+    relances = book.sheets["Relances"]
+    assert relances.frozen == 1
+    assert [c for c in book.app.calls if "activate" in c or c.startswith("api.")] == [
+        "Relances.activate()", "api.ActiveWindow", "api.ActiveWindow.FreezePanes=",
+        "api.ActiveWindow.SplitColumn=", "api.ActiveWindow.SplitRow=", "api.ActiveWindow.FreezePanes="]
+    # Rewritten: the panes survive clear(); the user's active sheet is not taken from her again.
+    book.app.calls.clear()
+    live.write_generated(sheet)
+    assert relances.frozen == 1 and not [c for c in book.app.calls if "activate" in c or c.startswith("api.")]
+
+
+def test_panes_on_a_mac_go_through_applescript():
+    book = FakeBook({"Factures": {(1, 1): "x"}}, platform="darwin")
+    live = LiveBook(book, platform="darwin")
+    live.write_generated(GeneratedSheet("Revue", (Block("Balance", ("Client",), (("C1",),)),)))
+    assert book.sheets["Revue"].frozen == 2
+    assert "api.active_window.split_row.set" in book.app.calls
+
+
+def test_a_refused_freeze_never_stops_the_action(monkeypatch):
+    """Frozen headers are a comfort: Envoyer has already sent when it writes its sheets."""
+    book = FakeBook({"Factures": {(1, 1): "x"}})
+
+    class Busy:
+        @property
+        def ActiveWindow(self):  # noqa: N802 — Excel's name
+            raise RuntimeError("COM: Excel is busy")
+
+    monkeypatch.setattr(type(book.app), "api", property(lambda app: Busy()))
+    LiveBook(book, platform="win32").write_generated(GeneratedSheet("Journal", (Block("", ("Quand",), (("hier",),)),)))
+    assert book.sheets["Journal"].values[(2, 1)] == "hier" and book.sheets["Journal"].frozen == 0
 
 
 def refresh_like(book: FakeBook, n: int) -> list[str]:
