@@ -6,8 +6,10 @@ grow with the register:
 
 - ``read_sheet``: the used range's values in one call (``options(ndim=2)``)
   and its formulas in one more, plus its position (two calls);
-- ``write_cells``: one ``value`` assignment for the whole block, plus one
-  ``number_format`` assignment per run of adjacent columns sharing a format;
+- ``write_cells``: one ``number_format`` assignment per run of adjacent columns
+  sharing a format, then one ``value`` assignment for the whole block (formats
+  first: Excel parses a text it is given as if typed, so "2026-10" in a General
+  cell becomes a date; in a cell already formatted "@" it stays text);
 - ``write_generated``: a number of calls that depends on the blocks, columns
   and charts, never on the rows;
 - progress goes to Excel's status bar (one call).
@@ -20,8 +22,9 @@ never touched while Excel holds it; it only clears the status bar.
 What Excel itself differs on, compared with ``FileBook``: numbers come back as
 floats (integral ones are returned as ``int`` here), dates as datetimes (made
 ``date`` when at midnight), merged ranges are not reported (one call per cell
-would be needed), and a text is protected from becoming a formula with Excel's
-text marker, a leading apostrophe.
+would be needed). A text is kept a text (never a formula, a number, a date or a
+boolean) by the column's text format "@" when it has one, else by Excel's text
+marker, a leading apostrophe.
 
 Only what desktop xlwings (Windows and macOS, BSD-licensed) implements is used:
 ``tests/books/test_fake_xlwings.py`` checks the fake this module is tested
@@ -41,14 +44,18 @@ from typing import Sequence
 from addin.books.base import FORMATS, NUMBER_FORMATS, Block, BookError, GeneratedSheet, SheetData
 
 _HEADER_COLOR = (221, 235, 247)
-_FORMULA_STARTS = ("=", "+", "-", "@", "'")
 
 
-def excel_value(value: object) -> object:
-    """A port value as it is handed to Excel through xlwings."""
+def excel_value(value: object, text_cell: bool = False) -> object:
+    """A port value as it is handed to Excel through xlwings.
+
+    Excel parses a text written through ``Range.value`` as if typed: "=1+1" becomes
+    a formula, "2026-10" a date, "0612" the number 612, "VRAI" a boolean. In a cell
+    formatted "@" (``text_cell``) it keeps the text as is; elsewhere a leading
+    apostrophe, which Excel reads as "this is text" and does not keep, protects it.
+    """
     if isinstance(value, str):
-        # Excel reads a leading apostrophe as "this is text" and does not show it.
-        return "'" + value if value.startswith(_FORMULA_STARTS) else value
+        return value if text_cell or not value else "'" + value
     if isinstance(value, bool) or value is None or isinstance(value, (int, float)):
         return value
     if isinstance(value, Decimal):
@@ -148,18 +155,22 @@ class LiveBook:
 
     def write_cells(self, sheet: str, first_row: int, first_col: int,
                     block: Sequence[Sequence[object]], formats: Sequence[str] = ()) -> None:
-        """One value call for the block, one format call per run of same-format columns."""
+        """One format call per run of same-format columns, then one value call for the block.
+
+        The formats go first: a text column must already be "@" when its texts arrive.
+        """
         runs = _column_runs(formats)
         if not block:
             return
         width = max(len(r) for r in block)
-        data = [[excel_value(v) for v in r] + [None] * (width - len(r)) for r in block]
+        text = [j < len(formats) and formats[j] == "text" for j in range(width)]
+        data = [[excel_value(v, text[j]) for j, v in enumerate(r)] + [None] * (width - len(r)) for r in block]
         sht = self._sheet(sheet)
         last_row = first_row + len(data) - 1
-        sht.range((first_row, first_col), (last_row, first_col + width - 1)).value = data
         for j1, j2, fmt in runs:
             sht.range((first_row, first_col + j1), (last_row, first_col + j2)).number_format = \
                 NUMBER_FORMATS[fmt]
+        sht.range((first_row, first_col), (last_row, first_col + width - 1)).value = data
 
     def append_rows(self, sheet: str, rows: Sequence[Sequence[object]]) -> int:
         """Below the used range's last row: two calls to find it, then ``write_cells``."""

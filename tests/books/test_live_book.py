@@ -58,6 +58,29 @@ def test_write_cells_converts_at_the_edge_and_never_makes_formulas():
     assert LiveBook(book).read_sheet("S").rows[1] == ("=1+1", "+33", "-x", "@a", "'q", "ok")
 
 
+def test_text_columns_get_their_format_before_their_values():
+    """Excel parses a text written through Range.value as if typed: "2026-10" in a General
+    cell becomes the date 1 October 2026. The month-to-month snapshot keys must stay text."""
+    book = FakeBook({"Revue": {}})
+    LiveBook(book).write_cells("Revue", 1, 1, [["2026-10", "2026-10", 12], ["0612", "15/01/2025", 3]],
+                               ["text", "text", "int"])
+    sheet = book.sheets["Revue"]
+    assert [sheet.values[(1, 1)], sheet.values[(2, 1)], sheet.values[(2, 2)]] == ["2026-10", "0612", "15/01/2025"]
+    calls = [c for c in book.app.calls if c.startswith("Revue.range.")]
+    assert calls.index("Revue.range.number_format=") < calls.index("Revue.range.value=")
+    assert LiveBook(book).read_sheet("Revue").rows[0] == ("2026-10", "2026-10", 12)
+
+
+def test_texts_outside_text_columns_stay_text_too():
+    """The Journal is appended without formats: a text there is marked with Excel's apostrophe."""
+    book = FakeBook({"Journal": {(1, 1): "Quand"}})
+    live = LiveBook(book)
+    live.append_rows("Journal", [["2026-10", "0612345678", "VRAI", "1/2", "5%", "=HYPERLINK(1)", 7, date(2026, 1, 2)]])
+    assert live.read_sheet("Journal").rows[1] == (
+        "2026-10", "0612345678", "VRAI", "1/2", "5%", "=HYPERLINK(1)", 7, date(2026, 1, 2))
+    assert book.sheets["Journal"].formulas == {}
+
+
 def test_unknown_sheet_and_format():
     live = LiveBook(FakeBook({"S": {}}))
     with pytest.raises(BookError):
