@@ -17,7 +17,9 @@ grow with the register:
 The action reads everything it needs before writing anything (that is the
 action's job, not the book's): a refresh costs a few dozen calls whatever the
 size. ``save`` does not save: the user saves in Excel, and the file on disk is
-never touched while Excel holds it; it only clears the status bar.
+never touched while Excel holds it; it only clears the status bar. A reader that
+needs a file (the accountant's export) asks ``saved_copy()`` for one holding what
+Excel holds now, not what was last saved.
 
 What Excel itself differs on, compared with ``FileBook``: numbers come back as
 floats (integral ones are returned as ``int`` here), dates as datetimes (made
@@ -35,11 +37,14 @@ window object (``app.api``), and as a cosmetic it never stops an action.
 
 from __future__ import annotations
 
+import shutil
 import sys
+import tempfile
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from addin.books.base import FORMATS, NUMBER_FORMATS, Block, BookError, GeneratedSheet, SheetData
 
@@ -261,6 +266,37 @@ class LiveBook:
         except Exception:  # noqa: BLE001 — cosmetic: never worth failing an action (Envoyer has already sent)
             return False
         return True
+
+    @contextmanager
+    def saved_copy(self) -> Iterator[Path]:
+        """A file holding the workbook as Excel holds it now, for readers of files.
+
+        Windows: Excel writes a copy (``Workbook.SaveCopyAs``, one call) into a
+        private temporary folder, deleted on leaving the ``with``; the workbook, its
+        file and its "unsaved changes" state are untouched. macOS: Excel's AppleScript
+        has no "save copy as"; the workbook's own file is used when Excel says it
+        holds no unsaved change (``saved``), else ``BookError`` asks to save first.
+
+        Raises:
+            BookError: the workbook was never saved (no folder to export next to), or
+                on macOS it has unsaved changes.
+        """
+        if not self.path.is_absolute():
+            raise BookError("Ce classeur n'a jamais été enregistré.",
+                            "Enregistrez-le dans un dossier (Fichier > Enregistrer sous), puis recommencez.")
+        if self.platform == "darwin":
+            if not self.book.api.saved.get():
+                raise BookError("Le classeur a des modifications non enregistrées.",
+                                "Enregistrez-le (Cmd+S), puis cliquez de nouveau sur le bouton.")
+            yield self.path
+            return
+        folder = Path(tempfile.mkdtemp(prefix="relance-"))
+        try:
+            copy = folder / (self.path.name if self.path.suffix else self.path.name + ".xlsx")
+            self.book.api.SaveCopyAs(str(copy))
+            yield copy
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def progress(self, fraction: float, message: str) -> None:
         pct = max(0, min(100, round(fraction * 100)))

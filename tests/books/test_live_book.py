@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
-
-import re
+from pathlib import Path
 
 import pytest
 
@@ -154,6 +154,31 @@ def test_a_refused_freeze_never_stops_the_action(monkeypatch):
     monkeypatch.setattr(type(book.app), "api", property(lambda app: Busy()))
     LiveBook(book, platform="win32").write_generated(GeneratedSheet("Journal", (Block("", ("Quand",), (("hier",),)),)))
     assert book.sheets["Journal"].values[(2, 1)] == "hier" and book.sheets["Journal"].frozen == 0
+
+
+def test_saved_copy_is_what_excel_holds_now_and_is_removed_after():
+    """The hook for readers of files (the accountant's export): Workbook.SaveCopyAs, one call."""
+    import openpyxl
+
+    book = FakeBook({"Factures": {(1, 1): "N° facture"}}, fullname="/tmp/Registre.xlsm")
+    live = LiveBook(book, platform="win32")
+    live.write_cells("Factures", 2, 1, [["F-001"]], ["text"])
+    with live.saved_copy() as copy:
+        assert copy.name == "Registre.xlsm" and copy.parent != Path("/tmp")
+        assert openpyxl.load_workbook(copy)["Factures"]["A2"].value == "F-001"
+    assert not copy.exists() and not copy.parent.exists()
+    assert book.api.Saved is False  # still "unsaved" for Excel: the copy is not a save
+
+
+def test_saved_copy_on_a_mac_is_the_file_when_excel_has_nothing_unsaved():
+    book = FakeBook({"Factures": {}}, fullname="/Users/marie/Registre.xlsx", platform="darwin")
+    live = LiveBook(book, platform="darwin")
+    with live.saved_copy() as path:
+        assert path == Path("/Users/marie/Registre.xlsx")
+    live.write_cells("Factures", 1, 1, [["x"]])
+    with pytest.raises(BookError, match="non enregistrées"):
+        with live.saved_copy():
+            pass
 
 
 def refresh_like(book: FakeBook, n: int) -> list[str]:
