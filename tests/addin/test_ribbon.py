@@ -271,3 +271,18 @@ def test_other_buttons_get_the_book_itself(tmp_path):
     ribbon.dispatch("review", book, today=TODAY, alert=Alerts(), log=tmp_path / "r.log",
                     load=loader(lambda b, today: seen.append(b) or "ok"))
     assert seen == [book] and "api.SaveCopyAs()" not in book.book.app.calls
+
+
+@pytest.mark.parametrize("tag, module", sorted(ACTIONS.items()))
+def test_each_button_s_action_has_tests_of_its_own(tag, module):
+    """Beyond the generic run through the dispatcher (tests/actions/test_every_button.py)."""
+    import re
+    from pathlib import Path
+
+    tests = Path(__file__).resolve().parents[1]
+    generic = {"test_every_button.py", "test_ribbon.py", "test_addin_package.py"}
+    short = module.rsplit(".", 1)[1]
+    pattern = re.compile(rf"\b{re.escape(module)}\b|from addin\.actions import [^\n]*\b{short}\b")
+    owners = [p for p in tests.rglob("test_*.py") if p.name not in generic
+              and pattern.search(p.read_text(encoding="utf-8"))]
+    assert owners, f"no test module exercises {module} (button {tag})"
