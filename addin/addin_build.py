@@ -27,11 +27,18 @@ import re
 import struct
 import zipfile
 from dataclasses import dataclass, field
+from importlib.resources import files
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-ROOT = Path(__file__).resolve().parent.parent
-MACROS_DIR = ROOT / "macros"
+
+def _macros_dir() -> Path:
+    """``macros/``: inside the installed package (``pip install .``), else at the top of the checkout."""
+    installed = Path(str(files("addin") / "macros"))
+    return installed if installed.is_dir() else Path(__file__).resolve().parent.parent / "macros"
+
+
+MACROS_DIR = _macros_dir()
 CUSTOM_UI = MACROS_DIR / "customUI14.xml"
 
 ADDIN_NAME = "relance.xlam"

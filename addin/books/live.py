@@ -6,8 +6,10 @@ grow with the register:
 
 - ``read_sheet``: the used range's values in one call (``options(ndim=2)``)
   and its formulas in one more, plus its position (two calls);
-- ``write_cells``: one ``value`` assignment for the whole block, plus one
-  ``number_format`` assignment per run of adjacent columns sharing a format;
+- ``write_cells``: one ``number_format`` assignment per run of adjacent columns
+  sharing a format, then one ``value`` assignment for the whole block (formats
+  first: Excel parses a text it is given as if typed, so "2026-10" in a General
+  cell becomes a date; in a cell already formatted "@" it stays text);
 - ``write_generated``: a number of calls that depends on the blocks, columns
   and charts, never on the rows;
 - progress goes to Excel's status bar (one call).
@@ -15,34 +17,50 @@ grow with the register:
 The action reads everything it needs before writing anything (that is the
 action's job, not the book's): a refresh costs a few dozen calls whatever the
 size. ``save`` does not save: the user saves in Excel, and the file on disk is
-never touched while Excel holds it; it only clears the status bar.
+never touched while Excel holds it; it only clears the status bar. A reader that
+needs a file (the accountant's export) asks ``saved_copy()`` for one holding what
+Excel holds now, not what was last saved.
 
 What Excel itself differs on, compared with ``FileBook``: numbers come back as
 floats (integral ones are returned as ``int`` here), dates as datetimes (made
 ``date`` when at midnight), merged ranges are not reported (one call per cell
-would be needed), and a text is protected from becoming a formula with Excel's
-text marker, a leading apostrophe.
+would be needed). A text is kept a text (never a formula, a number, a date or a
+boolean) by the column's text format "@" when it has one, else by Excel's text
+marker, a leading apostrophe.
+
+Only what desktop xlwings (Windows and macOS, BSD-licensed) implements is used:
+``tests/books/test_fake_xlwings.py`` checks the fake this module is tested
+against, name by name, against the installed xlwings. Freezing panes is not in
+desktop xlwings (only in its paid remote engine): it goes through Excel's own
+window object (``app.api``), and as a cosmetic it never stops an action.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
+import shutil
+import sys
+import tempfile
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Sequence
+from pathlib import Path
+from typing import Iterator, Sequence
 
 from addin.books.base import FORMATS, NUMBER_FORMATS, Block, BookError, GeneratedSheet, SheetData
 
 _HEADER_COLOR = (221, 235, 247)
-_FORMULA_STARTS = ("=", "+", "-", "@", "'")
 
 
-def excel_value(value: object) -> object:
-    """A port value as it is handed to Excel through xlwings."""
+def excel_value(value: object, text_cell: bool = False) -> object:
+    """A port value as it is handed to Excel through xlwings.
+
+    Excel parses a text written through ``Range.value`` as if typed: "=1+1" becomes
+    a formula, "2026-10" a date, "0612" the number 612, "VRAI" a boolean. In a cell
+    formatted "@" (``text_cell``) it keeps the text as is; elsewhere a leading
+    apostrophe, which Excel reads as "this is text" and does not keep, protects it.
+    """
     if isinstance(value, str):
-        # Excel reads a leading apostrophe as "this is text" and does not show it.
-        return "'" + value if value.startswith(_FORMULA_STARTS) else value
+        return value if text_cell or not value else "'" + value
     if isinstance(value, bool) or value is None or isinstance(value, (int, float)):
         return value
     if isinstance(value, Decimal):
@@ -84,8 +102,9 @@ def _column_runs(formats: Sequence[str]) -> list[tuple[int, int, str]]:
 class LiveBook:
     """A workbook open in Excel, through an ``xlwings.Book``."""
 
-    def __init__(self, book):
+    def __init__(self, book, platform: str = sys.platform):
         self.book = book
+        self.platform = platform  # "darwin": Excel's window is reached through AppleScript
         self._names: list[str] | None = None  # one round of name calls per action, not per read
         # Where the journal's write-ahead log lives: next to the workbook (one call).
         self.path = Path(book.fullname)
@@ -141,18 +160,22 @@ class LiveBook:
 
     def write_cells(self, sheet: str, first_row: int, first_col: int,
                     block: Sequence[Sequence[object]], formats: Sequence[str] = ()) -> None:
-        """One value call for the block, one format call per run of same-format columns."""
+        """One format call per run of same-format columns, then one value call for the block.
+
+        The formats go first: a text column must already be "@" when its texts arrive.
+        """
         runs = _column_runs(formats)
         if not block:
             return
         width = max(len(r) for r in block)
-        data = [[excel_value(v) for v in r] + [None] * (width - len(r)) for r in block]
+        text = [j < len(formats) and formats[j] == "text" for j in range(width)]
+        data = [[excel_value(v, text[j]) for j, v in enumerate(r)] + [None] * (width - len(r)) for r in block]
         sht = self._sheet(sheet)
         last_row = first_row + len(data) - 1
-        sht.range((first_row, first_col), (last_row, first_col + width - 1)).value = data
         for j1, j2, fmt in runs:
             sht.range((first_row, first_col + j1), (last_row, first_col + j2)).number_format = \
                 NUMBER_FORMATS[fmt]
+        sht.range((first_row, first_col), (last_row, first_col + width - 1)).value = data
 
     def append_rows(self, sheet: str, rows: Sequence[Sequence[object]]) -> int:
         """Below the used range's last row: two calls to find it, then ``write_cells``."""
@@ -165,7 +188,8 @@ class LiveBook:
 
     def write_generated(self, sheet: GeneratedSheet) -> None:
         """Clear (or add) the sheet, then write block by block: calls grow with blocks, not rows."""
-        if sheet.name in self.sheet_names():
+        created = sheet.name not in self.sheet_names()
+        if not created:
             sht = self.book.sheets[sheet.name]
             sht.clear()
             for chart in list(sht.charts):
@@ -198,8 +222,10 @@ class LiveBook:
             row += 1
         for j, width in sorted(widths.items()):
             sht.range((1, j)).column_width = width
-        if header_rows:
-            sht.freeze_panes.freeze_at(f"1:{header_rows[0]}")  # rows 1..header stay visible
+        if header_rows and created:
+            # A sheet's panes survive ``clear()``: freezing once, when the sheet is born
+            # (and active anyway), spares activating it at every refresh.
+            self._freeze_top_rows(sht, header_rows[0])
         for spec in sheet.charts:
             (r1, c1, r2, c2), cat = spec.values, spec.categories
             # Excel infers categories from the column left of the values: the source is
@@ -212,6 +238,65 @@ class LiveBook:
             sht.range("A1").add_note(sheet.note)
         if sheet.hidden:
             sht.visible = False
+
+    def _freeze_top_rows(self, sht, rows: int) -> bool:
+        """Keep rows 1..``rows`` of ``sht`` visible when scrolling; False if Excel refused.
+
+        Desktop xlwings has no ``freeze_panes`` (its ``Sheet.freeze_panes`` raises
+        ``NotImplementedError`` outside the paid remote engine), so this talks to
+        Excel's active window as VBA would: ``ActiveWindow.SplitRow`` then
+        ``FreezePanes`` (COM, Windows), ``active window``'s ``split row`` and
+        ``freeze panes`` (AppleScript, macOS). Frozen headers are a comfort: any
+        failure is swallowed, the sheet is written all the same.
+        """
+        try:
+            sht.activate()
+            if self.platform == "darwin":
+                window = self.book.app.api.active_window
+                window.freeze_panes.set(False)
+                window.split_column.set(0)
+                window.split_row.set(rows)
+                window.freeze_panes.set(True)
+            else:
+                window = self.book.app.api.ActiveWindow
+                window.FreezePanes = False
+                window.SplitColumn = 0
+                window.SplitRow = rows
+                window.FreezePanes = True
+        except Exception:  # noqa: BLE001 — cosmetic: never worth failing an action (Envoyer has already sent)
+            return False
+        return True
+
+    @contextmanager
+    def saved_copy(self) -> Iterator[Path]:
+        """A file holding the workbook as Excel holds it now, for readers of files.
+
+        Windows: Excel writes a copy (``Workbook.SaveCopyAs``, one call) into a
+        private temporary folder, deleted on leaving the ``with``; the workbook, its
+        file and its "unsaved changes" state are untouched. macOS: Excel's AppleScript
+        has no "save copy as"; the workbook's own file is used when Excel says it
+        holds no unsaved change (``saved``), else ``BookError`` asks to save first.
+
+        Raises:
+            BookError: the workbook was never saved (no folder to export next to), or
+                on macOS it has unsaved changes.
+        """
+        if not self.path.is_absolute():
+            raise BookError("Ce classeur n'a jamais été enregistré.",
+                            "Enregistrez-le dans un dossier (Fichier > Enregistrer sous), puis recommencez.")
+        if self.platform == "darwin":
+            if not self.book.api.saved.get():
+                raise BookError("Le classeur a des modifications non enregistrées.",
+                                "Enregistrez-le (Cmd+S), puis cliquez de nouveau sur le bouton.")
+            yield self.path
+            return
+        folder = Path(tempfile.mkdtemp(prefix="relance-"))
+        try:
+            copy = folder / (self.path.name if self.path.suffix else self.path.name + ".xlsx")
+            self.book.api.SaveCopyAs(str(copy))
+            yield copy
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def progress(self, fraction: float, message: str) -> None:
         pct = max(0, min(100, round(fraction * 100)))

@@ -29,6 +29,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, localtime
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 
 import jinja2
@@ -37,7 +38,14 @@ from addin.core.model import ZERO, Action, ActionItem, Channel, ClientType, Sett
 from addin.mail import formatting
 from addin.mail.qr import epc_qr_png, iban_is_valid, normalize_iban
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "mail_templates"
+
+def _templates_dir() -> Path:
+    """``mail_templates/``: inside the installed package (``pip install .``), else at the top of the checkout."""
+    installed = Path(str(files("addin") / "mail_templates"))
+    return installed if installed.is_dir() else Path(__file__).resolve().parents[2] / "mail_templates"
+
+
+TEMPLATES_DIR = _templates_dir()
 
 TEMPLATE_NAMES = (
     "avant_echeance",

@@ -183,3 +183,106 @@ def test_run_reports_a_book_it_cannot_open(monkeypatch, tmp_path):
     (message,) = shown
     assert "n'a pas pu lire le classeur actif" in message and str(tmp_path / "r.log") in message
     assert "RuntimeError: COM gone" in (tmp_path / "r.log").read_text(encoding="utf-8")
+
+
+# --- Exporter pour le comptable, from Excel ----------------------------------------------------
+
+@pytest.fixture(scope="module")
+def demo_register(tmp_path_factory):
+    from addin.demo import run_demo
+
+    return run_demo(tmp_path_factory.mktemp("demo"), today=TODAY).path
+
+
+def _excel_holding(path, platform="win32"):
+    """A fake Excel with the register at ``path`` open, and one unsaved change: a client renamed."""
+    from tests.books.fake_xlwings import from_xlsx
+
+    fake = from_xlsx(path, platform=platform)
+    clients = fake.sheets["Clients"]
+    name_col = next(c for (r, c), v in clients.values.items() if r == 1 and v == "Nom")
+    clients.store((2, name_col), "Renommée dans Excel, pas encore enregistrée")
+    return fake
+
+
+def test_export_from_the_ribbon_sees_what_excel_holds_not_the_last_save(demo_register, tmp_path):
+    import shutil
+
+    import openpyxl
+
+    from addin.books.live import LiveBook
+
+    register = tmp_path / "Registre.xlsx"
+    shutil.copyfile(demo_register, register)
+    before = register.read_bytes()
+    fake = _excel_holding(register)
+    alerts = Alerts()
+    result = ribbon.dispatch("export", LiveBook(fake, platform="win32"), today=TODAY, alert=alerts,
+                             log=tmp_path / "r.log")
+    assert result is not None, alerts.shown
+    # Written next to the register, named as the export names it from a file.
+    assert result.path == tmp_path / f"Registre - comptable {TODAY:%Y-%m-%d}.xlsx"
+    cells = {c.value for row in openpyxl.load_workbook(result.path)["Clients"].iter_rows() for c in row}
+    assert "Renommée dans Excel, pas encore enregistrée" in cells
+    # The register on disk and Excel's "unsaved changes" are untouched; the temporary copy is gone.
+    assert register.read_bytes() == before
+    assert fake.api.Saved is False
+    assert "api.SaveCopyAs()" in fake.app.calls
+    assert {p.name for p in tmp_path.iterdir()} <= {"Registre.xlsx", result.path.name, "r.log"}
+
+
+def test_export_from_excel_on_a_mac_asks_to_save_first(demo_register, tmp_path):
+    import shutil
+
+    from addin.books.live import LiveBook
+
+    register = tmp_path / "Registre.xlsx"
+    shutil.copyfile(demo_register, register)
+    fake = _excel_holding(register, platform="darwin")
+    alerts = Alerts()
+    assert ribbon.dispatch("export", LiveBook(fake, platform="darwin"), today=TODAY, alert=alerts,
+                           log=tmp_path / "r.log") is None
+    ((message, _),) = alerts.shown
+    assert "modifications non enregistrées" in message and "Cmd+S" in message
+    assert not list(tmp_path.glob("* - comptable *"))
+    # Saved in Excel: the file on disk is what Excel holds, and it is exported.
+    fake._dirty = False
+    result = ribbon.dispatch("export", LiveBook(fake, platform="darwin"), today=TODAY, alert=Alerts(),
+                             log=tmp_path / "r.log")
+    assert result is not None and result.path.exists()
+
+
+def test_export_of_a_never_saved_workbook_is_refused_in_french(tmp_path):
+    from addin.books.live import LiveBook
+    from tests.books.fake_xlwings import FakeBook
+
+    alerts = Alerts()
+    book = LiveBook(FakeBook({"Factures": {}}, fullname="Classeur1"), platform="win32")
+    assert ribbon.dispatch("export", book, today=TODAY, alert=alerts, log=tmp_path / "r.log") is None
+    assert "jamais été enregistré" in alerts.shown[0][0]
+
+
+def test_other_buttons_get_the_book_itself(tmp_path):
+    from addin.books.live import LiveBook
+    from tests.books.fake_xlwings import FakeBook
+
+    seen = []
+    book = LiveBook(FakeBook({"Factures": {}}))
+    ribbon.dispatch("review", book, today=TODAY, alert=Alerts(), log=tmp_path / "r.log",
+                    load=loader(lambda b, today: seen.append(b) or "ok"))
+    assert seen == [book] and "api.SaveCopyAs()" not in book.book.app.calls
+
+
+@pytest.mark.parametrize("tag, module", sorted(ACTIONS.items()))
+def test_each_button_s_action_has_tests_of_its_own(tag, module):
+    """Beyond the generic run through the dispatcher (tests/actions/test_every_button.py)."""
+    import re
+    from pathlib import Path
+
+    tests = Path(__file__).resolve().parents[1]
+    generic = {"test_every_button.py", "test_ribbon.py", "test_addin_package.py"}
+    short = module.rsplit(".", 1)[1]
+    pattern = re.compile(rf"\b{re.escape(module)}\b|from addin\.actions import [^\n]*\b{short}\b")
+    owners = [p for p in tests.rglob("test_*.py") if p.name not in generic
+              and pattern.search(p.read_text(encoding="utf-8"))]
+    assert owners, f"no test module exercises {module} (button {tag})"

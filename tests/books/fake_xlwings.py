@@ -1,42 +1,75 @@
 """A stand-in for the few xlwings objects ``LiveBook`` uses, backed by dicts, logging calls.
 
 This fake is the one part of the books tests NOT run against real Excel: it
-reproduces the behaviour of xlwings 0.37 on Windows as documented (and as
-``LiveBook`` relies on it), nothing more. It exposes exactly what ``LiveBook``
-touches — ``Book.sheets`` (iterate, ``[name]``, ``[index]``, ``len``,
-``add(name, after=)``), ``Book.app.status_bar``, ``Sheet.name``,
-``Sheet.used_range``, ``Sheet.range(a, b=None)``, ``Sheet.clear()``,
-``Sheet.charts`` (iterate, ``add(...)``; ``Chart.title``, ``Chart.delete()``),
-``Sheet.freeze_panes.freeze_at``, ``Sheet.visible``; ``Range.value`` (get/set),
-``Range.options(ndim=2)``, ``Range.formula``, ``Range.number_format`` (set),
-``Range.row``, ``Range.column``, ``Range.last_cell``, ``Range.font.bold``,
-``Range.color``, ``Range.column_width``, ``Range.add_note`` — and an attribute
-it does not know raises ``AttributeError``, so LiveBook cannot start using more
-of xlwings without this file (and its review) following.
+reproduces the behaviour of desktop xlwings 0.37 (Windows COM, macOS AppleScript)
+as documented and as ``LiveBook`` relies on it, nothing more.
 
-Excel's behaviour reproduced: numbers come back as floats and dates as
-datetimes; a text written with a leading apostrophe is stored without it; a
-text starting with "=" is stored as a formula (whose value stays unknown here);
-``formula`` gives the formula of formula cells and the constant's text of the
-others. Every operation that would cross to Excel appends one entry to
-``FakeApp.calls``.
+Two layers, two guarantees:
+
+- **xlwings objects** (``FakeApp``, ``FakeBook``, ``FakeSheets``, ``FakeSheet``,
+  ``FakeRange``, ``FakeFont``, ``FakeCharts``, ``FakeChart``, ``FakeSelection``):
+  each names the xlwings class it stands for in ``_XLWINGS``; every public name it
+  offers (outside its ``_TEST_ONLY`` helpers and stores) is checked by
+  ``tests/books/test_fake_xlwings.py``, by introspection of the installed xlwings, to
+  exist in ``xlwings.main`` *and* to be implemented by both desktop engines
+  (``_xlwindows.py`` and ``_xlmac.py``), not by the paid remote engine only and not
+  left raising ``NotImplementedError``. An attribute the fake does not know raises
+  ``AttributeError`` (``__slots__``), so LiveBook cannot start using more of xlwings
+  without this file, and that check, following.
+- **Excel's own object model**, reached through ``.api`` (``FakeExcelCom``,
+  ``FakeComWindow``, ``FakeWorkbookCom`` on Windows; ``FakeAppscript*`` on macOS):
+  xlwings hands these through untouched, so no introspection can check them. Each
+  names, in ``_EXCEL``, the VBA/AppleScript object it stands for; the few members
+  used are the documented ones (``Window.SplitRow``/``SplitColumn``/``FreezePanes``,
+  ``Workbook.SaveCopyAs``/``Saved``; AppleScript ``active window``, ``split row``,
+  ``split column``, ``freeze panes``, ``saved``), listed in macros/README.md for
+  the check in real Excel.
+
+Excel's behaviour reproduced: numbers come back as floats and dates as datetimes;
+a text written through ``value`` is parsed as if typed — unless its cell is
+already formatted "@" (text): a leading apostrophe marks text and is not kept,
+"=..." (and "+"/"-"/"@" followed by something not a number) becomes a formula
+whose value stays unknown here, a number ("0612", "1,5", "5%"), a date
+("2026-10", "15/01/2025") or a boolean ("VRAI", "TRUE") becomes one; ``formula``
+gives the formula of formula cells and the constant's text of the others. Every
+operation that would cross to Excel appends one entry to ``FakeApp.calls``.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from datetime import date, datetime
+from pathlib import Path
 
 from openpyxl.utils import column_index_from_string, get_column_letter
 
+_LIVE = str(Path(__file__).resolve().parents[2] / "addin" / "books" / "live.py")
 
-class FakeApp:
-    __slots__ = ("calls", "_status", "_selection")
 
-    def __init__(self):
+class _Guarded:
+    """Refuses ``LiveBook`` the fake's test helpers: real xlwings has none of them."""
+
+    __slots__ = ()
+    _TEST_ONLY: frozenset = frozenset()
+
+    def __getattribute__(self, name):
+        if name in type(self)._TEST_ONLY and sys._getframe(1).f_code.co_filename == _LIVE:
+            raise AttributeError(f"{name!r} is a test helper of the fake, not xlwings: LiveBook cannot use it")
+        return object.__getattribute__(self, name)
+
+
+class FakeApp(_Guarded):
+    _XLWINGS = "App"
+    _TEST_ONLY = frozenset({"calls", "log", "select"})
+    __slots__ = ("calls", "_status", "_selection", "_book", "_active")
+
+    def __init__(self, book: "FakeBook"):
         self.calls: list[str] = []
         self._status = False
         self._selection = None
+        self._book = book
+        self._active: FakeSheet | None = None
 
     @property
     def selection(self):
@@ -60,36 +93,58 @@ class FakeApp:
         self.log("app.status_bar=")
         self._status = value
 
+    @property
+    def api(self):
+        """The Excel application object: COM on Windows, an appscript reference on macOS."""
+        return FakeAppscriptApp(self) if self._book._platform == "darwin" else FakeExcelCom(self)
 
-class FakeSelection:
-    """The active cell as xlwings gives it: ``.sheet`` and ``.row``."""
 
+class FakeSelection(_Guarded):
+    """The active cell as xlwings gives it (a ``Range``): ``.sheet``, ``.row``, ``.column``."""
+
+    _XLWINGS = "Range"
+    _TEST_ONLY = frozenset()
     __slots__ = ("sheet", "row", "column")
 
     def __init__(self, sheet, row: int, column: int):
         self.sheet, self.row, self.column = sheet, row, column
 
 
-class FakeBook:
-    __slots__ = ("app", "_sheets", "fullname")
+class FakeBook(_Guarded):
+    _XLWINGS = "Book"
+    _TEST_ONLY = frozenset()
+    __slots__ = ("app", "_sheets", "fullname", "_platform", "_dirty")
 
     def __init__(self, sheets: dict[str, dict[tuple[int, int], object]] | None = None,
-                 fullname: str = "/tmp/Registre.xlsx"):
-        self.app = FakeApp()
+                 fullname: str = "/tmp/Registre.xlsx", platform: str = "win32"):
+        """``sheets``: name -> {(row, column): what the cell holds} ("=..." a formula, "'x" the text x)."""
+        self.app = FakeApp(self)
         self.fullname = fullname
+        self._platform = platform
+        self._dirty = False  # changes since the workbook was last saved (Excel's Workbook.Saved)
         self._sheets: list[FakeSheet] = []
         for name, cells in (sheets or {}).items():
             sheet = FakeSheet(self, name)
             for key, value in cells.items():
-                sheet.store(key, value)
+                sheet.seed(key, value)
             self._sheets.append(sheet)
+        self._dirty = False
+        if self._sheets:
+            self.app._active = self._sheets[0]
 
     @property
     def sheets(self) -> "FakeSheets":
         return FakeSheets(self)
 
+    @property
+    def api(self):
+        """The Excel workbook object: COM on Windows, an appscript reference on macOS."""
+        return FakeAppscriptWorkbook(self) if self._platform == "darwin" else FakeWorkbookCom(self)
 
-class FakeSheets:
+
+class FakeSheets(_Guarded):
+    _XLWINGS = "Sheets"
+    _TEST_ONLY = frozenset()
     __slots__ = ("_book",)
 
     def __init__(self, book: FakeBook):
@@ -113,14 +168,20 @@ class FakeSheets:
         raise KeyError(key)
 
     def add(self, name=None, before=None, after=None):
+        """Excel makes the new sheet the active one."""
         self._book.app.log(f"sheets.add({name!r})")
         sheet = FakeSheet(self._book, name)
         index = self._book._sheets.index(after) + 1 if after is not None else len(self._book._sheets)
         self._book._sheets.insert(index, sheet)
+        self._book.app._active = sheet
+        self._book._dirty = True
         return sheet
 
 
-class FakeSheet:
+class FakeSheet(_Guarded):
+    _XLWINGS = "Sheet"
+    _TEST_ONLY = frozenset({"values", "formulas", "number_formats", "bold", "colors", "widths", "notes",
+                            "frozen", "log", "store", "seed"})
     __slots__ = ("_book", "_name", "values", "formulas", "number_formats", "bold", "colors", "widths",
                  "notes", "_visible", "_charts", "frozen")
 
@@ -136,33 +197,36 @@ class FakeSheet:
         self.notes: dict[tuple[int, int], str] = {}
         self._visible = True
         self._charts: list[FakeChart] = []
-        self.frozen: str | None = None
+        self.frozen: int = 0  # rows kept visible at the top (Window.SplitRow once frozen)
 
     def log(self, what: str) -> None:
         self._book.app.log(f"{self._name}.{what}")
 
+    def seed(self, key: tuple[int, int], value: object) -> None:
+        """Test helper: what the cell already holds ("=..." a formula, "'x" the text x, else as given)."""
+        if isinstance(value, str) and value.startswith(("=", "'")):
+            self.store(key, value)
+        else:
+            self.values.pop(key, None)
+            self.formulas.pop(key, None)
+            if value is not None and value != "":
+                self.values[key] = value if isinstance(value, str) else _held(value)
+
     def store(self, key: tuple[int, int], value: object) -> None:
-        """What Excel keeps when a value is entered in a cell."""
+        """What Excel keeps when ``value`` is written in a cell through ``Range.value``."""
+        self._book._dirty = True
         self.values.pop(key, None)
         self.formulas.pop(key, None)
         if value is None or value == "":
             return
-        if isinstance(value, str) and value.startswith("'"):
-            self.values[key] = value[1:]
-        elif isinstance(value, str) and value.startswith("="):
-            self.formulas[key] = value
-        elif isinstance(value, bool):
-            self.values[key] = value
-        elif isinstance(value, (int, float)):
-            self.values[key] = float(value)
-        elif isinstance(value, datetime):
-            self.values[key] = value
-        elif isinstance(value, date):
-            self.values[key] = datetime(value.year, value.month, value.day)
-        elif isinstance(value, str):
-            self.values[key] = value
-        else:  # xlwings raises on types it cannot convert (Decimal included)
-            raise TypeError(f"xlwings cannot write {type(value).__name__}")
+        if isinstance(value, str):
+            if self.number_formats.get(key) == "@":
+                self.values[key] = value  # a text cell takes text as is
+                return
+            kind, parsed = _typed(value)
+            (self.formulas if kind == "formula" else self.values)[key] = parsed
+            return
+        self.values[key] = _held(value)
 
     @property
     def name(self) -> str:
@@ -178,25 +242,29 @@ class FakeSheet:
         return FakeRange(self, min(r for r, _ in keys), min(c for _, c in keys),
                          max(r for r, _ in keys), max(c for _, c in keys))
 
-    def range(self, first, last=None) -> "FakeRange":
-        self.log(f"range({first!r}, {last!r})")
-        r1, c1 = _cell(first)
-        r2, c2 = _cell(last) if last is not None else (r1, c1)
+    def range(self, cell1, cell2=None) -> "FakeRange":
+        self.log(f"range({cell1!r}, {cell2!r})")
+        r1, c1 = _cell(cell1)
+        r2, c2 = _cell(cell2) if cell2 is not None else (r1, c1)
         return FakeRange(self, r1, c1, r2, c2)
 
     def clear(self) -> None:
+        """Contents and formats; the window's panes stay as they are (as in Excel)."""
         self.log("clear()")
         for store in (self.values, self.formulas, self.number_formats, self.colors, self.notes):
             store.clear()
         self.bold.clear()
+        self._book._dirty = True
+
+    def activate(self) -> None:
+        self.log("activate()")
+        if not self._visible:
+            raise RuntimeError("Excel cannot activate a hidden sheet")
+        self._book.app._active = self
 
     @property
     def charts(self) -> "FakeCharts":
         return FakeCharts(self)
-
-    @property
-    def freeze_panes(self) -> "FakeFreezePanes":
-        return FakeFreezePanes(self)
 
     @property
     def visible(self) -> bool:
@@ -209,18 +277,9 @@ class FakeSheet:
         self._visible = value
 
 
-class FakeFreezePanes:
-    __slots__ = ("_sheet",)
-
-    def __init__(self, sheet):
-        self._sheet = sheet
-
-    def freeze_at(self, where: str) -> None:
-        self._sheet.log(f"freeze_at({where!r})")
-        self._sheet.frozen = where
-
-
-class FakeCharts:
+class FakeCharts(_Guarded):
+    _XLWINGS = "Charts"
+    _TEST_ONLY = frozenset()
     __slots__ = ("_sheet",)
 
     def __init__(self, sheet):
@@ -230,18 +289,20 @@ class FakeCharts:
         self._sheet.log("charts.__iter__")
         return iter(list(self._sheet._charts))
 
-    def add(self, left=0, top=0, width=355, height=211, chart_type=None, source=None, anchor=None, **_):
+    def add(self, left=0, top=0, width=355, height=211, chart_type=None, source=None, anchor=None):
         self._sheet.log("charts.add()")
         chart = FakeChart(self._sheet, chart_type, source, anchor)
         self._sheet._charts.append(chart)
         return chart
 
 
-class FakeChart:
-    __slots__ = ("_sheet", "chart_type", "source", "anchor", "_title")
+class FakeChart(_Guarded):
+    _XLWINGS = "Chart"
+    _TEST_ONLY = frozenset({"kind", "source", "anchor"})
+    __slots__ = ("_sheet", "kind", "source", "anchor", "_title")
 
     def __init__(self, sheet, chart_type, source, anchor):
-        self._sheet, self.chart_type, self.source, self.anchor = sheet, chart_type, source, anchor
+        self._sheet, self.kind, self.source, self.anchor = sheet, chart_type, source, anchor
         self._title = None
 
     @property
@@ -258,7 +319,9 @@ class FakeChart:
         self._sheet._charts.remove(self)
 
 
-class FakeFont:
+class FakeFont(_Guarded):
+    _XLWINGS = "Font"
+    _TEST_ONLY = frozenset()
     __slots__ = ("_range",)
 
     def __init__(self, rng):
@@ -275,7 +338,9 @@ class FakeFont:
             (self._range.sheet.bold.add if value else self._range.sheet.bold.discard)(key)
 
 
-class FakeRange:
+class FakeRange(_Guarded):
+    _XLWINGS = "Range"
+    _TEST_ONLY = frozenset({"keys", "r1", "c1", "r2", "c2"})
     __slots__ = ("sheet", "r1", "c1", "r2", "c2", "_ndim")
 
     def __init__(self, sheet, r1, c1, r2, c2, ndim=None):
@@ -284,7 +349,7 @@ class FakeRange:
     def keys(self):
         return [(r, c) for r in range(self.r1, self.r2 + 1) for c in range(self.c1, self.c2 + 1)]
 
-    def options(self, ndim=None, **_):
+    def options(self, ndim=None):
         return FakeRange(self.sheet, self.r1, self.c1, self.r2, self.c2, ndim)
 
     @property
@@ -361,26 +426,262 @@ class FakeRange:
         raise AttributeError("LiveBook never reads color")
 
     @color.setter
-    def color(self, rgb):
+    def color(self, color_or_rgb):
         self.sheet.log("range.color=")
         for key in self.keys():
-            self.sheet.colors[key] = rgb
+            self.sheet.colors[key] = color_or_rgb
 
     @property
     def column_width(self):
         raise AttributeError("LiveBook never reads column_width")
 
     @column_width.setter
-    def column_width(self, width):
+    def column_width(self, value):
         self.sheet.log("range.column_width=")
         for c in range(self.c1, self.c2 + 1):
-            self.sheet.widths[c] = width
+            self.sheet.widths[c] = value
 
     def add_note(self, text: str):
         self.sheet.log("range.add_note()")
         if (self.r1, self.c1) in self.sheet.notes:
             raise ValueError("cell already has a note")
         self.sheet.notes[(self.r1, self.c1)] = text
+
+
+# --- Excel's own object model, behind ``.api`` -------------------------------------------
+
+
+class FakeExcelCom:
+    """``Excel.Application`` (COM): only ``ActiveWindow``."""
+
+    _EXCEL = "Application"
+    __slots__ = ("_app",)
+
+    def __init__(self, app: FakeApp):
+        self._app = app
+
+    @property
+    def ActiveWindow(self) -> "FakeComWindow":  # noqa: N802 — Excel's name
+        self._app.log("api.ActiveWindow")
+        return FakeComWindow(self._app)
+
+
+class FakeComWindow:
+    """``Excel.Window`` (COM): setting ``FreezePanes = True`` freezes above ``SplitRow``."""
+
+    _EXCEL = "Window"
+    _MEMBERS = ("FreezePanes", "SplitRow", "SplitColumn")
+    __slots__ = ("_app", "_split")
+
+    def __init__(self, app: FakeApp):
+        object.__setattr__(self, "_app", app)
+        object.__setattr__(self, "_split", {"SplitRow": 0, "SplitColumn": 0})
+
+    def __setattr__(self, name, value):
+        if name not in self._MEMBERS:
+            raise AttributeError(f"Excel.Window has no settable {name!r} in this fake")
+        self._app.log(f"api.ActiveWindow.{name}=")
+        sheet = self._app._active
+        if name == "FreezePanes":
+            if sheet is not None:
+                sheet.frozen = self._split["SplitRow"] if value else 0
+        else:
+            self._split[name] = value
+
+
+class FakeWorkbookCom:
+    """``Excel.Workbook`` (COM): ``SaveCopyAs`` writes what Excel holds now; ``Saved``."""
+
+    _EXCEL = "Workbook"
+    __slots__ = ("_book",)
+
+    def __init__(self, book: FakeBook):
+        self._book = book
+
+    @property
+    def Saved(self) -> bool:  # noqa: N802 — Excel's name
+        self._book.app.log("api.Saved")
+        return not self._book._dirty
+
+    def SaveCopyAs(self, Filename: str) -> None:  # noqa: N802,N803 — Excel's names
+        """Excel writes the open workbook to ``Filename``; the workbook stays as it was (path, Saved)."""
+        self._book.app.log("api.SaveCopyAs()")
+        write_xlsx(self._book, Filename)
+
+
+class FakeAppscriptProperty:
+    """An appscript property reference: ``.get()``, ``.set(value)``."""
+
+    _EXCEL = "property reference"
+    __slots__ = ("_read", "_write", "_log")
+
+    def __init__(self, log, read, write=None):
+        self._log, self._read, self._write = log, read, write
+
+    def get(self):
+        self._log("get")
+        return self._read()
+
+    def set(self, value):
+        if self._write is None:
+            raise RuntimeError("read-only AppleScript property")
+        self._log("set")
+        self._write(value)
+
+
+class FakeAppscriptApp:
+    """``app('Microsoft Excel')`` (appscript): only ``active_window``."""
+
+    _EXCEL = "application"
+    __slots__ = ("_app",)
+
+    def __init__(self, app: FakeApp):
+        self._app = app
+
+    @property
+    def active_window(self) -> "FakeAppscriptWindow":
+        return FakeAppscriptWindow(self._app)
+
+
+class FakeAppscriptWindow:
+    """AppleScript ``window``: ``freeze panes``, ``split row``, ``split column``."""
+
+    _EXCEL = "window"
+    __slots__ = ("_app", "_split")
+
+    def __init__(self, app: FakeApp):
+        self._app = app
+        self._split = {"split_row": 0, "split_column": 0}
+
+    def _prop(self, name, write):
+        return FakeAppscriptProperty(lambda what: self._app.log(f"api.active_window.{name}.{what}"),
+                                     lambda: None, write)
+
+    @property
+    def freeze_panes(self):
+        def write(value):
+            sheet = self._app._active
+            if sheet is not None:
+                sheet.frozen = self._split["split_row"] if value else 0
+        return self._prop("freeze_panes", write)
+
+    @property
+    def split_row(self):
+        return self._prop("split_row", lambda v: self._split.__setitem__("split_row", v))
+
+    @property
+    def split_column(self):
+        return self._prop("split_column", lambda v: self._split.__setitem__("split_column", v))
+
+
+class FakeAppscriptWorkbook:
+    """AppleScript ``workbook``: only ``saved`` (its dictionary has no "save copy as")."""
+
+    _EXCEL = "workbook"
+    __slots__ = ("_book",)
+
+    def __init__(self, book: FakeBook):
+        self._book = book
+
+    @property
+    def saved(self) -> FakeAppscriptProperty:
+        return FakeAppscriptProperty(lambda what: self._book.app.log(f"api.saved.{what}"),
+                                     lambda: not self._book._dirty)
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def write_xlsx(book: FakeBook, path) -> None:
+    """The fake workbook as an .xlsx (what Excel's SaveCopyAs writes; formulas without results)."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for sheet in book._sheets:
+        ws = wb.create_sheet(sheet._name)
+        for (r, c), value in sheet.values.items():
+            cell = ws.cell(row=r, column=c, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # a text starting with "=" is a text here too
+        for (r, c), formula in sheet.formulas.items():
+            ws.cell(row=r, column=c, value=formula)
+        for (r, c), fmt in sheet.number_formats.items():
+            ws.cell(row=r, column=c).number_format = fmt
+        if not sheet._visible:
+            ws.sheet_state = "hidden"
+    wb.save(path)
+
+
+def from_xlsx(path, fullname: str | None = None, platform: str = "win32") -> FakeBook:
+    """Test helper: a fake Excel holding the workbook at ``path`` as Excel would open it."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    sheets = {}
+    for ws in wb.worksheets:
+        cells = {}
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.value is None:
+                    continue
+                value = cell.value
+                if isinstance(value, str) and cell.data_type != "f" and value.startswith(("=", "'")):
+                    value = "'" + value  # a text: seeding reads a leading apostrophe as Excel's text marker
+                cells[(cell.row, cell.column)] = value
+        sheets[ws.title] = cells
+    book = FakeBook(sheets, fullname=str(fullname or path), platform=platform)
+    for ws, sheet in zip(wb.worksheets, book._sheets):
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.number_format and cell.number_format != "General":
+                    sheet.number_formats[(cell.row, cell.column)] = cell.number_format
+    return book
+
+
+_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)(%?)")
+_YEAR_MONTH = re.compile(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?")
+_DAY_MONTH = re.compile(r"(\d{1,2})/(\d{1,2})(?:/(\d{2,4}))?")
+_BOOLEANS = {"TRUE": True, "VRAI": True, "FALSE": False, "FAUX": False}
+
+
+def _typed(text: str) -> tuple[str, object]:
+    """("text" | "formula" | "value", what Excel keeps) for a text typed in a General cell."""
+    if text.startswith("'"):
+        return "text", text[1:]
+    number = _NUMBER.fullmatch(text.strip())
+    if number:
+        value = float(number.group(0).rstrip("%").replace(",", "."))
+        return "value", value / 100 if number.group(3) else value
+    if text.startswith(("=", "+", "-", "@")):
+        return "formula", text if text.startswith("=") else "=" + text.lstrip("+@")
+    for pattern, order in ((_YEAR_MONTH, "ymd"), (_DAY_MONTH, "dmy")):
+        match = pattern.fullmatch(text.strip())
+        if match:
+            parts = dict(zip(order, match.groups()))
+            try:
+                year = int(parts["y"] or datetime.now().year)
+                return "value", datetime(year + 2000 if year < 100 else year, int(parts["m"]),
+                                         int(parts["d"] or 1))
+            except ValueError:
+                break
+    if text.strip().upper() in _BOOLEANS:
+        return "value", _BOOLEANS[text.strip().upper()]
+    return "text", text
+
+
+def _held(value: object) -> object:
+    """A non-text value as Excel holds it."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    # xlwings raises on types it cannot convert (Decimal included)
+    raise TypeError(f"xlwings cannot write {type(value).__name__}")
 
 
 def _cell(ref) -> tuple[int, int]:
@@ -392,4 +693,4 @@ def _cell(ref) -> tuple[int, int]:
     return int(match.group(2)), column_index_from_string(match.group(1))
 
 
-__all__ = ["FakeBook", "get_column_letter"]
+__all__ = ["FakeBook", "from_xlsx", "get_column_letter", "write_xlsx"]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
-
-import re
+from pathlib import Path
 
 import pytest
 
@@ -58,6 +58,29 @@ def test_write_cells_converts_at_the_edge_and_never_makes_formulas():
     assert LiveBook(book).read_sheet("S").rows[1] == ("=1+1", "+33", "-x", "@a", "'q", "ok")
 
 
+def test_text_columns_get_their_format_before_their_values():
+    """Excel parses a text written through Range.value as if typed: "2026-10" in a General
+    cell becomes the date 1 October 2026. The month-to-month snapshot keys must stay text."""
+    book = FakeBook({"Revue": {}})
+    LiveBook(book).write_cells("Revue", 1, 1, [["2026-10", "2026-10", 12], ["0612", "15/01/2025", 3]],
+                               ["text", "text", "int"])
+    sheet = book.sheets["Revue"]
+    assert [sheet.values[(1, 1)], sheet.values[(2, 1)], sheet.values[(2, 2)]] == ["2026-10", "0612", "15/01/2025"]
+    calls = [c for c in book.app.calls if c.startswith("Revue.range.")]
+    assert calls.index("Revue.range.number_format=") < calls.index("Revue.range.value=")
+    assert LiveBook(book).read_sheet("Revue").rows[0] == ("2026-10", "2026-10", 12)
+
+
+def test_texts_outside_text_columns_stay_text_too():
+    """The Journal is appended without formats: a text there is marked with Excel's apostrophe."""
+    book = FakeBook({"Journal": {(1, 1): "Quand"}})
+    live = LiveBook(book)
+    live.append_rows("Journal", [["2026-10", "0612345678", "VRAI", "1/2", "5%", "=HYPERLINK(1)", 7, date(2026, 1, 2)]])
+    assert live.read_sheet("Journal").rows[1] == (
+        "2026-10", "0612345678", "VRAI", "1/2", "5%", "=HYPERLINK(1)", 7, date(2026, 1, 2))
+    assert book.sheets["Journal"].formulas == {}
+
+
 def test_unknown_sheet_and_format():
     live = LiveBook(FakeBook({"S": {}}))
     with pytest.raises(BookError):
@@ -91,17 +114,71 @@ def test_generated_sheet_is_created_then_replaced():
     assert revue.values[(4, 2)] == 2.0 and revue.number_formats[(4, 2)] == '#,##0.00 "€"'
     assert len(revue._charts) == 1 and revue._charts[0].title == "Encours"
     assert revue.notes == {(1, 1): "Régénérée par Relance"}
-    assert revue.frozen == "1:2" and revue._visible is False
+    assert revue.frozen == 2 and revue._visible is False  # rows 1..2 (title, headers) stay visible
 
 
-def test_progress_and_save_use_only_the_status_bar():
-    book = FakeBook({"S": {}})
-    live = LiveBook(book)
-    live.progress(0.5, "Calcul des pénalités")
-    assert book.app._status == "Relance — Calcul des pénalités (50 %)"
-    live.save()
-    assert book.app._status is False
-    assert book.app.calls == ["app.status_bar=", "app.status_bar="]
+def test_panes_are_frozen_through_excel_s_window_once_when_the_sheet_is_born():
+    """Desktop xlwings has no ``freeze_panes``: Excel's ActiveWindow (COM) does it, once."""
+    book = FakeBook({"Factures": {(1, 1): "x"}})
+    live = LiveBook(book, platform="win32")
+    sheet = GeneratedSheet("Relances", (Block("", ("Client", "Dû"), (("C1", 1),)),))
+    live.write_generated(sheet)
+    relances = book.sheets["Relances"]
+    assert relances.frozen == 1
+    assert [c for c in book.app.calls if "activate" in c or c.startswith("api.")] == [
+        "Relances.activate()", "api.ActiveWindow", "api.ActiveWindow.FreezePanes=",
+        "api.ActiveWindow.SplitColumn=", "api.ActiveWindow.SplitRow=", "api.ActiveWindow.FreezePanes="]
+    # Rewritten: the panes survive clear(); the user's active sheet is not taken from her again.
+    book.app.calls.clear()
+    live.write_generated(sheet)
+    assert relances.frozen == 1 and not [c for c in book.app.calls if "activate" in c or c.startswith("api.")]
+
+
+def test_panes_on_a_mac_go_through_applescript():
+    book = FakeBook({"Factures": {(1, 1): "x"}}, platform="darwin")
+    live = LiveBook(book, platform="darwin")
+    live.write_generated(GeneratedSheet("Revue", (Block("Balance", ("Client",), (("C1",),)),)))
+    assert book.sheets["Revue"].frozen == 2
+    assert "api.active_window.split_row.set" in book.app.calls
+
+
+def test_a_refused_freeze_never_stops_the_action(monkeypatch):
+    """Frozen headers are a comfort: Envoyer has already sent when it writes its sheets."""
+    book = FakeBook({"Factures": {(1, 1): "x"}})
+
+    class Busy:
+        @property
+        def ActiveWindow(self):  # noqa: N802 — Excel's name
+            raise RuntimeError("COM: Excel is busy")
+
+    monkeypatch.setattr(type(book.app), "api", property(lambda app: Busy()))
+    LiveBook(book, platform="win32").write_generated(GeneratedSheet("Journal", (Block("", ("Quand",), (("hier",),)),)))
+    assert book.sheets["Journal"].values[(2, 1)] == "hier" and book.sheets["Journal"].frozen == 0
+
+
+def test_saved_copy_is_what_excel_holds_now_and_is_removed_after():
+    """The hook for readers of files (the accountant's export): Workbook.SaveCopyAs, one call."""
+    import openpyxl
+
+    book = FakeBook({"Factures": {(1, 1): "N° facture"}}, fullname="/tmp/Registre.xlsm")
+    live = LiveBook(book, platform="win32")
+    live.write_cells("Factures", 2, 1, [["F-001"]], ["text"])
+    with live.saved_copy() as copy:
+        assert copy.name == "Registre.xlsm" and copy.parent != Path("/tmp")
+        assert openpyxl.load_workbook(copy)["Factures"]["A2"].value == "F-001"
+    assert not copy.exists() and not copy.parent.exists()
+    assert book.api.Saved is False  # still "unsaved" for Excel: the copy is not a save
+
+
+def test_saved_copy_on_a_mac_is_the_file_when_excel_has_nothing_unsaved():
+    book = FakeBook({"Factures": {}}, fullname="/Users/marie/Registre.xlsx", platform="darwin")
+    live = LiveBook(book, platform="darwin")
+    with live.saved_copy() as path:
+        assert path == Path("/Users/marie/Registre.xlsx")
+    live.write_cells("Factures", 1, 1, [["x"]])
+    with pytest.raises(BookError, match="non enregistrées"):
+        with live.saved_copy():
+            pass
 
 
 def refresh_like(book: FakeBook, n: int) -> list[str]:
