@@ -18,6 +18,7 @@ runs write identical bytes (a test checks it against the committed file).
 from __future__ import annotations
 
 import io
+import os
 import sys
 import zipfile
 from datetime import datetime
@@ -27,6 +28,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+# openpyxl serialises through lxml when it is installed (`<a/>`) and through the standard
+# library otherwise (`<a />`): the same template, different bytes. Always the standard library,
+# so the committed file does not depend on what else is installed. (Read at openpyxl's import.)
+os.environ["OPENPYXL_LXML"] = "False"
 
 import openpyxl  # noqa: E402
 from openpyxl.comments import Comment  # noqa: E402
