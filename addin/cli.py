@@ -51,6 +51,8 @@ def _guard(func):
 
         try:
             return func(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise  # both are RuntimeErrors: caught below, an exit would print an empty "Erreur :"
         except (BookError, FileNotFoundError, PermissionError, ValueError, RuntimeError) as error:
             _fail(error)
 
@@ -195,10 +197,7 @@ def install_addin(xlam: Optional[Path] = typer.Argument(None, help="Le .xlam (d�
     """Installe le complément dans Excel (Windows, macOS)."""
     from addin.install_addin import install_addin as install
 
-    try:
-        path = install(xlam)
-    except RuntimeError as error:  # e.g. Linux: Excel is not available here
-        _fail(error)
+    path = install(xlam)  # on Linux: a RuntimeError, "Excel is not available here", said by _guard
     console.print(f"Complément installé : {path}")
 
 
@@ -212,3 +211,7 @@ def version() -> None:
 
 def main() -> None:  # pragma: no cover - console entry point
     sys.exit(app())
+
+
+if __name__ == "__main__":  # python3 -m addin.cli … : the same as the relance command
+    main()

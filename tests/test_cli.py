@@ -75,3 +75,19 @@ def test_build_addin_writes_an_xlam(tmp_path):
 def test_install_addin_on_linux_says_excel_is_not_there(tmp_path):
     result = runner.invoke(app, ["install-addin", str(tmp_path / "relance.xlam")])
     assert result.exit_code == 1 and "Excel" in result.output and "Traceback" not in result.output
+    # One error, said once: typer's Exit is a RuntimeError, and used to be caught and said again, empty.
+    assert result.output.count("Erreur") == 1, result.output
+
+
+def test_python_dash_m_runs_the_command(register):
+    # `python3 -m addin.cli` used to import the module and do nothing, exit 0: a refresh run that
+    # way (the idempotence test does) wrote nothing and proved nothing.
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    before = register.read_bytes()
+    done = subprocess.run([sys.executable, "-m", "addin.cli", "refresh", str(register), "--today", TODAY.isoformat()],
+                          capture_output=True, text=True, cwd=root)
+    assert done.returncode == 0, done.stderr
+    assert "Reste dû" in done.stdout and register.read_bytes() != before
