@@ -31,9 +31,14 @@ def _today(value: Optional[str]) -> date:
 
 
 def _open(path: Path, today: date):
+    """The workbook as a ``FileBook`` keeping as many backups as its Paramètres say."""
     from addin.books.file import FileBook
+    from addin.register.load import load_settings
 
-    return FileBook.open(path, today=today)
+    book = FileBook.open(path, today=today)
+    # « Sauvegardes conservées »: read before the action, since the book is opened before it.
+    book.backups = load_settings(book)[0].backups
+    return book
 
 
 def _fail(error: Exception) -> None:

@@ -91,3 +91,19 @@ def test_python_dash_m_runs_the_command(register):
                           capture_output=True, text=True, cwd=root)
     assert done.returncode == 0, done.stderr
     assert "Reste dû" in done.stdout and register.read_bytes() != before
+
+
+def test_the_backups_setting_is_how_many_backups_are_kept(register):
+    # « Sauvegardes conservées » = 2: four refreshes leave the last 2 versions, not 5.
+    import openpyxl
+
+    wb = openpyxl.load_workbook(register)
+    ws = wb["Paramètres"]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "Sauvegardes conservées")
+    row[1].value = 2
+    wb.save(register)
+    for _ in range(4):
+        result = runner.invoke(app, ["refresh", str(register), "--today", TODAY.isoformat()])
+        assert result.exit_code == 0, result.output
+    backups = sorted((register.parent / ".relance-backups").iterdir())
+    assert len(backups) == 2, backups

@@ -54,6 +54,12 @@ def load(book: Book) -> tuple[Register, list[Problem]]:
     return register, ctx.problems
 
 
+def load_settings(book: Book) -> tuple[Settings, list[Problem]]:
+    """Only the ``Paramètres`` sheet: what a door needs before it runs an action (backups kept)."""
+    ctx = _Context(book, list(book.sheet_names()), epoch_1904(book), [])
+    return _load_settings(ctx), ctx.problems
+
+
 def epoch_1904(book: object) -> bool:
     """Whether the workbook counts dates from 1904 (old Mac Excel). Books say so by an attribute."""
     for name in ("epoch_1904", "date1904", "is_1904"):
