@@ -524,8 +524,13 @@ def _load_payments(ctx: _Context, clients: dict[str, Client], invoices: dict[str
                         "payment.zero", WARNING)
             continue
         if invoice is not None and _fold(invoice.client) != _fold(client.code):
-            row.problem("client", f"La facture « {invoice.number} » est au client « {invoice.client} », pas à « {code} ».",
-                        "Vérifiez le code client ou le n° de facture (le paiement est imputé sur la facture nommée).",
+            # Said as the allocation engine does it (Code civil 1342-10): the payer's own open
+            # invoices, the oldest due first, never the other client's invoice.
+            row.problem("client", f"La facture « {invoice.number} » est au client « {invoice.client} », pas à "
+                        f"« {client.code} » : le paiement est imputé sur les factures de « {client.code} », "
+                        "la plus ancienne échue d'abord, pas sur cette facture.",
+                        f"Si ce paiement règle bien la facture « {invoice.number} », corrigez le code client "
+                        f"(« {invoice.client} ») ; sinon corrigez ou videz le n° de facture.",
                         "payment.client_mismatch", WARNING)
         method = text(row.raw.get("method"))
         matched, _ = cells.parse_choice(method, schema.PAYMENT_METHODS)

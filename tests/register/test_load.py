@@ -518,3 +518,23 @@ def test_junk_rows_do_not_disturb_the_good_rows(data):
     assert good(register.payments, "Paiements") == list(clean.payments)
     assert good(register.plan_steps, "Échéanciers") == list(clean.plan_steps)
     assert all(p.row is None or p.row > 1 for p in problems)
+
+
+def test_a_payment_naming_another_clients_invoice_is_said_as_the_engine_applies_it():
+    # MAIRIE pays 700 naming C001's F2025-001. The engine applies it to MAIRIE's own invoices
+    # (F2025-002), not to F2025-001: the loader's warning says the same, not the opposite.
+    from addin.core.ledger import compute
+    from addin.core.rates import RateTable
+
+    rows = [*PAYMENT_ROWS, ["10/05/2025", "MAIRIE", "F2025-001", 700, "Virement", None]]
+    register, problems = load(FakeBook(french_sheets(**{"Paiements": [PAYMENTS_FR, *rows]})))
+    warning = only(problems, "payment.client_mismatch")
+    assert (warning.row, warning.column, warning.severity) == (5, "Code client", Severity.WARNING)
+    assert "imputé sur les factures de « MAIRIE »" in warning.message
+    assert "nommée" not in warning.message + warning.fix
+    ledger, engine_problems = compute(register, date(2025, 6, 30), RateTable.shipped())
+    paid = {s.invoice.number: s.paid for s in ledger.states}
+    assert paid["F2025-001"] == Decimal("500.00")  # only C001's own payment
+    assert paid["F2025-002"] == Decimal("1700.10")  # 1,000.10 + the 700
+    engine = [p for p in engine_problems if p.code == "payment.client_mismatch"]
+    assert all("factures de ce client" in p.message for p in engine)
