@@ -1,14 +1,25 @@
 """Actualiser: compute everything and write it back, touching only what Relance owns.
 
-Reads the whole register first, computes (ledger, queue), then writes:
+Three phases, in this order, so that the live book (Excel) is never read after
+it is first written and makes a number of calls that does not grow with the
+register:
+
+1. **read**: every sheet Relance needs, once each, into a ``Snapshot``
+   (``addin.register.snapshot``); the loaders read from it;
+2. **compute**: the ledger, the queue, and every write as data (``Cells``
+   blocks and ``GeneratedSheet``s), from the snapshot alone;
+3. **write**: the blocks, then the generated sheets, then one save (atomic,
+   with a backup, for a file).
+
+What is written:
 - the computed columns of ``Factures`` (shaded in the template; a computed column
   missing from the user's sheet is appended after the last used column), in
   contiguous blocks that never cover a user column;
-- the ``Statut de l'étape`` column of ``Échéanciers``, and a blank ``Montant``
-  filled from the step's percentage (a typed amount is never overwritten);
+- the ``Statut de l'étape`` column of ``Échéanciers`` (one block), and a blank
+  ``Montant`` filled from the step's percentage, one block per run of adjacent
+  cells to fill (a typed amount is never overwritten);
 - the generated sheets ``Relances`` (today's queue) and ``Anomalies``, and
   ``Taux`` when the workbook has none.
-Then one save (atomic, with a backup, for a file).
 """
 
 from __future__ import annotations
@@ -20,12 +31,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from addin.books.base import Block, Book, GeneratedSheet
+from addin.books.base import Block, Book, GeneratedSheet, SheetData
 from addin.core import dunning
 from addin.core.ledger import Ledger
 from addin.core.model import ZERO, InvoiceState, Problem, Register, Severity, Status, cents
 from addin.core.plans import plan_amounts
 from addin.register import schema
+from addin.register.snapshot import Snapshot
 
 ANOMALY_HEADERS = tuple(c.fr for c in schema.ANOMALIES.columns)
 
@@ -38,22 +50,42 @@ class RefreshResult:
     totals: Mapping[str, Decimal] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Cells:
+    """One rectangular block to write (the arguments of ``Book.write_cells``)."""
+
+    sheet: str
+    row: int
+    column: int
+    values: tuple[tuple[object, ...], ...]
+    formats: tuple[str, ...] = ()
+
+
+def write_all(book: Book, cells: Sequence[Cells], sheets: Sequence[GeneratedSheet] = ()) -> None:
+    for c in cells:
+        book.write_cells(c.sheet, c.row, c.column, c.values, c.formats)
+    for sheet in sheets:
+        book.write_generated(sheet)
+
+
 def run(book: Book, *, today: date, book_path: Path | None = None, progress=None) -> RefreshResult:
     """Compute the register as of ``today`` and write the computed columns and sheets."""
     from addin.actions.preview import prepare, queue_sheet
 
     book_path = Path(book_path or getattr(book, "path"))
     book.progress(0.1, "Relance : lecture du classeur…")
-    prepared = prepare(book, today=today, book_path=book_path)
-    book.progress(0.5, "Relance : écriture des résultats…")
+    snapshot = Snapshot.read(book)  # the only reads of the action
+    prepared = prepare(snapshot, today=today, book_path=book_path)
     last = dunning.last_reminders(prepared.history)
-    write_computed(book, prepared.register, prepared.ledger, prepared.next_actions, last)
-    problems = list(prepared.problems)
-    problems += write_plans(book, prepared.register, prepared.ledger, today)
-    book.write_generated(queue_sheet(prepared.actions, prepared.journal, prepared.decisions, today))
-    problems = as_named_in(book, problems)
-    book.write_generated(anomalies_sheet(problems, today))
-    _ensure_rates_sheet(book)
+    cells = factures_cells(snapshot, prepared.register, prepared.ledger, prepared.next_actions, last)
+    plan_cells, plan_problems = plans_cells(snapshot, prepared.register, prepared.ledger, today)
+    problems = as_named_in(snapshot, [*prepared.problems, *plan_problems])
+    sheets = [queue_sheet(prepared.actions, prepared.journal, prepared.decisions, today),
+              anomalies_sheet(problems, today)]
+    if schema.find_sheet(snapshot.names, schema.TAUX) is None:
+        sheets.append(rates_sheet())
+    book.progress(0.5, "Relance : écriture des résultats…")
+    write_all(book, [*cells, *plan_cells], sheets)
     book.progress(0.9, "Relance : enregistrement…")
     book.save()
     book.progress(1.0, "")
@@ -68,34 +100,38 @@ _COMPUTED_KEYS = tuple(c.key for c in schema.FACTURES.columns if c.computed)
 _FORMATS = {"date": "date", "money": "money", "int": "int", "percent": "percent"}
 
 
-def _locate(book: Book, sheet: schema.Sheet):
-    name = schema.find_sheet(book.sheet_names(), sheet)
-    if name is None:
-        return None, None, None
-    data = book.read_sheet(name)
-    header = schema.locate_header(data, sheet)
-    if header.row is None:
-        return name, data, None
-    return name, data, header
-
-
 def write_computed(book: Book, register: Register, ledger: Ledger,
                    next_actions: Mapping[str, tuple[str, date | None]],
                    last_reminders: Mapping[str, date] | None = None) -> None:
-    """Write the computed columns of ``Factures``, row by row of the sheet.
+    """Read ``Factures`` and write its computed columns (for preview and send, which have
+    no snapshot; refresh uses ``factures_cells`` on the snapshot it read first)."""
+    name = schema.find_sheet(book.sheet_names(), schema.FACTURES)
+    if name is None:
+        return
+    snapshot = Snapshot(tuple(book.sheet_names()), {name: book.read_sheet(name)})
+    write_all(book, factures_cells(snapshot, register, ledger, next_actions, last_reminders))
+
+
+def factures_cells(snapshot: Snapshot, register: Register, ledger: Ledger,
+                   next_actions: Mapping[str, tuple[str, date | None]],
+                   last_reminders: Mapping[str, date] | None = None) -> list[Cells]:
+    """The computed columns of ``Factures``, row by row of the sheet, as blocks to write.
 
     Rows that hold no loaded invoice (a row with an error, or a blank row inside
     the table) get ``Erreur`` or blanks, so that no stale result survives.
     """
-    name, data, header = _locate(book, schema.FACTURES)
-    if header is None:
-        return
+    name, data = snapshot.data(schema.FACTURES)
+    if data is None:
+        return []
+    header = schema.locate_header(data, schema.FACTURES)
+    if header.row is None:
+        return []
     last_reminders = last_reminders or {}
     by_row = {s.invoice.row: s for s in ledger.states if s.invoice.row is not None}
     first = header.row + 1
     last = max([len(data.rows), *by_row], default=header.row)
     if last < first:
-        return
+        return []
     keys = sorted(_COMPUTED_KEYS, key=lambda k: header.columns[k])
     values_by_key: dict[str, list[object]] = {k: [] for k in keys}
     for row in range(first, last + 1):
@@ -108,12 +144,13 @@ def write_computed(book: Book, register: Register, ledger: Ledger,
         for k in keys:
             values_by_key[k].append(values[k])
 
-    for key in header.appended:
-        book.write_cells(name, header.row, header.columns[key], [[schema.FACTURES.column(key).fr]], ("text",))
+    out = [Cells(name, header.row, header.columns[key], ((schema.FACTURES.column(key).fr,),), ("text",))
+           for key in header.appended]
     for run in _contiguous(keys, header.columns):
-        block = [[values_by_key[k][i] for k in run] for i in range(last - first + 1)]
-        formats = [_FORMATS.get(schema.FACTURES.column(k).kind, "text") for k in run]
-        book.write_cells(name, first, header.columns[run[0]], block, formats)
+        block = tuple(tuple(values_by_key[k][i] for k in run) for i in range(last - first + 1))
+        formats = tuple(_FORMATS.get(schema.FACTURES.column(k).kind, "text") for k in run)
+        out.append(Cells(name, first, header.columns[run[0]], block, formats))
+    return out
 
 
 def _computed_values(state: InvoiceState, next_actions, last_reminders) -> dict[str, object]:
@@ -169,17 +206,22 @@ def step_status(step, state: InvoiceState | None, today: date, installment_paid:
     return STEP_INVOICED
 
 
-def write_plans(book: Book, register: Register, ledger: Ledger, today: date) -> list[Problem]:
-    """Fill the plan steps' status (and blank amounts); return the plans' problems."""
+def plans_cells(snapshot: Snapshot, register: Register, ledger: Ledger, today: date
+                ) -> tuple[list[Cells], list[Problem]]:
+    """The plan steps' status (one block) and blank amounts (one block per run of adjacent
+    cells to fill), with the plans' problems."""
     from addin.core.plans import check_plan
 
     problems = list(check_plan(register.plan_steps))
-    name, data, header = _locate(book, schema.ECHEANCIERS)
-    if header is None or not register.plan_steps:
-        return problems
+    name, data = snapshot.data(schema.ECHEANCIERS)
+    if data is None or not register.plan_steps:
+        return [], problems
+    header = schema.locate_header(data, schema.ECHEANCIERS)
+    if header.row is None:
+        return [], problems
     states = ledger.by_number()
     amounts = plan_amounts(register.plan_steps)
-    spread = _installment_coverage(register, states)
+    spread = _installment_coverage(register, states, amounts)
     status_col = header.columns["step_status"]
     amount_col = header.columns.get("amount")
     by_row = {s.row: s for s in register.plan_steps if s.row is not None}
@@ -188,24 +230,43 @@ def write_plans(book: Book, register: Register, ledger: Ledger, today: date) -> 
     for row in range(first, last + 1):
         step = by_row.get(row)
         if step is None:
-            statuses.append([None])
+            statuses.append((None,))
             fills.append(None)
             continue
         covered = spread.get((step.plan, step.invoice, step.step))
-        statuses.append([step_status(step, states.get(step.invoice or ""), today, covered)])
+        statuses.append((step_status(step, states.get(step.invoice or ""), today, covered),))
         fills.append(amounts.get((step.plan, step.step)) if step.amount is None else None)
+    out = []
     if "step_status" in header.appended:
-        book.write_cells(name, header.row, status_col, [["Statut de l'étape"]], ("text",))
-    book.write_cells(name, first, status_col, statuses, ("text",))
+        out.append(Cells(name, header.row, status_col, (("Statut de l'étape",),), ("text",)))
+    out.append(Cells(name, first, status_col, tuple(statuses), ("text",)))
     if amount_col is not None:
-        for offset, amount in enumerate(fills):
-            if amount is not None:  # only cells the user left blank
-                book.write_cells(name, first + offset, amount_col, [[amount]], ("money",))
-    return problems
+        # Only cells the user left blank; a typed amount between them splits the block.
+        for start, run in _runs(fills):
+            out.append(Cells(name, first + start, amount_col, tuple((a,) for a in run), ("money",)))
+    return out, problems
 
 
-def _installment_coverage(register: Register, states: Mapping[str, InvoiceState]) -> dict:
-    """For invoices spread over several steps: which installments the payments cover, in date order."""
+def _runs(values: Sequence[object]) -> list[tuple[int, list[object]]]:
+    """(offset, values) of each run of adjacent values that are not None."""
+    runs: list[tuple[int, list[object]]] = []
+    for i, value in enumerate(values):
+        if value is None:
+            continue
+        if runs and runs[-1][0] + len(runs[-1][1]) == i:
+            runs[-1][1].append(value)
+        else:
+            runs.append((i, [value]))
+    return runs
+
+
+def _installment_coverage(register: Register, states: Mapping[str, InvoiceState],
+                          amounts: Mapping[tuple[str, str], Decimal] | None = None) -> dict:
+    """For invoices spread over several steps: which installments the payments cover, in date order.
+
+    A step's amount is the one it is due (``amounts``: typed, else from its percentage).
+    """
+    amounts = amounts or {}
     groups: dict[tuple[str, str], list] = {}
     for step in register.plan_steps:
         if step.invoice:
@@ -216,7 +277,7 @@ def _installment_coverage(register: Register, states: Mapping[str, InvoiceState]
             continue
         paid = states[number].paid
         for step in sorted(steps, key=lambda s: (s.due or date.max, s.row or 0)):
-            amount = step.amount or ZERO
+            amount = amounts.get((plan, step.step), step.amount) or ZERO
             covered[(plan, number, step.step)] = paid >= amount
             paid = max(ZERO, paid - amount)
     return covered
@@ -271,19 +332,17 @@ def _shown(value: object) -> object:
     return str(value)
 
 
-def _ensure_rates_sheet(book: Book) -> None:
-    """A workbook without a Taux sheet gets the shipped one (the user may then edit it)."""
-    if schema.find_sheet(book.sheet_names(), schema.TAUX) is not None:
-        return
+def rates_sheet() -> GeneratedSheet:
+    """The shipped Taux sheet, for a workbook without one (the user may then edit it)."""
     from addin.core.rates import RateTable
 
     headers, rows = RateTable.shipped().sheet_rows()
     formats = tuple("int" if i < 2 else "percent" if i < 8 else "text" for i in range(len(headers)))
-    book.write_generated(GeneratedSheet(
+    return GeneratedSheet(
         schema.TAUX.fr, (Block("Taux de référence (modifiables)", tuple(headers), tuple(map(tuple, rows)), formats),),
         note="Taux BCE et taux de l'intérêt légal par semestre. Ajoutez une ligne pour un semestre manquant ; "
              "« Vérifié = Non » : chiffre à confirmer sur la source citée.",
-    ))
+    )
 
 
 def totals_of(states: Sequence[InvoiceState]) -> dict[str, Decimal]:

@@ -351,6 +351,12 @@ ANOMALIES = Sheet(
     help="Problèmes trouvés dans vos données, avec la ligne et la correction. Recalculée par « Actualiser ».",
 )
 
+# Relance's own record of what it wrote in cells a person may also type (a blank Montant of
+# Échéanciers filled from its percentage): hidden, rewritten by every refresh, read back by the
+# next one to tell Relance's figures from a person's. Not in the template.
+RECORD = Sheet("record", "_Relance", "_Relance", (), "generated",
+               help="Ce que Relance a écrit dans vos feuilles, pour le distinguer de ce que vous tapez. Ne pas modifier.")
+
 SHEETS: tuple[Sheet, ...] = (
     PARAMETRES, CLIENTS, FACTURES, PAIEMENTS, ECHEANCIERS, SCENARIOS, JOURNAL, RELANCES, REVUE, TAUX, ANOMALIES,
 )

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from collections import Counter
 from datetime import date, datetime
 from decimal import Decimal as D
 from pathlib import Path
@@ -240,3 +241,77 @@ def test_anomalies_name_the_sheet_and_column_as_the_user_wrote_them(register):
     rows = list(openpyxl.load_workbook(register)["Anomalies"].iter_rows(values_only=True))
     assert any(r[0] == "Payments" and r[2] == "Amount" for r in rows)
     assert not any(r[0] == "Paiements" for r in rows)
+
+
+# --- the live book: read everything once, then write, in calls that do not grow with the register ---
+
+
+def live_register(n: int, folder: Path):
+    """A register of ``n`` invoices in the logging fake of xlwings, as Excel would hold it."""
+    from addin.register import schema
+    from tests.books.fake_xlwings import FakeBook as FakeExcel
+
+    def sheet(headers, rows):
+        cells = {(1, j): h for j, h in enumerate(headers, start=1)}
+        for i, row in enumerate(rows, start=2):
+            cells.update({(i, j): v for j, v in enumerate(row, start=1) if v is not None})
+        return cells
+
+    invoices = [[f"F{i:04d}", f"C{i % 10}", date(2025, 1, 1 + i % 28), None, 100.0 + i, 120.0 + i]
+                for i in range(n)]
+    payments = [[date(2025, 3, 1), f"C{i % 10}", f"F{i:04d}", 120.0 + i, "Virement", None]
+                for i in range(0, n, 3)]
+    payments.append([date(2025, 3, 2), "C1", "F-INCONNUE", 10.0, "Virement", None])  # one anomaly, at any size
+    # One milestone plan per 10 invoices, amounts left blank for Relance to fill.
+    plans = [[f"P{k}", f"C{k % 10}", "Site", 900.0, step, percent, None, date(2025, month, 1), None]
+             for k in range(n // 10) for step, percent, month in (("Acompte", 0.3, 7), ("Jalon", 0.4, 8),
+                                                                   ("Solde", 0.3, 9))]
+    return FakeExcel({
+        "Paramètres": sheet(["Paramètre", "Valeur"], [["Conditions par défaut", "30 jours"]]),
+        "Clients": sheet(["Code client", "Nom", "Type", "E-mail"],
+                         [[f"C{k}", f"Client {k}", "Professionnel", f"c{k}@x.example"] for k in range(10)]),
+        "Factures": sheet([c.fr for c in schema.FACTURES.columns], invoices),
+        "Paiements": sheet([c.fr for c in schema.PAIEMENTS.columns], payments),
+        "Échéanciers": sheet([c.fr for c in schema.ECHEANCIERS.columns], plans),
+        "Journal": sheet([c.fr for c in schema.JOURNAL.columns], []),
+    }, fullname=str(folder / "Registre.xlsx"))
+
+
+_SHEET_READS = (".used_range", ".range.value", ".range.formula")
+_WRITES = ("=", "clear()", "sheets.add(", "add_note()", "freeze_at(", "charts.add()", "chart.delete()")
+
+
+def live_refresh(n: int, folder: Path):
+    from addin.books.live import LiveBook
+
+    fake = live_register(n, folder)
+    fake.app.calls.clear()
+    refresh.run(LiveBook(fake), today=TODAY)
+    return fake, [c for c in fake.app.calls if not c.startswith("app.status_bar")]
+
+
+def test_live_refresh_reads_every_sheet_once_before_its_first_write(tmp_path):
+    fake, calls = live_refresh(20, tmp_path)
+    reads = [i for i, c in enumerate(calls) if c.endswith(_SHEET_READS)]
+    writes = [i for i, c in enumerate(calls) if c.endswith(_WRITES) or any(w in c for w in _WRITES[1:])]
+    assert reads and writes
+    assert max(reads) < min(writes), [calls[i] for i in reads if i > min(writes)]
+    read_counts = Counter(c.split(".")[0] for c in calls if c.endswith(".used_range"))
+    assert read_counts == {name: 1 for name in ("Paramètres", "Clients", "Factures", "Paiements", "Échéanciers",
+                                                  "Journal")}
+    # And the results did arrive: computed columns, plan amounts to the cent, the generated sheets.
+    factures = fake.sheets["Factures"]
+    assert factures.values[(2, 17)] == "Payée" and factures.values[(3, 17)] == "En retard"
+    plans = fake.sheets["Échéanciers"]
+    assert [plans.values[(r, 7)] for r in (2, 3, 4)] == [270.0, 360.0, 270.0]
+    names = [s._name for s in fake._sheets]
+    assert {"Relances", "Anomalies", "Taux"} <= set(names)
+
+
+def test_live_refresh_calls_do_not_grow_with_the_invoices(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    _, small = live_refresh(20, tmp_path / "a")
+    _, large = live_refresh(200, tmp_path / "b")
+    assert len(small) == len(large), set(Counter(large).items()) ^ set(Counter(small).items())
+    assert len(small) < 300
