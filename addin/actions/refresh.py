@@ -117,9 +117,14 @@ def factures_cells(snapshot: Snapshot, register: Register, ledger: Ledger,
                    last_reminders: Mapping[str, date] | None = None) -> list[Cells]:
     """The computed columns of ``Factures``, row by row of the sheet, as blocks to write.
 
-    Rows that hold no loaded invoice (a row with an error, or a blank row inside
-    the table) get ``Erreur`` or blanks, so that no stale result survives.
+    Rows that hold no loaded invoice get blanks (an empty row, or one with only the
+    user's own columns filled) or ``Erreur`` (a row the loader left out, with its
+    anomaly), so that no stale result survives. Totals rows (``load.totals_rows``: a
+    table's Total row, a ``=SUM`` under the invoices) are not written at all: their
+    formulas stay.
     """
+    from addin.register.load import totals_rows
+
     name, data = snapshot.data(schema.FACTURES)
     if data is None:
         return []
@@ -133,12 +138,14 @@ def factures_cells(snapshot: Snapshot, register: Register, ledger: Ledger,
     if last < first:
         return []
     keys = sorted(_COMPUTED_KEYS, key=lambda k: header.columns[k])
+    inputs = [j for k, j in header.columns.items()
+              if k not in header.appended and not schema.FACTURES.column(k).computed]
+    skipped = totals_rows(data, header)
     values_by_key: dict[str, list[object]] = {k: [] for k in keys}
     for row in range(first, last + 1):
         state = by_row.get(row)
         raw = data.rows[row - 1] if row - 1 < len(data.rows) else ()
-        blank = all(v in (None, "") for j, v in enumerate(raw) if j + 1 not in
-                    {header.columns[k] for k in keys})
+        blank = all(raw[j - 1] in (None, "") for j in inputs if j - 1 < len(raw))
         values = _computed_values(state, next_actions, last_reminders) if state else (
             {k: None for k in keys} if blank else {**{k: None for k in keys}, "status": Status.ERROR.value})
         for k in keys:
@@ -146,10 +153,12 @@ def factures_cells(snapshot: Snapshot, register: Register, ledger: Ledger,
 
     out = [Cells(name, header.row, header.columns[key], ((schema.FACTURES.column(key).fr,),), ("text",))
            for key in header.appended]
-    for run in _contiguous(keys, header.columns):
-        block = tuple(tuple(values_by_key[k][i] for k in run) for i in range(last - first + 1))
-        formats = tuple(_FORMATS.get(schema.FACTURES.column(k).kind, "text") for k in run)
-        out.append(Cells(name, first, header.columns[run[0]], block, formats))
+    rows = [None if first + i in skipped else i for i in range(last - first + 1)]
+    for start, offsets in _runs(rows):  # runs of rows between totals rows
+        for run in _contiguous(keys, header.columns):
+            block = tuple(tuple(values_by_key[k][i] for k in run) for i in offsets)
+            formats = tuple(_FORMATS.get(schema.FACTURES.column(k).kind, "text") for k in run)
+            out.append(Cells(name, first + start, header.columns[run[0]], block, formats))
     return out
 
 

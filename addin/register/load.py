@@ -20,6 +20,15 @@ Rules worth knowing:
   calculated (no cached value, as openpyxl writes them) is a problem: open and
   save the file in Excel or LibreOffice.
 - Merged cells in a table: only the top-left cell has a value; one warning per range.
+- **Totals rows** (``totals_rows``): a row whose identity cells (Factures: N° facture,
+  Code client, Date facture; Paiements: Date, Code client, N° facture; Échéanciers:
+  N° plan, Code client, Étape; Clients: Code client, Nom) hold nothing typed — they
+  are empty, formulas, or a label starting with « Total », « Sous-total », « Totaux »
+  or « Somme » — and that holds a formula or such a label somewhere (an Excel
+  table's Total row, a ``=SUM(F2:F9)`` under the invoices, a numbering formula
+  filled down in advance) is not a record: it is not read, not reported, and
+  refresh writes nothing in it. A row with only the user's own columns filled is
+  not a record either (skipped like an empty row).
 - A payment larger than the balance is the allocation engine's business, not this module's.
 """
 
@@ -183,10 +192,13 @@ def _table(ctx: _Context, sheet: Sheet, required: bool) -> tuple[str, HeaderMap,
     by_index = {j: k for k, j in inputs.items()}
     rows = [list(r) for r in data.rows]
     _merged(ctx, data, header, by_index, rows, name)
-    uncalculated = _formulas(ctx, data, header, by_index, rows, name)
+    totals = totals_rows(data, header)
+    uncalculated = _formulas(ctx, data, header, by_index, rows, name, totals)
 
     result: list[_Row] = []
     for i in range(header.row, len(rows)):
+        if i + 1 in totals:
+            continue
         values = rows[i]
         raw = {k: (values[j - 1] if j - 1 < len(values) else None) for k, j in inputs.items()}
         pending = frozenset(k for j, k in by_index.items() if (i + 1, j) in uncalculated)
@@ -194,6 +206,47 @@ def _table(ctx: _Context, sheet: Sheet, required: bool) -> tuple[str, HeaderMap,
             continue
         result.append(_Row(ctx, name, header, i + 1, raw, pending))
     return name, header, result
+
+
+# The cells that make a row a record: a row with none of them typed is not one (see totals_rows).
+_IDENTITY = {
+    "invoices": ("number", "client", "issued"),
+    "payments": ("paid_on", "client", "invoice"),
+    "plans": ("plan", "client", "step"),
+    "clients": ("code", "name"),
+}
+_TOTAL_LABEL = re.compile(r"^(sous |sub |grand )?(total|totals|totaux|subtotal)\b|^(somme|sum)\b")
+
+
+def is_total_label(value: object) -> bool:
+    """« Total », « Sous-total », « Totaux », « Total général », « Somme », "Subtotal"…"""
+    return isinstance(value, str) and bool(_TOTAL_LABEL.match(schema.normalize(value)))
+
+
+def totals_rows(data: SheetData, header: HeaderMap) -> frozenset[int]:
+    """The 1-based rows below the header that total the table rather than being records.
+
+    Rule (the module docstring says it for users): no identity cell holds a typed value
+    other than a « Total » label, and the row holds a formula or such a label.
+    """
+    identity = _IDENTITY.get(header.sheet.key)
+    if not identity or header.row is None:
+        return frozenset()
+    columns = [header.columns[k] for k in identity if k in header.columns and k not in header.appended]
+    with_formula = {r for r, _c in data.formulas}
+    found = set()
+    for r in range(header.row + 1, len(data.rows) + 1):
+        values = data.rows[r - 1]
+
+        def typed(j: int) -> bool:
+            value = values[j - 1] if j - 1 < len(values) else None
+            return not is_blank(value) and (r, j) not in data.formulas and not is_total_label(value)
+
+        if any(typed(j) for j in columns):
+            continue
+        if r in with_formula or any(is_total_label(v) for v in values):
+            found.add(r)
+    return frozenset(found)
 
 
 def _merged(ctx: _Context, data: SheetData, header: HeaderMap, by_index: dict[int, str], rows: list[list], name: str) -> None:
@@ -215,11 +268,11 @@ def _merged(ctx: _Context, data: SheetData, header: HeaderMap, by_index: dict[in
 
 
 def _formulas(ctx: _Context, data: SheetData, header: HeaderMap, by_index: dict[int, str], rows: list[list],
-              name: str) -> set[tuple[int, int]]:
+              name: str, totals: frozenset[int] = frozenset()) -> set[tuple[int, int]]:
     """Input cells holding a formula never calculated: a problem each (their cached value is read otherwise)."""
     found: set[tuple[int, int]] = set()
     for r, c in sorted(data.formulas):
-        if r <= header.row or c not in by_index:
+        if r <= header.row or c not in by_index or r in totals:
             continue
         value = rows[r - 1][c - 1] if r - 1 < len(rows) and c - 1 < len(rows[r - 1]) else None
         if value is None:

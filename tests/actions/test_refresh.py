@@ -315,3 +315,34 @@ def test_live_refresh_calls_do_not_grow_with_the_invoices(tmp_path):
     _, large = live_refresh(200, tmp_path / "b")
     assert len(small) == len(large), set(Counter(large).items()) ^ set(Counter(small).items())
     assert len(small) < 300
+
+
+def test_totals_rows_and_note_rows_under_the_invoices_are_left_alone(register):
+    # Row 9: the table's Total row (Excel: totalsRowCount=1), « Total » and SUBTOTAL formulas.
+    # Row 11: a =SUM under the table, no label. Row 12: only a note in the user's own column.
+    # Before: formulas in computed columns erased, « Erreur » in Statut, « manquant » anomalies.
+    wb = openpyxl.load_workbook(register)
+    ws = wb["Factures"]
+    assert ws.max_row == 8  # 7 invoices under the header
+    table = ws.tables["tblFactures"]
+    table.ref = "A1:W9"
+    table.autoFilter.ref = "A1:W8"
+    table.totalsRowCount = 1
+    ws["A9"] = "Total"
+    ws["F9"] = "=SUBTOTAL(109,F2:F8)"
+    ws["P9"] = "=SUBTOTAL(109,P2:P8)"
+    ws["P11"] = "=SUM(P2:P9)"
+    ws["X1"] = "Mon suivi"
+    ws["X12"] = "relancer Dupont en septembre"
+    wb.save(register)
+
+    result = refresh.run(FileBook.open(register, today=TODAY, backups=0), today=TODAY)
+
+    ws = openpyxl.load_workbook(register)["Factures"]
+    assert (ws["A9"].value, ws["F9"].value, ws["P9"].value) == ("Total", "=SUBTOTAL(109,F2:F8)",
+                                                                "=SUBTOTAL(109,P2:P8)")
+    assert ws["P11"].value == "=SUM(P2:P9)"
+    assert [ws.cell(r, 17).value for r in (9, 10, 11, 12)] == [None, None, None, None]  # Statut
+    assert ws["X12"].value == "relancer Dupont en septembre"
+    assert ws["Q8"].value is not None  # the invoices above were written
+    assert not [p for p in result.problems if p.sheet == "Factures" and p.row in (9, 10, 11, 12)]

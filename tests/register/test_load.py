@@ -538,3 +538,31 @@ def test_a_payment_naming_another_clients_invoice_is_said_as_the_engine_applies_
     assert paid["F2025-002"] == Decimal("1700.10")  # 1,000.10 + the 700
     engine = [p for p in engine_problems if p.code == "payment.client_mismatch"]
     assert all("factures de ce client" in p.message for p in engine)
+
+
+def test_totals_rows_are_not_records_but_incomplete_records_still_are():
+    rows = [
+        *INVOICE_ROWS,                                                       # rows 2-5
+        ["Total", None, None, None, 4400, 4680] + [None] * 11,               # 6: a Total row, typed sums
+        [None] * 5 + [4680] + [None] * 11,                                   # 7: =SUM(F2:F5), no label
+        ["Total-2025-9", "C001", "01/06/2025", None, None, 50] + [None] * 11,  # 8: an invoice, so numbered
+        [None, "C001", "02/06/2025", None, None, 80] + [None] * 11,           # 9: an invoice without its number
+        [None] * 17 + ["à voir"],                                            # 10: only a user column
+    ]
+    headers = [*INVOICES_FR, "Mes notes"]
+    payments = [*PAYMENT_ROWS, ["Sous-total", None, None, 2100.1, None, None]]  # row 5
+    book = FakeBook(french_sheets(**{"Factures": [headers, *rows], "Paiements": [PAYMENTS_FR, *payments]}),
+                    formulas={"Factures": {(7, 6)}, "Paiements": {(5, 4)}})
+    register, problems = load(book)
+    assert [i.number for i in register.invoices] == ["F2025-001", "F2025-002", "AV-2025-001", "F2025-003",
+                                                     "Total-2025-9"]
+    assert [(p.sheet, p.row, p.code) for p in problems] == [("Factures", 9, "cell.required")]
+    assert len(register.payments) == 3
+
+
+def test_a_numbering_formula_filled_down_ahead_is_not_an_invoice_yet():
+    # ="F-"&ROW() prepared on empty rows (never calculated: no value): no client, no date, so no record.
+    rows = [*INVOICE_ROWS, [None] * 17]
+    book = FakeBook(french_sheets(**{"Factures": [INVOICES_FR, *rows]}), formulas={"Factures": {(6, 1)}})
+    register, problems = load(book)
+    assert problems == [] and len(register.invoices) == 4
