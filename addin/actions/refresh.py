@@ -37,6 +37,7 @@ from addin.core.ledger import Ledger
 from addin.core.model import ZERO, InvoiceState, Problem, Register, Severity, Status, cents
 from addin.core.plans import plan_amounts
 from addin.register import schema
+from addin.register.record import Record, record_sheet
 from addin.register.snapshot import Snapshot
 
 ANOMALY_HEADERS = tuple(c.fr for c in schema.ANOMALIES.columns)
@@ -78,12 +79,14 @@ def run(book: Book, *, today: date, book_path: Path | None = None, progress=None
     prepared = prepare(snapshot, today=today, book_path=book_path)
     last = dunning.last_reminders(prepared.history)
     cells = factures_cells(snapshot, prepared.register, prepared.ledger, prepared.next_actions, last)
-    plan_cells, plan_problems = plans_cells(snapshot, prepared.register, prepared.ledger, today)
+    plan_cells, plan_problems, record = plans_cells(snapshot, prepared.register, prepared.ledger, today)
     problems = as_named_in(snapshot, [*prepared.problems, *plan_problems])
     sheets = [queue_sheet(prepared.actions, prepared.journal, prepared.decisions, today),
               anomalies_sheet(problems, today)]
     if schema.find_sheet(snapshot.names, schema.TAUX) is None:
         sheets.append(rates_sheet())
+    if record.plan_amounts or schema.find_sheet(snapshot.names, schema.RECORD) is not None:
+        sheets.append(record_sheet(record))
     book.progress(0.5, "Relance : écriture des résultats…")
     write_all(book, [*cells, *plan_cells], sheets)
     book.progress(0.9, "Relance : enregistrement…")
@@ -216,18 +219,25 @@ def step_status(step, state: InvoiceState | None, today: date, installment_paid:
 
 
 def plans_cells(snapshot: Snapshot, register: Register, ledger: Ledger, today: date
-                ) -> tuple[list[Cells], list[Problem]]:
-    """The plan steps' status (one block) and blank amounts (one block per run of adjacent
-    cells to fill), with the plans' problems."""
+                ) -> tuple[list[Cells], list[Problem], Record]:
+    """The plan steps' status (one block) and the amounts Relance owns (one block per run of
+    adjacent cells), with the plans' problems and the record of the amounts written.
+
+    Relance owns a ``Montant`` left blank or still holding what it wrote last time (the loader
+    reads both as blank, see ``addin.register.record``): it gets the step's share of the plan,
+    or is emptied when the share cannot be computed any more. A typed amount is never written.
+    """
     from addin.core.plans import check_plan
+    from addin.register.record import read_record
 
     problems = list(check_plan(register.plan_steps))
     name, data = snapshot.data(schema.ECHEANCIERS)
-    if data is None or not register.plan_steps:
-        return [], problems
+    old = read_record(snapshot.data(schema.RECORD)[1])
+    if data is None:
+        return [], problems, Record()
     header = schema.locate_header(data, schema.ECHEANCIERS)
-    if header.row is None:
-        return [], problems
+    if header.row is None or not register.plan_steps:
+        return [], problems, _still_shown(old, data, header)
     states = ledger.by_number()
     amounts = plan_amounts(register.plan_steps)
     spread = _installment_coverage(register, states, amounts)
@@ -235,32 +245,56 @@ def plans_cells(snapshot: Snapshot, register: Register, ledger: Ledger, today: d
     amount_col = header.columns.get("amount")
     by_row = {s.row: s for s in register.plan_steps if s.row is not None}
     first, last = header.row + 1, max(by_row)
-    statuses, fills = [], []
+    statuses: list[tuple[object]] = []
+    fills: list[object] = []  # per row: an amount to write, None to empty the cell, or _SKIP
+    written = dict(_still_shown(old, data, header).plan_amounts)
     for row in range(first, last + 1):
         step = by_row.get(row)
         if step is None:
             statuses.append((None,))
-            fills.append(None)
+            fills.append(_SKIP)
             continue
         covered = spread.get((step.plan, step.invoice, step.step))
         statuses.append((step_status(step, states.get(step.invoice or ""), today, covered),))
-        fills.append(amounts.get((step.plan, step.step)) if step.amount is None else None)
+        written.pop((step.plan, step.step), None)
+        if step.amount is not None or amount_col is None:
+            fills.append(_SKIP)  # typed by a person
+            continue
+        share = amounts.get((step.plan, step.step))
+        cell = data.rows[row - 1][amount_col - 1] if amount_col - 1 < len(data.rows[row - 1]) else None
+        fills.append(_SKIP if share is None and cell in (None, "") else share)
+        if share is not None:
+            written[(step.plan, step.step)] = share
     out = []
     if "step_status" in header.appended:
         out.append(Cells(name, header.row, status_col, (("Statut de l'étape",),), ("text",)))
     out.append(Cells(name, first, status_col, tuple(statuses), ("text",)))
-    if amount_col is not None:
-        # Only cells the user left blank; a typed amount between them splits the block.
-        for start, run in _runs(fills):
-            out.append(Cells(name, first + start, amount_col, tuple((a,) for a in run), ("money",)))
-    return out, problems
+    for start, run in _runs(fills, _SKIP):
+        out.append(Cells(name, first + start, amount_col, tuple((a,) for a in run), ("money",)))
+    return out, problems, Record(written)
 
 
-def _runs(values: Sequence[object]) -> list[tuple[int, list[object]]]:
-    """(offset, values) of each run of adjacent values that are not None."""
+_SKIP = object()
+
+
+def _still_shown(record: Record, data: SheetData, header: schema.HeaderMap) -> Record:
+    """The record's entries whose (plan, step) is still on a row of the sheet (a row the loader left
+    out keeps its entry: once corrected, its amount is still known as Relance's)."""
+    from addin.register.cells import text
+
+    plan_col, step_col = header.columns.get("plan"), header.columns.get("step")
+    if plan_col is None or step_col is None:
+        return Record()
+    shown = {(text(r[plan_col - 1]), text(r[step_col - 1])) for r in data.rows[header.row:]
+             if len(r) >= max(plan_col, step_col)}
+    return Record({k: v for k, v in record.plan_amounts.items() if k in shown})
+
+
+def _runs(values: Sequence[object], skip: object = None) -> list[tuple[int, list[object]]]:
+    """(offset, values) of each run of adjacent values that are not ``skip``."""
     runs: list[tuple[int, list[object]]] = []
     for i, value in enumerate(values):
-        if value is None:
+        if value is skip:
             continue
         if runs and runs[-1][0] + len(runs[-1][1]) == i:
             runs[-1][1].append(value)

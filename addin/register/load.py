@@ -58,7 +58,7 @@ def load(book: Book) -> tuple[Register, list[Problem]]:
     clients = _load_clients(ctx)
     invoices, seen_numbers = _load_invoices(ctx, clients)
     payments = _load_payments(ctx, clients, invoices, seen_numbers)
-    plan_steps = _load_plans(ctx, clients, invoices)
+    plan_steps = _load_plans(ctx, clients, invoices, _record(ctx))
     register = Register(settings, tuple(clients.values()), tuple(invoices.values()), tuple(payments), tuple(plan_steps))
     return register, ctx.problems
 
@@ -101,6 +101,7 @@ class _Row:
     raw: dict[str, object]
     uncalculated: frozenset[str] = frozenset()  # keys whose formula has no value (already reported)
     bad: bool = False  # an error left the row out
+    formulas: frozenset[str] = frozenset()  # keys whose cell holds a formula
 
     def place(self, key: str) -> Place:
         return Place(self.sheet, self.number, self.header.label_of(key))
@@ -204,7 +205,8 @@ def _table(ctx: _Context, sheet: Sheet, required: bool) -> tuple[str, HeaderMap,
         pending = frozenset(k for j, k in by_index.items() if (i + 1, j) in uncalculated)
         if all(is_blank(v) for v in raw.values()) and not pending:
             continue
-        result.append(_Row(ctx, name, header, i + 1, raw, pending))
+        with_formula = frozenset(k for j, k in by_index.items() if (i + 1, j) in data.formulas)
+        result.append(_Row(ctx, name, header, i + 1, raw, pending, formulas=with_formula))
     return name, header, result
 
 
@@ -597,7 +599,19 @@ def _load_payments(ctx: _Context, clients: dict[str, Client], invoices: dict[str
 # --- Échéanciers -------------------------------------------------------------------
 
 
-def _load_plans(ctx: _Context, clients: dict[str, Client], invoices: dict[str, Invoice]) -> list[PlanStep]:
+def _record(ctx: _Context):
+    """What the last refresh wrote (hidden sheet ``_Relance``), to tell its figures from typed ones."""
+    from addin.register.record import read_record
+
+    name = schema.find_sheet(ctx.names, schema.RECORD)
+    return read_record(ctx.book.read_sheet(name) if name is not None else None)
+
+
+def _load_plans(ctx: _Context, clients: dict[str, Client], invoices: dict[str, Invoice],
+                record=None) -> list[PlanStep]:
+    """The plan steps. A ``Montant`` still equal to what the last refresh wrote there (``record``)
+    is Relance's, not the user's: read as blank, so it is computed again from the plan."""
+    written = record.plan_amounts if record is not None else {}
     steps: list[PlanStep] = []
     table = _table(ctx, schema.ECHEANCIERS, required=False)
     if table is None:
@@ -615,6 +629,8 @@ def _load_plans(ctx: _Context, clients: dict[str, Client], invoices: dict[str, I
         total = row.money("total")
         percent = row.percent("percent")
         amount = row.money("amount")
+        if amount is not None and "amount" not in row.formulas and written.get((plan, step)) == amount:
+            amount = None  # Relance's own figure (see addin.register.record)
         due = row.date("due")
         number = row.text("invoice") or None
         for key, value in (("total", total), ("amount", amount), ("percent", percent)):

@@ -346,3 +346,70 @@ def test_totals_rows_and_note_rows_under_the_invoices_are_left_alone(register):
     assert ws["X12"].value == "relancer Dupont en septembre"
     assert ws["Q8"].value is not None  # the invoices above were written
     assert not [p for p in result.problems if p.sheet == "Factures" and p.row in (9, 10, 11, 12)]
+
+
+# --- Échéanciers: the amounts Relance fills stay Relance's ---------------------------------------
+
+
+def add_plan(path: Path, rows) -> None:
+    from addin.register import schema
+
+    book = FileBook.open(path, today=TODAY, backups=0)
+    header = schema.locate_header(book.read_sheet("Échéanciers"), schema.ECHEANCIERS)
+    keys = ["plan", "client", "label", "total", "step", "percent", "amount", "due"]
+    block = []
+    for values in rows:
+        row = [None] * max(header.columns.values())
+        for key, value in zip(keys, values):
+            row[header.columns[key] - 1] = value
+        block.append(row)
+    book.append_rows("Échéanciers", block)
+    book.save()
+
+
+def plan_cells(path: Path, column: int = 7) -> list:
+    ws = openpyxl.load_workbook(path)["Échéanciers"]
+    return [ws.cell(r, column).value for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value]
+
+
+def set_plan_cells(path: Path, column: int, values: dict[int, object]) -> None:
+    wb = openpyxl.load_workbook(path)
+    for row, value in values.items():
+        wb["Échéanciers"].cell(row, column).value = value
+    wb.save(path)
+
+
+def plan_problems(result):
+    return [p for p in result.problems if p.sheet == "Échéanciers"]
+
+
+THIRDS = [["P1", "C1", "Refonte", 900.0, step, 1 / 3, None, date(2025, 7 + k, 1)]
+          for k, step in enumerate(("Acompte", "Jalon", "Solde"))]
+
+
+def test_a_changed_plan_total_recomputes_the_amounts_relance_filled(register):
+    # =1/3 three times (the double 0.333…33): 100 %, not « 99.9999999999999900 %, pas 100 % ».
+    add_plan(register, THIRDS)
+    result = refresh.run(FileBook.open(register, today=TODAY, backups=0), today=TODAY)
+    assert plan_cells(register) == [300, 300, 300] and plan_problems(result) == []
+    # The plan's total becomes 100.00: Relance's amounts follow, the cent on the last step.
+    set_plan_cells(register, 4, {2: 100.0, 3: 100.0, 4: 100.0})
+    result = refresh.run(FileBook.open(register, today=TODAY, backups=0), today=TODAY)
+    assert plan_cells(register) == [33.33, 33.33, 33.34] and plan_problems(result) == []
+    wb = openpyxl.load_workbook(register)
+    assert wb["_Relance"].sheet_state == "hidden"
+
+
+def test_an_amount_a_person_types_over_relances_is_kept_and_checked(register):
+    add_plan(register, THIRDS)
+    refresh.run(FileBook.open(register, today=TODAY, backups=0), today=TODAY)
+    set_plan_cells(register, 7, {2: 500.0})  # Marie agreed a bigger deposit
+    result = refresh.run(FileBook.open(register, today=TODAY, backups=0), today=TODAY)
+    assert plan_cells(register) == [500, 300, 300]
+    [problem] = plan_problems(result)
+    assert (problem.row, problem.column, problem.code) == (2, "Montant", "plan.amount_sum")
+    assert problem.message == "Plan P1 : les étapes font 1 100,00 €, le total est 900,00 €."
+    # Cleared again, the cell is Relance's once more.
+    set_plan_cells(register, 7, {2: None})
+    result = refresh.run(FileBook.open(register, today=TODAY, backups=0), today=TODAY)
+    assert plan_cells(register) == [300, 300, 300] and plan_problems(result) == []

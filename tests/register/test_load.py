@@ -566,3 +566,26 @@ def test_a_numbering_formula_filled_down_ahead_is_not_an_invoice_yet():
     book = FakeBook(french_sheets(**{"Factures": [INVOICES_FR, *rows]}), formulas={"Factures": {(6, 1)}})
     register, problems = load(book)
     assert problems == [] and len(register.invoices) == 4
+
+
+def test_an_amount_still_as_relance_wrote_it_reads_as_blank():
+    from addin.register.record import PLAN_AMOUNTS, PLAN_HEADERS, Record, read_record, record_sheet
+
+    rows = [["PL1", "C001", "Site vitrine", "6 000,00", "Acompte", "30 %", 1800, "01/03/2025", "F2025-001"],
+            ["PL1", "C001", "Site vitrine", "6 000,00", "Solde", 0.7, 4200, "01/06/2025", None],
+            ["PL2", "C001", "Maintenance", 1000, "Unique", 1, 1000, "01/06/2025", None]]
+    record = [[PLAN_AMOUNTS], list(PLAN_HEADERS), ["PL1", "Acompte", 1800], ["PL1", "Solde", 4000.0],
+              ["PL2", "Unique", 1000]]
+    book = FakeBook(french_sheets(**{"Échéanciers": [PLANS_FR[:9], *rows], "_Relance": record}),
+                    formulas={"Échéanciers": {(4, 7)}})
+    register, problems = load(book)
+    assert problems == []
+    # Acompte: still 1,800 as written: Relance's. Solde: 4,200 is not the 4,000 written: typed.
+    # PL2: a formula that happens to give what was written is the user's.
+    assert [s.amount for s in register.plan_steps] == [None, Decimal("4200"), Decimal("1000")]
+    # The record reads back what it writes.
+    sheet = record_sheet(Record({("PL1", "Acompte"): Decimal("1800.00")}))
+    assert sheet.hidden and sheet.name == "_Relance"
+    data = [[sheet.blocks[0].title], list(sheet.blocks[0].headers), *map(list, sheet.blocks[0].rows)]
+    assert read_record(FakeBook({"_Relance": data}).read_sheet("_Relance")).plan_amounts == \
+        {("PL1", "Acompte"): Decimal("1800.00")}
