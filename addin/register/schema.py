@@ -72,6 +72,10 @@ SMTP_SECURITY = ("starttls", "ssl", "none")
 PENALTY_MODES = ("legal", "contract")
 BELOW_FLOOR = ("legal_default", "floor", "contract")
 IMPUTATIONS = ("principal", "interest_first")
+# Payment terms offered in the template's drop-downs: common wordings, all read by
+# due_dates.parse_terms; any other wording it reads may be typed too.
+TERMS_SUGGESTED = ("à réception", "30 jours", "45 jours", "60 jours", "30 jours fin de mois",
+                   "45 jours fin de mois", "fin de mois 45 jours")
 
 _COMPUTED = "Calculé par Relance — ne pas saisir. "
 
