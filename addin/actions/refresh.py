@@ -81,8 +81,11 @@ def run(book: Book, *, today: date, book_path: Path | None = None, progress=None
     cells = factures_cells(snapshot, prepared.register, prepared.ledger, prepared.next_actions, last)
     plan_cells, plan_problems, record = plans_cells(snapshot, prepared.register, prepared.ledger, today)
     problems = as_named_in(snapshot, [*prepared.problems, *plan_problems])
+    lang = register_language(snapshot)
+    problems_name = schema.find_sheet(snapshot.names, schema.ANOMALIES) or (
+        schema.ANOMALIES.en if lang == "en" else schema.ANOMALIES.fr)
     sheets = [queue_sheet(prepared.actions, prepared.journal, prepared.decisions, today),
-              anomalies_sheet(problems, today)]
+              anomalies_sheet(problems, today, lang, problems_name)]
     if schema.find_sheet(snapshot.names, schema.TAUX) is None:
         sheets.append(rates_sheet())
     if record.plan_amounts or schema.find_sheet(snapshot.names, schema.RECORD) is not None:
@@ -93,7 +96,7 @@ def run(book: Book, *, today: date, book_path: Path | None = None, progress=None
     book.save()
     book.progress(1.0, "")
     totals = totals_of(prepared.ledger.states)
-    return RefreshResult(summary_text(totals, len(prepared.actions), problems, today, book_path),
+    return RefreshResult(summary_text(totals, len(prepared.actions), problems, today, book_path, problems_name),
                          tuple(problems), len(prepared.actions), totals)
 
 
@@ -154,7 +157,7 @@ def factures_cells(snapshot: Snapshot, register: Register, ledger: Ledger,
         for k in keys:
             values_by_key[k].append(values[k])
 
-    out = [Cells(name, header.row, header.columns[key], ((schema.FACTURES.column(key).fr,),), ("text",))
+    out = [Cells(name, header.row, header.columns[key], ((header.new_label(key),),), ("text",))
            for key in header.appended]
     rows = [None if first + i in skipped else i for i in range(last - first + 1)]
     for start, offsets in _runs(rows):  # runs of rows between totals rows
@@ -267,7 +270,7 @@ def plans_cells(snapshot: Snapshot, register: Register, ledger: Ledger, today: d
             written[(step.plan, step.step)] = share
     out = []
     if "step_status" in header.appended:
-        out.append(Cells(name, header.row, status_col, (("Statut de l'étape",),), ("text",)))
+        out.append(Cells(name, header.row, status_col, ((header.new_label("step_status"),),), ("text",)))
     out.append(Cells(name, first, status_col, tuple(statuses), ("text",)))
     for start, run in _runs(fills, _SKIP):
         out.append(Cells(name, first + start, amount_col, tuple((a,) for a in run), ("money",)))
@@ -350,20 +353,42 @@ def as_named_in(book: Book, problems: Sequence[Problem]) -> list[Problem]:
     return out
 
 
-def anomalies_sheet(problems: Sequence[Problem], today: date) -> GeneratedSheet:
+def register_language(snapshot: Snapshot) -> str:
+    """The language of the register's labels, as ``Factures`` shows them ("fr" without one)."""
+    _, data = snapshot.data(schema.FACTURES)
+    header = schema.locate_header(data, schema.FACTURES) if data is not None else None
+    return header.language if header is not None and header.row is not None else "fr"
+
+
+_SEVERITY_EN = {Severity.ERROR: "error", Severity.WARNING: "warning"}
+
+
+def anomalies_sheet(problems: Sequence[Problem], today: date, lang: str = "fr", name: str = "") -> GeneratedSheet:
+    """The problems, errors first. In an English register the sheet (« Problems »), its headers,
+    title and severities are English; the messages stay French (the engine speaks French)."""
     order = {Severity.ERROR: 0, Severity.WARNING: 1}
+    english = lang == "en"
     rows = tuple(
-        (p.sheet, p.row, p.column or "", _shown(p.value), p.message, p.fix, p.severity.value)
+        (p.sheet, p.row, p.column or "", _shown(p.value), p.message, p.fix,
+         _SEVERITY_EN.get(p.severity, p.severity.value) if english else p.severity.value)
         for p in sorted(problems, key=lambda p: (order.get(p.severity, 2), p.sheet, p.row or 0, p.column or ""))
     )
-    title = (f"{len(rows)} anomalie(s) au {today:%d/%m/%Y}" if rows
-             else f"Aucune anomalie au {today:%d/%m/%Y}")
+    if english:
+        title = (f"{len(rows)} problem(s) on {today:%d/%m/%Y}" if rows else f"No problem on {today:%d/%m/%Y}")
+        headers = tuple(c.en for c in schema.ANOMALIES.columns)
+        note = ("The problems found in your data, recomputed by every refresh (messages in French). "
+                "Correct the cell shown: the row is taken up again by the next refresh.")
+    else:
+        title = (f"{len(rows)} anomalie(s) au {today:%d/%m/%Y}" if rows
+                 else f"Aucune anomalie au {today:%d/%m/%Y}")
+        headers = ANOMALY_HEADERS
+        note = ("Les problèmes trouvés dans vos données, recalculés à chaque « Actualiser ». "
+                "Corrigez la cellule indiquée : la ligne est reprise au calcul suivant.")
     return GeneratedSheet(
-        schema.ANOMALIES.fr,
-        (Block(title, ANOMALY_HEADERS, rows, ("text", "int", "text", "text", "text", "text", "text"),
+        name or (schema.ANOMALIES.en if english else schema.ANOMALIES.fr),
+        (Block(title, headers, rows, ("text", "int", "text", "text", "text", "text", "text"),
                (14, 7, 22, 22, 60, 60, 14)),),
-        note="Les problèmes trouvés dans vos données, recalculés à chaque « Actualiser ». "
-             "Corrigez la cellule indiquée : la ligne est reprise au calcul suivant.",
+        note=note,
     )
 
 
@@ -400,7 +425,7 @@ def totals_of(states: Sequence[InvoiceState]) -> dict[str, Decimal]:
 
 
 def summary_text(totals: Mapping[str, Decimal], actions: int, problems: Sequence[Problem], today: date,
-                 path: Path | None) -> str:
+                 path: Path | None, problems_sheet: str = schema.ANOMALIES.fr) -> str:
     from addin.mail.formatting import money
 
     counts = Counter(p.severity for p in problems)
@@ -412,6 +437,6 @@ def summary_text(totals: Mapping[str, Decimal], actions: int, problems: Sequence
         f"  Indemnités (40 €) {money(totals['indemnity'], 'fr')}",
         f"  Relances du jour  {actions}",
         f"  Anomalies         {counts.get(Severity.ERROR, 0)} erreur(s), {counts.get(Severity.WARNING, 0)} avertissement(s)"
-        " — voir la feuille Anomalies",
+        f" — voir la feuille {problems_sheet}",
     ]
     return "\n".join(lines)

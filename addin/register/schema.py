@@ -475,6 +475,24 @@ class HeaderMap:
     def label_of(self, key: str) -> str:
         return self.labels.get(key) or self.sheet.column(key).fr
 
+    @property
+    def language(self) -> str:
+        """``"en"`` when more of the labels found are the English label than the French one
+        (a label both share, like ``Date``, and aliases count for neither), else ``"fr"``."""
+        fr = en = 0
+        for key, text in self.labels.items():
+            col, found = self.sheet.column(key), normalize(text)
+            if found == normalize(col.en) != normalize(col.fr):
+                en += 1
+            elif found == normalize(col.fr) != normalize(col.en):
+                fr += 1
+        return "en" if en > fr else "fr"
+
+    def new_label(self, key: str) -> str:
+        """The header Relance writes for a column it appends: in the language of the others."""
+        col = self.sheet.column(key)
+        return col.en if self.language == "en" else col.fr
+
 
 def locate_header(sheet_data, sheet: Sheet | str) -> HeaderMap:
     """Find the header row: the first of the first 10 rows with at least two known labels."""

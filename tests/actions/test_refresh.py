@@ -413,3 +413,58 @@ def test_an_amount_a_person_types_over_relances_is_kept_and_checked(register):
     set_plan_cells(register, 7, {2: None})
     result = refresh.run(FileBook.open(register, today=TODAY, backups=0), today=TODAY)
     assert plan_cells(register) == [300, 300, 300] and plan_problems(result) == []
+
+
+# --- an English register ----------------------------------------------------------------------
+
+
+def english_register(path: Path) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Settings"
+    ws.append(["Setting", "Value"])
+    ws.append(["Default terms", "30 days"])
+    wb.create_sheet("Clients").append(["Client code", "Name", "Type", "Email"])
+    wb["Clients"].append(["C1", "Acme Ltd", "Professionnel", "ap@acme.example"])
+    invoices = wb.create_sheet("Invoices")
+    invoices.append(["Invoice number", "Client code", "Invoice date", "Amount incl. VAT"])
+    invoices.append(["INV-1", "C1", datetime(2025, 5, 2), 1200.0])
+    invoices.append(["INV-2", "C9", datetime(2025, 5, 3), 100.0])  # unknown client: one problem
+    wb.create_sheet("Payments").append(["Date", "Client code", "Invoice number", "Amount"])
+    plans = wb.create_sheet("Plans")
+    plans.append(["Plan number", "Client code", "Total amount", "Step", "Percentage", "Amount", "Due date"])
+    plans.append(["P1", "C1", 1000.0, "Deposit", 0.3, None, datetime(2025, 7, 1)])
+    plans.append(["P1", "C1", 1000.0, "Balance", 0.7, None, datetime(2025, 9, 1)])
+    wb.save(path)
+    return path
+
+
+def test_an_english_register_gets_english_headers_and_a_problems_sheet(tmp_path):
+    path = english_register(tmp_path / "Ledger.xlsx")
+    result = refresh.run(FileBook.open(path, today=TODAY, backups=0), today=TODAY)
+    wb = openpyxl.load_workbook(path)
+    headers = [c.value for c in wb["Invoices"][1]]
+    assert headers[4:] == ["Due date", "Paid", "Balance", "Status", "Days late", "Late interest",
+                           "Recovery indemnity", "Next action", "Next action date", "Last reminder"]
+    assert wb["Plans"].cell(1, 8).value == "Step status"
+    assert "Problems" in wb.sheetnames and "Anomalies" not in wb.sheetnames
+    problems = list(wb["Problems"].iter_rows(values_only=True))
+    assert problems[1] == ("Sheet", "Row", "Column", "Value", "Problem", "Fix", "Severity")
+    assert problems[2][:3] == ("Invoices", 3, "Client code") and problems[2][6] == "error"
+    assert "feuille Problems" in result.summary
+    # Refreshed again, the same sheets: no French twin appears.
+    refresh.run(FileBook.open(path, today=TODAY, backups=0), today=TODAY)
+    assert openpyxl.load_workbook(path).sheetnames == wb.sheetnames
+
+
+def test_a_french_register_still_gets_french_headers(register):
+    wb = openpyxl.load_workbook(register)
+    ws = wb["Factures"]
+    ws.delete_cols(14, 10)  # no computed column: Relance appends them
+    for table in ws.tables.values():
+        table.ref = "A1:M8"
+        del table.tableColumns[13:]
+    wb.save(register)
+    refresh.run(FileBook.open(register, today=TODAY, backups=0), today=TODAY)
+    ws = openpyxl.load_workbook(register)["Factures"]
+    assert ws.cell(1, 14).value == "Échéance" and ws.cell(1, 17).value == "Statut"
