@@ -30,13 +30,18 @@ from addin.register.cells import is_blank, parse_money, text
 
 PLAN_AMOUNTS = "Montants écrits par Relance dans Échéanciers"
 PLAN_HEADERS = ("N° plan", "Étape", "Montant écrit")
+COMMENTS = "Commentaires de la feuille Relances"
+COMMENT_HEADERS = ("Clé", "Commentaire")
 
 
 @dataclass(frozen=True)
 class Record:
-    """``plan_amounts``: (plan, step) → the amount Relance wrote in its Montant cell."""
+    """``plan_amounts``: (plan, step) → the amount Relance wrote in its Montant cell;
+    ``comments``: the ``Commentaire`` typed on each line of ``Relances``, by its key (so that a
+    line that leaves the queue and comes back finds its comment again)."""
 
     plan_amounts: Mapping[tuple[str, str], Decimal] = field(default_factory=dict)
+    comments: Mapping[str, str] = field(default_factory=dict)
 
 
 def read_record(data: SheetData | None) -> Record:
@@ -49,7 +54,12 @@ def read_record(data: SheetData | None) -> Record:
         value, problem = parse_money(amount)
         if not is_blank(plan) and not is_blank(step) and value is not None and problem is None:
             amounts[(text(plan), text(step))] = value
-    return Record(amounts)
+    comments = {}
+    for rows in _blocks(data).get(COMMENTS, []):
+        key, comment = (list(rows) + [None] * 2)[:2]
+        if not is_blank(key) and not is_blank(comment):
+            comments[text(key)] = text(comment)
+    return Record(amounts, comments)
 
 
 def _blocks(data: SheetData) -> dict[str, list[tuple[object, ...]]]:
@@ -59,7 +69,7 @@ def _blocks(data: SheetData) -> dict[str, list[tuple[object, ...]]]:
     header_next = False
     for row in data.rows:
         first = row[0] if row else None
-        if isinstance(first, str) and first in (PLAN_AMOUNTS,) and all(is_blank(v) for v in row[1:]):
+        if isinstance(first, str) and first in (PLAN_AMOUNTS, COMMENTS) and all(is_blank(v) for v in row[1:]):
             current = blocks.setdefault(first, [])
             header_next = True
         elif header_next:
@@ -73,9 +83,11 @@ def _blocks(data: SheetData) -> dict[str, list[tuple[object, ...]]]:
 
 def record_sheet(record: Record) -> GeneratedSheet:
     rows = tuple((plan, step, amount) for (plan, step), amount in sorted(record.plan_amounts.items()))
+    comments = tuple(sorted(record.comments.items()))
     return GeneratedSheet(
         schema.RECORD.fr,
-        (Block(PLAN_AMOUNTS, PLAN_HEADERS, rows, ("text", "text", "money")),),
+        (Block(PLAN_AMOUNTS, PLAN_HEADERS, rows, ("text", "text", "money")),
+         Block(COMMENTS, COMMENT_HEADERS, comments, ("text", "text"))),
         hidden=True,
         note=schema.RECORD.help,
     )

@@ -468,3 +468,42 @@ def test_a_french_register_still_gets_french_headers(register):
     refresh.run(FileBook.open(register, today=TODAY, backups=0), today=TODAY)
     ws = openpyxl.load_workbook(register)["Factures"]
     assert ws.cell(1, 14).value == "Échéance" and ws.cell(1, 17).value == "Statut"
+
+
+# --- Relances: the Commentaire column is kept like Décision ------------------------------------
+
+
+def queue_rows(path: Path) -> list[dict]:
+    ws = openpyxl.load_workbook(path)["Relances"]
+    rows = list(ws.iter_rows(values_only=True))
+    return [dict(zip(rows[1], r)) for r in rows[2:] if any(v is not None for v in r)]
+
+
+def set_comment(path: Path, key: str, text: str | None) -> None:
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Relances"]
+    header = [c.value for c in ws[2]]
+    for row in ws.iter_rows(min_row=3):
+        if row[header.index("Clé")].value == key:
+            row[header.index("Commentaire")].value = text
+    wb.save(path)
+
+
+def test_a_comment_typed_in_relances_survives_refreshes(register):
+    refresh.run(FileBook.open(register, today=TODAY, backups=0), today=TODAY)
+    lines = queue_rows(register)
+    assert lines and list(lines[0])[-2:] == ["Clé", "Commentaire"]
+    key = lines[0]["Clé"]
+    set_comment(register, key, "Appelée le 27/06 : virement promis")
+    refresh.run(FileBook.open(register, today=TODAY, backups=0), today=TODAY)
+    assert {r["Clé"]: r["Commentaire"] for r in queue_rows(register)}[key] == "Appelée le 27/06 : virement promis"
+    # Aperçu / Envoyer rewrite the sheet without the column: the next refresh brings the comment back.
+    wb = openpyxl.load_workbook(register)
+    wb["Relances"].delete_cols(len(lines[0]))
+    wb.save(register)
+    refresh.run(FileBook.open(register, today=TODAY, backups=0), today=TODAY)
+    assert {r["Clé"]: r["Commentaire"] for r in queue_rows(register)}[key] == "Appelée le 27/06 : virement promis"
+    # Cleared in the sheet: cleared for good.
+    set_comment(register, key, None)
+    refresh.run(FileBook.open(register, today=TODAY, backups=0), today=TODAY)
+    assert {r["Clé"]: r["Commentaire"] for r in queue_rows(register)}[key] is None
