@@ -13,13 +13,17 @@ register:
 
 What is written:
 - the computed columns of ``Factures`` (shaded in the template; a computed column
-  missing from the user's sheet is appended after the last used column), in
-  contiguous blocks that never cover a user column;
-- the ``Statut de l'étape`` column of ``Échéanciers`` (one block), and a blank
-  ``Montant`` filled from the step's percentage, one block per run of adjacent
-  cells to fill (a typed amount is never overwritten);
-- the generated sheets ``Relances`` (today's queue) and ``Anomalies``, and
-  ``Taux`` when the workbook has none.
+  missing from the user's sheet is appended after the last used column, its header
+  in the language of the others), in contiguous blocks that never cover a user
+  column nor a totals row (``load.totals_rows``);
+- the ``Statut de l'étape`` column of ``Échéanciers`` (one block), and the
+  ``Montant`` cells Relance owns — blank, or still what it wrote last time — from
+  the step's percentage, one block per run of adjacent cells (a typed amount is
+  never overwritten);
+- the generated sheets ``Relances`` (today's queue, with the user's
+  ``Commentaire`` carried over by line key), ``Anomalies`` (« Problems » in an
+  English register), ``Taux`` when the workbook has none, and the hidden
+  ``_Relance`` record of what Relance wrote (``addin.register.record``).
 """
 
 from __future__ import annotations
@@ -78,15 +82,16 @@ def run(book: Book, *, today: date, book_path: Path | None = None, progress=None
     snapshot = Snapshot.read(book)  # the only reads of the action
     prepared = prepare(snapshot, today=today, book_path=book_path)
     last = dunning.last_reminders(prepared.history)
+    old_record = read_record(snapshot.data(schema.RECORD)[1])
     cells = factures_cells(snapshot, prepared.register, prepared.ledger, prepared.next_actions, last)
-    plan_cells, plan_problems, record = plans_cells(snapshot, prepared.register, prepared.ledger, today)
+    plan_cells, plan_problems, amounts = plans_cells(snapshot, prepared.register, prepared.ledger, today, old_record)
     problems = as_named_in(snapshot, [*prepared.problems, *plan_problems])
     lang = register_language(snapshot)
     problems_name = schema.find_sheet(snapshot.names, schema.ANOMALIES) or (
         schema.ANOMALIES.en if lang == "en" else schema.ANOMALIES.fr)
     queue, comments = with_comments(queue_sheet(prepared.actions, prepared.journal, prepared.decisions, today),
-                                    snapshot.data(schema.RELANCES)[1], read_record(snapshot.data(schema.RECORD)[1]))
-    record = replace(record, comments=comments)
+                                    snapshot.data(schema.RELANCES)[1], old_record)
+    record = Record(amounts, comments)
     sheets = [queue, anomalies_sheet(problems, today, lang, problems_name)]
     if schema.find_sheet(snapshot.names, schema.TAUX) is None:
         sheets.append(rates_sheet())
@@ -223,23 +228,22 @@ def step_status(step, state: InvoiceState | None, today: date, installment_paid:
     return STEP_INVOICED
 
 
-def plans_cells(snapshot: Snapshot, register: Register, ledger: Ledger, today: date
-                ) -> tuple[list[Cells], list[Problem], Record]:
+def plans_cells(snapshot: Snapshot, register: Register, ledger: Ledger, today: date, old: Record | None = None
+                ) -> tuple[list[Cells], list[Problem], dict[tuple[str, str], Decimal]]:
     """The plan steps' status (one block) and the amounts Relance owns (one block per run of
-    adjacent cells), with the plans' problems and the record of the amounts written.
+    adjacent cells), with the plans' problems and the amounts to record as Relance's.
 
     Relance owns a ``Montant`` left blank or still holding what it wrote last time (the loader
     reads both as blank, see ``addin.register.record``): it gets the step's share of the plan,
     or is emptied when the share cannot be computed any more. A typed amount is never written.
     """
     from addin.core.plans import check_plan
-    from addin.register.record import read_record
 
     problems = list(check_plan(register.plan_steps))
     name, data = snapshot.data(schema.ECHEANCIERS)
-    old = read_record(snapshot.data(schema.RECORD)[1])
+    old = old or Record()
     if data is None:
-        return [], problems, Record()
+        return [], problems, {}
     header = schema.locate_header(data, schema.ECHEANCIERS)
     if header.row is None or not register.plan_steps:
         return [], problems, _still_shown(old, data, header)
@@ -252,7 +256,7 @@ def plans_cells(snapshot: Snapshot, register: Register, ledger: Ledger, today: d
     first, last = header.row + 1, max(by_row)
     statuses: list[tuple[object]] = []
     fills: list[object] = []  # per row: an amount to write, None to empty the cell, or _SKIP
-    written = dict(_still_shown(old, data, header).plan_amounts)
+    written = _still_shown(old, data, header)
     for row in range(first, last + 1):
         step = by_row.get(row)
         if step is None:
@@ -276,23 +280,23 @@ def plans_cells(snapshot: Snapshot, register: Register, ledger: Ledger, today: d
     out.append(Cells(name, first, status_col, tuple(statuses), ("text",)))
     for start, run in _runs(fills, _SKIP):
         out.append(Cells(name, first + start, amount_col, tuple((a,) for a in run), ("money",)))
-    return out, problems, Record(written)
+    return out, problems, written
 
 
 _SKIP = object()
 
 
-def _still_shown(record: Record, data: SheetData, header: schema.HeaderMap) -> Record:
-    """The record's entries whose (plan, step) is still on a row of the sheet (a row the loader left
+def _still_shown(record: Record, data: SheetData, header: schema.HeaderMap) -> dict[tuple[str, str], Decimal]:
+    """The recorded amounts whose (plan, step) is still on a row of the sheet (a row the loader left
     out keeps its entry: once corrected, its amount is still known as Relance's)."""
     from addin.register.cells import text
 
     plan_col, step_col = header.columns.get("plan"), header.columns.get("step")
-    if plan_col is None or step_col is None:
-        return Record()
+    if header.row is None or plan_col is None or step_col is None:
+        return {}
     shown = {(text(r[plan_col - 1]), text(r[step_col - 1])) for r in data.rows[header.row:]
              if len(r) >= max(plan_col, step_col)}
-    return Record({k: v for k, v in record.plan_amounts.items() if k in shown})
+    return {k: v for k, v in record.plan_amounts.items() if k in shown}
 
 
 def _runs(values: Sequence[object], skip: object = None) -> list[tuple[int, list[object]]]:
