@@ -238,6 +238,7 @@ def plans_cells(snapshot: Snapshot, register: Register, ledger: Ledger, today: d
     or is emptied when the share cannot be computed any more. A typed amount is never written.
     """
     from addin.core.plans import check_plan
+    from addin.register.load import totals_rows
 
     problems = list(check_plan(register.plan_steps))
     name, data = snapshot.data(schema.ECHEANCIERS)
@@ -254,17 +255,18 @@ def plans_cells(snapshot: Snapshot, register: Register, ledger: Ledger, today: d
     amount_col = header.columns.get("amount")
     by_row = {s.row: s for s in register.plan_steps if s.row is not None}
     first, last = header.row + 1, max(by_row)
-    statuses: list[tuple[object]] = []
+    statuses: list[object] = []  # per row: the status, None to empty the cell, or _SKIP
     fills: list[object] = []  # per row: an amount to write, None to empty the cell, or _SKIP
     written = _still_shown(old, data, header)
+    skipped = totals_rows(data, header)
     for row in range(first, last + 1):
         step = by_row.get(row)
         if step is None:
-            statuses.append((None,))
+            statuses.append(_SKIP if row in skipped else None)  # a totals row keeps its cells
             fills.append(_SKIP)
             continue
         covered = spread.get((step.plan, step.invoice, step.step))
-        statuses.append((step_status(step, states.get(step.invoice or ""), today, covered),))
+        statuses.append(step_status(step, states.get(step.invoice or ""), today, covered))
         written.pop((step.plan, step.step), None)
         if step.amount is not None or amount_col is None:
             fills.append(_SKIP)  # typed by a person
@@ -277,7 +279,8 @@ def plans_cells(snapshot: Snapshot, register: Register, ledger: Ledger, today: d
     out = []
     if "step_status" in header.appended:
         out.append(Cells(name, header.row, status_col, ((header.new_label("step_status"),),), ("text",)))
-    out.append(Cells(name, first, status_col, tuple(statuses), ("text",)))
+    for start, run in _runs(statuses, _SKIP):
+        out.append(Cells(name, first + start, status_col, tuple((v,) for v in run), ("text",)))
     for start, run in _runs(fills, _SKIP):
         out.append(Cells(name, first + start, amount_col, tuple((a,) for a in run), ("money",)))
     return out, problems, written

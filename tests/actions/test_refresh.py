@@ -507,3 +507,18 @@ def test_a_comment_typed_in_relances_survives_refreshes(register):
     set_comment(register, key, None)
     refresh.run(FileBook.open(register, today=TODAY, backups=0), today=TODAY)
     assert {r["Clé"]: r["Commentaire"] for r in queue_rows(register)}[key] is None
+
+
+def test_a_totals_row_between_plans_keeps_its_formulas(register):
+    add_plan(register, [*THIRDS, ["Total", None, None, None, None, None, None, None],
+                        ["P2", "C2", "Audit", 500.0, "Unique", 1.0, None, date(2025, 8, 1)]])
+    wb = openpyxl.load_workbook(register)
+    ws = wb["Échéanciers"]
+    ws["G5"], ws["J5"] = "=SUM(G2:G4)", '=COUNTIF(J2:J4,"Payée")'
+    wb.save(register)
+    result = refresh.run(FileBook.open(register, today=TODAY, backups=0), today=TODAY)
+    ws = openpyxl.load_workbook(register)["Échéanciers"]
+    assert (ws["G5"].value, ws["J5"].value) == ("=SUM(G2:G4)", '=COUNTIF(J2:J4,"Payée")')
+    assert [ws.cell(r, 7).value for r in (2, 3, 4, 6)] == [300, 300, 300, 500]
+    assert ws["J6"].value == "À facturer"  # due 01/08, not invoiced yet
+    assert plan_problems(result) == []
