@@ -31,9 +31,14 @@ def _today(value: Optional[str]) -> date:
 
 
 def _open(path: Path, today: date):
+    """The workbook as a ``FileBook`` keeping as many backups as its Paramètres say."""
     from addin.books.file import FileBook
+    from addin.register.load import load_settings
 
-    return FileBook.open(path, today=today)
+    book = FileBook.open(path, today=today)
+    # « Sauvegardes conservées »: read before the action, since the book is opened before it.
+    book.backups = load_settings(book)[0].backups
+    return book
 
 
 def _fail(error: Exception) -> None:
@@ -51,6 +56,8 @@ def _guard(func):
 
         try:
             return func(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise  # both are RuntimeErrors: caught below, an exit would print an empty "Erreur :"
         except (BookError, FileNotFoundError, PermissionError, ValueError, RuntimeError) as error:
             _fail(error)
 
@@ -195,10 +202,7 @@ def install_addin(xlam: Optional[Path] = typer.Argument(None, help="Le .xlam (d�
     """Installe le complément dans Excel (Windows, macOS)."""
     from addin.install_addin import install_addin as install
 
-    try:
-        path = install(xlam)
-    except RuntimeError as error:  # e.g. Linux: Excel is not available here
-        _fail(error)
+    path = install(xlam)  # on Linux: a RuntimeError, "Excel is not available here", said by _guard
     console.print(f"Complément installé : {path}")
 
 
@@ -214,5 +218,5 @@ def main() -> None:  # pragma: no cover - console entry point
     sys.exit(app())
 
 
-if __name__ == "__main__":  # python3 -m addin.cli …, as the tests run it
+if __name__ == "__main__":  # python3 -m addin.cli … : the same as the relance command
     main()

@@ -6,7 +6,11 @@ Every input sheet is an Excel Table (``tbl`` + its French name, style
 TableStyleMedium2) with French headers, a comment on each header (computed
 columns: "Calculé par Relance — ne pas saisir" and their rule, shaded grey),
 drop-downs, date / euro / percent formats on whole columns, a frozen header row
-and set widths. ``Paramètres`` is prefilled with ``model.Settings`` defaults
+and set widths. Drop-downs: fixed lists refuse other values (client type,
+language, yes/no, channel, settings); suggestions warn but accept them (payment
+terms — the grammar reads many wordings —, scenarios, payment method, and the
+client code of Factures, Paiements and Échéanciers, listed from the Clients
+table's column through the defined name ``CodesClients``). ``Paramètres`` is prefilled with ``model.Settings`` defaults
 (SMTP server, port and user blank, never a password), ``Taux`` with the shipped
 rate table, ``Scénarios`` with ``dunning.DEFAULT_SCENARIOS``.
 
@@ -28,14 +32,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-# openpyxl serialises differently with and without lxml installed: always the same way, so
-# the committed template is byte for byte what this script writes on any machine.
+# openpyxl serialises through lxml when it is installed (`<a/>`) and through the standard
+# library otherwise (`<a />`): the same template, different bytes. Always the standard library,
+# so the committed file does not depend on what else is installed. (Read at openpyxl's import.)
 os.environ["OPENPYXL_LXML"] = "False"
 
 import openpyxl  # noqa: E402
 from openpyxl.comments import Comment  # noqa: E402
 from openpyxl.styles import Alignment, Font, PatternFill  # noqa: E402
 from openpyxl.utils import get_column_letter  # noqa: E402
+from openpyxl.workbook.defined_name import DefinedName  # noqa: E402
 from openpyxl.worksheet.datavalidation import DataValidation  # noqa: E402
 from openpyxl.worksheet.table import Table, TableStyleInfo  # noqa: E402
 from openpyxl.writer.excel import ExcelWriter  # noqa: E402
@@ -65,14 +71,25 @@ def _comment(text: str) -> Comment:
     return comment
 
 
-def _list_validation(choices, cells: str, strict: bool = True) -> DataValidation:
-    dv = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True)
+def _list_validation(choices, cells: str, strict: bool = True, error: str = "") -> DataValidation:
+    """A drop-down over ``choices`` (a tuple of values, or a formula naming a range)."""
+    source = choices if isinstance(choices, str) else '"' + ",".join(choices) + '"'
+    dv = DataValidation(type="list", formula1=source, allow_blank=True)
     dv.showErrorMessage = True
     dv.errorStyle = "stop" if strict else "warning"
-    dv.error = "Choisissez une valeur de la liste : " + ", ".join(choices) + "."
+    dv.error = error or "Choisissez une valeur de la liste : " + ", ".join(choices) + "."
     dv.errorTitle = "Valeur inconnue"
     dv.add(cells)
     return dv
+
+
+# The client codes of the Clients table, by a name so that Factures, Paiements and Échéanciers
+# can offer them (a validation cannot name a table column itself; a defined name can, and follows
+# the column wherever the user moves it).
+CLIENT_CODES = "CodesClients"
+_TERMS_ERROR = ("Formulation hors de la liste : Relance la lira si elle est du type « 30 jours », "
+                "« 45 jours fin de mois », « fin de mois 45 jours » ou « à réception » (voir Anomalies sinon).")
+_CLIENT_ERROR = "Ce code n'est pas (encore) dans la feuille Clients : ajoutez-y le client, ou corrigez le code."
 
 
 def _scenario_names() -> tuple[str, ...]:
@@ -83,13 +100,18 @@ def _scenario_names() -> tuple[str, ...]:
     return tuple(dict.fromkeys(step.scenario for step in DEFAULT_SCENARIOS))
 
 
-def _choices(sheet: Sheet, col: Column) -> tuple[tuple[str, ...], bool]:
-    """Drop-down values of a column, and whether other values are refused."""
+def _choices(sheet: Sheet, col: Column) -> tuple[tuple[str, ...] | str, bool, str]:
+    """Drop-down values of a column (or the name of a range), whether other values are refused,
+    and the message shown for another value ("": the list's own)."""
     if sheet is schema.CLIENTS and col.key == "scenario":
-        return _scenario_names(), False  # the user may add scenarios in the Scénarios sheet
+        return _scenario_names(), False, ""  # the user may add scenarios in the Scénarios sheet
+    if col.key == "terms":  # many wordings are read: the list suggests, it does not refuse
+        return schema.TERMS_SUGGESTED, False, _TERMS_ERROR
+    if col.key == "client" and sheet in (schema.FACTURES, schema.PAIEMENTS, schema.ECHEANCIERS):
+        return CLIENT_CODES, False, _CLIENT_ERROR
     if col.kind == "bool":
-        return schema.YES_NO, True
-    return col.choices, col.kind == "choice" and sheet is not schema.PAIEMENTS
+        return schema.YES_NO, True, ""
+    return col.choices, col.kind == "choice" and sheet is not schema.PAIEMENTS, ""
 
 
 def _header_sheet(ws, sheet: Sheet, rows: list[list[object]] = (), table: bool = True) -> None:
@@ -111,9 +133,9 @@ def _header_sheet(ws, sheet: Sheet, rows: list[list[object]] = (), table: bool =
         else:
             cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="center")
-        choices, strict = _choices(sheet, col)
+        choices, strict, error = _choices(sheet, col)
         if choices and not col.computed:
-            ws.add_data_validation(_list_validation(choices, f"{letter}2:{letter}{LAST_ROW}", strict))
+            ws.add_data_validation(_list_validation(choices, f"{letter}2:{letter}{LAST_ROW}", strict, error))
     for i, values in enumerate(rows, start=2):
         for j, value in enumerate(values, start=1):
             cell = ws.cell(row=i, column=j, value=value)
@@ -155,6 +177,8 @@ def _settings_sheet(ws) -> None:
             value_cell.number_format = fmt
         if col.choices:
             ws.add_data_validation(_list_validation(col.choices, f"B{i}"))
+        elif col.key == "default_terms":
+            ws.add_data_validation(_list_validation(schema.TERMS_SUGGESTED, f"B{i}", False, _TERMS_ERROR))
         ws.cell(row=i, column=3).alignment = Alignment(wrap_text=True, vertical="top")
 
 
@@ -229,6 +253,8 @@ def build() -> openpyxl.Workbook:
         else:
             _generated_sheet(ws, sheet)
         _printable(ws)
+    clients = schema.CLIENTS
+    wb.defined_names[CLIENT_CODES] = DefinedName(CLIENT_CODES, attr_text=f"{clients.table}[{clients.column('code').fr}]")
     wb.active = 0
     props = wb.properties
     props.creator = AUTHOR

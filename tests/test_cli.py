@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
 import zipfile
 
@@ -75,3 +74,35 @@ def test_build_addin_writes_an_xlam(tmp_path):
 def test_install_addin_on_linux_says_excel_is_not_there(tmp_path):
     result = runner.invoke(app, ["install-addin", str(tmp_path / "relance.xlam")])
     assert result.exit_code == 1 and "Excel" in result.output and "Traceback" not in result.output
+    # One error, said once: typer's Exit is a RuntimeError, and used to be caught and said again, empty.
+    assert result.output.count("Erreur") == 1, result.output
+
+
+def test_python_dash_m_runs_the_command(register):
+    # `python3 -m addin.cli` used to import the module and do nothing, exit 0: a refresh run that
+    # way (the idempotence test does) wrote nothing and proved nothing.
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    before = register.read_bytes()
+    done = subprocess.run([sys.executable, "-m", "addin.cli", "refresh", str(register), "--today", TODAY.isoformat()],
+                          capture_output=True, text=True, cwd=root)
+    assert done.returncode == 0, done.stderr
+    assert "Reste dû" in done.stdout and register.read_bytes() != before
+
+
+def test_the_backups_setting_is_how_many_backups_are_kept(register):
+    # « Sauvegardes conservées » = 2: four refreshes leave the last 2 versions, not 5.
+    import openpyxl
+
+    wb = openpyxl.load_workbook(register)
+    ws = wb["Paramètres"]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "Sauvegardes conservées")
+    row[1].value = 2
+    wb.save(register)
+    for _ in range(4):
+        result = runner.invoke(app, ["refresh", str(register), "--today", TODAY.isoformat()])
+        assert result.exit_code == 0, result.output
+    backups = sorted((register.parent / ".relance-backups").iterdir())
+    assert len(backups) == 2, backups

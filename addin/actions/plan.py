@@ -35,10 +35,12 @@ def run(book: Book, *, today: date, invoice: str | None = None, count: int = 3, 
     """Add an installment plan for ``invoice`` (else the invoice on the selected row of Factures)."""
     from addin.mail.formatting import money
     from addin.register.load import load, load_rates
+    from addin.register.snapshot import Snapshot
 
-    register, _ = load(book)
-    number = invoice or _selected_invoice(book)
-    rates, _ = load_rates(book)
+    snapshot = Snapshot.read(book)  # every read first: the live book is not read after a write
+    register, _ = load(snapshot)
+    number = invoice or _selected_invoice(book, snapshot)
+    rates, _ = load_rates(snapshot)
     ledger, _ = compute(register, today, rates)
     state = ledger.by_number().get(number)
     if state is None:
@@ -51,10 +53,10 @@ def run(book: Book, *, today: date, invoice: str | None = None, count: int = 3, 
     first = first_due or add_months(today, 1)
     steps = installment_plan(state.balance, count, first, months_between, deposit_rate)
     plan_id = _next_plan_id(p.plan for p in register.plan_steps)
-    name = schema.find_sheet(book.sheet_names(), schema.ECHEANCIERS)
+    name, data = snapshot.data(schema.ECHEANCIERS)
     if name is None:
         raise ValueError("Le classeur n'a pas de feuille « Échéanciers » : repartez du modèle workbook_template.xlsx.")
-    header = schema.locate_header(book.read_sheet(name), schema.ECHEANCIERS)
+    header = schema.locate_header(data, schema.ECHEANCIERS)
     if header.row is None:
         raise ValueError("La feuille « Échéanciers » n'a pas sa ligne d'en-têtes.")
     width = max(header.columns.values())
@@ -76,7 +78,8 @@ def run(book: Book, *, today: date, invoice: str | None = None, count: int = 3, 
     return PlanResult("\n".join(lines), plan_id, tuple(rows))
 
 
-def _selected_invoice(book: Book) -> str:
+def _selected_invoice(book: Book, sheets: Book | None = None) -> str:
+    """The invoice number on the row selected in Excel (``sheets``: where to read Factures from)."""
     selection = getattr(book, "selection", None)
     where = selection() if callable(selection) else None
     message = "Sélectionnez la ligne de la facture à étaler dans la feuille Factures, puis cliquez sur Échéancier."
@@ -85,7 +88,7 @@ def _selected_invoice(book: Book) -> str:
     sheet, row = where
     if schema.find_sheet([sheet], schema.FACTURES) is None:
         raise ValueError(message)
-    data = book.read_sheet(sheet)
+    data = (sheets or book).read_sheet(sheet)
     header = schema.locate_header(data, schema.FACTURES)
     if header.row is None or row <= header.row or row > len(data.rows):
         raise ValueError(message)

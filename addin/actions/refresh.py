@@ -1,14 +1,29 @@
 """Actualiser: compute everything and write it back, touching only what Relance owns.
 
-Reads the whole register first, computes (ledger, queue), then writes:
+Three phases, in this order, so that the live book (Excel) is never read after
+it is first written and makes a number of calls that does not grow with the
+register:
+
+1. **read**: every sheet Relance needs, once each, into a ``Snapshot``
+   (``addin.register.snapshot``); the loaders read from it;
+2. **compute**: the ledger, the queue, and every write as data (``Cells``
+   blocks and ``GeneratedSheet``s), from the snapshot alone;
+3. **write**: the blocks, then the generated sheets, then one save (atomic,
+   with a backup, for a file).
+
+What is written:
 - the computed columns of ``Factures`` (shaded in the template; a computed column
-  missing from the user's sheet is appended after the last used column), in
-  contiguous blocks that never cover a user column;
-- the ``Statut de l'étape`` column of ``Échéanciers``, and a blank ``Montant``
-  filled from the step's percentage (a typed amount is never overwritten);
-- the generated sheets ``Relances`` (today's queue) and ``Anomalies``, and
-  ``Taux`` when the workbook has none.
-Then one save (atomic, with a backup, for a file).
+  missing from the user's sheet is appended after the last used column, its header
+  in the language of the others), in contiguous blocks that never cover a user
+  column nor a totals row (``load.totals_rows``);
+- the ``Statut de l'étape`` column of ``Échéanciers`` (one block), and the
+  ``Montant`` cells Relance owns — blank, or still what it wrote last time — from
+  the step's percentage, one block per run of adjacent cells (a typed amount is
+  never overwritten);
+- the generated sheets ``Relances`` (today's queue, with the user's
+  ``Commentaire`` carried over by line key), ``Anomalies`` (« Problems » in an
+  English register), ``Taux`` when the workbook has none, and the hidden
+  ``_Relance`` record of what Relance wrote (``addin.register.record``).
 """
 
 from __future__ import annotations
@@ -20,12 +35,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from addin.books.base import Block, Book, GeneratedSheet
+from addin.books.base import Block, Book, GeneratedSheet, SheetData
 from addin.core import dunning
 from addin.core.ledger import Ledger
 from addin.core.model import ZERO, InvoiceState, Problem, Register, Severity, Status, cents
 from addin.core.plans import plan_amounts
 from addin.register import schema
+from addin.register.record import Record, read_record, record_sheet
+from addin.register.snapshot import Snapshot
 
 ANOMALY_HEADERS = tuple(c.fr for c in schema.ANOMALIES.columns)
 
@@ -38,27 +55,55 @@ class RefreshResult:
     totals: Mapping[str, Decimal] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Cells:
+    """One rectangular block to write (the arguments of ``Book.write_cells``)."""
+
+    sheet: str
+    row: int
+    column: int
+    values: tuple[tuple[object, ...], ...]
+    formats: tuple[str, ...] = ()
+
+
+def write_all(book: Book, cells: Sequence[Cells], sheets: Sequence[GeneratedSheet] = ()) -> None:
+    for c in cells:
+        book.write_cells(c.sheet, c.row, c.column, c.values, c.formats)
+    for sheet in sheets:
+        book.write_generated(sheet)
+
+
 def run(book: Book, *, today: date, book_path: Path | None = None, progress=None) -> RefreshResult:
     """Compute the register as of ``today`` and write the computed columns and sheets."""
     from addin.actions.preview import prepare, queue_sheet
 
     book_path = Path(book_path or getattr(book, "path"))
     book.progress(0.1, "Relance : lecture du classeur…")
-    prepared = prepare(book, today=today, book_path=book_path)
-    book.progress(0.5, "Relance : écriture des résultats…")
+    snapshot = Snapshot.read(book)  # the only reads of the action
+    prepared = prepare(snapshot, today=today, book_path=book_path)
     last = dunning.last_reminders(prepared.history)
-    write_computed(book, prepared.register, prepared.ledger, prepared.next_actions, last)
-    problems = list(prepared.problems)
-    problems += write_plans(book, prepared.register, prepared.ledger, today)
-    book.write_generated(queue_sheet(prepared.actions, prepared.journal, prepared.decisions, today))
-    problems = as_named_in(book, problems)
-    book.write_generated(anomalies_sheet(problems, today))
-    _ensure_rates_sheet(book)
+    old_record = read_record(snapshot.data(schema.RECORD)[1])
+    cells = factures_cells(snapshot, prepared.register, prepared.ledger, prepared.next_actions, last)
+    plan_cells, plan_problems, amounts = plans_cells(snapshot, prepared.register, prepared.ledger, today, old_record)
+    problems = as_named_in(snapshot, [*prepared.problems, *plan_problems])
+    lang = register_language(snapshot)
+    problems_name = schema.find_sheet(snapshot.names, schema.ANOMALIES) or (
+        schema.ANOMALIES.en if lang == "en" else schema.ANOMALIES.fr)
+    queue, comments = with_comments(queue_sheet(prepared.actions, prepared.journal, prepared.decisions, today),
+                                    snapshot.data(schema.RELANCES)[1], old_record)
+    record = Record(amounts, comments)
+    sheets = [queue, anomalies_sheet(problems, today, lang, problems_name)]
+    if schema.find_sheet(snapshot.names, schema.TAUX) is None:
+        sheets.append(rates_sheet())
+    if record.plan_amounts or record.comments or schema.find_sheet(snapshot.names, schema.RECORD) is not None:
+        sheets.append(record_sheet(record))
+    book.progress(0.5, "Relance : écriture des résultats…")
+    write_all(book, [*cells, *plan_cells], sheets)
     book.progress(0.9, "Relance : enregistrement…")
     book.save()
     book.progress(1.0, "")
     totals = totals_of(prepared.ledger.states)
-    return RefreshResult(summary_text(totals, len(prepared.actions), problems, today, book_path),
+    return RefreshResult(summary_text(totals, len(prepared.actions), problems, today, book_path, problems_name),
                          tuple(problems), len(prepared.actions), totals)
 
 
@@ -68,52 +113,66 @@ _COMPUTED_KEYS = tuple(c.key for c in schema.FACTURES.columns if c.computed)
 _FORMATS = {"date": "date", "money": "money", "int": "int", "percent": "percent"}
 
 
-def _locate(book: Book, sheet: schema.Sheet):
-    name = schema.find_sheet(book.sheet_names(), sheet)
-    if name is None:
-        return None, None, None
-    data = book.read_sheet(name)
-    header = schema.locate_header(data, sheet)
-    if header.row is None:
-        return name, data, None
-    return name, data, header
-
-
 def write_computed(book: Book, register: Register, ledger: Ledger,
                    next_actions: Mapping[str, tuple[str, date | None]],
                    last_reminders: Mapping[str, date] | None = None) -> None:
-    """Write the computed columns of ``Factures``, row by row of the sheet.
-
-    Rows that hold no loaded invoice (a row with an error, or a blank row inside
-    the table) get ``Erreur`` or blanks, so that no stale result survives.
-    """
-    name, data, header = _locate(book, schema.FACTURES)
-    if header is None:
+    """Read ``Factures`` and write its computed columns (for preview and send, which have
+    no snapshot; refresh uses ``factures_cells`` on the snapshot it read first)."""
+    name = schema.find_sheet(book.sheet_names(), schema.FACTURES)
+    if name is None:
         return
+    snapshot = Snapshot(tuple(book.sheet_names()), {name: book.read_sheet(name)})
+    write_all(book, factures_cells(snapshot, register, ledger, next_actions, last_reminders))
+
+
+def factures_cells(snapshot: Snapshot, register: Register, ledger: Ledger,
+                   next_actions: Mapping[str, tuple[str, date | None]],
+                   last_reminders: Mapping[str, date] | None = None) -> list[Cells]:
+    """The computed columns of ``Factures``, row by row of the sheet, as blocks to write.
+
+    Rows that hold no loaded invoice get blanks (an empty row, or one with only the
+    user's own columns filled) or ``Erreur`` (a row the loader left out, with its
+    anomaly), so that no stale result survives. Totals rows (``load.totals_rows``: a
+    table's Total row, a ``=SUM`` under the invoices) are not written at all: their
+    formulas stay.
+    """
+    from addin.register.load import totals_rows
+
+    name, data = snapshot.data(schema.FACTURES)
+    if data is None:
+        return []
+    header = schema.locate_header(data, schema.FACTURES)
+    if header.row is None:
+        return []
     last_reminders = last_reminders or {}
     by_row = {s.invoice.row: s for s in ledger.states if s.invoice.row is not None}
     first = header.row + 1
     last = max([len(data.rows), *by_row], default=header.row)
     if last < first:
-        return
+        return []
     keys = sorted(_COMPUTED_KEYS, key=lambda k: header.columns[k])
+    inputs = [j for k, j in header.columns.items()
+              if k not in header.appended and not schema.FACTURES.column(k).computed]
+    skipped = totals_rows(data, header)
     values_by_key: dict[str, list[object]] = {k: [] for k in keys}
     for row in range(first, last + 1):
         state = by_row.get(row)
         raw = data.rows[row - 1] if row - 1 < len(data.rows) else ()
-        blank = all(v in (None, "") for j, v in enumerate(raw) if j + 1 not in
-                    {header.columns[k] for k in keys})
+        blank = all(raw[j - 1] in (None, "") for j in inputs if j - 1 < len(raw))
         values = _computed_values(state, next_actions, last_reminders) if state else (
             {k: None for k in keys} if blank else {**{k: None for k in keys}, "status": Status.ERROR.value})
         for k in keys:
             values_by_key[k].append(values[k])
 
-    for key in header.appended:
-        book.write_cells(name, header.row, header.columns[key], [[schema.FACTURES.column(key).fr]], ("text",))
-    for run in _contiguous(keys, header.columns):
-        block = [[values_by_key[k][i] for k in run] for i in range(last - first + 1)]
-        formats = [_FORMATS.get(schema.FACTURES.column(k).kind, "text") for k in run]
-        book.write_cells(name, first, header.columns[run[0]], block, formats)
+    out = [Cells(name, header.row, header.columns[key], ((header.new_label(key),),), ("text",))
+           for key in header.appended]
+    rows = [None if first + i in skipped else i for i in range(last - first + 1)]
+    for start, offsets in _runs(rows):  # runs of rows between totals rows
+        for run in _contiguous(keys, header.columns):
+            block = tuple(tuple(values_by_key[k][i] for k in run) for i in offsets)
+            formats = tuple(_FORMATS.get(schema.FACTURES.column(k).kind, "text") for k in run)
+            out.append(Cells(name, first + start, header.columns[run[0]], block, formats))
+    return out
 
 
 def _computed_values(state: InvoiceState, next_actions, last_reminders) -> dict[str, object]:
@@ -170,43 +229,100 @@ def step_status(step, state: InvoiceState | None, today: date, installment_paid:
     return STEP_INVOICED
 
 
-def write_plans(book: Book, register: Register, ledger: Ledger, today: date) -> list[Problem]:
-    """Fill the plan steps' status (and blank amounts); return the plans' problems."""
+def plans_cells(snapshot: Snapshot, register: Register, ledger: Ledger, today: date, old: Record | None = None
+                ) -> tuple[list[Cells], list[Problem], dict[tuple[str, str], Decimal]]:
+    """The plan steps' status (one block) and the amounts Relance owns (one block per run of
+    adjacent cells), with the plans' problems and the amounts to record as Relance's.
+
+    Relance owns a ``Montant`` left blank or still holding what it wrote last time (the loader
+    reads both as blank, see ``addin.register.record``): it gets the step's share of the plan,
+    or is emptied when the share cannot be computed any more. A typed amount is never written.
+    """
     from addin.core.plans import check_plan
+    from addin.register.load import totals_rows
 
     problems = list(check_plan(register.plan_steps))
-    name, data, header = _locate(book, schema.ECHEANCIERS)
-    if header is None or not register.plan_steps:
-        return problems
+    name, data = snapshot.data(schema.ECHEANCIERS)
+    old = old or Record()
+    if data is None:
+        return [], problems, {}
+    header = schema.locate_header(data, schema.ECHEANCIERS)
+    if header.row is None or not register.plan_steps:
+        return [], problems, _still_shown(old, data, header)
     states = ledger.by_number()
     amounts = plan_amounts(register.plan_steps)
-    spread = _installment_coverage(register, states)
+    spread = _installment_coverage(register, states, amounts)
     status_col = header.columns["step_status"]
     amount_col = header.columns.get("amount")
     by_row = {s.row: s for s in register.plan_steps if s.row is not None}
     first, last = header.row + 1, max(by_row)
-    statuses, fills = [], []
+    statuses: list[object] = []  # per row: the status, None to empty the cell, or _SKIP
+    fills: list[object] = []  # per row: an amount to write, None to empty the cell, or _SKIP
+    written = _still_shown(old, data, header)
+    skipped = totals_rows(data, header)
     for row in range(first, last + 1):
         step = by_row.get(row)
         if step is None:
-            statuses.append([None])
-            fills.append(None)
+            statuses.append(_SKIP if row in skipped else None)  # a totals row keeps its cells
+            fills.append(_SKIP)
             continue
         covered = spread.get((step.plan, step.invoice, step.step))
-        statuses.append([step_status(step, states.get(step.invoice or ""), today, covered)])
-        fills.append(amounts.get((step.plan, step.step)) if step.amount is None else None)
+        statuses.append(step_status(step, states.get(step.invoice or ""), today, covered))
+        written.pop((step.plan, step.step), None)
+        if step.amount is not None or amount_col is None:
+            fills.append(_SKIP)  # typed by a person
+            continue
+        share = amounts.get((step.plan, step.step))
+        cell = data.rows[row - 1][amount_col - 1] if amount_col - 1 < len(data.rows[row - 1]) else None
+        fills.append(_SKIP if share is None and cell in (None, "") else share)
+        if share is not None:
+            written[(step.plan, step.step)] = share
+    out = []
     if "step_status" in header.appended:
-        book.write_cells(name, header.row, status_col, [["Statut de l'étape"]], ("text",))
-    book.write_cells(name, first, status_col, statuses, ("text",))
-    if amount_col is not None:
-        for offset, amount in enumerate(fills):
-            if amount is not None:  # only cells the user left blank
-                book.write_cells(name, first + offset, amount_col, [[amount]], ("money",))
-    return problems
+        out.append(Cells(name, header.row, status_col, ((header.new_label("step_status"),),), ("text",)))
+    for start, run in _runs(statuses, _SKIP):
+        out.append(Cells(name, first + start, status_col, tuple((v,) for v in run), ("text",)))
+    for start, run in _runs(fills, _SKIP):
+        out.append(Cells(name, first + start, amount_col, tuple((a,) for a in run), ("money",)))
+    return out, problems, written
 
 
-def _installment_coverage(register: Register, states: Mapping[str, InvoiceState]) -> dict:
-    """For invoices spread over several steps: which installments the payments cover, in date order."""
+_SKIP = object()
+
+
+def _still_shown(record: Record, data: SheetData, header: schema.HeaderMap) -> dict[tuple[str, str], Decimal]:
+    """The recorded amounts whose (plan, step) is still on a row of the sheet (a row the loader left
+    out keeps its entry: once corrected, its amount is still known as Relance's)."""
+    from addin.register.cells import text
+
+    plan_col, step_col = header.columns.get("plan"), header.columns.get("step")
+    if header.row is None or plan_col is None or step_col is None:
+        return {}
+    shown = {(text(r[plan_col - 1]), text(r[step_col - 1])) for r in data.rows[header.row:]
+             if len(r) >= max(plan_col, step_col)}
+    return {k: v for k, v in record.plan_amounts.items() if k in shown}
+
+
+def _runs(values: Sequence[object], skip: object = None) -> list[tuple[int, list[object]]]:
+    """(offset, values) of each run of adjacent values that are not ``skip``."""
+    runs: list[tuple[int, list[object]]] = []
+    for i, value in enumerate(values):
+        if value is skip:
+            continue
+        if runs and runs[-1][0] + len(runs[-1][1]) == i:
+            runs[-1][1].append(value)
+        else:
+            runs.append((i, [value]))
+    return runs
+
+
+def _installment_coverage(register: Register, states: Mapping[str, InvoiceState],
+                          amounts: Mapping[tuple[str, str], Decimal] | None = None) -> dict:
+    """For invoices spread over several steps: which installments the payments cover, in date order.
+
+    A step's amount is the one it is due (``amounts``: typed, else from its percentage).
+    """
+    amounts = amounts or {}
     groups: dict[tuple[str, str], list] = {}
     for step in register.plan_steps:
         if step.invoice:
@@ -217,10 +333,67 @@ def _installment_coverage(register: Register, states: Mapping[str, InvoiceState]
             continue
         paid = states[number].paid
         for step in sorted(steps, key=lambda s: (s.due or date.max, s.row or 0)):
-            amount = step.amount or ZERO
+            amount = amounts.get((plan, step.step), step.amount) or ZERO
             covered[(plan, number, step.step)] = paid >= amount
             paid = max(ZERO, paid - amount)
     return covered
+
+
+# --- Relances: the user's Commentaire column -----------------------------------------------
+
+COMMENT = "Commentaire"
+_COMMENT_LABELS = ("commentaire", "commentaires", "comment", "comments")
+
+
+def shown_comments(data: SheetData | None) -> dict[str, str] | None:
+    """The ``Commentaire`` of each line of the ``Relances`` sheet, by its ``Clé`` (blank ones
+    included: clearing the cell clears the comment); None when the sheet has no such column
+    (a sheet regenerated by Aperçu or Envoyer, which do not carry it)."""
+    if data is None:
+        return None
+    for i, row in enumerate(data.rows[:10]):
+        labels = [schema.normalize(v) for v in row]
+        if "cle" not in labels and "key" not in labels:
+            continue
+        key_col = labels.index("cle") if "cle" in labels else labels.index("key")
+        comment_col = next((j for j, w in enumerate(labels) if w in _COMMENT_LABELS), None)
+        if comment_col is None:
+            return None
+        out: dict[str, str] = {}
+        for r in data.rows[i + 1:]:
+            key = r[key_col] if key_col < len(r) else None
+            if key not in (None, ""):
+                value = r[comment_col] if comment_col < len(r) else None
+                out[str(key).strip()] = "" if value is None else str(value).strip()
+        return out
+    return None
+
+
+def with_comments(queue: GeneratedSheet, previous: SheetData | None, record: Record
+                  ) -> tuple[GeneratedSheet, dict[str, str]]:
+    """The queue with a ``Commentaire`` column after ``Clé``, each line's comment carried over
+    by its key, as ``Décision`` is: from the sheet for a key it showed, else from the record
+    (a line back in the queue, or a sheet regenerated by Aperçu / Envoyer in between).
+
+    Returns the sheet and every comment to record (those of lines not shown today included).
+    """
+    comments = dict(record.comments)
+    shown = shown_comments(previous)
+    if shown is not None:
+        comments.update(shown)
+    comments = {k: v for k, v in comments.items() if v}
+    block = queue.blocks[0]
+    if "Clé" not in block.headers:
+        return queue, comments
+    key_col = block.headers.index("Clé")
+    rows = tuple((*row, comments.get(str(row[key_col]), "")) for row in block.rows)
+    block = replace(block, headers=(*block.headers, COMMENT), rows=rows,
+                    formats=(*block.formats, "text") if block.formats else (),
+                    widths=(*block.widths, 40) if block.widths else ())
+    note = (queue.note + " Colonne Commentaire : vos notes sur une ligne, conservées d'un « Actualiser » à "
+            "l'autre avec la ligne. Aperçu et Envoyer réécrivent cette feuille sans elle : actualisez après "
+            "avoir noté, le commentaire revient à l'« Actualiser » suivant.")
+    return replace(queue, blocks=(block, *queue.blocks[1:]), note=note), comments
 
 
 # --- Anomalies, Taux, summary -------------------------------------------------------------
@@ -247,20 +420,42 @@ def as_named_in(book: Book, problems: Sequence[Problem]) -> list[Problem]:
     return out
 
 
-def anomalies_sheet(problems: Sequence[Problem], today: date) -> GeneratedSheet:
+def register_language(snapshot: Snapshot) -> str:
+    """The language of the register's labels, as ``Factures`` shows them ("fr" without one)."""
+    _, data = snapshot.data(schema.FACTURES)
+    header = schema.locate_header(data, schema.FACTURES) if data is not None else None
+    return header.language if header is not None and header.row is not None else "fr"
+
+
+_SEVERITY_EN = {Severity.ERROR: "error", Severity.WARNING: "warning"}
+
+
+def anomalies_sheet(problems: Sequence[Problem], today: date, lang: str = "fr", name: str = "") -> GeneratedSheet:
+    """The problems, errors first. In an English register the sheet (« Problems »), its headers,
+    title and severities are English; the messages stay French (the engine speaks French)."""
     order = {Severity.ERROR: 0, Severity.WARNING: 1}
+    english = lang == "en"
     rows = tuple(
-        (p.sheet, p.row, p.column or "", _shown(p.value), p.message, p.fix, p.severity.value)
+        (p.sheet, p.row, p.column or "", _shown(p.value), p.message, p.fix,
+         _SEVERITY_EN.get(p.severity, p.severity.value) if english else p.severity.value)
         for p in sorted(problems, key=lambda p: (order.get(p.severity, 2), p.sheet, p.row or 0, p.column or ""))
     )
-    title = (f"{len(rows)} anomalie(s) au {today:%d/%m/%Y}" if rows
-             else f"Aucune anomalie au {today:%d/%m/%Y}")
+    if english:
+        title = (f"{len(rows)} problem(s) on {today:%d/%m/%Y}" if rows else f"No problem on {today:%d/%m/%Y}")
+        headers = tuple(c.en for c in schema.ANOMALIES.columns)
+        note = ("The problems found in your data, recomputed by every refresh (messages in French). "
+                "Correct the cell shown: the row is taken up again by the next refresh.")
+    else:
+        title = (f"{len(rows)} anomalie(s) au {today:%d/%m/%Y}" if rows
+                 else f"Aucune anomalie au {today:%d/%m/%Y}")
+        headers = ANOMALY_HEADERS
+        note = ("Les problèmes trouvés dans vos données, recalculés à chaque « Actualiser ». "
+                "Corrigez la cellule indiquée : la ligne est reprise au calcul suivant.")
     return GeneratedSheet(
-        schema.ANOMALIES.fr,
-        (Block(title, ANOMALY_HEADERS, rows, ("text", "int", "text", "text", "text", "text", "text"),
+        name or (schema.ANOMALIES.en if english else schema.ANOMALIES.fr),
+        (Block(title, headers, rows, ("text", "int", "text", "text", "text", "text", "text"),
                (14, 7, 22, 22, 60, 60, 14)),),
-        note="Les problèmes trouvés dans vos données, recalculés à chaque « Actualiser ». "
-             "Corrigez la cellule indiquée : la ligne est reprise au calcul suivant.",
+        note=note,
     )
 
 
@@ -272,19 +467,17 @@ def _shown(value: object) -> object:
     return str(value)
 
 
-def _ensure_rates_sheet(book: Book) -> None:
-    """A workbook without a Taux sheet gets the shipped one (the user may then edit it)."""
-    if schema.find_sheet(book.sheet_names(), schema.TAUX) is not None:
-        return
+def rates_sheet() -> GeneratedSheet:
+    """The shipped Taux sheet, for a workbook without one (the user may then edit it)."""
     from addin.core.rates import RateTable
 
     headers, rows = RateTable.shipped().sheet_rows()
     formats = tuple("int" if i < 2 else "percent" if i < 8 else "text" for i in range(len(headers)))
-    book.write_generated(GeneratedSheet(
+    return GeneratedSheet(
         schema.TAUX.fr, (Block("Taux de référence (modifiables)", tuple(headers), tuple(map(tuple, rows)), formats),),
         note="Taux BCE et taux de l'intérêt légal par semestre. Ajoutez une ligne pour un semestre manquant ; "
              "« Vérifié = Non » : chiffre à confirmer sur la source citée.",
-    ))
+    )
 
 
 def totals_of(states: Sequence[InvoiceState]) -> dict[str, Decimal]:
@@ -299,7 +492,7 @@ def totals_of(states: Sequence[InvoiceState]) -> dict[str, Decimal]:
 
 
 def summary_text(totals: Mapping[str, Decimal], actions: int, problems: Sequence[Problem], today: date,
-                 path: Path | None) -> str:
+                 path: Path | None, problems_sheet: str = schema.ANOMALIES.fr) -> str:
     from addin.mail.formatting import money
 
     counts = Counter(p.severity for p in problems)
@@ -311,6 +504,6 @@ def summary_text(totals: Mapping[str, Decimal], actions: int, problems: Sequence
         f"  Indemnités (40 €) {money(totals['indemnity'], 'fr')}",
         f"  Relances du jour  {actions}",
         f"  Anomalies         {counts.get(Severity.ERROR, 0)} erreur(s), {counts.get(Severity.WARNING, 0)} avertissement(s)"
-        " — voir la feuille Anomalies",
+        f" — voir la feuille {problems_sheet}",
     ]
     return "\n".join(lines)

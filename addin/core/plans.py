@@ -6,6 +6,10 @@ Every split rounds each share half-up to the cent and gives the remainder to the
 due date — Directive 2011/7/EU art. 5). When half-up shares would overshoot a small
 total (0.05 € in 7: six 0.01 would leave -0.01), they are rounded down instead, so no
 step is ever negative.
+
+Percentages are compared with 100 % to within ``PERCENT_TOLERANCE`` (1e-9): a cell
+holds a binary double, so three steps of ``=1/3`` make 0.9999999999999999, which is
+100 % for every purpose here (the remainder cent then goes to the last step).
 """
 
 from __future__ import annotations
@@ -17,10 +21,22 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Sequence
 
 from addin.core.dates import add_months
-from addin.core.model import CENT, ZERO, PlanStep, Problem, Severity, cents
+from addin.core.model import CENT, ZERO, PlanStep, Problem, Severity, cents, format_euros
 
 SHEET = "Échéanciers"
 ONE = Decimal(1)
+PERCENT_TOLERANCE = Decimal("1e-9")  # far above a double's error, far below a hundredth of a percent
+
+
+def makes_whole(fraction: Decimal) -> bool:
+    """True when a sum of percentages is 100 % (to ``PERCENT_TOLERANCE``)."""
+    return abs(fraction - ONE) <= PERCENT_TOLERANCE
+
+
+def format_percent(fraction: Decimal) -> str:
+    """0.9 → ``90 %``, 0.335 → ``33,5 %``: a percentage inside a French message."""
+    text = f"{(fraction * 100).quantize(Decimal('0.01')):f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",") + " %"
 
 
 @dataclass(frozen=True)
@@ -87,8 +103,8 @@ def installment_plan(total: Decimal, count: int, first_due: date, months_between
 def milestone_plan(total: Decimal, stages: Sequence[tuple[str, Decimal, date | None]]) -> list[Installment]:
     """One step per stage at its percentage (fractions that must make 100 %)."""
     percent_sum = sum((p for _, p, _ in stages), ZERO)
-    if percent_sum != ONE:
-        raise ValueError(f"les pourcentages des étapes font {percent_sum * 100:g} %, pas 100 %")
+    if not makes_whole(percent_sum):
+        raise ValueError(f"les pourcentages des étapes font {format_percent(percent_sum)}, pas 100 %")
     amounts = split(cents(total), [p for _, p, _ in stages])
     return [Installment(k + 1, when, amount, label) for k, ((label, _, when), amount) in enumerate(zip(stages, amounts))]
 
@@ -123,7 +139,7 @@ def plan_amounts(steps: Sequence[PlanStep]) -> dict[tuple[str, str], Decimal]:
             result[(plan, s.step)] = s.amount
         if total is None or not percented:
             continue
-        if not typed and sum((s.percent for s in group if s.percent is not None), ZERO) == ONE:
+        if not typed and makes_whole(sum((s.percent for s in group if s.percent is not None), ZERO)):
             shares = split(cents(total), [s.percent for s in percented])
         else:
             shares = [cents(total * s.percent) for s in percented]
@@ -140,34 +156,37 @@ def check_plan(steps: Sequence[PlanStep]) -> list[Problem]:
         totals = {s.total for s in group if s.total is not None}
         if len(totals) > 1:
             problems.append(Problem(SHEET, first.row, "Montant total", ", ".join(str(t) for t in sorted(totals)),
-                                    f"plan {plan} : plusieurs montants totaux différents",
+                                    f"Plan {plan} : plusieurs montants totaux différents "
+                                    f"({', '.join(format_euros(t) for t in sorted(totals))}).",
                                     "Saisissez le même montant total sur chaque étape du plan.", code="plan.totals"))
             continue
         total = _total(group)
         for s in group:
             if s.amount is None and s.percent is None:
                 problems.append(Problem(SHEET, s.row, "Montant", None,
-                                        f"plan {plan}, étape « {s.step} » : ni montant ni pourcentage",
+                                        f"Plan {plan}, étape « {s.step} » : ni montant ni pourcentage.",
                                         "Saisissez le pourcentage ou le montant de l'étape.", code="plan.step_empty"))
         percents = [s.percent for s in group if s.percent is not None]
         if percents and len(percents) == len(group):
             percent_sum = sum(percents, ZERO)
-            if percent_sum != ONE:
-                problems.append(Problem(SHEET, first.row, "Pourcentage", f"{percent_sum * 100:g} %",
-                                        f"plan {plan} : les pourcentages font {percent_sum * 100:g} %, pas 100 %",
+            if not makes_whole(percent_sum):
+                shown = format_percent(percent_sum)
+                problems.append(Problem(SHEET, first.row, "Pourcentage", shown,
+                                        f"Plan {plan} : les pourcentages font {shown}, pas 100 %.",
                                         "Corrigez les pourcentages pour qu'ils totalisent 100 %.", code="plan.percent_sum"))
                 continue
         if total is not None and all(s.amount is not None or s.percent is not None for s in group):
             amounts = plan_amounts(group)
             made = sum((amounts.get((plan, s.step), ZERO) for s in group), ZERO)
             if made != total:
-                problems.append(Problem(SHEET, first.row, "Montant", str(made),
-                                        f"plan {plan} : les étapes font {made} €, le total est {total} €",
+                problems.append(Problem(SHEET, first.row, "Montant", made,
+                                        f"Plan {plan} : les étapes font {format_euros(made)}, "
+                                        f"le total est {format_euros(total)}.",
                                         "Corrigez les montants des étapes ou le montant total.",
                                         code="plan.amount_sum"))
         elif total is None:
             problems.append(Problem(SHEET, first.row, "Montant total", None,
-                                    f"plan {plan} : montant total manquant",
+                                    f"Plan {plan} : montant total manquant.",
                                     "Saisissez le montant total du plan sur ses étapes.",
                                     severity=Severity.WARNING, code="plan.no_total"))
     return problems

@@ -20,6 +20,15 @@ Rules worth knowing:
   calculated (no cached value, as openpyxl writes them) is a problem: open and
   save the file in Excel or LibreOffice.
 - Merged cells in a table: only the top-left cell has a value; one warning per range.
+- **Totals rows** (``totals_rows``): a row whose identity cells (Factures: N° facture,
+  Code client, Date facture; Paiements: Date, Code client, N° facture; Échéanciers:
+  N° plan, Code client, Étape; Clients: Code client, Nom) hold nothing typed — they
+  are empty, formulas, or a label starting with « Total », « Sous-total », « Totaux »
+  or « Somme » — and that holds a formula or such a label somewhere (an Excel
+  table's Total row, a ``=SUM(F2:F9)`` under the invoices, a numbering formula
+  filled down in advance) is not a record: it is not read, not reported, and
+  refresh writes nothing in it. A row with only the user's own columns filled is
+  not a record either (skipped like an empty row).
 - A payment larger than the balance is the allocation engine's business, not this module's.
 """
 
@@ -49,9 +58,15 @@ def load(book: Book) -> tuple[Register, list[Problem]]:
     clients = _load_clients(ctx)
     invoices, seen_numbers = _load_invoices(ctx, clients)
     payments = _load_payments(ctx, clients, invoices, seen_numbers)
-    plan_steps = _load_plans(ctx, clients, invoices)
+    plan_steps = _load_plans(ctx, clients, invoices, _record(ctx))
     register = Register(settings, tuple(clients.values()), tuple(invoices.values()), tuple(payments), tuple(plan_steps))
     return register, ctx.problems
+
+
+def load_settings(book: Book) -> tuple[Settings, list[Problem]]:
+    """Only the ``Paramètres`` sheet: what a door needs before it runs an action (backups kept)."""
+    ctx = _Context(book, list(book.sheet_names()), epoch_1904(book), [])
+    return _load_settings(ctx), ctx.problems
 
 
 def epoch_1904(book: object) -> bool:
@@ -86,6 +101,7 @@ class _Row:
     raw: dict[str, object]
     uncalculated: frozenset[str] = frozenset()  # keys whose formula has no value (already reported)
     bad: bool = False  # an error left the row out
+    formulas: frozenset[str] = frozenset()  # keys whose cell holds a formula
 
     def place(self, key: str) -> Place:
         return Place(self.sheet, self.number, self.header.label_of(key))
@@ -177,17 +193,62 @@ def _table(ctx: _Context, sheet: Sheet, required: bool) -> tuple[str, HeaderMap,
     by_index = {j: k for k, j in inputs.items()}
     rows = [list(r) for r in data.rows]
     _merged(ctx, data, header, by_index, rows, name)
-    uncalculated = _formulas(ctx, data, header, by_index, rows, name)
+    totals = totals_rows(data, header)
+    uncalculated = _formulas(ctx, data, header, by_index, rows, name, totals)
 
     result: list[_Row] = []
     for i in range(header.row, len(rows)):
+        if i + 1 in totals:
+            continue
         values = rows[i]
         raw = {k: (values[j - 1] if j - 1 < len(values) else None) for k, j in inputs.items()}
         pending = frozenset(k for j, k in by_index.items() if (i + 1, j) in uncalculated)
         if all(is_blank(v) for v in raw.values()) and not pending:
             continue
-        result.append(_Row(ctx, name, header, i + 1, raw, pending))
+        with_formula = frozenset(k for j, k in by_index.items() if (i + 1, j) in data.formulas)
+        result.append(_Row(ctx, name, header, i + 1, raw, pending, formulas=with_formula))
     return name, header, result
+
+
+# The cells that make a row a record: a row with none of them typed is not one (see totals_rows).
+_IDENTITY = {
+    "invoices": ("number", "client", "issued"),
+    "payments": ("paid_on", "client", "invoice"),
+    "plans": ("plan", "client", "step"),
+    "clients": ("code", "name"),
+}
+_TOTAL_LABEL = re.compile(r"^(sous |sub |grand )?(total|totals|totaux|subtotal)\b|^(somme|sum)\b")
+
+
+def is_total_label(value: object) -> bool:
+    """« Total », « Sous-total », « Totaux », « Total général », « Somme », "Subtotal"…"""
+    return isinstance(value, str) and bool(_TOTAL_LABEL.match(schema.normalize(value)))
+
+
+def totals_rows(data: SheetData, header: HeaderMap) -> frozenset[int]:
+    """The 1-based rows below the header that total the table rather than being records.
+
+    Rule (the module docstring says it for users): no identity cell holds a typed value
+    other than a « Total » label, and the row holds a formula or such a label.
+    """
+    identity = _IDENTITY.get(header.sheet.key)
+    if not identity or header.row is None:
+        return frozenset()
+    columns = [header.columns[k] for k in identity if k in header.columns and k not in header.appended]
+    with_formula = {r for r, _c in data.formulas}
+    found = set()
+    for r in range(header.row + 1, len(data.rows) + 1):
+        values = data.rows[r - 1]
+
+        def typed(j: int) -> bool:
+            value = values[j - 1] if j - 1 < len(values) else None
+            return not is_blank(value) and (r, j) not in data.formulas and not is_total_label(value)
+
+        if any(typed(j) for j in columns):
+            continue
+        if r in with_formula or any(is_total_label(v) for v in values):
+            found.add(r)
+    return frozenset(found)
 
 
 def _merged(ctx: _Context, data: SheetData, header: HeaderMap, by_index: dict[int, str], rows: list[list], name: str) -> None:
@@ -209,11 +270,11 @@ def _merged(ctx: _Context, data: SheetData, header: HeaderMap, by_index: dict[in
 
 
 def _formulas(ctx: _Context, data: SheetData, header: HeaderMap, by_index: dict[int, str], rows: list[list],
-              name: str) -> set[tuple[int, int]]:
+              name: str, totals: frozenset[int] = frozenset()) -> set[tuple[int, int]]:
     """Input cells holding a formula never calculated: a problem each (their cached value is read otherwise)."""
     found: set[tuple[int, int]] = set()
     for r, c in sorted(data.formulas):
-        if r <= header.row or c not in by_index:
+        if r <= header.row or c not in by_index or r in totals:
             continue
         value = rows[r - 1][c - 1] if r - 1 < len(rows) and c - 1 < len(rows[r - 1]) else None
         if value is None:
@@ -518,8 +579,13 @@ def _load_payments(ctx: _Context, clients: dict[str, Client], invoices: dict[str
                         "payment.zero", WARNING)
             continue
         if invoice is not None and _fold(invoice.client) != _fold(client.code):
-            row.problem("client", f"La facture « {invoice.number} » est au client « {invoice.client} », pas à « {code} ».",
-                        "Vérifiez le code client ou le n° de facture (le paiement est imputé sur la facture nommée).",
+            # Said as the allocation engine does it (Code civil 1342-10): the payer's own open
+            # invoices, the oldest due first, never the other client's invoice.
+            row.problem("client", f"La facture « {invoice.number} » est au client « {invoice.client} », pas à "
+                        f"« {client.code} » : le paiement est imputé sur les factures de « {client.code} », "
+                        "la plus ancienne échue d'abord, pas sur cette facture.",
+                        f"Si ce paiement règle bien la facture « {invoice.number} », corrigez le code client "
+                        f"(« {invoice.client} ») ; sinon corrigez ou videz le n° de facture.",
                         "payment.client_mismatch", WARNING)
         method = text(row.raw.get("method"))
         matched, _ = cells.parse_choice(method, schema.PAYMENT_METHODS)
@@ -533,7 +599,19 @@ def _load_payments(ctx: _Context, clients: dict[str, Client], invoices: dict[str
 # --- Échéanciers -------------------------------------------------------------------
 
 
-def _load_plans(ctx: _Context, clients: dict[str, Client], invoices: dict[str, Invoice]) -> list[PlanStep]:
+def _record(ctx: _Context):
+    """What the last refresh wrote (hidden sheet ``_Relance``), to tell its figures from typed ones."""
+    from addin.register.record import read_record
+
+    name = schema.find_sheet(ctx.names, schema.RECORD)
+    return read_record(ctx.book.read_sheet(name) if name is not None else None)
+
+
+def _load_plans(ctx: _Context, clients: dict[str, Client], invoices: dict[str, Invoice],
+                record=None) -> list[PlanStep]:
+    """The plan steps. A ``Montant`` still equal to what the last refresh wrote there (``record``)
+    is Relance's, not the user's: read as blank, so it is computed again from the plan."""
+    written = record.plan_amounts if record is not None else {}
     steps: list[PlanStep] = []
     table = _table(ctx, schema.ECHEANCIERS, required=False)
     if table is None:
@@ -551,6 +629,8 @@ def _load_plans(ctx: _Context, clients: dict[str, Client], invoices: dict[str, I
         total = row.money("total")
         percent = row.percent("percent")
         amount = row.money("amount")
+        if amount is not None and "amount" not in row.formulas and written.get((plan, step)) == amount:
+            amount = None  # Relance's own figure (see addin.register.record)
         due = row.date("due")
         number = row.text("invoice") or None
         for key, value in (("total", total), ("amount", amount), ("percent", percent)):

@@ -72,6 +72,10 @@ SMTP_SECURITY = ("starttls", "ssl", "none")
 PENALTY_MODES = ("legal", "contract")
 BELOW_FLOOR = ("legal_default", "floor", "contract")
 IMPUTATIONS = ("principal", "interest_first")
+# Payment terms offered in the template's drop-downs: common wordings, all read by
+# due_dates.parse_terms; any other wording it reads may be typed too.
+TERMS_SUGGESTED = ("à réception", "30 jours", "45 jours", "60 jours", "30 jours fin de mois",
+                   "45 jours fin de mois", "fin de mois 45 jours")
 
 _COMPUTED = "Calculé par Relance — ne pas saisir. "
 
@@ -351,6 +355,12 @@ ANOMALIES = Sheet(
     help="Problèmes trouvés dans vos données, avec la ligne et la correction. Recalculée par « Actualiser ».",
 )
 
+# Relance's own record of what it wrote in cells a person may also type (a blank Montant of
+# Échéanciers filled from its percentage): hidden, rewritten by every refresh, read back by the
+# next one to tell Relance's figures from a person's. Not in the template.
+RECORD = Sheet("record", "_Relance", "_Relance", (), "generated",
+               help="Ce que Relance a écrit dans vos feuilles, pour le distinguer de ce que vous tapez. Ne pas modifier.")
+
 SHEETS: tuple[Sheet, ...] = (
     PARAMETRES, CLIENTS, FACTURES, PAIEMENTS, ECHEANCIERS, SCENARIOS, JOURNAL, RELANCES, REVUE, TAUX, ANOMALIES,
 )
@@ -464,6 +474,24 @@ class HeaderMap:
 
     def label_of(self, key: str) -> str:
         return self.labels.get(key) or self.sheet.column(key).fr
+
+    @property
+    def language(self) -> str:
+        """``"en"`` when more of the labels found are the English label than the French one
+        (a label both share, like ``Date``, and aliases count for neither), else ``"fr"``."""
+        fr = en = 0
+        for key, text in self.labels.items():
+            col, found = self.sheet.column(key), normalize(text)
+            if found == normalize(col.en) != normalize(col.fr):
+                en += 1
+            elif found == normalize(col.fr) != normalize(col.en):
+                fr += 1
+        return "en" if en > fr else "fr"
+
+    def new_label(self, key: str) -> str:
+        """The header Relance writes for a column it appends: in the language of the others."""
+        col = self.sheet.column(key)
+        return col.en if self.language == "en" else col.fr
 
 
 def locate_header(sheet_data, sheet: Sheet | str) -> HeaderMap:

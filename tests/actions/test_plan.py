@@ -81,3 +81,22 @@ def test_from_the_ribbon_the_selected_row_is_the_invoice():
     fake.app.select(sheet, 1)  # the header row is not an invoice
     with pytest.raises(ValueError, match="Sélectionnez la ligne"):
         plan._selected_invoice(live)
+
+
+def test_from_the_ribbon_every_sheet_is_read_once_before_the_plan_is_written(tmp_path):
+    from collections import Counter
+
+    from tests.actions.test_refresh import _SHEET_READS, live_register
+
+    fake = live_register(20, tmp_path)
+    fake.app.select(fake.sheets["Factures"], 3)  # F0001: 121.00, unpaid
+    fake.app.calls.clear()
+    result = plan.run(LiveBook(fake), today=TODAY, count=2, first_due=date(2025, 7, 15))
+    assert result.plan == "P-001" and "F0001" in result.summary
+    calls = fake.app.calls
+    first_write = next(i for i, c in enumerate(calls) if c.endswith("range.value="))
+    # read_sheet asks for formulas once per sheet (append_rows only asks where the sheet ends).
+    reads = Counter(c.split(".")[0] for c in calls[:first_write] if c.endswith(".range.formula"))
+    assert reads == {name: 1 for name in ("Paramètres", "Clients", "Factures", "Paiements", "Échéanciers",
+                                          "Journal")}
+    assert not [c for c in calls[first_write:] if c.endswith(_SHEET_READS)]

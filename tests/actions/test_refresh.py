@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from collections import Counter
 from datetime import date, datetime
 from decimal import Decimal as D
 from pathlib import Path
@@ -244,3 +245,284 @@ def test_anomalies_name_the_sheet_and_column_as_the_user_wrote_them(register):
     rows = list(openpyxl.load_workbook(register)["Anomalies"].iter_rows(values_only=True))
     assert any(r[0] == "Payments" and r[2] == "Amount" for r in rows)
     assert not any(r[0] == "Paiements" for r in rows)
+
+
+# --- the live book: read everything once, then write, in calls that do not grow with the register ---
+
+
+def live_register(n: int, folder: Path):
+    """A register of ``n`` invoices in the logging fake of xlwings, as Excel would hold it."""
+    from addin.register import schema
+    from tests.books.fake_xlwings import FakeBook as FakeExcel
+
+    def sheet(headers, rows):
+        cells = {(1, j): h for j, h in enumerate(headers, start=1)}
+        for i, row in enumerate(rows, start=2):
+            cells.update({(i, j): v for j, v in enumerate(row, start=1) if v is not None})
+        return cells
+
+    invoices = [[f"F{i:04d}", f"C{i % 10}", date(2025, 1, 1 + i % 28), None, 100.0 + i, 120.0 + i]
+                for i in range(n)]
+    payments = [[date(2025, 3, 1), f"C{i % 10}", f"F{i:04d}", 120.0 + i, "Virement", None]
+                for i in range(0, n, 3)]
+    payments.append([date(2025, 3, 2), "C1", "F-INCONNUE", 10.0, "Virement", None])  # one anomaly, at any size
+    # One milestone plan per 10 invoices, amounts left blank for Relance to fill.
+    plans = [[f"P{k}", f"C{k % 10}", "Site", 900.0, step, percent, None, date(2025, month, 1), None]
+             for k in range(n // 10) for step, percent, month in (("Acompte", 0.3, 7), ("Jalon", 0.4, 8),
+                                                                   ("Solde", 0.3, 9))]
+    return FakeExcel({
+        "Paramètres": sheet(["Paramètre", "Valeur"], [["Conditions par défaut", "30 jours"]]),
+        "Clients": sheet(["Code client", "Nom", "Type", "E-mail"],
+                         [[f"C{k}", f"Client {k}", "Professionnel", f"c{k}@x.example"] for k in range(10)]),
+        "Factures": sheet([c.fr for c in schema.FACTURES.columns], invoices),
+        "Paiements": sheet([c.fr for c in schema.PAIEMENTS.columns], payments),
+        "Échéanciers": sheet([c.fr for c in schema.ECHEANCIERS.columns], plans),
+        "Journal": sheet([c.fr for c in schema.JOURNAL.columns], []),
+    }, fullname=str(folder / "Registre.xlsx"))
+
+
+_SHEET_READS = (".used_range", ".range.value", ".range.formula")
+_WRITES = ("=", "clear()", "sheets.add(", "add_note()", "freeze_at(", "charts.add()", "chart.delete()")
+
+
+def live_refresh(n: int, folder: Path):
+    from addin.books.live import LiveBook
+
+    fake = live_register(n, folder)
+    fake.app.calls.clear()
+    refresh.run(LiveBook(fake), today=TODAY)
+    return fake, [c for c in fake.app.calls if not c.startswith("app.status_bar")]
+
+
+def test_live_refresh_reads_every_sheet_once_before_its_first_write(tmp_path):
+    fake, calls = live_refresh(20, tmp_path)
+    reads = [i for i, c in enumerate(calls) if c.endswith(_SHEET_READS)]
+    writes = [i for i, c in enumerate(calls) if c.endswith(_WRITES) or any(w in c for w in _WRITES[1:])]
+    assert reads and writes
+    assert max(reads) < min(writes), [calls[i] for i in reads if i > min(writes)]
+    read_counts = Counter(c.split(".")[0] for c in calls if c.endswith(".used_range"))
+    assert read_counts == {name: 1 for name in ("Paramètres", "Clients", "Factures", "Paiements", "Échéanciers",
+                                                  "Journal")}
+    # And the results did arrive: computed columns, plan amounts to the cent, the generated sheets.
+    factures = fake.sheets["Factures"]
+    assert factures.values[(2, 17)] == "Payée" and factures.values[(3, 17)] == "En retard"
+    plans = fake.sheets["Échéanciers"]
+    assert [plans.values[(r, 7)] for r in (2, 3, 4)] == [270.0, 360.0, 270.0]
+    names = [s._name for s in fake._sheets]
+    assert {"Relances", "Anomalies", "Taux"} <= set(names)
+
+
+def test_live_refresh_calls_do_not_grow_with_the_invoices(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    _, small = live_refresh(20, tmp_path / "a")
+    _, large = live_refresh(200, tmp_path / "b")
+    assert len(small) == len(large), set(Counter(large).items()) ^ set(Counter(small).items())
+    assert len(small) < 300
+
+
+def test_totals_rows_and_note_rows_under_the_invoices_are_left_alone(register):
+    # Row 9: the table's Total row (Excel: totalsRowCount=1), « Total » and SUBTOTAL formulas.
+    # Row 11: a =SUM under the table, no label. Row 12: only a note in the user's own column.
+    # Before: formulas in computed columns erased, « Erreur » in Statut, « manquant » anomalies.
+    wb = openpyxl.load_workbook(register)
+    ws = wb["Factures"]
+    assert ws.max_row == 8  # 7 invoices under the header
+    table = ws.tables["tblFactures"]
+    table.ref = "A1:W9"
+    table.autoFilter.ref = "A1:W8"
+    table.totalsRowCount = 1
+    ws["A9"] = "Total"
+    ws["F9"] = "=SUBTOTAL(109,F2:F8)"
+    ws["P9"] = "=SUBTOTAL(109,P2:P8)"
+    ws["P11"] = "=SUM(P2:P9)"
+    ws["X1"] = "Mon suivi"
+    ws["X12"] = "relancer Dupont en septembre"
+    wb.save(register)
+
+    result = refresh.run(FileBook.open(register, today=TODAY, backups=0), today=TODAY)
+
+    ws = openpyxl.load_workbook(register)["Factures"]
+    assert (ws["A9"].value, ws["F9"].value, ws["P9"].value) == ("Total", "=SUBTOTAL(109,F2:F8)",
+                                                                "=SUBTOTAL(109,P2:P8)")
+    assert ws["P11"].value == "=SUM(P2:P9)"
+    assert [ws.cell(r, 17).value for r in (9, 10, 11, 12)] == [None, None, None, None]  # Statut
+    assert ws["X12"].value == "relancer Dupont en septembre"
+    assert ws["Q8"].value is not None  # the invoices above were written
+    assert not [p for p in result.problems if p.sheet == "Factures" and p.row in (9, 10, 11, 12)]
+
+
+# --- Échéanciers: the amounts Relance fills stay Relance's ---------------------------------------
+
+
+def add_plan(path: Path, rows) -> None:
+    from addin.register import schema
+
+    book = FileBook.open(path, today=TODAY, backups=0)
+    header = schema.locate_header(book.read_sheet("Échéanciers"), schema.ECHEANCIERS)
+    keys = ["plan", "client", "label", "total", "step", "percent", "amount", "due"]
+    block = []
+    for values in rows:
+        row = [None] * max(header.columns.values())
+        for key, value in zip(keys, values):
+            row[header.columns[key] - 1] = value
+        block.append(row)
+    book.append_rows("Échéanciers", block)
+    book.save()
+
+
+def plan_cells(path: Path, column: int = 7) -> list:
+    ws = openpyxl.load_workbook(path)["Échéanciers"]
+    return [ws.cell(r, column).value for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value]
+
+
+def set_plan_cells(path: Path, column: int, values: dict[int, object]) -> None:
+    wb = openpyxl.load_workbook(path)
+    for row, value in values.items():
+        wb["Échéanciers"].cell(row, column).value = value
+    wb.save(path)
+
+
+def plan_problems(result):
+    return [p for p in result.problems if p.sheet == "Échéanciers"]
+
+
+THIRDS = [["P1", "C1", "Refonte", 900.0, step, 1 / 3, None, date(2025, 7 + k, 1)]
+          for k, step in enumerate(("Acompte", "Jalon", "Solde"))]
+
+
+def test_a_changed_plan_total_recomputes_the_amounts_relance_filled(register):
+    # =1/3 three times (the double 0.333…33): 100 %, not « 99.9999999999999900 %, pas 100 % ».
+    add_plan(register, THIRDS)
+    result = refresh.run(FileBook.open(register, today=TODAY, backups=0), today=TODAY)
+    assert plan_cells(register) == [300, 300, 300] and plan_problems(result) == []
+    # The plan's total becomes 100.00: Relance's amounts follow, the cent on the last step.
+    set_plan_cells(register, 4, {2: 100.0, 3: 100.0, 4: 100.0})
+    result = refresh.run(FileBook.open(register, today=TODAY, backups=0), today=TODAY)
+    assert plan_cells(register) == [33.33, 33.33, 33.34] and plan_problems(result) == []
+    wb = openpyxl.load_workbook(register)
+    assert wb["_Relance"].sheet_state == "hidden"
+
+
+def test_an_amount_a_person_types_over_relances_is_kept_and_checked(register):
+    add_plan(register, THIRDS)
+    refresh.run(FileBook.open(register, today=TODAY, backups=0), today=TODAY)
+    set_plan_cells(register, 7, {2: 500.0})  # Marie agreed a bigger deposit
+    result = refresh.run(FileBook.open(register, today=TODAY, backups=0), today=TODAY)
+    assert plan_cells(register) == [500, 300, 300]
+    [problem] = plan_problems(result)
+    assert (problem.row, problem.column, problem.code) == (2, "Montant", "plan.amount_sum")
+    assert problem.message == "Plan P1 : les étapes font 1 100,00 €, le total est 900,00 €."
+    # Cleared again, the cell is Relance's once more.
+    set_plan_cells(register, 7, {2: None})
+    result = refresh.run(FileBook.open(register, today=TODAY, backups=0), today=TODAY)
+    assert plan_cells(register) == [300, 300, 300] and plan_problems(result) == []
+
+
+# --- an English register ----------------------------------------------------------------------
+
+
+def english_register(path: Path) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Settings"
+    ws.append(["Setting", "Value"])
+    ws.append(["Default terms", "30 days"])
+    wb.create_sheet("Clients").append(["Client code", "Name", "Type", "Email"])
+    wb["Clients"].append(["C1", "Acme Ltd", "Professionnel", "ap@acme.example"])
+    invoices = wb.create_sheet("Invoices")
+    invoices.append(["Invoice number", "Client code", "Invoice date", "Amount incl. VAT"])
+    invoices.append(["INV-1", "C1", datetime(2025, 5, 2), 1200.0])
+    invoices.append(["INV-2", "C9", datetime(2025, 5, 3), 100.0])  # unknown client: one problem
+    wb.create_sheet("Payments").append(["Date", "Client code", "Invoice number", "Amount"])
+    plans = wb.create_sheet("Plans")
+    plans.append(["Plan number", "Client code", "Total amount", "Step", "Percentage", "Amount", "Due date"])
+    plans.append(["P1", "C1", 1000.0, "Deposit", 0.3, None, datetime(2025, 7, 1)])
+    plans.append(["P1", "C1", 1000.0, "Balance", 0.7, None, datetime(2025, 9, 1)])
+    wb.save(path)
+    return path
+
+
+def test_an_english_register_gets_english_headers_and_a_problems_sheet(tmp_path):
+    path = english_register(tmp_path / "Ledger.xlsx")
+    result = refresh.run(FileBook.open(path, today=TODAY, backups=0), today=TODAY)
+    wb = openpyxl.load_workbook(path)
+    headers = [c.value for c in wb["Invoices"][1]]
+    assert headers[4:] == ["Due date", "Paid", "Balance", "Status", "Days late", "Late interest",
+                           "Recovery indemnity", "Next action", "Next action date", "Last reminder"]
+    assert wb["Plans"].cell(1, 8).value == "Step status"
+    assert "Problems" in wb.sheetnames and "Anomalies" not in wb.sheetnames
+    problems = list(wb["Problems"].iter_rows(values_only=True))
+    assert problems[1] == ("Sheet", "Row", "Column", "Value", "Problem", "Fix", "Severity")
+    assert problems[2][:3] == ("Invoices", 3, "Client code") and problems[2][6] == "error"
+    assert "feuille Problems" in result.summary
+    # Refreshed again, the same sheets: no French twin appears.
+    refresh.run(FileBook.open(path, today=TODAY, backups=0), today=TODAY)
+    assert openpyxl.load_workbook(path).sheetnames == wb.sheetnames
+
+
+def test_a_french_register_still_gets_french_headers(register):
+    wb = openpyxl.load_workbook(register)
+    ws = wb["Factures"]
+    ws.delete_cols(14, 10)  # no computed column: Relance appends them
+    for table in ws.tables.values():
+        table.ref = "A1:M8"
+        del table.tableColumns[13:]
+    wb.save(register)
+    refresh.run(FileBook.open(register, today=TODAY, backups=0), today=TODAY)
+    ws = openpyxl.load_workbook(register)["Factures"]
+    assert ws.cell(1, 14).value == "Échéance" and ws.cell(1, 17).value == "Statut"
+
+
+# --- Relances: the Commentaire column is kept like Décision ------------------------------------
+
+
+def queue_rows(path: Path) -> list[dict]:
+    ws = openpyxl.load_workbook(path)["Relances"]
+    rows = list(ws.iter_rows(values_only=True))
+    return [dict(zip(rows[1], r)) for r in rows[2:] if any(v is not None for v in r)]
+
+
+def set_comment(path: Path, key: str, text: str | None) -> None:
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Relances"]
+    header = [c.value for c in ws[2]]
+    for row in ws.iter_rows(min_row=3):
+        if row[header.index("Clé")].value == key:
+            row[header.index("Commentaire")].value = text
+    wb.save(path)
+
+
+def test_a_comment_typed_in_relances_survives_refreshes(register):
+    refresh.run(FileBook.open(register, today=TODAY, backups=0), today=TODAY)
+    lines = queue_rows(register)
+    assert lines and list(lines[0])[-2:] == ["Clé", "Commentaire"]
+    key = lines[0]["Clé"]
+    set_comment(register, key, "Appelée le 27/06 : virement promis")
+    refresh.run(FileBook.open(register, today=TODAY, backups=0), today=TODAY)
+    assert {r["Clé"]: r["Commentaire"] for r in queue_rows(register)}[key] == "Appelée le 27/06 : virement promis"
+    # Aperçu / Envoyer rewrite the sheet without the column: the next refresh brings the comment back.
+    wb = openpyxl.load_workbook(register)
+    wb["Relances"].delete_cols(len(lines[0]))
+    wb.save(register)
+    refresh.run(FileBook.open(register, today=TODAY, backups=0), today=TODAY)
+    assert {r["Clé"]: r["Commentaire"] for r in queue_rows(register)}[key] == "Appelée le 27/06 : virement promis"
+    # Cleared in the sheet: cleared for good.
+    set_comment(register, key, None)
+    refresh.run(FileBook.open(register, today=TODAY, backups=0), today=TODAY)
+    assert {r["Clé"]: r["Commentaire"] for r in queue_rows(register)}[key] is None
+
+
+def test_a_totals_row_between_plans_keeps_its_formulas(register):
+    add_plan(register, [*THIRDS, ["Total", None, None, None, None, None, None, None],
+                        ["P2", "C2", "Audit", 500.0, "Unique", 1.0, None, date(2025, 8, 1)]])
+    wb = openpyxl.load_workbook(register)
+    ws = wb["Échéanciers"]
+    ws["G5"], ws["J5"] = "=SUM(G2:G4)", '=COUNTIF(J2:J4,"Payée")'
+    wb.save(register)
+    result = refresh.run(FileBook.open(register, today=TODAY, backups=0), today=TODAY)
+    ws = openpyxl.load_workbook(register)["Échéanciers"]
+    assert (ws["G5"].value, ws["J5"].value) == ("=SUM(G2:G4)", '=COUNTIF(J2:J4,"Payée")')
+    assert [ws.cell(r, 7).value for r in (2, 3, 4, 6)] == [300, 300, 300, 500]
+    assert ws["J6"].value == "À facturer"  # due 01/08, not invoiced yet
+    assert plan_problems(result) == []

@@ -207,7 +207,21 @@ def test_amounts_not_making_the_total():
     steps = [step("P", str(k), "1000", amount="300", row=k + 2) for k in range(3)]
     [problem] = check_plan(steps)
     assert (problem.row, problem.column, problem.code) == (2, "Montant", "plan.amount_sum")
-    assert "900" in problem.message and "1000" in problem.message
+    assert problem.message == "Plan P : les étapes font 900,00 €, le total est 1 000,00 €."  # French, capital
+
+
+def test_thirds_typed_as_formulas_make_100_percent_and_the_last_takes_the_cent():
+    # =1/3 is stored as the double 0.3333333333333333: three make 0.9999999999999999, which is 100 %.
+    third = D(repr(1 / 3))
+    steps = [step("P", str(k), "100", str(third), row=k + 2) for k in range(3)]
+    assert check_plan(steps) == []
+    assert list(plan_amounts(steps).values()) == [D("33.33"), D("33.33"), D("33.34")]
+
+
+def test_percentages_off_by_a_hundredth_of_a_percent_are_still_wrong():
+    steps = [step("P", "1", "1000", "0.3333", row=2), step("P", "2", "1000", "0.6666", row=3)]
+    [problem] = check_plan(steps)
+    assert problem.message == "Plan P : les pourcentages font 99,99 %, pas 100 %."
 
 
 def test_a_step_with_neither_percent_nor_amount():

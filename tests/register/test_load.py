@@ -518,3 +518,74 @@ def test_junk_rows_do_not_disturb_the_good_rows(data):
     assert good(register.payments, "Paiements") == list(clean.payments)
     assert good(register.plan_steps, "Échéanciers") == list(clean.plan_steps)
     assert all(p.row is None or p.row > 1 for p in problems)
+
+
+def test_a_payment_naming_another_clients_invoice_is_said_as_the_engine_applies_it():
+    # MAIRIE pays 700 naming C001's F2025-001. The engine applies it to MAIRIE's own invoices
+    # (F2025-002), not to F2025-001: the loader's warning says the same, not the opposite.
+    from addin.core.ledger import compute
+    from addin.core.rates import RateTable
+
+    rows = [*PAYMENT_ROWS, ["10/05/2025", "MAIRIE", "F2025-001", 700, "Virement", None]]
+    register, problems = load(FakeBook(french_sheets(**{"Paiements": [PAYMENTS_FR, *rows]})))
+    warning = only(problems, "payment.client_mismatch")
+    assert (warning.row, warning.column, warning.severity) == (5, "Code client", Severity.WARNING)
+    assert "imputé sur les factures de « MAIRIE »" in warning.message
+    assert "nommée" not in warning.message + warning.fix
+    ledger, engine_problems = compute(register, date(2025, 6, 30), RateTable.shipped())
+    paid = {s.invoice.number: s.paid for s in ledger.states}
+    assert paid["F2025-001"] == Decimal("500.00")  # only C001's own payment
+    assert paid["F2025-002"] == Decimal("1700.10")  # 1,000.10 + the 700
+    engine = [p for p in engine_problems if p.code == "payment.client_mismatch"]
+    assert all("factures de ce client" in p.message for p in engine)
+
+
+def test_totals_rows_are_not_records_but_incomplete_records_still_are():
+    rows = [
+        *INVOICE_ROWS,                                                       # rows 2-5
+        ["Total", None, None, None, 4400, 4680] + [None] * 11,               # 6: a Total row, typed sums
+        [None] * 5 + [4680] + [None] * 11,                                   # 7: =SUM(F2:F5), no label
+        ["Total-2025-9", "C001", "01/06/2025", None, None, 50] + [None] * 11,  # 8: an invoice, so numbered
+        [None, "C001", "02/06/2025", None, None, 80] + [None] * 11,           # 9: an invoice without its number
+        [None] * 17 + ["à voir"],                                            # 10: only a user column
+    ]
+    headers = [*INVOICES_FR, "Mes notes"]
+    payments = [*PAYMENT_ROWS, ["Sous-total", None, None, 2100.1, None, None]]  # row 5
+    book = FakeBook(french_sheets(**{"Factures": [headers, *rows], "Paiements": [PAYMENTS_FR, *payments]}),
+                    formulas={"Factures": {(7, 6)}, "Paiements": {(5, 4)}})
+    register, problems = load(book)
+    assert [i.number for i in register.invoices] == ["F2025-001", "F2025-002", "AV-2025-001", "F2025-003",
+                                                     "Total-2025-9"]
+    assert [(p.sheet, p.row, p.code) for p in problems] == [("Factures", 9, "cell.required")]
+    assert len(register.payments) == 3
+
+
+def test_a_numbering_formula_filled_down_ahead_is_not_an_invoice_yet():
+    # ="F-"&ROW() prepared on empty rows (never calculated: no value): no client, no date, so no record.
+    rows = [*INVOICE_ROWS, [None] * 17]
+    book = FakeBook(french_sheets(**{"Factures": [INVOICES_FR, *rows]}), formulas={"Factures": {(6, 1)}})
+    register, problems = load(book)
+    assert problems == [] and len(register.invoices) == 4
+
+
+def test_an_amount_still_as_relance_wrote_it_reads_as_blank():
+    from addin.register.record import PLAN_AMOUNTS, PLAN_HEADERS, Record, read_record, record_sheet
+
+    rows = [["PL1", "C001", "Site vitrine", "6 000,00", "Acompte", "30 %", 1800, "01/03/2025", "F2025-001"],
+            ["PL1", "C001", "Site vitrine", "6 000,00", "Solde", 0.7, 4200, "01/06/2025", None],
+            ["PL2", "C001", "Maintenance", 1000, "Unique", 1, 1000, "01/06/2025", None]]
+    record = [[PLAN_AMOUNTS], list(PLAN_HEADERS), ["PL1", "Acompte", 1800], ["PL1", "Solde", 4000.0],
+              ["PL2", "Unique", 1000]]
+    book = FakeBook(french_sheets(**{"Échéanciers": [PLANS_FR[:9], *rows], "_Relance": record}),
+                    formulas={"Échéanciers": {(4, 7)}})
+    register, problems = load(book)
+    assert problems == []
+    # Acompte: still 1,800 as written: Relance's. Solde: 4,200 is not the 4,000 written: typed.
+    # PL2: a formula that happens to give what was written is the user's.
+    assert [s.amount for s in register.plan_steps] == [None, Decimal("4200"), Decimal("1000")]
+    # The record reads back what it writes.
+    sheet = record_sheet(Record({("PL1", "Acompte"): Decimal("1800.00")}))
+    assert sheet.hidden and sheet.name == "_Relance"
+    data = [[sheet.blocks[0].title], list(sheet.blocks[0].headers), *map(list, sheet.blocks[0].rows)]
+    assert read_record(FakeBook({"_Relance": data}).read_sheet("_Relance")).plan_amounts == \
+        {("PL1", "Acompte"): Decimal("1800.00")}

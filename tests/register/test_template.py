@@ -101,6 +101,31 @@ def test_drop_downs():
     assert settings[f"B{row}"] == '"principal,interest_first"'
 
 
+def test_drop_downs_for_terms_and_client_codes_suggest_without_refusing():
+    from addin.core.due_dates import parse_terms
+
+    wb = openpyxl.load_workbook(TEMPLATE)
+
+    def validations(ws):
+        return {str(dv.sqref).split(":")[0]: dv for dv in ws.data_validations.dataValidation}
+
+    terms = '"' + ",".join(schema.TERMS_SUGGESTED) + '"'
+    row = 2 + [c.key for c in schema.SETTING_KEYS].index("default_terms")
+    for sheet, cell in (("Clients", "G2"), ("Factures", "G2"), ("Paramètres", f"B{row}")):
+        dv = validations(wb[sheet])[cell]
+        # The grammar reads many more wordings than the list: another one warns, it is not refused.
+        assert (dv.formula1, dv.errorStyle) == (terms, "warning"), sheet
+    for wording in schema.TERMS_SUGGESTED:
+        parse_terms(wording)  # each suggestion is read
+    # Client codes: the Clients table's column, through a defined name, in every sheet that types one.
+    assert wb.defined_names["CodesClients"].attr_text == "tblClients[Code client]"
+    for sheet in ("Factures", "Paiements", "Échéanciers"):
+        dv = validations(wb[sheet])["B2"]
+        assert (dv.formula1, dv.errorStyle) == ("CodesClients", "warning"), sheet
+    # Litige is a reason (free text), not a yes/no.
+    assert set(validations(wb["Factures"])) == {"B2", "G2"}
+
+
 def test_settings_sheet_has_every_key_and_no_password():
     wb = openpyxl.load_workbook(TEMPLATE)
     keys = [r[0] for r in wb["Paramètres"].iter_rows(min_row=2, values_only=True)]
