@@ -76,14 +76,6 @@ def read_snapshot(data: SheetData | None) -> Snapshot:
             str(row[2] or ""), amount, min(max(bucket, 0), len(aging.BUCKETS) - 1),
             str(row[5] or ""), promise if isinstance(promise, date) else None, str(row[7] or ""))
     return Snapshot(months)
-    for row in data.rows[1:]:
-        if len(row) < 8 or not row[0] or not row[1]:
-            continue
-        promise = row[6].date() if hasattr(row[6], "date") and callable(row[6].date) else row[6]
-        months.setdefault(str(row[0]), {})[str(row[1])] = SnapshotLine(
-            str(row[2] or ""), Decimal(str(row[3] or 0)).quantize(Decimal("0.01")), int(row[4] or 0),
-            str(row[5] or ""), promise if isinstance(promise, date) else None, str(row[7] or ""))
-    return Snapshot(months)
 
 
 def month_key(month: tuple[int, int]) -> str:
