@@ -209,39 +209,61 @@ def payer_profile(client: Client | str, states: Sequence[InvoiceState]) -> Profi
                    (Decimal(sum(1 for d in delays if d > 0)) / len(delays)).quantize(Decimal("0.01")))
 
 
+@dataclass(frozen=True)
+class Breach:
+    """A client to put on hold and why: each field is set only for a rule it breaks.
+
+    Disputed invoices are left out of every trigger (PRODUCT.md: a dispute must not block
+    the client's other invoices); they are listed in ``disputed`` so the reason can say so.
+    """
+
+    client: str
+    days_late: int | None = None  # the worst days late, when over ``days_limit``
+    days_limit: int | None = None
+    overdue: Decimal | None = None  # the overdue amount, when over ``overdue_limit``
+    overdue_limit: Decimal | None = None
+    balance: Decimal | None = None  # the open balance (credit notes deducted), when over ``credit_limit``
+    credit_limit: Decimal | None = None
+    disputed: tuple[str, ...] = ()  # the client's open disputed invoices, not counted
+    disputed_amount: Decimal = ZERO
+
+
 def credit_policy_breaches(clients: Sequence[Client], states: Sequence[InvoiceState], settings: Settings,
-                           as_of: date | None = None) -> list[tuple[str, str]]:
-    """Clients to put on hold, with the reason (the credit policy of ``Paramètres``).
+                           as_of: date | None = None) -> list[Breach]:
+    """Clients to put on hold (the credit policy of ``Paramètres``), in the clients' order.
 
     A client breaks the policy when one of its open invoices is more than
     ``settings.hold_days_late`` days past due, when its overdue amount exceeds
     ``settings.hold_amount_overdue``, or when its open balance (credit notes deducted)
-    exceeds its ``credit_limit``. Days late are counted to ``as_of``; without it, the
-    states' own ``days_late`` (computed by the ledger at its date) are used.
+    exceeds its ``credit_limit``. Disputed invoices count for none of the three: a client
+    whose only problem is a dispute is not put on hold. Days late are counted to
+    ``as_of``; without it, the states' own ``days_late`` (computed by the ledger at its
+    date) are used.
     """
-    from addin.mail.formatting import money
-
     by_client: dict[str, list[InvoiceState]] = defaultdict(list)
     for s in states:
         by_client[s.invoice.client].append(s)
     result = []
     for client in clients:
         mine = [s for s in by_client.get(client.code, []) if is_open(s)]
-        reasons = []
+        disputed = [s for s in mine if s.status is Status.DISPUTED]
+        counted = [s for s in mine if s.status is not Status.DISPUTED]
         late = {id(s): ((as_of - s.due).days if as_of is not None else s.days_late)
-                for s in mine if s.status is not Status.CREDIT_NOTE and s.due}
-        overdue = [s for s in mine if late.get(id(s), 0) > 0]
+                for s in counted if s.status is not Status.CREDIT_NOTE and s.due}
+        overdue = [s for s in counted if late.get(id(s), 0) > 0]
         worst = max((late[id(s)] for s in overdue), default=0)
-        if settings.hold_days_late and worst > settings.hold_days_late:
-            reasons.append(f"{worst} jours de retard (politique : {settings.hold_days_late})")
         overdue_amount = sum((s.balance for s in overdue), ZERO)
-        if settings.hold_amount_overdue is not None and overdue_amount > settings.hold_amount_overdue:
-            reasons.append(f"échu {money(overdue_amount)} > {money(settings.hold_amount_overdue)}")
-        balance = sum((s.balance for s in mine), ZERO)
-        if client.credit_limit is not None and balance > client.credit_limit:
-            reasons.append(f"encours {money(balance)} > plafond {money(client.credit_limit)}")
-        if reasons:
-            result.append((client.code, " ; ".join(reasons)))
+        balance = sum((s.balance for s in counted), ZERO)
+        too_late = bool(settings.hold_days_late) and worst > settings.hold_days_late
+        too_much = settings.hold_amount_overdue is not None and overdue_amount > settings.hold_amount_overdue
+        over_limit = client.credit_limit is not None and balance > client.credit_limit
+        if too_late or too_much or over_limit:
+            result.append(Breach(
+                client.code,
+                worst if too_late else None, settings.hold_days_late if too_late else None,
+                overdue_amount if too_much else None, settings.hold_amount_overdue if too_much else None,
+                balance if over_limit else None, client.credit_limit if over_limit else None,
+                tuple(s.invoice.number for s in disputed), sum((s.balance for s in disputed), ZERO)))
     return result
 
 

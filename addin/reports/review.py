@@ -200,7 +200,7 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
                         ("text", "text", "text", "money", "text", "text"), (34, 16, 14, 14, 20, 14)))
     breaches = aging.credit_policy_breaches(clients, states, settings, as_of)
     blocks.append(Block("Clients à bloquer (politique de crédit des Paramètres)", ("Client", "Code client", "Motif"),
-                        tuple((names.get(c, ""), c, reason) for c, reason in breaches),
+                        tuple((names.get(b.client, ""), b.client, hold_reason(b)) for b in breaches),
                         ("text", "text", "text"), (34, 16, 14)))
     profiles = {c.code: aging.payer_profile(c, states) for c in clients}
     blocks.append(Block(
@@ -248,6 +248,26 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
                                                      ("text", "text", "text", "money", "int", "text", "date", "text")),),
                               hidden=True, note="Relance : mémoire des revues précédentes (ne pas modifier).")
     return revue, snapshot
+
+
+def hold_reason(breach: aging.Breach) -> str:
+    """The reason a client is to be put on hold, in words: each rule it breaks, then the
+    disputed invoices that were not counted."""
+    from addin.mail.formatting import money
+
+    reasons = []
+    if breach.days_late is not None:
+        reasons.append(f"{breach.days_late} jours de retard (politique : {breach.days_limit})")
+    if breach.overdue is not None:
+        reasons.append(f"échu {money(breach.overdue)} > {money(breach.overdue_limit)}")
+    if breach.balance is not None:
+        reasons.append(f"encours {money(breach.balance)} > plafond {money(breach.credit_limit)}")
+    text = " ; ".join(reasons)
+    count = len(breach.disputed)
+    if count:
+        text += (f" (dont {count} facture{'s' if count > 1 else ''} en litige, "
+                 f"non comptée{'s' if count > 1 else ''} : {', '.join(breach.disputed)})")
+    return text
 
 
 def _parse_key(key: str) -> tuple[int, int]:

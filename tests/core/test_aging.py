@@ -102,9 +102,9 @@ def test_credit_policy_breaches_name_their_reason():
     states = [state("F1", due=AS_OF - timedelta(days=75), balance=D("3000.00")),
               state("F2", client="C2", due=AS_OF - timedelta(days=5), balance=D("900.00"))]
     clients = [Client("C1", "A", credit_limit=D("10000")), Client("C2", "B", credit_limit=D("500"))]
-    result = dict(aging.credit_policy_breaches(clients, states, Settings(hold_days_late=60), AS_OF))
-    assert "75 jours de retard" in result["C1"]
-    assert "plafond" in result["C2"] and "C2" in result
+    result = {b.client: b for b in aging.credit_policy_breaches(clients, states, Settings(hold_days_late=60), AS_OF)}
+    assert (result["C1"].days_late, result["C1"].days_limit) == (75, 60) and result["C1"].balance is None
+    assert (result["C2"].balance, result["C2"].credit_limit) == (D("900.00"), D("500")) and result["C2"].days_late is None
 
 
 def test_doubtful_debt_rules():
@@ -190,14 +190,14 @@ def test_credit_policy_each_rule_alone_and_a_client_within_every_limit():
     clients = [Client("LATE", "a"), Client("SIXTY", "b"), Client("MUCH", "c"),
                Client("LIMIT", "d", credit_limit=D("999.99")), Client("NETTED", "e", credit_limit=D("1000"))]
     policy = Settings(hold_days_late=60, hold_amount_overdue=D("5000"))
-    result = dict(aging.credit_policy_breaches(clients, states, policy, AS_OF))
+    result = {b.client: b for b in aging.credit_policy_breaches(clients, states, policy, AS_OF)}
     assert set(result) == {"LATE", "MUCH", "LIMIT"}
-    assert result["LATE"].startswith("61 jours de retard")
-    assert "échu" in result["MUCH"] and "plafond" in result["LIMIT"]
+    assert result["LATE"].days_late == 61
+    assert result["MUCH"].overdue == D("5000.01") and result["LIMIT"].balance == D("1000.00")
     # Without a date, the ledger's own days late are used.
     with_days = [InvoiceState(s.invoice, s.due, s.paid, s.balance, s.status, max(0, (AS_OF - s.due).days)
                               if s.status is Status.OVERDUE else 0, D(0), D(0)) for s in states]
-    assert dict(aging.credit_policy_breaches(clients, with_days, policy)) == result
+    assert {b.client: b for b in aging.credit_policy_breaches(clients, with_days, policy)} == result
 
 
 def test_limitation_already_reached_and_a_business_debt_far_from_it():
@@ -230,3 +230,33 @@ def test_overdue_share_and_claimable_penalties():
     c = aging.claimable(states, [Client("C1", "A")], AS_OF)
     assert (c.open_interest, c.open_indemnity, c.settled_interest, c.settled_indemnity) == (
         D("12.50"), D(40), D("7.25"), D(40))
+
+
+def test_the_aging_module_imports_only_the_core_and_the_standard_library():
+    # The core is pure (docs/ARCHITECTURE.md): no babel, no mail, no books, even inside a function.
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(aging))
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    outside = {m for m in imported if m.startswith("addin") and not m.startswith("addin.core")}
+    assert not outside and not any(m.split(".")[0] in {"babel", "openpyxl", "xlwings", "jinja2"} for m in imported)
+
+
+def test_a_disputed_invoice_triggers_no_hold_and_is_named_apart():
+    # C003: F-LIT disputed, 426 days late, 1,412.40; F-OLD 30 days late, 3,000. Policy: 60 days, 2,000 overdue.
+    # Without the dispute, 426 days would put C003 on hold; the dispute must not block its other invoices.
+    states = [state("F-LIT", client="C003", due=AS_OF - timedelta(days=426), balance=D("1412.40"),
+                    status=Status.DISPUTED, dispute="maquettes non conformes"),
+              state("F-OLD", client="C003", due=AS_OF - timedelta(days=30), balance=D("3000.00")),
+              state("F-ONLY", client="C004", due=AS_OF - timedelta(days=200), balance=D("900.00"),
+                    status=Status.DISPUTED, dispute="prestation contestée")]
+    clients = [Client("C003", "Clinique"), Client("C004", "Garage", credit_limit=D("500"))]
+    policy = Settings(hold_days_late=60, hold_amount_overdue=D("2000"))
+    breach, = aging.credit_policy_breaches(clients, states, policy, AS_OF)
+    # Held for the 3,000 overdue of F-OLD (> 2,000), not for the 426 days of the disputed invoice.
+    assert breach.client == "C003" and breach.days_late is None
+    assert breach.overdue == D("3000.00") and breach.overdue_limit == D("2000")
+    assert breach.disputed == ("F-LIT",) and breach.disputed_amount == D("1412.40")
+    # C004's only debt is disputed: no hold at all, even above its credit limit.

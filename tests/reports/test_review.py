@@ -207,3 +207,12 @@ def test_a_month_not_yet_begun_is_refused_the_current_one_is_projected(book):
         review.run(FileBook.open(book, today=TODAY), today=TODAY, month=(2026, 12))
     result = review.run(FileBook.open(book, today=TODAY), today=TODAY, month=(2026, 11))
     assert result.as_of == date(2026, 11, 30) and "projetée au 30/11/2026" in result.summary
+
+
+def test_a_hold_reason_names_the_rules_and_the_disputes_left_out():
+    from addin.reports.review import hold_reason
+
+    breach = aging.Breach("C003", days_late=396, days_limit=60, balance=D("11096.40"), credit_limit=D("5000"),
+                          disputed=("F2025-0212",), disputed_amount=D("1412.40"))
+    assert hold_reason(breach) == ("396 jours de retard (politique : 60) ; encours 11\u202f096,40\xa0€ > plafond "
+                                   "5\u202f000,00\xa0€ (dont 1 facture en litige, non comptée : F2025-0212)")
