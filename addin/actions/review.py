@@ -17,7 +17,8 @@ from datetime import date
 from addin.books.base import Book
 from addin.core import aging
 from addin.core.ledger import compute
-from addin.core.model import Register
+from addin.core.model import Register, Severity
+from addin.register import schema
 from addin.reports.review import SNAPSHOT_SHEET, build_review, month_end, read_snapshot, totals_check
 
 
@@ -44,7 +45,10 @@ def run(book: Book, *, today: date, month: tuple[int, int] | None = None) -> Rev
         raise ValueError(f"La revue de {mon:02d}/{year} n'est pas encore possible : ce mois n'a pas commencé "
                          f"(aujourd'hui : {today:%d/%m/%Y}).")
     book.progress(0.1, "Relance : lecture du classeur…")
-    register, _ = load(book)
+    register, problems = load(book)
+    loaded = {i.row for i in register.invoices}
+    unreadable = len({p.row for p in problems if p.sheet == schema.FACTURES.fr and p.row is not None
+                      and p.severity is Severity.ERROR and p.row not in loaded})
     rates, _ = load_rates(book)
     at_month_end = Register(register.settings, register.clients,
                             tuple(i for i in register.invoices if i.issued <= as_of),
@@ -52,7 +56,7 @@ def run(book: Book, *, today: date, month: tuple[int, int] | None = None) -> Rev
     ledger, _ = compute(at_month_end, as_of, rates)
     previous = read_snapshot(book.read_sheet(SNAPSHOT_SHEET) if SNAPSHOT_SHEET in book.sheet_names() else None)
     revue, snapshot = build_review(ledger.states, register.clients, at_month_end.payments, register.settings,
-                                   (year, mon), previous, credits=ledger.credits)
+                                   (year, mon), previous, credits=ledger.credits, unreadable_rows=unreadable)
     book.progress(0.6, "Relance : écriture de la revue…")
     book.write_generated(revue)
     book.write_generated(snapshot)

@@ -37,13 +37,26 @@ def is_open(state: InvoiceState) -> bool:
     return state.status in OPEN and state.balance != 0
 
 
+def needs_fixing(state: InvoiceState) -> bool:
+    """An invoice in error (its due date could not be computed): its *Reste dû* is in
+    ``Factures`` but it has no age; the Anomalies sheet says what to correct."""
+    return state.status is Status.ERROR
+
+
+def to_fix(states: Sequence[InvoiceState]) -> tuple[Decimal, int]:
+    """The balance of the invoices in error and their count."""
+    wrong = [s for s in states if needs_fixing(s)]
+    return sum((s.balance for s in wrong), ZERO), len(wrong)
+
+
 @dataclass(frozen=True)
 class AgedRow:
     client: str
     name: str
     buckets: tuple[Decimal, ...]  # one amount per BUCKETS entry
+    unknown: Decimal  # invoices in error: due date unknown, to correct (not aged)
     credit_notes: Decimal  # open credit notes (negative)
-    total: Decimal  # = sum of buckets + credit notes = the client's Reste dû in Factures
+    total: Decimal  # = buckets + unknown + credit notes = the client's open Reste dû in Factures
     unallocated: Decimal  # payments not allocated to an invoice (shown apart, not in total)
 
 
@@ -59,8 +72,11 @@ def aged_balance(states: Sequence[InvoiceState], clients: Sequence[Client], as_o
 
     The states must have been computed by the ledger as of ``as_of`` (the caller's job):
     each open invoice's *Reste dû* goes to the bucket of its days past the due date.
-    Open credit notes are not aged (they are not late): they have their own column
-    ``credit_notes`` (negative), included in the client's total. Payments not allocated
+    An invoice in error (no due date: its terms or a date could not be read) cannot be
+    aged: its *Reste dû* goes to ``unknown`` ("Échéance inconnue (à corriger)"), included
+    in the total, so that it does not vanish from the review. Open credit notes are not
+    aged (they are not late): they have their own column ``credit_notes`` (negative),
+    included in the client's total. Payments not allocated
     to any invoice (``credits``: client code → amount) are shown in ``unallocated``
     (negative) beside the total, not netted, so that the totals row equals the sum of the
     open balances of ``Factures`` to the cent. A client with only an unallocated payment
@@ -68,13 +84,18 @@ def aged_balance(states: Sequence[InvoiceState], clients: Sequence[Client], as_o
     """
     credits = credits or {}
     names = {c.code: c.name for c in clients}
-    per_client: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO] * (len(BUCKETS) + 1))
+    unknown, notes = len(BUCKETS), len(BUCKETS) + 1  # the two columns after the buckets
+    per_client: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO] * (len(BUCKETS) + 2))
     for state in states:
+        if needs_fixing(state):
+            if state.balance:
+                per_client[state.invoice.client][unknown] += state.balance
+            continue
         if not is_open(state):
             continue
         amounts = per_client[state.invoice.client]
         if state.status is Status.CREDIT_NOTE:
-            amounts[-1] += state.balance
+            amounts[notes] += state.balance
         else:
             amounts[bucket(state.due, as_of)] += state.balance
     for code, amount in credits.items():
@@ -83,12 +104,12 @@ def aged_balance(states: Sequence[InvoiceState], clients: Sequence[Client], as_o
     rows = []
     for code in sorted(per_client):
         amounts = per_client[code]
-        rows.append(AgedRow(code, names.get(code, ""), tuple(amounts[:-1]), amounts[-1], sum(amounts, ZERO),
-                            -credits.get(code, ZERO)))
+        rows.append(AgedRow(code, names.get(code, ""), tuple(amounts[:unknown]), amounts[unknown], amounts[notes],
+                            sum(amounts, ZERO), -credits.get(code, ZERO)))
     totals = AgedRow("", "Total",
                      tuple(sum((r.buckets[i] for r in rows), ZERO) for i in range(len(BUCKETS))),
-                     sum((r.credit_notes for r in rows), ZERO), sum((r.total for r in rows), ZERO),
-                     sum((r.unallocated for r in rows), ZERO))
+                     sum((r.unknown for r in rows), ZERO), sum((r.credit_notes for r in rows), ZERO),
+                     sum((r.total for r in rows), ZERO), sum((r.unallocated for r in rows), ZERO))
     return AgedBalance(tuple(rows), totals)
 
 

@@ -28,6 +28,7 @@ SHEET = "Revue"
 SNAPSHOT_SHEET = "_RevueSnapshot"
 SNAPSHOT_HEADERS = ("Mois", "N° facture", "Code client", "Reste dû", "Tranche", "Statut", "Promesse", "Litige")
 KEEP_MONTHS = 13
+UNKNOWN = "Échéance inconnue (à corriger)"
 _MONTH_KEY = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
@@ -133,12 +134,15 @@ def changes(previous: Mapping[str, SnapshotLine], current: Mapping[str, Snapshot
 
 def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], payments: Sequence[Payment],
                  settings: Settings, month: tuple[int, int], previous: Snapshot | None = None, *,
-                 credits: Mapping[str, Decimal] | None = None) -> tuple[GeneratedSheet, GeneratedSheet]:
+                 credits: Mapping[str, Decimal] | None = None,
+                 unreadable_rows: int = 0) -> tuple[GeneratedSheet, GeneratedSheet]:
     """The ``Revue`` sheet and the updated hidden ``_RevueSnapshot`` sheet for ``month``.
 
     ``states`` must be computed by the ledger as of the month's last day (``month_end``);
     ``payments`` give the month's collections; ``credits`` (client → unallocated amount)
-    the payments not allocated to an invoice; ``previous`` the reviews kept so far.
+    the payments not allocated to an invoice; ``previous`` the reviews kept so far;
+    ``unreadable_rows`` the rows of ``Factures`` the loader could not read at all (no
+    state, no amount), counted with the invoices in error among the rows to correct.
     """
     as_of = month_end(month)
     credits = credits or {}
@@ -168,7 +172,7 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
              "payées en retard, non prescrites : à réclamer si besoin"),
             ("Avoirs non utilisés", balance.totals.credit_notes, "à imputer ou rembourser"),
             ("Paiements non affectés", balance.totals.unallocated, "à imputer ou rembourser"),
-        ),
+        ) + _to_fix_line(states, unreadable_rows),
         ("text", "money", "text"), (34, 16, 14),
     ))
     blocks.append(Block(
@@ -177,18 +181,22 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
           "épuisement (count-back) sur le CA TTC"),),
         ("number", "percent", "text"), (34, 16, 14),
     ))
-    blocks.append(Block("Répartition par ancienneté", ("Tranche", "Montant"),
-                        tuple((label, amount) for label, amount in zip(aging.BUCKETS, balance.totals.buckets)),
-                        ("text", "money"), (34, 16)))
+    # Invoices in error have no age: their own column (and bar) only when there are some.
+    unknown = any(aging.needs_fixing(s) and s.balance for s in states)
+    spread = tuple(zip(aging.BUCKETS, balance.totals.buckets))
+    spread += ((UNKNOWN, balance.totals.unknown),) if unknown else ()
+    blocks.append(Block("Répartition par ancienneté", ("Tranche", "Montant"), spread, ("text", "money"), (34, 16)))
     chart_index = len(blocks) - 1
-    blocks.append(Block(
-        "Balance âgée par client",
-        ("Client", "Code client", *aging.BUCKETS, "Avoirs", "Total", "Paiements non affectés"),
-        tuple((r.name, r.client, *r.buckets, r.credit_notes, r.total, r.unallocated) for r in balance.rows)
-        + ((balance.totals.name, balance.totals.client, *balance.totals.buckets, balance.totals.credit_notes,
-            balance.totals.total, balance.totals.unallocated),),
-        ("text", "text") + ("money",) * 8, (34, 16) + (14,) * 8,
-    ))
+
+    def aged(r: aging.AgedRow) -> tuple:
+        return (r.name, r.client, *r.buckets, *((r.unknown,) if unknown else ()), r.credit_notes, r.total,
+                r.unallocated)
+
+    headers = ("Client", "Code client", *aging.BUCKETS, *((UNKNOWN,) if unknown else ()), "Avoirs", "Total",
+               "Paiements non affectés")
+    blocks.append(Block("Balance âgée par client", headers,
+                        tuple(aged(r) for r in balance.rows) + (aged(balance.totals),),
+                        ("text", "text") + ("money",) * (len(headers) - 2), (34, 16) + (14,) * (len(headers) - 2)))
     current = snapshot_lines(states, as_of)
     if before is not None:
         diff = changes(before[1], current, states, as_of, month_end(_parse_key(before[0])))
@@ -231,8 +239,8 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
     chart_top = _top_of(blocks, chart_index)  # the header row of the "Répartition" block
     chart = ChartSpec(
         "Balance âgée (TTC)",
-        categories=(chart_top + 1, 1, chart_top + len(aging.BUCKETS), 1),
-        values=(chart_top, 2, chart_top + len(aging.BUCKETS), 2),
+        categories=(chart_top + 1, 1, chart_top + len(spread), 1),
+        values=(chart_top, 2, chart_top + len(spread), 2),
         anchor="G2", y_title="€",
     )
     revue = GeneratedSheet(SHEET, tuple(blocks), charts=(chart,),
@@ -248,6 +256,17 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
                                                      ("text", "text", "text", "money", "int", "text", "date", "text")),),
                               hidden=True, note="Relance : mémoire des revues précédentes (ne pas modifier).")
     return revue, snapshot
+
+
+def _to_fix_line(states: Sequence[InvoiceState], unreadable_rows: int) -> tuple[tuple[object, ...], ...]:
+    """The headline's "À corriger" line, when rows of Factures are in error."""
+    amount, count = aging.to_fix(states)
+    rows = count + unreadable_rows
+    if not rows:
+        return ()
+    return ((UNKNOWN, amount,
+             f"{rows} ligne{'s' if rows > 1 else ''} de Factures en erreur : voir Anomalies "
+             "(montant : celles dont le reste dû est connu)"),)
 
 
 def hold_reason(breach: aging.Breach) -> str:
@@ -285,4 +304,4 @@ def _top_of(blocks: Sequence[Block], index: int) -> int:
 
 def totals_check(states: Sequence[InvoiceState]) -> Decimal:
     """The sum of the open balances of ``Factures`` (what the aged balance's total must equal)."""
-    return cents(sum((s.balance for s in states if aging.is_open(s)), ZERO))
+    return cents(sum((s.balance for s in states if aging.is_open(s) or aging.needs_fixing(s)), ZERO))

@@ -45,13 +45,29 @@ def test_aged_balance_per_client_with_credit_notes_and_unallocated_payments():
     assert result.totals.buckets == (D("100.00"), D(0), D("250.50"), D("10.00"), D("80.00"))
 
 
+def test_an_invoice_without_a_due_date_is_aged_apart_not_dropped():
+    # F2025-0096's terms could not be read: Statut Erreur, Reste dû 4,006.80 in Factures. It has no age,
+    # so it gets the "Échéance inconnue" column; the totals row still equals Factures' open balances:
+    # 1,616.40 + 4,006.80 = 5,623.20.
+    error = InvoiceState(Invoice("F2025-0096", "C017", date(2025, 7, 15), D("4006.80"), D("3339.00")), None,
+                         D(0), D("4006.80"), Status.ERROR, 0, D(0), D(0))
+    states = [state("F1", client="C017", due=AS_OF + timedelta(days=3), balance=D("1616.40"), status=Status.NOT_DUE),
+              error]
+    result = aging.aged_balance(states, [Client("C017", "Communauté de communes")], AS_OF)
+    row, = result.rows
+    assert row.unknown == D("4006.80") and row.buckets[0] == D("1616.40") and row.total == D("5623.20")
+    assert result.totals.unknown == D("4006.80") and result.totals.total == D("5623.20")
+    assert aging.to_fix(states) == (D("4006.80"), 1)
+
+
 amount = st.decimals(min_value=D("-500.00"), max_value=D("50000.00"), places=2)
 
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.tuples(st.integers(-60, 400), amount,
                           st.sampled_from(["C1", "C2", "C3"]),
-                          st.sampled_from([Status.OVERDUE, Status.DISPUTED, Status.PROMISED, Status.PAID])),
+                          st.sampled_from([Status.OVERDUE, Status.DISPUTED, Status.PROMISED, Status.PAID,
+                                           Status.ERROR])),
                 max_size=40),
        st.dictionaries(st.sampled_from(["C1", "C2", "C4"]), amount.filter(lambda a: a > 0), max_size=2))
 def test_totals_row_equals_the_sum_of_open_balances_to_the_cent(items, credits):
@@ -63,16 +79,19 @@ def test_totals_row_equals_the_sum_of_open_balances_to_the_cent(items, credits):
             balance = D("0.00")
         elif days <= 0 and status is Status.OVERDUE:
             status = Status.NOT_DUE
-        states.append(state(f"F{k}", client, AS_OF - timedelta(days=days), balance, status,
-                            ttc=max(balance, D("0.01")) if status is Status.PAID else None))
+        item = state(f"F{k}", client, AS_OF - timedelta(days=days), balance, status,
+                     ttc=max(balance, D("0.01")) if status is Status.PAID else None)
+        if status is Status.ERROR:  # an invoice whose due date could not be computed
+            item = InvoiceState(item.invoice, None, D(0), balance, status, 0, D(0), D(0))
+        states.append(item)
     result = aging.aged_balance(states, [Client(c, c) for c in ("C1", "C2", "C3")], AS_OF, credits)
     open_sum = sum((s.balance for s in states if s.status is not Status.PAID), D(0))
     assert result.totals.total == open_sum  # unallocated payments are beside it, not netted
-    assert sum(result.totals.buckets, D(0)) + result.totals.credit_notes == open_sum
+    assert sum(result.totals.buckets, D(0)) + result.totals.unknown + result.totals.credit_notes == open_sum
     assert sum((r.total for r in result.rows), D(0)) == open_sum
     assert result.totals.unallocated == -sum(credits.values(), D(0))
     for row in result.rows:
-        assert row.total == sum(row.buckets, D(0)) + row.credit_notes
+        assert row.total == sum(row.buckets, D(0)) + row.unknown + row.credit_notes
 
 
 def test_dso_by_count_back_with_the_arithmetic():

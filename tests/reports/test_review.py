@@ -68,10 +68,43 @@ def test_aged_balance_totals_equal_the_open_balances_of_factures(book):
     from addin.core.rates import RateTable
 
     ledger, _ = compute(at_end, as_of, RateTable.shipped())
-    expected = sum((s.balance for s in ledger.states if aging.is_open(s)), D(0))
+    expected = sum((s.balance for s in ledger.states if aging.is_open(s) or aging.needs_fixing(s)), D(0))
     assert D(str(total_row[total_col])).quantize(D("0.01")) == expected
     per_client = sum(D(str(r[total_col])) for r in lines[:-1]).quantize(D("0.01"))
     assert per_client == expected
+
+
+def test_aged_balance_totals_equal_the_reste_du_of_factures_including_rows_in_error(book):
+    """The acceptance test read from the sheet a user sees: refresh as of 31/10/2026, review October,
+    and the Total of the aged balance is the sum of the Reste dû column of Factures over the
+    invoices issued by then and not paid, rows in error included."""
+    from addin.actions import refresh
+
+    as_of = date(2026, 10, 31)
+    refresh.run(FileBook.open(book, today=as_of), today=as_of)
+    review.run(FileBook.open(book, today=TODAY), today=TODAY, month=(2026, 10))
+    ws = openpyxl.load_workbook(book)["Factures"]
+    header = [c.value for c in ws[1]]
+    col = {name: header.index(name) for name in ("Date facture", "Reste dû", "Statut")}
+    expected, errors = D(0), 0
+    for r in ws.iter_rows(min_row=2, values_only=True):
+        issued = r[col["Date facture"]]
+        if r[col["Statut"]] == "Erreur":
+            errors += 1
+        if r[col["Reste dû"]] is None or r[col["Statut"]] == "Payée" or not hasattr(issued, "year"):
+            continue
+        if issued.date() <= as_of:
+            expected += D(str(r[col["Reste dû"]]))
+    assert errors  # the demo has rows to correct, one of them with a Reste dû (F2025-0096)
+    header, lines = block(revue_rows(book), "Balance âgée par client")
+    total = lines[-1]
+    assert total[0] == "Total" and "Échéance inconnue (à corriger)" in header
+    assert D(str(total[header.index("Total")])).quantize(D("0.01")) == expected.quantize(D("0.01"))
+    assert D(str(total[header.index("Échéance inconnue (à corriger)")])) > 0
+    # The headline says how many rows need correcting.
+    _, figures = block(revue_rows(book), "Revue des créances")
+    to_fix = next(r for r in figures if r[0] == "Échéance inconnue (à corriger)")
+    assert f"{errors} ligne" in to_fix[2] and "Anomalies" in to_fix[2]
 
 
 def test_the_review_has_a_native_chart_and_every_block(book):
