@@ -19,7 +19,7 @@ from addin.core import aging
 from addin.core.ledger import compute
 from addin.core.model import Register, Severity
 from addin.register import schema
-from addin.reports.review import SNAPSHOT_SHEET, build_review, month_end, read_snapshot, totals_check
+from addin.reports.review import SNAPSHOT_SHEET, build_review, month_end, read_snapshot, rows_to_fix
 
 
 @dataclass(frozen=True)
@@ -63,12 +63,19 @@ def run(book: Book, *, today: date, month: tuple[int, int] | None = None) -> Rev
     book.save()
     book.progress(1.0, "")
     balance = aging.aged_balance(ledger.states, register.clients, as_of, ledger.credits)
+    figures = aging.receivables(ledger.states, as_of)
     days = aging.dso(ledger.states, as_of)
     breaches = aging.credit_policy_breaches(register.clients, ledger.states, register.settings, as_of)
     projected = f" (mois en cours : projetée au {as_of:%d/%m/%Y})" if as_of > today else ""
+    # The same words as the refresh summary: one "Reste dû", credit notes beside it.
     lines = [f"Revue au {as_of:%d/%m/%Y} écrite dans la feuille Revue{projected}.",
-             f"  Reste dû       {money(totals_check(ledger.states))} (avoirs déduits)",
-             "  " + " · ".join(f"{label} {money(amount)}" for label, amount in zip(aging.BUCKETS, balance.totals.buckets)),
-             f"  DSO            {number(days) if days is not None else '—'} jours",
-             f"  À bloquer      {len(breaches)} client(s)"]
+             f"  Reste dû          {money(figures.due)} (avoirs non déduits : {money(figures.credit_notes)})"]
+    to_fix = rows_to_fix(figures, unreadable)
+    if to_fix:
+        lines.append(f"  Échéance inconnue {money(figures.to_fix)} — {to_fix}")
+    lines += [f"  Balance âgée      {money(figures.net)} (total, avoirs déduits)",
+              "  " + " · ".join(f"{label} {money(amount)}"
+                                for label, amount in zip(aging.BUCKETS, balance.totals.buckets)),
+              f"  DSO               {number(days) if days is not None else '—'} jours",
+              f"  À bloquer         {len(breaches)} client(s)"]
     return ReviewResult("\n".join(lines), as_of)

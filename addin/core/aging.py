@@ -113,6 +113,34 @@ def aged_balance(states: Sequence[InvoiceState], clients: Sequence[Client], as_o
     return AgedBalance(tuple(rows), totals)
 
 
+@dataclass(frozen=True)
+class Receivables:
+    """The review's headline, one definition each (docs/review.md).
+
+    ``due`` is the *Reste dû*: the open invoices with a due date, TTC, credit notes **not**
+    deducted, the figure « Actualiser » prints under the same name. ``net`` adds the
+    invoices in error and deducts the credit notes: it is the aged balance's Total, the
+    sum of the open *Reste dû* column of ``Factures``.
+    """
+
+    due: Decimal
+    overdue: Decimal  # part of ``due`` past its due date at the review date
+    to_fix: Decimal  # invoices in error: due date unknown
+    to_fix_count: int
+    credit_notes: Decimal  # open credit notes, negative
+    net: Decimal  # due + to_fix + credit_notes
+
+
+def receivables(states: Sequence[InvoiceState], as_of: date) -> Receivables:
+    """The headline figures as of ``as_of`` (states computed by the ledger at that date)."""
+    invoices = [s for s in states if is_open(s) and s.status is not Status.CREDIT_NOTE]
+    due = sum((s.balance for s in invoices), ZERO)
+    overdue = sum((s.balance for s in invoices if s.due is not None and s.due < as_of), ZERO)
+    wrong, count = to_fix(states)
+    notes = sum((s.balance for s in states if s.status is Status.CREDIT_NOTE and is_open(s)), ZERO)
+    return Receivables(cents(due), cents(overdue), cents(wrong), count, cents(notes), cents(due + wrong + notes))
+
+
 def dso(states: Sequence[InvoiceState], as_of: date, months: int = 3) -> Decimal | None:
     """Days sales outstanding by the count-back method.
 

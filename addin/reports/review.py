@@ -29,6 +29,8 @@ SNAPSHOT_SHEET = "_RevueSnapshot"
 SNAPSHOT_HEADERS = ("Mois", "N° facture", "Code client", "Reste dû", "Tranche", "Statut", "Promesse", "Litige")
 KEEP_MONTHS = 13
 UNKNOWN = "Échéance inconnue (à corriger)"
+DUE = "Reste dû (TTC, avoirs non déduits)"
+NET = "Total de la balance âgée (avoirs déduits)"
 _MONTH_KEY = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
@@ -149,9 +151,7 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
     previous = previous or Snapshot({})
     balance = aging.aged_balance(states, clients, as_of, credits)
     names = {c.code: c.name for c in clients}
-    open_states = [s for s in states if aging.is_open(s) and s.status is not Status.CREDIT_NOTE]
-    outstanding = sum((s.balance for s in open_states), ZERO)
-    overdue = sum((s.balance for s in open_states if s.due and s.due < as_of), ZERO)
+    figures = aging.receivables(states, as_of)
     first = as_of.replace(day=1)
     collected = sum((p.amount for p in payments if first <= p.paid_on <= as_of), ZERO)
     owed = aging.claimable(states, clients, as_of)
@@ -163,16 +163,18 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
     blocks.append(Block(
         f"Revue des créances au {as_of:%d/%m/%Y}", ("Indicateur", "Montant", "Précision"),
         (
-            ("Encours total (reste dû TTC)", outstanding, "factures ouvertes, avoirs non déduits"),
-            ("dont échu", overdue, f"échéance dépassée au {as_of:%d/%m/%Y}"),
+            (DUE, figures.due, "factures ouvertes : le « Reste dû » d'Actualiser"),
+            ("dont échu", figures.overdue, f"échéance dépassée au {as_of:%d/%m/%Y}"),
+        ) + _to_fix_line(figures, unreadable_rows) + (
+            ("Avoirs non utilisés", figures.credit_notes, "à imputer ou rembourser"),
+            (NET, figures.net, "reste dû + échéance inconnue + avoirs : le Total de la balance âgée"),
             ("Encaissé dans le mois", collected, f"paiements du {first:%d/%m} au {as_of:%d/%m/%Y}"),
             ("Intérêts de retard exigibles", owed.open_interest, "factures ouvertes (L441-10 II)"),
             ("Indemnités forfaitaires exigibles", owed.open_indemnity, "40 € par facture en retard (D441-5)"),
             ("Pénalités sur factures soldées", owed.settled_interest + owed.settled_indemnity,
              "payées en retard, non prescrites : à réclamer si besoin"),
-            ("Avoirs non utilisés", balance.totals.credit_notes, "à imputer ou rembourser"),
-            ("Paiements non affectés", balance.totals.unallocated, "à imputer ou rembourser"),
-        ) + _to_fix_line(states, unreadable_rows),
+            ("Paiements non affectés", balance.totals.unallocated, "à imputer ou rembourser (hors balance)"),
+        ),
         ("text", "money", "text"), (34, 16, 14),
     ))
     blocks.append(Block(
@@ -258,15 +260,18 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
     return revue, snapshot
 
 
-def _to_fix_line(states: Sequence[InvoiceState], unreadable_rows: int) -> tuple[tuple[object, ...], ...]:
-    """The headline's "À corriger" line, when rows of Factures are in error."""
-    amount, count = aging.to_fix(states)
-    rows = count + unreadable_rows
+def rows_to_fix(figures: aging.Receivables, unreadable_rows: int) -> str:
+    """``4 lignes de Factures en erreur : voir Anomalies`` (empty when none)."""
+    rows = figures.to_fix_count + unreadable_rows
     if not rows:
-        return ()
-    return ((UNKNOWN, amount,
-             f"{rows} ligne{'s' if rows > 1 else ''} de Factures en erreur : voir Anomalies "
-             "(montant : celles dont le reste dû est connu)"),)
+        return ""
+    return f"{rows} ligne{'s' if rows > 1 else ''} de Factures en erreur : voir Anomalies"
+
+
+def _to_fix_line(figures: aging.Receivables, unreadable_rows: int) -> tuple[tuple[object, ...], ...]:
+    """The headline's "Échéance inconnue" line, when rows of Factures are in error."""
+    text = rows_to_fix(figures, unreadable_rows)
+    return ((UNKNOWN, figures.to_fix, text + " (montant : celles dont le reste dû est connu)"),) if text else ()
 
 
 def hold_reason(breach: aging.Breach) -> str:
@@ -301,7 +306,3 @@ def _top_of(blocks: Sequence[Block], index: int) -> int:
         row += (1 if block.title else 0) + 1 + len(block.rows) + 1
     return row + (1 if blocks[index].title else 0)
 
-
-def totals_check(states: Sequence[InvoiceState]) -> Decimal:
-    """The sum of the open balances of ``Factures`` (what the aged balance's total must equal)."""
-    return cents(sum((s.balance for s in states if aging.is_open(s) or aging.needs_fixing(s)), ZERO))

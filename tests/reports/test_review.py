@@ -201,7 +201,7 @@ def test_build_review_from_states_then_a_month_later_from_its_snapshot():
     revue, memory = build_review(september, clients, payments, Settings(), (2026, 9), None)
     figures = {r[0]: r[1] for r in revue.blocks[0].rows}
     # Outstanding 500 + 300; overdue 300 (F2, due 10 Sep); collected in September 120 (not 31 Aug).
-    assert figures["Encours total (reste dû TTC)"] == D("800.00") and figures["dont échu"] == D("300.00")
+    assert figures["Reste dû (TTC, avoirs non déduits)"] == D("800.00") and figures["dont échu"] == D("300.00")
     assert figures["Encaissé dans le mois"] == D("120.00")
     (days, share, _), = _rows(revue, "Ratios")
     assert share == D("0.375")  # 300 / 800
@@ -249,3 +249,19 @@ def test_a_hold_reason_names_the_rules_and_the_disputes_left_out():
                           disputed=("F2025-0212",), disputed_amount=D("1412.40"))
     assert hold_reason(breach) == ("396 jours de retard (politique : 60) ; encours 11\u202f096,40\xa0€ > plafond "
                                    "5\u202f000,00\xa0€ (dont 1 facture en litige, non comptée : F2025-0212)")
+
+
+def test_reste_du_is_one_figure_with_one_label_in_refresh_review_sheet_and_summary(book):
+    # Refresh and review at the same date: the refresh summary's "Reste dû" line (credit notes not
+    # deducted, shown beside) is the review summary's, and the Revue's headline shows the same amount.
+    from addin.actions import refresh
+
+    day = date(2026, 11, 30)
+    refreshed = refresh.run(FileBook.open(book, today=day), today=day)
+    reviewed = review.run(FileBook.open(book, today=day), today=day, month=(2026, 11))
+    line = next(l for l in refreshed.summary.splitlines() if l.strip().startswith("Reste dû"))
+    assert " ".join(line.split()) in [" ".join(l.split()) for l in reviewed.summary.splitlines()]
+    _, figures = block(revue_rows(book), "Revue des créances")
+    shown = {r[0]: r[1] for r in figures}
+    assert D(str(shown["Reste dû (TTC, avoirs non déduits)"])) == refreshed.totals["due"]
+    assert D(str(shown["Avoirs non utilisés"])) == refreshed.totals["credit_notes"]
