@@ -385,14 +385,18 @@ def doubtful_debts(states: Sequence[InvoiceState], clients: Sequence[Client], as
     return result
 
 
+def usual_delay(client: str, profiles: Mapping[str, Profile], book_delay: Decimal) -> int:
+    """The client's median days late over its invoices paid in full, else the book's (whole days)."""
+    profile = profiles.get(client)
+    return int(profile.median_days_late if profile and profile.median_days_late is not None else book_delay)
+
+
 def expected_date(state: InvoiceState, profiles: Mapping[str, Profile], book_delay: Decimal) -> date:
     """When an open invoice will really be paid: its promise, else due + the client's usual delay, else the book's."""
     if state.invoice.promise is not None:
         return state.invoice.promise
     base = state.plan_due or state.due
-    profile = profiles.get(state.invoice.client)
-    delay = profile.median_days_late if profile and profile.median_days_late is not None else book_delay
-    return base + timedelta(days=int(delay))
+    return base + timedelta(days=usual_delay(state.invoice.client, profiles, book_delay))
 
 
 def book_delay(states: Sequence[InvoiceState]) -> Decimal:
@@ -401,22 +405,74 @@ def book_delay(states: Sequence[InvoiceState]) -> Decimal:
     return Decimal(str(median(delays))) if delays else ZERO
 
 
-def forecast(states: Sequence[InvoiceState], profiles: Mapping[str, Profile], as_of: date,
-             weeks: int = 13) -> list[tuple[date, Decimal, int]]:
-    """Expected collections per week (Monday) for the next ``weeks`` weeks.
+REDATE_MIN_DAYS = 7  # a passed expectation is moved at least a week on: a reminder needs that long
 
-    Disputed invoices are left out (nobody knows when); expected dates already past go to
-    the first week.
+
+@dataclass(frozen=True)
+class Week:
+    start: date  # the Monday
+    amount: Decimal
+    count: int
+    redated: Decimal  # part of ``amount`` whose first expected date had passed
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """Expected collections: the weeks, then what is not in them, as (amount, count)."""
+
+    weeks: tuple[Week, ...]
+    beyond: tuple[Decimal, int]  # expected after the last week
+    disputed: tuple[Decimal, int]  # in dispute: nobody knows when
+    doubtful: tuple[Decimal, int]  # a provision is suggested: not counted on
+    to_fix: tuple[Decimal, int]  # in error: no due date to start from
+
+
+def forecast(states: Sequence[InvoiceState], profiles: Mapping[str, Profile], as_of: date, *,
+             doubtful: Sequence[str] = (), weeks: int = 13) -> Forecast:
+    """Expected collections per week (Monday) for ``weeks`` weeks from the week of ``as_of``.
+
+    Each open invoice is expected on ``expected_date`` (its promise, else its due or next
+    installment date + the client's median days late, else the book's). When that date
+    has passed (an overdue invoice, a broken promise), the invoice is re-dated to
+    ``as_of`` + the client's usual delay, at least ``REDATE_MIN_DAYS``: it is already
+    later than the client's habit, and a reminder needs a week to bring a payment; the
+    weeks show how much of their amount was re-dated. Left out of the weeks, each on its
+    own line: the invoices in ``doubtful`` (the provision suggestions: not counted on),
+    the disputed ones (nobody knows when), those in error (no due date) and those
+    expected after the last week. Every open invoice is in exactly one place.
     """
     delay = book_delay(states)
+    skip = set(doubtful)
     first_monday = as_of - timedelta(days=as_of.weekday())
-    totals = [[ZERO, 0] for _ in range(weeks)]
+    totals = [[ZERO, 0, ZERO] for _ in range(weeks)]
+    beyond, disputed, dubious, wrong = [ZERO, 0], [ZERO, 0], [ZERO, 0], [ZERO, 0]
     for s in states:
-        if not is_open(s) or s.status in (Status.CREDIT_NOTE, Status.DISPUTED) or s.balance <= 0 or s.due is None:
+        if needs_fixing(s):
+            if s.balance > 0:
+                wrong[0] += s.balance
+                wrong[1] += 1
             continue
-        when = max(expected_date(s, profiles, delay), as_of)
+        if not is_open(s) or s.status is Status.CREDIT_NOTE or s.balance <= 0 or s.due is None:
+            continue
+        line = (dubious if s.invoice.number in skip else disputed if s.status is Status.DISPUTED else None)
+        if line is not None:
+            line[0] += s.balance
+            line[1] += 1
+            continue
+        when = expected_date(s, profiles, delay)
+        redated = when < as_of
+        if redated:
+            when = as_of + timedelta(days=max(REDATE_MIN_DAYS, usual_delay(s.invoice.client, profiles, delay)))
         index = (when - first_monday).days // 7
-        if index < weeks:
-            totals[index][0] += s.balance
-            totals[index][1] += 1
-    return [(first_monday + timedelta(weeks=k), cents(t[0]), t[1]) for k, t in enumerate(totals)]
+        if index >= weeks:
+            beyond[0] += s.balance
+            beyond[1] += 1
+            continue
+        totals[index][0] += s.balance
+        totals[index][1] += 1
+        if redated:
+            totals[index][2] += s.balance
+    return Forecast(
+        tuple(Week(first_monday + timedelta(weeks=k), cents(t[0]), t[1], cents(t[2])) for k, t in enumerate(totals)),
+        (cents(beyond[0]), beyond[1]), (cents(disputed[0]), disputed[1]), (cents(dubious[0]), dubious[1]),
+        (cents(wrong[0]), wrong[1]))

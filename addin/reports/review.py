@@ -230,12 +230,16 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
     ))
     blocks.append(Block("Règles de provision (la première qui s'applique)", ("Règle",),
                         tuple((rule,) for rule in aging.DOUBTFUL_RULES), ("text",), (34,)))
-    weeks = aging.forecast(states, profiles, as_of)
+    expected = aging.forecast(states, profiles, as_of, doubtful=[d.invoice for d in doubtful])
+    apart = (("Au-delà de 13 semaines", expected.beyond), ("En litige : non daté", expected.disputed),
+             ("Créances douteuses : hors prévision", expected.doubtful), (UNKNOWN, expected.to_fix))
     blocks.append(Block(
-        "Prévision d'encaissements (13 semaines) — promesse, sinon échéance + retard habituel du client",
-        ("Semaine du", "Montant attendu", "Factures"),
-        tuple((start, amount, count) for start, amount, count in weeks),
-        ("date", "money", "int"), (34, 16, 14),
+        "Prévision d'encaissements (13 semaines) — promesse, sinon échéance + retard habituel du client ; "
+        "date dépassée : re-datée à la revue + retard habituel (7 jours au moins)",
+        ("Semaine du", "Montant attendu", "Factures", "dont re-daté"),
+        tuple((w.start, w.amount, w.count, w.redated) for w in expected.weeks)
+        + tuple((label, amount, count, None) for label, (amount, count) in apart if count),
+        ("date", "money", "int", "money"), (34, 16, 14, 14),
     ))
 
     chart_top = _top_of(blocks, chart_index)  # the header row of the "Répartition" block

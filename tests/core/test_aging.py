@@ -154,17 +154,55 @@ def test_forecast_uses_promise_then_client_delay_then_book_delay():
     open_items = [
         state("A", due=date(2025, 7, 7), balance=D("100.00"), status=Status.NOT_DUE),  # +14 -> 21 Jul
         state("B", due=date(2025, 7, 1), balance=D("50.00"), status=Status.NOT_DUE, promise=date(2025, 7, 2)),
-        state("C", due=date(2025, 5, 1), balance=D("30.00")),  # expected 15 May: past -> first week
-        state("D", due=date(2025, 7, 1), balance=D("999.00"), status=Status.DISPUTED),  # left out
+        state("E", client="C2", due=date(2025, 7, 10), balance=D("20.00"), status=Status.NOT_DUE),  # +14 -> 24 Jul
+        state("D", due=date(2025, 7, 1), balance=D("999.00"), status=Status.DISPUTED),  # not dated
     ]
     states = history + open_items
     profiles = {"C1": aging.payer_profile("C1", states)}
-    weeks = aging.forecast(states, profiles, AS_OF)
-    assert len(weeks) == 13 and weeks[0][0] == date(2025, 6, 30)
-    by_week = {start: (amount, count) for start, amount, count in weeks}
-    assert by_week[date(2025, 6, 30)] == (D("80.00"), 2)  # B (promise 2 Jul) and C (overdue)
-    assert by_week[date(2025, 7, 21)] == (D("100.00"), 1)
-    assert sum(a for _, a, _ in weeks) == D("180.00")
+    result = aging.forecast(states, profiles, AS_OF)
+    assert len(result.weeks) == 13 and result.weeks[0].start == date(2025, 6, 30)
+    by_week = {w.start: (w.amount, w.count) for w in result.weeks}
+    assert by_week[date(2025, 6, 30)] == (D("50.00"), 1)  # B, promised for 2 Jul
+    assert by_week[date(2025, 7, 21)] == (D("120.00"), 2)  # A on 21 Jul, E on 24 Jul
+    assert result.disputed == (D("999.00"), 1)
+
+
+def test_forecast_redates_passed_expectations_and_keeps_doubtful_debts_out_of_the_weeks():
+    # Review on Monday 30 Jun 2025; the client's usual delay is 14 days (median), the book's too.
+    # - C: due 1 May, expected 15 May: passed, not doubtful -> re-dated 30 Jun + 14 = 14 Jul (week 3);
+    # - G: due 20 Jun, promised for 25 Jun, broken -> 14 Jul as well;
+    # - H: client C3 pays on time (median 0): passed -> 30 Jun + 7 (at least a week) = 7 Jul (week 2);
+    # - OLD: 200 days late: a doubtful debt (50 % suggested) -> not in the weeks, on its own line;
+    # - X: in error (no due date) -> on its own line.
+    # Nothing that was expected in the past lands in week 1.
+    due = date(2025, 3, 1)
+    history = [state(f"P{k}", due=due, balance=D(0), ttc=D("10.00"), status=Status.PAID,
+                     paid_on=due + timedelta(days=14)) for k in range(3)]
+    history += [state(f"Q{k}", client="C3", due=due, balance=D(0), ttc=D("10.00"), status=Status.PAID,
+                      paid_on=due) for k in range(3)]
+    error = InvoiceState(Invoice("X", "C1", date(2025, 5, 1), D("70.00")), None, D(0), D("70.00"), Status.ERROR,
+                         0, D(0), D(0))
+    open_items = [
+        state("C", due=date(2025, 5, 1), balance=D("30.00")),
+        state("G", due=date(2025, 6, 20), balance=D("40.00"), promise=date(2025, 6, 25)),
+        state("H", client="C3", due=date(2025, 6, 1), balance=D("25.00")),
+        state("OLD", due=AS_OF - timedelta(days=200), balance=D("28000.00")),
+        error,
+    ]
+    states = history + open_items
+    profiles = {c: aging.payer_profile(c, states) for c in ("C1", "C3")}
+    doubtful = [d.invoice for d in aging.doubtful_debts(states, [Client("C1", "A"), Client("C3", "B")], AS_OF)]
+    assert doubtful == ["OLD"]
+    result = aging.forecast(states, profiles, AS_OF, doubtful=doubtful)
+    weeks = {w.start: w for w in result.weeks}
+    assert weeks[date(2025, 6, 30)].amount == 0
+    assert (weeks[date(2025, 7, 7)].amount, weeks[date(2025, 7, 7)].redated) == (D("25.00"), D("25.00"))
+    assert (weeks[date(2025, 7, 14)].amount, weeks[date(2025, 7, 14)].count) == (D("70.00"), 2)
+    assert result.doubtful == (D("28000.00"), 1) and result.to_fix == (D("70.00"), 1)
+    # Every open invoice is in exactly one place: 25 + 70 + 28,000 + 70 = 28,165.
+    placed = (sum((w.amount for w in result.weeks), D(0)) + result.beyond[0] + result.disputed[0]
+              + result.doubtful[0] + result.to_fix[0])
+    assert placed == D("28165.00")
 
 
 def test_dso_beyond_the_window_extrapolates_at_the_average_daily_sales():
