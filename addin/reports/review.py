@@ -16,7 +16,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Mapping, Sequence
 
@@ -31,7 +31,8 @@ KEEP_MONTHS = 13
 UNKNOWN = "Échéance inconnue (à corriger)"
 DUE = "Reste dû (TTC, avoirs non déduits)"
 NET = "Total de la balance âgée (avoirs déduits)"
-_MONTH_KEY = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+_MONTH_TEXT = re.compile(r"M?(\d{4})-(0[1-9]|1[0-2])(-\d{2})?")
+_EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1 Jan 1900 (Excel's leap-year bug included)
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,8 @@ def read_snapshot(data: SheetData | None) -> Snapshot:
         return Snapshot(months)
     for row in data.rows[1:]:
         row = tuple(row) + (None,) * (8 - len(row))
-        key = str(row[0] or "").strip()
-        if not _MONTH_KEY.fullmatch(key) or not row[1]:
+        key = _month_of(row[0])
+        if key is None or not row[1]:
             continue
         promise = row[6].date() if hasattr(row[6], "date") and callable(row[6].date) else row[6]
         try:
@@ -81,8 +82,32 @@ def read_snapshot(data: SheetData | None) -> Snapshot:
     return Snapshot(months)
 
 
+def _month_of(value: object) -> str | None:
+    """The "AAAA-MM" key of a ``Mois`` cell, in whatever form the workbook gives it back.
+
+    Written as the first day of the month (a date, which Excel keeps as it is); read back
+    as a date or datetime, as Excel's serial number (a reader that does not convert), or
+    as the text "AAAA-MM" older reviews wrote, which the live book could see turned into
+    a date by Excel. Anything else is not a review line (None).
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)) and 1 <= value < 2958466:
+        value = _EXCEL_EPOCH + timedelta(days=int(value))
+    if isinstance(value, date):  # datetime included
+        return f"{value.year:04d}-{value.month:02d}"
+    match = _MONTH_TEXT.fullmatch(str(value or "").strip())
+    return f"{match.group(1)}-{match.group(2)}" if match else None
+
+
 def month_key(month: tuple[int, int]) -> str:
     return f"{month[0]:04d}-{month[1]:02d}"
+
+
+def month_label(key: str) -> str:
+    """``2026-09`` → ``09/2026``, as the sheet shows a month."""
+    year, month = _parse_key(key)
+    return f"{month:02d}/{year:04d}"
 
 
 def month_end(month: tuple[int, int]) -> date:
@@ -202,7 +227,7 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
     current = snapshot_lines(states, as_of)
     if before is not None:
         diff = changes(before[1], current, states, as_of, month_end(_parse_key(before[0])))
-        title = f"Évolution depuis la revue de {before[0]}"
+        title = f"Évolution depuis la revue de {month_label(before[0])}"
     else:
         diff, title = [], "Évolution : première revue (rien à comparer)"
     blocks.append(Block(title, ("Client", "Code client", "Facture", "Montant", "Changement", "Détail"),
@@ -256,10 +281,13 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
     months = {m: lines for m, lines in previous.months.items() if m != key}
     months[key] = current
     kept = sorted(months)[-KEEP_MONTHS:]
-    rows = tuple((m, number, line.client, line.balance, line.bucket, line.status, line.promise, line.dispute)
+    # The month as its first day, a date: a "2026-10" text turns into a date when Excel
+    # gets it from the live book, and read_snapshot takes both.
+    rows = tuple((date(*_parse_key(m), 1), number, line.client, line.balance, line.bucket, line.status,
+                  line.promise, line.dispute)
                  for m in kept for number, line in sorted(months[m].items()))
     snapshot = GeneratedSheet(SNAPSHOT_SHEET, (Block("", SNAPSHOT_HEADERS, rows,
-                                                     ("text", "text", "text", "money", "int", "text", "date", "text")),),
+                                                     ("date", "text", "text", "money", "int", "text", "date", "text")),),
                               hidden=True, note="Relance : mémoire des revues précédentes (ne pas modifier).")
     return revue, snapshot
 

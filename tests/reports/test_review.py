@@ -128,7 +128,7 @@ def test_second_month_reports_changes_against_the_first(book):
     review.run(FileBook.open(book, today=TODAY), today=TODAY, month=(2026, 9))
     review.run(FileBook.open(book, today=TODAY), today=TODAY, month=(2026, 10))
     rows = revue_rows(book)
-    header, lines = block(rows, "Évolution depuis la revue de 2026-09")
+    header, lines = block(rows, "Évolution depuis la revue de 09/2026")
     kinds = {r[4] for r in lines}
     assert {"Nouveau retard", "Payée"} <= kinds
     # Redoing September afterwards compares with nothing earlier, not with October.
@@ -220,9 +220,9 @@ def test_build_review_from_states_then_a_month_later_from_its_snapshot():
         _state("F2", "C2", date(2026, 9, 10), "0.00", Status.PAID, ttc="300.00", paid_on=date(2026, 10, 2)),
     ]
     revue, memory = build_review(october, clients, [], Settings(), (2026, 10), previous)
-    found = {(r[4], r[2]) for r in _rows(revue, "Évolution depuis la revue de 2026-09")}
+    found = {(r[4], r[2]) for r in _rows(revue, "Évolution depuis la revue de 09/2026")}
     assert found == {("Nouveau retard", "F1"), ("Nouveau litige", "F1"), ("Payée", "F2")}
-    assert {r[0] for r in memory.blocks[0].rows} == {"2026-09", "2026-10"}
+    assert {r[0] for r in memory.blocks[0].rows} == {date(2026, 9, 1), date(2026, 10, 1)}
 
 
 def test_read_snapshot_skips_rows_typed_over():
@@ -285,3 +285,28 @@ def test_the_forecast_block_keeps_doubtful_debts_out_of_the_weeks(book):
     shown = {r[0]: D(str(r[1])) for r in figures}
     placed = sum(D(str(r[1])) for r in forecast)
     assert placed == shown["Reste dû (TTC, avoirs non déduits)"] + shown["Échéance inconnue (à corriger)"]
+
+
+@pytest.mark.parametrize("key", [
+    date(2026, 9, 1),  # as written: the first day of the month, a date Excel keeps as it is
+    __import__("datetime").datetime(2026, 9, 1),  # read back by openpyxl or xlwings; also what Excel makes
+    # of the old text key "2026-09" written by the live book (the bug this test keeps away)
+    46266, 46266.0,  # the same date as Excel's serial number (a reader that does not convert)
+    "2026-09",  # the text key of older reviews, when Excel left it alone
+])
+def test_read_snapshot_takes_the_month_key_in_every_form_excel_may_give_it(key):
+    rows = (("Mois", "N° facture"), (key, "F1", "C1", 10.5, 1, "En retard", None, ""))
+    snap = read_snapshot(SheetData("_RevueSnapshot", rows))
+    assert set(snap.months) == {"2026-09"} and snap.months["2026-09"]["F1"].balance == D("10.50")
+    assert snap.before("2026-10")[0] == "2026-09"
+
+
+def test_the_snapshot_month_survives_a_save_and_the_next_review_compares(book):
+    # The key is written as a date (first of the month); read back from the saved file, October's
+    # review finds September's. A key Excel turned into a date (the live book) is found as well.
+    review.run(FileBook.open(book, today=TODAY), today=TODAY, month=(2026, 9))
+    wb = openpyxl.load_workbook(book)
+    keys = {c.value for c in wb["_RevueSnapshot"]["A"][1:]}
+    assert keys == {__import__("datetime").datetime(2026, 9, 1)}
+    review.run(FileBook.open(book, today=TODAY), today=TODAY, month=(2026, 10))
+    assert any(str(r[0]).startswith("Évolution depuis la revue de 09/2026") for r in revue_rows(book))
