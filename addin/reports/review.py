@@ -128,12 +128,17 @@ def changes(previous: Mapping[str, SnapshotLine], current: Mapping[str, Snapshot
 
     - ``Nouveau retard``: overdue now, not due (or not issued) at the previous review;
     - ``Aggravé``: overdue then, in an older bucket now;
+    - ``Paiement partiel``: open at both reviews with a smaller balance now; the amount is
+      what was collected in between, the detail what is still due;
     - ``Nouveau litige``: a dispute reason that was not there;
     - ``Promesse non tenue``: a promise date passed with the invoice still open, unless it
       was already passed, with the same date, at the previous review (said once);
-    - ``Payée`` (with the date of full payment) or ``Sortie du suivi`` (deleted, cancelled
-      by a credit note...): open at the previous review, not now.
+    - ``Payée`` (with the date of full payment), ``En erreur`` (its row now has a problem:
+      see Anomalies) or ``Sortie du suivi`` (deleted, cancelled by a credit note...): open
+      at the previous review, not now.
     """
+    from addin.mail.formatting import money
+
     by_number = {s.invoice.number: s for s in states}
     result = []
     for number, now in sorted(current.items()):
@@ -143,6 +148,9 @@ def changes(previous: Mapping[str, SnapshotLine], current: Mapping[str, Snapshot
         elif before is not None and now.bucket > before.bucket >= 1:
             result.append(("Aggravé", now.client, number,
                            f"{aging.BUCKETS[before.bucket]} → {aging.BUCKETS[now.bucket]}", now.balance))
+        if before is not None and 0 < now.balance < before.balance:
+            result.append(("Paiement partiel", now.client, number, f"reste dû {money(now.balance)}",
+                           before.balance - now.balance))
         if now.dispute and (before is None or not before.dispute):
             result.append(("Nouveau litige", now.client, number, now.dispute, now.balance))
         promise = now.promise or (before.promise if before else None)
@@ -154,6 +162,9 @@ def changes(previous: Mapping[str, SnapshotLine], current: Mapping[str, Snapshot
         if number not in current:
             state = by_number.get(number)
             paid = state is not None and state.status is Status.PAID
+            if state is not None and aging.needs_fixing(state):
+                result.append(("En erreur", before.client, number, "à corriger : voir Anomalies", before.balance))
+                continue
             result.append(("Payée" if paid else "Sortie du suivi", before.client, number,
                            f"le {state.paid_on:%d/%m/%Y}" if paid and state.paid_on else "", before.balance))
     return result

@@ -310,3 +310,19 @@ def test_the_snapshot_month_survives_a_save_and_the_next_review_compares(book):
     assert keys == {__import__("datetime").datetime(2026, 9, 1)}
     review.run(FileBook.open(book, today=TODAY), today=TODAY, month=(2026, 10))
     assert any(str(r[0]).startswith("Évolution depuis la revue de 09/2026") for r in revue_rows(book))
+
+
+def test_a_partial_payment_shows_in_the_changes():
+    # F5: 1,000.00 open at the September review, 600.00 at October's: 400.00 collected, still open.
+    line = lambda balance: SnapshotLine("C1", D(balance), 2, "En retard", None, "")
+    found = changes({"F5": line("1000.00"), "F6": line("50.00")}, {"F5": line("600.00"), "F6": line("50.00")},
+                    [], date(2026, 10, 31), date(2026, 9, 30))
+    assert found == [("Paiement partiel", "C1", "F5", "reste dû 600,00\xa0€", D("400.00"))]
+
+
+def test_an_invoice_that_falls_into_error_is_not_said_to_have_left_the_follow_up():
+    line = SnapshotLine("C1", D("300.00"), 1, "En retard", None, "")
+    broken = InvoiceState(Invoice("F7", "C1", date(2026, 8, 1), D("300.00")), None, D(0), D("300.00"),
+                          Status.ERROR, 0, D(0), D(0))
+    assert changes({"F7": line}, {}, [broken], date(2026, 10, 31)) == [
+        ("En erreur", "C1", "F7", "à corriger : voir Anomalies", D("300.00"))]
