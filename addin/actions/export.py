@@ -36,13 +36,18 @@ def run(book, out: Path | None = None, *, today: date) -> ExportResult:
     register, _ = load(source)
     rates, _ = load_rates(source)
     ledger, _ = compute(register, today, rates)
-    data, blank, removed = build(book_path, ledger.states, today=today)
-    write(data, out)
+    copy = build(book_path, ledger.states, today=today)
+    write(copy.data, out)
     lines = [f"Copie pour le comptable : {out}",
              "  valeurs seules, sans macros ni formules, avec le détail des intérêts par facture"]
-    if removed:
-        lines.append(f"  paramètres retirés : {', '.join(removed)}")
-    if blank:
-        lines.append(f"  {blank} formule(s) jamais calculée(s) laissée(s) vides : ouvrez et enregistrez le "
-                     "registre dans Excel avant d'exporter")
-    return ExportResult(out, "\n".join(lines), blank, removed)
+    if copy.removed_settings:
+        lines.append(f"  paramètres retirés : {', '.join(copy.removed_settings)}")
+    if copy.blanked_cells:
+        lines.append(f"  cellules vidées (secrets) : {', '.join(copy.blanked_cells)}")
+    if copy.dropped_sheets:
+        lines.append(f"  feuilles non copiées : {', '.join(copy.dropped_sheets)}")
+    if copy.blank_formulas:
+        lines.append(f"  {copy.blank_formulas} formule(s) jamais calculée(s) laissée(s) vides : ouvrez et "
+                     "enregistrez le registre dans Excel avant d'exporter")
+    return ExportResult(out, "\n".join(lines), copy.blank_formulas, copy.removed_settings, copy.blanked_cells,
+                        copy.dropped_sheets)
