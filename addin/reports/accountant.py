@@ -25,11 +25,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import openpyxl
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from addin.core.model import InvoiceState
@@ -49,6 +50,18 @@ class ExportResult:
     removed_settings: tuple[str, ...]
     blanked_cells: tuple[str, ...] = ()  # "Sheet!B3": secrets blanked outside Paramètres
     dropped_sheets: tuple[str, ...] = ()  # sheets not copied (hidden, settings, named like a secret)
+    as_of: date | None = None  # the date every figure of the copy is computed at
+    recomputed: int = 0  # cells of Factures whose value changed when recomputed at ``as_of``
+
+
+@dataclass(frozen=True)
+class Cover:
+    """What the « À lire » sheet states: where the copy comes from and at which date."""
+
+    book: str  # the register's file name
+    made_on: date
+    as_of: date
+    origin: str  # why that date
 
 
 @dataclass(frozen=True)
@@ -60,6 +73,7 @@ class Copy:
     removed_settings: tuple[str, ...]
     blanked_cells: tuple[str, ...]
     dropped_sheets: tuple[str, ...]
+    recomputed: int = 0
 
 
 _OWN_SHEETS = tuple(schema.SHEETS)
@@ -179,8 +193,16 @@ def _chart_sheets(chart) -> set[str]:
     return {n.replace("''", "'") for n in names}
 
 
-def build(book_path: Path, states: Sequence[InvoiceState], *, today: date) -> Copy:
-    """The copy's bytes and what was left out: formulas never computed, settings, cells, sheets."""
+def build(book_path: Path, states: Sequence[InvoiceState], *, today: date, as_of: date | None = None,
+          cover: Cover | None = None,
+          figures: Mapping[str, Mapping[tuple[int, int], tuple[object, str]]] | None = None) -> Copy:
+    """The copy's bytes and what was left out: formulas never computed, settings, cells, sheets.
+
+    ``states`` are computed at ``as_of`` (default ``today``), the date of the interest
+    detail; ``figures`` gives, per sheet, the (row, column) cells to write instead of the
+    register's value, with their column kind: Factures' computed figures at ``as_of``, so
+    that the copy agrees with its own interest detail. ``cover`` adds the « À lire » sheet.
+    """
     from addin.books.base import SheetData
     from addin.books.file import _set, workbook_bytes
 
@@ -188,6 +210,9 @@ def build(book_path: Path, states: Sequence[InvoiceState], *, today: date) -> Co
     formulas = openpyxl.load_workbook(book_path, data_only=False)
     out = openpyxl.Workbook()
     out.remove(out.active)
+    as_of = as_of or today
+    figures = figures or {}
+    recomputed = 0
     blank = 0
     removed: list[str] = []
     blanked: list[str] = []
@@ -229,6 +254,18 @@ def build(book_path: Path, states: Sequence[InvoiceState], *, today: date) -> Co
                     new.font = Font(bold=True)
                 if cell.fill is not None and cell.fill.fgColor is not None and cell.fill.fill_type == "solid":
                     new.fill = PatternFill("solid", start_color=cell.fill.fgColor, end_color=cell.fill.fgColor)
+        for (r, c), (value, kind) in sorted(figures.get(ws.title, {}).items()):
+            if r in skip_rows or (r, c) in skip_cells:
+                continue
+            source = ws.cell(r, c)
+            if _same(source.value, value):
+                continue
+            recomputed += 1
+            new = target.cell(r - sum(1 for k in skip_rows if k < r), c)
+            new.value = None
+            if value is not None:
+                _set(new, value)
+                new.number_format = _format_of(source.number_format, kind, value)
         for letter, dim in ws.column_dimensions.items():
             if dim.width:
                 target.column_dimensions[letter].width = dim.width
@@ -236,12 +273,77 @@ def build(book_path: Path, states: Sequence[InvoiceState], *, today: date) -> Co
         for chart in getattr(ws, "_charts", []):  # the review's chart: values, not code
             if _chart_sheets(chart) <= kept:
                 target.add_chart(chart)
-    _interest_detail(out.create_sheet(DETAIL_SHEET), states, today)
+    _interest_detail(out.create_sheet(DETAIL_SHEET), states, as_of)
+    if cover is not None:
+        _cover(out.create_sheet("À lire", 0), cover, values, recomputed, blank, len(removed), len(blanked), dropped)
     props = out.properties
     props.creator = props.lastModifiedBy = "Relance"
     props.title = "Copie pour le comptable (valeurs seules)"
     props.created = props.modified = datetime(today.year, today.month, today.day)
-    return Copy(workbook_bytes(out), blank, tuple(removed), tuple(blanked), dropped)
+    return Copy(workbook_bytes(out), blank, tuple(removed), tuple(blanked), dropped, recomputed)
+
+
+def _same(copied: object, computed: object) -> bool:
+    """Whether a register's value already is the recomputed one (a float read back, a datetime)."""
+    if copied in (None, "") and computed in (None, ""):
+        return True
+    if isinstance(computed, Decimal) or (isinstance(computed, int) and not isinstance(computed, bool)):
+        try:
+            return Decimal(str(copied)).quantize(Decimal("0.01")) == Decimal(computed).quantize(Decimal("0.01"))
+        except (InvalidOperation, ValueError, TypeError):
+            return False
+    if isinstance(computed, date):
+        return isinstance(copied, date) and (copied.date() if isinstance(copied, datetime) else copied) == computed
+    return copied == computed
+
+
+def _format_of(current: str, kind: str, value: object) -> str:
+    """The number format of a recomputed cell: the register's, unless it had none (General)."""
+    from addin.books.base import NUMBER_FORMATS
+
+    if current and current != "General":
+        return current
+    fmt = {"date": "date", "money": "money", "int": "int", "percent": "percent"}.get(kind)
+    return NUMBER_FORMATS[fmt] if fmt else current
+
+
+def _cover(ws, cover: Cover, values, recomputed: int, blank: int, removed: int, blanked: int,
+           dropped: Sequence[str]) -> None:
+    """« À lire »: where the copy comes from, the date of its figures, what was left out (counts only)."""
+    from addin.books.file import _set
+
+    revue = schema.find_sheet(values.sheetnames, schema.REVUE)
+    review_title = str(values[revue]["A1"].value or "") if revue else ""
+    if not re.search(r"\d{2}/\d{2}/\d{4}", review_title):  # the template's placeholder: never run
+        review_title = ""
+    lines = [
+        ("Copie pour le comptable (valeurs seules)", None, None),
+        (None, None, None),
+        ("Registre", cover.book, None),
+        ("Copie faite le", cover.made_on, None),
+        ("Chiffres calculés au", cover.as_of, f"Factures et Intérêts (détail) : {cover.origin}"),
+        ("Revue", review_title or "pas encore faite", "la revue mensuelle garde sa propre date (fin du mois revu)"),
+        ("Factures recalculées", recomputed, "cellules dont la valeur du registre a changé depuis son dernier calcul"),
+        ("Formules sans valeur", blank, "formules jamais calculées, laissées vides"),
+        ("Paramètres retirés", removed, "réglages SMTP et secrets"),
+        ("Cellules vidées", blanked, "secrets trouvés dans les autres feuilles"),
+        ("Feuilles non copiées", len(dropped), "masquées, de réglages du complément ou nommées comme un secret"),
+    ]
+    formats = {date: "dd/mm/yyyy", int: "0"}
+    for r, line in enumerate(lines, start=1):
+        for c, value in enumerate(line, start=1):
+            if value is None:
+                continue
+            cell = ws.cell(r, c)
+            _set(cell, value)
+            fmt = formats.get(type(value))
+            if fmt:
+                cell.number_format = fmt
+                cell.alignment = Alignment(horizontal="left")
+            if c == 1:
+                cell.font = Font(bold=True)
+    for letter, width in zip("ABC", (26, 44, 70)):
+        ws.column_dimensions[letter].width = width
 
 
 def _secrets_of(ws, sheet: schema.Sheet | None, sheet_data) -> set[tuple[int, int]]:
@@ -259,12 +361,12 @@ def _secrets_of(ws, sheet: schema.Sheet | None, sheet_data) -> set[tuple[int, in
     return secret_cells(rows, header.row, tuple(header.columns.values()))
 
 
-def _interest_detail(ws, states: Sequence[InvoiceState], today: date) -> None:
+def _interest_detail(ws, states: Sequence[InvoiceState], as_of: date) -> None:
     headers = ("N° facture", "Code client", "Échéance", "Du", "Au", "Jours", "Base TTC", "Taux annuel",
                "Source du taux", "Intérêts", "Total facture", "Indemnité")
     from addin.books.file import _set
 
-    ws.append([f"Intérêts de retard au {today:%d/%m/%Y} : détail par période (base × taux × jours / 365)"])
+    ws.append([f"Intérêts de retard au {as_of:%d/%m/%Y} : détail par période (base × taux × jours / 365)"])
     ws["A1"].font = Font(bold=True)
     for j, header in enumerate(headers, start=1):
         cell = ws.cell(2, j, header)

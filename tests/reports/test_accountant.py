@@ -259,3 +259,80 @@ def test_the_loader_refuses_the_same_password_keys_and_masks_their_value(demo_bo
     refused = [p for p in problems if p.code == "settings.password"]
     assert len(refused) == 4 and all("hunter2" not in str(p.value) for p in refused)
     assert not any("hunter2" in value for _, value in register.settings.extra)
+
+
+def _interest_by_invoice(copy):
+    """Factures' Intérêts de retard and the detail's total per invoice, from the copy."""
+    from decimal import Decimal as D
+
+    ws = copy["Factures"]
+    header = [c.value for c in ws[1]]
+    number, interest = header.index("N° facture"), header.index("Intérêts de retard")
+    factures = {}
+    for r in ws.iter_rows(min_row=2, values_only=True):
+        if r[number]:  # the first row of a number written twice is the invoice (the other one is in error)
+            factures.setdefault(r[number], D(str(r[interest] or 0)))
+    detail = {}
+    for r in copy["Intérêts (détail)"].iter_rows(min_row=3, values_only=True):
+        if r[0] and r[10] is not None:
+            detail[r[0]] = D(str(r[10]))
+    return factures, detail
+
+
+def test_the_copy_is_computed_at_the_last_refresh_not_at_the_export_date(register, tmp_path):
+    # The register was refreshed on 23/11/2026; exported three weeks later without a date to compute at.
+    # Every invoice's interest in the detail is the one Factures shows in the same file.
+    from datetime import date
+
+    out = tmp_path / "copie.xlsx"
+    result = export.run(register, out, today=date(2026, 12, 14))
+    copy = openpyxl.load_workbook(out)
+    factures, detail = _interest_by_invoice(copy)
+    assert detail and all(factures[n] == amount for n, amount in detail.items())
+    assert all(amount == 0 for n, amount in factures.items() if n not in detail)
+    assert copy["Intérêts (détail)"]["A1"].value.startswith("Intérêts de retard au 23/11/2026")
+    assert copy.sheetnames[0] == "À lire"
+    cover = {r[0]: r[1] for r in copy["À lire"].iter_rows(values_only=True) if r[0]}
+    assert cover["Chiffres calculés au"].date() == date(2026, 11, 23)
+    assert "23/11/2026" in result.summary and result.as_of == date(2026, 11, 23)
+    assert result.recomputed == 0  # nothing changed since the refresh: Factures is copied as it is
+
+
+def test_a_register_changed_since_its_refresh_is_recomputed_in_the_copy(register, tmp_path):
+    # A payment typed after the refresh, no refresh since: the copy's Factures would show the old
+    # balance beside an interest detail that knows the payment. The copy recomputes Factures' figures.
+    from datetime import datetime
+
+    wb = openpyxl.load_workbook(register)
+    factures = wb["Factures"]
+    header = [c.value for c in factures[1]]
+    col = {h: i for i, h in enumerate(header)}
+    row = next(r for r in factures.iter_rows(min_row=2, values_only=True) if r[col["Statut"]] == "En retard")
+    wb["Paiements"].append([datetime(2026, 11, 20), row[col["Code client"]], row[col["N° facture"]],
+                            float(row[col["Reste dû"]]), "Virement", "VIR-TEST"])
+    wb.save(register)
+    out = tmp_path / "copie.xlsx"
+    result = export.run(register, out, today=TODAY)
+    copy = openpyxl.load_workbook(out)
+    factures, detail = _interest_by_invoice(copy)
+    assert all(factures[n] == amount for n, amount in detail.items())
+    line = next(r for r in copy["Factures"].iter_rows(min_row=2, values_only=True)
+                if r[col["N° facture"]] == row[col["N° facture"]])
+    assert line[col["Statut"]] == "Payée" and line[col["Reste dû"]] == 0
+    assert result.recomputed and "recalculé" in result.summary
+
+
+def test_without_a_recorded_refresh_the_copy_is_computed_at_its_own_date(register, tmp_path):
+    from datetime import date
+
+    wb = openpyxl.load_workbook(register)
+    del wb["Relances"], wb["Anomalies"]
+    wb.save(register)
+    out = tmp_path / "copie.xlsx"
+    result = export.run(register, out, today=date(2026, 12, 14))
+    copy = openpyxl.load_workbook(out)
+    factures, detail = _interest_by_invoice(copy)
+    assert all(factures[n] == amount for n, amount in detail.items())
+    assert result.as_of == date(2026, 12, 14) and result.recomputed
+    cover = {r[0]: r[2] for r in copy["À lire"].iter_rows(values_only=True) if r[0]}
+    assert "date de la copie" in cover["Chiffres calculés au"]
