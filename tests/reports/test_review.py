@@ -326,3 +326,21 @@ def test_an_invoice_that_falls_into_error_is_not_said_to_have_left_the_follow_up
                           Status.ERROR, 0, D(0), D(0))
     assert changes({"F7": line}, {}, [broken], date(2026, 10, 31)) == [
         ("En erreur", "C1", "F7", "à corriger : voir Anomalies", D("300.00"))]
+
+
+def test_the_chart_reads_exactly_the_split_by_age_block(book):
+    # The ChartSpec handed to the book: series title "Montant", one bar per bucket (and the
+    # "Échéance inconnue" bar when rows are in error), the amounts of the "Répartition" block.
+    import re
+
+    review.run(FileBook.open(book, today=TODAY), today=TODAY, month=(2026, 11))
+    with zipfile.ZipFile(book) as z:
+        xml = z.read(next(n for n in z.namelist() if n.startswith("xl/charts/chart"))).decode()
+    refs = re.findall(r"<(?:c:)?f>'?Revue'?!\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?</(?:c:)?f>", xml)
+    (title_col, title_row, _, _), (cat_col, cat_top, _, cat_bottom), (val_col, val_top, _, val_bottom) = refs
+    ws = openpyxl.load_workbook(book)["Revue"]
+    header, split = block(revue_rows(book), "Répartition par ancienneté")
+    assert ws[f"{title_col}{title_row}"].value == "Montant" == header[1]
+    assert [ws[f"{cat_col}{r}"].value for r in range(int(cat_top), int(cat_bottom) + 1)] == [r[0] for r in split]
+    assert [ws[f"{val_col}{r}"].value for r in range(int(val_top), int(val_bottom) + 1)] == [r[1] for r in split]
+    assert [r[0] for r in split][:5] == list(aging.BUCKETS) and split[-1][0] == "Échéance inconnue (à corriger)"
