@@ -29,6 +29,7 @@ SNAPSHOT_SHEET = "_RevueSnapshot"
 SNAPSHOT_HEADERS = ("Mois", "N° facture", "Code client", "Reste dû", "Tranche", "Statut", "Promesse", "Litige")
 KEEP_MONTHS = 13
 UNKNOWN = "Échéance inconnue (à corriger)"
+UNKNOWN_SHORT = "Échéance inconnue"  # a column header, a chart category: where room is short
 DUE = "Reste dû (TTC, avoirs non déduits)"
 NET = "Total de la balance âgée (avoirs déduits)"
 _MONTH_TEXT = re.compile(r"M?(\d{4})-(0[1-9]|1[0-2])(-\d{2})?")
@@ -203,7 +204,7 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
             ("dont échu", figures.overdue, f"échéance dépassée au {as_of:%d/%m/%Y}"),
         ) + _to_fix_line(figures, unreadable_rows) + (
             ("Avoirs non utilisés", figures.credit_notes, "à imputer ou rembourser"),
-            (NET, figures.net, "reste dû + échéance inconnue + avoirs : le Total de la balance âgée"),
+            (NET, figures.net, "reste dû + échéance inconnue + avoirs"),
             ("Encaissé dans le mois", collected, f"paiements du {first:%d/%m} au {as_of:%d/%m/%Y}"),
             ("Intérêts de retard exigibles", owed.open_interest, "factures ouvertes (L441-10 II)"),
             ("Indemnités forfaitaires exigibles", owed.open_indemnity, "40 € par facture en retard (D441-5)"),
@@ -222,7 +223,7 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
     # Invoices in error have no age: their own column (and bar) only when there are some.
     unknown = any(aging.needs_fixing(s) and s.balance for s in states)
     spread = tuple(zip(aging.BUCKETS, balance.totals.buckets))
-    spread += ((UNKNOWN, balance.totals.unknown),) if unknown else ()
+    spread += ((UNKNOWN_SHORT, balance.totals.unknown),) if unknown else ()
     blocks.append(Block("Répartition par ancienneté", ("Tranche", "Montant"), spread, ("text", "money"), (34, 16)))
     chart_index = len(blocks) - 1
 
@@ -230,11 +231,12 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
         return (r.name, r.client, *r.buckets, *((r.unknown,) if unknown else ()), r.credit_notes, r.total,
                 r.unallocated)
 
-    headers = ("Client", "Code client", *aging.BUCKETS, *((UNKNOWN,) if unknown else ()), "Avoirs", "Total",
+    headers = ("Client", "Code client", *aging.BUCKETS, *((UNKNOWN_SHORT,) if unknown else ()), "Avoirs", "Total",
                "Paiements non affectés")
+    widths = (34, 16) + (14,) * len(aging.BUCKETS) + ((18,) if unknown else ()) + (14, 14, 22)
     blocks.append(Block("Balance âgée par client", headers,
                         tuple(aged(r) for r in balance.rows) + (aged(balance.totals),),
-                        ("text", "text") + ("money",) * (len(headers) - 2), (34, 16) + (14,) * (len(headers) - 2)))
+                        ("text", "text") + ("money",) * (len(headers) - 2), widths))
     current = snapshot_lines(states, as_of)
     if before is not None:
         diff = changes(before[1], current, states, as_of, month_end(_parse_key(before[0])))
@@ -314,7 +316,7 @@ def rows_to_fix(figures: aging.Receivables, unreadable_rows: int) -> str:
 def _to_fix_line(figures: aging.Receivables, unreadable_rows: int) -> tuple[tuple[object, ...], ...]:
     """The headline's "Échéance inconnue" line, when rows of Factures are in error."""
     text = rows_to_fix(figures, unreadable_rows)
-    return ((UNKNOWN, figures.to_fix, text + " (montant : celles dont le reste dû est connu)"),) if text else ()
+    return ((UNKNOWN, figures.to_fix, text),) if text else ()
 
 
 def hold_reason(breach: aging.Breach) -> str:

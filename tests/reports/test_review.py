@@ -98,9 +98,9 @@ def test_aged_balance_totals_equal_the_reste_du_of_factures_including_rows_in_er
     assert errors  # the demo has rows to correct, one of them with a Reste dû (F2025-0096)
     header, lines = block(revue_rows(book), "Balance âgée par client")
     total = lines[-1]
-    assert total[0] == "Total" and "Échéance inconnue (à corriger)" in header
+    assert total[0] == "Total" and "Échéance inconnue" in header
     assert D(str(total[header.index("Total")])).quantize(D("0.01")) == expected.quantize(D("0.01"))
-    assert D(str(total[header.index("Échéance inconnue (à corriger)")])) > 0
+    assert D(str(total[header.index("Échéance inconnue")])) > 0
     # The headline says how many rows need correcting.
     _, figures = block(revue_rows(book), "Revue des créances")
     to_fix = next(r for r in figures if r[0] == "Échéance inconnue (à corriger)")
@@ -343,4 +343,4 @@ def test_the_chart_reads_exactly_the_split_by_age_block(book):
     assert ws[f"{title_col}{title_row}"].value == "Montant" == header[1]
     assert [ws[f"{cat_col}{r}"].value for r in range(int(cat_top), int(cat_bottom) + 1)] == [r[0] for r in split]
     assert [ws[f"{val_col}{r}"].value for r in range(int(val_top), int(val_bottom) + 1)] == [r[1] for r in split]
-    assert [r[0] for r in split][:5] == list(aging.BUCKETS) and split[-1][0] == "Échéance inconnue (à corriger)"
+    assert [r[0] for r in split][:5] == list(aging.BUCKETS) and split[-1][0] == "Échéance inconnue"
