@@ -22,7 +22,7 @@ from typing import Mapping, Sequence
 
 from addin.books.base import Block, ChartSpec, GeneratedSheet, SheetData
 from addin.core import aging
-from addin.core.model import ZERO, Client, InvoiceState, Payment, Settings, Status, cents
+from addin.core.model import ZERO, Client, InvoiceState, Payment, Settings, Status
 
 SHEET = "Revue"
 SNAPSHOT_SHEET = "_RevueSnapshot"
