@@ -1,10 +1,12 @@
 """Regenerate docs/img/revue.png: the demo's monthly review, rendered by LibreOffice.
 
-    python3 scripts/review_picture.py [--today 2026-11-23]
+    python3 scripts/review_picture.py [--today 2026-11-23] [--month 2026-10]
 
-Writes the demo register in a temporary folder, runs « Revue mensuelle » for the
-month of ``--today``, hides every other sheet, converts to PDF with LibreOffice
-headless, renders the first page with pdftoppm and crops its top half.
+Writes the demo register in a temporary folder exactly as ``relance demo DIR --today
+2026-11-23`` does (the date the README uses), runs « Revue mensuelle » for the month
+``relance review`` picks that day (the last complete month) unless ``--month`` says
+otherwise, hides every other sheet, converts to PDF with LibreOffice headless, renders
+the first page with pdftoppm and crops its top half.
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ sys.path.insert(0, str(ROOT))
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--today", default="2026-11-30")
-    today = date.fromisoformat(parser.parse_args().today)
+    parser.add_argument("--today", default="2026-11-23")
+    parser.add_argument("--month", default=None, help="AAAA-MM (default: the month relance review picks)")
+    args = parser.parse_args()
+    today = date.fromisoformat(args.today)
 
     import openpyxl
     from PIL import Image
@@ -35,7 +39,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         path = run_demo(folder, today=today).path
-        review.run(FileBook.open(path, today=today), today=today, month=(today.year, today.month))
+        month = tuple(int(part) for part in args.month.split("-")) if args.month else review.default_month(today)
+        review.run(FileBook.open(path, today=today), today=today, month=month)
         wb = openpyxl.load_workbook(path)
         for ws in wb.worksheets:
             if ws.title != "Revue":

@@ -17,8 +17,9 @@ from datetime import date
 from addin.books.base import Book
 from addin.core import aging
 from addin.core.ledger import compute
-from addin.core.model import Register
-from addin.reports.review import SNAPSHOT_SHEET, build_review, month_end, read_snapshot, totals_check
+from addin.core.model import Register, Severity
+from addin.register import schema
+from addin.reports.review import SNAPSHOT_SHEET, build_review, month_end, read_snapshot, rows_to_fix
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,10 @@ def run(book: Book, *, today: date, month: tuple[int, int] | None = None) -> Rev
         raise ValueError(f"La revue de {mon:02d}/{year} n'est pas encore possible : ce mois n'a pas commencé "
                          f"(aujourd'hui : {today:%d/%m/%Y}).")
     book.progress(0.1, "Relance : lecture du classeur…")
-    register, _ = load(book)
+    register, problems = load(book)
+    loaded = {i.row for i in register.invoices}
+    unreadable = len({p.row for p in problems if p.sheet == schema.FACTURES.fr and p.row is not None
+                      and p.severity is Severity.ERROR and p.row not in loaded})
     rates, _ = load_rates(book)
     at_month_end = Register(register.settings, register.clients,
                             tuple(i for i in register.invoices if i.issued <= as_of),
@@ -52,19 +56,26 @@ def run(book: Book, *, today: date, month: tuple[int, int] | None = None) -> Rev
     ledger, _ = compute(at_month_end, as_of, rates)
     previous = read_snapshot(book.read_sheet(SNAPSHOT_SHEET) if SNAPSHOT_SHEET in book.sheet_names() else None)
     revue, snapshot = build_review(ledger.states, register.clients, at_month_end.payments, register.settings,
-                                   (year, mon), previous, credits=ledger.credits)
+                                   (year, mon), previous, credits=ledger.credits, unreadable_rows=unreadable)
     book.progress(0.6, "Relance : écriture de la revue…")
     book.write_generated(revue)
     book.write_generated(snapshot)
     book.save()
     book.progress(1.0, "")
     balance = aging.aged_balance(ledger.states, register.clients, as_of, ledger.credits)
+    figures = aging.receivables(ledger.states, as_of)
     days = aging.dso(ledger.states, as_of)
     breaches = aging.credit_policy_breaches(register.clients, ledger.states, register.settings, as_of)
     projected = f" (mois en cours : projetée au {as_of:%d/%m/%Y})" if as_of > today else ""
+    # The same words as the refresh summary: one "Reste dû", credit notes beside it.
     lines = [f"Revue au {as_of:%d/%m/%Y} écrite dans la feuille Revue{projected}.",
-             f"  Reste dû       {money(totals_check(ledger.states))} (avoirs déduits)",
-             "  " + " · ".join(f"{label} {money(amount)}" for label, amount in zip(aging.BUCKETS, balance.totals.buckets)),
-             f"  DSO            {number(days) if days is not None else '—'} jours",
-             f"  À bloquer      {len(breaches)} client(s)"]
+             f"  Reste dû          {money(figures.due)} (avoirs non déduits : {money(figures.credit_notes)})"]
+    to_fix = rows_to_fix(figures, unreadable)
+    if to_fix:
+        lines.append(f"  Échéance inconnue {money(figures.to_fix)} — {to_fix}")
+    lines += [f"  Balance âgée      {money(figures.net)} (total, avoirs déduits)",
+              "  " + " · ".join(f"{label} {money(amount)}"
+                                for label, amount in zip(aging.BUCKETS, balance.totals.buckets)),
+              f"  DSO               {number(days) if days is not None else '—'} jours",
+              f"  À bloquer         {len(breaches)} client(s)"]
     return ReviewResult("\n".join(lines), as_of)

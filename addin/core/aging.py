@@ -37,13 +37,26 @@ def is_open(state: InvoiceState) -> bool:
     return state.status in OPEN and state.balance != 0
 
 
+def needs_fixing(state: InvoiceState) -> bool:
+    """An invoice in error (its due date could not be computed): its *Reste dû* is in
+    ``Factures`` but it has no age; the Anomalies sheet says what to correct."""
+    return state.status is Status.ERROR
+
+
+def to_fix(states: Sequence[InvoiceState]) -> tuple[Decimal, int]:
+    """The balance of the invoices in error and their count."""
+    wrong = [s for s in states if needs_fixing(s)]
+    return sum((s.balance for s in wrong), ZERO), len(wrong)
+
+
 @dataclass(frozen=True)
 class AgedRow:
     client: str
     name: str
     buckets: tuple[Decimal, ...]  # one amount per BUCKETS entry
+    unknown: Decimal  # invoices in error: due date unknown, to correct (not aged)
     credit_notes: Decimal  # open credit notes (negative)
-    total: Decimal  # = sum of buckets + credit notes = the client's Reste dû in Factures
+    total: Decimal  # = buckets + unknown + credit notes = the client's open Reste dû in Factures
     unallocated: Decimal  # payments not allocated to an invoice (shown apart, not in total)
 
 
@@ -59,8 +72,11 @@ def aged_balance(states: Sequence[InvoiceState], clients: Sequence[Client], as_o
 
     The states must have been computed by the ledger as of ``as_of`` (the caller's job):
     each open invoice's *Reste dû* goes to the bucket of its days past the due date.
-    Open credit notes are not aged (they are not late): they have their own column
-    ``credit_notes`` (negative), included in the client's total. Payments not allocated
+    An invoice in error (no due date: its terms or a date could not be read) cannot be
+    aged: its *Reste dû* goes to ``unknown`` ("Échéance inconnue (à corriger)"), included
+    in the total, so that it does not vanish from the review. Open credit notes are not
+    aged (they are not late): they have their own column ``credit_notes`` (negative),
+    included in the client's total. Payments not allocated
     to any invoice (``credits``: client code → amount) are shown in ``unallocated``
     (negative) beside the total, not netted, so that the totals row equals the sum of the
     open balances of ``Factures`` to the cent. A client with only an unallocated payment
@@ -68,13 +84,18 @@ def aged_balance(states: Sequence[InvoiceState], clients: Sequence[Client], as_o
     """
     credits = credits or {}
     names = {c.code: c.name for c in clients}
-    per_client: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO] * (len(BUCKETS) + 1))
+    unknown, notes = len(BUCKETS), len(BUCKETS) + 1  # the two columns after the buckets
+    per_client: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO] * (len(BUCKETS) + 2))
     for state in states:
+        if needs_fixing(state):
+            if state.balance:
+                per_client[state.invoice.client][unknown] += state.balance
+            continue
         if not is_open(state):
             continue
         amounts = per_client[state.invoice.client]
         if state.status is Status.CREDIT_NOTE:
-            amounts[-1] += state.balance
+            amounts[notes] += state.balance
         else:
             amounts[bucket(state.due, as_of)] += state.balance
     for code, amount in credits.items():
@@ -83,13 +104,41 @@ def aged_balance(states: Sequence[InvoiceState], clients: Sequence[Client], as_o
     rows = []
     for code in sorted(per_client):
         amounts = per_client[code]
-        rows.append(AgedRow(code, names.get(code, ""), tuple(amounts[:-1]), amounts[-1], sum(amounts, ZERO),
-                            -credits.get(code, ZERO)))
+        rows.append(AgedRow(code, names.get(code, ""), tuple(amounts[:unknown]), amounts[unknown], amounts[notes],
+                            sum(amounts, ZERO), -credits.get(code, ZERO)))
     totals = AgedRow("", "Total",
                      tuple(sum((r.buckets[i] for r in rows), ZERO) for i in range(len(BUCKETS))),
-                     sum((r.credit_notes for r in rows), ZERO), sum((r.total for r in rows), ZERO),
-                     sum((r.unallocated for r in rows), ZERO))
+                     sum((r.unknown for r in rows), ZERO), sum((r.credit_notes for r in rows), ZERO),
+                     sum((r.total for r in rows), ZERO), sum((r.unallocated for r in rows), ZERO))
     return AgedBalance(tuple(rows), totals)
+
+
+@dataclass(frozen=True)
+class Receivables:
+    """The review's headline, one definition each (docs/review.md).
+
+    ``due`` is the *Reste dû*: the open invoices with a due date, TTC, credit notes **not**
+    deducted, the figure « Actualiser » prints under the same name. ``net`` adds the
+    invoices in error and deducts the credit notes: it is the aged balance's Total, the
+    sum of the open *Reste dû* column of ``Factures``.
+    """
+
+    due: Decimal
+    overdue: Decimal  # part of ``due`` past its due date at the review date
+    to_fix: Decimal  # invoices in error: due date unknown
+    to_fix_count: int
+    credit_notes: Decimal  # open credit notes, negative
+    net: Decimal  # due + to_fix + credit_notes
+
+
+def receivables(states: Sequence[InvoiceState], as_of: date) -> Receivables:
+    """The headline figures as of ``as_of`` (states computed by the ledger at that date)."""
+    invoices = [s for s in states if is_open(s) and s.status is not Status.CREDIT_NOTE]
+    due = sum((s.balance for s in invoices), ZERO)
+    overdue = sum((s.balance for s in invoices if s.due is not None and s.due < as_of), ZERO)
+    wrong, count = to_fix(states)
+    notes = sum((s.balance for s in states if s.status is Status.CREDIT_NOTE and is_open(s)), ZERO)
+    return Receivables(cents(due), cents(overdue), cents(wrong), count, cents(notes), cents(due + wrong + notes))
 
 
 def dso(states: Sequence[InvoiceState], as_of: date, months: int = 3) -> Decimal | None:
@@ -209,39 +258,61 @@ def payer_profile(client: Client | str, states: Sequence[InvoiceState]) -> Profi
                    (Decimal(sum(1 for d in delays if d > 0)) / len(delays)).quantize(Decimal("0.01")))
 
 
+@dataclass(frozen=True)
+class Breach:
+    """A client to put on hold and why: each field is set only for a rule it breaks.
+
+    Disputed invoices are left out of every trigger (PRODUCT.md: a dispute must not block
+    the client's other invoices); they are listed in ``disputed`` so the reason can say so.
+    """
+
+    client: str
+    days_late: int | None = None  # the worst days late, when over ``days_limit``
+    days_limit: int | None = None
+    overdue: Decimal | None = None  # the overdue amount, when over ``overdue_limit``
+    overdue_limit: Decimal | None = None
+    balance: Decimal | None = None  # the open balance (credit notes deducted), when over ``credit_limit``
+    credit_limit: Decimal | None = None
+    disputed: tuple[str, ...] = ()  # the client's open disputed invoices, not counted
+    disputed_amount: Decimal = ZERO
+
+
 def credit_policy_breaches(clients: Sequence[Client], states: Sequence[InvoiceState], settings: Settings,
-                           as_of: date | None = None) -> list[tuple[str, str]]:
-    """Clients to put on hold, with the reason (the credit policy of ``Paramètres``).
+                           as_of: date | None = None) -> list[Breach]:
+    """Clients to put on hold (the credit policy of ``Paramètres``), in the clients' order.
 
     A client breaks the policy when one of its open invoices is more than
     ``settings.hold_days_late`` days past due, when its overdue amount exceeds
     ``settings.hold_amount_overdue``, or when its open balance (credit notes deducted)
-    exceeds its ``credit_limit``. Days late are counted to ``as_of``; without it, the
-    states' own ``days_late`` (computed by the ledger at its date) are used.
+    exceeds its ``credit_limit``. Disputed invoices count for none of the three: a client
+    whose only problem is a dispute is not put on hold. Days late are counted to
+    ``as_of``; without it, the states' own ``days_late`` (computed by the ledger at its
+    date) are used.
     """
-    from addin.mail.formatting import money
-
     by_client: dict[str, list[InvoiceState]] = defaultdict(list)
     for s in states:
         by_client[s.invoice.client].append(s)
     result = []
     for client in clients:
         mine = [s for s in by_client.get(client.code, []) if is_open(s)]
-        reasons = []
+        disputed = [s for s in mine if s.status is Status.DISPUTED]
+        counted = [s for s in mine if s.status is not Status.DISPUTED]
         late = {id(s): ((as_of - s.due).days if as_of is not None else s.days_late)
-                for s in mine if s.status is not Status.CREDIT_NOTE and s.due}
-        overdue = [s for s in mine if late.get(id(s), 0) > 0]
+                for s in counted if s.status is not Status.CREDIT_NOTE and s.due}
+        overdue = [s for s in counted if late.get(id(s), 0) > 0]
         worst = max((late[id(s)] for s in overdue), default=0)
-        if settings.hold_days_late and worst > settings.hold_days_late:
-            reasons.append(f"{worst} jours de retard (politique : {settings.hold_days_late})")
         overdue_amount = sum((s.balance for s in overdue), ZERO)
-        if settings.hold_amount_overdue is not None and overdue_amount > settings.hold_amount_overdue:
-            reasons.append(f"échu {money(overdue_amount)} > {money(settings.hold_amount_overdue)}")
-        balance = sum((s.balance for s in mine), ZERO)
-        if client.credit_limit is not None and balance > client.credit_limit:
-            reasons.append(f"encours {money(balance)} > plafond {money(client.credit_limit)}")
-        if reasons:
-            result.append((client.code, " ; ".join(reasons)))
+        balance = sum((s.balance for s in counted), ZERO)
+        too_late = bool(settings.hold_days_late) and worst > settings.hold_days_late
+        too_much = settings.hold_amount_overdue is not None and overdue_amount > settings.hold_amount_overdue
+        over_limit = client.credit_limit is not None and balance > client.credit_limit
+        if too_late or too_much or over_limit:
+            result.append(Breach(
+                client.code,
+                worst if too_late else None, settings.hold_days_late if too_late else None,
+                overdue_amount if too_much else None, settings.hold_amount_overdue if too_much else None,
+                balance if over_limit else None, client.credit_limit if over_limit else None,
+                tuple(s.invoice.number for s in disputed), sum((s.balance for s in disputed), ZERO)))
     return result
 
 
@@ -314,14 +385,18 @@ def doubtful_debts(states: Sequence[InvoiceState], clients: Sequence[Client], as
     return result
 
 
+def usual_delay(client: str, profiles: Mapping[str, Profile], book_delay: Decimal) -> int:
+    """The client's median days late over its invoices paid in full, else the book's (whole days)."""
+    profile = profiles.get(client)
+    return int(profile.median_days_late if profile and profile.median_days_late is not None else book_delay)
+
+
 def expected_date(state: InvoiceState, profiles: Mapping[str, Profile], book_delay: Decimal) -> date:
     """When an open invoice will really be paid: its promise, else due + the client's usual delay, else the book's."""
     if state.invoice.promise is not None:
         return state.invoice.promise
     base = state.plan_due or state.due
-    profile = profiles.get(state.invoice.client)
-    delay = profile.median_days_late if profile and profile.median_days_late is not None else book_delay
-    return base + timedelta(days=int(delay))
+    return base + timedelta(days=usual_delay(state.invoice.client, profiles, book_delay))
 
 
 def book_delay(states: Sequence[InvoiceState]) -> Decimal:
@@ -330,22 +405,74 @@ def book_delay(states: Sequence[InvoiceState]) -> Decimal:
     return Decimal(str(median(delays))) if delays else ZERO
 
 
-def forecast(states: Sequence[InvoiceState], profiles: Mapping[str, Profile], as_of: date,
-             weeks: int = 13) -> list[tuple[date, Decimal, int]]:
-    """Expected collections per week (Monday) for the next ``weeks`` weeks.
+REDATE_MIN_DAYS = 7  # a passed expectation is moved at least a week on: a reminder needs that long
 
-    Disputed invoices are left out (nobody knows when); expected dates already past go to
-    the first week.
+
+@dataclass(frozen=True)
+class Week:
+    start: date  # the Monday
+    amount: Decimal
+    count: int
+    redated: Decimal  # part of ``amount`` whose first expected date had passed
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """Expected collections: the weeks, then what is not in them, as (amount, count)."""
+
+    weeks: tuple[Week, ...]
+    beyond: tuple[Decimal, int]  # expected after the last week
+    disputed: tuple[Decimal, int]  # in dispute: nobody knows when
+    doubtful: tuple[Decimal, int]  # a provision is suggested: not counted on
+    to_fix: tuple[Decimal, int]  # in error: no due date to start from
+
+
+def forecast(states: Sequence[InvoiceState], profiles: Mapping[str, Profile], as_of: date, *,
+             doubtful: Sequence[str] = (), weeks: int = 13) -> Forecast:
+    """Expected collections per week (Monday) for ``weeks`` weeks from the week of ``as_of``.
+
+    Each open invoice is expected on ``expected_date`` (its promise, else its due or next
+    installment date + the client's median days late, else the book's). When that date
+    has passed (an overdue invoice, a broken promise), the invoice is re-dated to
+    ``as_of`` + the client's usual delay, at least ``REDATE_MIN_DAYS``: it is already
+    later than the client's habit, and a reminder needs a week to bring a payment; the
+    weeks show how much of their amount was re-dated. Left out of the weeks, each on its
+    own line: the invoices in ``doubtful`` (the provision suggestions: not counted on),
+    the disputed ones (nobody knows when), those in error (no due date) and those
+    expected after the last week. Every open invoice is in exactly one place.
     """
     delay = book_delay(states)
+    skip = set(doubtful)
     first_monday = as_of - timedelta(days=as_of.weekday())
-    totals = [[ZERO, 0] for _ in range(weeks)]
+    totals = [[ZERO, 0, ZERO] for _ in range(weeks)]
+    beyond, disputed, dubious, wrong = [ZERO, 0], [ZERO, 0], [ZERO, 0], [ZERO, 0]
     for s in states:
-        if not is_open(s) or s.status in (Status.CREDIT_NOTE, Status.DISPUTED) or s.balance <= 0 or s.due is None:
+        if needs_fixing(s):
+            if s.balance > 0:
+                wrong[0] += s.balance
+                wrong[1] += 1
             continue
-        when = max(expected_date(s, profiles, delay), as_of)
+        if not is_open(s) or s.status is Status.CREDIT_NOTE or s.balance <= 0 or s.due is None:
+            continue
+        line = (dubious if s.invoice.number in skip else disputed if s.status is Status.DISPUTED else None)
+        if line is not None:
+            line[0] += s.balance
+            line[1] += 1
+            continue
+        when = expected_date(s, profiles, delay)
+        redated = when < as_of
+        if redated:
+            when = as_of + timedelta(days=max(REDATE_MIN_DAYS, usual_delay(s.invoice.client, profiles, delay)))
         index = (when - first_monday).days // 7
-        if index < weeks:
-            totals[index][0] += s.balance
-            totals[index][1] += 1
-    return [(first_monday + timedelta(weeks=k), cents(t[0]), t[1]) for k, t in enumerate(totals)]
+        if index >= weeks:
+            beyond[0] += s.balance
+            beyond[1] += 1
+            continue
+        totals[index][0] += s.balance
+        totals[index][1] += 1
+        if redated:
+            totals[index][2] += s.balance
+    return Forecast(
+        tuple(Week(first_monday + timedelta(weeks=k), cents(t[0]), t[1], cents(t[2])) for k, t in enumerate(totals)),
+        (cents(beyond[0]), beyond[1]), (cents(disputed[0]), disputed[1]), (cents(dubious[0]), dubious[1]),
+        (cents(wrong[0]), wrong[1]))

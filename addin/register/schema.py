@@ -124,7 +124,7 @@ SETTING_KEYS: tuple[Column, ...] = (
 
 # A settings key that looks like a secret: refused, never read.
 # Matched against normalize(key): lower case, no accents, words separated by one space.
-PASSWORD_KEY = re.compile(r"\b(mot de passe|passe|password|passwd|pwd|secret|token|jeton|api key|cle api|mdp)\b")
+PASSWORD_KEY = re.compile(r"\b(mots? ?de ?passe|pass|passe|password|passwort|passwd|pwd|secret|token|jeton|api ?key|cle d? ?api|mdp)\d*\b")
 
 PARAMETRES = Sheet(
     "settings", "Paramètres", "Settings",

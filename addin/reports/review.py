@@ -16,19 +16,24 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Mapping, Sequence
 
 from addin.books.base import Block, ChartSpec, GeneratedSheet, SheetData
 from addin.core import aging
-from addin.core.model import ZERO, Client, InvoiceState, Payment, Settings, Status, cents
+from addin.core.model import ZERO, Client, InvoiceState, Payment, Settings, Status
 
 SHEET = "Revue"
 SNAPSHOT_SHEET = "_RevueSnapshot"
 SNAPSHOT_HEADERS = ("Mois", "N° facture", "Code client", "Reste dû", "Tranche", "Statut", "Promesse", "Litige")
 KEEP_MONTHS = 13
-_MONTH_KEY = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+UNKNOWN = "Échéance inconnue (à corriger)"
+UNKNOWN_SHORT = "Échéance inconnue"  # a column header, a chart category: where room is short
+DUE = "Reste dû (TTC, avoirs non déduits)"
+NET = "Total de la balance âgée (avoirs déduits)"
+_MONTH_TEXT = re.compile(r"M?(\d{4})-(0[1-9]|1[0-2])(-\d{2})?")
+_EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1 Jan 1900 (Excel's leap-year bug included)
 
 
 @dataclass(frozen=True)
@@ -63,8 +68,8 @@ def read_snapshot(data: SheetData | None) -> Snapshot:
         return Snapshot(months)
     for row in data.rows[1:]:
         row = tuple(row) + (None,) * (8 - len(row))
-        key = str(row[0] or "").strip()
-        if not _MONTH_KEY.fullmatch(key) or not row[1]:
+        key = _month_of(row[0])
+        if key is None or not row[1]:
             continue
         promise = row[6].date() if hasattr(row[6], "date") and callable(row[6].date) else row[6]
         try:
@@ -76,18 +81,34 @@ def read_snapshot(data: SheetData | None) -> Snapshot:
             str(row[2] or ""), amount, min(max(bucket, 0), len(aging.BUCKETS) - 1),
             str(row[5] or ""), promise if isinstance(promise, date) else None, str(row[7] or ""))
     return Snapshot(months)
-    for row in data.rows[1:]:
-        if len(row) < 8 or not row[0] or not row[1]:
-            continue
-        promise = row[6].date() if hasattr(row[6], "date") and callable(row[6].date) else row[6]
-        months.setdefault(str(row[0]), {})[str(row[1])] = SnapshotLine(
-            str(row[2] or ""), Decimal(str(row[3] or 0)).quantize(Decimal("0.01")), int(row[4] or 0),
-            str(row[5] or ""), promise if isinstance(promise, date) else None, str(row[7] or ""))
-    return Snapshot(months)
+
+
+def _month_of(value: object) -> str | None:
+    """The "AAAA-MM" key of a ``Mois`` cell, in whatever form the workbook gives it back.
+
+    Written as the first day of the month (a date, which Excel keeps as it is); read back
+    as a date or datetime, as Excel's serial number (a reader that does not convert), or
+    as the text "AAAA-MM" older reviews wrote, which the live book could see turned into
+    a date by Excel. Anything else is not a review line (None).
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)) and 1 <= value < 2958466:
+        value = _EXCEL_EPOCH + timedelta(days=int(value))
+    if isinstance(value, date):  # datetime included
+        return f"{value.year:04d}-{value.month:02d}"
+    match = _MONTH_TEXT.fullmatch(str(value or "").strip())
+    return f"{match.group(1)}-{match.group(2)}" if match else None
 
 
 def month_key(month: tuple[int, int]) -> str:
     return f"{month[0]:04d}-{month[1]:02d}"
+
+
+def month_label(key: str) -> str:
+    """``2026-09`` → ``09/2026``, as the sheet shows a month."""
+    year, month = _parse_key(key)
+    return f"{month:02d}/{year:04d}"
 
 
 def month_end(month: tuple[int, int]) -> date:
@@ -108,12 +129,17 @@ def changes(previous: Mapping[str, SnapshotLine], current: Mapping[str, Snapshot
 
     - ``Nouveau retard``: overdue now, not due (or not issued) at the previous review;
     - ``Aggravé``: overdue then, in an older bucket now;
+    - ``Paiement partiel``: open at both reviews with a smaller balance now; the amount is
+      what was collected in between, the detail what is still due;
     - ``Nouveau litige``: a dispute reason that was not there;
     - ``Promesse non tenue``: a promise date passed with the invoice still open, unless it
       was already passed, with the same date, at the previous review (said once);
-    - ``Payée`` (with the date of full payment) or ``Sortie du suivi`` (deleted, cancelled
-      by a credit note...): open at the previous review, not now.
+    - ``Payée`` (with the date of full payment), ``En erreur`` (its row now has a problem:
+      see Anomalies) or ``Sortie du suivi`` (deleted, cancelled by a credit note...): open
+      at the previous review, not now.
     """
+    from addin.mail.formatting import money
+
     by_number = {s.invoice.number: s for s in states}
     result = []
     for number, now in sorted(current.items()):
@@ -123,6 +149,9 @@ def changes(previous: Mapping[str, SnapshotLine], current: Mapping[str, Snapshot
         elif before is not None and now.bucket > before.bucket >= 1:
             result.append(("Aggravé", now.client, number,
                            f"{aging.BUCKETS[before.bucket]} → {aging.BUCKETS[now.bucket]}", now.balance))
+        if before is not None and 0 < now.balance < before.balance:
+            result.append(("Paiement partiel", now.client, number, f"reste dû {money(now.balance)}",
+                           before.balance - now.balance))
         if now.dispute and (before is None or not before.dispute):
             result.append(("Nouveau litige", now.client, number, now.dispute, now.balance))
         promise = now.promise or (before.promise if before else None)
@@ -134,6 +163,9 @@ def changes(previous: Mapping[str, SnapshotLine], current: Mapping[str, Snapshot
         if number not in current:
             state = by_number.get(number)
             paid = state is not None and state.status is Status.PAID
+            if state is not None and aging.needs_fixing(state):
+                result.append(("En erreur", before.client, number, "à corriger : voir Anomalies", before.balance))
+                continue
             result.append(("Payée" if paid else "Sortie du suivi", before.client, number,
                            f"le {state.paid_on:%d/%m/%Y}" if paid and state.paid_on else "", before.balance))
     return result
@@ -141,21 +173,22 @@ def changes(previous: Mapping[str, SnapshotLine], current: Mapping[str, Snapshot
 
 def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], payments: Sequence[Payment],
                  settings: Settings, month: tuple[int, int], previous: Snapshot | None = None, *,
-                 credits: Mapping[str, Decimal] | None = None) -> tuple[GeneratedSheet, GeneratedSheet]:
+                 credits: Mapping[str, Decimal] | None = None,
+                 unreadable_rows: int = 0) -> tuple[GeneratedSheet, GeneratedSheet]:
     """The ``Revue`` sheet and the updated hidden ``_RevueSnapshot`` sheet for ``month``.
 
     ``states`` must be computed by the ledger as of the month's last day (``month_end``);
     ``payments`` give the month's collections; ``credits`` (client → unallocated amount)
-    the payments not allocated to an invoice; ``previous`` the reviews kept so far.
+    the payments not allocated to an invoice; ``previous`` the reviews kept so far;
+    ``unreadable_rows`` the rows of ``Factures`` the loader could not read at all (no
+    state, no amount), counted with the invoices in error among the rows to correct.
     """
     as_of = month_end(month)
     credits = credits or {}
     previous = previous or Snapshot({})
     balance = aging.aged_balance(states, clients, as_of, credits)
     names = {c.code: c.name for c in clients}
-    open_states = [s for s in states if aging.is_open(s) and s.status is not Status.CREDIT_NOTE]
-    outstanding = sum((s.balance for s in open_states), ZERO)
-    overdue = sum((s.balance for s in open_states if s.due and s.due < as_of), ZERO)
+    figures = aging.receivables(states, as_of)
     first = as_of.replace(day=1)
     collected = sum((p.amount for p in payments if first <= p.paid_on <= as_of), ZERO)
     owed = aging.claimable(states, clients, as_of)
@@ -167,15 +200,17 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
     blocks.append(Block(
         f"Revue des créances au {as_of:%d/%m/%Y}", ("Indicateur", "Montant", "Précision"),
         (
-            ("Encours total (reste dû TTC)", outstanding, "factures ouvertes, avoirs non déduits"),
-            ("dont échu", overdue, f"échéance dépassée au {as_of:%d/%m/%Y}"),
+            (DUE, figures.due, "factures ouvertes : le « Reste dû » d'Actualiser"),
+            ("dont échu", figures.overdue, f"échéance dépassée au {as_of:%d/%m/%Y}"),
+        ) + _to_fix_line(figures, unreadable_rows) + (
+            ("Avoirs non utilisés", figures.credit_notes, "à imputer ou rembourser"),
+            (NET, figures.net, "reste dû + échéance inconnue + avoirs"),
             ("Encaissé dans le mois", collected, f"paiements du {first:%d/%m} au {as_of:%d/%m/%Y}"),
             ("Intérêts de retard exigibles", owed.open_interest, "factures ouvertes (L441-10 II)"),
             ("Indemnités forfaitaires exigibles", owed.open_indemnity, "40 € par facture en retard (D441-5)"),
             ("Pénalités sur factures soldées", owed.settled_interest + owed.settled_indemnity,
              "payées en retard, non prescrites : à réclamer si besoin"),
-            ("Avoirs non utilisés", balance.totals.credit_notes, "à imputer ou rembourser"),
-            ("Paiements non affectés", balance.totals.unallocated, "à imputer ou rembourser"),
+            ("Paiements non affectés", balance.totals.unallocated, "à imputer ou rembourser (hors balance)"),
         ),
         ("text", "money", "text"), (34, 16, 14),
     ))
@@ -185,22 +220,27 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
           "épuisement (count-back) sur le CA TTC"),),
         ("number", "percent", "text"), (34, 16, 14),
     ))
-    blocks.append(Block("Répartition par ancienneté", ("Tranche", "Montant"),
-                        tuple((label, amount) for label, amount in zip(aging.BUCKETS, balance.totals.buckets)),
-                        ("text", "money"), (34, 16)))
+    # Invoices in error have no age: their own column (and bar) only when there are some.
+    unknown = any(aging.needs_fixing(s) and s.balance for s in states)
+    spread = tuple(zip(aging.BUCKETS, balance.totals.buckets))
+    spread += ((UNKNOWN_SHORT, balance.totals.unknown),) if unknown else ()
+    blocks.append(Block("Répartition par ancienneté", ("Tranche", "Montant"), spread, ("text", "money"), (34, 16)))
     chart_index = len(blocks) - 1
-    blocks.append(Block(
-        "Balance âgée par client",
-        ("Client", "Code client", *aging.BUCKETS, "Avoirs", "Total", "Paiements non affectés"),
-        tuple((r.name, r.client, *r.buckets, r.credit_notes, r.total, r.unallocated) for r in balance.rows)
-        + ((balance.totals.name, balance.totals.client, *balance.totals.buckets, balance.totals.credit_notes,
-            balance.totals.total, balance.totals.unallocated),),
-        ("text", "text") + ("money",) * 8, (34, 16) + (14,) * 8,
-    ))
+
+    def aged(r: aging.AgedRow) -> tuple:
+        return (r.name, r.client, *r.buckets, *((r.unknown,) if unknown else ()), r.credit_notes, r.total,
+                r.unallocated)
+
+    headers = ("Client", "Code client", *aging.BUCKETS, *((UNKNOWN_SHORT,) if unknown else ()), "Avoirs", "Total",
+               "Paiements non affectés")
+    widths = (34, 16) + (14,) * len(aging.BUCKETS) + ((18,) if unknown else ()) + (14, 14, 22)
+    blocks.append(Block("Balance âgée par client", headers,
+                        tuple(aged(r) for r in balance.rows) + (aged(balance.totals),),
+                        ("text", "text") + ("money",) * (len(headers) - 2), widths))
     current = snapshot_lines(states, as_of)
     if before is not None:
         diff = changes(before[1], current, states, as_of, month_end(_parse_key(before[0])))
-        title = f"Évolution depuis la revue de {before[0]}"
+        title = f"Évolution depuis la revue de {month_label(before[0])}"
     else:
         diff, title = [], "Évolution : première revue (rien à comparer)"
     blocks.append(Block(title, ("Client", "Code client", "Facture", "Montant", "Changement", "Détail"),
@@ -208,7 +248,7 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
                         ("text", "text", "text", "money", "text", "text"), (34, 16, 14, 14, 20, 14)))
     breaches = aging.credit_policy_breaches(clients, states, settings, as_of)
     blocks.append(Block("Clients à bloquer (politique de crédit des Paramètres)", ("Client", "Code client", "Motif"),
-                        tuple((names.get(c, ""), c, reason) for c, reason in breaches),
+                        tuple((names.get(b.client, ""), b.client, hold_reason(b)) for b in breaches),
                         ("text", "text", "text"), (34, 16, 14)))
     profiles = {c.code: aging.payer_profile(c, states) for c in clients}
     blocks.append(Block(
@@ -228,19 +268,23 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
     ))
     blocks.append(Block("Règles de provision (la première qui s'applique)", ("Règle",),
                         tuple((rule,) for rule in aging.DOUBTFUL_RULES), ("text",), (34,)))
-    weeks = aging.forecast(states, profiles, as_of)
+    expected = aging.forecast(states, profiles, as_of, doubtful=[d.invoice for d in doubtful])
+    apart = (("Au-delà de 13 semaines", expected.beyond), ("En litige : non daté", expected.disputed),
+             ("Créances douteuses : hors prévision", expected.doubtful), (UNKNOWN, expected.to_fix))
     blocks.append(Block(
-        "Prévision d'encaissements (13 semaines) — promesse, sinon échéance + retard habituel du client",
-        ("Semaine du", "Montant attendu", "Factures"),
-        tuple((start, amount, count) for start, amount, count in weeks),
-        ("date", "money", "int"), (34, 16, 14),
+        "Prévision d'encaissements (13 semaines) — promesse, sinon échéance + retard habituel du client ; "
+        "date dépassée : re-datée à la revue + retard habituel (7 jours au moins)",
+        ("Semaine du", "Montant attendu", "Factures", "dont re-daté"),
+        tuple((w.start, w.amount, w.count, w.redated) for w in expected.weeks)
+        + tuple((label, amount, count, None) for label, (amount, count) in apart if count),
+        ("date", "money", "int", "money"), (34, 16, 14, 14),
     ))
 
     chart_top = _top_of(blocks, chart_index)  # the header row of the "Répartition" block
     chart = ChartSpec(
         "Balance âgée (TTC)",
-        categories=(chart_top + 1, 1, chart_top + len(aging.BUCKETS), 1),
-        values=(chart_top, 2, chart_top + len(aging.BUCKETS), 2),
+        categories=(chart_top + 1, 1, chart_top + len(spread), 1),
+        values=(chart_top, 2, chart_top + len(spread), 2),
         anchor="G2", y_title="€",
     )
     revue = GeneratedSheet(SHEET, tuple(blocks), charts=(chart,),
@@ -250,12 +294,49 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
     months = {m: lines for m, lines in previous.months.items() if m != key}
     months[key] = current
     kept = sorted(months)[-KEEP_MONTHS:]
-    rows = tuple((m, number, line.client, line.balance, line.bucket, line.status, line.promise, line.dispute)
+    # The month as its first day, a date: a "2026-10" text turns into a date when Excel
+    # gets it from the live book, and read_snapshot takes both.
+    rows = tuple((date(*_parse_key(m), 1), number, line.client, line.balance, line.bucket, line.status,
+                  line.promise, line.dispute)
                  for m in kept for number, line in sorted(months[m].items()))
     snapshot = GeneratedSheet(SNAPSHOT_SHEET, (Block("", SNAPSHOT_HEADERS, rows,
-                                                     ("text", "text", "text", "money", "int", "text", "date", "text")),),
+                                                     ("date", "text", "text", "money", "int", "text", "date", "text")),),
                               hidden=True, note="Relance : mémoire des revues précédentes (ne pas modifier).")
     return revue, snapshot
+
+
+def rows_to_fix(figures: aging.Receivables, unreadable_rows: int) -> str:
+    """``4 lignes de Factures en erreur : voir Anomalies`` (empty when none)."""
+    rows = figures.to_fix_count + unreadable_rows
+    if not rows:
+        return ""
+    return f"{rows} ligne{'s' if rows > 1 else ''} de Factures en erreur : voir Anomalies"
+
+
+def _to_fix_line(figures: aging.Receivables, unreadable_rows: int) -> tuple[tuple[object, ...], ...]:
+    """The headline's "Échéance inconnue" line, when rows of Factures are in error."""
+    text = rows_to_fix(figures, unreadable_rows)
+    return ((UNKNOWN, figures.to_fix, text),) if text else ()
+
+
+def hold_reason(breach: aging.Breach) -> str:
+    """The reason a client is to be put on hold, in words: each rule it breaks, then the
+    disputed invoices that were not counted."""
+    from addin.mail.formatting import money
+
+    reasons = []
+    if breach.days_late is not None:
+        reasons.append(f"{breach.days_late} jours de retard (politique : {breach.days_limit})")
+    if breach.overdue is not None:
+        reasons.append(f"échu {money(breach.overdue)} > {money(breach.overdue_limit)}")
+    if breach.balance is not None:
+        reasons.append(f"encours {money(breach.balance)} > plafond {money(breach.credit_limit)}")
+    text = " ; ".join(reasons)
+    count = len(breach.disputed)
+    if count:
+        text += (f" (dont {count} facture{'s' if count > 1 else ''} en litige, "
+                 f"non comptée{'s' if count > 1 else ''} : {', '.join(breach.disputed)})")
+    return text
 
 
 def _parse_key(key: str) -> tuple[int, int]:
@@ -270,7 +351,3 @@ def _top_of(blocks: Sequence[Block], index: int) -> int:
         row += (1 if block.title else 0) + 1 + len(block.rows) + 1
     return row + (1 if blocks[index].title else 0)
 
-
-def totals_check(states: Sequence[InvoiceState]) -> Decimal:
-    """The sum of the open balances of ``Factures`` (what the aged balance's total must equal)."""
-    return cents(sum((s.balance for s in states if aging.is_open(s)), ZERO))

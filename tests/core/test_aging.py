@@ -45,13 +45,29 @@ def test_aged_balance_per_client_with_credit_notes_and_unallocated_payments():
     assert result.totals.buckets == (D("100.00"), D(0), D("250.50"), D("10.00"), D("80.00"))
 
 
+def test_an_invoice_without_a_due_date_is_aged_apart_not_dropped():
+    # F2025-0096's terms could not be read: Statut Erreur, Reste dû 4,006.80 in Factures. It has no age,
+    # so it gets the "Échéance inconnue" column; the totals row still equals Factures' open balances:
+    # 1,616.40 + 4,006.80 = 5,623.20.
+    error = InvoiceState(Invoice("F2025-0096", "C017", date(2025, 7, 15), D("4006.80"), D("3339.00")), None,
+                         D(0), D("4006.80"), Status.ERROR, 0, D(0), D(0))
+    states = [state("F1", client="C017", due=AS_OF + timedelta(days=3), balance=D("1616.40"), status=Status.NOT_DUE),
+              error]
+    result = aging.aged_balance(states, [Client("C017", "Communauté de communes")], AS_OF)
+    row, = result.rows
+    assert row.unknown == D("4006.80") and row.buckets[0] == D("1616.40") and row.total == D("5623.20")
+    assert result.totals.unknown == D("4006.80") and result.totals.total == D("5623.20")
+    assert aging.to_fix(states) == (D("4006.80"), 1)
+
+
 amount = st.decimals(min_value=D("-500.00"), max_value=D("50000.00"), places=2)
 
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.tuples(st.integers(-60, 400), amount,
                           st.sampled_from(["C1", "C2", "C3"]),
-                          st.sampled_from([Status.OVERDUE, Status.DISPUTED, Status.PROMISED, Status.PAID])),
+                          st.sampled_from([Status.OVERDUE, Status.DISPUTED, Status.PROMISED, Status.PAID,
+                                           Status.ERROR])),
                 max_size=40),
        st.dictionaries(st.sampled_from(["C1", "C2", "C4"]), amount.filter(lambda a: a > 0), max_size=2))
 def test_totals_row_equals_the_sum_of_open_balances_to_the_cent(items, credits):
@@ -63,16 +79,19 @@ def test_totals_row_equals_the_sum_of_open_balances_to_the_cent(items, credits):
             balance = D("0.00")
         elif days <= 0 and status is Status.OVERDUE:
             status = Status.NOT_DUE
-        states.append(state(f"F{k}", client, AS_OF - timedelta(days=days), balance, status,
-                            ttc=max(balance, D("0.01")) if status is Status.PAID else None))
+        item = state(f"F{k}", client, AS_OF - timedelta(days=days), balance, status,
+                     ttc=max(balance, D("0.01")) if status is Status.PAID else None)
+        if status is Status.ERROR:  # an invoice whose due date could not be computed
+            item = InvoiceState(item.invoice, None, D(0), balance, status, 0, D(0), D(0))
+        states.append(item)
     result = aging.aged_balance(states, [Client(c, c) for c in ("C1", "C2", "C3")], AS_OF, credits)
     open_sum = sum((s.balance for s in states if s.status is not Status.PAID), D(0))
     assert result.totals.total == open_sum  # unallocated payments are beside it, not netted
-    assert sum(result.totals.buckets, D(0)) + result.totals.credit_notes == open_sum
+    assert sum(result.totals.buckets, D(0)) + result.totals.unknown + result.totals.credit_notes == open_sum
     assert sum((r.total for r in result.rows), D(0)) == open_sum
     assert result.totals.unallocated == -sum(credits.values(), D(0))
     for row in result.rows:
-        assert row.total == sum(row.buckets, D(0)) + row.credit_notes
+        assert row.total == sum(row.buckets, D(0)) + row.unknown + row.credit_notes
 
 
 def test_dso_by_count_back_with_the_arithmetic():
@@ -102,9 +121,9 @@ def test_credit_policy_breaches_name_their_reason():
     states = [state("F1", due=AS_OF - timedelta(days=75), balance=D("3000.00")),
               state("F2", client="C2", due=AS_OF - timedelta(days=5), balance=D("900.00"))]
     clients = [Client("C1", "A", credit_limit=D("10000")), Client("C2", "B", credit_limit=D("500"))]
-    result = dict(aging.credit_policy_breaches(clients, states, Settings(hold_days_late=60), AS_OF))
-    assert "75 jours de retard" in result["C1"]
-    assert "plafond" in result["C2"] and "C2" in result
+    result = {b.client: b for b in aging.credit_policy_breaches(clients, states, Settings(hold_days_late=60), AS_OF)}
+    assert (result["C1"].days_late, result["C1"].days_limit) == (75, 60) and result["C1"].balance is None
+    assert (result["C2"].balance, result["C2"].credit_limit) == (D("900.00"), D("500")) and result["C2"].days_late is None
 
 
 def test_doubtful_debt_rules():
@@ -135,17 +154,55 @@ def test_forecast_uses_promise_then_client_delay_then_book_delay():
     open_items = [
         state("A", due=date(2025, 7, 7), balance=D("100.00"), status=Status.NOT_DUE),  # +14 -> 21 Jul
         state("B", due=date(2025, 7, 1), balance=D("50.00"), status=Status.NOT_DUE, promise=date(2025, 7, 2)),
-        state("C", due=date(2025, 5, 1), balance=D("30.00")),  # expected 15 May: past -> first week
-        state("D", due=date(2025, 7, 1), balance=D("999.00"), status=Status.DISPUTED),  # left out
+        state("E", client="C2", due=date(2025, 7, 10), balance=D("20.00"), status=Status.NOT_DUE),  # +14 -> 24 Jul
+        state("D", due=date(2025, 7, 1), balance=D("999.00"), status=Status.DISPUTED),  # not dated
     ]
     states = history + open_items
     profiles = {"C1": aging.payer_profile("C1", states)}
-    weeks = aging.forecast(states, profiles, AS_OF)
-    assert len(weeks) == 13 and weeks[0][0] == date(2025, 6, 30)
-    by_week = {start: (amount, count) for start, amount, count in weeks}
-    assert by_week[date(2025, 6, 30)] == (D("80.00"), 2)  # B (promise 2 Jul) and C (overdue)
-    assert by_week[date(2025, 7, 21)] == (D("100.00"), 1)
-    assert sum(a for _, a, _ in weeks) == D("180.00")
+    result = aging.forecast(states, profiles, AS_OF)
+    assert len(result.weeks) == 13 and result.weeks[0].start == date(2025, 6, 30)
+    by_week = {w.start: (w.amount, w.count) for w in result.weeks}
+    assert by_week[date(2025, 6, 30)] == (D("50.00"), 1)  # B, promised for 2 Jul
+    assert by_week[date(2025, 7, 21)] == (D("120.00"), 2)  # A on 21 Jul, E on 24 Jul
+    assert result.disputed == (D("999.00"), 1)
+
+
+def test_forecast_redates_passed_expectations_and_keeps_doubtful_debts_out_of_the_weeks():
+    # Review on Monday 30 Jun 2025; the client's usual delay is 14 days (median), the book's too.
+    # - C: due 1 May, expected 15 May: passed, not doubtful -> re-dated 30 Jun + 14 = 14 Jul (week 3);
+    # - G: due 20 Jun, promised for 25 Jun, broken -> 14 Jul as well;
+    # - H: client C3 pays on time (median 0): passed -> 30 Jun + 7 (at least a week) = 7 Jul (week 2);
+    # - OLD: 200 days late: a doubtful debt (50 % suggested) -> not in the weeks, on its own line;
+    # - X: in error (no due date) -> on its own line.
+    # Nothing that was expected in the past lands in week 1.
+    due = date(2025, 3, 1)
+    history = [state(f"P{k}", due=due, balance=D(0), ttc=D("10.00"), status=Status.PAID,
+                     paid_on=due + timedelta(days=14)) for k in range(3)]
+    history += [state(f"Q{k}", client="C3", due=due, balance=D(0), ttc=D("10.00"), status=Status.PAID,
+                      paid_on=due) for k in range(3)]
+    error = InvoiceState(Invoice("X", "C1", date(2025, 5, 1), D("70.00")), None, D(0), D("70.00"), Status.ERROR,
+                         0, D(0), D(0))
+    open_items = [
+        state("C", due=date(2025, 5, 1), balance=D("30.00")),
+        state("G", due=date(2025, 6, 20), balance=D("40.00"), promise=date(2025, 6, 25)),
+        state("H", client="C3", due=date(2025, 6, 1), balance=D("25.00")),
+        state("OLD", due=AS_OF - timedelta(days=200), balance=D("28000.00")),
+        error,
+    ]
+    states = history + open_items
+    profiles = {c: aging.payer_profile(c, states) for c in ("C1", "C3")}
+    doubtful = [d.invoice for d in aging.doubtful_debts(states, [Client("C1", "A"), Client("C3", "B")], AS_OF)]
+    assert doubtful == ["OLD"]
+    result = aging.forecast(states, profiles, AS_OF, doubtful=doubtful)
+    weeks = {w.start: w for w in result.weeks}
+    assert weeks[date(2025, 6, 30)].amount == 0
+    assert (weeks[date(2025, 7, 7)].amount, weeks[date(2025, 7, 7)].redated) == (D("25.00"), D("25.00"))
+    assert (weeks[date(2025, 7, 14)].amount, weeks[date(2025, 7, 14)].count) == (D("70.00"), 2)
+    assert result.doubtful == (D("28000.00"), 1) and result.to_fix == (D("70.00"), 1)
+    # Every open invoice is in exactly one place: 25 + 70 + 28,000 + 70 = 28,165.
+    placed = (sum((w.amount for w in result.weeks), D(0)) + result.beyond[0] + result.disputed[0]
+              + result.doubtful[0] + result.to_fix[0])
+    assert placed == D("28165.00")
 
 
 def test_dso_beyond_the_window_extrapolates_at_the_average_daily_sales():
@@ -190,14 +247,14 @@ def test_credit_policy_each_rule_alone_and_a_client_within_every_limit():
     clients = [Client("LATE", "a"), Client("SIXTY", "b"), Client("MUCH", "c"),
                Client("LIMIT", "d", credit_limit=D("999.99")), Client("NETTED", "e", credit_limit=D("1000"))]
     policy = Settings(hold_days_late=60, hold_amount_overdue=D("5000"))
-    result = dict(aging.credit_policy_breaches(clients, states, policy, AS_OF))
+    result = {b.client: b for b in aging.credit_policy_breaches(clients, states, policy, AS_OF)}
     assert set(result) == {"LATE", "MUCH", "LIMIT"}
-    assert result["LATE"].startswith("61 jours de retard")
-    assert "échu" in result["MUCH"] and "plafond" in result["LIMIT"]
+    assert result["LATE"].days_late == 61
+    assert result["MUCH"].overdue == D("5000.01") and result["LIMIT"].balance == D("1000.00")
     # Without a date, the ledger's own days late are used.
     with_days = [InvoiceState(s.invoice, s.due, s.paid, s.balance, s.status, max(0, (AS_OF - s.due).days)
                               if s.status is Status.OVERDUE else 0, D(0), D(0)) for s in states]
-    assert dict(aging.credit_policy_breaches(clients, with_days, policy)) == result
+    assert {b.client: b for b in aging.credit_policy_breaches(clients, with_days, policy)} == result
 
 
 def test_limitation_already_reached_and_a_business_debt_far_from_it():
@@ -230,3 +287,33 @@ def test_overdue_share_and_claimable_penalties():
     c = aging.claimable(states, [Client("C1", "A")], AS_OF)
     assert (c.open_interest, c.open_indemnity, c.settled_interest, c.settled_indemnity) == (
         D("12.50"), D(40), D("7.25"), D(40))
+
+
+def test_the_aging_module_imports_only_the_core_and_the_standard_library():
+    # The core is pure (docs/ARCHITECTURE.md): no babel, no mail, no books, even inside a function.
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(aging))
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    outside = {m for m in imported if m.startswith("addin") and not m.startswith("addin.core")}
+    assert not outside and not any(m.split(".")[0] in {"babel", "openpyxl", "xlwings", "jinja2"} for m in imported)
+
+
+def test_a_disputed_invoice_triggers_no_hold_and_is_named_apart():
+    # C003: F-LIT disputed, 426 days late, 1,412.40; F-OLD 30 days late, 3,000. Policy: 60 days, 2,000 overdue.
+    # Without the dispute, 426 days would put C003 on hold; the dispute must not block its other invoices.
+    states = [state("F-LIT", client="C003", due=AS_OF - timedelta(days=426), balance=D("1412.40"),
+                    status=Status.DISPUTED, dispute="maquettes non conformes"),
+              state("F-OLD", client="C003", due=AS_OF - timedelta(days=30), balance=D("3000.00")),
+              state("F-ONLY", client="C004", due=AS_OF - timedelta(days=200), balance=D("900.00"),
+                    status=Status.DISPUTED, dispute="prestation contestée")]
+    clients = [Client("C003", "Clinique"), Client("C004", "Garage", credit_limit=D("500"))]
+    policy = Settings(hold_days_late=60, hold_amount_overdue=D("2000"))
+    breach, = aging.credit_policy_breaches(clients, states, policy, AS_OF)
+    # Held for the 3,000 overdue of F-OLD (> 2,000), not for the 426 days of the disputed invoice.
+    assert breach.client == "C003" and breach.days_late is None
+    assert breach.overdue == D("3000.00") and breach.overdue_limit == D("2000")
+    assert breach.disputed == ("F-LIT",) and breach.disputed_amount == D("1412.40")
+    # C004's only debt is disputed: no hold at all, even above its credit limit.

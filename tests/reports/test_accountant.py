@@ -111,17 +111,81 @@ def test_export_default_name_sits_next_to_the_register(register):
     assert result.path == register.with_name("Registre - comptable 2026-11-23.xlsx") and result.path.exists()
 
 
+# The keys a reviewer typed into Paramètres (each with the value "hunter2-…"): all must be left out.
+REVIEWER_SECRETS = ("Mot de passe SMTP", "SMTP password", "Code d'accès banque", "Identifiant Qonto", "Passwort",
+                    "Clé d'API Stripe", "Access token", "MDP messagerie", "Mot-de-passe", "Motdepasse", "pass",
+                    "Secret SMTP (OVH)", "Password2", "SMTP_PASSWORD", "smtp.password", "Utilisateur")
+
+
 @pytest.mark.parametrize("key, secret", [
     ("Serveur SMTP", True), ("SMTP server", True), ("Port SMTP", True), ("Utilisateur SMTP", True),
     ("Sécurité SMTP", True), ("Mot de passe", True), ("API token", True), ("Clé API Stripe", True),
-    ("Secret client", True), ("Identifiants banque", True), ("Private key", True),
+    ("Secret client", True), ("Identifiants banque", True), ("Private key", True), ("Code PIN carte", True),
+    ("PIN", True), ("Login extranet", True), ("Credentials", True), ("Nom d'utilisateur", True),
+    *((key, True) for key in REVIEWER_SECRETS),
     ("IBAN", False), ("BIC", False), ("Clé RIB", False), ("Raison sociale", False), ("E-mail expéditeur", False),
-    ("Délai de paiement par défaut", False),
+    ("Délai de paiement par défaut", False), ("Identifiant TVA intracommunautaire", False), ("SIREN", False),
+    ("Identifiant créancier SEPA (ICS)", False), ("Lien de paiement", False),
 ])
 def test_which_settings_are_secret(key, secret):
     from addin.reports.accountant import is_secret
 
     assert is_secret(key) is secret
+
+
+def test_no_setting_relance_knows_is_secret_but_the_smtp_ones():
+    from addin.register import schema
+    from addin.reports.accountant import is_secret
+
+    for column in schema.SETTING_KEYS:
+        for label in (column.fr, column.en, *column.aliases):
+            assert is_secret(label) is column.key.startswith("smtp_"), label
+
+
+def test_every_copied_sheet_loses_its_secrets_and_the_export_says_where(demo_book, tmp_path):  # noqa: F811
+    path = tmp_path / "Registre.xlsx"
+    shutil.copyfile(demo_book, path)
+    wb = openpyxl.load_workbook(path)
+    settings = wb["Paramètres"]
+    for k, key in enumerate(REVIEWER_SECRETS):
+        settings.append([key, f"hunter2-{k}"])
+    wb.create_sheet("Accès")["A1"], wb["Accès"]["B1"] = "Mot de passe banque", "hunter2-visible"
+    notes = wb.create_sheet("Banque")  # an innocent name: its cells are judged one by one
+    notes.append(["Banque", "Qonto"])
+    notes.append(["IBAN", "FR7630006000011234567890189"])
+    notes.append(["Identifiant", "hunter2-login", "Mot de passe :", "hunter2-row"])
+    notes.append([None])
+    notes.append(["Code PIN"])  # a vertical layout: the label above its value
+    notes.append(["hunter2-below"])
+    notes.append([None])
+    notes.append(["Site", "Utilisateur", "Pwd", "Notes"])  # a table: the values under a secret header go
+    notes.append(["ovh.com", "hunter2-marie", "hunter2-9a", "à renouveler"])
+    notes.append(["Note : mdp = hunter2-inline"])
+    notes.append(["mdp : hunter2-inline2"])
+    clients = wb["Clients"]
+    extra = clients.max_column + 1
+    clients.cell(1, extra, "Mot de passe extranet")
+    clients.cell(2, extra, "hunter2-column")
+    clients.cell(2, extra - 1, "Portail : voir contrat")  # an innocent note stays
+    wb.save(path)
+
+    out = tmp_path / "copie.xlsx"
+    result = export.run(path, out, today=TODAY)
+    with zipfile.ZipFile(out) as z:
+        xml = b"".join(z.read(n) for n in z.namelist() if n.endswith(".xml"))
+    assert b"hunter2" not in xml
+    copy = openpyxl.load_workbook(out)
+    assert "Accès" not in copy.sheetnames  # a sheet named like a secret is left out whole
+    kept = {(r[0], r[1]) for r in copy["Banque"].iter_rows(values_only=True)}
+    assert ("Banque", "Qonto") in kept and ("IBAN", "FR7630006000011234567890189") in kept
+    assert copy["Banque"]["D9"].value == "à renouveler" and copy["Banque"]["A9"].value == "ovh.com"
+    assert copy["Clients"].cell(1, extra).value == "Mot de passe extranet"
+    assert copy["Clients"].cell(2, extra - 1).value == "Portail : voir contrat"
+    assert set(REVIEWER_SECRETS) <= set(result.removed_settings)
+    assert "Accès" in result.dropped_sheets
+    assert {"Banque!B3", "Banque!C3", "Banque!D3", "Banque!A6", "Banque!B9", "Banque!C9", "Banque!A10",
+            "Banque!A11", f"Clients!{openpyxl.utils.get_column_letter(extra)}2"} <= set(result.blanked_cells)
+    assert "Accès" in result.summary and "Banque!B3" in result.summary
 
 
 def test_export_of_a_macro_workbook_with_names_text_formulas_and_a_chart(demo_book, tmp_path):  # noqa: F811
@@ -177,3 +241,98 @@ def test_export_of_a_macro_workbook_with_names_text_formulas_and_a_chart(demo_bo
     copy = openpyxl.load_workbook(out)
     assert copy["Notes"]["A1"].value == "=1+1 (texte)" and copy["Notes"]["A1"].data_type == "s"
     assert "Revue" in copy.sheetnames and "_RevueSnapshot" not in copy.sheetnames
+
+
+def test_the_loader_refuses_the_same_password_keys_and_masks_their_value(demo_book, tmp_path):  # noqa: F811
+    # schema.PASSWORD_KEY (the loader's rule) read "Password2", "Motdepasse" and "pass" as ordinary keys
+    # and kept their value among the extra settings.
+    from addin.books.file import FileBook
+    from addin.register.load import load
+
+    path = tmp_path / "Registre.xlsx"
+    shutil.copyfile(demo_book, path)
+    wb = openpyxl.load_workbook(path)
+    for key in ("Password2", "Motdepasse", "pass", "Clé d'API Stripe"):
+        wb["Paramètres"].append([key, "hunter2"])
+    wb.save(path)
+    register, problems = load(FileBook.open(path))
+    refused = [p for p in problems if p.code == "settings.password"]
+    assert len(refused) == 4 and all("hunter2" not in str(p.value) for p in refused)
+    assert not any("hunter2" in value for _, value in register.settings.extra)
+
+
+def _interest_by_invoice(copy):
+    """Factures' Intérêts de retard and the detail's total per invoice, from the copy."""
+    from decimal import Decimal as D
+
+    ws = copy["Factures"]
+    header = [c.value for c in ws[1]]
+    number, interest = header.index("N° facture"), header.index("Intérêts de retard")
+    factures = {}
+    for r in ws.iter_rows(min_row=2, values_only=True):
+        if r[number]:  # the first row of a number written twice is the invoice (the other one is in error)
+            factures.setdefault(r[number], D(str(r[interest] or 0)))
+    detail = {}
+    for r in copy["Intérêts (détail)"].iter_rows(min_row=3, values_only=True):
+        if r[0] and r[10] is not None:
+            detail[r[0]] = D(str(r[10]))
+    return factures, detail
+
+
+def test_the_copy_is_computed_at_the_last_refresh_not_at_the_export_date(register, tmp_path):
+    # The register was refreshed on 23/11/2026; exported three weeks later without a date to compute at.
+    # Every invoice's interest in the detail is the one Factures shows in the same file.
+    from datetime import date
+
+    out = tmp_path / "copie.xlsx"
+    result = export.run(register, out, today=date(2026, 12, 14))
+    copy = openpyxl.load_workbook(out)
+    factures, detail = _interest_by_invoice(copy)
+    assert detail and all(factures[n] == amount for n, amount in detail.items())
+    assert all(amount == 0 for n, amount in factures.items() if n not in detail)
+    assert copy["Intérêts (détail)"]["A1"].value.startswith("Intérêts de retard au 23/11/2026")
+    assert copy.sheetnames[0] == "À lire"
+    cover = {r[0]: r[1] for r in copy["À lire"].iter_rows(values_only=True) if r[0]}
+    assert cover["Chiffres calculés au"].date() == date(2026, 11, 23)
+    assert "23/11/2026" in result.summary and result.as_of == date(2026, 11, 23)
+    assert result.recomputed == 0  # nothing changed since the refresh: Factures is copied as it is
+
+
+def test_a_register_changed_since_its_refresh_is_recomputed_in_the_copy(register, tmp_path):
+    # A payment typed after the refresh, no refresh since: the copy's Factures would show the old
+    # balance beside an interest detail that knows the payment. The copy recomputes Factures' figures.
+    from datetime import datetime
+
+    wb = openpyxl.load_workbook(register)
+    factures = wb["Factures"]
+    header = [c.value for c in factures[1]]
+    col = {h: i for i, h in enumerate(header)}
+    row = next(r for r in factures.iter_rows(min_row=2, values_only=True) if r[col["Statut"]] == "En retard")
+    wb["Paiements"].append([datetime(2026, 11, 20), row[col["Code client"]], row[col["N° facture"]],
+                            float(row[col["Reste dû"]]), "Virement", "VIR-TEST"])
+    wb.save(register)
+    out = tmp_path / "copie.xlsx"
+    result = export.run(register, out, today=TODAY)
+    copy = openpyxl.load_workbook(out)
+    factures, detail = _interest_by_invoice(copy)
+    assert all(factures[n] == amount for n, amount in detail.items())
+    line = next(r for r in copy["Factures"].iter_rows(min_row=2, values_only=True)
+                if r[col["N° facture"]] == row[col["N° facture"]])
+    assert line[col["Statut"]] == "Payée" and line[col["Reste dû"]] == 0
+    assert result.recomputed and "recalculé" in result.summary
+
+
+def test_without_a_recorded_refresh_the_copy_is_computed_at_its_own_date(register, tmp_path):
+    from datetime import date
+
+    wb = openpyxl.load_workbook(register)
+    del wb["Relances"], wb["Anomalies"]
+    wb.save(register)
+    out = tmp_path / "copie.xlsx"
+    result = export.run(register, out, today=date(2026, 12, 14))
+    copy = openpyxl.load_workbook(out)
+    factures, detail = _interest_by_invoice(copy)
+    assert all(factures[n] == amount for n, amount in detail.items())
+    assert result.as_of == date(2026, 12, 14) and result.recomputed
+    cover = {r[0]: r[2] for r in copy["À lire"].iter_rows(values_only=True) if r[0]}
+    assert "date de la copie" in cover["Chiffres calculés au"]

@@ -68,10 +68,43 @@ def test_aged_balance_totals_equal_the_open_balances_of_factures(book):
     from addin.core.rates import RateTable
 
     ledger, _ = compute(at_end, as_of, RateTable.shipped())
-    expected = sum((s.balance for s in ledger.states if aging.is_open(s)), D(0))
+    expected = sum((s.balance for s in ledger.states if aging.is_open(s) or aging.needs_fixing(s)), D(0))
     assert D(str(total_row[total_col])).quantize(D("0.01")) == expected
     per_client = sum(D(str(r[total_col])) for r in lines[:-1]).quantize(D("0.01"))
     assert per_client == expected
+
+
+def test_aged_balance_totals_equal_the_reste_du_of_factures_including_rows_in_error(book):
+    """The acceptance test read from the sheet a user sees: refresh as of 31/10/2026, review October,
+    and the Total of the aged balance is the sum of the Reste dû column of Factures over the
+    invoices issued by then and not paid, rows in error included."""
+    from addin.actions import refresh
+
+    as_of = date(2026, 10, 31)
+    refresh.run(FileBook.open(book, today=as_of), today=as_of)
+    review.run(FileBook.open(book, today=TODAY), today=TODAY, month=(2026, 10))
+    ws = openpyxl.load_workbook(book)["Factures"]
+    header = [c.value for c in ws[1]]
+    col = {name: header.index(name) for name in ("Date facture", "Reste dû", "Statut")}
+    expected, errors = D(0), 0
+    for r in ws.iter_rows(min_row=2, values_only=True):
+        issued = r[col["Date facture"]]
+        if r[col["Statut"]] == "Erreur":
+            errors += 1
+        if r[col["Reste dû"]] is None or r[col["Statut"]] == "Payée" or not hasattr(issued, "year"):
+            continue
+        if issued.date() <= as_of:
+            expected += D(str(r[col["Reste dû"]]))
+    assert errors  # the demo has rows to correct, one of them with a Reste dû (F2025-0096)
+    header, lines = block(revue_rows(book), "Balance âgée par client")
+    total = lines[-1]
+    assert total[0] == "Total" and "Échéance inconnue" in header
+    assert D(str(total[header.index("Total")])).quantize(D("0.01")) == expected.quantize(D("0.01"))
+    assert D(str(total[header.index("Échéance inconnue")])) > 0
+    # The headline says how many rows need correcting.
+    _, figures = block(revue_rows(book), "Revue des créances")
+    to_fix = next(r for r in figures if r[0] == "Échéance inconnue (à corriger)")
+    assert f"{errors} ligne" in to_fix[2] and "Anomalies" in to_fix[2]
 
 
 def test_the_review_has_a_native_chart_and_every_block(book):
@@ -95,7 +128,7 @@ def test_second_month_reports_changes_against_the_first(book):
     review.run(FileBook.open(book, today=TODAY), today=TODAY, month=(2026, 9))
     review.run(FileBook.open(book, today=TODAY), today=TODAY, month=(2026, 10))
     rows = revue_rows(book)
-    header, lines = block(rows, "Évolution depuis la revue de 2026-09")
+    header, lines = block(rows, "Évolution depuis la revue de 09/2026")
     kinds = {r[4] for r in lines}
     assert {"Nouveau retard", "Payée"} <= kinds
     # Redoing September afterwards compares with nothing earlier, not with October.
@@ -168,7 +201,7 @@ def test_build_review_from_states_then_a_month_later_from_its_snapshot():
     revue, memory = build_review(september, clients, payments, Settings(), (2026, 9), None)
     figures = {r[0]: r[1] for r in revue.blocks[0].rows}
     # Outstanding 500 + 300; overdue 300 (F2, due 10 Sep); collected in September 120 (not 31 Aug).
-    assert figures["Encours total (reste dû TTC)"] == D("800.00") and figures["dont échu"] == D("300.00")
+    assert figures["Reste dû (TTC, avoirs non déduits)"] == D("800.00") and figures["dont échu"] == D("300.00")
     assert figures["Encaissé dans le mois"] == D("120.00")
     (days, share, _), = _rows(revue, "Ratios")
     assert share == D("0.375")  # 300 / 800
@@ -187,9 +220,9 @@ def test_build_review_from_states_then_a_month_later_from_its_snapshot():
         _state("F2", "C2", date(2026, 9, 10), "0.00", Status.PAID, ttc="300.00", paid_on=date(2026, 10, 2)),
     ]
     revue, memory = build_review(october, clients, [], Settings(), (2026, 10), previous)
-    found = {(r[4], r[2]) for r in _rows(revue, "Évolution depuis la revue de 2026-09")}
+    found = {(r[4], r[2]) for r in _rows(revue, "Évolution depuis la revue de 09/2026")}
     assert found == {("Nouveau retard", "F1"), ("Nouveau litige", "F1"), ("Payée", "F2")}
-    assert {r[0] for r in memory.blocks[0].rows} == {"2026-09", "2026-10"}
+    assert {r[0] for r in memory.blocks[0].rows} == {date(2026, 9, 1), date(2026, 10, 1)}
 
 
 def test_read_snapshot_skips_rows_typed_over():
@@ -207,3 +240,107 @@ def test_a_month_not_yet_begun_is_refused_the_current_one_is_projected(book):
         review.run(FileBook.open(book, today=TODAY), today=TODAY, month=(2026, 12))
     result = review.run(FileBook.open(book, today=TODAY), today=TODAY, month=(2026, 11))
     assert result.as_of == date(2026, 11, 30) and "projetée au 30/11/2026" in result.summary
+
+
+def test_a_hold_reason_names_the_rules_and_the_disputes_left_out():
+    from addin.reports.review import hold_reason
+
+    breach = aging.Breach("C003", days_late=396, days_limit=60, balance=D("11096.40"), credit_limit=D("5000"),
+                          disputed=("F2025-0212",), disputed_amount=D("1412.40"))
+    assert hold_reason(breach) == ("396 jours de retard (politique : 60) ; encours 11\u202f096,40\xa0€ > plafond "
+                                   "5\u202f000,00\xa0€ (dont 1 facture en litige, non comptée : F2025-0212)")
+
+
+def test_reste_du_is_one_figure_with_one_label_in_refresh_review_sheet_and_summary(book):
+    # Refresh and review at the same date: the refresh summary's "Reste dû" line (credit notes not
+    # deducted, shown beside) is the review summary's, and the Revue's headline shows the same amount.
+    from addin.actions import refresh
+
+    day = date(2026, 11, 30)
+    refreshed = refresh.run(FileBook.open(book, today=day), today=day)
+    reviewed = review.run(FileBook.open(book, today=day), today=day, month=(2026, 11))
+    line = next(l for l in refreshed.summary.splitlines() if l.strip().startswith("Reste dû"))
+    assert " ".join(line.split()) in [" ".join(l.split()) for l in reviewed.summary.splitlines()]
+    _, figures = block(revue_rows(book), "Revue des créances")
+    shown = {r[0]: r[1] for r in figures}
+    assert D(str(shown["Reste dû (TTC, avoirs non déduits)"])) == refreshed.totals["due"]
+    assert D(str(shown["Avoirs non utilisés"])) == refreshed.totals["credit_notes"]
+
+
+def test_the_forecast_block_keeps_doubtful_debts_out_of_the_weeks(book):
+    # On the demo at 31/10/2026, the doubtful debts the sheet suggests to provision are on their own
+    # line, not in the first week; the weeks and the lines below them account for every open invoice.
+    review.run(FileBook.open(book, today=TODAY), today=TODAY, month=(2026, 10))
+    rows = revue_rows(book)
+    _, doubtful = block(rows, "Créances douteuses")
+    _, forecast = block(rows, "Prévision d'encaissements")
+    weeks = [r for r in forecast if hasattr(r[0], "year")]
+    lines = {r[0]: r for r in forecast if not hasattr(r[0], "year")}
+    assert len(weeks) == 13
+    provisioned = sum(D(str(r[3])) for r in doubtful)
+    assert D(str(lines["Créances douteuses : hors prévision"][1])) == provisioned
+    first_week = weeks[0]
+    assert not first_week[3]  # nothing re-dated into the week of the review
+    _, figures = block(rows, "Revue des créances")
+    shown = {r[0]: D(str(r[1])) for r in figures}
+    placed = sum(D(str(r[1])) for r in forecast)
+    assert placed == shown["Reste dû (TTC, avoirs non déduits)"] + shown["Échéance inconnue (à corriger)"]
+
+
+@pytest.mark.parametrize("key", [
+    date(2026, 9, 1),  # as written: the first day of the month, a date Excel keeps as it is
+    __import__("datetime").datetime(2026, 9, 1),  # read back by openpyxl or xlwings; also what Excel makes
+    # of the old text key "2026-09" written by the live book (the bug this test keeps away)
+    46266, 46266.0,  # the same date as Excel's serial number (a reader that does not convert)
+    "2026-09",  # the text key of older reviews, when Excel left it alone
+])
+def test_read_snapshot_takes_the_month_key_in_every_form_excel_may_give_it(key):
+    rows = (("Mois", "N° facture"), (key, "F1", "C1", 10.5, 1, "En retard", None, ""))
+    snap = read_snapshot(SheetData("_RevueSnapshot", rows))
+    assert set(snap.months) == {"2026-09"} and snap.months["2026-09"]["F1"].balance == D("10.50")
+    assert snap.before("2026-10")[0] == "2026-09"
+
+
+def test_the_snapshot_month_survives_a_save_and_the_next_review_compares(book):
+    # The key is written as a date (first of the month); read back from the saved file, October's
+    # review finds September's. A key Excel turned into a date (the live book) is found as well.
+    review.run(FileBook.open(book, today=TODAY), today=TODAY, month=(2026, 9))
+    wb = openpyxl.load_workbook(book)
+    keys = {c.value for c in wb["_RevueSnapshot"]["A"][1:]}
+    assert keys == {__import__("datetime").datetime(2026, 9, 1)}
+    review.run(FileBook.open(book, today=TODAY), today=TODAY, month=(2026, 10))
+    assert any(str(r[0]).startswith("Évolution depuis la revue de 09/2026") for r in revue_rows(book))
+
+
+def test_a_partial_payment_shows_in_the_changes():
+    # F5: 1,000.00 open at the September review, 600.00 at October's: 400.00 collected, still open.
+    line = lambda balance: SnapshotLine("C1", D(balance), 2, "En retard", None, "")
+    found = changes({"F5": line("1000.00"), "F6": line("50.00")}, {"F5": line("600.00"), "F6": line("50.00")},
+                    [], date(2026, 10, 31), date(2026, 9, 30))
+    assert found == [("Paiement partiel", "C1", "F5", "reste dû 600,00\xa0€", D("400.00"))]
+
+
+def test_an_invoice_that_falls_into_error_is_not_said_to_have_left_the_follow_up():
+    line = SnapshotLine("C1", D("300.00"), 1, "En retard", None, "")
+    broken = InvoiceState(Invoice("F7", "C1", date(2026, 8, 1), D("300.00")), None, D(0), D("300.00"),
+                          Status.ERROR, 0, D(0), D(0))
+    assert changes({"F7": line}, {}, [broken], date(2026, 10, 31)) == [
+        ("En erreur", "C1", "F7", "à corriger : voir Anomalies", D("300.00"))]
+
+
+def test_the_chart_reads_exactly_the_split_by_age_block(book):
+    # The ChartSpec handed to the book: series title "Montant", one bar per bucket (and the
+    # "Échéance inconnue" bar when rows are in error), the amounts of the "Répartition" block.
+    import re
+
+    review.run(FileBook.open(book, today=TODAY), today=TODAY, month=(2026, 11))
+    with zipfile.ZipFile(book) as z:
+        xml = z.read(next(n for n in z.namelist() if n.startswith("xl/charts/chart"))).decode()
+    refs = re.findall(r"<(?:c:)?f>'?Revue'?!\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?</(?:c:)?f>", xml)
+    (title_col, title_row, _, _), (cat_col, cat_top, _, cat_bottom), (val_col, val_top, _, val_bottom) = refs
+    ws = openpyxl.load_workbook(book)["Revue"]
+    header, split = block(revue_rows(book), "Répartition par ancienneté")
+    assert ws[f"{title_col}{title_row}"].value == "Montant" == header[1]
+    assert [ws[f"{cat_col}{r}"].value for r in range(int(cat_top), int(cat_bottom) + 1)] == [r[0] for r in split]
+    assert [ws[f"{val_col}{r}"].value for r in range(int(val_top), int(val_bottom) + 1)] == [r[1] for r in split]
+    assert [r[0] for r in split][:5] == list(aging.BUCKETS) and split[-1][0] == "Échéance inconnue"
