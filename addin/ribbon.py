@@ -94,7 +94,7 @@ def dispatch(
         return None
     try:
         action = load(module_name)
-        result = _run_action(tag, action, book, today)
+        result = action.run(book, today=today)
     except Exception as error:  # every failure becomes a readable box, never a traceback
         written = write_log(f"action {tag} ({module_name})\n{traceback.format_exc()}", log)
         alert(f"L'action « {tag} » n'a pas abouti.\n\n{_user_message(error)}\n\n"
@@ -104,22 +104,6 @@ def dispatch(
     if summary:
         alert(summary, TITLE)
     return result
-
-
-def _run_action(tag: str, action, book, today: date) -> object:
-    """``action.run(book, today=today)``; but the export reads a file, not a book.
-
-    From Excel (a book offering ``saved_copy``, see ``LiveBook.saved_copy``) the
-    export must see what Excel holds now — the refresh just wrote it, unsaved —
-    not the file as last saved: it reads a saved copy, and writes its result next
-    to the workbook, named as ``addin.actions.export.run`` names it.
-    """
-    saved_copy = getattr(book, "saved_copy", None)
-    if tag != "export" or saved_copy is None:
-        return action.run(book, today=today)
-    register = Path(book.path)
-    with saved_copy() as copy:
-        return action.run(copy, register.with_name(f"{register.stem} - comptable {today:%Y-%m-%d}.xlsx"), today=today)
 
 
 def _excel_alert(book) -> Alert:

@@ -13,6 +13,7 @@ many cells changed).
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import date
 from pathlib import Path
@@ -57,19 +58,27 @@ def run(book, out: Path | None = None, *, today: date, as_of: date | None = None
     the register's last computation (``last_computed``), else ``today``. The register
     itself is never written.
     """
-    from addin.actions.refresh import _computed_values
-    from addin.books.file import FileBook
-    from addin.core.ledger import compute
-    from addin.register import schema
-    from addin.register.load import load, load_rates
-
     book_path = Path(book if isinstance(book, (str, Path)) else book.path)
     out = Path(out) if out else book_path.with_name(f"{book_path.stem} - comptable {today:%Y-%m-%d}.xlsx")
     if out.resolve() == book_path.resolve():
         raise ValueError("La copie pour le comptable ne peut pas remplacer le registre : choisissez un autre nom.")
     if out.suffix.lower() != ".xlsx":
         raise ValueError(f"La copie pour le comptable est un fichier .xlsx (reçu « {out.name} »).")
-    source = FileBook.open(book_path)
+    # From Excel, the copy must show what Excel holds now (a refresh just wrote it, unsaved),
+    # not the file as last saved: the live book gives a saved copy to read (LiveBook.saved_copy).
+    saved_copy = None if isinstance(book, (str, Path)) else getattr(book, "saved_copy", None)
+    with saved_copy() if saved_copy is not None else contextlib.nullcontext(book_path) as source_path:
+        return _run(Path(source_path), book_path, out, today=today, as_of=as_of)
+
+
+def _run(source_path: Path, book_path: Path, out: Path, *, today: date, as_of: date | None) -> ExportResult:
+    from addin.actions.refresh import _computed_values
+    from addin.books.file import FileBook
+    from addin.core.ledger import compute
+    from addin.register import schema
+    from addin.register.load import load, load_rates
+
+    source = FileBook.open(source_path)
     recorded = last_computed(source)
     when = as_of or recorded or today
     register, _ = load(source)
@@ -96,7 +105,7 @@ def run(book, out: Path | None = None, *, today: date, as_of: date | None = None
     else:
         origin = "aucun calcul enregistré dans le registre : date de la copie"
     cover = Cover(book_path.name, today, when, origin)
-    copy = build(book_path, ledger.states, today=today, as_of=when, cover=cover,
+    copy = build(source_path, ledger.states, today=today, as_of=when, cover=cover,
                  figures={factures: figures} if factures else {})
     write(copy.data, out)
     lines = [f"Copie pour le comptable : {out}",

@@ -778,7 +778,13 @@ def grid_sheet_xml(grid: Grid, date1904: bool, *, tab_selected: bool, drawing_ri
 
 
 def _esc(text: str) -> str:
+    """Text for an XML attribute or element."""
     return html.escape(clean_text(text), quote=True)
+
+
+def _formula(text: str) -> str:
+    """A reference in a chart's ``<c:f>``: quotes kept as typed, as Excel writes them."""
+    return html.escape(text, quote=False)
 
 
 def comments_xml(ref: str, text: str, author: str = "Relance") -> bytes:
@@ -855,12 +861,12 @@ def chart_xml(chart: Chart, sheet: str, grid: Grid) -> bytes:
                             and not isinstance(v, bool))
         series.append(
             f'<c:ser><c:idx val="{i}"/><c:order val="{i}"/>'
-            f'<c:tx><c:strRef><c:f>{_esc(_area(sheet, vr1, c, vr1, c))}</c:f><c:strCache><c:ptCount val="1"/>'
+            f'<c:tx><c:strRef><c:f>{_formula(_area(sheet, vr1, c, vr1, c))}</c:f><c:strCache><c:ptCount val="1"/>'
             f'<c:pt idx="0"><c:v>{_esc(str(name or ""))}</c:v></c:pt></c:strCache></c:strRef></c:tx>'
             f'<c:spPr><a:solidFill><a:srgbClr val="4472C4"/></a:solidFill></c:spPr><c:invertIfNegative val="0"/>'
-            f'<c:cat><c:strRef><c:f>{_esc(_area(sheet, cr1, cc1, cr2, cc2))}</c:f><c:strCache>'
+            f'<c:cat><c:strRef><c:f>{_formula(_area(sheet, cr1, cc1, cr2, cc2))}</c:f><c:strCache>'
             f'<c:ptCount val="{len(categories)}"/>{cat_cache}</c:strCache></c:strRef></c:cat>'
-            f'<c:val><c:numRef><c:f>{_esc(_area(sheet, vr1 + 1, c, vr2, c))}</c:f><c:numCache>'
+            f'<c:val><c:numRef><c:f>{_formula(_area(sheet, vr1 + 1, c, vr2, c))}</c:f><c:numCache>'
             f'<c:formatCode>General</c:formatCode><c:ptCount val="{len(values)}"/>{val_cache}</c:numCache>'
             f'</c:numRef></c:val></c:ser>')
     y_title = (f'<c:title>{_rich(chart.y_title, 1000, False)}<c:overlay val="0"/></c:title>'
