@@ -9,7 +9,6 @@ the same action as the ribbon's « Actualiser ».
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from decimal import Decimal
@@ -34,6 +33,16 @@ def template_path() -> Path:
     return Path(__file__).resolve().parent.parent / "workbook_template.xlsx"
 
 
+def template_bytes() -> bytes:
+    """The template's bytes: the repository's file, else built from the schema (``pip install .``)."""
+    path = template_path()
+    if path.exists():
+        return path.read_bytes()
+    from addin.register.template import template_bytes as build
+
+    return build()
+
+
 def run_demo(directory: Path, *, today: date) -> DemoResult:
     """Write the demo register into ``directory``, refresh it as of ``today``, and summarise."""
     from addin.actions import refresh
@@ -44,7 +53,7 @@ def run_demo(directory: Path, *, today: date) -> DemoResult:
     path = directory / DEMO_NAME
     if path.exists():  # never lose a file: the previous demo goes to the backups folder
         keep_backup(path, 5)
-    shutil.copyfile(template_path(), path)
+    path.write_bytes(template_bytes())
 
     data = generate(today)
     book = FileBook.open(path, today=today, backups=0)

@@ -81,3 +81,12 @@ print(json.dumps({"addin": addin.__file__, "macros": str(build.MACROS_DIR), "tem
     for key in ("addin", "macros", "templates", "template"):
         assert Path(seen[key]).is_relative_to(lib), (key, seen[key])
     assert Path(seen["xlam"]).stat().st_size > 10_000
+
+    # The main job runs from the built package too: the demo builds the template from the schema.
+    demo = subprocess.run([sys.executable, "-c", "from addin.cli import app; app()", "demo", str(elsewhere / "demo"),
+                           "--today", "2026-11-23"], cwd=elsewhere,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(lib), "HOME": str(tmp_path)},
+                          capture_output=True, text=True)
+    assert demo.returncode == 0, demo.stderr
+    assert (elsewhere / "demo" / "relance-demo.xlsx").stat().st_size > 20_000
+    assert "Relances du jour" in demo.stdout

@@ -10,13 +10,12 @@ import pytest
 
 from addin.core.model import Register, Settings
 from addin.register import schema
+from addin.register import template as make_template
 from addin.register.load import load, load_rates
 from tests.register.conftest import xlsx_book
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "workbook_template.xlsx"
-sys.path.insert(0, str(ROOT / "scripts"))
-import make_template  # noqa: E402
 
 
 def test_committed_template_is_what_the_script_writes(tmp_path):
