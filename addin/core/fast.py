@@ -144,6 +144,7 @@ def _compute(register: Register, today: date, rates: RateTable):
 def _due_dates(register: Register, clients: dict[str, Client], problems: list[Problem]) -> dict[str, date | None]:
     """``ledger._due_date`` for every invoice, each distinct case computed once."""
     default_terms = register.settings.default_terms
+    sector_max_days = register.settings.sector_max_days
     column = "Conditions de paiement"
     memo: dict[tuple, tuple] = {}
     dues: dict[str, date | None] = {}
@@ -161,7 +162,7 @@ def _due_dates(register: Register, clients: dict[str, Client], problems: list[Pr
                 found = (None, str(error), getattr(error, "hint", "") or "Corrigez les conditions de paiement.")
             else:
                 found = (due, None, tuple(reference.terms_warnings(terms, invoice.issued, invoice.delivered,
-                                                                   client_type)))
+                                                                   client_type, sector_max_days)))
             memo[key] = found
         due, error, extra = found
         if error is not None:

@@ -80,7 +80,8 @@ def compute(register: Register, today: date, rates: RateTable) -> tuple[Ledger, 
     dues: dict[str, date | None] = {}
     for invoice in register.invoices:
         client = clients.get(invoice.client)
-        dues[invoice.number] = _due_date(invoice, client, settings.default_terms, problems)
+        dues[invoice.number] = _due_date(invoice, client, settings.default_terms, problems,
+                                         settings.sector_max_days)
 
     known_payments = [p for p in register.payments if p.paid_on <= today]
     items = [
@@ -111,7 +112,8 @@ def compute(register: Register, today: date, rates: RateTable) -> tuple[Ledger, 
     )
 
 
-def _due_date(invoice: Invoice, client: Client | None, default_terms: str, problems: list[Problem]) -> date | None:
+def _due_date(invoice: Invoice, client: Client | None, default_terms: str, problems: list[Problem],
+              sector_max_days: int | None = None) -> date | None:
     text = invoice.terms or (client.terms if client else None) or default_terms
     column = "Conditions de paiement"
     try:
@@ -125,7 +127,8 @@ def _due_date(invoice: Invoice, client: Client | None, default_terms: str, probl
         ))
         return None
     client_type = client.type if client else ClientType.BUSINESS
-    for message, fix, code in terms_warnings(terms, invoice.issued, invoice.delivered, client_type):
+    for message, fix, code in terms_warnings(terms, invoice.issued, invoice.delivered, client_type,
+                                             sector_max_days):
         problems.append(Problem(INVOICES, invoice.row, column, text, message, fix,
                                 severity=Severity.WARNING, code=code))
     return due

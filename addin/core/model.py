@@ -184,6 +184,9 @@ class Settings:
     backups: int = 5
     hold_days_late: int = 60  # credit policy: put on hold past this many days late
     hold_amount_overdue: Decimal | None = None
+    # A shorter legal cap of the seller's sector (transport, perishable food: 30 days,
+    # L441-10 I and L441-11): terms beyond it are a warning. None: no sector cap.
+    sector_max_days: int | None = None
     extra: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # unknown keys, kept
 
 

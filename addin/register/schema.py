@@ -120,6 +120,9 @@ SETTING_KEYS: tuple[Column, ...] = (
     Column("hold_amount_overdue", "Blocage au-delà d'un montant échu", "Hold above overdue amount", "money",
            help="Politique de crédit : client à bloquer au-delà de ce montant échu impayé (vide : pas de seuil)."),
     Column("language", "Langue", "Language", "choice", choices=LANGUAGES, help="Langue par défaut des relances : fr ou en."),
+    Column("sector_max_days", "Délai maximal du secteur (jours)", "Sector payment cap (days)", "int",
+           help="Plafond légal plus court de votre secteur (transport, denrées périssables : 30) ; "
+                "les conditions qui le dépassent sont signalées. Vide : pas de plafond de secteur."),
 )
 
 # A settings key that looks like a secret: refused, never read.

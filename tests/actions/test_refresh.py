@@ -526,3 +526,19 @@ def test_a_totals_row_between_plans_keeps_its_formulas(register):
     assert [ws.cell(r, 7).value for r in (2, 3, 4, 6)] == [300, 300, 300, 500]
     assert ws["J6"].value == "À facturer"  # due 01/08, not invoiced yet
     assert plan_problems(result) == []
+
+
+def test_the_sector_cap_of_parametres_warns_on_longer_terms(register):
+    # Transport: 30 days at most (L441-10 I). F005's "45 jours fin de mois" from 3 Mar 2025
+    # is 30 Apr, 58 days: over the cap; F002's legal 30 days is not.
+    wb = openpyxl.load_workbook(register)
+    ws = wb["Paramètres"]
+    row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "Délai maximal du secteur (jours)")
+    ws.cell(row, 2).value = 30
+    wb.save(register)
+    result = refresh.run(FileBook.open(register, today=TODAY), today=TODAY)
+    capped = [p for p in result.problems if p.code == "terms.over_legal_max" and p.row is not None]
+    rows = {p.row for p in capped}
+    assert rows and all("30 jours" in p.message for p in capped)
+    row_of = {r[0]: i + 2 for i, r in enumerate(INVOICES)}
+    assert row_of["F005"] in rows and row_of["F002"] not in rows
