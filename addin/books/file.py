@@ -140,12 +140,29 @@ def _plain(value: object) -> object:
     return value
 
 
-def _trim(rows: list[list[object]]) -> tuple[tuple[object, ...], ...]:
+_FLOAT = float
+_BIG = 2.0 ** 53
+
+
+def _plain_row(row: list) -> tuple:
+    """``_plain`` on a whole row (inlined: a register has millions of cells)."""
+    return tuple(None if v == "" else int(v) if v.__class__ is _FLOAT and v.is_integer() and -_BIG < v < _BIG
+                 else v for v in row)
+
+
+def _trim(rows) -> tuple[tuple[object, ...], ...]:
+    """Rows without trailing empty rows, cut or padded to the last column holding a value."""
+    rows = list(rows)
     while rows and all(v is None for v in rows[-1]):
         rows.pop()
-    width = max((max((j + 1 for j, v in enumerate(r) if v is not None), default=0) for r in rows),
-                default=0)
-    return tuple(tuple((list(r) + [None] * width)[:width]) for r in rows)
+    longest = max((len(r) for r in rows), default=0)
+    width = 0
+    for j in range(longest - 1, -1, -1):  # from the right: usually the last column has data
+        if any(len(r) > j and r[j] is not None for r in rows):
+            width = j + 1
+            break
+    return tuple(r if len(r) == width and r.__class__ is tuple else tuple((list(r) + [None] * width)[:width])
+                 for r in rows)
 
 
 def _cell_value(value: object) -> object:
@@ -183,12 +200,13 @@ class FileBook:
                             _UNREADABLE_FIX) from error
         styles_part = self._workbook.styles_part()
         self._styles = xlsx.Styles(self._package.read(styles_part) if styles_part else None)
-        self._edits: dict[str, dict[int, dict[int, xlsx.CellWrite]]] = {}
+        # sheet -> row -> column -> (value, number format or None)
+        self._edits: dict[str, dict[int, dict[int, tuple[object, str | None]]]] = {}
         self._generated: dict[str, tuple[GeneratedSheet, xlsx.Grid]] = {}
         self._tables: dict[str, str] = {}  # table part -> new ref, for appended rows
         self._scans: dict[str, xlsx.SheetXml] = {}
         self._values = None  # calamine workbook, opened on the first read
-        self._rows: dict[str, list[list[object]]] = {}  # cached values per sheet, as read
+        self._rows: dict[str, tuple[tuple[object, ...], ...]] = {}  # values per sheet, as read, trimmed
         self._checked = False
 
     @classmethod
@@ -250,20 +268,27 @@ class FileBook:
             return SheetData(name=name, rows=_trim(rows))
         self._entry(name)
         scan = self._scan(name)
-        rows = [list(r) for r in self._cached(name)]
-        formulas = set(scan.formulas())
-        for r, cells in self._edits.get(name, {}).items():
-            while len(rows) < r:
-                rows.append([])
-            for c, write in cells.items():
-                row = rows[r - 1]
-                if len(row) < c:
-                    row.extend([None] * (c - len(row)))
-                row[c - 1] = None if write.value == "" else write.value
-                formulas.discard((r, c))
-        return SheetData(name=name, rows=_trim(rows), formulas=frozenset(formulas), merged=scan.merged())
+        rows = self._cached(name)
+        formulas = scan.formulas()
+        edits = self._edits.get(name)
+        if edits:
+            rows = list(rows)
+            formulas = set(formulas)
+            for r, cells in edits.items():
+                while len(rows) < r:
+                    rows.append(())
+                row = list(rows[r - 1])
+                for c, (value, _fmt) in cells.items():
+                    if len(row) < c:
+                        row.extend([None] * (c - len(row)))
+                    row[c - 1] = None if value == "" else value
+                    formulas.discard((r, c))
+                rows[r - 1] = row
+            rows = _trim(rows)
+            formulas = frozenset(formulas)
+        return SheetData(name=name, rows=rows, formulas=formulas, merged=scan.merged())
 
-    def _cached(self, name: str) -> list[list[object]]:
+    def _cached(self, name: str) -> tuple[tuple[object, ...], ...]:
         import python_calamine
 
         if name in self._rows:
@@ -274,7 +299,7 @@ class FileBook:
             return []
         sheet = self._values.get_sheet_by_name(name)
         # skip_empty_area=False: the block starts at A1, so indexes are coordinates.
-        rows = self._rows[name] = [[_plain(v) for v in r] for r in sheet.to_python(skip_empty_area=False)]
+        rows = self._rows[name] = _trim([_plain_row(r) for r in sheet.to_python(skip_empty_area=False)])
         return rows
 
     # -- writing ---------------------------------------------------------------------------
@@ -309,11 +334,16 @@ class FileBook:
             return
         self._entry(sheet)
         edits = self._edits.setdefault(sheet, {})
+        width = max((len(v) for v in block), default=0)
+        numfmts = [NUMBER_FORMATS[f] if f else None for f in formats] + [None] * max(0, width - len(formats))
+        columns = range(first_col, first_col + width)
+        checked = _cell_value
         for i, values in enumerate(block):
-            row = edits.setdefault(first_row + i, {})
-            for j, value in enumerate(values):
-                fmt = formats[j] if j < len(formats) else ""
-                row[first_col + j] = xlsx.CellWrite(_cell_value(value), NUMBER_FORMATS[fmt] if fmt else None)
+            row = edits.get(first_row + i)
+            if row is None:
+                row = edits[first_row + i] = {}
+            for c, value, numfmt in zip(columns, values, numfmts):
+                row[c] = (checked(value), numfmt)
 
     def append_rows(self, sheet: str, rows: Sequence[Sequence[object]]) -> int:
         """Append below the last row holding a value; an Excel table ending there grows too."""

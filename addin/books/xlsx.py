@@ -447,12 +447,6 @@ def cell_xml(ref: str, style: int, value: object, date1904: bool, prefix: str = 
 # --- splicing cells into an existing sheet -------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CellWrite:
-    value: object
-    numfmt: str | None = None  # a number format code, or None: the cell's (a date gets one)
-
-
 class _Shared:
     """Shared formulas whose anchor cell is overwritten: their other cells get their own formula."""
 
@@ -518,6 +512,7 @@ class SheetXml:
             end = xml.index(b"</" + p + b"sheetData>", m.end())
             self.head, self.data, self.tail = xml[:m.end()], xml[m.end():end], xml[end:]
         self._row = re.compile(rb"<" + p + rb"row\b([^>]*?)(?:/>|>(.*?)</" + p + rb"row>)", re.S)
+        self._cell_start = re.compile(rb"<" + p + rb'c r="([A-Z]{1,3})\d+"')
         self._cell = re.compile(rb"<" + p + rb"c\b([^>]*?)(?:/>|>(.*?)</" + p + rb"c>)", re.S)
 
     def formulas(self) -> frozenset[tuple[int, int]]:
@@ -581,11 +576,36 @@ class SheetXml:
                 out.append((int(lo), int(hi), int(style)))
         return out
 
-    def patch(self, edits: Mapping[int, Mapping[int, CellWrite]], styles: Styles, date1904: bool) -> bytes:
-        """The sheet with ``edits`` (row → column → write) spliced in; nothing else changes."""
+    def _cells_by_column(self, inner: bytes) -> dict[int, bytes]:
+        """A row's cells by column. Fast path: every cell opens with its r attribute, as Excel,
+        LibreOffice and openpyxl write them; a cell starts where the previous one ends."""
+        p = self.p
+        starts = [(m.start(), m.group(1)) for m in self._cell_start.finditer(inner)]
+        if len(starts) != inner.count(b"<" + p + b"c ") + inner.count(b"<" + p + b"c>") + \
+                inner.count(b"<" + p + b"c/>"):
+            return dict(self._cells(inner))
+        out = {}
+        index = _COLUMN_INDEX
+        for i, (begin, letters) in enumerate(starts):
+            stop = starts[i + 1][0] if i + 1 < len(starts) else len(inner)
+            column = index.get(letters)
+            if column is None:
+                column = index[letters] = col_index(letters.decode())
+            out[column] = inner[begin:stop]
+        return out
+
+    def patch(self, edits: Mapping[int, Mapping[int, tuple[object, str | None]]], styles: Styles,
+              date1904: bool) -> bytes:
+        """The sheet with ``edits`` (row → column → (value, number format or None)) spliced in.
+
+        Nothing else changes: rows and cells not written keep their bytes. A written cell
+        keeps its style but for the number format (a date in a General cell gets
+        ``DATE_FORMAT``); a new cell takes its row's or column's style.
+        """
         p = self.p
         ps = p.decode()
         col_styles = self.column_styles()
+        styled: dict[tuple[int, str | None, bool], int] = {}
 
         def col_style(c: int) -> int:
             for lo, hi, style in col_styles:
@@ -593,12 +613,27 @@ class SheetXml:
                     return style
             return 0
 
-        def style_for(base: int, write: CellWrite) -> int:
-            if write.numfmt is not None:
-                return styles.derive(base, numfmt=write.numfmt)
-            if isinstance(write.value, (date, datetime)) and styles.numfmt_of(base) == 0:
-                return styles.derive(base, numfmt=DATE_FORMAT)
-            return base
+        def style_for(base: int, value: object, numfmt: str | None) -> int:
+            is_date = value.__class__ in (date, datetime)
+            key = (base, numfmt, is_date)
+            found = styled.get(key)
+            if found is None:
+                if numfmt is not None:
+                    found = styles.derive(base, numfmt=numfmt)
+                elif is_date and styles.numfmt_of(base) == 0:
+                    found = styles.derive(base, numfmt=DATE_FORMAT)
+                else:
+                    found = base
+                styled[key] = found
+            return found
+
+        letters = {}
+
+        def ref(r: int, c: int) -> str:
+            found = letters.get(c)
+            if found is None:
+                found = letters[c] = col_letter(c)
+            return f"{found}{r}"
 
         shared = _Shared()
         out: list[bytes] = []
@@ -606,31 +641,35 @@ class SheetXml:
         index = 0
         pos = 0
         last = 0
-        max_row, max_col = 0, 0
+        opening = b"<" + p + b"f"
 
         def new_row(r: int) -> bytes:
-            cells = []
-            for c in sorted(edits[r]):
-                write = edits[r][c]
-                cells.append(cell_xml(ref_of(r, c), style_for(col_style(c), write), write.value, date1904, ps))
+            row = edits[r]
+            cells = [cell_xml(ref(r, c), style_for(col_style(c), row[c][0], row[c][1]), row[c][0], date1904, ps)
+                     for c in sorted(row)]
             return f'<{ps}row r="{r}">'.encode() + "".join(cells).encode("utf-8") + f"</{ps}row>".encode()
 
-        for m in self._row.finditer(self.data):
-            out.append(self.data[pos:m.start()])
+        data = self.data
+        for m in self._row.finditer(data):
+            out.append(data[pos:m.start()])
             pos = m.end()
             attrs, inner = m.group(1), m.group(2) or b""
             r_attr = _attr(attrs, b"r")
             r = int(r_attr) if r_attr else last + 1
             last = r
+            extension = b""
+            at = inner.find(b"<" + p + b"extLst")
+            if at >= 0:  # a row's own extension comes after its cells, and stays there
+                inner, extension = inner[:at], inner[at:]
             while index < len(pending) and pending[index] < r:
                 out.append(new_row(pending[index]))
                 index += 1
             row_edits = edits.get(r) if index < len(pending) and pending[index] == r else None
             if row_edits is None:
                 if r_attr is None or (shared.orphans and b"si=" in inner):
-                    body = b"".join(shared.adopt(_with_ref(raw, ref_of(r, c), p), ref_of(r, c), p)
+                    body = b"".join(shared.adopt(_with_ref(raw, ref(r, c), p), ref(r, c), p)
                                     for c, raw in self._cells(inner))
-                    out.append(_row_open(attrs, r, p, keep_spans=True) + body + b"</" + p + b"row>")
+                    out.append(_row_open(attrs, r, p, keep_spans=True) + body + extension + b"</" + p + b"row>")
                 else:
                     out.append(m.group(0))
                 continue
@@ -639,33 +678,35 @@ class SheetXml:
             if _attr(attrs, b"customFormat") in (b"1", b"true"):
                 s = _attr(attrs, b"s")
                 row_style = int(s) if s else None
-            cells = dict(self._cells(inner))
-            for c, write in row_edits.items():
+            cells = self._cells_by_column(inner)
+            for c, (value, numfmt) in row_edits.items():
                 old = cells.get(c)
                 if old is not None:
                     s = _attr(old[:old.index(b">")], b"s")
                     base = int(s) if s else 0
-                    if b"<" + p + b"f" in old:
+                    if opening in old:
                         shared.note_overwritten(old, p)
                 else:
                     base = row_style if row_style is not None else col_style(c)
-                cells[c] = cell_xml(ref_of(r, c), style_for(base, write), write.value, date1904, ps).encode("utf-8")
+                cells[c] = cell_xml(ref(r, c), style_for(base, value, numfmt), value, date1904, ps).encode("utf-8")
             body = []
             for c in sorted(cells):
                 raw = cells[c]
-                if c not in row_edits:
-                    raw = shared.adopt(_with_ref(raw, ref_of(r, c), p), ref_of(r, c), p)
+                if c not in row_edits and (shared.orphans or r_attr is None):
+                    raw = shared.adopt(_with_ref(raw, ref(r, c), p), ref(r, c), p)
                 body.append(raw)
-            out.append(_row_open(attrs, r, p, keep_spans=False) + b"".join(body) + b"</" + p + b"row>")
-        out.append(self.data[pos:])
+            out.append(_row_open(attrs, r, p, keep_spans=False) + b"".join(body) + extension + b"</" + p + b"row>")
+        out.append(data[pos:])
         while index < len(pending):
             out.append(new_row(pending[index]))
             index += 1
-        for r, row in edits.items():
-            max_row = max(max_row, r)
-            max_col = max([max_col, *row])
+        max_row = max(edits, default=0)
+        max_col = max((max(row) for row in edits.values() if row), default=0)
         head = _grow_dimension(self.head, p, max_row, max_col)
         return head + b"".join(out) + self.tail
+
+
+_COLUMN_INDEX: dict[bytes, int] = {}
 
 
 DATE_FORMAT = "dd/mm/yyyy"

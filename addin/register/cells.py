@@ -29,6 +29,7 @@ Rules, in one place:
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -92,7 +93,7 @@ _MONTHS = {
     "decembre": 12, "dec": 12, "december": 12,
 }
 _DATE_FIX = "Saisissez la date au format jj/mm/aaaa, par exemple 15/03/2025."
-_MIN_YEAR, _MAX_YEAR = 1950, 2150
+MIN_YEAR, MAX_YEAR = 1950, 2150  # a date outside is a typing accident
 
 
 def serial_to_date(serial: float, epoch_1904: bool = False) -> date:
@@ -109,6 +110,7 @@ def serial_to_date(serial: float, epoch_1904: bool = False) -> date:
     return (_EPOCH_1900 + timedelta(days=days)) if days > 60 else (date(1899, 12, 31) + timedelta(days=days))
 
 
+@functools.lru_cache(maxsize=65536)
 def _strip_accents(s: str) -> str:
     import unicodedata
 
@@ -165,7 +167,7 @@ def parse_date(value: object, place: Place = NOWHERE, *, epoch_1904: bool = Fals
             raise ValueError(value)
     except (ValueError, OverflowError, TypeError):
         return None, place.problem(value, f"Date illisible : « {text(value)} ».", _DATE_FIX, "date.unreadable")
-    if not _MIN_YEAR <= d.year <= _MAX_YEAR:
+    if not MIN_YEAR <= d.year <= MAX_YEAR:
         return None, place.problem(value, f"Date invraisemblable : {d.strftime('%d/%m/%Y')}.",
                                    _DATE_FIX + " Vérifiez l'année.", "date.out_of_range")
     return d, None
@@ -316,14 +318,26 @@ def parse_bool(value: object, place: Place = NOWHERE) -> tuple[bool | None, Prob
                                "bool.unreadable")
 
 
+@functools.lru_cache(maxsize=65536)
+def _choice_key(s: str) -> str:
+    return _strip_accents(s).casefold().replace(" ", "").replace("-", "").replace("_", "")
+
+
+@functools.lru_cache(maxsize=256)
+def _choice_index(choices: tuple[str, ...]) -> dict[str, str]:
+    index: dict[str, str] = {}
+    for choice in choices:
+        index.setdefault(_choice_key(choice), choice)
+    return index
+
+
 def parse_choice(value: object, choices: tuple[str, ...], place: Place = NOWHERE) -> tuple[str | None, Problem | None]:
     """A cell → the matching choice as spelled in ``choices`` (case and accents ignored)."""
     if is_blank(value):
         return None, None
-    key = _strip_accents(text(value)).casefold().replace(" ", "").replace("-", "").replace("_", "")
-    for choice in choices:
-        if _strip_accents(choice).casefold().replace(" ", "").replace("-", "").replace("_", "") == key:
-            return choice, None
+    found = _choice_index(tuple(choices)).get(_choice_key(text(value)))
+    if found is not None:
+        return found, None
     return None, place.problem(value, f"Valeur inconnue : « {text(value)} ».",
                                "Choisissez parmi : " + ", ".join(choices) + ".", "choice.unknown")
 

@@ -35,7 +35,8 @@ Rules worth knowing:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date as _Date
 from decimal import Decimal
 from typing import Callable
 
@@ -88,6 +89,28 @@ class _Context:
     names: list[str]
     epoch_1904: bool
     problems: list[Problem]
+    # Memos of pure parses for this load: a register repeats its texts and amounts.
+    texts: dict[str, str] = field(default_factory=dict)
+    amounts: dict[float, Decimal] = field(default_factory=dict)
+
+    def parse_date(self, value: object, place) -> tuple:
+        return cells.parse_date(value, place, epoch_1904=self.epoch_1904)
+
+
+def _as_text(value: object, place) -> tuple[str, None]:
+    return text(value), None
+
+
+class _LazyPlace:
+    """A cell's place, built only when a parse has a problem to report (most never do)."""
+
+    __slots__ = ("row", "key")
+
+    def __init__(self, row: "_Row", key: str):
+        self.row, self.key = row, key
+
+    def problem(self, *args, **kwargs) -> Problem:
+        return self.row.place(self.key).problem(*args, **kwargs)
 
 
 @dataclass
@@ -117,7 +140,7 @@ class _Row:
 
     def _typed(self, key: str, parse: Callable, required: bool):
         value = self.raw.get(key)
-        if is_blank(value):
+        if value is None or (value.__class__ is str and not value.strip()):
             if required and key in self.uncalculated:
                 self.bad = True  # one problem for one cause: the formula's
             elif required:
@@ -125,7 +148,7 @@ class _Row:
                 self.problem(key, f"{col.fr} manquant(e) : la ligne est ignorée.",
                              f"Remplissez la colonne « {self.header.label_of(key)} ».", "cell.required")
             return None
-        result, problem = parse(value, self.place(key))
+        result, problem = parse(value, _LazyPlace(self, key))
         if problem is not None:
             self.ctx.problems.append(problem)
             if problem.severity == Severity.ERROR and required:
@@ -133,12 +156,34 @@ class _Row:
         return result
 
     def text(self, key: str, required: bool = False) -> str:
-        return self._typed(key, lambda v, p: (text(v), None), required) or ""
+        value = self.raw.get(key)
+        if value.__class__ is str:  # the common case, read once per distinct text
+            found = self.ctx.texts.get(value)
+            if found is None:
+                found = self.ctx.texts[value] = text(value)
+            if found or not required:
+                return found
+        return self._typed(key, _as_text, required) or ""
 
     def date(self, key: str, required: bool = False):
-        return self._typed(key, lambda v, p: cells.parse_date(v, p, epoch_1904=self.ctx.epoch_1904), required)
+        value = self.raw.get(key)
+        if value.__class__ is _Date and cells.MIN_YEAR <= value.year <= cells.MAX_YEAR:
+            return value  # a date cell, as the book reads it
+        return self._typed(key, self.ctx.parse_date, required)
 
     def money(self, key: str, required: bool = False) -> Decimal | None:
+        value = self.raw.get(key)
+        if value.__class__ is float:  # a number cell: the same amount gives the same Decimal
+            found = self.ctx.amounts.get(value)
+            if found is None:
+                found, problem = cells.parse_money(value, _LazyPlace(self, key))
+                if problem is not None:
+                    self.ctx.problems.append(problem)
+                    if problem.severity == Severity.ERROR and required:
+                        self.bad = True
+                    return found
+                self.ctx.amounts[value] = found
+            return found
         return self._typed(key, cells.parse_money, required)
 
     def percent(self, key: str, required: bool = False, one_is_whole: bool = True) -> Decimal | None:
@@ -197,16 +242,29 @@ def _table(ctx: _Context, sheet: Sheet, required: bool) -> tuple[str, HeaderMap,
     uncalculated = _formulas(ctx, data, header, by_index, rows, name, totals)
 
     result: list[_Row] = []
+    items = list(inputs.items())
+    width = max(inputs.values(), default=0)
+    # The formula cells and uncalculated cells by row: most rows have none.
+    formula_keys: dict[int, set[str]] = {}
+    for r, j in data.formulas:
+        if j in by_index:
+            formula_keys.setdefault(r, set()).add(by_index[j])
+    pending_keys: dict[int, set[str]] = {}
+    for r, j in uncalculated:
+        pending_keys.setdefault(r, set()).add(by_index[j])
+    empty: frozenset[str] = frozenset()
     for i in range(header.row, len(rows)):
         if i + 1 in totals:
             continue
         values = rows[i]
-        raw = {k: (values[j - 1] if j - 1 < len(values) else None) for k, j in inputs.items()}
-        pending = frozenset(k for j, k in by_index.items() if (i + 1, j) in uncalculated)
-        if all(is_blank(v) for v in raw.values()) and not pending:
+        if len(values) < width:
+            values = list(values) + [None] * (width - len(values))
+        raw = {k: values[j - 1] for k, j in items}
+        pending = frozenset(pending_keys.get(i + 1, empty))
+        if not pending and all(v is None or (v.__class__ is str and not v.strip()) for v in raw.values()):
             continue
-        with_formula = frozenset(k for j, k in by_index.items() if (i + 1, j) in data.formulas)
-        result.append(_Row(ctx, name, header, i + 1, raw, pending, formulas=with_formula))
+        result.append(_Row(ctx, name, header, i + 1, raw, pending,
+                           formulas=frozenset(formula_keys.get(i + 1, empty))))
     return name, header, result
 
 
@@ -235,16 +293,20 @@ def totals_rows(data: SheetData, header: HeaderMap) -> frozenset[int]:
     if not identity or header.row is None:
         return frozenset()
     columns = [header.columns[k] for k in identity if k in header.columns and k not in header.appended]
-    with_formula = {r for r, _c in data.formulas}
+    formulas = data.formulas
+    with_formula = {r for r, _c in formulas}
     found = set()
     for r in range(header.row + 1, len(data.rows) + 1):
         values = data.rows[r - 1]
-
-        def typed(j: int) -> bool:
+        typed = False
+        for j in columns:
             value = values[j - 1] if j - 1 < len(values) else None
-            return not is_blank(value) and (r, j) not in data.formulas and not is_total_label(value)
-
-        if any(typed(j) for j in columns):
+            if value is None or (value.__class__ is str and not value.strip()):
+                continue
+            if (r, j) not in formulas and not is_total_label(value):
+                typed = True
+                break
+        if typed:
             continue
         if r in with_formula or any(is_total_label(v) for v in values):
             found.add(r)

@@ -174,9 +174,7 @@ def test_an_overwritten_shared_formula_leaves_its_other_cells_a_formula_of_their
            b'<row r="3"><c r="A3"><v>2</v></c><c r="B3"><f t="shared" si="0"/><v>4</v></c></row>'
            b'<row r="4"><c r="A4"><v>3</v></c><c r="B4"><f t="shared" si="0"/><v>6</v></c></row>'
            b'</sheetData></worksheet>')
-    from addin.books.xlsx import CellWrite
-
-    out = SheetXml(xml).patch({2: {2: CellWrite(99)}}, Styles(None), False)
+    out = SheetXml(xml).patch({2: {2: (99, None)}}, Styles(None), False)
     assert b'<c r="B2"><v>99</v></c>' in out
     assert b'<c r="B3"><f>A3*2</f><v>4</v></c>' in out and b'<c r="B4"><f>A4*2</f><v>6</v></c>' in out
     assert b"si=" not in out
@@ -186,9 +184,7 @@ def test_a_sheet_written_with_a_namespace_prefix_is_spliced_with_it():
     xml = (b'<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>'
            b'<x:row r="1"><x:c r="A1" t="str"><x:v>N</x:v></x:c><x:c r="C1"><x:v>3</x:v></x:c></x:row>'
            b'</x:sheetData></x:worksheet>')
-    from addin.books.xlsx import CellWrite
-
-    out = SheetXml(xml).patch({1: {2: CellWrite("=1+1")}, 3: {1: CellWrite(D("1.50"))}}, Styles(None), False)
+    out = SheetXml(xml).patch({1: {2: ("=1+1", None)}, 3: {1: (D("1.50"), None)}}, Styles(None), False)
     assert (b'<x:c r="A1" t="str"><x:v>N</x:v></x:c><x:c r="B1" t="inlineStr"><x:is>'
             b'<x:t xml:space="preserve">=1+1</x:t></x:is></x:c><x:c r="C1"><x:v>3</x:v></x:c>') in out
     assert b'<x:row r="3"><x:c r="A3"><x:v>1.5</x:v></x:c></x:row>' in out
@@ -198,12 +194,10 @@ def test_cells_and_rows_without_positions_are_placed_right():
     xml = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
            b'<row><c><v>1</v></c><c><v>2</v></c></row><row><c><v>3</v></c></row>'
            b'</sheetData></worksheet>')
-    from addin.books.xlsx import CellWrite
-
     sheet = SheetXml(xml)
     assert list(sheet.rows()) == [(1, [(1, b"<c><v>1</v></c>"), (2, b"<c><v>2</v></c>")]),
                                   (2, [(1, b"<c><v>3</v></c>")])]
-    out = sheet.patch({1: {3: CellWrite(9)}}, Styles(None), False)
+    out = sheet.patch({1: {3: (9, None)}}, Styles(None), False)
     assert b'<row r="1"><c r="A1"><v>1</v></c><c r="B1"><v>2</v></c><c r="C1"><v>9</v></c></row>' in out
     assert b'<row r="2"><c r="A2"><v>3</v></c></row>' in out  # positions made explicit
 

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import openpyxl
 
-from addin.books.base import Block, ChartSpec, GeneratedSheet
 from addin.books.file import FileBook
 
 ROOT = Path(__file__).resolve().parents[2]
