@@ -282,8 +282,6 @@ def _safe(text: str) -> str:
 def render_files(action: Action, n: int, settings: Settings, today: date, out_dir: Path, book_name: str
                  ) -> tuple[list[Path], list[str]]:
     """Write one action's message as .html (+ .eml, + .pdf for a formal notice)."""
-    from email.policy import SMTP as SMTP_POLICY
-
     from addin.mail import compose
 
     stem = f"{n:02d}-{_safe(action.client.code)}-{_safe(action.step.name)}"
@@ -304,7 +302,7 @@ def render_files(action: Action, n: int, settings: Settings, today: date, out_di
             notes.append(f"pas de .eml : {error}")
         else:
             eml = out_dir / f"{stem}.eml"
-            eml.write_bytes(msg.as_bytes(policy=SMTP_POLICY))
+            eml.write_bytes(msg.as_bytes(policy=msg.policy.clone(linesep="\r\n")))
             files.append(eml)
     for att in rendered.attachments:
         if att.content_type == "application/pdf":

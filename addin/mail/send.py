@@ -21,7 +21,6 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.policy import SMTP as SMTP_POLICY
 from pathlib import Path
 from typing import Protocol
 
@@ -80,7 +79,9 @@ class OutboxTransport:
             draft = _copy(message)
             if draft.get("X-Unsent") is None:
                 draft["X-Unsent"] = "1"
-            data = draft.as_bytes(policy=SMTP_POLICY)  # CRLF line ends, as RFC 5322 files
+            # CRLF line ends, as RFC 5322 files; the message's own policy (compose.MIME_POLICY keeps
+            # the subject's spaces when it folds it)
+            data = draft.as_bytes(policy=draft.policy.clone(linesep="\r\n"))
             atomic_write(target, data)
         except OSError as exc:
             return SendResult(False, False, mid, f"écriture impossible dans la boîte d'envoi {self.folder} : {exc}")
