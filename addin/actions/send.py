@@ -192,6 +192,9 @@ def _one(action: Action, prepared: preview.Prepared, journal: Journal, transport
     journal.result(key, result)
     if getattr(result, "fatal", False):
         report.stopped = result.detail
+    if getattr(result, "unknown", False) and not result.ok:
+        # Handed to the server, no answer: it may have gone. Never re-sent automatically.
+        return Line(**base, status="à vérifier", detail=result.detail)
     if not result.ok:
         return Line(**base, status="échec définitif" if result.permanent else "échec", detail=result.detail)
     if channel == Channel.FORMAL_NOTICE:

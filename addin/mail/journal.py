@@ -9,7 +9,9 @@ anything else happens. For each e-mail the send action writes:
 2. a ``result`` (ok, permanent, detail) once the server answered.
 
 An intent without a result is a message whose fate is unknown (the run died between
-the two): it is marked « à vérifier » for a person and NEVER re-sent automatically.
+the two), and so is a result that says so (the message data went to the server and its
+answer never came: ``SendResult.unknown``): it is marked « à vérifier » for a person and
+NEVER re-sent automatically.
 The person resolves it by writing « envoyé » or « à renvoyer » in the ``Résultat``
 column of the ``Journal`` sheet (on the row Relance wrote, or a new row with the same
 ``Clé``); the next run reads it (``read_history``) and records the resolution in the log.
@@ -136,9 +138,12 @@ class Journal:
                           recipients=list(recipients), at=self._now()))
 
     def result(self, key: str, result) -> None:
-        """Record the server's answer (any object with ``ok``, ``permanent``, ``detail``)."""
+        """Record the server's answer (any object with ``ok``, ``permanent``, ``detail`` and
+        optionally ``unknown``: the data went to the server and no answer came back, so the
+        message stays « à vérifier » exactly like a send interrupted by a crash)."""
         self._append({"type": "result", "key": key, "ok": bool(result.ok),
                       "permanent": bool(getattr(result, "permanent", False)),
+                      "unknown": bool(getattr(result, "unknown", False)) and not result.ok,
                       "detail": str(getattr(result, "detail", "") or ""), "at": self._now()})
 
     def task(self, action: Action, recipients: Sequence[str] = (), detail: str = "") -> None:
@@ -197,8 +202,9 @@ class Journal:
             elif previous is None:
                 continue  # a result or resolution without its intent: nothing to say
             elif kind == "result":
-                out[key] = _replace(previous, state="sent" if r.get("ok") else "failed",
-                                    permanent=bool(r.get("permanent")) and not r.get("ok"),
+                state = "sent" if r.get("ok") else "unknown" if r.get("unknown") else "failed"
+                out[key] = _replace(previous, state=state,
+                                    permanent=bool(r.get("permanent")) and state == "failed",
                                     detail=str(r.get("detail", "")))
             elif kind == "resolution":
                 state = "sent" if r.get("state") == "sent" else None

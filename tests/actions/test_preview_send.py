@@ -355,3 +355,46 @@ def test_killed_mid_run_each_message_at_most_once(book_path, tmp_path):
     journal_sheet = rows_of(book_path, "Journal")
     assert sum(1 for r in journal_sheet if r[8] == to_check[0] and r[7] == "à vérifier") == 1
     assert sum(1 for r in journal_sheet if r[7] == "envoyé") == 5
+
+
+class LateAnswerFor:
+    """Stores every message; answers 250 late (past the client's timeout) for one recipient."""
+
+    def __init__(self, slow_rcpt: str, delay: float):
+        self.slow_rcpt, self.delay = slow_rcpt, delay
+        self.received: list[str] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        msg = email.message_from_bytes(envelope.content, policy=default_policy)
+        self.received.append(str(msg["X-Relance-Key"]))
+        if self.slow_rcpt in envelope.rcpt_tos:
+            await asyncio.sleep(self.delay)
+        return "250 OK"
+
+
+def test_a_message_whose_answer_never_came_is_to_check_and_never_sent_again(book_path):
+    aiosmtpd = pytest.importorskip("aiosmtpd.controller")
+    from addin.mail.send import SmtpTransport
+
+    handler = LateAnswerFor("martin@garage.example", delay=3)
+    controller = aiosmtpd.Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        def transport():
+            return SmtpTransport("127.0.0.1", controller.port, "", None, "none", timeout=1, retries=3,
+                                 sleep=lambda s: None)
+
+        report = run_send(book_path, transport())
+        second = run_send(book_path, transport())  # the same day, or any later day: never re-sent
+    finally:
+        controller.stop()
+    slow = [k for k in handler.received if k.startswith("C2|")]
+    assert len(slow) == 1  # exactly one copy reached the server
+    assert [(x.client, x.status) for x in report.lines if x.channel == "e-mail" and x.client == "C2"] == [
+        ("C2", "à vérifier")]
+    assert "sort inconnu" in report.summary or "C2" in report.summary
+    entry = Journal.open(book_path).entries()[slow[0]]
+    assert entry.state == "unknown" and entry.result_label == "à vérifier"
+    assert any(r[8] == slow[0] and r[7] == "à vérifier" for r in rows_of(book_path, "Journal"))
+    assert [x.key for x in second.to_check] == [slow[0]]
+    assert len([k for k in handler.received if k.startswith("C2|")]) == 1

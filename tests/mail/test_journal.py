@@ -133,6 +133,18 @@ def test_a_crash_between_intent_and_result_leaves_it_unknown_for_a_person(tmp_pa
             if x.step.channel == Channel.EMAIL] == []
 
 
+def test_a_send_without_an_answer_after_its_data_stays_unknown(tmp_path):
+    from addin.mail.send import SendResult
+
+    j = journal(tmp_path)
+    a = action()
+    j.intent(a, "<id>", ["compta@dupont.fr"])
+    j.result(a.key, SendResult(False, False, "<id>", "sort inconnu : délai dépassé", unknown=True))
+    assert j.state(a.key) == "unknown" and not j.may_send(a.key)
+    assert j.entries()[a.key].result_label == "à vérifier" and "délai" in j.entries()[a.key].detail
+    assert [e.key for e in journal(tmp_path).unknown()] == [a.key]
+
+
 def test_a_torn_last_line_is_ignored_and_does_not_swallow_the_next(tmp_path):
     j = journal(tmp_path)
     a, b = action(("F1",)), action(("F2",))
