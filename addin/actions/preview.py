@@ -72,6 +72,7 @@ class Prepared:
     decisions: dict[str, Decision]
     journal: Journal
     problems: list[Problem] = field(default_factory=list)
+    installments: dict = field(default_factory=dict)  # invoice -> its installments (the plans' dates)
 
 
 @dataclass
@@ -182,12 +183,25 @@ def prepare(book: Book, *, today: date, book_path: Path, journal: Journal | None
     scenarios, scenario_problems = load_scenarios(book)
     history, history_problems = read_history(book, journal)
     decisions, decision_problems = read_decisions(book, journal)
+    installments = installments_by_invoice(register.plan_steps)
+    queue_problems: list[Problem] = []
     actions, next_actions = dunning.queue(ledger.states, register.clients, scenarios, history, register.settings,
-                                          today, ledger.credits)
+                                          today, ledger.credits, installments=installments, problems=queue_problems)
     all_problems = [*problems, *ledger_problems, *scenario_problems, *history_problems, *decision_problems,
-                    *dunning.check_scenarios(register.clients, scenarios)]
+                    *dunning.check_scenarios(register.clients, scenarios), *queue_problems]
     return Prepared(register, ledger, register.settings, scenarios, history, actions, next_actions, decisions,
-                    journal, all_problems)
+                    journal, all_problems, dict(installments))
+
+
+def installments_by_invoice(plan_steps) -> dict:
+    """Invoice -> its installments (date, amount): the invoices an installment plan spreads.
+
+    The ledger's own rule (``addin.core.ledger``), so that a reminder asks for the installments
+    the ledger counts as due.
+    """
+    from addin.core.ledger import _installments_by_invoice
+
+    return dict(_installments_by_invoice(plan_steps))
 
 
 # --- the Relances sheet ------------------------------------------------------------------
@@ -216,12 +230,9 @@ def status(action: Action, journal: Journal, decision: Decision | None, today: d
 
 def claimed(action: Action) -> Decimal:
     """What the message asks the client to pay (the composer's own rule)."""
-    try:
-        from addin.mail.compose import amount_to_pay
+    from addin.mail.compose import amount_to_pay
 
-        return amount_to_pay(action)
-    except ImportError:  # pragma: no cover
-        return action.total_balance + action.total_interest + action.total_indemnity
+    return amount_to_pay(action)
 
 
 def recipients(action: Action) -> str:
@@ -233,13 +244,18 @@ def recipients(action: Action) -> str:
 
 def queue_sheet(actions: list[Action], journal: Journal, decisions: Mapping[str, Decision], today: date,
                 statuses: Mapping[str, str] | None = None) -> GeneratedSheet:
+    from addin.mail.compose import claim
+
     rows = []
     for a in actions:
         decision = decisions.get(a.key)
+        # The columns say what the message claims: interest and indemnity only when it claims
+        # them (blank otherwise), « Reste dû » what is due now (installments due on a plan).
+        asked = claim(a)
         rows.append((
             a.on, a.client.code, a.client.name, a.step.name, dunning.CHANNEL_LABELS[a.step.channel],
             recipients(a), ", ".join(i.number for i in a.items if i.kind == "invoice"),
-            a.total_balance, a.total_interest, a.total_indemnity, claimed(a),
+            asked.balance, asked.interest, asked.indemnity, asked.total,
             (statuses or {}).get(a.key) or status(a, journal, decision, today),
             decision.text if decision is not None else "", a.key,
         ))
@@ -268,7 +284,7 @@ def write_computed_columns(book: Book, prepared: Prepared) -> bool:
                 last_reminder=last.get(s.invoice.number))
         for s in prepared.ledger.states
     )
-    write_computed(book, prepared.register, replace(prepared.ledger, states=states), prepared.next_actions)
+    write_computed(book, prepared.register, replace(prepared.ledger, states=states), prepared.next_actions, last)
     return True
 
 

@@ -219,9 +219,11 @@ def _after_run(prepared: preview.Prepared, journal: Journal) -> preview.Prepared
             channel = Channel(e.channel)
         except ValueError:
             channel = None
-        extra.append(Reminder(e.client, e.invoices, e.step, channel, e.at.date(), key=e.key, state=e.state))
+        # The run's day (--today), never the machine's clock: the history must not depend on it.
+        extra.append(Reminder(e.client, e.invoices, e.step, channel, e.on or e.at.date(), key=e.key, state=e.state))
     h = prepared.history
     history = History(h.reminders + tuple(extra), h.promises, h.disputes, h.calls)
     _, nexts = dunning.queue(prepared.ledger.states, prepared.register.clients, prepared.scenarios, history,
-                             prepared.settings, prepared.ledger.today, prepared.ledger.credits)
+                             prepared.settings, prepared.ledger.today, prepared.ledger.credits,
+                             installments=prepared.installments)
     return replace(prepared, history=history, next_actions=nexts)

@@ -78,11 +78,12 @@ class Entry:
     channel: str  # Channel value
     recipients: tuple[str, ...]
     message_id: str
-    at: datetime  # time of the last intent (or task)
+    at: datetime  # wall-clock time of the last intent (or task): the send timestamp
     state: str | None  # sent | failed | unknown | task | None (re-send allowed)
     permanent: bool = False
     detail: str = ""
     resolved_by: str = ""  # "Journal" when a person resolved it in the sheet
+    on: date | None = None  # the run's day (--today): what the reminder history counts, not ``at``
 
     @property
     def result_label(self) -> str:
@@ -198,6 +199,7 @@ class Journal:
                     channel=str(r.get("channel", "")), recipients=tuple(r.get("recipients", ())),
                     message_id=str(r.get("message_id", "")), at=_parse_at(r.get("at")),
                     state="unknown" if kind == "intent" else "task", detail=str(r.get("detail", "")),
+                    on=_parse_on(r.get("on")),
                 )
             elif previous is None:
                 continue  # a result or resolution without its intent: nothing to say
@@ -275,6 +277,13 @@ def _replace(entry: Entry, **changes) -> Entry:
     from dataclasses import replace
 
     return replace(entry, **changes)
+
+
+def _parse_on(text: object) -> date | None:
+    try:
+        return date.fromisoformat(str(text)) if text else None
+    except ValueError:
+        return None
 
 
 def _parse_at(text: object) -> datetime:
@@ -462,7 +471,8 @@ def read_history(book: Book, journal: Journal) -> tuple[History, list[Problem]]:
                                         "date illisible", "Écrivez la date au format jj/mm/aaaa hh:mm.",
                                         severity=Severity.WARNING, code="journal.date"))
             if key and str(cell("client") or ""):  # a row Relance wrote: the person fills in the call's outcome
-                on_row = at.date() if at else None
+                known = entries.get(key)
+                on_row = (known.on if known is not None and known.on else None) or (at.date() if at else None)
                 read_notes(cell, row_number, str(cell("client")), _split(cell("invoices")), on_row)
             if key and key in entries:
                 entry = entries[key]
@@ -507,7 +517,9 @@ def read_history(book: Book, journal: Journal) -> tuple[History, list[Problem]]:
                                 severity=Severity.WARNING, code="journal.torn"))
     for e in entries.values():
         if e.state in ("sent", "unknown", "task"):
-            reminders.append(Reminder(e.client, e.invoices, e.step, _channel(e.channel), e.at.date(),
+            # The run's day (--today) dates the step, not the machine's clock (``at`` stays the
+            # send timestamp of the Journal sheet): the queue depends on --today only.
+            reminders.append(Reminder(e.client, e.invoices, e.step, _channel(e.channel), e.on or e.at.date(),
                                       key=e.key, state=e.state))
     return History(tuple(reminders), tuple(promises), tuple(disputes.values()), tuple(calls)), problems
 
