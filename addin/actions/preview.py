@@ -33,7 +33,7 @@ from addin.books.base import Block, Book, GeneratedSheet
 from addin.core import dunning
 from addin.core.ledger import Ledger, compute
 from addin.core.model import Action, Channel, Problem, Register, Settings, Severity
-from addin.mail.journal import Journal, message_id, read_history
+from addin.mail.journal import Journal, book_folder, message_id, read_history
 from addin.register import schema
 
 SHEET = schema.RELANCES.fr
@@ -189,6 +189,11 @@ def prepare(book: Book, *, today: date, book_path: Path, journal: Journal | None
                                           today, ledger.credits, installments=installments, problems=queue_problems)
     all_problems = [*problems, *ledger_problems, *scenario_problems, *history_problems, *decision_problems,
                     *dunning.check_scenarios(register.clients, scenarios), *queue_problems]
+    if journal.location_note:  # a OneDrive/SharePoint or unsaved workbook: its files are elsewhere
+        all_problems.append(Problem("Journal", None, None, None, journal.location_note,
+                                    "Enregistrez le classeur dans un dossier de cet ordinateur (ou synchronisé) "
+                                    "pour garder le journal d'envoi à côté de lui.",
+                                    severity=Severity.WARNING, code="journal.location"))
     return Prepared(register, ledger, register.settings, scenarios, history, actions, next_actions, decisions,
                     journal, all_problems, dict(installments))
 
@@ -347,7 +352,7 @@ def run(book: Book, *, today: date, book_path: Path | None = None, out_dir: Path
     """
     book_path = Path(book_path or book.path)
     prepared = prepare(book, today=today, book_path=book_path)
-    out_dir = Path(out_dir) if out_dir is not None else book_path.resolve().parent / "Aperçu relances" / today.isoformat()
+    out_dir = Path(out_dir) if out_dir is not None else book_folder(book_path) / "Aperçu relances" / today.isoformat()
     out_dir.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
     notes: list[str] = []

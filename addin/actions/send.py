@@ -29,7 +29,7 @@ from typing import Callable, Mapping
 
 from addin.books.base import Book
 from addin.core.model import Action, Channel, Problem
-from addin.mail.journal import Journal, message_id, sync_sheet
+from addin.mail.journal import Journal, book_folder, message_id, sync_sheet
 from addin.actions import preview
 
 OUTBOX = "Boîte d'envoi"
@@ -123,7 +123,7 @@ def run(
         if own_transport:
             from addin.mail.send import make_transport
 
-            folder = Path(outbox) if outbox is not None else book_path.resolve().parent / OUTBOX
+            folder = Path(outbox) if outbox is not None else book_folder(book_path) / OUTBOX
             transport = make_transport(settings, outbox=folder, environ=environ)
         statuses: dict[str, str] = {}
         total = len(prepared.actions)

@@ -1,6 +1,8 @@
 """The journal: every reminder sent exactly once, even if Excel or the machine dies mid-run.
 
-A write-ahead log lives next to the workbook, ``<book dir>/.relance/<book name>.journal.jsonl``:
+A write-ahead log lives next to the workbook, ``<book dir>/.relance/<book name>.journal.jsonl``
+(``book_folder``: a workbook that is no local file — a OneDrive/SharePoint URL, an unsaved
+« Classeur1 » — gets a per-user folder, ``~/Documents/Relance/<book name>/``, instead):
 append-only, one JSON object per line, each line flushed and ``fsync``-ed before
 anything else happens. For each e-mail the send action writes:
 
@@ -30,7 +32,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sys
+import urllib.parse
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -57,6 +61,47 @@ RESULT_LABELS = {
 _SENT_WORDS = {"envoye", "envoyee", "sent", "ok", "fait", "done"}
 _RESEND_WORDS = {"a renvoyer", "renvoyer", "resend", "to resend"}
 _LIFT_WORDS = ("leve", "resolu", "clos", "lifted", "resolved", "closed")
+
+
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):[\\/]")  # https://…, or https:/… once made a Path
+PER_USER = Path("Documents") / "Relance"  # under the home folder
+
+
+def book_name(book_path: Path | str) -> str:
+    """The workbook's file name (a URL's last segment, decoded)."""
+    text = str(book_path).replace("\\", "/").rstrip("/")
+    return urllib.parse.unquote(text.rsplit("/", 1)[-1]) or "Classeur"
+
+
+def locate(book_path: Path | str) -> tuple[Path, str]:
+    """The local folder where Relance keeps a workbook's journal, preview and outbox, and a
+    note when it is not next to the workbook.
+
+    Excel gives a workbook stored on OneDrive or SharePoint as a URL and an unsaved one as a
+    bare name (« Classeur1 »): neither has a folder on this machine. Their files go to a
+    per-user folder, ``~/Documents/Relance/<book name>/``. A log there is seen on this
+    computer only; the Journal sheet, saved in the workbook, still stops a second send from
+    another one (a key it shows is never sent again).
+    """
+    text = str(book_path)
+    name = book_name(book_path)
+    if _SCHEME.match(text):
+        reason = "le classeur est en ligne (OneDrive/SharePoint), sans dossier sur cet ordinateur"
+    elif not Path(text).suffix and Path(text).parent == Path("."):
+        reason = "le classeur n'est pas encore enregistré"
+    else:
+        return Path(text).resolve().parent, ""
+    stem = name.rsplit(".", 1)[0] if name.lower().endswith((".xlsx", ".xlsm", ".xlsb", ".xls")) else name
+    safe = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", stem).strip(" .") or "Classeur"
+    folder = Path.home() / PER_USER / safe
+    return folder, (f"{reason} : le journal d'envoi, l'aperçu et la boîte d'envoi sont dans {folder}. "
+                    "Ce journal n'est vu que sur cet ordinateur ; la feuille Journal du classeur reste la "
+                    "référence (une relance qui y figure n'est jamais renvoyée).")
+
+
+def book_folder(book_path: Path | str) -> Path:
+    """``locate(book_path)``'s folder."""
+    return locate(book_path)[0]
 
 
 def message_id(key: str, book_name: str, sender_email: str = "") -> str:
@@ -103,10 +148,14 @@ class Journal:
         self.torn_lines = 0  # lines that could not be read (a crash mid-write): ignored
 
     @classmethod
-    def open(cls, book_path: Path, clock: Callable[[], datetime] | None = None) -> "Journal":
-        book_path = Path(book_path)
-        folder = book_path.resolve().parent / LOG_DIR
-        return cls(folder / f"{book_path.name}.journal.jsonl", book_path.name, clock)
+    def open(cls, book_path: Path | str, clock: Callable[[], datetime] | None = None) -> "Journal":
+        folder, note = locate(book_path)
+        name = book_name(book_path)
+        journal = cls(folder / LOG_DIR / f"{name}.journal.jsonl", Path(str(book_path)).name, clock)
+        journal.location_note = note
+        return journal
+
+    location_note = ""  # why the log is not next to the workbook (a Problem the actions show), else ""
 
     # --- writing ------------------------------------------------------------------
 

@@ -98,6 +98,26 @@ def test_log_lives_next_to_the_book(tmp_path):
     assert record["type"] == "intent" and record["invoices"] == ["F1"] and record["at"] == "2025-06-30T10:15:30"
 
 
+@pytest.mark.parametrize("fullname, folder", [
+    ("https://d.docs.live.net/4f2a/Documents/Registre%20clients.xlsx", "Registre clients"),  # OneDrive
+    ("https://contoso.sharepoint.com/sites/compta/Shared Documents/Registre.xlsm", "Registre"),  # SharePoint
+    ("Classeur1", "Classeur1"),  # a workbook never saved
+])
+def test_a_workbook_that_is_no_local_file_keeps_its_log_in_a_per_user_folder(tmp_path, monkeypatch, fullname, folder):
+    from pathlib import Path
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for given in (fullname, Path(fullname)):  # LiveBook hands Path(book.fullname): « https:/… »
+        j = Journal.open(given, clock=Clock())
+        assert j.path.parent == tmp_path / "Documents" / "Relance" / folder / ".relance"
+        assert str(tmp_path / "Documents" / "Relance" / folder) in j.location_note
+        j.intent(action(), "<id>", [])  # it can be written: no folder named « https: » in the current one
+        assert j.path.exists()
+    assert not (Path.cwd() / "https:").exists()
+    local = journal(tmp_path)
+    assert local.location_note == "" and local.path.parent == tmp_path / ".relance"
+
+
 def test_intent_then_result(tmp_path):
     j = journal(tmp_path)
     a = action()
