@@ -662,7 +662,9 @@ def plan_position(state: InvoiceState, installments: Sequence[tuple[date, Decima
     payments, never more than the balance; ``state.due_now`` (the ledger's figure)
     wins when it is set and the item is due.
     """
-    if not installments and state.due_now is None:
+    if (not installments or state.plan_due is None) and state.due_now is None:
+        # Off a plan, or every installment covered (a plan for less than the invoice): the
+        # reminders follow the due date, for the balance.
         return state.balance, None, None, None
     ref = _ref(state)
     cutoff = max(today, ref)

@@ -360,6 +360,12 @@ def test_an_installment_plan_asks_only_what_is_due_and_says_what_remains():
     s, plans = plan_state(paid="400")
     item = written(run([s], installments=plans)[0])[0].items[0]
     assert (item.balance, item.remaining, item.next_installment_amount) == (D("600"), D("2600"), D("1000"))
+    # Every installment covered but a balance left (a plan for less than the invoice): the
+    # reminders follow the due date again, for the balance.
+    s, plans = plan_state(paid="3000")
+    s = replace(s, balance=D("500"), status=Status.OVERDUE, plan_due=None)
+    item = written(run([s], installments=plans)[0])[0].items[0]
+    assert (item.balance, item.remaining, item.ref) == (D("500"), None, ago(60))
     # The ledger's own figure (due_now) wins when it is set.
     s, plans = plan_state()
     item = written(run([replace(s, due_now=D("999.99"))], installments=plans)[0])[0].items[0]
