@@ -180,6 +180,7 @@ def prepare(book: Book, *, today: date, book_path: Path, journal: Journal | None
 
         rates = RateTable.shipped()
     ledger, ledger_problems = compute(register, today, rates)
+    ledger = _flag_missing_rates(ledger, ledger_problems)
     scenarios, scenario_problems = load_scenarios(book)
     history, history_problems = read_history(book, journal)
     decisions, decision_problems = read_decisions(book, journal)
@@ -196,6 +197,19 @@ def prepare(book: Book, *, today: date, book_path: Path, journal: Journal | None
                                     severity=Severity.WARNING, code="journal.location"))
     return Prepared(register, ledger, register.settings, scenarios, history, actions, next_actions, decisions,
                     journal, all_problems, dict(installments))
+
+
+def _flag_missing_rates(ledger: Ledger, problems: list[Problem]) -> Ledger:
+    """Mark ``interest_known=False`` on the invoices whose interest the rate table could not
+    give (the ledger's « rates.missing » problems, by row), so that no message states it.
+
+    A bridge for a ledger that does not set the flag itself; harmless once it does.
+    """
+    rows = {p.row for p in problems if p.code == "rates.missing" and p.row is not None}
+    if not rows:
+        return ledger
+    states = tuple(replace(s, interest_known=False) if s.invoice.row in rows else s for s in ledger.states)
+    return replace(ledger, states=states)
 
 
 def installments_by_invoice(plan_steps) -> dict:

@@ -491,3 +491,26 @@ def test_an_invoice_on_an_installment_plan_is_reminded_for_the_installment_due(t
     assert "1 000,00 €" in body and "reste dû sur la facture 3 000,00 €" in body
     line = relances(path)[f"C6 {mail.step.name}"]
     assert line["Reste dû"] == 720.0 + 1000.0  # F008's balance and F009's installment due, not 3,000 €
+
+
+def test_a_message_that_states_interest_waits_while_the_rate_table_lacks_the_half_year(tmp_path):
+    """2027 H1 is not in the shipped rate table: the last reminder (it states the interest) is
+    held with its reason; a reminder that states none goes."""
+    from datetime import date
+
+    from .conftest import build_book
+
+    today = date(2027, 1, 12)
+    path = build_book(tmp_path / "Registre.xlsx", invoices=[
+        ("F101", "C1", date(2026, 11, 10), 1200.00, ""),  # due 10/12/2026: 33 days late -> J+30 (relance_3)
+        ("F102", "C2", date(2026, 12, 6), 960.00, ""),  # due 05/01/2027: 7 days late -> J+7 (relance_1)
+    ])
+    result = preview.run(FileBook.open(path), today=today, book_path=path, out_dir=tmp_path / "p")
+    steps = {(a.client.code, a.step.name) for a in result.actions}
+    assert ("C1", "J+30") not in steps and ("C2", "J+7") in steps
+    held = [p for p in result.problems if p.code == "queue.rate_missing"]
+    assert len(held) == 1 and "C1" in held[0].message and "F101" in held[0].message
+    f101 = factures(path)["F101"]
+    assert f101["Prochaine action"] == "Taux manquant : complétez la feuille Taux"
+    text = email.message_from_bytes(next((tmp_path / "p").glob("*-C2-J+7.eml")).read_bytes(), policy=default_policy)
+    assert "0,00 €" not in text.get_body(("plain",)).get_content().replace("\u202f", " ")

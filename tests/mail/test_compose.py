@@ -355,3 +355,9 @@ def test_the_subject_arrives_exactly_as_written(subject):
         head = raw.split(b"\r\n\r\n" if b"\r\n" in raw else b"\n\n")[0]
         assert all(len(line) <= 78 for line in head.splitlines())
         assert email.message_from_bytes(raw, policy=email.policy.default)["Subject"] == subject
+
+
+@pytest.mark.parametrize("lang, words", [("fr", "(1 jour de retard)"), ("en", "(1 day late)")])
+def test_one_day_late_is_singular(lang, words):
+    r = render(action("relance_2", items=one(TODAY - timedelta(days=1)), language=lang), SETTINGS, today=TODAY)
+    assert plain(r.text).count(words) == 2  # the intro and the item's line
