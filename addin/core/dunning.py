@@ -497,10 +497,15 @@ class _Track:
     def _item(self, state: InvoiceState) -> _Item:
         ref = _ref(state)
         item = _Item(state, ref, self._reached(ref))
+        notices = [i for i, s in enumerate(self.steps) if s.channel == Channel.FORMAL_NOTICE]
         for r in self.reminders:
             if item.number not in r.invoices:
                 continue
             index = _step_index(self.names, r.step)
+            if r.channel == Channel.FORMAL_NOTICE and notices:
+                # A formal notice is the notice, whatever its name in the calendar of the day (the
+                # consumers' J+30 was the notice before it became particulier_3): nothing gentler after it.
+                index = max(index if index is not None else -1, notices[-1])
             if index is not None:
                 item.done = max(item.done, index)
                 item.times[index] = item.times.get(index, 0) + 1

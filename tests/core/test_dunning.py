@@ -432,6 +432,17 @@ def test_escalation_never_goes_back_to_a_gentler_step():
                                                  scenarios=sheet, today=later)[0])] == [Channel.FORMAL_NOTICE]
 
 
+def test_a_formal_notice_sent_under_another_calendar_is_still_the_last_step():
+    # Before this calendar, a consumer's J+30 was the formal notice; it is now particulier_3.
+    # An invoice that had that notice gets nothing gentler after it.
+    due = ago(60)
+    history = History(reminders=reminders_for("F1", due, "J+3", "J+15", scenario="Particulier") + (
+        Reminder("C1", ("F1",), "J+30", Channel.FORMAL_NOTICE, due + timedelta(days=30), key="old notice"),))
+    actions, nexts = run([state("F1", due)], [client(type_=ClientType.CONSUMER)], history=history,
+                         scenarios=NO_CALLS)
+    assert written(actions) == [] and nexts["F1"] == ("Scénario terminé", None)
+
+
 def test_the_catch_up_proposes_the_next_step_above_the_highest_done():
     due = ago(50)
     history = History(reminders=(Reminder("C1", ("F1",), "J+15", Channel.EMAIL, due + timedelta(days=20)),))
