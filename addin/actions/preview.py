@@ -33,7 +33,7 @@ from addin.books.base import Block, Book, GeneratedSheet
 from addin.core import dunning
 from addin.core.ledger import Ledger, compute
 from addin.core.model import Action, Channel, Problem, Register, Settings, Severity
-from addin.mail.journal import Journal, message_id, read_history
+from addin.mail.journal import Journal, book_folder, message_id, read_history
 from addin.register import schema
 
 SHEET = schema.RELANCES.fr
@@ -72,6 +72,7 @@ class Prepared:
     decisions: dict[str, Decision]
     journal: Journal
     problems: list[Problem] = field(default_factory=list)
+    installments: dict = field(default_factory=dict)  # invoice -> its installments (the plans' dates)
 
 
 @dataclass
@@ -179,15 +180,47 @@ def prepare(book: Book, *, today: date, book_path: Path, journal: Journal | None
 
         rates = RateTable.shipped()
     ledger, ledger_problems = compute(register, today, rates)
+    ledger = _flag_missing_rates(ledger, ledger_problems)
     scenarios, scenario_problems = load_scenarios(book)
     history, history_problems = read_history(book, journal)
     decisions, decision_problems = read_decisions(book, journal)
+    installments = installments_by_invoice(register.plan_steps)
+    queue_problems: list[Problem] = []
     actions, next_actions = dunning.queue(ledger.states, register.clients, scenarios, history, register.settings,
-                                          today, ledger.credits)
+                                          today, ledger.credits, installments=installments, problems=queue_problems)
     all_problems = [*problems, *ledger_problems, *scenario_problems, *history_problems, *decision_problems,
-                    *dunning.check_scenarios(register.clients, scenarios)]
+                    *dunning.check_scenarios(register.clients, scenarios), *queue_problems]
+    if journal.location_note:  # a OneDrive/SharePoint or unsaved workbook: its files are elsewhere
+        all_problems.append(Problem("Journal", None, None, None, journal.location_note,
+                                    "Enregistrez le classeur dans un dossier de cet ordinateur (ou synchronisé) "
+                                    "pour garder le journal d'envoi à côté de lui.",
+                                    severity=Severity.WARNING, code="journal.location"))
     return Prepared(register, ledger, register.settings, scenarios, history, actions, next_actions, decisions,
-                    journal, all_problems)
+                    journal, all_problems, dict(installments))
+
+
+def _flag_missing_rates(ledger: Ledger, problems: list[Problem]) -> Ledger:
+    """Mark ``interest_known=False`` on the invoices whose interest the rate table could not
+    give (the ledger's « rates.missing » problems, by row), so that no message states it.
+
+    A bridge for a ledger that does not set the flag itself; harmless once it does.
+    """
+    rows = {p.row for p in problems if p.code == "rates.missing" and p.row is not None}
+    if not rows:
+        return ledger
+    states = tuple(replace(s, interest_known=False) if s.invoice.row in rows else s for s in ledger.states)
+    return replace(ledger, states=states)
+
+
+def installments_by_invoice(plan_steps) -> dict:
+    """Invoice -> its installments (date, amount): the invoices an installment plan spreads.
+
+    The ledger's own rule (``addin.core.ledger``), so that a reminder asks for the installments
+    the ledger counts as due.
+    """
+    from addin.core.ledger import _installments_by_invoice
+
+    return dict(_installments_by_invoice(plan_steps))
 
 
 # --- the Relances sheet ------------------------------------------------------------------
@@ -216,12 +249,9 @@ def status(action: Action, journal: Journal, decision: Decision | None, today: d
 
 def claimed(action: Action) -> Decimal:
     """What the message asks the client to pay (the composer's own rule)."""
-    try:
-        from addin.mail.compose import amount_to_pay
+    from addin.mail.compose import amount_to_pay
 
-        return amount_to_pay(action)
-    except ImportError:  # pragma: no cover
-        return action.total_balance + action.total_interest + action.total_indemnity
+    return amount_to_pay(action)
 
 
 def recipients(action: Action) -> str:
@@ -233,13 +263,18 @@ def recipients(action: Action) -> str:
 
 def queue_sheet(actions: list[Action], journal: Journal, decisions: Mapping[str, Decision], today: date,
                 statuses: Mapping[str, str] | None = None) -> GeneratedSheet:
+    from addin.mail.compose import claim
+
     rows = []
     for a in actions:
         decision = decisions.get(a.key)
+        # The columns say what the message claims: interest and indemnity only when it claims
+        # them (blank otherwise), « Reste dû » what is due now (installments due on a plan).
+        asked = claim(a)
         rows.append((
             a.on, a.client.code, a.client.name, a.step.name, dunning.CHANNEL_LABELS[a.step.channel],
             recipients(a), ", ".join(i.number for i in a.items if i.kind == "invoice"),
-            a.total_balance, a.total_interest, a.total_indemnity, claimed(a),
+            asked.balance, asked.interest, asked.indemnity, asked.total,
             (statuses or {}).get(a.key) or status(a, journal, decision, today),
             decision.text if decision is not None else "", a.key,
         ))
@@ -268,7 +303,7 @@ def write_computed_columns(book: Book, prepared: Prepared) -> bool:
                 last_reminder=last.get(s.invoice.number))
         for s in prepared.ledger.states
     )
-    write_computed(book, prepared.register, replace(prepared.ledger, states=states), prepared.next_actions)
+    write_computed(book, prepared.register, replace(prepared.ledger, states=states), prepared.next_actions, last)
     return True
 
 
@@ -282,8 +317,6 @@ def _safe(text: str) -> str:
 def render_files(action: Action, n: int, settings: Settings, today: date, out_dir: Path, book_name: str
                  ) -> tuple[list[Path], list[str]]:
     """Write one action's message as .html (+ .eml, + .pdf for a formal notice)."""
-    from email.policy import SMTP as SMTP_POLICY
-
     from addin.mail import compose
 
     stem = f"{n:02d}-{_safe(action.client.code)}-{_safe(action.step.name)}"
@@ -304,7 +337,7 @@ def render_files(action: Action, n: int, settings: Settings, today: date, out_di
             notes.append(f"pas de .eml : {error}")
         else:
             eml = out_dir / f"{stem}.eml"
-            eml.write_bytes(msg.as_bytes(policy=SMTP_POLICY))
+            eml.write_bytes(msg.as_bytes(policy=msg.policy.clone(linesep="\r\n")))
             files.append(eml)
     for att in rendered.attachments:
         if att.content_type == "application/pdf":
@@ -333,7 +366,7 @@ def run(book: Book, *, today: date, book_path: Path | None = None, out_dir: Path
     """
     book_path = Path(book_path or book.path)
     prepared = prepare(book, today=today, book_path=book_path)
-    out_dir = Path(out_dir) if out_dir is not None else book_path.resolve().parent / "Aperçu relances" / today.isoformat()
+    out_dir = Path(out_dir) if out_dir is not None else book_folder(book_path) / "Aperçu relances" / today.isoformat()
     out_dir.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
     notes: list[str] = []

@@ -29,7 +29,7 @@ from typing import Callable, Mapping
 
 from addin.books.base import Book
 from addin.core.model import Action, Channel, Problem
-from addin.mail.journal import Journal, message_id, sync_sheet
+from addin.mail.journal import Journal, book_folder, message_id, sync_sheet
 from addin.actions import preview
 
 OUTBOX = "Boîte d'envoi"
@@ -123,7 +123,7 @@ def run(
         if own_transport:
             from addin.mail.send import make_transport
 
-            folder = Path(outbox) if outbox is not None else book_path.resolve().parent / OUTBOX
+            folder = Path(outbox) if outbox is not None else book_folder(book_path) / OUTBOX
             transport = make_transport(settings, outbox=folder, environ=environ)
         statuses: dict[str, str] = {}
         total = len(prepared.actions)
@@ -192,6 +192,9 @@ def _one(action: Action, prepared: preview.Prepared, journal: Journal, transport
     journal.result(key, result)
     if getattr(result, "fatal", False):
         report.stopped = result.detail
+    if getattr(result, "unknown", False) and not result.ok:
+        # Handed to the server, no answer: it may have gone. Never re-sent automatically.
+        return Line(**base, status="à vérifier", detail=result.detail)
     if not result.ok:
         return Line(**base, status="échec définitif" if result.permanent else "échec", detail=result.detail)
     if channel == Channel.FORMAL_NOTICE:
@@ -216,9 +219,11 @@ def _after_run(prepared: preview.Prepared, journal: Journal) -> preview.Prepared
             channel = Channel(e.channel)
         except ValueError:
             channel = None
-        extra.append(Reminder(e.client, e.invoices, e.step, channel, e.at.date(), key=e.key, state=e.state))
+        # The run's day (--today), never the machine's clock: the history must not depend on it.
+        extra.append(Reminder(e.client, e.invoices, e.step, channel, e.on or e.at.date(), key=e.key, state=e.state))
     h = prepared.history
     history = History(h.reminders + tuple(extra), h.promises, h.disputes, h.calls)
     _, nexts = dunning.queue(prepared.ledger.states, prepared.register.clients, prepared.scenarios, history,
-                             prepared.settings, prepared.ledger.today, prepared.ledger.credits)
+                             prepared.settings, prepared.ledger.today, prepared.ledger.credits,
+                             installments=prepared.installments)
     return replace(prepared, history=history, next_actions=nexts)

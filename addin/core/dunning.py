@@ -1,8 +1,8 @@
 """Reminder scenarios and the reminder queue (pure: no I/O).
 
 A *scenario* is a list of ``Step`` s, each ``offset_days`` from an invoice's due
-date (the next installment date when the invoice is on a plan). Steps live on two
-tracks that do not compete with each other:
+date (the first unpaid installment when the invoice is on a plan: its *reference
+date*). Steps live on two tracks that do not compete with each other:
 
 - the *written* track (e-mail, letter, formal notice): what the client receives;
 - the *phone* track (``Appel``): a task for a person, which may accompany the
@@ -12,32 +12,59 @@ tracks that do not compete with each other:
 into today's actions, with these rules (each has a test in
 ``tests/core/test_dunning.py``):
 
-- one action per client and track, listing all that client's open items; the
-  oldest item (the highest step reached) sets the step;
+- one action per client and track; the item that reached the highest step
+  (the oldest) sets the step, and the other items that step may speak of ride
+  along (see *what a step lists*);
 - only the highest step reached is proposed, once: a step whose date passed while
-  Relance was not run is never replayed as a backlog;
-- a step already done for every listed invoice (or the same action key) is never
-  proposed again, so running twice a day proposes nothing the second time;
-- at most one step per client, track and day, and ``min_gap_days`` since the
-  client's previous reminder on that track;
-- a step with ``min_previous`` (the formal notice: at least three reminders before
-  it, seed practice, LAW.md §7) waits until the oldest invoice has had that many
-  written reminders; meanwhile the lowest post-due reminder not yet done for it is
-  proposed instead, so the escalation catches up one reminder at a time;
-- skipped: paid items, credit notes (listed as deductions instead), residuals
-  below ``Settings.min_balance``, disputed invoices (the ``Litige`` column or a
-  dispute in the journal: only that invoice pauses), invoices under a promise to
-  pay until its date (inclusive), clients on hold, invoices in error;
+  Relance was not run is never replayed as a backlog; a step before the due date
+  (negative offset) is never proposed for an item past its due date;
+- escalation is monotonic per invoice: an invoice is never listed in a step lower
+  than one it already had, and a step done for an invoice (or the same action
+  key) is never proposed again, so running twice a day proposes nothing new;
+- at most one step per client, track and day, ``min_gap_days`` since the
+  client's previous reminder on that track, and after a message that gives a
+  payment deadline (``DEADLINE_TEMPLATES``, ``Settings.reminder_deadline_days``)
+  the next written step waits until that deadline has passed;
+- a step with ``min_previous`` (the formal notice: at least three reminders
+  before it, seed practice, LAW.md §7) lists only the items that each had that
+  many written reminders delivered after their own due date (courtesy e-mails
+  before it do not count, nor a send whose fate is unknown); while the oldest item
+  has fewer, the next reminder above the highest it had is proposed instead, and
+  when none is left below the notice the strongest one is repeated under its own
+  name (``J+30 (2)``), so exactly-once still holds;
+- a step whose template states interest amounts (``CLAIMING_TEMPLATES``) is held
+  for a client while a listed item's interest is not known (a half-year missing
+  from the rate table): its next action says « Taux manquant » and a warning
+  names it;
+- an item on an installment plan is listed for the installments due and unpaid
+  (its ``balance`` in the action), with the invoice's remaining balance and the
+  next installment; the action's total is what is due now;
+- skipped: paid items, credit notes (listed as deductions instead), clients on
+  hold, disputed invoices (the ``Litige`` column or a dispute in the journal: only
+  that invoice pauses), invoices under a promise to pay until its date
+  (inclusive), invoices in error, then residuals below ``Settings.min_balance``
+  (a reason that names a person's decision comes before the threshold);
 - credit notes and unallocated payments are listed as deductions; interest and the
   40 € indemnity come from the ledger, never a flat fee; the indemnity is claimed
   only from business and public debtors, once per invoice (L441-10 II, D441-5;
   LAW.md §3, §5).
+
+What a step lists:
+
+- a formal notice: the overdue items not yet under notice that had enough
+  reminders of their own;
+- a reminder after the due date: the overdue items that entered the scenario and
+  had no higher step;
+- a courtesy step (before or on the due date): the items not yet overdue that
+  entered the scenario, and an overdue item only when this step is its own
+  (a J0 reached late); the templates word each item from its real situation.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Iterable, Mapping, Sequence
@@ -55,6 +82,7 @@ from addin.core.model import (
     Severity,
     Status,
     Step,
+    cents,
 )
 
 PRO = ClientType.BUSINESS.value
@@ -64,8 +92,18 @@ CONSUMER = ClientType.CONSUMER.value
 # Templates the mail composer ships (mail_templates/<lang>/<name>.*).
 TEMPLATES = frozenset({
     "avant_echeance", "echeance", "relance_1", "relance_2", "relance_3", "mise_en_demeure",
-    "particulier_1", "particulier_2", "appel",
+    "particulier_1", "particulier_2", "particulier_3", "appel",
 })
+# Templates that state interest and indemnity amounts: held while a rate is missing.
+CLAIMING_TEMPLATES = frozenset({"relance_3", "mise_en_demeure"})
+# Templates that give the client a payment deadline (Settings.reminder_deadline_days):
+# the next written step waits until it has passed.
+DEADLINE_TEMPLATES = frozenset({"relance_2", "relance_3", "particulier_2", "particulier_3", "mise_en_demeure"})
+# Journal states that count as a reminder the client received (an « à vérifier » send
+# counts as done, never re-sent, but is not proof that the client was reminded).
+DELIVERED = frozenset({"sent", "manual", "task"})
+
+RATE_MISSING = "Taux manquant : complétez la feuille Taux"
 
 WRITTEN = frozenset({Channel.EMAIL, Channel.LETTER, Channel.FORMAL_NOTICE})
 PHONE = frozenset({Channel.PHONE})
@@ -90,9 +128,11 @@ E, A, M = Channel.EMAIL, Channel.PHONE, Channel.FORMAL_NOTICE
 # The seed practice (PRODUCT.md): an e-mail 10 days before, on the day, a phone call at
 # +7, reminders faster as the due date recedes, at least three reminders before the
 # formal notice. Public buyers pay slower (30 to 60 days by law, LAW.md §1): their
-# calendar is stretched. Consumers get a gentler calendar with their own templates;
-# their formal notice comes after two reminders, and it matters: it starts the legal
-# interest (Code civil 1231-6, LAW.md §5).
+# calendar is stretched. Consumers get a gentler calendar with their own templates and
+# three reminders too before the formal notice, which matters for them: it starts the
+# legal interest (Code civil 1231-6, LAW.md §5). Each reminder that gives a deadline
+# (8 days by default) is followed by the next step only once that deadline has passed:
+# J+15 → J+30 → J+45 leave room for it.
 DEFAULT_SCENARIOS: tuple[Step, ...] = (
     _s(PRO, "J-10", -10, E, "avant_echeance"),
     _s(PRO, "J0", 0, E, "echeance"),
@@ -112,7 +152,8 @@ DEFAULT_SCENARIOS: tuple[Step, ...] = (
     _s(CONSUMER, "J+3", 3, E, "particulier_1"),
     _s(CONSUMER, "J+15", 15, E, "particulier_2"),
     _s(CONSUMER, "Appel J+20", 20, A, "appel"),
-    _s(CONSUMER, "J+30", 30, M, "mise_en_demeure", previous=2),
+    _s(CONSUMER, "J+30", 30, E, "particulier_3"),
+    _s(CONSUMER, "J+45", 45, M, "mise_en_demeure", previous=3),
 )
 
 
@@ -253,6 +294,8 @@ def check_scenarios(clients: Sequence[Client], scenarios: Mapping[str, Sequence[
 
 # --- The queue -----------------------------------------------------------------------
 
+Installments = Mapping[str, Sequence[tuple[date, Decimal]]]
+
 
 def queue(
     ledger_states: Sequence[InvoiceState],
@@ -262,6 +305,9 @@ def queue(
     settings: Settings,
     today: date,
     credits: Mapping[str, Decimal] | None = None,
+    *,
+    installments: Installments | None = None,
+    problems: list[Problem] | None = None,
 ) -> tuple[list[Action], dict[str, tuple[str, date | None]]]:
     """Today's actions and, per invoice number, its next action (label, date).
 
@@ -270,20 +316,27 @@ def queue(
         clients: the register's clients, in the order the queue should follow.
         scenarios: scenario name -> steps (``DEFAULTS`` or the ``Scénarios`` sheet).
         history: what the journal says was done.
-        settings: for ``min_balance``.
+        settings: for ``min_balance`` and ``reminder_deadline_days``.
         today: the day of the run.
         credits: client -> unallocated payments (the ledger's ``credits``).
+        installments: invoice number -> its installments (date, amount), for the
+            invoices an installment plan spreads (``ledger.installments_by_invoice``).
+        problems: when given, the warnings of the queue are appended to it (a step
+            held because a rate is missing).
     Returns:
         (actions, next_actions). Unknown scenario names are reported by
         ``check_scenarios``.
     """
     credits = credits or {}
+    installments = installments or {}
+    problems = problems if problems is not None else []
     by_client: dict[str, list[InvoiceState]] = defaultdict(list)
     for state in ledger_states:
         by_client[state.invoice.client].append(state)
 
     actions: list[Action] = []
     nexts: dict[str, tuple[str, date | None]] = {}
+    keys = history.keys()
     for client in clients:
         states = by_client.get(client.code, [])
         if not states and not credits.get(client.code):
@@ -298,22 +351,22 @@ def queue(
                 kind="unallocated_payment",
             ))
         reminders = history.of_client(client.code)
-        keys = history.keys()
         today_numbers: dict[str, str] = {}
         for track in (WRITTEN, PHONE):
             track_steps = tuple(s for s in steps if s.channel in track)
             if not track_steps or not eligible:
                 continue
             track_reminders = [r for r in reminders if _in_track(r, track)]
-            action, plan = _track(client, track_steps, track, eligible, deductions, track_reminders,
-                                  keys, settings, today)
+            ctx = _Track(client, track_steps, track, track_reminders, settings, today, installments)
+            action, plan = ctx.run(eligible, deductions, keys, problems)
+            if track is WRITTEN:
+                nexts.update(plan)
             if action is not None:
                 actions.append(action)
                 for item in action.items:
-                    if item.kind == "invoice":
+                    # A held written step says why, even on the day of a call.
+                    if item.kind == "invoice" and nexts.get(item.number, ("",))[0] != RATE_MISSING:
                         today_numbers.setdefault(item.number, step_label(action.step))
-            if track is WRITTEN:
-                nexts.update(plan)
         for number, label in today_numbers.items():
             nexts[number] = (label, today)
     return actions, nexts
@@ -330,14 +383,18 @@ def _sort_items(
     today: date, nexts: dict[str, tuple[str, date | None]],
 ) -> tuple[list[InvoiceState], list[ActionItem]]:
     """Split the client's states into invoices to chase and deductions; record why
-    the others are not chased in ``nexts``."""
+    the others are not chased in ``nexts``.
+
+    A person's decision (hold, dispute, promise) is named before the threshold, so a
+    small disputed invoice still shows « En litige » and its reason.
+    """
     eligible: list[InvoiceState] = []
     deductions: list[ActionItem] = []
     for s in states:
         inv = s.invoice
         if s.status == Status.CREDIT_NOTE or inv.is_credit_note:
             if s.balance < 0:
-                deductions.append(_item(s, client, kind="credit_note"))
+                deductions.append(_deduction(s))
             nexts[inv.number] = ("", None)
             continue
         if s.status == Status.PAID or s.balance <= 0:
@@ -345,9 +402,6 @@ def _sort_items(
             continue
         if s.status == Status.ERROR or s.due is None:
             nexts[inv.number] = ("À corriger (voir Anomalies)", None)
-            continue
-        if s.balance < settings.min_balance:
-            nexts[inv.number] = ("Solde sous le minimum relancé", None)
             continue
         if client.on_hold:
             nexts[inv.number] = ("Relances suspendues", None)
@@ -361,135 +415,302 @@ def _sort_items(
         if promised is not None and today <= promised:
             nexts[inv.number] = ("Promesse de paiement", promised + timedelta(days=1))
             continue
+        if s.balance < settings.min_balance:
+            nexts[inv.number] = ("Solde sous le minimum relancé", None)
+            continue
         eligible.append(s)
     return eligible, deductions
 
 
 def _ref(state: InvoiceState) -> date:
-    """The date reminders follow: the next installment when on a plan, else the due date."""
+    """The date reminders follow: the first unpaid installment when on a plan, else the due date."""
     return state.plan_due or state.due  # type: ignore[return-value]
 
 
-def _reached(steps: Sequence[Step], ref: date, today: date) -> int | None:
-    reached = None
-    for index, step in enumerate(steps):
-        if ref + timedelta(days=step.offset_days) <= today:
-            reached = index
-    return reached
+_REPEAT = re.compile(r"^(.*\S) \((\d+)\)$")
 
 
-def _track(
-    client: Client, steps: tuple[Step, ...], track: frozenset[Channel], eligible: Sequence[InvoiceState],
-    deductions: Sequence[ActionItem], reminders: Sequence[Reminder], keys: frozenset[str],
-    settings: Settings, today: date,
-) -> tuple[Action | None, dict[str, tuple[str, date | None]]]:
-    names = {s.name: i for i, s in enumerate(steps)}
-    done: dict[str, int] = {}  # invoice -> highest step index done
-    done_sets: dict[str, set[int]] = defaultdict(set)
-    count: dict[str, int] = defaultdict(int)  # invoice -> reminders done on this track
-    for r in reminders:
-        index = names.get(r.step)
-        for number in r.invoices:
-            count[number] += 1
+def repeat_name(step: Step, n: int) -> str:
+    """The name of the ``n``-th sending of a reminder repeated before a formal notice: ``J+30 (2)``."""
+    return f"{step.name} ({n})"
+
+
+def _step_index(names: Mapping[str, int], name: str) -> int | None:
+    """The scenario step a journal step name refers to (``J+30 (2)`` is a repeat of ``J+30``)."""
+    if name in names:
+        return names[name]
+    m = _REPEAT.match(name)
+    return names.get(m.group(1)) if m else None
+
+
+def _is_reminder(r: Reminder) -> bool:
+    """A written reminder that counts before a formal notice: not the notice itself nor its letter."""
+    return r.channel != Channel.FORMAL_NOTICE and not r.step.endswith(" LRAR")
+
+
+@dataclass
+class _Item:
+    """One eligible invoice as a track sees it."""
+
+    state: InvoiceState
+    ref: date
+    reached: int | None  # the highest step its age reached (None: none yet)
+    done: int = -1  # the highest step done for it (-1: none)
+    times: dict[int, int] = field(default_factory=dict)  # step index -> times done (repeats included)
+    after_due: int = 0  # reminders delivered after its reference date (formal-notice prerequisite)
+
+    @property
+    def number(self) -> str:
+        return self.state.invoice.number
+
+    def overdue(self, today: date) -> bool:
+        return self.ref < today
+
+
+class _Track:
+    """One client's track (written or phone) on one day: which step, which items, when next."""
+
+    def __init__(self, client: Client, steps: tuple[Step, ...], track: frozenset[Channel],
+                 reminders: Sequence[Reminder], settings: Settings, today: date, installments: Installments):
+        self.client, self.steps, self.track = client, steps, track
+        self.reminders, self.settings, self.today = reminders, settings, today
+        self.installments = installments
+        self.names = {s.name: i for i, s in enumerate(steps)}
+        self.last = max((r.on for r in reminders), default=None)
+        self.deadline = self._deadline(reminders)
+
+    # history ----------------------------------------------------------------------
+
+    def _deadline(self, reminders: Sequence[Reminder]) -> date | None:
+        """The last payment deadline the client was given on this track (None: none)."""
+        if self.track is not WRITTEN:
+            return None
+        days = max(self.settings.reminder_deadline_days, 0)
+        dates = []
+        for r in reminders:
+            index = _step_index(self.names, r.step)
+            template = self.steps[index].template if index is not None else ""
+            if template in DEADLINE_TEMPLATES or r.channel == Channel.FORMAL_NOTICE:
+                dates.append(r.on + timedelta(days=days))
+        return max(dates, default=None)
+
+    def _item(self, state: InvoiceState) -> _Item:
+        ref = _ref(state)
+        item = _Item(state, ref, self._reached(ref))
+        notices = [i for i, s in enumerate(self.steps) if s.channel == Channel.FORMAL_NOTICE]
+        for r in self.reminders:
+            if item.number not in r.invoices:
+                continue
+            index = _step_index(self.names, r.step)
+            if r.channel == Channel.FORMAL_NOTICE and notices:
+                # A formal notice is the notice, whatever its name in the calendar of the day (the
+                # consumers' J+30 was the notice before it became particulier_3): nothing gentler after it.
+                index = max(index if index is not None else -1, notices[-1])
             if index is not None:
-                done_sets[number].add(index)
-                done[number] = max(done.get(number, -1), index)
-    last = max((r.on for r in reminders), default=None)
+                item.done = max(item.done, index)
+                item.times[index] = item.times.get(index, 0) + 1
+            if r.state in DELIVERED and r.on > ref and _is_reminder(r):
+                item.after_due += 1
+        return item
 
-    reached = {s.invoice.number: _reached(steps, _ref(s), today) for s in eligible}
-    started = [s for s in eligible if reached[s.invoice.number] is not None]
-    # Only an item that has not yet had the step its age has reached has something new to
-    # say: an invoice that already had its formal notice never triggers a second one when a
-    # newer invoice of the same client falls due (the newer one follows its own steps).
-    news = [s for s in started if done.get(s.invoice.number, -1) < reached[s.invoice.number]]
-
-    action = None
-    blocked_until: date | None = None
-    waiting: dict[str, Step] = {}  # invoice -> the step due now but held back (gap)
-    if news:
-        # The oldest such item sets the step: the highest step reached, ties to the earliest date.
-        oldest = max(news, key=lambda s: (reached[s.invoice.number], -_ref(s).toordinal()))
-        index = reached[oldest.invoice.number]
-        step = steps[index]
-        catching_up = False
-        if step.min_previous and count[oldest.invoice.number] < step.min_previous:
-            index = _catch_up(steps, index, done_sets[oldest.invoice.number])
-            catching_up = True
-        if index is not None:
-            step = steps[index]
-            listed = [s for s in started if _listable(step, s, today)]
-            gap_ok = last is None or (last < today and (today - last).days >= step.min_gap_days)
-            if not gap_ok and last is not None:
-                blocked_until = max(last + timedelta(days=step.min_gap_days), last + timedelta(days=1))
-                waiting = {s.invoice.number: step for s in listed if index not in done_sets[s.invoice.number]}
-            # Done for every listed invoice (this step or a later one): nothing new to say.
-            pending = any(index not in done_sets[s.invoice.number]
-                          and (catching_up or done.get(s.invoice.number, -1) < index) for s in listed)
-            if listed and pending and gap_ok:
-                candidate = _action(client, step, today, listed, deductions)
-                if candidate.key not in keys and candidate.total_balance >= settings.min_balance:
-                    action = candidate
-
-    plan: dict[str, tuple[str, date | None]] = {}
-    if track is WRITTEN:
-        for s in eligible:
-            number = s.invoice.number
-            if number in waiting and blocked_until is not None:
-                plan[number] = (step_label(waiting[number]), blocked_until)
+    def _reached(self, ref: date) -> int | None:
+        """The highest step whose date has come; a step before the due date only while
+        the item is not past it."""
+        reached = None
+        for index, step in enumerate(self.steps):
+            if ref + timedelta(days=step.offset_days) > self.today:
                 continue
-            after = max(reached[number] if reached[number] is not None else -1, done.get(number, -1))
-            if after + 1 >= len(steps):
-                plan[number] = ("Scénario terminé", None)
+            if step.offset_days < 0 and ref < self.today:
                 continue
-            nxt = steps[after + 1]
-            when = _ref(s) + timedelta(days=nxt.offset_days)
-            if last is not None:
-                when = max(when, last + timedelta(days=max(nxt.min_gap_days, 1)))
-            if blocked_until is not None:
-                when = max(when, blocked_until)
-            plan[number] = (step_label(nxt), when)
-    return action, plan
+            reached = index
+        return reached
+
+    # the step ------------------------------------------------------------------------
+
+    def target(self, item: _Item, index: int) -> tuple[int, Step] | None:
+        """The step to propose for ``item`` when its age reached ``index``: that step, or,
+        when it waits for more reminders, the next reminder above the highest done, or
+        the strongest one repeated."""
+        step = self.steps[index]
+        if not step.min_previous or item.after_due >= step.min_previous:
+            return index, step
+        before = [i for i in range(index) if self.steps[i].offset_days > 0 and not self.steps[i].min_previous
+                  and self.steps[i].channel != Channel.FORMAL_NOTICE]
+        above = [i for i in before if i > item.done]
+        if above:
+            return above[0], self.steps[above[0]]
+        if not before:
+            return None
+        last = before[-1]
+        n = max(item.times.get(last, 0), 1) + 1
+        return last, replace(self.steps[last], name=repeat_name(self.steps[last], n))
+
+    def listable(self, step: Step, index: int, item: _Item) -> bool:
+        """Whether ``step`` speaks of ``item`` (see the module docstring)."""
+        if item.reached is None:
+            return False
+        overdue = item.overdue(self.today)
+        if step.channel == Channel.FORMAL_NOTICE:
+            return overdue and item.done < index and item.after_due >= step.min_previous
+        if step.offset_days > 0:
+            return overdue and item.done <= index
+        if overdue:  # a courtesy step speaks of an overdue item only when it is the item's own
+            return item.reached == index and item.done < index
+        return item.reached <= index and item.done <= index
+
+    def allowed_from(self, step: Step, last: date | None, deadline: date | None) -> date:
+        """The first day a written step may go: the gap since the last one, one a day, and
+        after the deadline the last message gave."""
+        when = date.min
+        if last is not None:
+            when = max(when, last + timedelta(days=max(step.min_gap_days, 1)))
+        if deadline is not None:
+            when = max(when, deadline + timedelta(days=1))
+        return when
+
+    # the day --------------------------------------------------------------------------
+
+    def run(self, eligible: Sequence[InvoiceState], deductions: Sequence[ActionItem], keys: frozenset[str],
+            problems: list[Problem]) -> tuple[Action | None, dict[str, tuple[str, date | None]]]:
+        today = self.today
+        items = [self._item(s) for s in eligible]
+        news = [i for i in items if i.reached is not None and i.reached > i.done]
+        action: Action | None = None
+        held: set[str] = set()
+        if news:
+            # The oldest such item sets the step: the highest step reached, ties to the earliest date.
+            oldest = max(news, key=lambda i: (i.reached, -i.ref.toordinal()))
+            choice = self.target(oldest, oldest.reached)  # type: ignore[arg-type]
+            if choice is not None:
+                index, step = choice
+                listed = [i for i in items if self.listable(step, index, i)]
+                if listed and today >= self.allowed_from(step, self.last, self.deadline):
+                    unknown = [i for i in listed if not i.state.interest_known]
+                    if step.template in CLAIMING_TEMPLATES and unknown:
+                        held = {i.number for i in listed}
+                        problems.append(Problem(
+                            "Relances", None, "Étape", step.name,
+                            f"{step_label(step)} du client {self.client.code} retenue : les intérêts de "
+                            f"{', '.join(i.number for i in unknown)} ne sont pas connus (taux manquant), "
+                            "or ce message les chiffre",
+                            "Complétez la feuille Taux (taux du semestre manquant) puis relancez « Actualiser ».",
+                            severity=Severity.WARNING, code="queue.rate_missing",
+                        ))
+                    else:
+                        candidate = self._action(step, listed, deductions)
+                        if candidate.key not in keys and candidate.total_balance >= self.settings.min_balance:
+                            action = candidate
+        return action, self._plan(items, action, held)
+
+    def _plan(self, items: Sequence[_Item], action: Action | None, held: set[str]
+              ) -> dict[str, tuple[str, date | None]]:
+        """Each item's next action (the written track only), once today's action counts as done."""
+        if self.track is not WRITTEN:
+            return {}
+        today = self.today
+        last, deadline = self.last, self.deadline
+        if action is not None:
+            last = today
+            if action.step.template in DEADLINE_TEMPLATES or action.step.channel == Channel.FORMAL_NOTICE:
+                deadline = max(deadline or today, today + timedelta(days=max(self.settings.reminder_deadline_days, 0)))
+        plan: dict[str, tuple[str, date | None]] = {}
+        for item in items:
+            if item.number in held:
+                plan[item.number] = (RATE_MISSING, None)
+                continue
+            due_now = item.reached is not None and item.reached > item.done
+            if due_now:
+                choice, when = self.target(item, item.reached), today  # type: ignore[arg-type]
+            else:
+                after = max(item.reached if item.reached is not None else -1, item.done)
+                following = [j for j in range(after + 1, len(self.steps))
+                             if not (self.steps[j].offset_days < 0 and item.overdue(today))]
+                if not following:
+                    plan[item.number] = ("Scénario terminé", None)
+                    continue
+                j = following[0]
+                choice, when = self.target(item, j), item.ref + timedelta(days=self.steps[j].offset_days)
+            if choice is None:
+                plan[item.number] = ("Mise en demeure : relances préalables manquantes au scénario", None)
+                continue
+            _, step = choice
+            plan[item.number] = (step_label(step), max(when, self.allowed_from(step, last, deadline)))
+        return plan
+
+    # the action -------------------------------------------------------------------------
+
+    def _action(self, step: Step, listed: Sequence[_Item], deductions: Sequence[ActionItem]) -> Action:
+        ordered = sorted(listed, key=lambda i: (i.ref, i.number))
+        items = tuple(_item(i.state, self.client, self.today, self.installments.get(i.number)) for i in ordered)
+        items += tuple(deductions)
+        refs = {i.number: i.ref for i in listed}
+        previous = [r for r in self.reminders
+                    if r.state in DELIVERED and _is_reminder(r) and r.on < self.today
+                    and any(n in refs and r.on > refs[n] for n in r.invoices)]
+        return Action(
+            client=self.client, step=step, on=self.today, items=items,
+            total_balance=sum((i.balance for i in items), ZERO),
+            total_interest=sum((i.interest for i in items if i.kind == "invoice"), ZERO),
+            total_indemnity=sum((i.indemnity for i in items if i.kind == "invoice"), ZERO),
+            previous_reminders=len(previous),
+            last_reminder=max((r.on for r in previous), default=None),
+        )
 
 
-def _catch_up(steps: Sequence[Step], index: int, done: set[int]) -> int | None:
-    """When a step waits for more previous reminders: the lowest post-due reminder not yet
-    done for the oldest invoice (None when none is left)."""
-    for i in range(index):
-        if i not in done and steps[i].offset_days > 0 and not steps[i].min_previous:
-            return i
-    return None
+def plan_position(state: InvoiceState, installments: Sequence[tuple[date, Decimal]] | None, today: date
+                  ) -> tuple[Decimal, Decimal | None, date | None, Decimal | None]:
+    """What a reminder asks for an invoice: (amount asked, remaining balance, next
+    installment date, next installment amount).
 
-
-def _listable(step: Step, state: InvoiceState, today: date) -> bool:
-    """Which open items a step lists: before the due date, every item that entered the
-    scenario; after it, the items due; a formal notice only the items overdue."""
+    Off a plan: the whole balance. On an installment plan: the installments due by
+    today (by the reference date when it is still to come) not covered by the
+    payments, never more than the balance; ``state.due_now`` (the ledger's figure)
+    wins when it is set and the item is due.
+    """
+    if (not installments or state.plan_due is None) and state.due_now is None:
+        # Off a plan, or every installment covered (a plan for less than the invoice): the
+        # reminders follow the due date, for the balance.
+        return state.balance, None, None, None
     ref = _ref(state)
-    if step.channel == Channel.FORMAL_NOTICE:
-        return ref < today
-    if step.offset_days > 0:
-        return ref <= today
-    return True
+    cutoff = max(today, ref)
+    if installments:
+        due_amount = sum((amount for when, amount in installments if when <= cutoff), ZERO)
+        asked = max(ZERO, min(due_amount - state.paid, state.balance))
+    else:
+        asked = state.balance
+    if state.due_now is not None and ref <= today:
+        asked = max(ZERO, min(state.due_now, state.balance))
+    later = [(when, amount) for when, amount in (installments or ()) if when > cutoff]
+    next_date = next_amount = None
+    if later:
+        next_date = later[0][0]
+        through = sum((amount for when, amount in installments if when <= next_date), ZERO)  # type: ignore[union-attr]
+        next_amount = cents(max(ZERO, min(through - state.paid - asked, state.balance - asked)))
+    return cents(asked), state.balance, next_date, next_amount
 
 
-def _item(state: InvoiceState, client: Client, kind: str = "invoice") -> ActionItem:
+def _deduction(state: InvoiceState) -> ActionItem:
     inv = state.invoice
-    # The 40 € is owed by business and public debtors only (D441-5; LAW.md §3, §5).
-    indemnity = state.indemnity if client.type != ClientType.CONSUMER else ZERO
     return ActionItem(
         number=inv.number, po_number=inv.po_number, issued=inv.issued, due=state.due,
-        balance=state.balance, days_late=state.days_late,
-        interest=state.interest if kind == "invoice" else ZERO,
-        indemnity=indemnity if kind == "invoice" else ZERO, kind=kind,
+        balance=state.balance, days_late=0, interest=ZERO, indemnity=ZERO, kind="credit_note",
     )
 
 
-def _action(client: Client, step: Step, today: date, listed: Sequence[InvoiceState],
-            deductions: Sequence[ActionItem]) -> Action:
-    items = tuple(_item(s, client) for s in sorted(listed, key=lambda s: (_ref(s), s.invoice.number)))
-    items += tuple(deductions)
-    return Action(
-        client=client, step=step, on=today, items=items,
-        total_balance=sum((i.balance for i in items), ZERO),
-        total_interest=sum((i.interest for i in items if i.kind == "invoice"), ZERO),
-        total_indemnity=sum((i.indemnity for i in items if i.kind == "invoice"), ZERO),
+def _item(state: InvoiceState, client: Client, today: date,
+          installments: Sequence[tuple[date, Decimal]] | None = None) -> ActionItem:
+    inv = state.invoice
+    ref = _ref(state)
+    # The 40 € is owed by business and public debtors only (D441-5; LAW.md §3, §5).
+    indemnity = state.indemnity if client.type != ClientType.CONSUMER else ZERO
+    asked, remaining, next_date, next_amount = plan_position(state, installments, today)
+    on_plan = remaining is not None and (asked != state.balance or next_date is not None)
+    return ActionItem(
+        number=inv.number, po_number=inv.po_number, issued=inv.issued, due=state.due,
+        balance=asked, days_late=max(0, (today - ref).days),
+        interest=state.interest, indemnity=indemnity, kind="invoice",
+        ref=ref, interest_known=state.interest_known,
+        remaining=remaining if on_plan else None,
+        next_installment=next_date if on_plan else None,
+        next_installment_amount=next_amount if on_plan else None,
     )

@@ -181,6 +181,7 @@ class Settings:
     below_floor_policy: str = "legal_default"  # legal_default | floor | contract
     imputation: str = "principal"  # principal | interest_first (Code civil 1343-1)
     min_balance: Decimal = Decimal("5.00")  # residuals below this are not chased
+    reminder_deadline_days: int = 8  # the payment deadline a reminder gives; the next step waits for it
     backups: int = 5
     hold_days_late: int = 60  # credit policy: put on hold past this many days late
     hold_amount_overdue: Decimal | None = None
@@ -289,6 +290,13 @@ class ActionItem:
     interest: Decimal
     indemnity: Decimal
     kind: str = "invoice"  # invoice | credit_note | unallocated_payment
+    # The date ``balance`` fell (or falls) due: the first unpaid installment on a plan, else ``due``.
+    ref: date | None = None
+    interest_known: bool = True  # False: ``interest`` is a lower bound (a rate is missing)
+    # On an installment plan, ``balance`` is the part due now; these say the rest.
+    remaining: Decimal | None = None  # the invoice's whole balance
+    next_installment: date | None = None  # the next installment not yet due
+    next_installment_amount: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -302,6 +310,10 @@ class Action:
     total_balance: Decimal
     total_interest: Decimal
     total_indemnity: Decimal
+    # Written reminders the journal shows for the listed invoices after their due date:
+    # the wording never claims a previous reminder that did not go out.
+    previous_reminders: int = 0
+    last_reminder: date | None = None
 
     @property
     def key(self) -> str:

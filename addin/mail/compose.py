@@ -25,8 +25,10 @@ import urllib.parse
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import format_datetime, localtime
 from functools import lru_cache
 from importlib.resources import files
@@ -34,6 +36,7 @@ from pathlib import Path
 
 import jinja2
 
+from addin.core.dunning import CLAIMING_TEMPLATES
 from addin.core.model import ZERO, Action, ActionItem, Channel, ClientType, Settings, cents
 from addin.mail import formatting
 from addin.mail.qr import epc_qr_png, iban_is_valid, normalize_iban
@@ -56,13 +59,15 @@ TEMPLATE_NAMES = (
     "mise_en_demeure",
     "particulier_1",
     "particulier_2",
+    "particulier_3",
     "appel",
 )
-# Templates that claim the late interest and the 40 € indemnity (never for consumers).
-CLAIMING_TEMPLATES = frozenset({"relance_3", "mise_en_demeure"})
+# CLAIMING_TEMPLATES (addin.core.dunning): the templates that claim the late interest and
+# the 40 € indemnity (never the indemnity for consumers); the queue holds them while a
+# rate is missing.
 FORMAL_NOTICE_TEMPLATE = "mise_en_demeure"
 PREVIEW_ONLY_TEMPLATES = frozenset({"appel"})
-NOTICE_DEADLINE_DAYS = 8
+NOTICE_DEADLINE_DAYS = Settings().reminder_deadline_days  # the default; the setting wins
 QR_CID = "qr-virement@relance"
 DEDUCTION_KINDS = ("credit_note", "unallocated_payment")
 
@@ -133,8 +138,8 @@ class Summary:
 
     invoices: tuple[ActionItem, ...]
     deductions: tuple[tuple[ActionItem, Decimal], ...]
-    balance: Decimal  # invoices minus deductions
-    interest: Decimal
+    balance: Decimal  # invoices minus deductions (on a plan: the installments due now)
+    interest: Decimal  # of the invoices whose interest is known
     indemnity: Decimal  # always 0 for a consumer (no 40 € between a business and a consumer)
     claimed: Decimal  # balance + interest + indemnity
     reference: str  # the invoice numbers, the reference to quote on the transfer
@@ -148,9 +153,9 @@ def summarize(action: Action) -> Summary:
     deductions = tuple((i, -abs(i.balance)) for i in action.items if i.kind in DEDUCTION_KINDS)
     balance = cents(sum((i.balance for i in invoices), ZERO) + sum((d for _, d in deductions), ZERO))
     consumer = action.client.type == ClientType.CONSUMER
-    interest = cents(sum((i.interest for i in invoices), ZERO))
+    interest = cents(sum((i.interest for i in invoices if i.interest_known), ZERO))
     indemnity = ZERO if consumer else cents(sum((i.indemnity for i in invoices), ZERO))
-    dues = [i.due for i in invoices if i.due is not None]
+    dues = [_ref(i) for i in invoices if _ref(i) is not None]
     return Summary(
         invoices=invoices,
         deductions=deductions,
@@ -165,10 +170,40 @@ def summarize(action: Action) -> Summary:
     )
 
 
+def _ref(item: ActionItem) -> date | None:
+    """The date the item's amount fell (or falls) due: its first unpaid installment, else its due date."""
+    return item.ref or item.due
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What a message asks the client to pay, line by line of the Relances sheet.
+
+    ``interest`` / ``indemnity`` are None when the message does not claim them: a
+    reminder before the last one asks for the balance only. A consumer owes no 40 €
+    (LAW.md §5), and legal interest only from the formal notice (Code civil 1231-6):
+    it is shown only once it runs.
+    """
+
+    balance: Decimal
+    interest: Decimal | None
+    indemnity: Decimal | None
+    total: Decimal
+
+
+def claim(action: Action) -> Claim:
+    summary = summarize(action)
+    if action.step.template not in CLAIMING_TEMPLATES:
+        return Claim(summary.balance, None, None, summary.balance)
+    consumer = summary.client_type == ClientType.CONSUMER
+    interest = summary.interest if not consumer or summary.interest > 0 else None
+    indemnity = None if consumer else summary.indemnity
+    return Claim(summary.balance, interest, indemnity, summary.claimed)
+
+
 def amount_to_pay(action: Action) -> Decimal:
     """What the email asks for: the balance, plus interest and indemnity when the step claims them."""
-    summary = summarize(action)
-    return summary.claimed if action.step.template in CLAIMING_TEMPLATES else summary.balance
+    return claim(action).total
 
 
 def _client_kind(client_type: ClientType) -> str:
@@ -226,16 +261,50 @@ def template_language(lang: str, name: str, templates_dir: Path = TEMPLATES_DIR)
     return formatting.DEFAULT_LANG
 
 
-def _item_view(item: ActionItem, claim: bool, consumer: bool) -> dict[str, object]:
+def situation(ref: date | None, today: date) -> str:
+    """``not_due``, ``due_today`` or ``overdue``: how a message words an item, from its date,
+    never from the step's name (a J0 reached late speaks of an overdue invoice)."""
+    if ref is None or ref > today:
+        return "not_due"
+    return "due_today" if ref == today else "overdue"
+
+
+def _item_view(item: ActionItem, claim: bool, consumer: bool, today: date) -> dict[str, object]:
+    ref = _ref(item)
+    where = situation(ref, today)
     return {
         "number": one_line(item.number),
         "po_number": one_line(item.po_number),
         "issued": item.issued,
         "due": item.due,
+        "ref": ref,
+        "situation": where,
         "balance": item.balance,
-        "days_late": max(item.days_late, 0),
-        "interest": item.interest if claim else ZERO,
+        "days_late": (today - ref).days if where == "overdue" and ref is not None else 0,
+        # None: the rate table lacks a half-year, the amount is not known (never shown as owed)
+        "interest": (item.interest if item.interest_known else None) if claim else ZERO,
         "indemnity": item.indemnity if claim and not consumer else ZERO,
+        "on_plan": item.remaining is not None,
+        "remaining": item.remaining,
+        "next_installment": item.next_installment,
+        "next_installment_amount": item.next_installment_amount,
+    }
+
+
+def _situations(views: list[dict[str, object]]) -> dict[str, object]:
+    """The message's situation as a whole, for its intro: one word, the counts and the dates."""
+    kinds = [v["situation"] for v in views]
+    overdue = [v["ref"] for v in views if v["situation"] == "overdue"]
+    upcoming = sorted({v["ref"] for v in views if v["situation"] == "not_due" and v["ref"] is not None})
+    distinct = set(kinds)
+    return {
+        "kind": distinct.pop() if len(distinct) == 1 else "mixed",
+        "overdue": len(overdue),
+        "due_today": kinds.count("due_today"),
+        "not_due": kinds.count("not_due"),
+        "since": min(overdue) if overdue else None,  # the oldest date an overdue item fell due
+        "one_date": len({v["ref"] for v in views}) == 1,
+        "next_due": upcoming[0] if upcoming else None,
     }
 
 
@@ -244,11 +313,15 @@ def context(action: Action, settings: Settings, *, today: date, lang: str, qr_ci
     summary = summarize(action)
     consumer = summary.client_type == ClientType.CONSUMER
     template = action.step.template
-    claim = template in CLAIMING_TEMPLATES
-    claim_indemnity = claim and not consumer
-    to_pay = amount_to_pay(action)
+    claimed = claim(action)
+    is_claim = claimed.interest is not None or claimed.indemnity is not None or template in CLAIMING_TEMPLATES
+    claim_indemnity = claimed.indemnity is not None
+    show_interest = claimed.interest is not None
+    to_pay = claimed.total
     reference = summary.reference
     iban_ok = bool(settings.iban) and iban_is_valid(settings.iban)
+    views = [_item_view(i, show_interest, consumer, today) for i in summary.invoices]
+    days = deadline_days(settings)
     return {
         "lang": lang,
         "today": today,
@@ -267,7 +340,7 @@ def context(action: Action, settings: Settings, *, today: date, lang: str, qr_ci
             "siren": one_line(settings.siren),
             "address": one_line(settings.address),
         },
-        "invoices": [_item_view(i, claim, consumer) for i in summary.invoices],
+        "invoices": views,
         "deductions": [
             {
                 "kind": i.kind,
@@ -280,12 +353,18 @@ def context(action: Action, settings: Settings, *, today: date, lang: str, qr_ci
         "plural": len(summary.invoices) > 1,
         "reference": reference,
         "next_due": summary.next_due,
-        "max_days_late": summary.max_days_late,
-        "claim": claim,
+        "max_days_late": max((v["days_late"] for v in views), default=0),
+        "situation": _situations(views),
+        "on_plan": any(v["on_plan"] for v in views),
+        "previous_reminders": action.previous_reminders,
+        "last_reminder": action.last_reminder,
+        "claim": is_claim,
+        "show_interest": show_interest,
+        "interest_unknown": show_interest and any(v["interest"] is None for v in views),
         "claim_indemnity": claim_indemnity,
         "totals": {
             "balance": summary.balance,
-            "interest": summary.interest if claim else ZERO,
+            "interest": summary.interest if show_interest else ZERO,
             "indemnity": summary.indemnity if claim_indemnity else ZERO,
             "to_pay": cents(to_pay),
         },
@@ -296,9 +375,16 @@ def context(action: Action, settings: Settings, *, today: date, lang: str, qr_ci
             "link": payment_link(settings, reference, to_pay),
             "qr_cid": qr_cid,
         },
-        "deadline": today + timedelta(days=NOTICE_DEADLINE_DAYS),
-        "notice_deadline_days": NOTICE_DEADLINE_DAYS,
+        "deadline": today + timedelta(days=days),
+        "deadline_days": days,
+        "notice_deadline_days": days,
     }
+
+
+def deadline_days(settings: Settings) -> int:
+    """The payment deadline the reminders and the formal notice give (Paramètres); the queue
+    waits for it before the next step (``addin.core.dunning``)."""
+    return max(int(settings.reminder_deadline_days), 0)
 
 
 def _letter_filename(action: Action, lang: str, today: date) -> str:
@@ -336,6 +422,9 @@ def render(action: Action, settings: Settings, *, today: date, templates_dir: Pa
             attachments.append(Attachment("qr-virement.png", "image/png", png, QR_CID))
 
     ctx = context(action, settings, today=today, lang=lang, qr_cid=qr_cid)
+    unknown = [v["number"] for v in ctx["invoices"] if v["interest"] is None]
+    if unknown:
+        notes.append("Intérêts non connus (taux manquant dans la feuille Taux) pour : " + ", ".join(unknown) + ".")
     subject = one_line(env.get_template(f"{name}.subject.txt").render(ctx))
     text = env.get_template(f"{name}.txt").render(ctx)
     html = env.get_template(f"{name}.html").render(ctx)
@@ -343,7 +432,7 @@ def render(action: Action, settings: Settings, *, today: date, templates_dir: Pa
     if name == FORMAL_NOTICE_TEMPLATE or action.step.channel == Channel.FORMAL_NOTICE:
         from addin.reports.letters import formal_notice_pdf  # the letter module uses summarize()
 
-        pdf = formal_notice_pdf(action, settings, today=today, deadline_days=NOTICE_DEADLINE_DAYS)
+        pdf = formal_notice_pdf(action, settings, today=today, deadline_days=deadline_days(settings))
         attachments.append(Attachment(_letter_filename(action, lang, today), "application/pdf", pdf, None))
 
     to, bad_to = split_emails(action.client.email)
@@ -373,6 +462,26 @@ def render(action: Action, settings: Settings, *, today: date, templates_dir: Pa
 # --- the MIME message -------------------------------------------------------------
 
 
+class _Policy(EmailPolicy):
+    """``email.policy.default``, except that a non-ASCII Subject is encoded by ``email.header``.
+
+    Python's own refolding drops the space between an encoded word and the word after it
+    when a fold falls there (« impayée — Pixel » arrived as « impayée— Pixel »); encoding the
+    whole subject as RFC 2047 words keeps every space, and a reader decodes it exactly.
+    """
+
+    def _fold(self, name, value, refold_binary=False):  # noqa: ANN001 - email.policy's signature
+        text = str(value)
+        if name.lower() == "subject" and not text.isascii() and not self.utf8:
+            header = Header(text, "utf-8", maxlinelen=self.max_line_length or 78, header_name=name)
+            return f"{name}: {header.encode(linesep=self.linesep)}{self.linesep}"
+        return super()._fold(name, value, refold_binary)
+
+
+MIME_POLICY = _Policy()
+SMTP_POLICY = MIME_POLICY.clone(linesep="\r\n")  # for .eml files: CRLF line ends, as on the wire
+
+
 def _address(display_name: str, addr: str) -> Address:
     # Address keeps an accented display name encoded (RFC 2047) and the address intact.
     return Address(display_name=one_line(display_name), addr_spec=addr)
@@ -398,7 +507,7 @@ def to_message(
     if settings.sender_name and settings.company and settings.sender_name != settings.company:
         display = f"{settings.sender_name} - {settings.company}"
 
-    msg = EmailMessage()
+    msg = EmailMessage(policy=MIME_POLICY)
     msg["Subject"] = one_line(rendered.subject)
     msg["From"] = _address(display, sender)
     msg["To"] = tuple(_address(rendered.client_name, a) for a in rendered.to)

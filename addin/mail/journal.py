@@ -1,6 +1,8 @@
 """The journal: every reminder sent exactly once, even if Excel or the machine dies mid-run.
 
-A write-ahead log lives next to the workbook, ``<book dir>/.relance/<book name>.journal.jsonl``:
+A write-ahead log lives next to the workbook, ``<book dir>/.relance/<book name>.journal.jsonl``
+(``book_folder``: a workbook that is no local file — a OneDrive/SharePoint URL, an unsaved
+« Classeur1 » — gets a per-user folder, ``~/Documents/Relance/<book name>/``, instead):
 append-only, one JSON object per line, each line flushed and ``fsync``-ed before
 anything else happens. For each e-mail the send action writes:
 
@@ -9,7 +11,9 @@ anything else happens. For each e-mail the send action writes:
 2. a ``result`` (ok, permanent, detail) once the server answered.
 
 An intent without a result is a message whose fate is unknown (the run died between
-the two): it is marked « à vérifier » for a person and NEVER re-sent automatically.
+the two), and so is a result that says so (the message data went to the server and its
+answer never came: ``SendResult.unknown``): it is marked « à vérifier » for a person and
+NEVER re-sent automatically.
 The person resolves it by writing « envoyé » or « à renvoyer » in the ``Résultat``
 column of the ``Journal`` sheet (on the row Relance wrote, or a new row with the same
 ``Clé``); the next run reads it (``read_history``) and records the resolution in the log.
@@ -28,7 +32,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sys
+import urllib.parse
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -57,6 +63,47 @@ _RESEND_WORDS = {"a renvoyer", "renvoyer", "resend", "to resend"}
 _LIFT_WORDS = ("leve", "resolu", "clos", "lifted", "resolved", "closed")
 
 
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):[\\/]")  # https://…, or https:/… once made a Path
+PER_USER = Path("Documents") / "Relance"  # under the home folder
+
+
+def book_name(book_path: Path | str) -> str:
+    """The workbook's file name (a URL's last segment, decoded)."""
+    text = str(book_path).replace("\\", "/").rstrip("/")
+    return urllib.parse.unquote(text.rsplit("/", 1)[-1]) or "Classeur"
+
+
+def locate(book_path: Path | str) -> tuple[Path, str]:
+    """The local folder where Relance keeps a workbook's journal, preview and outbox, and a
+    note when it is not next to the workbook.
+
+    Excel gives a workbook stored on OneDrive or SharePoint as a URL and an unsaved one as a
+    bare name (« Classeur1 »): neither has a folder on this machine. Their files go to a
+    per-user folder, ``~/Documents/Relance/<book name>/``. A log there is seen on this
+    computer only; the Journal sheet, saved in the workbook, still stops a second send from
+    another one (a key it shows is never sent again).
+    """
+    text = str(book_path)
+    name = book_name(book_path)
+    if _SCHEME.match(text):
+        reason = "le classeur est en ligne (OneDrive/SharePoint), sans dossier sur cet ordinateur"
+    elif not Path(text).suffix and Path(text).parent == Path("."):
+        reason = "le classeur n'est pas encore enregistré"
+    else:
+        return Path(text).resolve().parent, ""
+    stem = name.rsplit(".", 1)[0] if name.lower().endswith((".xlsx", ".xlsm", ".xlsb", ".xls")) else name
+    safe = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", stem).strip(" .") or "Classeur"
+    folder = Path.home() / PER_USER / safe
+    return folder, (f"{reason} : le journal d'envoi, l'aperçu et la boîte d'envoi sont dans {folder}. "
+                    "Ce journal n'est vu que sur cet ordinateur ; la feuille Journal du classeur reste la "
+                    "référence (une relance qui y figure n'est jamais renvoyée).")
+
+
+def book_folder(book_path: Path | str) -> Path:
+    """``locate(book_path)``'s folder."""
+    return locate(book_path)[0]
+
+
 def message_id(key: str, book_name: str, sender_email: str = "") -> str:
     """A Message-ID that depends only on the action key and the book: a retry carries the same id."""
     domain = sender_email.rsplit("@", 1)[1].strip() if "@" in sender_email else "relance.invalid"
@@ -76,11 +123,12 @@ class Entry:
     channel: str  # Channel value
     recipients: tuple[str, ...]
     message_id: str
-    at: datetime  # time of the last intent (or task)
+    at: datetime  # wall-clock time of the last intent (or task): the send timestamp
     state: str | None  # sent | failed | unknown | task | None (re-send allowed)
     permanent: bool = False
     detail: str = ""
     resolved_by: str = ""  # "Journal" when a person resolved it in the sheet
+    on: date | None = None  # the run's day (--today): what the reminder history counts, not ``at``
 
     @property
     def result_label(self) -> str:
@@ -100,10 +148,14 @@ class Journal:
         self.torn_lines = 0  # lines that could not be read (a crash mid-write): ignored
 
     @classmethod
-    def open(cls, book_path: Path, clock: Callable[[], datetime] | None = None) -> "Journal":
-        book_path = Path(book_path)
-        folder = book_path.resolve().parent / LOG_DIR
-        return cls(folder / f"{book_path.name}.journal.jsonl", book_path.name, clock)
+    def open(cls, book_path: Path | str, clock: Callable[[], datetime] | None = None) -> "Journal":
+        folder, note = locate(book_path)
+        name = book_name(book_path)
+        journal = cls(folder / LOG_DIR / f"{name}.journal.jsonl", Path(str(book_path)).name, clock)
+        journal.location_note = note
+        return journal
+
+    location_note = ""  # why the log is not next to the workbook (a Problem the actions show), else ""
 
     # --- writing ------------------------------------------------------------------
 
@@ -136,9 +188,12 @@ class Journal:
                           recipients=list(recipients), at=self._now()))
 
     def result(self, key: str, result) -> None:
-        """Record the server's answer (any object with ``ok``, ``permanent``, ``detail``)."""
+        """Record the server's answer (any object with ``ok``, ``permanent``, ``detail`` and
+        optionally ``unknown``: the data went to the server and no answer came back, so the
+        message stays « à vérifier » exactly like a send interrupted by a crash)."""
         self._append({"type": "result", "key": key, "ok": bool(result.ok),
                       "permanent": bool(getattr(result, "permanent", False)),
+                      "unknown": bool(getattr(result, "unknown", False)) and not result.ok,
                       "detail": str(getattr(result, "detail", "") or ""), "at": self._now()})
 
     def task(self, action: Action, recipients: Sequence[str] = (), detail: str = "") -> None:
@@ -193,12 +248,14 @@ class Journal:
                     channel=str(r.get("channel", "")), recipients=tuple(r.get("recipients", ())),
                     message_id=str(r.get("message_id", "")), at=_parse_at(r.get("at")),
                     state="unknown" if kind == "intent" else "task", detail=str(r.get("detail", "")),
+                    on=_parse_on(r.get("on")),
                 )
             elif previous is None:
                 continue  # a result or resolution without its intent: nothing to say
             elif kind == "result":
-                out[key] = _replace(previous, state="sent" if r.get("ok") else "failed",
-                                    permanent=bool(r.get("permanent")) and not r.get("ok"),
+                state = "sent" if r.get("ok") else "unknown" if r.get("unknown") else "failed"
+                out[key] = _replace(previous, state=state,
+                                    permanent=bool(r.get("permanent")) and state == "failed",
                                     detail=str(r.get("detail", "")))
             elif kind == "resolution":
                 state = "sent" if r.get("state") == "sent" else None
@@ -269,6 +326,13 @@ def _replace(entry: Entry, **changes) -> Entry:
     from dataclasses import replace
 
     return replace(entry, **changes)
+
+
+def _parse_on(text: object) -> date | None:
+    try:
+        return date.fromisoformat(str(text)) if text else None
+    except ValueError:
+        return None
 
 
 def _parse_at(text: object) -> datetime:
@@ -456,7 +520,8 @@ def read_history(book: Book, journal: Journal) -> tuple[History, list[Problem]]:
                                         "date illisible", "Écrivez la date au format jj/mm/aaaa hh:mm.",
                                         severity=Severity.WARNING, code="journal.date"))
             if key and str(cell("client") or ""):  # a row Relance wrote: the person fills in the call's outcome
-                on_row = at.date() if at else None
+                known = entries.get(key)
+                on_row = (known.on if known is not None and known.on else None) or (at.date() if at else None)
                 read_notes(cell, row_number, str(cell("client")), _split(cell("invoices")), on_row)
             if key and key in entries:
                 entry = entries[key]
@@ -501,7 +566,9 @@ def read_history(book: Book, journal: Journal) -> tuple[History, list[Problem]]:
                                 severity=Severity.WARNING, code="journal.torn"))
     for e in entries.values():
         if e.state in ("sent", "unknown", "task"):
-            reminders.append(Reminder(e.client, e.invoices, e.step, _channel(e.channel), e.at.date(),
+            # The run's day (--today) dates the step, not the machine's clock (``at`` stays the
+            # send timestamp of the Journal sheet): the queue depends on --today only.
+            reminders.append(Reminder(e.client, e.invoices, e.step, _channel(e.channel), e.on or e.at.date(),
                                       key=e.key, state=e.state))
     return History(tuple(reminders), tuple(promises), tuple(disputes.values()), tuple(calls)), problems
 

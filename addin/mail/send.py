@@ -21,7 +21,6 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.policy import SMTP as SMTP_POLICY
 from pathlib import Path
 from typing import Protocol
 
@@ -40,6 +39,10 @@ class SendResult:
     message_id: str
     detail: str  # server answer or reason, for the Journal and the user
     fatal: bool = False  # the transport cannot send anything (login refused, TLS failure): stop the run
+    # The message data was handed to the server and no answer came (timeout, dropped
+    # connection after DATA): it may have been delivered. Never retried, never re-sent:
+    # the journal marks it « à vérifier » for a person.
+    unknown: bool = False
 
 
 class Transport(Protocol):
@@ -80,7 +83,9 @@ class OutboxTransport:
             draft = _copy(message)
             if draft.get("X-Unsent") is None:
                 draft["X-Unsent"] = "1"
-            data = draft.as_bytes(policy=SMTP_POLICY)  # CRLF line ends, as RFC 5322 files
+            # CRLF line ends, as RFC 5322 files; the message's own policy (compose.MIME_POLICY keeps
+            # the subject's spaces when it folds it)
+            data = draft.as_bytes(policy=draft.policy.clone(linesep="\r\n"))
             atomic_write(target, data)
         except OSError as exc:
             return SendResult(False, False, mid, f"écriture impossible dans la boîte d'envoi {self.folder} : {exc}")
@@ -109,14 +114,40 @@ class _Fatal(Exception):
     """The server or the configuration refuses us as a whole (not this message)."""
 
 
+class _Tracking:
+    """Remembers whether the DATA command of the current message has begun.
+
+    From that moment the server may have the message: an error without a definite
+    SMTP answer (a timeout, a dropped connection) leaves its fate unknown.
+    """
+
+    data_started = False
+
+    def data(self, msg):  # noqa: ANN001, ANN201 - smtplib's signature
+        self.data_started = True
+        return super().data(msg)  # type: ignore[misc]
+
+
+class _SMTP(_Tracking, smtplib.SMTP):
+    pass
+
+
+class _SMTP_SSL(_Tracking, smtplib.SMTP_SSL):
+    pass
+
+
 class SmtpTransport:
     """One SMTP connection reused for several messages, reopened when the server drops it.
 
-    Transient failures (4xx answers, connection errors, timeouts) are retried ``retries`` times
-    after ``backoff`` seconds (the last value repeats); permanent ones (5xx, refused recipients)
-    are reported for that message and the next message is sent normally. A refused login or a
-    TLS failure is fatal: reported for this and every later message without reconnecting, so a
-    wrong password does not lock the account.
+    Transient failures before the message data is handed over (connection, EHLO, TLS
+    setup, 4xx answers to MAIL FROM / RCPT TO, a 4xx answer to DATA or to the data itself:
+    a definite refusal) are retried ``retries`` times after ``backoff`` seconds (the last
+    value repeats); permanent ones (5xx, refused recipients) are reported for that message
+    and the next message is sent normally. Once the DATA command has begun, an error with no
+    definite answer (a timeout, a dropped or reset connection) means the server may have
+    accepted the message: it is reported ``unknown`` and never retried, since a retry could
+    deliver it twice. A refused login or a TLS failure is fatal: reported for this and every
+    later message without reconnecting, so a wrong password does not lock the account.
     """
 
     def __init__(
@@ -157,9 +188,9 @@ class SmtpTransport:
         conn: smtplib.SMTP | None = None
         try:
             if self.security == "ssl":
-                conn = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=self._context())
+                conn = _SMTP_SSL(self.host, self.port, timeout=self.timeout, context=self._context())
             else:
-                conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+                conn = _SMTP(self.host, self.port, timeout=self.timeout)
             conn.ehlo()
             if self.security == "starttls":
                 conn.starttls(context=self._context())
@@ -223,10 +254,25 @@ class SmtpTransport:
         detail = ""
         while True:
             reused = self._conn is not None
+            conn = None
             try:
-                if self._conn is None:
-                    self._conn = self._connect()
-                refused = self._conn.send_message(message)
+                try:
+                    if self._conn is None:
+                        self._conn = self._connect()
+                    conn = self._conn
+                    conn.data_started = False  # type: ignore[attr-defined]
+                    refused = conn.send_message(message)
+                except (OSError, smtplib.SMTPException) as exc:
+                    # An SMTP answer (SMTPResponseException) is definite: handled below. Anything
+                    # else once DATA began (timeout, reset, disconnect) leaves the message's fate open.
+                    if not isinstance(exc, smtplib.SMTPResponseException) and getattr(conn, "data_started", False):
+                        self._disconnect()
+                        why = "délai dépassé" if isinstance(exc, socket.timeout) else f"{type(exc).__name__}: {exc}"
+                        return SendResult(
+                            False, False, mid,
+                            f"sort inconnu : le message a été transmis au serveur mais sa réponse n'est pas "
+                            f"arrivée ({why}) ; vérifiez dans la messagerie s'il est parti", unknown=True)
+                    raise
             except _Fatal as exc:
                 self._disconnect()
                 self._fatal = str(exc)

@@ -113,6 +113,9 @@ SETTING_KEYS: tuple[Column, ...] = (
            help="principal : les paiements soldent d'abord le capital ; interest_first : d'abord les intérêts (Code civil 1343-1)."),
     Column("min_balance", "Seuil de relance (€)", "Reminder threshold (€)", "money",
            help="Un reste dû inférieur à ce montant n'est pas relancé.", aliases=("Seuil de relance",)),
+    Column("reminder_deadline_days", "Délai accordé dans les relances (jours)", "Deadline given in reminders (days)",
+           "int", help="Délai de paiement donné par les relances fermes et la mise en demeure ; l'étape suivante "
+           "attend qu'il soit passé."),
     Column("backups", "Sauvegardes conservées", "Backups kept", "int",
            help="Nombre de copies de sauvegarde du classeur gardées avant chaque écriture."),
     Column("hold_days_late", "Blocage après jours de retard", "Hold after days late", "int",

@@ -2,7 +2,7 @@
 
 Its content follows LAW.md §7: the creditor and the debtor, the words "mise en demeure",
 the invoices and amounts, the interest and indemnity claimed to date with their legal basis,
-a deadline (8 days by default), "Lettre recommandée avec accusé de réception", date and place,
+a deadline (the Paramètres' « Délai accordé dans les relances », 8 days by default), "Lettre recommandée avec accusé de réception", date and place,
 and a signature block. The legal basis depends on the debtor:
 
 - business: late interest, Code de commerce L441-10 II; 40 € per invoice, D441-5;
@@ -45,9 +45,18 @@ _TEXT = {
         "made_noplace": "Le {date}",
         "greeting": "Madame, Monsieur,",
         "intro": (
-            "Malgré nos relances, les sommes suivantes restent impayées à ce jour, "
+            "Malgré nos relances{last}, les sommes suivantes restent impayées à ce jour, "
             "bien qu'arrivées à échéance :"
         ),
+        "intro_one": "Malgré notre rappel{last}, les sommes suivantes restent impayées à ce jour, bien qu'arrivées à échéance :",
+        "intro_none": "Les sommes suivantes, arrivées à échéance, restent impayées à ce jour :",
+        "last_many": ", dont la dernière le {date}",
+        "last_one": " du {date}",
+        "plan": (
+            "Facture {n} : échéancier convenu ; le montant ci-dessus est celui des échéances dues et impayées, "
+            "reste dû sur la facture {remaining}{next}."
+        ),
+        "plan_next": ", prochaine échéance le {date} ({amount})",
         "cols": ("Facture", "Bon de cde", "Date", "Échéance", "Retard (j)", "Reste dû", "Intérêts", "Indemnité"),
         "credit_note": "Avoir {n}",
         "unallocated": "Paiement non affecté {n}",
@@ -94,7 +103,16 @@ _TEXT = {
         "made": "{place}, {date}",
         "made_noplace": "{date}",
         "greeting": "Dear Sir or Madam,",
-        "intro": "Despite our reminders, the following amounts, now overdue, remain unpaid:",
+        "intro": "Despite our reminders{last}, the following amounts, now overdue, remain unpaid:",
+        "intro_one": "Despite our reminder{last}, the following amounts, now overdue, remain unpaid:",
+        "intro_none": "The following amounts, now overdue, remain unpaid:",
+        "last_many": ", the last one on {date}",
+        "last_one": " of {date}",
+        "plan": (
+            "Invoice {n}: agreed payment plan; the amount above is that of the installments due and unpaid, "
+            "balance of the invoice {remaining}{next}."
+        ),
+        "plan_next": ", next installment on {date} ({amount})",
         "cols": ("Invoice", "PO", "Date", "Due date", "Days late", "Balance", "Interest", "Indemnity"),
         "credit_note": "Credit note {n}",
         "unallocated": "Unallocated payment {n}",
@@ -145,7 +163,7 @@ def _fonts(pdf: FPDF) -> None:
     pdf.add_font("DejaVu", "B", str(FONT_BOLD))
 
 
-def formal_notice_pdf(action: Action, settings: Settings, *, today: date, deadline_days: int = 8) -> bytes:
+def formal_notice_pdf(action: Action, settings: Settings, *, today: date, deadline_days: int | None = None) -> bytes:
     """The formal notice letter for ``action``'s client, as PDF bytes (deterministic for the same inputs).
 
     Raises ``FontMissing`` when the DejaVu font is not installed.
@@ -158,6 +176,8 @@ def formal_notice_pdf(action: Action, settings: Settings, *, today: date, deadli
     summary = summarize(action)
     kind = action.client.type
     consumer = kind == ClientType.CONSUMER
+    if deadline_days is None:  # the deadline the reminders give (Paramètres), 8 days by default
+        deadline_days = max(settings.reminder_deadline_days, 0)
     deadline = today + timedelta(days=deadline_days)
 
     pdf = FPDF(format="A4", unit="mm")
@@ -220,14 +240,27 @@ def formal_notice_pdf(action: Action, settings: Settings, *, today: date, deadli
     para(t["object"].format(ref=summary.reference), size=10, style="B", gap=4, align="L")
     para(t["title"], size=15, style="B", gap=4, align="C")
     para(t["greeting"], gap=2, align="L")
-    para(t["intro"], gap=3)
+    # Never claim a reminder the journal does not show (review 4, item 4e).
+    previous = action.previous_reminders
+    when = long_date(action.last_reminder) if action.last_reminder else None
+    if previous > 1:
+        intro = t["intro"].format(last=t["last_many"].format(date=when) if when else "")
+    elif previous == 1:
+        intro = t["intro_one"].format(last=t["last_one"].format(date=when) if when else "")
+    else:
+        intro = t["intro_none"]
+    para(intro, gap=3)
 
-    # Table of invoices
+    # Table of invoices. A consumer owes no 40 €, and legal interest only from the notice
+    # (Code civil 1231-6): no interest column while it is nil.
     claim_indemnity = not consumer
+    show_interest = not consumer or summary.interest > 0
     cols = list(t["cols"])
     widths = [26, 22, 19, 19, 15, 27, 22, 20]
     if not claim_indemnity:
         cols, widths = cols[:7], [30, 24, 21, 21, 16, 31, 27]
+    if not show_interest:
+        cols, widths = cols[:6], [32, 26, 23, 23, 18, 36]
     scale = width / sum(widths)
     widths = [w * scale for w in widths]
     pdf.set_font("DejaVu", "B", 8)
@@ -242,10 +275,11 @@ def formal_notice_pdf(action: Action, settings: Settings, *, today: date, deadli
             one_line(item.po_number),
             sdate(item.issued),
             sdate(item.due),
-            str(max(item.days_late, 0)),
+            str(max((today - (item.ref or item.due)).days, 0) if (item.ref or item.due) else 0),
             money(item.balance),
-            money(item.interest),
         ]
+        if show_interest:
+            row.append(money(item.interest))
         if claim_indemnity:
             row.append(money(item.indemnity))
         for i, (value, w) in enumerate(zip(row, widths)):
@@ -257,9 +291,18 @@ def formal_notice_pdf(action: Action, settings: Settings, *, today: date, deadli
             label += f" ({sdate(item.issued)})"
         pdf.cell(sum(widths[:5]), 5.5, label, border=1)
         pdf.cell(widths[5], 5.5, money(amount), border=1, align="R")
-        pdf.cell(sum(widths[6:]), 5.5, "", border=1)
+        if widths[6:]:
+            pdf.cell(sum(widths[6:]), 5.5, "", border=1)
         pdf.ln()
-    pdf.ln(3)
+    pdf.ln(2)
+    for item in summary.invoices:  # an installment plan: what the amount is, what remains
+        if item.remaining is None:
+            continue
+        following = t["plan_next"].format(date=sdate(item.next_installment), amount=money(item.next_installment_amount)) \
+            if item.next_installment else ""
+        para(t["plan"].format(n=one_line(item.number), remaining=money(item.remaining), next=following), size=8.5,
+             gap=1, align="L")
+    pdf.ln(2)
 
     # Totals
     def total_line(label: str, value: str, bold: bool = False) -> None:
@@ -269,7 +312,7 @@ def formal_notice_pdf(action: Action, settings: Settings, *, today: date, deadli
 
     total_line(t["total_balance"], money(summary.balance))
     interest_label = t["total_interest_public"] if kind == ClientType.PUBLIC else t["total_interest"]
-    if not consumer or summary.interest > 0:
+    if show_interest:
         total_line(interest_label.format(date=long_date(today)), money(summary.interest))
     if claim_indemnity:
         total_line(t["total_indemnity"], money(summary.indemnity))

@@ -355,3 +355,162 @@ def test_killed_mid_run_each_message_at_most_once(book_path, tmp_path):
     journal_sheet = rows_of(book_path, "Journal")
     assert sum(1 for r in journal_sheet if r[8] == to_check[0] and r[7] == "à vérifier") == 1
     assert sum(1 for r in journal_sheet if r[7] == "envoyé") == 5
+
+
+class LateAnswerFor:
+    """Stores every message; answers 250 late (past the client's timeout) for one recipient."""
+
+    def __init__(self, slow_rcpt: str, delay: float):
+        self.slow_rcpt, self.delay = slow_rcpt, delay
+        self.received: list[str] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        msg = email.message_from_bytes(envelope.content, policy=default_policy)
+        self.received.append(str(msg["X-Relance-Key"]))
+        if self.slow_rcpt in envelope.rcpt_tos:
+            await asyncio.sleep(self.delay)
+        return "250 OK"
+
+
+def test_a_message_whose_answer_never_came_is_to_check_and_never_sent_again(book_path):
+    aiosmtpd = pytest.importorskip("aiosmtpd.controller")
+    from addin.mail.send import SmtpTransport
+
+    handler = LateAnswerFor("martin@garage.example", delay=3)
+    controller = aiosmtpd.Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        def transport():
+            return SmtpTransport("127.0.0.1", controller.port, "", None, "none", timeout=1, retries=3,
+                                 sleep=lambda s: None)
+
+        report = run_send(book_path, transport())
+        second = run_send(book_path, transport())  # the same day, or any later day: never re-sent
+    finally:
+        controller.stop()
+    slow = [k for k in handler.received if k.startswith("C2|")]
+    assert len(slow) == 1  # exactly one copy reached the server
+    assert [(x.client, x.status) for x in report.lines if x.channel == "e-mail" and x.client == "C2"] == [
+        ("C2", "à vérifier")]
+    assert "sort inconnu" in report.summary or "C2" in report.summary
+    entry = Journal.open(book_path).entries()[slow[0]]
+    assert entry.state == "unknown" and entry.result_label == "à vérifier"
+    assert any(r[8] == slow[0] and r[7] == "à vérifier" for r in rows_of(book_path, "Journal"))
+    assert [x.key for x in second.to_check] == [slow[0]]
+    assert len([k for k in handler.received if k.startswith("C2|")]) == 1
+
+
+def factures(path: Path) -> dict[str, dict[str, object]]:
+    rows = rows_of(path, "Factures")
+    header = rows[0]
+    return {r[0]: dict(zip(header, r)) for r in rows[1:] if r and r[0]}
+
+
+def test_preview_and_send_keep_the_last_reminder_column(book_path, tmp_path):
+    run_send(book_path, Recorder())
+    sent = factures(book_path)
+    assert sent["F001"]["Dernière relance"] is not None  # send writes it
+    preview.run(FileBook.open(book_path), today=TODAY + timedelta(days=1), book_path=book_path, out_dir=tmp_path / "p")
+    after = factures(book_path)
+    for number in ("F001", "F002", "F003", "F004", "F005", "F007", "F008"):
+        assert after[number]["Dernière relance"] is not None, number  # the preview used to blank it
+        assert after[number]["Dernière relance"] == sent[number]["Dernière relance"]
+    run_send(book_path, Recorder())  # nothing new to send: the column stays
+    assert factures(book_path)["F001"]["Dernière relance"] == sent["F001"]["Dernière relance"]
+
+
+def test_the_queue_depends_on_the_run_day_not_on_the_machine_clock(tmp_path, monkeypatch):
+    """send --today D with the clock on another day, then a refresh five days later: the same
+    queue as when the clock said D (the history is dated by the run's day)."""
+    import datetime as dt
+
+    import addin.mail.journal as journal_module
+    from addin.actions import refresh
+
+    from .conftest import build_book
+
+    def queue_after_send(clock_day):
+        class Clock(dt.datetime):
+            @classmethod
+            def now(cls, tz=None):
+                return cls(clock_day.year, clock_day.month, clock_day.day, 9, 0, 0)
+
+        folder = tmp_path / clock_day.isoformat()
+        folder.mkdir()
+        path = build_book(folder / "Registre.xlsx")
+        monkeypatch.setattr(journal_module, "datetime", Clock)
+        run_send(path, Recorder())
+        monkeypatch.setattr(journal_module, "datetime", dt.datetime)
+        refresh.run(FileBook.open(path), today=TODAY + timedelta(days=5), book_path=path)
+        lines = relances(path)
+        invoices = factures(path)
+        return (sorted(lines), {k: (v["Prochaine action"], v["Date prochaine action"], v["Dernière relance"])
+                                for k, v in invoices.items()})
+
+    on_the_day = queue_after_send(TODAY)
+    assert "C3 J+15" in on_the_day[0]  # C3's catch-up, five days after its J+7
+    assert queue_after_send(TODAY + timedelta(days=3)) == on_the_day
+    assert queue_after_send(TODAY - timedelta(days=2)) == on_the_day
+
+
+def test_the_queue_sheet_says_what_each_message_claims(book_path, tmp_path):
+    preview.run(FileBook.open(book_path), today=TODAY, book_path=book_path, out_dir=tmp_path / "p")
+    queue = relances(book_path)
+    friendly = queue["C2 J+7"]  # relance_1 claims no interest nor indemnity
+    assert (friendly["Intérêts"], friendly["Indemnité"]) == (None, None)
+    assert friendly["Total réclamé"] == friendly["Reste dû"]
+    last = queue["C1 J+30"]  # relance_3 claims both
+    assert last["Intérêts"] is not None and last["Indemnité"] == 80
+    assert last["Total réclamé"] == pytest.approx(last["Reste dû"] + last["Intérêts"] + last["Indemnité"])
+
+
+def test_an_invoice_on_an_installment_plan_is_reminded_for_the_installment_due(tmp_path):
+    """A 3,000 € invoice spread over three installments, the first one 7 days late: the J+7
+    e-mail asks 1,000 €, says the 3,000 € remaining and the next date; the queue sheet too."""
+    import openpyxl
+
+    from .conftest import CLIENTS, INVOICES, build_book
+
+    path = build_book(tmp_path / "Registre.xlsx", invoices=INVOICES + [("F009", "C6", TODAY.replace(day=1), 3000.00, "")],
+                      clients=CLIENTS)
+    wb = openpyxl.load_workbook(path)
+    ws = wb.create_sheet("Échéanciers")
+    ws.append(["N° plan", "Code client", "Objet", "Montant total", "Étape", "Pourcentage", "Montant", "Échéance",
+               "N° facture"])
+    for n, when in enumerate((TODAY - timedelta(days=7), TODAY + timedelta(days=23), TODAY + timedelta(days=53)), 1):
+        ws.append(["P1", "C6", "Étalement", 3000.00, f"Échéance {n}", None, 1000.00, when, "F009"])
+    wb.save(path)
+    out = tmp_path / "apercu"
+    result = preview.run(FileBook.open(path), today=TODAY, book_path=path, out_dir=out)
+    mail = next(a for a in result.actions if a.client.code == "C6" and a.step.channel.value == "e-mail")
+    item = next(i for i in mail.items if i.number == "F009")
+    assert (float(item.balance), float(item.remaining), item.next_installment) == (
+        1000.0, 3000.0, TODAY + timedelta(days=23))
+    text = email.message_from_bytes(next(out.glob("*-C6-*.eml")).read_bytes(), policy=default_policy)
+    body = text.get_body(("plain",)).get_content().replace("\u202f", " ").replace("\xa0", " ")
+    assert "1 000,00 €" in body and "reste dû sur la facture 3 000,00 €" in body
+    line = relances(path)[f"C6 {mail.step.name}"]
+    assert line["Reste dû"] == 720.0 + 1000.0  # F008's balance and F009's installment due, not 3,000 €
+
+
+def test_a_message_that_states_interest_waits_while_the_rate_table_lacks_the_half_year(tmp_path):
+    """2027 H1 is not in the shipped rate table: the last reminder (it states the interest) is
+    held with its reason; a reminder that states none goes."""
+    from datetime import date
+
+    from .conftest import build_book
+
+    today = date(2027, 1, 12)
+    path = build_book(tmp_path / "Registre.xlsx", invoices=[
+        ("F101", "C1", date(2026, 11, 10), 1200.00, ""),  # due 10/12/2026: 33 days late -> J+30 (relance_3)
+        ("F102", "C2", date(2026, 12, 6), 960.00, ""),  # due 05/01/2027: 7 days late -> J+7 (relance_1)
+    ])
+    result = preview.run(FileBook.open(path), today=today, book_path=path, out_dir=tmp_path / "p")
+    steps = {(a.client.code, a.step.name) for a in result.actions}
+    assert ("C1", "J+30") not in steps and ("C2", "J+7") in steps
+    held = [p for p in result.problems if p.code == "queue.rate_missing"]
+    assert len(held) == 1 and "C1" in held[0].message and "F101" in held[0].message
+    f101 = factures(path)["F101"]
+    assert f101["Prochaine action"] == "Taux manquant : complétez la feuille Taux"
+    text = email.message_from_bytes(next((tmp_path / "p").glob("*-C2-J+7.eml")).read_bytes(), policy=default_policy)
+    assert "0,00 €" not in text.get_body(("plain",)).get_content().replace("\u202f", " ")

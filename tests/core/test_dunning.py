@@ -44,8 +44,9 @@ def ago(days: int) -> date:
     return TODAY - timedelta(days=days)
 
 
-def run(states, clients=None, history=History(), today=TODAY, credits=None, scenarios=DEFAULTS):
-    return queue(states, clients or [client()], scenarios, history, SETTINGS, today, credits or {})
+def run(states, clients=None, history=History(), today=TODAY, credits=None, scenarios=DEFAULTS, settings=SETTINGS,
+        **kw):
+    return queue(states, clients or [client()], scenarios, history, settings, today, credits or {}, **kw)
 
 
 def sent(action: Action, on: date = TODAY) -> Reminder:
@@ -271,9 +272,16 @@ def test_a_new_invoice_after_a_reminder_is_listed_in_the_next_one():
     history = History(reminders=(Reminder("C1", ("F1",), "J+7", Channel.EMAIL, ago(1), key="x"),))
     states = [state("F1", ago(8)), state("F2", ago(0))]
     assert written(run(states, history=history)[0]) == []  # min gap
+    # Five days later F2's own J0 goes (late: the templates word it as overdue); F1 already
+    # had J+7, a higher step, so a J0 never lists it (escalation never goes back).
     later = TODAY + timedelta(days=5)
     actions = written(run(states, history=history, today=later)[0])
-    assert [sorted(i.number for i in a.items) for a in actions] == [["F1", "F2"]]
+    assert [(a.step.name, sorted(i.number for i in a.items)) for a in actions] == [("J0", ["F2"])]
+    history = History(reminders=history.reminders + (sent(actions[0], later),))
+    # F1's J+15 then lists both.
+    later = TODAY + timedelta(days=10)
+    actions = written(run(states, history=history, today=later)[0])
+    assert [(a.step.name, sorted(i.number for i in a.items)) for a in actions] == [("J+15", ["F1", "F2"])]
 
 
 def test_last_reminders_per_invoice():
@@ -281,6 +289,270 @@ def test_last_reminders_per_invoice():
                                  Reminder("C1", ("F1",), "J+7", Channel.EMAIL, ago(1)),
                                  Reminder("C1", ("F1",), "Appel J+7", Channel.PHONE, TODAY)))
     assert dunning.last_reminders(history) == {"F1": ago(1), "F2": ago(5)}
+
+
+# --- what a message may say: review 4 -------------------------------------------------------
+
+
+def steps_of(scenario: str) -> dict[str, dunning.Step]:
+    return {s.name: s for s in DEFAULTS[scenario]}
+
+
+def reminders_for(number: str, due: date, *names: str, scenario="Professionnel", client_code="C1"):
+    """The journal of ``names`` sent for ``number`` on their own dates (due + offset)."""
+    steps = steps_of(scenario)
+    return tuple(Reminder(client_code, (number,), name, steps[name].channel,
+                          due + timedelta(days=steps[name].offset_days), key=f"{number}|{name}")
+                 for name in names)
+
+
+NO_CALLS = {name: tuple(s for s in steps if s.channel != Channel.PHONE) for name, steps in DEFAULTS.items()}
+
+
+def test_a_step_that_states_interest_is_held_while_a_rate_is_missing():
+    # 35 days late: J+30 (relance_3 states the interest). The rate table lacks a half-year.
+    unknown = replace(state("F1", ago(35), interest="12.00"), interest_known=False)
+    problems = []
+    actions, nexts = run([unknown], problems=problems)
+    assert written(actions) == []
+    assert nexts["F1"] == (dunning.RATE_MISSING, None)  # the call of the day does not hide it
+    assert [(p.code, p.value) for p in problems] == [("queue.rate_missing", "J+30")]
+    assert "F1" in problems[0].message and "Taux" in problems[0].fix
+    # The formal notice (it states interest too) is held the same way.
+    history = History(reminders=reminders_for("F1", ago(50), "J+7", "J+15", "J+30"))
+    unknown = replace(state("F1", ago(50)), interest_known=False)
+    problems = []
+    assert written(run([unknown], history=history, problems=problems)[0]) == []
+    assert problems and problems[0].value == "J+45"
+    # A step that states no interest goes: J+15 (relance_2) lists the balance only.
+    actions, _ = run([replace(state("F1", ago(16)), interest_known=False)])
+    assert [a.step.template for a in written(actions)] == ["relance_2"]
+    assert written(actions)[0].items[0].interest_known is False  # the template shows no figure for it
+
+
+def plan_state(number="F1", installments=((ago(7), "1000"), (TODAY + timedelta(days=23), "1000"),
+                                          (TODAY + timedelta(days=53), "1000")), paid="0"):
+    """An invoice of 3,000 € spread over three installments (the first one due 7 days ago)."""
+    plan = tuple((d, D(a)) for d, a in installments)
+    total = sum((a for _, a in plan), ZERO)
+    s = state(number, ago(60), str(total - D(paid)), paid=paid)
+    covered, first_unpaid = D(paid), None
+    for d, a in plan:
+        if covered >= a:
+            covered -= a
+            continue
+        first_unpaid = d
+        break
+    return replace(s, plan_due=first_unpaid), {number: plan}
+
+
+def test_an_installment_plan_asks_only_what_is_due_and_says_what_remains():
+    s, plans = plan_state()
+    actions, _ = run([s], installments=plans)
+    mail = written(actions)[0]
+    assert mail.step.name == "J+7"
+    item = mail.items[0]
+    assert (item.balance, item.remaining, item.days_late) == (D("1000"), D("3000"), 7)
+    assert (item.next_installment, item.next_installment_amount) == (TODAY + timedelta(days=23), D("1000"))
+    assert item.ref == ago(7)
+    assert mail.total_balance == D("1000")  # not the 3,000 € of the whole invoice
+    # A partial payment is taken off the installments due first.
+    s, plans = plan_state(paid="400")
+    item = written(run([s], installments=plans)[0])[0].items[0]
+    assert (item.balance, item.remaining, item.next_installment_amount) == (D("600"), D("2600"), D("1000"))
+    # Every installment covered but a balance left (a plan for less than the invoice): the
+    # reminders follow the due date again, for the balance.
+    s, plans = plan_state(paid="3000")
+    s = replace(s, balance=D("500"), status=Status.OVERDUE, plan_due=None)
+    item = written(run([s], installments=plans)[0])[0].items[0]
+    assert (item.balance, item.remaining, item.ref) == (D("500"), None, ago(60))
+    # The ledger's own figure (due_now) wins when it is set.
+    s, plans = plan_state()
+    item = written(run([replace(s, due_now=D("999.99"))], installments=plans)[0])[0].items[0]
+    assert item.balance == D("999.99")
+
+
+def test_an_installment_plan_formal_notice_claims_what_is_due_now():
+    # Two installments overdue (1,000 € each, the first 50 days ago), one to come.
+    s, plans = plan_state(installments=((ago(50), "1000"), (ago(20), "1000"), (TODAY + timedelta(days=10), "1000")))
+    history = History(reminders=reminders_for("F1", ago(50), "J+7", "J+15", "J+30"))
+    actions, _ = run([s], history=history, installments=plans)
+    notice = written(actions)[0]
+    assert notice.step.channel == Channel.FORMAL_NOTICE
+    assert notice.total_balance == D("2000") and notice.items[0].remaining == D("3000")
+
+
+def test_a_courtesy_step_never_lists_an_item_under_formal_notice():
+    # F1 had its three reminders and its formal notice; F2 falls due in 10 days, then today.
+    history = History(reminders=reminders_for("F1", ago(60), "J+7", "J+15", "J+30", "J+45"))
+    for due, step in ((ago(-10), "J-10"), (ago(0), "J0")):
+        actions, nexts = run([state("F1", ago(60)), state("F2", due)], history=history, scenarios=NO_CALLS)
+        assert [(a.step.name, [i.number for i in a.items]) for a in written(actions)] == [(step, ["F2"])]
+        assert nexts["F1"] == ("Scénario terminé", None)
+
+
+def test_a_step_before_the_due_date_is_never_proposed_for_an_overdue_item():
+    custom = {**DEFAULTS, "Lent": (dunning.Step("Lent", "J-10", -10, Channel.EMAIL, "avant_echeance"),
+                                   dunning.Step("Lent", "J+30", 30, Channel.EMAIL, "relance_1"))}
+    c = client(scenario="Lent")
+    actions, nexts = run([state("F1", ago(28))], [c], scenarios=custom)
+    assert actions == []
+    assert nexts["F1"] == ("E-mail J+30", ago(28) + timedelta(days=30))
+    # On its due date it is not past it: the J-10 may still go (worded « due today »).
+    assert [a.step.name for a in run([state("F1", ago(0))], [c], scenarios=custom)[0]] == ["J-10"]
+
+
+def test_a_late_j0_is_proposed_for_the_item_it_is_about():
+    # A public buyer's J0 reached 8 days late (Relance was not run on the day): it goes once,
+    # about that invoice, with its real delay for the template to word it.
+    actions, _ = run([state("F1", ago(8))], [client(type_=ClientType.PUBLIC)])
+    mail = written(actions)[0]
+    assert mail.step.name == "J0" and mail.items[0].days_late == 8 and mail.items[0].ref == ago(8)
+
+
+def test_escalation_never_goes_back_to_a_gentler_step():
+    # A consumer reminded for the first time at J+15 (« Second rappel ») under a sheet scenario
+    # whose notice needs two reminders: the catch-up repeats J+15, never « Petit rappel » J+3.
+    sheet = {**DEFAULTS, "Particulier": (
+        dunning.Step("Particulier", "J+3", 3, Channel.EMAIL, "particulier_1", min_gap_days=5),
+        dunning.Step("Particulier", "J+15", 15, Channel.EMAIL, "particulier_2", min_gap_days=5),
+        dunning.Step("Particulier", "J+30", 30, Channel.FORMAL_NOTICE, "mise_en_demeure", min_gap_days=5,
+                     min_previous=2))}
+    consumer = client(type_=ClientType.CONSUMER)
+    due = ago(31)
+    history = History(reminders=(Reminder("C1", ("F1",), "J+15", Channel.EMAIL, due + timedelta(days=20),
+                                          key="first"),))
+    actions, nexts = run([state("F1", due)], [consumer], history=history, scenarios=sheet)
+    assert [(a.step.name, a.step.template) for a in written(actions)] == [("J+15 (2)", "particulier_2")]
+    assert actions[0].key != "first" and "J+15 (2)" in actions[0].key
+    # Once it went, the notice follows (after the deadline the repeat gave).
+    history = History(reminders=history.reminders + (sent(actions[0]),))
+    later = TODAY + timedelta(days=9)
+    assert [a.step.channel for a in written(run([state("F1", due)], [consumer], history=history,
+                                                 scenarios=sheet, today=later)[0])] == [Channel.FORMAL_NOTICE]
+
+
+def test_a_formal_notice_sent_under_another_calendar_is_still_the_last_step():
+    # Before this calendar, a consumer's J+30 was the formal notice; it is now particulier_3.
+    # An invoice that had that notice gets nothing gentler after it.
+    due = ago(60)
+    history = History(reminders=reminders_for("F1", due, "J+3", "J+15", scenario="Particulier") + (
+        Reminder("C1", ("F1",), "J+30", Channel.FORMAL_NOTICE, due + timedelta(days=30), key="old notice"),))
+    actions, nexts = run([state("F1", due)], [client(type_=ClientType.CONSUMER)], history=history,
+                         scenarios=NO_CALLS)
+    assert written(actions) == [] and nexts["F1"] == ("Scénario terminé", None)
+
+
+def test_the_catch_up_proposes_the_next_step_above_the_highest_done():
+    due = ago(50)
+    history = History(reminders=(Reminder("C1", ("F1",), "J+15", Channel.EMAIL, due + timedelta(days=20)),))
+    actions, _ = run([state("F1", due)], history=history)
+    assert [a.step.name for a in written(actions)] == ["J+30"]  # not J+7, gentler than J+15
+
+
+def test_a_newer_invoice_never_rides_in_a_gentler_step_than_it_had():
+    # F1 had J+30 (ten days ago: its deadline has passed); F2 reaches J+7: the J+7 lists F2 only.
+    history = History(reminders=reminders_for("F1", ago(40), "J+30"))
+    actions, _ = run([state("F1", ago(40)), state("F2", ago(7))], history=history)
+    assert [(a.step.name, [i.number for i in a.items]) for a in written(actions)] == [("J+7", ["F2"])]
+
+
+def test_the_previous_reminders_the_journal_shows_are_given_to_the_template():
+    # First contact at J+15 (Relance not run before): no previous reminder to speak of.
+    mail = written(run([state("F1", ago(16))])[0])[0]
+    assert (mail.step.template, mail.previous_reminders, mail.last_reminder) == ("relance_2", 0, None)
+    # After a J+7 (and a courtesy J-10, which is not a reminder of a debt):
+    history = History(reminders=reminders_for("F1", ago(16), "J-10", "J+7"))
+    mail = written(run([state("F1", ago(16))], history=history)[0])[0]
+    assert (mail.previous_reminders, mail.last_reminder) == (1, ago(9))
+
+
+def test_the_next_step_waits_for_the_deadline_the_last_message_gave():
+    # J+30 (relance_3: « avant le … », 8 days) went late, at D+40; the notice is reached at
+    # D+45 and the 5-day gap has passed, but the deadline runs to D+48: the notice waits.
+    due = ago(45)
+    history = History(reminders=reminders_for("F1", due, "J+7", "J+15") + (
+        Reminder("C1", ("F1",), "J+30", Channel.EMAIL, due + timedelta(days=40), key="j30"),))
+    actions, nexts = run([state("F1", due)], history=history, scenarios=NO_CALLS)
+    assert written(actions) == []
+    assert nexts["F1"] == ("Mise en demeure J+45", due + timedelta(days=49))
+    assert written(run([state("F1", due)], history=history, today=due + timedelta(days=49))[0])
+    # One setting for the templates and the queue: a 3-day deadline lets it go at D+45.
+    short = replace(SETTINGS, reminder_deadline_days=3)
+    assert [a.step.channel for a in written(run([state("F1", due)], history=history, settings=short)[0])] == [
+        Channel.FORMAL_NOTICE]
+
+
+def test_the_formal_notice_lists_only_items_that_had_their_own_reminders():
+    # F1 had J+7, J+15, J+30; F2 (40 days late) rode only in F1's J+30, and got a courtesy
+    # e-mail before its due date that does not count. The notice lists F1 alone.
+    f1, f2 = ago(46), ago(40)
+    history = History(reminders=reminders_for("F1", f1, "J+7", "J+15") + (
+        Reminder("C1", ("F1", "F2"), "J+30", Channel.EMAIL, f1 + timedelta(days=30), key="j30"),
+        Reminder("C1", ("F2",), "J-10", Channel.EMAIL, f2 - timedelta(days=10), key="j-10"),
+    ))
+    actions, nexts = run([state("F1", f1), state("F2", f2)], history=history, scenarios=NO_CALLS)
+    assert [(a.step.name, [i.number for i in a.items]) for a in written(actions)] == [("J+45", ["F1"])]
+    assert nexts["F2"][1] > TODAY  # F2 waits for its own steps, never the same day
+
+
+def test_consumers_get_three_reminders_before_their_formal_notice():
+    consumer = DEFAULTS["Particulier"]
+    notice = next(s for s in consumer if s.channel == Channel.FORMAL_NOTICE)
+    reminders = [s for s in consumer if s.channel == Channel.EMAIL and s.offset_days > 0]
+    assert notice.min_previous == 3 and len(reminders) >= 3
+    assert [s.template for s in reminders] == ["particulier_1", "particulier_2", "particulier_3"]
+    assert all(s.offset_days < notice.offset_days for s in reminders)
+
+
+def test_a_small_disputed_invoice_shows_its_dispute_not_the_threshold():
+    actions, nexts = run([state("F1", ago(20), "3.00", dispute="prix contesté", status=Status.DISPUTED)])
+    assert actions == [] and nexts["F1"] == ("En litige : prix contesté", None)
+
+
+def simulate(states, clients, days, every=1, start=TODAY, scenarios=DEFAULTS, settings=SETTINGS):
+    """Run the queue every ``every`` days and send everything proposed: the journal it leaves."""
+    history, log = History(), []
+    for n in range(0, days, every):
+        day = start + timedelta(days=n)
+        for action in run(states, clients, history=history, today=day, scenarios=scenarios, settings=settings)[0]:
+            history = History(reminders=history.reminders + (sent(action, day),))
+            log.append((day, action))
+    return log
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(-20, 90), st.sampled_from(list(ClientType))), min_size=1, max_size=4),
+       st.integers(1, 7))
+def test_escalation_is_monotonic_and_every_notice_is_earned(items, every):
+    clients = [client(f"C{t.name}", t) for t in ClientType]
+    by_type = {c.type: c.code for c in clients}
+    states = [state(f"F{n}", ago(age), client_code=by_type[t]) for n, (age, t) in enumerate(items)]
+    refs = {s.invoice.number: s.due for s in states}
+    log = simulate(states, clients, 120, every)
+    highest: dict[str, int] = {}
+    deadline: dict[str, date] = {}
+    last_day: dict[str, date] = {}
+    for day, action in log:
+        if action.step.channel == Channel.PHONE:
+            continue
+        code = action.client.code
+        steps = DEFAULTS[action.client.type.value]
+        index = [s.name for s in steps].index(action.step.name.split(" (")[0])
+        assert last_day.get(code) != day  # one written step per client and day
+        assert code not in deadline or day > deadline[code]  # never before the deadline given
+        for item in action.items:
+            assert index >= highest.get(item.number, -1), (item.number, action.step.name)  # never gentler
+            highest[item.number] = max(highest.get(item.number, -1), index)
+            if action.step.offset_days < 0:
+                assert refs[item.number] >= day  # a before-due step only for an item not past due
+            if action.step.channel == Channel.FORMAL_NOTICE:
+                before = [a for d, a in log if d < day and a.step.channel == Channel.EMAIL
+                          and item.number in {i.number for i in a.items} and d > refs[item.number]]
+                assert len(before) >= 3, (item.number, [a.step.name for a in before])
+        last_day[code] = day
+        if action.step.template in dunning.DEADLINE_TEMPLATES:
+            deadline[code] = day + timedelta(days=SETTINGS.reminder_deadline_days)
 
 
 # --- invariants -------------------------------------------------------------------------

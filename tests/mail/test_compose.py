@@ -230,3 +230,134 @@ def test_same_inputs_same_message_bytes():
     two = to_message(render(action("relance_3"), SETTINGS, today=TODAY), SETTINGS, message_id="<m@x>", date=when)
     strip = lambda b: re.sub(rb"boundary=\"?=+[0-9]+==\"?|--=+[0-9]+==", b"", b)  # noqa: E731
     assert strip(one.as_bytes()) == strip(two.as_bytes())
+
+
+# --- what a message says is true: review 4 --------------------------------------------
+
+from datetime import date, timedelta  # noqa: E402
+
+from addin.core.model import ActionItem, Settings  # noqa: E402
+from addin.mail.compose import MIME_POLICY, claim  # noqa: E402
+from tests.mail.samples import ITEMS  # noqa: E402
+
+D = Decimal
+
+
+def one(due: date, **kw) -> tuple[ActionItem, ...]:
+    """A single 500 € invoice due on ``due``."""
+    return (ActionItem("F-9", "", due - timedelta(days=30), due, D("500.00"), max(0, (TODAY - due).days),
+                       D("0"), D("0"), **kw),)
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_a_due_day_step_reached_late_words_the_invoice_as_overdue(lang):
+    late = render(action("echeance", items=one(TODAY - timedelta(days=8)), language=lang), SETTINGS, today=TODAY)
+    for body in (plain(late.subject), plain(late.text), plain(late.html)):
+        assert "aujourd'hui" not in body and "ce jour" not in body and "due today" not in body
+        assert ("8 mars 2025" if lang == "fr" else "8 March 2025") in body or "08/03/2025" in body
+    assert ("échue depuis le 08/03/2025" if lang == "fr" else "overdue since 08/03/2025") in plain(late.text)
+    on_time = render(action("echeance", items=one(TODAY), language=lang), SETTINGS, today=TODAY)
+    assert ("arrive à échéance aujourd'hui" if lang == "fr" else "falls due today") in plain(on_time.text)
+    before = render(action("avant_echeance", items=one(TODAY + timedelta(days=10)), language=lang), SETTINGS,
+                    today=TODAY)
+    assert ("arrivera à échéance le 26 mars 2025" if lang == "fr" else "will fall due on 26 March 2025") in plain(
+        before.text)
+
+
+def test_a_courtesy_message_with_items_in_different_situations_says_so():
+    items = one(TODAY) + (replace(one(TODAY + timedelta(days=5))[0], number="F-10"),)
+    text = plain(render(action("echeance", items=items), SETTINGS, today=TODAY).text)
+    assert "1 arrive à échéance aujourd'hui, 1 arrivera à échéance prochainement" in text
+    assert "échéance aujourd'hui (16/03/2025)" in text and "à échoir le 21/03/2025" in text
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_no_previous_reminder_is_claimed_that_the_journal_does_not_show(lang):
+    first = render(action("relance_2", language=lang), SETTINGS, today=TODAY)
+    for body in (plain(first.subject), plain(first.text), plain(first.html)):
+        for claimed in ("précédent rappel", "Deuxième relance", "Malgré", "previous reminder", "Second reminder",
+                        "Despite"):
+            assert claimed not in body, claimed
+    second = render(replace(action("relance_2", language=lang), previous_reminders=1,
+                            last_reminder=date(2025, 3, 7)), SETTINGS, today=TODAY)
+    assert ("Deuxième relance" if lang == "fr" else "Second reminder") in second.subject
+    assert ("Malgré notre rappel du 7 mars 2025" if lang == "fr" else "Despite our reminder of 7 March 2025") in \
+        plain(second.text)
+    for template in ("relance_3", "mise_en_demeure", "particulier_2", "particulier_3"):
+        r = render(action(template, language=lang), SETTINGS, today=TODAY)
+        assert "Malgré" not in r.text and "Despite" not in r.text and "revenir vers vous" not in r.text
+
+
+def test_the_deadline_is_the_setting_the_queue_waits_for():
+    r = render(action("relance_2"), replace(SETTINGS, reminder_deadline_days=15), today=TODAY)
+    assert "au plus tard le 31 mars 2025" in plain(r.text)
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_an_installment_plan_item_shows_what_is_due_what_remains_and_when_next(lang):
+    item = ActionItem("F-7", "BC-1", date(2025, 1, 1), date(2025, 1, 31), D("1000.00"), 7, D("0"), D("0"),
+                      ref=date(2025, 3, 9), remaining=D("3000.00"), next_installment=date(2025, 4, 9),
+                      next_installment_amount=D("1000.00"))
+    r = render(action("relance_1", items=(item,), language=lang), SETTINGS, today=TODAY)
+    money = (lambda x: f"{x} €") if lang == "fr" else (lambda x: f"€{x}")
+    for body in (plain(r.text), plain(r.html)):
+        assert money("1 000,00" if lang == "fr" else "1,000.00") in body
+        assert money("3 000,00" if lang == "fr" else "3,000.00") in body and "09/04/2025" in body
+        assert "3 000,00 € :" not in body and "€3,000.00:" not in body  # the whole balance is never asked
+    assert ("Par virement de 1 000,00 €" if lang == "fr" else "By bank transfer of €1,000.00") in plain(r.text)
+    assert ("échue depuis le 09/03/2025 (7 jours" if lang == "fr" else "overdue since 09/03/2025 (7 days") in plain(
+        r.text)
+
+
+def test_an_unknown_interest_is_never_shown_as_an_amount():
+    items = (replace(ITEMS[0], interest_known=False),) + ITEMS[1:]
+    r = render(action("relance_3", items=items), SETTINGS, today=TODAY)
+    assert "non calculés (taux manquant)" in plain(r.text) and "non calculé (taux manquant)" in plain(r.html)
+    assert "15,57" not in plain(r.text)
+    assert any("taux manquant" in n for n in r.notes)
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_consumer_third_reminder_states_the_consumer_consequences_only(lang):
+    r = render(action("particulier_3", language=lang, type=ClientType.CONSUMER), SETTINGS, today=TODAY)
+    for body in (plain(r.text), plain(r.html)):
+        assert "1231-6" in body
+        assert ("mise en demeure" if lang == "fr" else "formal notice") in body
+        assert ("24 mars 2025" if lang == "fr" else "24 March 2025") in body
+        for word in LEGAL_B2B:
+            assert word not in body
+
+
+def test_a_consumer_formal_notice_shows_no_nil_interest_and_the_claim_says_what_is_claimed():
+    consumer = action("mise_en_demeure", type=ClientType.CONSUMER,
+                      items=tuple(replace(i, interest=D("0")) for i in ITEMS))
+    r = render(consumer, SETTINGS, today=TODAY)
+    for body in (plain(r.text), plain(r.html)):
+        assert "intérêts de retard 0,00" not in body.lower() and "Intérêts de retard :" not in body
+    assert claim(consumer).interest is None and claim(consumer).indemnity is None
+    assert claim(consumer).total == D("1885.56")
+    reminder = claim(action("relance_1"))
+    assert (reminder.interest, reminder.indemnity, reminder.total) == (None, None, D("1885.56"))
+    last = claim(action("relance_3"))
+    assert (last.interest, last.indemnity, last.total) == (D("19.32"), D("80"), D("1984.88"))
+
+
+@pytest.mark.parametrize("subject", [
+    "Deuxième relance : facture F2026-0042 impayée — Pixel & Cie SARL, atelier de création graphique",
+    "Rappel : facture F001 non réglée — Pixel & Cie SARL",
+    "Factures F2026-0001 F2026-0002 F2026-0003 : échéance le 15 décembre 2026 — Société Générale d'Éclairage",
+])
+def test_the_subject_arrives_exactly_as_written(subject):
+    r = replace(render(action("relance_1"), SETTINGS, today=TODAY), subject=subject)
+    msg = to_message(r, SETTINGS, message_id="<s@x>", date=datetime(2025, 3, 16, tzinfo=timezone.utc))
+    for policy in (msg.policy, MIME_POLICY.clone(linesep="\r\n")):
+        raw = msg.as_bytes(policy=policy)
+        head = raw.split(b"\r\n\r\n" if b"\r\n" in raw else b"\n\n")[0]
+        assert all(len(line) <= 78 for line in head.splitlines())
+        assert email.message_from_bytes(raw, policy=email.policy.default)["Subject"] == subject
+
+
+@pytest.mark.parametrize("lang, words", [("fr", "(1 jour de retard)"), ("en", "(1 day late)")])
+def test_one_day_late_is_singular(lang, words):
+    r = render(action("relance_2", items=one(TODAY - timedelta(days=1)), language=lang), SETTINGS, today=TODAY)
+    assert plain(r.text).count(words) == 2  # the intro and the item's line

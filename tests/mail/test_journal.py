@@ -98,6 +98,26 @@ def test_log_lives_next_to_the_book(tmp_path):
     assert record["type"] == "intent" and record["invoices"] == ["F1"] and record["at"] == "2025-06-30T10:15:30"
 
 
+@pytest.mark.parametrize("fullname, folder", [
+    ("https://d.docs.live.net/4f2a/Documents/Registre%20clients.xlsx", "Registre clients"),  # OneDrive
+    ("https://contoso.sharepoint.com/sites/compta/Shared Documents/Registre.xlsm", "Registre"),  # SharePoint
+    ("Classeur1", "Classeur1"),  # a workbook never saved
+])
+def test_a_workbook_that_is_no_local_file_keeps_its_log_in_a_per_user_folder(tmp_path, monkeypatch, fullname, folder):
+    from pathlib import Path
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for given in (fullname, Path(fullname)):  # LiveBook hands Path(book.fullname): « https:/… »
+        j = Journal.open(given, clock=Clock())
+        assert j.path.parent == tmp_path / "Documents" / "Relance" / folder / ".relance"
+        assert str(tmp_path / "Documents" / "Relance" / folder) in j.location_note
+        j.intent(action(), "<id>", [])  # it can be written: no folder named « https: » in the current one
+        assert j.path.exists()
+    assert not (Path.cwd() / "https:").exists()
+    local = journal(tmp_path)
+    assert local.location_note == "" and local.path.parent == tmp_path / ".relance"
+
+
 def test_intent_then_result(tmp_path):
     j = journal(tmp_path)
     a = action()
@@ -131,6 +151,18 @@ def test_a_crash_between_intent_and_result_leaves_it_unknown_for_a_person(tmp_pa
                          Decimal("100"), Status.OVERDUE, 7, Decimal(0), Decimal(40))
     assert [x for x in queue([state], [CLIENT], DEFAULTS, history, Settings(), TODAY)[0]
             if x.step.channel == Channel.EMAIL] == []
+
+
+def test_a_send_without_an_answer_after_its_data_stays_unknown(tmp_path):
+    from addin.mail.send import SendResult
+
+    j = journal(tmp_path)
+    a = action()
+    j.intent(a, "<id>", ["compta@dupont.fr"])
+    j.result(a.key, SendResult(False, False, "<id>", "sort inconnu : délai dépassé", unknown=True))
+    assert j.state(a.key) == "unknown" and not j.may_send(a.key)
+    assert j.entries()[a.key].result_label == "à vérifier" and "délai" in j.entries()[a.key].detail
+    assert [e.key for e in journal(tmp_path).unknown()] == [a.key]
 
 
 def test_a_torn_last_line_is_ignored_and_does_not_swallow_the_next(tmp_path):

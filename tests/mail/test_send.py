@@ -276,6 +276,47 @@ def test_nothing_listening_is_transient(certificate):
     assert sleeps == [1, 4]
 
 
+class SlowAnswer(Handler):
+    """Stores the message, then answers 250 only after ``delay`` seconds (a slow antivirus or filter)."""
+
+    def __init__(self, delay: float):
+        super().__init__()
+        self.delay = delay
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+
+        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+        await asyncio.sleep(self.delay)
+        return "250 2.0.0 Message accepted"
+
+
+def test_no_answer_after_the_data_is_an_unknown_fate_never_a_second_delivery(certificate):
+    handler = SlowAnswer(delay=3)
+    controller = start(handler, "none", certificate)
+    sleeps: list[float] = []
+    try:
+        t = SmtpTransport("127.0.0.1", controller.port, "", None, "none", timeout=1, retries=3, sleep=sleeps.append)
+        result = t.send(message("relance_1")[1])
+        t.close()
+        import time
+
+        time.sleep(2.5)  # let the server finish its answer: a retry would have arrived by now
+    finally:
+        controller.stop()
+    assert len(handler.received) == 1  # exactly one copy
+    assert not result.ok and result.unknown and not result.permanent and not result.fatal
+    assert "sort inconnu" in result.detail and sleeps == []  # never retried
+
+
+def test_an_error_before_the_data_is_still_retried(starttls_server, certificate):
+    controller, handler = starttls_server
+    handler.data_failures = 1  # a definite 451 answer: the server did not take the message
+    with transport("starttls", controller, certificate) as t:
+        result = t.send(message("relance_1")[1])
+    assert result.ok and not result.unknown and len(handler.received) == 1
+
+
 # --- outbox ----------------------------------------------------------------------------
 
 

@@ -1,3 +1,4 @@
+import re
 import shutil
 import subprocess
 from dataclasses import replace
@@ -81,3 +82,44 @@ def test_missing_font_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setattr(letters, "FONT_REGULAR", tmp_path / "absent.ttf")
     with pytest.raises(letters.FontMissing, match="fonts-dejavu-core"):
         formal_notice_pdf(action("mise_en_demeure"), SETTINGS, today=TODAY)
+
+
+def test_the_letter_claims_only_the_reminders_the_journal_shows(tmp_path):
+    from datetime import date
+
+    text = pdf_text(formal_notice_pdf(action("mise_en_demeure"), SETTINGS, today=TODAY), tmp_path)
+    assert "Malgré" not in text and "restent impayées à ce jour" in text
+    reminded = replace(action("mise_en_demeure"), previous_reminders=3, last_reminder=date(2025, 3, 1))
+    text = pdf_text(formal_notice_pdf(reminded, SETTINGS, today=TODAY), tmp_path)
+    assert "Malgré nos relances, dont la dernière le 1 mars 2025" in text or \
+        "Malgré nos relances, dont la dernière le 1er mars 2025" in text
+
+
+def test_the_letter_deadline_is_the_setting(tmp_path):
+    text = pdf_text(formal_notice_pdf(action("mise_en_demeure"), replace(SETTINGS, reminder_deadline_days=10),
+                                      today=TODAY), tmp_path)
+    assert "26 mars 2025" in text and "10 jours" in text
+
+
+def test_a_plan_item_in_the_letter_says_what_is_due_and_what_remains(tmp_path):
+    from datetime import date
+    from decimal import Decimal as D
+
+    from addin.core.model import ActionItem
+
+    item = ActionItem("F-7", "", date(2025, 1, 1), date(2025, 1, 31), D("2000.00"), 40, D("10.00"), D("40"),
+                      ref=date(2025, 2, 4), remaining=D("3000.00"), next_installment=date(2025, 4, 4),
+                      next_installment_amount=D("1000.00"))
+    text = pdf_text(formal_notice_pdf(action("mise_en_demeure", items=(item,)), SETTINGS, today=TODAY), tmp_path)
+    assert "2 050,00 €" in text  # 2,000 due now + 10 interest + 40: never the 3,000 € balance
+    assert "reste dû sur la facture 3 000,00 €" in text and "prochaine échéance le 04/04/2025" in text
+
+
+def test_a_consumer_letter_shows_no_nil_interest(tmp_path):
+    from decimal import Decimal as D
+
+    from tests.mail.samples import ITEMS
+
+    a = action("mise_en_demeure", type=ClientType.CONSUMER, items=tuple(replace(i, interest=D("0")) for i in ITEMS))
+    text = pdf_text(formal_notice_pdf(a, SETTINGS, today=TODAY), tmp_path)
+    assert "Intérêts" not in text and not re.search(r"(?<![\d,-])0,00 €", text)
