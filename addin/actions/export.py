@@ -74,7 +74,7 @@ def run(book, out: Path | None = None, *, today: date, as_of: date | None = None
 def _run(source_path: Path, book_path: Path, out: Path, *, today: date, as_of: date | None) -> ExportResult:
     from addin.actions.refresh import _computed_values
     from addin.books.file import FileBook
-    from addin.core.ledger import compute
+    from addin.core.fast import choose as engine
     from addin.register import schema
     from addin.register.load import load, load_rates
 
@@ -83,7 +83,7 @@ def _run(source_path: Path, book_path: Path, out: Path, *, today: date, as_of: d
     when = as_of or recorded or today
     register, _ = load(source)
     rates, _ = load_rates(source)
-    ledger, _ = compute(register, when, rates)
+    ledger, _ = engine(register)(register, when, rates)
 
     # Factures' computed figures at ``when``, by sheet cell, as Actualiser writes them.
     figures: dict[tuple[int, int], tuple[object, str]] = {}

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from addin.books.base import Book
 from addin.core.dates import add_months
-from addin.core.ledger import compute
+from addin.core.fast import choose as engine
 from addin.core.model import Status
 from addin.core.plans import installment_plan
 from addin.register import schema
@@ -41,7 +41,7 @@ def run(book: Book, *, today: date, invoice: str | None = None, count: int = 3, 
     register, _ = load(snapshot)
     number = invoice or _selected_invoice(book, snapshot)
     rates, _ = load_rates(snapshot)
-    ledger, _ = compute(register, today, rates)
+    ledger, _ = engine(register)(register, today, rates)
     state = ledger.by_number().get(number)
     if state is None:
         raise ValueError(f"Facture « {number} » introuvable (ou en erreur : voir Anomalies).")

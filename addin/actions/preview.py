@@ -31,7 +31,8 @@ from typing import Mapping
 
 from addin.books.base import Block, Book, GeneratedSheet
 from addin.core import dunning
-from addin.core.ledger import Ledger, compute
+from addin.core.fast import choose as engine
+from addin.core.ledger import Ledger
 from addin.core.model import Action, Channel, Problem, Register, Settings, Severity
 from addin.mail.journal import Journal, book_folder, message_id, read_history
 from addin.register import schema
@@ -179,7 +180,7 @@ def prepare(book: Book, *, today: date, book_path: Path, journal: Journal | None
         from addin.core.rates import RateTable
 
         rates = RateTable.shipped()
-    ledger, ledger_problems = compute(register, today, rates)
+    ledger, ledger_problems = engine(register)(register, today, rates)
     ledger = _flag_missing_rates(ledger, ledger_problems)
     scenarios, scenario_problems = load_scenarios(book)
     history, history_problems = read_history(book, journal)

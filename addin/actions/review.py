@@ -16,7 +16,7 @@ from datetime import date
 
 from addin.books.base import Book
 from addin.core import aging
-from addin.core.ledger import compute
+from addin.core.fast import choose as engine
 from addin.core.model import Register, Severity
 from addin.register import schema
 from addin.reports.review import SNAPSHOT_SHEET, build_review, month_end, read_snapshot, rows_to_fix
@@ -53,7 +53,7 @@ def run(book: Book, *, today: date, month: tuple[int, int] | None = None) -> Rev
     at_month_end = Register(register.settings, register.clients,
                             tuple(i for i in register.invoices if i.issued <= as_of),
                             tuple(p for p in register.payments if p.paid_on <= as_of), register.plan_steps)
-    ledger, _ = compute(at_month_end, as_of, rates)
+    ledger, _ = engine(at_month_end)(at_month_end, as_of, rates)
     previous = read_snapshot(book.read_sheet(SNAPSHOT_SHEET) if SNAPSHOT_SHEET in book.sheet_names() else None)
     revue, snapshot = build_review(ledger.states, register.clients, at_month_end.payments, register.settings,
                                    (year, mon), previous, credits=ledger.credits, unreadable_rows=unreadable)
