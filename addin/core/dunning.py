@@ -250,19 +250,6 @@ def last_reminders(history: History) -> dict[str, date]:
     return last
 
 
-def promised_until(history: History, client: str, number: str) -> date | None:
-    dates = [p.until for p in history.promises
-             if p.client == client and (not p.invoices or number in p.invoices)]
-    return max(dates) if dates else None
-
-
-def dispute_reason(history: History, client: str, number: str) -> str | None:
-    for d in history.disputes:
-        if d.client == client and (not d.invoices or number in d.invoices):
-            return d.reason or "litige"
-    return None
-
-
 # --- Scenario choice ----------------------------------------------------------------
 
 
@@ -333,16 +320,27 @@ def queue(
     by_client: dict[str, list[InvoiceState]] = defaultdict(list)
     for state in ledger_states:
         by_client[state.invoice.client].append(state)
+    # The journal by client, read once (a journal grows by thousands of lines a year).
+    reminders_of: dict[str, list[Reminder]] = defaultdict(list)
+    for r in history.reminders:
+        reminders_of[r.client].append(r)
+    by_person = _PersonDecisions(history)
 
     actions: list[Action] = []
     nexts: dict[str, tuple[str, date | None]] = {}
     keys = history.keys()
+    # Each client's calendar, sorted once per (scenario, type) and split once per track.
+    calendars: dict[tuple[str | None, str], tuple[Step, ...]] = {}
+    by_track: dict[tuple[str | None, str, bool], tuple[Step, ...]] = {}
     for client in clients:
         states = by_client.get(client.code, [])
         if not states and not credits.get(client.code):
             continue
-        steps, _ = scenario_for(client, scenarios)
-        eligible, deductions = _sort_items(client, states, history, settings, today, nexts)
+        calendar = (client.scenario, client.type.value)
+        steps = calendars.get(calendar)
+        if steps is None:
+            steps = calendars[calendar] = scenario_for(client, scenarios)[0]
+        eligible, deductions = _sort_items(client, states, by_person, settings, today, nexts)
         credit = credits.get(client.code, ZERO)
         if credit > 0:
             deductions.append(ActionItem(  # no number: each template names it in its language
@@ -350,10 +348,12 @@ def queue(
                 balance=-credit, days_late=0, interest=ZERO, indemnity=ZERO,
                 kind="unallocated_payment",
             ))
-        reminders = history.of_client(client.code)
+        reminders = reminders_of.get(client.code, [])
         today_numbers: dict[str, str] = {}
         for track in (WRITTEN, PHONE):
-            track_steps = tuple(s for s in steps if s.channel in track)
+            track_steps = by_track.get((*calendar, track is WRITTEN))
+            if track_steps is None:
+                track_steps = by_track[(*calendar, track is WRITTEN)] = tuple(s for s in steps if s.channel in track)
             if not track_steps or not eligible:
                 continue
             track_reminders = [r for r in reminders if _in_track(r, track)]
@@ -378,8 +378,30 @@ def _in_track(reminder: Reminder, track: frozenset[Channel]) -> bool:
     return reminder.channel in track
 
 
+class _PersonDecisions:
+    """The promises and disputes of the journal, by client (each looked up per invoice)."""
+
+    def __init__(self, history: History):
+        self.promises: dict[str, list[Promise]] = defaultdict(list)
+        self.disputes: dict[str, list[Dispute]] = defaultdict(list)
+        for p in history.promises:
+            self.promises[p.client].append(p)
+        for d in history.disputes:
+            self.disputes[d.client].append(d)
+
+    def promised_until(self, client: str, number: str) -> date | None:
+        dates = [p.until for p in self.promises.get(client, ()) if not p.invoices or number in p.invoices]
+        return max(dates) if dates else None
+
+    def dispute_reason(self, client: str, number: str) -> str | None:
+        for d in self.disputes.get(client, ()):
+            if not d.invoices or number in d.invoices:
+                return d.reason or "litige"
+        return None
+
+
 def _sort_items(
-    client: Client, states: Sequence[InvoiceState], history: History, settings: Settings,
+    client: Client, states: Sequence[InvoiceState], decisions: _PersonDecisions, settings: Settings,
     today: date, nexts: dict[str, tuple[str, date | None]],
 ) -> tuple[list[InvoiceState], list[ActionItem]]:
     """Split the client's states into invoices to chase and deductions; record why
@@ -390,28 +412,34 @@ def _sort_items(
     """
     eligible: list[InvoiceState] = []
     deductions: list[ActionItem] = []
+    nothing = ("", None)
     for s in states:
         inv = s.invoice
-        if s.status == Status.CREDIT_NOTE or inv.is_credit_note:
+        status = s.status
+        if status is Status.PAID:  # most of a register; a credit note never has this status
+            nexts[inv.number] = nothing
+            continue
+        if status is Status.CREDIT_NOTE or inv.is_credit_note:
             if s.balance < 0:
                 deductions.append(_deduction(s))
-            nexts[inv.number] = ("", None)
+            nexts[inv.number] = nothing
             continue
-        if s.status == Status.PAID or s.balance <= 0:
-            nexts[inv.number] = ("", None)
+        if s.balance <= 0:
+            nexts[inv.number] = nothing
             continue
-        if s.status == Status.ERROR or s.due is None:
+        if status is Status.ERROR or s.due is None:
             nexts[inv.number] = ("À corriger (voir Anomalies)", None)
             continue
         if client.on_hold:
             nexts[inv.number] = ("Relances suspendues", None)
             continue
-        reason = inv.dispute.strip() or dispute_reason(history, client.code, inv.number)
+        reason = inv.dispute.strip() or decisions.dispute_reason(client.code, inv.number)
         if reason:
             nexts[inv.number] = (f"En litige : {reason}", None)
             continue
-        promised = max([d for d in (inv.promise, promised_until(history, client.code, inv.number)) if d],
-                       default=None)
+        promised = decisions.promised_until(client.code, inv.number)
+        if inv.promise is not None and (promised is None or inv.promise > promised):
+            promised = inv.promise
         if promised is not None and today <= promised:
             nexts[inv.number] = ("Promesse de paiement", promised + timedelta(days=1))
             continue
@@ -476,6 +504,7 @@ class _Track:
         self.reminders, self.settings, self.today = reminders, settings, today
         self.installments = installments
         self.names = {s.name: i for i, s in enumerate(steps)}
+        self.notices = [i for i, s in enumerate(steps) if s.channel == Channel.FORMAL_NOTICE]
         self.last = max((r.on for r in reminders), default=None)
         self.deadline = self._deadline(reminders)
 
@@ -497,7 +526,7 @@ class _Track:
     def _item(self, state: InvoiceState) -> _Item:
         ref = _ref(state)
         item = _Item(state, ref, self._reached(ref))
-        notices = [i for i, s in enumerate(self.steps) if s.channel == Channel.FORMAL_NOTICE]
+        notices = self.notices
         for r in self.reminders:
             if item.number not in r.invoices:
                 continue
