@@ -16,10 +16,10 @@ Steps:
 - ``load_openpyxl``: ``openpyxl.load_workbook`` as ``FileBook`` does (all sheets, formulas);
 - ``load_calamine``: every sheet's values with python-calamine;
 - ``load_register``: ``FileBook.open`` + ``register.load`` (what refresh reads);
-- ``write_back``: refresh's writes (computed columns, Échéanciers, Relances, Anomalies)
-  and the atomic save, on a fresh copy of the file each time;
-- ``refresh_cli`` / ``refresh_cli_fast``: ``relance refresh FILE`` in a subprocess, as
-  shipped / with the engine of ``addin.core.fast.choose`` swapped in.
+- ``write_back``: refresh's phase 3 (``refresh.write_all`` of everything
+  ``refresh.compute_writes`` produced, then the part-by-part save), on a fresh copy of
+  the file each time;
+- ``refresh_cli``: ``relance refresh FILE`` in a subprocess, as a user waits for it.
 """
 
 from __future__ import annotations
@@ -120,49 +120,35 @@ def load(step: str, path: Path, repeat: int) -> tuple[list[float], dict, int]:
 
 
 def write_back(path: Path, today: date, repeat: int) -> tuple[list[float], dict, int]:
-    from addin.actions import preview, refresh
+    """Refresh's phase 3 alone: every computed block and generated sheet written, then the save."""
+    from addin.actions import refresh
     from addin.books.file import FileBook
-    from addin.core import dunning
+    from addin.register.snapshot import Snapshot
 
     seconds = []
     base = 0
+    info: dict = {}
     with tempfile.TemporaryDirectory() as folder:
         for _ in range(repeat):
             copy = Path(folder) / path.name
             shutil.copyfile(path, copy)
             book = FileBook.open(copy, backups=0, today=today)
-            prepared = preview.prepare(book, today=today, book_path=copy)
+            writes = refresh.compute_writes(Snapshot.read(book), today=today, book_path=copy)
             gc.collect()
             base = base or rss_bytes()
             t0 = time.perf_counter()
-            refresh.write_computed(book, prepared.register, prepared.ledger, prepared.next_actions,
-                                   dunning.last_reminders(prepared.history))
-            problems = list(prepared.problems) + refresh.write_plans(book, prepared.register, prepared.ledger, today)
-            book.write_generated(preview.queue_sheet(prepared.actions, prepared.journal, prepared.decisions, today))
-            book.write_generated(refresh.anomalies_sheet(problems, today))
+            refresh.write_all(book, writes.cells, writes.sheets)
             book.save()
             seconds.append(time.perf_counter() - t0)
-            del book, prepared
-    return seconds, {}, base
+            info["cells"] = sum(len(c.values) * max((len(r) for r in c.values), default=0) for c in writes.cells)
+            del book, writes
+    return seconds, info, base
 
 
-# The CLI with refresh's engine swapped for addin.core.fast.choose (what the recommended
-# one-line patch of addin/actions/preview.py does).
-_FAST_CLI = """
-import sys
-from addin.actions import preview
-from addin.core import fast, ledger
-def compute(register, today, rates):
-    return fast.choose(register)(register, today, rates)
-preview.compute = compute
-from addin.cli import main
-sys.argv = ["relance"] + sys.argv[1:]
-main()
-"""
 _CLI = "import sys\nfrom addin.cli import main\nsys.argv = ['relance'] + sys.argv[1:]\nmain()\n"
 
 
-def refresh_cli(path: Path, today: date, repeat: int, use_fast: bool) -> tuple[list[float], dict, int]:
+def refresh_cli(path: Path, today: date, repeat: int) -> tuple[list[float], dict, int]:
     seconds = []
     peak = 0
     with tempfile.TemporaryDirectory() as folder:
@@ -172,7 +158,7 @@ def refresh_cli(path: Path, today: date, repeat: int, use_fast: bool) -> tuple[l
             for extra in Path(folder).glob(".relance*"):
                 shutil.rmtree(extra, ignore_errors=True) if extra.is_dir() else extra.unlink()
             t0 = time.perf_counter()
-            done = subprocess.run([sys.executable, "-c", _FAST_CLI if use_fast else _CLI, "refresh", str(copy),
+            done = subprocess.run([sys.executable, "-c", _CLI, "refresh", str(copy),
                                    "--today", today.isoformat()], capture_output=True, text=True,
                                   cwd=Path(__file__).resolve().parent.parent)
             seconds.append(time.perf_counter() - t0)
@@ -185,7 +171,7 @@ def refresh_cli(path: Path, today: date, repeat: int, use_fast: bool) -> tuple[l
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python3 -m benchmarks.steps")
     parser.add_argument("step", choices=("engine", "engine_reference", "load_openpyxl", "load_calamine",
-                                         "load_register", "write_back", "refresh_cli", "refresh_cli_fast"))
+                                         "load_register", "write_back", "refresh_cli"))
     parser.add_argument("--rows", type=int, required=True)
     parser.add_argument("--file", type=Path)
     parser.add_argument("--repeat", type=int, default=3)
@@ -198,7 +184,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.step == "write_back":
         seconds, info, base = write_back(args.file, args.today, args.repeat)
     else:
-        seconds, info, base = refresh_cli(args.file, args.today, args.repeat, args.step == "refresh_cli_fast")
+        seconds, info, base = refresh_cli(args.file, args.today, args.repeat)
     peak = info.pop("peak", None) or peak_bytes()
     print(json.dumps({"step": args.step, "rows": args.rows, "seconds": seconds, "peak_bytes": peak,
                       "base_bytes": base, "info": info}))

@@ -73,13 +73,32 @@ def write_all(book: Book, cells: Sequence[Cells], sheets: Sequence[GeneratedShee
         book.write_generated(sheet)
 
 
+@dataclass(frozen=True)
+class Writes:
+    """Everything a refresh writes, computed from one snapshot (phase 2), and its result."""
+
+    cells: tuple[Cells, ...]
+    sheets: tuple[GeneratedSheet, ...]
+    result: RefreshResult
+
+
 def run(book: Book, *, today: date, book_path: Path | None = None, progress=None) -> RefreshResult:
     """Compute the register as of ``today`` and write the computed columns and sheets."""
-    from addin.actions.preview import prepare, queue_sheet
-
     book_path = Path(book_path or getattr(book, "path"))
     book.progress(0.1, "Relance : lecture du classeur…")
-    snapshot = Snapshot.read(book)  # the only reads of the action
+    writes = compute_writes(Snapshot.read(book), today=today, book_path=book_path)  # the only reads
+    book.progress(0.5, "Relance : écriture des résultats…")
+    write_all(book, writes.cells, writes.sheets)
+    book.progress(0.9, "Relance : enregistrement…")
+    book.save()
+    book.progress(1.0, "")
+    return writes.result
+
+
+def compute_writes(snapshot: Snapshot, *, today: date, book_path: Path) -> Writes:
+    """Phase 2: the ledger, the queue and every write, from the snapshot alone."""
+    from addin.actions.preview import prepare, queue_sheet
+
     prepared = prepare(snapshot, today=today, book_path=book_path)
     last = dunning.last_reminders(prepared.history)
     old_record = read_record(snapshot.data(schema.RECORD)[1])
@@ -97,14 +116,10 @@ def run(book: Book, *, today: date, book_path: Path | None = None, progress=None
         sheets.append(rates_sheet())
     if record.plan_amounts or record.comments or schema.find_sheet(snapshot.names, schema.RECORD) is not None:
         sheets.append(record_sheet(record))
-    book.progress(0.5, "Relance : écriture des résultats…")
-    write_all(book, [*cells, *plan_cells], sheets)
-    book.progress(0.9, "Relance : enregistrement…")
-    book.save()
-    book.progress(1.0, "")
     totals = totals_of(prepared.ledger.states)
-    return RefreshResult(summary_text(totals, len(prepared.actions), problems, today, book_path, problems_name),
-                         tuple(problems), len(prepared.actions), totals)
+    result = RefreshResult(summary_text(totals, len(prepared.actions), problems, today, book_path, problems_name),
+                           tuple(problems), len(prepared.actions), totals)
+    return Writes(tuple([*cells, *plan_cells]), tuple(sheets), result)
 
 
 # --- Factures ----------------------------------------------------------------------------
