@@ -39,17 +39,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Sequence
 
-import openpyxl
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.writer.excel import ExcelWriter
-
 from addin.books import safety, xlsx
 from addin.books.base import FORMATS, NUMBER_FORMATS, Block, BookError, GeneratedSheet, SheetData
 from addin.books.package import Package, parse_xml, to_xml
 from addin.files import atomic_write
 
 BACKUP_DIR = ".relance-backups"
-_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _HEADER_FILL = "DDEBF7"
 _UNREADABLE_FIX = "Ouvrez-le dans Excel et enregistrez-le au format .xlsx ou .xlsm."
 
@@ -90,7 +85,7 @@ def excel_value(value: object) -> object:
     """A port value as openpyxl stores it (Decimal becomes float only here)."""
     if value is None or isinstance(value, (bool, int, float, str)):
         if isinstance(value, str):
-            return ILLEGAL_CHARACTERS_RE.sub("", value)
+            return xlsx.clean_text(value)
         return value
     if isinstance(value, Decimal):
         return float(value)
@@ -536,29 +531,20 @@ def workbook_bytes(workbook) -> bytes:
     """
     raw = io.BytesIO()
     archive = zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+    from openpyxl.writer.excel import ExcelWriter  # only for new workbooks (the accountant's copy)
+
     ExcelWriter(workbook, archive).save()  # closes the archive
-    return _canonical_zip(raw.getvalue())
+    return Package(raw.getvalue()).to_bytes()  # fixed entry dates and order
 
 
 def _load(path: Path):
     keep_vba = path.suffix.lower() in (".xlsm", ".xlam", ".xltm")
+    import openpyxl  # the benchmark's comparison only: Relance reads with calamine
+
     with warnings.catch_warnings():
-        # "extension is not supported and will be removed": safety.risks says it in French.
+        # "extension is not supported and will be removed": openpyxl's loss, not ours to print.
         warnings.simplefilter("ignore", UserWarning)
         return openpyxl.load_workbook(path, data_only=False, keep_vba=keep_vba, keep_links=True)
-
-
-def _canonical_zip(data: bytes) -> bytes:
-    """The same entries, order and bytes with fixed timestamps and attributes."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=_ZIP_DATE)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o600 << 16
-            fixed.create_system = 0
-            dst.writestr(fixed, src.read(info.filename), compresslevel=6)
-    return out.getvalue()
 
 
 def _atomic_replace(path: Path, data: bytes, backups: int) -> None:
