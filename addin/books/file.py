@@ -323,8 +323,9 @@ class FileBook:
             for i, values in enumerate(block):
                 for j, value in enumerate(values):
                     fmt = formats[j] if j < len(formats) else ""
+                    temporal = xlsx.temporal_format(value)
                     style = self._styles.derive(0, numfmt=NUMBER_FORMATS[fmt]) if fmt else \
-                        self._styles.derive(0, numfmt=xlsx.DATE_FORMAT) if isinstance(value, (date, datetime)) else 0
+                        self._styles.derive(0, numfmt=temporal) if temporal else 0
                     grid.cells[(first_row + i, first_col + j)] = (_cell_value(value), style)
             return
         self._entry(sheet)
@@ -348,18 +349,24 @@ class FileBook:
         first = last + 1
         self.write_cells(sheet, first, 1, rows)
         if rows and sheet not in self._generated:
+            # A table whose data ends here grows with the rows; so does an empty table (its
+            # header and the blank row Excel keeps under it), as a row typed below it would.
             for part, ref in self._table_refs(sheet):
                 min_row, min_col, max_row, max_col = xlsx.range_bounds(ref)
-                if max_row == last:
+                if min_row <= last <= max_row:
                     self._tables[part] = (f"{xlsx.col_letter(min_col)}{min_row}:"
-                                          f"{xlsx.col_letter(max_col)}{last + len(rows)}")
+                                          f"{xlsx.col_letter(max_col)}{max(max_row, last + len(rows))}")
         return first
 
     def _table_refs(self, sheet: str) -> list[tuple[str, str]]:
+        """(part, range) of the sheet's tables that can grow (a table with a totals row cannot)."""
         out = []
         for rel in self._package.rels(self._entry(sheet).part):
             if rel.type == xlsx.REL_TABLE and self._package.exists(rel.target):
-                ref = self._tables.get(rel.target) or parse_xml(self._package.read(rel.target)).get("ref", "")
+                root = parse_xml(self._package.read(rel.target))
+                if int(root.get("totalsRowCount", "0") or 0):
+                    continue
+                ref = self._tables.get(rel.target) or root.get("ref", "")
                 if ref:
                     out.append((rel.target, ref))
         return out
@@ -402,8 +409,9 @@ class FileBook:
                 for j, value in enumerate(values, start=1):
                     value = _cell_value(value)
                     style = column_styles.get(j, 0)
-                    if not style and isinstance(value, (date, datetime)):
-                        style = styles.derive(0, numfmt=xlsx.DATE_FORMAT)
+                    temporal = None if style else xlsx.temporal_format(value)
+                    if temporal:
+                        style = styles.derive(0, numfmt=temporal)
                     if value is not None or style:
                         grid.cells[(row, j)] = (value, style)
                 row += 1
@@ -467,7 +475,7 @@ class FileBook:
             workbook.recalculate_on_open()
         package.collect_garbage(reachable)
         for name, (sheet, grid) in self._generated.items():
-            self._write_grid(package, workbook, entries[name], grid, new_types)
+            self._write_grid(package, workbook, entries[name], grid, new_types, sheet.hidden)
             workbook.set_hidden(entries[name], sheet.hidden)
         # 3. Styles, workbook, document properties.
         if self._styles.changed:
@@ -482,9 +490,10 @@ class FileBook:
         return package.to_bytes(new_types)
 
     def _write_grid(self, package: Package, workbook: xlsx.WorkbookPart, entry: xlsx.SheetEntry,
-                    grid: xlsx.Grid, new_types: dict[str, str]) -> None:
+                    grid: xlsx.Grid, new_types: dict[str, str], hidden: bool) -> None:
         old = package.original(entry.part)
-        selected = old is not None and xlsx.SheetXml(old).tab_selected()
+        # A hidden sheet is never a selected tab: Excel would open the sheets grouped.
+        selected = old is not None and not hidden and xlsx.SheetXml(old).tab_selected()
         drawing_rid = legacy_rid = None
         if grid.charts:
             drawing = package.free_name("xl/drawings/drawing{}.xml")

@@ -205,6 +205,19 @@ class Styles:
         self.changed = True
         return new_id
 
+    def is_general(self, xf: int) -> bool:
+        """Whether cell format ``xf`` shows numbers as General (id 0, or a format declared as
+        "General", as LibreOffice writes its default)."""
+        fmt_id = self.numfmt_of(xf)
+        if fmt_id == 0:
+            return True
+        if fmt_id < 164:
+            return False
+        for el in self._section("numFmts"):
+            if el.get("numFmtId") == str(fmt_id):
+                return el.get("formatCode", "").strip().lower() == "general"
+        return False
+
     def numfmt_of(self, xf: int) -> int:
         """The number format id of cell format ``xf`` (0, General, when there is none)."""
         found = self._numfmts.get(xf)
@@ -351,7 +364,7 @@ class WorkbookPart:
         if hidden and state not in ("hidden", "veryHidden"):
             entry.element.set("state", "hidden")
             self.changed = True
-        elif not hidden and state is not None:
+        elif not hidden and state not in (None, "visible"):
             del entry.element.attrib["state"]
             self.changed = True
         if hidden:
@@ -361,7 +374,7 @@ class WorkbookPart:
         index = self.sheets.index(hidden)
         for view in self.root.iter(_M + "workbookView"):
             if int(view.get("activeTab", "0")) == index:
-                visible = [i for i, e in enumerate(self.sheets) if e.element.get("state") is None]
+                visible = [i for i, e in enumerate(self.sheets) if e.element.get("state") in (None, "visible")]
                 if visible:
                     view.set("activeTab", str(visible[0]))
                     self.changed = True
@@ -412,6 +425,15 @@ def clean_text(text: str) -> str:
     return _ILLEGAL.sub("", text)
 
 
+_ESCAPE_LIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+
+
+def excel_text(text: str) -> str:
+    """Text as Excel stores it: what reads like Excel's own escape ``_xHHHH_`` is escaped
+    itself (``_x005F_xHHHH_``), so that "_x0041_" stays "_x0041_" and does not show as "A"."""
+    return _ESCAPE_LIKE.sub(r"_x005F_\1", clean_text(text))
+
+
 def _number(value: int | float | Decimal) -> str:
     if isinstance(value, Decimal):
         if not value.is_finite():
@@ -438,7 +460,7 @@ def cell_xml(ref: str, style: int, value: object, date1904: bool, prefix: str = 
     if isinstance(value, (date, datetime, time)):
         return f'<{p}c r="{ref}"{s}><{p}v>{_number(excel_serial(value, date1904))}</{p}v></{p}c>'
     if isinstance(value, str):
-        text = html.escape(clean_text(value), quote=False).replace("\r", "&#13;")
+        text = html.escape(excel_text(value), quote=False).replace("\r", "&#13;")
         return (f'<{p}c r="{ref}"{s} t="inlineStr"><{p}is><{p}t xml:space="preserve">{text}</{p}t>'
                 f'</{p}is></{p}c>')
     raise TypeError(f"valeur impossible à écrire dans une cellule : {value!r}")
@@ -614,14 +636,14 @@ class SheetXml:
             return 0
 
         def style_for(base: int, value: object, numfmt: str | None) -> int:
-            is_date = value.__class__ in (date, datetime)
-            key = (base, numfmt, is_date)
+            kind = temporal_format(value)
+            key = (base, numfmt, kind)
             found = styled.get(key)
             if found is None:
                 if numfmt is not None:
                     found = styles.derive(base, numfmt=numfmt)
-                elif is_date and styles.numfmt_of(base) == 0:
-                    found = styles.derive(base, numfmt=DATE_FORMAT)
+                elif kind is not None and styles.is_general(base):
+                    found = styles.derive(base, numfmt=kind)
                 else:
                     found = base
                 styled[key] = found
@@ -710,6 +732,20 @@ _COLUMN_INDEX: dict[bytes, int] = {}
 
 
 DATE_FORMAT = "dd/mm/yyyy"
+DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
+TIME_FORMAT = "hh:mm"
+
+
+def temporal_format(value: object) -> str | None:
+    """The number format a date, a date and time, or a time needs in a General cell."""
+    cls = value.__class__
+    if cls is date:
+        return DATE_FORMAT
+    if cls is datetime:
+        return DATE_FORMAT if value.time() == time() else DATETIME_FORMAT  # type: ignore[union-attr]
+    if cls is time:
+        return TIME_FORMAT
+    return None
 
 
 def _with_ref(raw: bytes, ref: str, p: bytes) -> bytes:
@@ -831,7 +867,7 @@ def _formula(text: str) -> str:
 def comments_xml(ref: str, text: str, author: str = "Relance") -> bytes:
     return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             f'<comments xmlns="{NS_MAIN}"><authors><author>{_esc(author)}</author></authors>'
-            f'<commentList><comment ref="{ref}" authorId="0"><text><t xml:space="preserve">{_esc(text)}</t>'
+            f'<commentList><comment ref="{ref}" authorId="0"><text><t xml:space="preserve">{_esc(excel_text(text))}</t>'
             f'</text></comment></commentList></comments>').encode("utf-8")
 
 

@@ -247,3 +247,76 @@ def test_several_new_sheets_in_one_save_each_get_their_own_part(tmp_path):
                                         charts=(ChartSpec("Titre", (3, 1, 4, 1), (2, 2, 4, 2)),)))
     book.save()
     assert path.read_bytes() == first
+
+
+# --- what Excel would misread silently (found by validating the output against the spec) --------
+
+
+def test_rows_appended_to_an_empty_table_make_it_grow(tmp_path):
+    # Excel keeps an empty table as its header and one blank row (A1:B2): appending three rows
+    # makes it A1:B4, so filters, banding and names over its columns cover them.
+    from openpyxl.worksheet.table import Table
+
+    path = tmp_path / "t.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Clients"
+    ws.append(["Code", "Nom"])
+    ws.add_table(Table(displayName="tblClients", ref="A1:B2"))
+    wb.save(path)
+    book = FileBook.open(path)
+    assert book.append_rows("Clients", [["C1", "Un"], ["C2", "Deux"], ["C3", "Trois"]]) == 2
+    book.save()
+    assert openpyxl.load_workbook(path)["Clients"].tables["tblClients"].ref == "A1:B4"
+
+
+def test_a_date_in_a_libreoffice_general_cell_gets_a_date_format():
+    # LibreOffice declares General as a custom format (id 164): a date written there must not
+    # show as 46356.22.
+    styles = Styles(
+        b'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b'<numFmts count="1"><numFmt numFmtId="164" formatCode="General"/></numFmts>'
+        b'<fonts count="1"><font/></fonts><fills count="1"><fill/></fills><borders count="1"><border/></borders>'
+        b'<cellXfs count="1"><xf numFmtId="164" fontId="0" fillId="0" borderId="0"/></cellXfs></styleSheet>')
+    xml = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>')
+    from datetime import datetime, time
+
+    out = SheetXml(xml).patch({2: {1: (date(2026, 11, 23), None), 2: (datetime(2026, 11, 23, 5, 19), None),
+                                   3: (time(9, 30), None), 4: (12, None)}}, styles, False)
+    formats = {el.get("numFmtId"): el.get("formatCode") for el in styles.root.iter(
+        "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}numFmt")}
+    xfs = [el.get("numFmtId") for el in styles.root.iter(
+        "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}xf")]
+    cells = dict(re.findall(rb'<c r="([A-D]2)"(?: s="(\d+)")?', out))
+    assert [formats[xfs[int(cells[ref] or 0)]] for ref in (b"A2", b"B2", b"C2")] == [
+        "dd/mm/yyyy", "dd/mm/yyyy hh:mm", "hh:mm"]
+    assert cells[b"D2"] == b""  # a number keeps the General format
+
+
+def test_text_that_reads_like_an_excel_escape_is_kept_as_typed(tmp_path):
+    path = tmp_path / "x.xlsx"
+    openpyxl.Workbook().save(path)
+    book = FileBook.open(path)
+    book.write_cells("Sheet", 1, 1, [["réf _x0041_ client"]])
+    book.write_generated(GeneratedSheet("Notes", (Block("", ("A",), (("x",),)),), note="code _x0042_"))
+    book.save()
+    stored = b"".join(parts(path).values())
+    assert b"r\xc3\xa9f _x005F_x0041_ client" in stored and b"code _x005F_x0042_" in stored
+    # Read back as Excel reads it (calamine decodes Excel's escapes the same way).
+    assert FileBook.open(path).read_sheet("Sheet").rows[0][0] == "réf _x0041_ client"
+
+
+def test_a_generated_sheet_hidden_again_is_never_left_a_selected_tab(tmp_path):
+    path = tmp_path / "h.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "Factures"
+    wb.create_sheet("_Relance")
+    wb.active = 1  # the user unhid it and saved while looking at it
+    wb.save(path)
+    book = FileBook.open(path)
+    book.write_generated(GeneratedSheet("_Relance", (Block("", ("K",), (("v",),)),), hidden=True))
+    book.save()
+    z = parts(path)
+    sheet_xml = next(v for k, v in z.items() if k.startswith("xl/worksheets/") and b">K<" in v)
+    assert b"tabSelected" not in sheet_xml
+    assert b'activeTab="0"' in z["xl/workbook.xml"]  # the visible Factures, not the hidden sheet
