@@ -287,25 +287,19 @@ def queue_sheet(actions: list[Action], journal: Journal, decisions: Mapping[str,
     )
 
 
-def write_computed_columns(book: Book, prepared: Prepared) -> bool:
-    """The invoices' Prochaine action / Dernière relance columns, through the refresh action's writer.
+def write_computed_columns(book: Book, prepared: Prepared, snapshot) -> bool:
+    """The invoices' Prochaine action / Dernière relance columns, with the refresh's writer.
 
-    Returns False when that writer is not available (then only generated sheets are written).
+    ``snapshot`` is what the action read before its first write (``Snapshot.read``): the
+    live book is never read after it is written. Returns False when the workbook has no
+    readable Factures sheet (then only generated sheets are written).
     """
-    try:
-        from addin.actions.refresh import write_computed  # type: ignore[attr-defined]
-    except ImportError:
-        return False
-    # The states carry the queue's columns too, for a writer that reads them there.
+    from addin.actions.refresh import factures_cells, write_all
+
     last = dunning.last_reminders(prepared.history)
-    states = tuple(
-        replace(s, next_action=prepared.next_actions.get(s.invoice.number, ("", None))[0],
-                next_action_date=prepared.next_actions.get(s.invoice.number, ("", None))[1],
-                last_reminder=last.get(s.invoice.number))
-        for s in prepared.ledger.states
-    )
-    write_computed(book, prepared.register, replace(prepared.ledger, states=states), prepared.next_actions, last)
-    return True
+    cells = factures_cells(snapshot, prepared.register, prepared.ledger, prepared.next_actions, last)
+    write_all(book, cells)
+    return bool(cells)
 
 
 # --- rendering ---------------------------------------------------------------------------
@@ -365,8 +359,11 @@ def run(book: Book, *, today: date, book_path: Path | None = None, out_dir: Path
 
     ``book_path`` defaults to the book's own path (the ribbon passes only the book).
     """
+    from addin.register.snapshot import Snapshot
+
     book_path = Path(book_path or book.path)
-    prepared = prepare(book, today=today, book_path=book_path)
+    snapshot = Snapshot.read(book)  # every read before the first write
+    prepared = prepare(snapshot, today=today, book_path=book_path)
     out_dir = Path(out_dir) if out_dir is not None else book_folder(book_path) / "Aperçu relances" / today.isoformat()
     out_dir.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
@@ -382,7 +379,7 @@ def run(book: Book, *, today: date, book_path: Path | None = None, out_dir: Path
         files.extend(written)
         notes.extend(f"{action.client.code} {action.step.name} : {x}" for x in action_notes)
     book.write_generated(queue_sheet(prepared.actions, prepared.journal, prepared.decisions, today, statuses))
-    computed = write_computed_columns(book, prepared)
+    computed = write_computed_columns(book, prepared, snapshot)
     book.save()
     text = summary_table(prepared.actions, statuses)
     if not prepared.actions:

@@ -113,10 +113,13 @@ def run(
 
     ``book_path`` defaults to the book's own path (the ribbon passes only the book).
     """
+    from addin.register.snapshot import Snapshot
+
     book_path = Path(book_path or book.path)
     journal = Journal.open(book_path)
     with journal.lock():
-        prepared = preview.prepare(book, today=today, book_path=book_path, journal=journal)
+        snapshot = Snapshot.read(book)  # every read before the first write
+        prepared = preview.prepare(snapshot, today=today, book_path=book_path, journal=journal)
         report = SendReport(problems=list(prepared.problems))
         settings = prepared.settings
         own_transport = transport is None
@@ -145,9 +148,9 @@ def run(
             if entry.key not in listed:
                 report.lines.append(Line(entry.client, entry.step, entry.channel, entry.key, "à vérifier",
                                          f"envoi interrompu le {entry.at:%d/%m/%Y à %H:%M}"))
-        report.problems.extend(sync_sheet(book, journal))
+        report.problems.extend(sync_sheet(book, journal, snapshot))
         book.write_generated(preview.queue_sheet(prepared.actions, journal, prepared.decisions, today, statuses))
-        report.computed_columns = preview.write_computed_columns(book, _after_run(prepared, journal))
+        report.computed_columns = preview.write_computed_columns(book, _after_run(prepared, journal), snapshot)
         book.save()
     return report
 

@@ -100,8 +100,9 @@ class Book(Protocol):
     def write_generated(self, sheet: GeneratedSheet) -> None:
         """Create or wholly replace a generated sheet."""
 
-    def append_rows(self, sheet: str, rows: Sequence[Sequence[object]]) -> int:
-        """Append below the last used row; returns the first row written."""
+    def append_rows(self, sheet: str, rows: Sequence[Sequence[object]], after: int | None = None) -> int:
+        """Append below the last used row (``after``, when the caller read the sheet already:
+        then the book is not read again); returns the first row written."""
 
     def save(self) -> None:
         """Make the writes durable.

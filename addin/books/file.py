@@ -341,11 +341,14 @@ class FileBook:
             for c, value, numfmt in zip(columns, values, numfmts):
                 row[c] = (checked(value), numfmt)
 
-    def append_rows(self, sheet: str, rows: Sequence[Sequence[object]]) -> int:
-        """Append below the last row holding a value; an Excel table ending there grows too."""
+    def append_rows(self, sheet: str, rows: Sequence[Sequence[object]], after: int | None = None) -> int:
+        """Append below the last row holding a value (``after`` when given); an Excel table
+        ending there grows too."""
         self._before_write()
-        data = self.read_sheet(sheet).rows
-        last = max((i + 1 for i, r in enumerate(data) if any(v is not None for v in r)), default=0)
+        if after is None:
+            data = self.read_sheet(sheet).rows
+            after = max((i + 1 for i, r in enumerate(data) if any(v is not None for v in r)), default=0)
+        last = after
         first = last + 1
         self.write_cells(sheet, first, 1, rows)
         if rows and sheet not in self._generated:

@@ -177,12 +177,16 @@ class LiveBook:
                 NUMBER_FORMATS[fmt]
         sht.range((first_row, first_col), (last_row, first_col + width - 1)).value = data
 
-    def append_rows(self, sheet: str, rows: Sequence[Sequence[object]]) -> int:
-        """Below the used range's last row: two calls to find it, then ``write_cells``."""
-        used = self._sheet(sheet).used_range
-        last = used.last_cell.row
-        # An empty sheet reports A1 as its used range.
-        first = 1 if last == 1 and used.value is None else last + 1
+    def append_rows(self, sheet: str, rows: Sequence[Sequence[object]], after: int | None = None) -> int:
+        """Below ``after`` (the caller read the sheet before writing anything) or, when not
+        given, below the used range's last row (two calls to find it); then ``write_cells``."""
+        if after is not None:
+            first = after + 1
+        else:
+            used = self._sheet(sheet).used_range
+            last = used.last_cell.row
+            # An empty sheet reports A1 as its used range.
+            first = 1 if last == 1 and used.value is None else last + 1
         self.write_cells(sheet, first, 1, rows)
         return first
 

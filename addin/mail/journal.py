@@ -365,13 +365,14 @@ def _row_values(entry: Entry) -> dict[str, object]:
     }
 
 
-def sync_sheet(book: Book, journal: Journal) -> list[Problem]:
+def sync_sheet(book: Book, journal: Journal, snapshot=None) -> list[Problem]:
     """Append to the ``Journal`` sheet the log entries it does not show yet (by Clé + Résultat).
 
     Never rewrites a row. Creates the sheet (with its headers) when the book has none.
     """
     entries = [e for e in journal.entries().values() if e.state is not None]
-    name = schema.find_sheet(book.sheet_names(), schema.JOURNAL)
+    reader = snapshot if snapshot is not None else book  # what was read before the first write
+    name = schema.find_sheet(reader.sheet_names(), schema.JOURNAL)
     if name is None:
         rows = tuple(tuple(_row_values(e).get(k) for k in _COLUMNS) for e in entries)
         book.write_generated(GeneratedSheet(
@@ -379,7 +380,7 @@ def sync_sheet(book: Book, journal: Journal) -> list[Problem]:
             note="Journal des relances : Relance ajoute une ligne par envoi ; notez vos appels à la suite.",
         ))
         return []
-    data = book.read_sheet(name)
+    data = reader.read_sheet(name)
     header = schema.locate_header(data, schema.JOURNAL)
     if header.row is None:
         if any(any(v not in (None, "") for v in row) for row in data.rows):
@@ -416,7 +417,9 @@ def sync_sheet(book: Book, journal: Journal) -> list[Problem]:
             row[columns[k] - 1] = v
         new_rows.append(row)
     if new_rows:
-        book.append_rows(name, new_rows)
+        # Below the last row as read before the first write: the book is not read again.
+        last = max((i + 1 for i, r in enumerate(data.rows) if any(v not in (None, "") for v in r)), default=0)
+        book.append_rows(name, new_rows, after=last if snapshot is not None else None)
     return []
 
 

@@ -542,3 +542,26 @@ def test_the_sector_cap_of_parametres_warns_on_longer_terms(register):
     assert rows and all("30 jours" in p.message for p in capped)
     row_of = {r[0]: i + 2 for i, r in enumerate(INVOICES)}
     assert row_of["F005"] in rows and row_of["F002"] not in rows
+
+
+@pytest.mark.parametrize("button", ["preview", "send", "review"])
+def test_live_preview_send_and_review_read_everything_before_their_first_write(button, tmp_path):
+    # Issue 6: every action reads the live book before it writes (Aperçu and Envoyer used to
+    # read Factures again, and Envoyer the Journal, after writing Relances).
+    from addin.actions import preview, review, send
+    from addin.books.live import LiveBook
+
+    fake = live_register(40, tmp_path)
+    fake.app.calls.clear()
+    book = LiveBook(fake)
+    if button == "preview":
+        preview.run(book, today=TODAY, out_dir=tmp_path / "apercu")
+    elif button == "send":
+        send.run(book, today=TODAY, outbox=tmp_path / "outbox", environ={})
+    else:
+        review.run(book, today=TODAY, month=(2025, 5))
+    calls = [c for c in fake.app.calls if not c.startswith("app.status_bar")]
+    reads = [i for i, c in enumerate(calls) if c.endswith(_SHEET_READS)]
+    writes = [i for i, c in enumerate(calls) if c.endswith(_WRITES) or any(w in c for w in _WRITES[1:])]
+    assert reads and writes
+    assert max(reads) < min(writes), [calls[i] for i in reads if i > min(writes)]

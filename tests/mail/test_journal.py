@@ -48,8 +48,8 @@ class MemoryBook:
             rows.extend(list(r) for r in block.rows)
         self.sheets[sheet.name] = rows
 
-    def append_rows(self, sheet, rows):
-        first = len(self.sheets[sheet]) + 1
+    def append_rows(self, sheet, rows, after=None):
+        first = (after if after is not None else len(self.sheets[sheet])) + 1
         self.sheets[sheet].extend(list(r) for r in rows)
         return first
 
