@@ -150,8 +150,12 @@ def _to_date(value, name: str) -> date:
     if isinstance(value, date):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not 1 <= value < 2958466:  # Excel's dates: 01/01/1900 to 31/12/9999
+            raise ValueError(f"{name} : date hors de la plage d'Excel (reçu {value})")
         return _EXCEL_EPOCH + timedelta(days=int(value))
-    if isinstance(value, str) and value.strip():
+    if _blank(value):
+        raise ValueError(f"{name} : cellule vide, une date est attendue")
+    if isinstance(value, str):
         text = value.strip()
         for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
             try:

@@ -351,3 +351,9 @@ def test_no_function_uses_xlwings_legacy_expand(monkeypatch):
         monkeypatch.undo()
         importlib.reload(udfs)
     assert not any("expand" in o for o in options)
+
+
+def test_an_empty_cell_or_an_impossible_serial_says_so_in_french():
+    assert udfs.due_date(None, "30 jours") == "#RELANCE! date de facture : cellule vide, une date est attendue"
+    assert "hors de la plage d'Excel" in udfs.due_date(10 ** 20, "30 jours")
+    assert "Python" not in udfs.due_date(10 ** 20, "30 jours")

@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-GUIDE_URL = "README.md (section « Utiliser Relance dans Excel »)"
+def guide_path():
+    """The step-by-step guide installed with Relance (``macros/README.md``, shipped in the package)."""
+    from addin.addin_build import MACROS_DIR
+
+    return MACROS_DIR / "README.md"
+
 
 BUTTONS = (
     ("Actualiser", "Calcule échéances, paiements, soldes, statuts, retards, intérêts et indemnités ; "
@@ -33,6 +38,6 @@ def run(book=None, *, today: date | None = None, **_options) -> HelpResult:
         current = "développement"
     lines = [f"Relance {current}", ""]
     lines += [f"• {name} : {text}" for name, text in BUTTONS]
-    lines += ["", f"Guide complet : {GUIDE_URL}.",
+    lines += ["", f"Guide pas à pas, installé avec Relance : {guide_path()}",
               "Fonctions de cellule : =due_date(), =late_interest(), =penalty_rate(), =installments()…"]
     return HelpResult("\n".join(lines))

@@ -47,8 +47,12 @@ def run(book: Book, *, today: date, month: tuple[int, int] | None = None) -> Rev
     book.progress(0.1, "Relance : lecture du classeur…")
     register, problems = load(book)
     loaded = {i.row for i in register.invoices}
-    unreadable = len({p.row for p in problems if p.sheet == schema.FACTURES.fr and p.row is not None
-                      and p.severity is Severity.ERROR and p.row not in loaded})
+    def rows_left_out(sheet: schema.Sheet, kept: set) -> int:
+        return len({p.row for p in problems if p.row is not None and p.severity is Severity.ERROR
+                    and p.row not in kept and schema.find_sheet([p.sheet], sheet) is not None})
+
+    unreadable = rows_left_out(schema.FACTURES, loaded)
+    ignored = rows_left_out(schema.PAIEMENTS, {p.row for p in register.payments})
     rates, _ = load_rates(book)
     at_month_end = Register(register.settings, register.clients,
                             tuple(i for i in register.invoices if i.issued <= as_of),
@@ -56,7 +60,8 @@ def run(book: Book, *, today: date, month: tuple[int, int] | None = None) -> Rev
     ledger, _ = engine(at_month_end)(at_month_end, as_of, rates)
     previous = read_snapshot(book.read_sheet(SNAPSHOT_SHEET) if SNAPSHOT_SHEET in book.sheet_names() else None)
     revue, snapshot = build_review(ledger.states, register.clients, at_month_end.payments, register.settings,
-                                   (year, mon), previous, credits=ledger.credits, unreadable_rows=unreadable)
+                                   (year, mon), previous, credits=ledger.credits, unreadable_rows=unreadable,
+                                   ignored_payments=ignored)
     book.progress(0.6, "Relance : écriture de la revue…")
     book.write_generated(revue)
     book.write_generated(snapshot)

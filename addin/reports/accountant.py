@@ -270,6 +270,7 @@ def build(book_path: Path, states: Sequence[InvoiceState], *, today: date, as_of
             if dim.width:
                 target.column_dimensions[letter].width = dim.width
         target.freeze_panes = ws.freeze_panes
+        _printable_like(target, ws)
         for chart in getattr(ws, "_charts", []):  # the review's chart: values, not code
             if _chart_sheets(chart) <= kept:
                 target.add_chart(chart)
@@ -281,6 +282,16 @@ def build(book_path: Path, states: Sequence[InvoiceState], *, today: date, as_of
     props.title = "Copie pour le comptable (valeurs seules)"
     props.created = props.modified = datetime(today.year, today.month, today.day)
     return Copy(workbook_bytes(out), blank, tuple(removed), tuple(blanked), dropped, recomputed)
+
+
+def _printable_like(target, source) -> None:
+    """The copy prints as the register does: orientation, paper, fit to the page's width."""
+    target.page_setup.orientation = source.page_setup.orientation
+    target.page_setup.paperSize = source.page_setup.paperSize
+    target.page_setup.fitToWidth = source.page_setup.fitToWidth
+    target.page_setup.fitToHeight = source.page_setup.fitToHeight
+    target.sheet_properties.pageSetUpPr.fitToPage = bool(source.sheet_properties.pageSetUpPr
+                                                         and source.sheet_properties.pageSetUpPr.fitToPage)
 
 
 def _same(copied: object, computed: object) -> bool:

@@ -174,14 +174,15 @@ def changes(previous: Mapping[str, SnapshotLine], current: Mapping[str, Snapshot
 def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], payments: Sequence[Payment],
                  settings: Settings, month: tuple[int, int], previous: Snapshot | None = None, *,
                  credits: Mapping[str, Decimal] | None = None,
-                 unreadable_rows: int = 0) -> tuple[GeneratedSheet, GeneratedSheet]:
+                 unreadable_rows: int = 0, ignored_payments: int = 0) -> tuple[GeneratedSheet, GeneratedSheet]:
     """The ``Revue`` sheet and the updated hidden ``_RevueSnapshot`` sheet for ``month``.
 
     ``states`` must be computed by the ledger as of the month's last day (``month_end``);
     ``payments`` give the month's collections; ``credits`` (client → unallocated amount)
     the payments not allocated to an invoice; ``previous`` the reviews kept so far;
     ``unreadable_rows`` the rows of ``Factures`` the loader could not read at all (no
-    state, no amount), counted with the invoices in error among the rows to correct.
+    state, no amount), counted with the invoices in error among the rows to correct;
+    ``ignored_payments`` the rows of ``Paiements`` left out for an error (not collected here).
     """
     as_of = month_end(month)
     credits = credits or {}
@@ -205,7 +206,9 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
         ) + _to_fix_line(figures, unreadable_rows) + (
             ("Avoirs non utilisés", figures.credit_notes, "à imputer ou rembourser"),
             (NET, figures.net, "reste dû + échéance inconnue + avoirs"),
-            ("Encaissé dans le mois", collected, f"paiements du {first:%d/%m} au {as_of:%d/%m/%Y}"),
+            ("Encaissé dans le mois", collected, f"paiements du {first:%d/%m} au {as_of:%d/%m/%Y}"
+             + (f" ; non comptées : {ignored_payments} ligne(s) de Paiements ignorée(s) pour erreur "
+                "(toutes dates, voir Anomalies)" if ignored_payments else "")),
             ("Intérêts de retard exigibles", owed.open_interest, "factures ouvertes (L441-10 II)"),
             ("Indemnités forfaitaires exigibles", owed.open_indemnity, "40 € par facture en retard (D441-5)"),
             ("Pénalités sur factures soldées", owed.settled_interest + owed.settled_indemnity,

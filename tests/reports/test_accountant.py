@@ -336,3 +336,19 @@ def test_without_a_recorded_refresh_the_copy_is_computed_at_its_own_date(registe
     assert result.as_of == date(2026, 12, 14) and result.recomputed
     cover = {r[0]: r[2] for r in copy["À lire"].iter_rows(values_only=True) if r[0]}
     assert "date de la copie" in cover["Chiffres calculés au"]
+
+
+def test_the_copy_prints_like_the_register(tmp_path):
+    # The review is landscape, one page wide, in the register: so in the copy (it printed on
+    # 11 portrait pages, the chart on the fifth).
+    from addin.actions import review
+    from addin.actions.export import export
+    from addin.books.file import FileBook
+    from addin.demo import run_demo
+
+    path = run_demo(tmp_path, today=date(2026, 11, 23)).path
+    review.run(FileBook.open(path, today=date(2026, 11, 23)), today=date(2026, 11, 23), month=(2026, 10))
+    out = export(path, tmp_path / "copie.xlsx", today=date(2026, 11, 23))
+    ws = openpyxl.load_workbook(out)["Revue"]
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1

@@ -344,3 +344,18 @@ def test_the_chart_reads_exactly_the_split_by_age_block(book):
     assert [ws[f"{cat_col}{r}"].value for r in range(int(cat_top), int(cat_bottom) + 1)] == [r[0] for r in split]
     assert [ws[f"{val_col}{r}"].value for r in range(int(val_top), int(val_bottom) + 1)] == [r[1] for r in split]
     assert [r[0] for r in split][:5] == list(aging.BUCKETS) and split[-1][0] == "Échéance inconnue"
+
+
+def test_collections_of_the_month_say_which_payment_rows_were_left_out(book):
+    # The demo's deliberate mistake: C001 pays « F2025-9999 », an invoice that does not exist.
+    # That row is ignored (Anomalies); the month's collections must say so, not drop it silently.
+    wb = openpyxl.load_workbook(book)
+    ws = wb["Paiements"]
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 3).value == "F2025-9999")
+    paid_on = ws.cell(row, 1).value.date()
+    review.run(FileBook.open(book, today=TODAY), today=TODAY, month=(paid_on.year, paid_on.month))
+    collected = next(r for r in revue_rows(book) if r[0] == "Encaissé dans le mois")
+    anomalies = openpyxl.load_workbook(book)["Anomalies"]
+    flagged = {r[1] for r in anomalies.iter_rows(values_only=True) if r[0] == "Paiements" and r[6] == "erreur"}
+    assert row in flagged
+    assert f"non comptées : {len(flagged)} ligne(s) de Paiements ignorée(s)" in collected[2]
