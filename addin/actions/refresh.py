@@ -116,7 +116,7 @@ def compute_writes(snapshot: Snapshot, *, today: date, book_path: Path) -> Write
         sheets.append(rates_sheet())
     if record.plan_amounts or record.comments or schema.find_sheet(snapshot.names, schema.RECORD) is not None:
         sheets.append(record_sheet(record))
-    totals = totals_of(prepared.ledger.states)
+    totals = totals_of(prepared.ledger.states, today)
     result = RefreshResult(summary_text(totals, len(prepared.actions), problems, today, book_path, problems_name),
                            tuple(problems), len(prepared.actions), totals)
     return Writes(tuple([*cells, *plan_cells]), tuple(sheets), result)
@@ -495,14 +495,30 @@ def rates_sheet() -> GeneratedSheet:
     )
 
 
-def totals_of(states: Sequence[InvoiceState]) -> dict[str, Decimal]:
+def totals_of(states: Sequence[InvoiceState], today: date | None = None) -> dict[str, Decimal]:
+    """The figures of the refresh summary (the review's « Reste dû » is the same ``due``).
+
+    ``overdue``: open invoices past their due date (their next installment's, on a plan),
+    disputed and promised ones included (they are still late: ``disputed`` and
+    ``promised`` say how much of it); ``to_fix``: the balance of invoices in error, whose
+    due date is unknown (not in ``due``).
+    """
     open_states = [s for s in states if s.status not in (Status.PAID, Status.ERROR, Status.CREDIT_NOTE)]
+    late = [s for s in open_states if today is not None and (s.plan_due or s.due) is not None
+            and (s.plan_due or s.due) < today] if today is not None else \
+        [s for s in open_states if s.status is Status.OVERDUE]
+    errors = [s for s in states if s.status is Status.ERROR and s.balance > 0]
     return {
         "due": cents(sum((s.balance for s in open_states), ZERO)),
         "credit_notes": cents(sum((s.balance for s in states if s.status is Status.CREDIT_NOTE), ZERO)),
-        "overdue": cents(sum((s.balance for s in open_states if s.status is Status.OVERDUE), ZERO)),
+        "overdue": cents(sum((s.balance for s in late), ZERO)),
+        "disputed": cents(sum((s.balance for s in late if s.status is Status.DISPUTED), ZERO)),
+        "promised": cents(sum((s.balance for s in late if s.status is Status.PROMISED), ZERO)),
         "interest": cents(sum((s.interest for s in open_states), ZERO)),
+        "interest_pending": Decimal(sum(1 for s in open_states if not s.interest_known)),
         "indemnity": cents(sum((s.indemnity for s in open_states), ZERO)),
+        "to_fix": cents(sum((s.balance for s in errors), ZERO)),
+        "to_fix_count": Decimal(len(errors)),
     }
 
 
@@ -514,11 +530,21 @@ def summary_text(totals: Mapping[str, Decimal], actions: int, problems: Sequence
     lines = [
         f"Actualisé au {today:%d/%m/%Y}" + (f" : {path}" if path else ""),
         f"  Reste dû          {money(totals['due'], 'fr')} (avoirs non déduits : {money(totals['credit_notes'], 'fr')})",
-        f"  dont en retard    {money(totals['overdue'], 'fr')}",
-        f"  Intérêts de retard {money(totals['interest'], 'fr')}",
+        f"  dont échu         {money(totals['overdue'], 'fr')}" + _of_which(totals, money),
+        f"  Intérêts de retard {money(totals['interest'], 'fr')}" + (
+            f" (+ {int(totals['interest_pending'])} facture(s) dont le taux manque : voir {problems_sheet})"
+            if totals.get("interest_pending") else ""),
         f"  Indemnités (40 €) {money(totals['indemnity'], 'fr')}",
+        *([f"  Échéance inconnue {money(totals['to_fix'], 'fr')} ({int(totals['to_fix_count'])} facture(s) "
+           f"à corriger : voir {problems_sheet})"] if totals.get("to_fix_count") else []),
         f"  Relances du jour  {actions}",
         f"  Anomalies         {counts.get(Severity.ERROR, 0)} erreur(s), {counts.get(Severity.WARNING, 0)} avertissement(s)"
         f" — voir la feuille {problems_sheet}",
     ]
     return "\n".join(lines)
+
+
+def _of_which(totals: Mapping[str, Decimal], money) -> str:
+    parts = [f"litiges {money(totals[k], 'fr')}" if k == "disputed" else f"promesses {money(totals[k], 'fr')}"
+             for k in ("disputed", "promised") if totals.get(k)]
+    return f" ({', '.join(parts)})" if parts else ""

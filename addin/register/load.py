@@ -520,6 +520,8 @@ def _client_of(row: _Row, clients: dict[str, Client], code: str) -> Client | Non
 # --- Factures ----------------------------------------------------------------------
 
 _CREDIT_NOTE = re.compile(r"^\s*AV|avoir", re.IGNORECASE)
+# Unmistakably a credit note's number ("AV-2025-003", "AV12", "Avoir 12"), not "AVR-…".
+_CREDIT_NOTE_STRICT = re.compile(r"^\s*AV[\s_.-]?\d|\bavoir\b", re.IGNORECASE)
 
 
 def is_credit_note_number(number: str) -> bool:
@@ -551,6 +553,12 @@ def _load_invoices(ctx: _Context, clients: dict[str, Client]) -> tuple[dict[str,
             continue
         client = _client_of(row, clients, code)
         if client is None:
+            continue
+        if ttc > 0 and _CREDIT_NOTE_STRICT.search(number):
+            row.problem("amount_ttc", f"« {number} » est numéroté comme un avoir mais son montant est positif "
+                        f"({cells.format_euros(ttc)}) : la ligne est ignorée (ni relancée, ni déduite).",
+                        "Un avoir se saisit en négatif (HT et TTC) ; si c'est bien une facture, donnez-lui un "
+                        "numéro de facture.", "invoice.credit_note_positive")
             continue
         if ttc < 0 and not (is_credit_note_number(number) or (ht is not None and ht < 0)):
             row.problem("amount_ttc", f"Montant TTC négatif ({cells.format_euros(ttc)}) sur une facture qui n'est pas un avoir : la ligne est ignorée.",

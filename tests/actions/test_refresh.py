@@ -565,3 +565,28 @@ def test_live_preview_send_and_review_read_everything_before_their_first_write(b
     writes = [i for i, c in enumerate(calls) if c.endswith(_WRITES) or any(w in c for w in _WRITES[1:])]
     assert reads and writes
     assert max(reads) < min(writes), [calls[i] for i in reads if i > min(writes)]
+
+
+def test_the_summary_counts_every_late_invoice_and_names_the_rows_to_correct(register):
+    # F002 (due 01/06) is late and promised, F005 (due 30/04) late and disputed: both are still
+    # late money. An invoice with unreadable terms has no due date: named apart, not dropped.
+    wb = openpyxl.load_workbook(register)
+    ws = wb["Factures"]
+    header = {c.value: c.column for c in ws[1]}
+    row_of = {ws.cell(r, 1).value: r for r in range(2, ws.max_row + 1)}
+    ws.cell(row_of["F002"], header["Promesse de paiement"]).value = date(2025, 7, 15)
+    ws.cell(row_of["F005"], header["Litige"]).value = "Livraison incomplète"
+    new = ws.max_row + 1
+    for label, value in (("N° facture", "F007"), ("Code client", "C1"), ("Date facture", date(2025, 5, 1)),
+                         ("Montant HT", 100), ("Montant TTC", 120), ("Conditions de paiement", "quand vous voulez")):
+        ws.cell(new, header[label]).value = value
+    wb.save(register)
+    result = refresh.run(FileBook.open(register, today=TODAY), today=TODAY)
+    totals = result.totals
+    assert totals["disputed"] == D("600.00") and totals["promised"] == D("1200.00")
+    assert totals["overdue"] >= totals["disputed"] + totals["promised"]
+    assert totals["to_fix"] == D("120.00") and totals["to_fix_count"] == 1
+    from addin.mail.formatting import money
+
+    assert f"litiges {money(D('600'))}, promesses {money(D('1200'))}" in result.summary
+    assert f"Échéance inconnue {money(D('120'))} (1 facture(s) à corriger" in result.summary

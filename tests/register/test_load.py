@@ -273,6 +273,21 @@ def test_credit_note_rule(number, ht, credit):
         assert register.invoices == ()
 
 
+@pytest.mark.parametrize("number, left_out", [
+    ("AV-1", True), ("AV12", True), ("Avoir 7", True), ("AVR-2025-01", False), ("F-AV-1", False)])
+def test_a_credit_note_typed_positive_is_left_out_never_chased(number, left_out):
+    # « AV-1 » with +100 HT / +120 TTC: the credit note typed without its minus sign. Read as
+    # an invoice it would be chased, with interest and 40 €; it is an error to correct instead.
+    rows = [INVOICES_FR[:6], [number, "C001", "15/03/2025", None, 100, 120]]
+    register, problems = load(FakeBook(french_sheets(Factures=rows, Paiements=[PAYMENTS_FR])))
+    if left_out:
+        p = only(problems, "invoice.credit_note_positive")
+        assert (p.sheet, p.row, p.column, p.value) == ("Factures", 2, "Montant TTC", 120)
+        assert "négatif" in p.fix and register.invoices == ()
+    else:
+        assert [i.number for i in register.invoices] == [number] and not codes(problems)
+
+
 def test_negative_and_zero_payments():
     rows = [PAYMENTS_FR, ["20/04/2025", "C001", None, -50], ["20/04/2025", "C001", None, "0,00"],
             ["21/04/2025", "C001", None, 50]]
