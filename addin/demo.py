@@ -51,8 +51,10 @@ def run_demo(directory: Path, *, today: date) -> DemoResult:
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / DEMO_NAME
+    previous = None
     if path.exists():  # never lose a file: the previous demo goes to the backups folder
-        keep_backup(path, 5)
+        previous = keep_backup(path, 5)
+        _set_aside_its_log(path, previous)
     path.write_bytes(template_bytes())
 
     data = generate(today)
@@ -67,6 +69,7 @@ def run_demo(directory: Path, *, today: date) -> DemoResult:
               f"{len(data.payments)} paiements, {len(data.plan_steps)} étapes d'échéanciers")
     summary = "\n".join([
         f"Classeur de démonstration : {path.resolve()}",
+        *([f"  (la démo précédente est gardée : {previous.resolve()})"] if previous is not None else []),
         f"  {counts}",
         result.summary,
         "",
@@ -75,6 +78,15 @@ def run_demo(directory: Path, *, today: date) -> DemoResult:
         f"          relance review {path} --today {today.isoformat()}    (la revue mensuelle)",
     ])
     return DemoResult(path, summary)
+
+
+def _set_aside_its_log(path: Path, backup: Path) -> None:
+    """A new demo starts with no reminders sent: the previous demo's send log goes beside its backup."""
+    from addin.mail.journal import Journal
+
+    log = Journal.open(path).path
+    for file in sorted(log.parent.glob(log.name + "*")) if log.parent.exists() else ():
+        file.replace(backup.with_name(backup.name + "." + file.name))
 
 
 # --- typing records into the template ---------------------------------------------------------

@@ -81,3 +81,19 @@ def test_libreoffice_opens_the_refreshed_register_and_keeps_its_values(demo, tmp
     pdf = libreoffice.convert(path, "pdf", tmp_path / "pdf", profile)
     pages = libreoffice.render_png(pdf, tmp_path / "png" / "page")
     assert pages and all(p.stat().st_size > 2000 for p in pages)
+
+
+def test_a_second_demo_keeps_the_first_and_starts_with_no_reminder_sent(tmp_path):
+    from addin.actions import send
+    from addin.books.file import FileBook
+    from addin.demo import run_demo
+    from addin.mail.journal import Journal
+
+    first = run_demo(tmp_path, today=TODAY).path
+    report = send.run(FileBook.open(first, today=TODAY), today=TODAY, outbox=tmp_path / "out", environ={})
+    assert report.sent and Journal.open(first).entries()
+    again = run_demo(tmp_path, today=TODAY)
+    assert "la démo précédente est gardée" in again.summary
+    assert not Journal.open(again.path).entries()  # the old sends belong to the old demo
+    kept = list((tmp_path / ".relance-backups").glob("relance-demo.*.xlsx.relance-demo.xlsx.journal.jsonl"))
+    assert len(kept) == 1
