@@ -10,7 +10,7 @@ person would.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -79,6 +79,7 @@ def generate(today: date, *, clients: int = 40, invoices: int = 320, seed: int =
         payment_list.extend(_payments(rng, invoice, client, habits[client.code], today, payments_per_invoice))
 
     invoice_list.sort(key=lambda inv: (inv.issued, inv.number))
+    invoice_list, payment_list = _numbered_in_date_order(invoice_list, payment_list, invoices > 99_999)
     invoice_list = _credit_notes(rng, invoice_list, today)
     plan_steps, plan_invoices = _plans(client_list, today)
     invoice_list.extend(plan_invoices)
@@ -91,6 +92,27 @@ def generate(today: date, *, clients: int = 40, invoices: int = 320, seed: int =
     payment_list.sort(key=lambda p: (p.paid_on, p.client))
     return SampleData(demo_settings(), tuple(client_list), tuple(invoice_list), tuple(payment_list),
                       tuple(plan_steps))
+
+
+def _numbered_in_date_order(invoice_list: list[Invoice], payment_list: list[Payment], wide: bool
+                            ) -> tuple[list[Invoice], list[Payment]]:
+    """Invoices numbered in an unbroken sequence per year, in the order they were issued, as
+    French invoicing rules require (CGI annexe II art. 242 nonies A); payments follow."""
+    renamed: dict[str, str] = {}
+    counters: dict[int, int] = {}
+    out = []
+    for inv in invoice_list:  # already in date order
+        counters[inv.issued.year] = counters.get(inv.issued.year, 0) + 1
+        number = f"F{inv.issued.year}-{counters[inv.issued.year]:{'06d' if wide else '04d'}}"
+        renamed[inv.number] = number
+        out.append(replace(inv, number=number))
+    def reference(text: str) -> str:  # "VIR F2025-0042": the transfer quotes the invoice number
+        old = text.removeprefix("VIR ")
+        return "VIR " + renamed[old] if text.startswith("VIR ") and old in renamed else text
+
+    payments = [replace(p, invoice=renamed.get(p.invoice, p.invoice), reference=reference(p.reference))
+                for p in payment_list]
+    return out, payments
 
 
 def _clients(rng: random.Random, count: int) -> list[Client]:

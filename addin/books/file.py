@@ -77,7 +77,7 @@ def check_writable(path: Path) -> None:
         raise BookError(f"Le classeur « {path.name} » est en lecture seule.",
                         "Retirez l'attribut lecture seule du fichier (Propriétés) ou copiez-le ailleurs.")
     if not _writable(path.parent):
-        raise BookError(f"Le dossier « {path.parent} » est en lecture seule : impossible d'y enregistrer "
+        raise BookError(f"Le dossier « {path.resolve().parent} » est en lecture seule : impossible d'y enregistrer "
                         f"« {path.name} ».", "Copiez le classeur dans un dossier où vous pouvez écrire.")
 
 
