@@ -105,6 +105,7 @@ class Client:
     row: int | None = None
     siren: str = ""  # the client's SIREN, quoted in formal notices (optional)
     address: str = ""  # postal address, printed on the formal notice (optional)
+    phone: str = ""  # the number a call task dials (optional)
 
 
 @dataclass(frozen=True)

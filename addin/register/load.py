@@ -504,7 +504,7 @@ def _load_clients(ctx: _Context) -> dict[str, Client]:
             code=code, name=name, type=client_type or ClientType.BUSINESS, email=email, email_cc=cc,
             language=language, terms=row.text("terms") or None, scenario=row.text("scenario") or None,
             credit_limit=credit_limit, on_hold=bool(on_hold), notes=row.text("notes"), row=row.number,
-            siren=row.text("siren"), address=row.text("address"),
+            siren=row.text("siren"), address=row.text("address"), phone=row.text("phone"),
         )
     return clients
 

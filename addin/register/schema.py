@@ -176,6 +176,8 @@ CLIENTS = Sheet(
         Column("address", "Adresse", "Address",
                help="Adresse postale du client (facultative), imprimée sur la mise en demeure.",
                aliases=("Adresse postale", "Postal address"), width=36),
+        Column("phone", "Téléphone", "Phone", help="Numéro à appeler pour les relances téléphoniques (facultatif).",
+               aliases=("Tél", "Tel", "Téléphone comptabilité", "Phone number"), width=16),
     ),
     "input",
     help="Vos clients : un code unique par ligne.",
