@@ -55,6 +55,8 @@ What a step lists:
   reminders of their own;
 - a reminder after the due date: the overdue items that entered the scenario and
   had no higher step;
+- a call (phone track): the overdue items that have not had that call, and never a
+  call step set before a formal notice the item already had on the written track;
 - a courtesy step (before or on the due date): the items not yet overdue that
   entered the scenario, and an overdue item only when this step is its own
   (a J0 reached late); the templates word each item from its real situation.
@@ -357,7 +359,8 @@ def queue(
             if not track_steps or not eligible:
                 continue
             track_reminders = [r for r in reminders if _in_track(r, track)]
-            ctx = _Track(client, track_steps, track, track_reminders, settings, today, installments)
+            floors = _notice_floors(reminders, steps, eligible) if track is PHONE else {}
+            ctx = _Track(client, track_steps, track, track_reminders, settings, today, installments, floors)
             action, plan = ctx.run(eligible, deductions, keys, problems)
             if track is WRITTEN:
                 nexts.update(plan)
@@ -370,6 +373,34 @@ def queue(
         for number, label in today_numbers.items():
             nexts[number] = (label, today)
     return actions, nexts
+
+
+def _is_notice(r: Reminder, steps: Sequence[Step]) -> bool:
+    """A formal notice the journal shows (its e-mail, its registered letter, or a person's row)."""
+    if r.channel == Channel.FORMAL_NOTICE or r.step.endswith(" LRAR"):
+        return True
+    if r.channel is not None:
+        return False
+    index = _step_index({s.name: i for i, s in enumerate(steps)}, r.step)
+    return index is not None and steps[index].channel == Channel.FORMAL_NOTICE
+
+
+def _notice_floors(reminders: Sequence[Reminder], steps: Sequence[Step], eligible: Sequence[InvoiceState]
+                   ) -> dict[str, int]:
+    """Per invoice that had a formal notice on the written track, the offset below which a call
+    step is no longer proposed for it: the calendar's notice (else the day the notice went)."""
+    notices = [r for r in reminders if r.state != "skipped" and _is_notice(r, steps)]
+    if not notices:
+        return {}
+    offsets = [s.offset_days for s in steps if s.channel == Channel.FORMAL_NOTICE]
+    refs = {s.invoice.number: _ref(s) for s in eligible}
+    floors: dict[str, int] = {}
+    for r in notices:
+        for number in r.invoices:
+            if number in refs:
+                floor = min(offsets) if offsets else (r.on - refs[number]).days
+                floors[number] = min(floors.get(number, floor), floor)
+    return floors
 
 
 def _in_track(reminder: Reminder, track: frozenset[Channel]) -> bool:
@@ -499,10 +530,13 @@ class _Track:
     """One client's track (written or phone) on one day: which step, which items, when next."""
 
     def __init__(self, client: Client, steps: tuple[Step, ...], track: frozenset[Channel],
-                 reminders: Sequence[Reminder], settings: Settings, today: date, installments: Installments):
+                 reminders: Sequence[Reminder], settings: Settings, today: date, installments: Installments,
+                 floors: Mapping[str, int] | None = None):
         self.client, self.steps, self.track = client, steps, track
         self.reminders, self.settings, self.today = reminders, settings, today
         self.installments = installments
+        # Phone track: per invoice under formal notice, the offset below which its call steps are moot.
+        self.floors = floors or {}
         self.names = {s.name: i for i, s in enumerate(steps)}
         self.notices = [i for i, s in enumerate(steps) if s.channel == Channel.FORMAL_NOTICE]
         self.last = max((r.on for r in reminders), default=None)
@@ -540,6 +574,11 @@ class _Track:
                 item.times[index] = item.times.get(index, 0) + 1
             if r.state in DELIVERED and r.on > ref and _is_reminder(r):
                 item.after_due += 1
+        floor = self.floors.get(item.number)
+        if floor is not None:  # a call gentler than the formal notice it had is never proposed
+            below = [i for i, step in enumerate(self.steps) if step.offset_days < floor]
+            if below:
+                item.done = max(item.done, below[-1])
         return item
 
     def _reached(self, ref: date) -> int | None:
@@ -582,7 +621,9 @@ class _Track:
         if step.channel == Channel.FORMAL_NOTICE:
             return overdue and item.done < index and item.after_due >= step.min_previous
         if step.offset_days > 0:
-            return overdue and item.done <= index
+            # A reminder may list again an item that had this step (the client's statement); a call
+            # lists only the items that have not had it.
+            return overdue and (item.done <= index if self.track is WRITTEN else item.done < index)
         if overdue:  # a courtesy step speaks of an overdue item only when it is the item's own
             return item.reached == index and item.done < index
         return item.reached <= index and item.done <= index

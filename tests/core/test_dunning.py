@@ -665,3 +665,37 @@ def test_an_unallocated_payment_is_named_by_the_template_in_the_clients_language
         line = next(x for x in text.splitlines() if label in x)
         assert "non affecté" not in line.replace("Paiement reçu non affecté", "")
         assert ("Paiement" in line) == (lang == "fr")
+
+
+# --- second review (simulated days) ------------------------------------------------------
+
+
+def calls(actions):
+    return [a for a in actions if a.step.channel == Channel.PHONE]
+
+
+def test_a_call_step_already_done_is_not_repeated_when_another_invoice_reaches_it():
+    # F1 had its « Appel J+7 » six days ago; F2 reaches D+7 today: the call lists F2 only.
+    history = History(reminders=(
+        Reminder("C1", ("F1",), "J+7", Channel.EMAIL, ago(6), key="m", state="sent"),
+        Reminder("C1", ("F1",), "Appel J+7", Channel.PHONE, ago(6), key="c", state="task"),))
+    actions, _ = run([state("F1", ago(13)), state("F2", ago(7))], history=history)
+    assert [[i.number for i in a.items] for a in calls(actions)] == [["F2"]]
+    # Alone, F1 gets no second call.
+    assert calls(run([state("F1", ago(13))], history=history)[0]) == []
+
+
+def test_no_call_step_below_a_formal_notice_already_sent_on_the_written_track():
+    # F1 (60 days late) had its formal notice and never its call; F2 reaches D+7 today.
+    history = History(reminders=tuple(
+        Reminder("C1", ("F1",), name, Channel.EMAIL, ago(60 - off), key=name) for name, off in
+        (("J+7", 7), ("J+15", 15), ("J+30", 30))) + (
+        Reminder("C1", ("F1",), "J+45", Channel.FORMAL_NOTICE, ago(15), key="notice"),))
+    assert calls(run([state("F1", ago(60))], history=history)[0]) == []
+    actions, _ = run([state("F1", ago(60)), state("F2", ago(7))], history=history)
+    assert [[i.number for i in a.items] for a in calls(actions)] == [["F2"]]
+    # A call step placed after the notice in a sheet scenario is still proposed.
+    late_call = {"Professionnel": DEFAULTS["Professionnel"] + (
+        dunning._s("Professionnel", "Appel J+50", 50, Channel.PHONE, "appel"),)}
+    actions, _ = run([state("F1", ago(60))], history=history, scenarios=late_call)
+    assert [a.step.name for a in calls(actions)] == ["Appel J+50"]
