@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 from addin.books.base import Book
+from addin.core import dunning
 from addin.core.model import Action, Channel, Problem
 from addin.mail.journal import Journal, book_folder, message_id, sync_sheet
 from addin.actions import preview
@@ -141,6 +142,10 @@ def run(
         finally:
             if own_transport:
                 transport.close()
+        for key, decision in preview.ignored_today(prepared.actions, prepared.decisions, today):
+            client, scenario, step, _ = preview.split_key(key)  # type: ignore[misc]
+            channel = dunning.step_channel(prepared.scenarios, scenario, step)
+            report.lines.append(Line(client, step, channel.value if channel else "", key, decision.label))
         # Sends of earlier runs whose fate is still unknown: the queue no longer proposes
         # them (they count as done), but a person must check them.
         listed = {line.key for line in report.lines}
@@ -210,7 +215,6 @@ def _one(action: Action, prepared: preview.Prepared, journal: Journal, transport
 
 def _after_run(prepared: preview.Prepared, journal: Journal) -> preview.Prepared:
     """The next actions once this run's sends count as done."""
-    from addin.core import dunning
     from addin.core.dunning import History, Reminder
 
     known = prepared.history.keys()

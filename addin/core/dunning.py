@@ -104,6 +104,7 @@ DEADLINE_TEMPLATES = frozenset({"relance_2", "relance_3", "particulier_2", "part
 # Journal states that count as a reminder the client received (an « à vérifier » send
 # counts as done, never re-sent, but is not proof that the client was reminded).
 DELIVERED = frozenset({"sent", "manual", "task"})
+SKIPPED = "skipped"  # a line a person marked « Ignorer »: done, never sent
 
 RATE_MISSING = "Taux manquant : complétez la feuille Taux"
 
@@ -185,7 +186,9 @@ class Reminder:
 
     ``state``: "sent", "unknown" (sent, fate unknown: counts as done, never re-sent
     automatically), "task" (a call or letter handed to a person), "manual" (typed
-    by a person in the Journal sheet).
+    by a person in the Journal sheet), "skipped" (a line a person marked « Ignorer »
+    in the Relances sheet: the step counts as done for its invoices, but nothing was
+    sent, so it is not a reminder, sets no gap and no deadline).
     """
 
     client: str
@@ -244,7 +247,7 @@ def last_reminders(history: History) -> dict[str, date]:
     """Per invoice number, the date of its last written reminder (``Dernière relance``)."""
     last: dict[str, date] = {}
     for r in history.reminders:
-        if r.channel is not None and r.channel not in WRITTEN:
+        if (r.channel is not None and r.channel not in WRITTEN) or r.state == SKIPPED:
             continue
         for number in r.invoices:
             if number not in last or r.on > last[number]:
@@ -389,7 +392,7 @@ def _notice_floors(reminders: Sequence[Reminder], steps: Sequence[Step], eligibl
                    ) -> dict[str, int]:
     """Per invoice that had a formal notice on the written track, the offset below which a call
     step is no longer proposed for it: the calendar's notice (else the day the notice went)."""
-    notices = [r for r in reminders if r.state != "skipped" and _is_notice(r, steps)]
+    notices = [r for r in reminders if r.state != SKIPPED and _is_notice(r, steps)]
     if not notices:
         return {}
     offsets = [s.offset_days for s in steps if s.channel == Channel.FORMAL_NOTICE]
@@ -502,6 +505,17 @@ def _step_index(names: Mapping[str, int], name: str) -> int | None:
     return names.get(m.group(1)) if m else None
 
 
+def step_channel(scenarios: Mapping[str, Sequence[Step]], scenario: str, name: str) -> Channel | None:
+    """The channel of the step ``name`` (``J+30 (2)``: a repeat of ``J+30``) of a scenario (the
+    sheet's, else the shipped one of that name); None when neither has it."""
+    for steps in (scenarios.get(scenario), DEFAULTS.get(scenario)):
+        if steps:
+            index = _step_index({s.name: i for i, s in enumerate(steps)}, name)
+            if index is not None:
+                return steps[index].channel
+    return None
+
+
 def _is_reminder(r: Reminder) -> bool:
     """A written reminder that counts before a formal notice: not the notice itself nor its letter."""
     return r.channel != Channel.FORMAL_NOTICE and not r.step.endswith(" LRAR")
@@ -517,6 +531,7 @@ class _Item:
     done: int = -1  # the highest step done for it (-1: none)
     times: dict[int, int] = field(default_factory=dict)  # step index -> times done (repeats included)
     after_due: int = 0  # reminders delivered after its reference date (formal-notice prerequisite)
+    skipped: set[int] = field(default_factory=set)  # steps a person ignored for it: never listed in them
 
     @property
     def number(self) -> str:
@@ -539,8 +554,11 @@ class _Track:
         self.floors = floors or {}
         self.names = {s.name: i for i, s in enumerate(steps)}
         self.notices = [i for i, s in enumerate(steps) if s.channel == Channel.FORMAL_NOTICE]
-        self.last = max((r.on for r in reminders), default=None)
-        self.deadline = self._deadline(reminders)
+        # A skipped line sends nothing: no gap, no deadline from it; it only takes its day.
+        sent = [r for r in reminders if r.state != SKIPPED]
+        self.last = max((r.on for r in sent), default=None)
+        self.deadline = self._deadline(sent)
+        self.skipped_today = any(r.state == SKIPPED and r.on == today for r in reminders)
 
     # history ----------------------------------------------------------------------
 
@@ -572,6 +590,8 @@ class _Track:
             if index is not None:
                 item.done = max(item.done, index)
                 item.times[index] = item.times.get(index, 0) + 1
+                if r.state == SKIPPED:
+                    item.skipped.add(index)
             if r.state in DELIVERED and r.on > ref and _is_reminder(r):
                 item.after_due += 1
         floor = self.floors.get(item.number)
@@ -615,7 +635,7 @@ class _Track:
 
     def listable(self, step: Step, index: int, item: _Item) -> bool:
         """Whether ``step`` speaks of ``item`` (see the module docstring)."""
-        if item.reached is None:
+        if item.reached is None or index in item.skipped:  # a person said not to send it this step
             return False
         overdue = item.overdue(self.today)
         if step.channel == Channel.FORMAL_NOTICE:
@@ -630,8 +650,9 @@ class _Track:
 
     def allowed_from(self, step: Step, last: date | None, deadline: date | None) -> date:
         """The first day a written step may go: the gap since the last one, one a day, and
-        after the deadline the last message gave."""
-        when = date.min
+        after the deadline the last message gave; not on the day a person ignored a line of
+        this client and track."""
+        when = self.today + timedelta(days=1) if self.skipped_today else date.min
         if last is not None:
             when = max(when, last + timedelta(days=max(step.min_gap_days, 1)))
         if deadline is not None:

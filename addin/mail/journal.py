@@ -207,14 +207,27 @@ class Journal:
             raise ValueError(f"résolution inconnue : {state!r} (attendu sent ou resend)")
         self._append({"type": "resolution", "key": key, "state": state, "by": by, "row": row, "at": self._now()})
 
-    def decide(self, key: str, text: str) -> None:
+    def decide(self, key: str, text: str, on: date | None = None) -> None:
         """A person's decision on a queued action (``Relances`` sheet, ``Décision`` column);
-        empty text cancels it."""
-        self._append({"type": "decision", "key": key, "text": text, "at": self._now()})
+        empty text cancels it. ``on``: the run's day (``--today``) it was first read, which
+        dates an « Ignorer » in the reminder history."""
+        record = {"type": "decision", "key": key, "text": text, "at": self._now()}
+        if on is not None:
+            record["on"] = on.isoformat()
+        self._append(record)
 
     def decisions(self) -> dict[str, str]:
         """The last decision text per key (empty: cancelled)."""
-        return {r["key"]: str(r.get("text", "")) for r in self.records() if r.get("type") == "decision"}
+        return {key: text for key, (text, _) in self.dated_decisions().items()}
+
+    def dated_decisions(self) -> dict[str, tuple[str, date]]:
+        """The last decision per key: (text, the day it was taken — the run's day, else the
+        record's clock date for a record written before runs dated them)."""
+        out: dict[str, tuple[str, date]] = {}
+        for r in self.records():
+            if r.get("type") == "decision":
+                out[r["key"]] = (str(r.get("text", "")), _parse_on(r.get("on")) or _parse_at(r.get("at")).date())
+        return out
 
     # --- reading ------------------------------------------------------------------
 

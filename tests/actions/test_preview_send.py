@@ -514,3 +514,67 @@ def test_a_message_that_states_interest_waits_while_the_rate_table_lacks_the_hal
     assert f101["Prochaine action"] == "Taux manquant : complétez la feuille Taux"
     text = email.message_from_bytes(next((tmp_path / "p").glob("*-C2-J+7.eml")).read_bytes(), policy=default_policy)
     assert "0,00 €" not in text.get_body(("plain",)).get_content().replace("\u202f", " ")
+
+
+# --- second review: what a person decides ------------------------------------------------
+
+
+def add_invoice(path: Path, number: str, client: str, issued, ttc: float) -> None:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Factures"]
+    row = next(r for r in range(2, ws.max_row + 2) if ws.cell(r, 1).value in (None, ""))
+    for col, value in enumerate((number, client, issued, ttc), start=1):
+        ws.cell(row, col).value = value
+    ws.cell(row, 3).number_format = "dd/mm/yyyy"
+    wb.save(path)
+
+
+def next_action(path: Path, number: str) -> tuple:
+    rows = rows_of(path, "Factures")
+    header = rows[0]
+    row = next(r for r in rows[1:] if r[0] == number)
+    record = dict(zip(header, row))
+    return record["Prochaine action"], record["Date prochaine action"]
+
+
+def test_an_ignored_line_is_done_for_its_invoices_and_never_comes_back_under_a_new_key(book_path, tmp_path):
+    from addin.actions import refresh
+
+    preview.run(FileBook.open(book_path), today=TODAY, book_path=book_path, out_dir=tmp_path / "a")
+    set_decision(book_path, "C2 J+7", "Ignorer")
+    report = run_send(book_path, Recorder())
+    assert ("C2", "J+7", "ignorée") in {(x.client, x.step, x.status) for x in report.lines}
+    assert relances(book_path)["C2 J+7"]["Statut"] == "ignorée"  # shown the day it was decided
+    # The next day: no « J+7 ignorée » line again, F003 waits for J+15 at its date (07/07 + 1).
+    day = TODAY + timedelta(days=1)
+    recorder = Recorder()
+    send.run(FileBook.open(book_path), today=day, book_path=book_path, transport=recorder)
+    assert not [k for k in keys_of(recorder.messages) if k.startswith("C2|")]
+    assert "C2 J+7" not in relances(book_path)
+    refresh.run(FileBook.open(book_path), today=day, book_path=book_path)
+    assert next_action(book_path, "F003")[0] == "E-mail J+15"
+    # A new invoice joins C2's overdue items (the key would change): J+7 is not sent for F003.
+    add_invoice(book_path, "F009", "C2", TODAY - timedelta(days=36), 300.0)  # due 25/06, 6 days late
+    recorder = Recorder()
+    send.run(FileBook.open(book_path), today=day, book_path=book_path, transport=recorder)
+    for m in recorder.messages:
+        key = str(m["X-Relance-Key"])
+        assert not (key.startswith("C2|") and "|J+7|" in key and "F003" in key), key
+
+
+def test_a_postponed_line_stays_postponed_when_an_invoice_joins_it(book_path, tmp_path):
+    preview.run(FileBook.open(book_path), today=TODAY, book_path=book_path, out_dir=tmp_path / "a")
+    set_decision(book_path, "C1 J+30", "Reporter au 03/07/2025")
+    preview.run(FileBook.open(book_path), today=TODAY, book_path=book_path, out_dir=tmp_path / "b")
+    add_invoice(book_path, "F010", "C1", TODAY - timedelta(days=32), 90.0)  # due 28/06: joins C1's line
+    recorder = Recorder()
+    report = run_send(book_path, recorder)
+    assert not [k for k in keys_of(recorder.messages) if k.startswith("C1|")]
+    line = next(x for x in report.lines if x.client == "C1" and x.step == "J+30")
+    assert line.key.endswith("F001,F002,F010") and line.status == "reportée au 03/07/2025"
+    assert relances(book_path)["C1 J+30"]["Décision"] == "Reporter au 03/07/2025"
+    later = Recorder()
+    send.run(FileBook.open(book_path), today=TODAY + timedelta(days=3), book_path=book_path, transport=later)
+    assert [k for k in keys_of(later.messages) if k.startswith("C1|")] == ["C1|Professionnel|J+30|F001,F002,F010"]

@@ -699,3 +699,62 @@ def test_no_call_step_below_a_formal_notice_already_sent_on_the_written_track():
         dunning._s("Professionnel", "Appel J+50", 50, Channel.PHONE, "appel"),)}
     actions, _ = run([state("F1", ago(60))], history=history, scenarios=late_call)
     assert [a.step.name for a in calls(actions)] == ["Appel J+50"]
+
+
+def skipped(client_code, numbers, step, on, channel=Channel.EMAIL, scenario="Professionnel"):
+    """What preview.prepare feeds the queue for a line a person marked « Ignorer »."""
+    key = f"{client_code}|{scenario}|{step}|{','.join(sorted(numbers))}"
+    return Reminder(client_code, tuple(numbers), step, channel, on, key=key, state="skipped")
+
+
+def test_an_ignored_line_counts_as_done_and_the_next_step_comes_at_its_date():
+    states = [state("F1", ago(7)), state("F2", ago(7))]
+    history = History(reminders=(skipped("C1", ("F1", "F2"), "J+7", TODAY),))
+    actions, nexts = run(states, history=history, scenarios=NO_CALLS)
+    assert written(actions) == []  # not proposed again, and nothing else for the client that day
+    assert nexts["F1"] == ("E-mail J+15", TODAY + timedelta(days=8))
+    for n in range(1, 8):  # the days after: still nothing, whatever the key
+        assert written(run(states, history=history, scenarios=NO_CALLS, today=TODAY + timedelta(days=n))[0]) == []
+    actions, _ = run(states, history=history, scenarios=NO_CALLS, today=TODAY + timedelta(days=8))
+    assert [a.step.name for a in written(actions)] == ["J+15"]
+    assert written(actions)[0].previous_reminders == 0  # « Malgré notre rappel » would be false
+
+
+def test_an_ignored_line_sets_no_gap_no_deadline_and_is_not_one_of_the_three_reminders():
+    # J+15 (it gives a deadline) ignored on day 27: J+30 still goes on day 30 (no 5-day gap, no 8-day deadline).
+    due = TODAY - timedelta(days=27)
+    states = [state("F1", due)]
+    history = History(reminders=(
+        Reminder("C1", ("F1",), "J+7", Channel.EMAIL, due + timedelta(days=7), key="a"),
+        skipped("C1", ("F1",), "J+15", TODAY),))
+    assert written(run(states, history=history, scenarios=NO_CALLS, today=TODAY + timedelta(days=3))[0])[0].step.name == "J+30"
+    # At J+45 the formal notice still waits: J+7 and J+30 went, the ignored J+15 is not a reminder.
+    history = History(reminders=history.reminders + (
+        Reminder("C1", ("F1",), "J+30", Channel.EMAIL, due + timedelta(days=30), key="b"),))
+    actions, _ = run(states, history=history, scenarios=NO_CALLS, today=due + timedelta(days=45))
+    assert [a.step.name for a in written(actions)] == ["J+30 (2)"]
+    assert dunning.last_reminders(history) == {"F1": due + timedelta(days=30)}
+
+
+def test_an_ignored_invoice_does_not_ride_along_in_the_same_step_for_another_invoice():
+    # J+7 about F1 ignored; a day later F2 reaches its own J+7: the J+7 lists F2 alone.
+    later = TODAY + timedelta(days=1)
+    history = History(reminders=(skipped("C1", ("F1",), "J+7", TODAY),))
+    states = [state("F1", ago(7)), state("F2", later - timedelta(days=7))]
+    actions, _ = run(states, history=history, scenarios=NO_CALLS, today=later)
+    assert [(a.step.name, [i.number for i in a.items]) for a in actions] == [("J+7", ["F2"])]
+    # At F1's J+15 both are listed again (F2 had its J+7: it rides along).
+    history = History(reminders=history.reminders + (sent(actions[0], later),))
+    actions, _ = run(states, history=history, scenarios=NO_CALLS, today=TODAY + timedelta(days=8))
+    assert [(a.step.name, [i.number for i in a.items]) for a in actions] == [("J+15", ["F1", "F2"])]
+
+
+def test_an_ignored_step_is_not_sent_under_a_new_key_when_another_invoice_joins():
+    # J+7 for F1 ignored; two days later F2 falls due and is 0 days late: no J+7 for F1 again,
+    # and F1's next step is J+15 at its date.
+    history = History(reminders=(skipped("C1", ("F1",), "J+7", TODAY),))
+    later = TODAY + timedelta(days=2)
+    states = [state("F1", ago(7)), state("F2", later - timedelta(days=1))]
+    actions, nexts = run(states, history=history, scenarios=NO_CALLS, today=later)
+    assert all("F1" not in {i.number for i in a.items} or a.step.name != "J+7" for a in actions)
+    assert nexts["F1"] == ("E-mail J+15", TODAY + timedelta(days=8))
