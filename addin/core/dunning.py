@@ -44,6 +44,12 @@ into today's actions, with these rules (each has a test in
   that invoice pauses), invoices under a promise to pay until its date
   (inclusive), invoices in error, then residuals below ``Settings.min_balance``
   (a reason that names a person's decision comes before the threshold);
+- the client's credit (credit notes, unallocated payments) covers its open items
+  oldest first (as a payment would, Code civil 1342-10): a covered item (or one left
+  under ``Settings.min_balance``) is not chased, its next action says « Couvert par un
+  avoir … : imputez-le » and one warning per client says how to impute it; the items
+  left are chased, each message listing the covered items (``kind="covered"``) beside
+  the credit so that its total is the client's position;
 - credit notes and unallocated payments are listed as deductions; interest and the
   40 € indemnity come from the ledger, never a flat fee; the indemnity is claimed
   only from business and public debtors, once per invoice (L441-10 II, D441-5;
@@ -85,6 +91,7 @@ from addin.core.model import (
     Status,
     Step,
     cents,
+    format_euros,
 )
 
 PRO = ClientType.BUSINESS.value
@@ -107,6 +114,13 @@ DELIVERED = frozenset({"sent", "manual", "task"})
 SKIPPED = "skipped"  # a line a person marked « Ignorer »: done, never sent
 
 RATE_MISSING = "Taux manquant : complétez la feuille Taux"
+# The next action of an invoice the client's credit covers, by the kinds of credit it has.
+COVERED_BY = {
+    "credit_note": "Couvert par un avoir : imputez-le",
+    "unallocated_payment": "Couvert par un paiement non affecté : affectez-le",
+    "both": "Couvert par un avoir / paiement non affecté : imputez-le",
+}
+COVERED = "covered"  # ActionItem.kind of an invoice the credit covers, listed beside the credit
 
 WRITTEN = frozenset({Channel.EMAIL, Channel.LETTER, Channel.FORMAL_NOTICE})
 PHONE = frozenset({Channel.PHONE})
@@ -353,6 +367,14 @@ def queue(
                 balance=-credit, days_late=0, interest=ZERO, indemnity=ZERO,
                 kind="unallocated_payment",
             ))
+        covered_label = _covered_label(deductions)
+        covered: list[InvoiceState] = []
+        if covered_label:
+            covered, eligible = _cover(eligible, deductions, settings, today, installments)
+            # Beside the credit in every message, so that its total is the client's position.
+            deductions[:0] = [replace(_item(s, client, today, installments.get(s.invoice.number)), kind=COVERED,
+                                      interest=ZERO, indemnity=ZERO) for s in covered]
+        covered_numbers = {s.invoice.number for s in covered}
         reminders = reminders_of.get(client.code, [])
         today_numbers: dict[str, str] = {}
         for track in (WRITTEN, PHONE):
@@ -363,8 +385,11 @@ def queue(
                 continue
             track_reminders = [r for r in reminders if _in_track(r, track)]
             floors = _notice_floors(reminders, steps, eligible) if track is PHONE else {}
-            ctx = _Track(client, track_steps, track, track_reminders, settings, today, installments, floors)
+            ctx = _Track(client, track_steps, track, track_reminders, settings, today, installments, floors,
+                         covered_label)
             action, plan = ctx.run(eligible, deductions, keys, problems)
+            if covered_label:  # else the items were under the threshold on their own: the plan says so
+                covered_numbers |= ctx.covered
             if track is WRITTEN:
                 nexts.update(plan)
             if action is not None:
@@ -375,7 +400,61 @@ def queue(
                         today_numbers.setdefault(item.number, step_label(action.step))
         for number, label in today_numbers.items():
             nexts[number] = (label, today)
+        for number in covered_numbers - set(today_numbers):
+            nexts[number] = (covered_label, None)
+        if covered_numbers:
+            problems.append(_covered_problem(client, states, deductions, covered_numbers, actions))
     return actions, nexts
+
+
+def _covered_label(deductions: Sequence[ActionItem]) -> str:
+    kinds = {d.kind for d in deductions if d.balance < 0}
+    if not kinds:
+        return ""
+    return COVERED_BY["both"] if len(kinds) > 1 else COVERED_BY[kinds.pop()]
+
+
+def _cover(eligible: Sequence[InvoiceState], deductions: Sequence[ActionItem], settings: Settings, today: date,
+           installments: Installments) -> tuple[list[InvoiceState], list[InvoiceState]]:
+    """(covered, still to chase): the client's credit (credit notes, unallocated payments) set
+    against its open items oldest first, as a payment is (Code civil 1342-10). An item whose
+    amount asked is covered, or left under ``Settings.min_balance``, is not chased: the credit
+    should be imputed to it. The credit left over is deducted in the client's messages."""
+    available = -sum((d.balance for d in deductions if d.balance < 0), ZERO)
+    covered: list[InvoiceState] = []
+    rest = sorted(eligible, key=lambda s: (_ref(s), s.invoice.number))
+    while rest and available > 0:
+        asked = plan_position(rest[0], installments.get(rest[0].invoice.number), today)[0]
+        if asked - available >= settings.min_balance:
+            break
+        covered.append(rest.pop(0))
+        available -= asked
+    order = {id(s): n for n, s in enumerate(eligible)}
+    return covered, sorted(rest, key=lambda s: order[id(s)])
+
+
+def _covered_problem(client: Client, states: Sequence[InvoiceState], deductions: Sequence[ActionItem],
+                     covered: set[str], actions: Sequence[Action]) -> Problem:
+    credits = [d for d in deductions if d.balance < 0]
+    names = [f"l'avoir {d.number}" if d.kind == "credit_note" else "un paiement non affecté" for d in credits]
+    amount = -sum((d.balance for d in credits), ZERO)
+    items = sorted((s for s in states if s.invoice.number in covered), key=lambda s: (_ref(s), s.invoice.number))
+    numbers = [s.invoice.number for s in items]
+    owed = sum((s.balance for s in items), ZERO)
+    chased = any(a.client.code == client.code for a in actions)
+    verb = "couvre" if len(credits) == 1 else "couvrent"
+    return Problem(
+        "Clients", client.row, "Code client", client.code,
+        f"client {client.code} : {', '.join(names)} ({format_euros(amount)}) {verb} "
+        f"{'la facture' if len(numbers) == 1 else 'les factures'} {', '.join(numbers)} ({format_euros(owed)}) : "
+        + (("elle n'est pas relancée, les relances du client la listent à compenser" if len(numbers) == 1 else
+            "elles ne sont pas relancées, les relances du client les listent à compenser")
+           if chased else "aucune relance n'est faite (solde net nul ou sous le seuil de relance)"),
+        "Imputez le crédit : pour un avoir, une ligne dans Paiements sur chaque facture couverte (Mode « Avoir "
+        "AV… ») et l'avoir réduit d'autant dans Factures, ou remboursez-le ; pour un paiement non affecté, "
+        "indiquez sa facture dans la colonne N° facture de Paiements (une ligne par facture si besoin).",
+        severity=Severity.WARNING, code="queue.credit_covers",
+    )
 
 
 def _is_notice(r: Reminder, steps: Sequence[Step]) -> bool:
@@ -546,12 +625,16 @@ class _Track:
 
     def __init__(self, client: Client, steps: tuple[Step, ...], track: frozenset[Channel],
                  reminders: Sequence[Reminder], settings: Settings, today: date, installments: Installments,
-                 floors: Mapping[str, int] | None = None):
+                 floors: Mapping[str, int] | None = None, covered_label: str = ""):
         self.client, self.steps, self.track = client, steps, track
         self.reminders, self.settings, self.today = reminders, settings, today
         self.installments = installments
         # Phone track: per invoice under formal notice, the offset below which its call steps are moot.
         self.floors = floors or {}
+        # The items today's step would list when the client's credit leaves it under the threshold
+        # (the credit left over covers them): said in their next action, never silently dropped.
+        self.covered_label = covered_label or "Solde sous le minimum relancé"
+        self.covered: set[str] = set()
         self.names = {s.name: i for i, s in enumerate(steps)}
         self.notices = [i for i, s in enumerate(steps) if s.channel == Channel.FORMAL_NOTICE]
         # A skipped line sends nothing: no gap, no deadline from it; it only takes its day.
@@ -689,7 +772,9 @@ class _Track:
                         ))
                     else:
                         candidate = self._action(step, listed, deductions)
-                        if candidate.key not in keys and candidate.total_balance >= self.settings.min_balance:
+                        if candidate.total_balance < self.settings.min_balance:
+                            self.covered = {i.number for i in listed}
+                        elif candidate.key not in keys:
                             action = candidate
         return action, self._plan(items, action, held)
 
@@ -708,6 +793,9 @@ class _Track:
         for item in items:
             if item.number in held:
                 plan[item.number] = (RATE_MISSING, None)
+                continue
+            if item.number in self.covered:
+                plan[item.number] = (self.covered_label, None)
                 continue
             due_now = item.reached is not None and item.reached > item.done
             if due_now:

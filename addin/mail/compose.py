@@ -69,7 +69,9 @@ FORMAL_NOTICE_TEMPLATE = "mise_en_demeure"
 PREVIEW_ONLY_TEMPLATES = frozenset({"appel"})
 NOTICE_DEADLINE_DAYS = Settings().reminder_deadline_days  # the default; the setting wins
 QR_CID = "qr-virement@relance"
-DEDUCTION_KINDS = ("credit_note", "unallocated_payment")
+# Listed after the invoices, beside the total: the credit (credit notes, unallocated payments,
+# negative) and the older invoices it covers (``covered``, positive: offset against it).
+DEDUCTION_KINDS = ("covered", "credit_note", "unallocated_payment")
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,8 @@ class Summary:
 
 def summarize(action: Action) -> Summary:
     invoices = tuple(i for i in action.items if i.kind not in DEDUCTION_KINDS)
-    deductions = tuple((i, -abs(i.balance)) for i in action.items if i.kind in DEDUCTION_KINDS)
+    deductions = tuple((i, abs(i.balance) if i.kind == "covered" else -abs(i.balance))
+                       for i in action.items if i.kind in DEDUCTION_KINDS)
     balance = cents(sum((i.balance for i in invoices), ZERO) + sum((d for _, d in deductions), ZERO))
     consumer = action.client.type == ClientType.CONSUMER
     interest = cents(sum((i.interest for i in invoices if i.interest_known), ZERO))
@@ -345,7 +348,9 @@ def context(action: Action, settings: Settings, *, today: date, lang: str, qr_ci
             {
                 "kind": i.kind,
                 "number": one_line(i.number),
+                "po_number": one_line(i.po_number),
                 "issued": i.issued,
+                "due": _ref(i),
                 "amount": amount,
             }
             for i, amount in summary.deductions

@@ -59,7 +59,8 @@ _TEXT = {
         "plan_next": ", prochaine échéance le {date} ({amount})",
         "cols": ("Facture", "Bon de cde", "Date", "Échéance", "Retard (j)", "Reste dû", "Intérêts", "Indemnité"),
         "credit_note": "Avoir {n}",
-        "unallocated": "Paiement non affecté {n}",
+        "unallocated": "Paiement non affecté",
+        "covered": "Facture {n} (éch. {due}), à compenser avec le crédit",
         "total_balance": "Principal restant dû",
         "total_interest": "Intérêts de retard au {date}",
         "total_interest_public": "Intérêts moratoires au {date}",
@@ -115,7 +116,8 @@ _TEXT = {
         "plan_next": ", next installment on {date} ({amount})",
         "cols": ("Invoice", "PO", "Date", "Due date", "Days late", "Balance", "Interest", "Indemnity"),
         "credit_note": "Credit note {n}",
-        "unallocated": "Unallocated payment {n}",
+        "unallocated": "Unallocated payment",
+        "covered": "Invoice {n} (due {due}), offset against the credit",
         "total_balance": "Principal outstanding",
         "total_interest": "Late-payment interest as of {date}",
         "total_interest_public": "Moratory interest as of {date}",
@@ -286,8 +288,10 @@ def formal_notice_pdf(action: Action, settings: Settings, *, today: date, deadli
             pdf.cell(w, 5.5, value, border=1, align="R" if i >= 4 else "L")
         pdf.ln()
     for item, amount in summary.deductions:
-        label = (t["credit_note"] if item.kind == "credit_note" else t["unallocated"]).format(n=one_line(item.number))
-        if item.issued:
+        label = t.get(item.kind, t["unallocated"]).format(n=one_line(item.number), due=sdate(item.ref or item.due))
+        if item.number and item.kind == "unallocated_payment":
+            label += f" {one_line(item.number)}"
+        if item.issued and item.kind != "covered":
             label += f" ({sdate(item.issued)})"
         pdf.cell(sum(widths[:5]), 5.5, label, border=1)
         pdf.cell(widths[5], 5.5, money(amount), border=1, align="R")

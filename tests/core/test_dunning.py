@@ -242,7 +242,11 @@ def test_credit_notes_and_unallocated_payments_are_listed_as_deductions():
 
 def test_nothing_to_claim_when_deductions_cover_the_debt():
     states = [state("F1", ago(20), "100"), state("AV1", ago(40), "-100")]
-    assert written(run(states)[0]) == []
+    problems = []
+    actions, nexts = run(states, problems=problems)
+    assert actions == []  # no e-mail, no call
+    assert nexts["F1"] == (dunning.COVERED_BY["credit_note"], None)
+    assert [p.code for p in problems] == ["queue.credit_covers"]
 
 
 def test_consumers_owe_no_indemnity_and_get_their_own_scenario():
@@ -758,3 +762,55 @@ def test_an_ignored_step_is_not_sent_under_a_new_key_when_another_invoice_joins(
     actions, nexts = run(states, history=history, scenarios=NO_CALLS, today=later)
     assert all("F1" not in {i.number for i in a.items} or a.step.name != "J+7" for a in actions)
     assert nexts["F1"] == ("E-mail J+15", TODAY + timedelta(days=8))
+
+
+def test_a_client_whose_credits_cover_its_overdue_items_is_told_not_silently_dropped():
+    # /tmp/rev2/min/m.xlsx: a 1,000 € invoice 60 days late and a 1,500 € credit note. Before, no
+    # line in the queue and « E-mail J+7 » as the next action every day.
+    states = [state("F1", ago(60), "1000"), state("AV1", ago(30), "-1500")]
+    problems = []
+    for day in (TODAY, TODAY + timedelta(days=1), TODAY + timedelta(days=10)):
+        actions, nexts = run(states, problems=problems, today=day)
+        assert actions == []
+        assert nexts["F1"] == ("Couvert par un avoir : imputez-le", None)
+    warning = problems[0]
+    assert (warning.sheet, warning.value, warning.code) == ("Clients", "C1", "queue.credit_covers")
+    assert "AV1" in warning.message and "F1" in warning.message and "Imputez" in warning.fix
+    one = []
+    run(states, problems=one)
+    assert len(one) == 1  # one warning per client, whatever the tracks
+    # An unallocated payment says so.
+    _, nexts = run([state("F1", ago(20), "400")], credits={"C1": D("400")})
+    assert nexts["F1"] == ("Couvert par un paiement non affecté : affectez-le", None)
+    _, nexts = run(states, credits={"C1": D("10")})
+    assert nexts["F1"] == ("Couvert par un avoir / paiement non affecté : imputez-le", None)
+
+
+def test_a_courtesy_email_about_a_new_invoice_is_not_lost_because_a_credit_covers_an_older_one():
+    # F1 (20 days late) is covered by AV1; F2 falls due in 10 days: its J-10 goes, and its total is
+    # the client's true position: F2 + F1 − AV1 (F1 listed as offset against the credit).
+    states = [state("F1", ago(20), "1000"), state("AV1", ago(30), "-1500"), state("F2", ago(-10), "2000")]
+    actions, nexts = run(states, scenarios=NO_CALLS)
+    assert [a.step.name for a in actions] == ["J-10"]
+    items = {i.number: (i.kind, i.balance) for i in actions[0].items}
+    assert items == {"F2": ("invoice", D("2000")), "F1": ("covered", D("1000")), "AV1": ("credit_note", D("-1500"))}
+    assert actions[0].total_balance == D("1500")  # 2000 + 1000 − 1500
+    assert actions[0].key == "C1|Professionnel|J-10|F2"
+    assert nexts["F1"] == ("Couvert par un avoir : imputez-le", None)
+    assert nexts["F2"] == ("E-mail J-10", TODAY)
+    # When the credit covers the new invoice too (net position under the threshold): no
+    # courtesy e-mail, and each invoice says why.
+    states[2] = state("F2", ago(-10), "400")
+    actions, nexts = run(states, scenarios=NO_CALLS)
+    assert actions == []
+    assert nexts["F1"] == nexts["F2"] == ("Couvert par un avoir : imputez-le", None)
+
+
+def test_a_credit_covers_the_oldest_items_first_and_the_rest_is_chased():
+    # 1,500 € of credit: F1 (1,000 €, oldest) covered, F2 (800 €) partly: F2's reminder lists F2,
+    # F1 offset and the credit note: 800 + 1000 − 1500 = 300 €.
+    states = [state("F1", ago(40), "1000"), state("F2", ago(16), "800"), state("AV1", ago(30), "-1500")]
+    action = written(run(states)[0])[0]
+    assert [(i.number, i.kind) for i in action.items] == [("F2", "invoice"), ("F1", "covered"),
+                                                          ("AV1", "credit_note")]
+    assert action.total_balance == D("300") and action.step.name == "J+15"

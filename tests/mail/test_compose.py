@@ -361,3 +361,41 @@ def test_the_subject_arrives_exactly_as_written(subject):
 def test_one_day_late_is_singular(lang, words):
     r = render(action("relance_2", items=one(TODAY - timedelta(days=1)), language=lang), SETTINGS, today=TODAY)
     assert plain(r.text).count(words) == 2  # the intro and the item's line
+
+
+# --- second review ------------------------------------------------------------------------
+
+
+def covered_action(template="avant_echeance", lang="fr"):
+    from datetime import date
+
+    from addin.core.model import ActionItem
+
+    D = Decimal
+    items = (
+        ActionItem("F2", "", date(2025, 2, 24), date(2025, 3, 26), D("2000.00"), 0, D("0"), D("0"),
+                   ref=date(2025, 3, 26)),
+        ActionItem("F1", "BC-9", date(2025, 1, 1), date(2025, 1, 31), D("1000.00"), 44, D("0"), D("0"),
+                   kind="covered", ref=date(2025, 1, 31)),
+        ActionItem("AV1", "", date(2025, 2, 1), None, D("-1500.00"), 0, D("0"), D("0"), kind="credit_note"),
+        ActionItem("", "", None, None, D("-20.00"), 0, D("0"), D("0"), kind="unallocated_payment"),
+    )
+    return action(template, items=items, language=lang)
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("fr", ("Facture F1 (bon de commande BC-9) du 01/01/2025 (échéance le 31/01/2025), à compenser avec le crédit "
+            "ci-dessous : 1 000,00 €", "Avoir AV1 du 01/02/2025 : -1 500,00 €",
+            "Paiement reçu non affecté : -20,00 €", "Total restant dû : 1 480,00 €")),
+    ("en", ("Invoice F1 (purchase order BC-9) of 01/01/2025 (due on 31/01/2025), to be offset against the credit "
+            "below: €1,000.00", "Credit note AV1 of 01/02/2025: -€1,500.00", "Unallocated payment received: -€20.00",
+            "Total balance due: €1,480.00")),
+])
+def test_an_invoice_the_credit_covers_is_listed_beside_it_so_the_total_is_the_clients_position(lang, words):
+    r = render(covered_action(lang=lang), SETTINGS, today=TODAY)
+    text = plain(r.text)
+    for w in words:
+        assert w in text, w
+    assert "F1" not in r.subject and "F2" in r.subject  # the covered invoice is not what the message is about
+    html = plain(r.html)
+    assert "à compenser avec le crédit ci-dessous" in html or "to be offset against the credit below" in html

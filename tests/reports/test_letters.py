@@ -123,3 +123,12 @@ def test_a_consumer_letter_shows_no_nil_interest(tmp_path):
     a = action("mise_en_demeure", type=ClientType.CONSUMER, items=tuple(replace(i, interest=D("0")) for i in ITEMS))
     text = pdf_text(formal_notice_pdf(a, SETTINGS, today=TODAY), tmp_path)
     assert "Intérêts" not in text and not re.search(r"(?<![\d,-])0,00 €", text)
+
+
+def test_an_invoice_the_credit_covers_is_offset_in_the_letter(tmp_path):
+    from tests.mail.test_compose import covered_action
+
+    text = pdf_text(formal_notice_pdf(covered_action("mise_en_demeure"), SETTINGS, today=TODAY), tmp_path)
+    for mention in ("Facture F1 (éch. 31/01/2025), à compenser avec le crédit", "1 000,00 €", "Avoir AV1",
+                    "Paiement non affecté", "1 480,00 €"):
+        assert mention in text, mention
