@@ -72,7 +72,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Iterable, Mapping, Sequence
@@ -189,6 +189,24 @@ def step_label(step: Step) -> str:
     """What the ``Prochaine action`` column shows, e.g. "E-mail J+7", "Appel J+7"."""
     label = CHANNEL_LABELS[step.channel]
     return step.name if step.name.lower().startswith(label.lower()) else f"{label} {step.name}"
+
+
+@dataclass(frozen=True)
+class ListedItem(ActionItem):
+    """An invoice as a reminder lists it, with the written reminders the journal shows for it
+    after its own due date, so that a message never words a past reminder for an invoice
+    that had none (« Malgré nos rappels concernant la facture X… ; nous y joignons Y »).
+
+    (Fields a future ``ActionItem`` may carry itself; kept here while model.py is frozen.)
+    """
+
+    reminders: int = 0  # delivered written reminders that listed it after its reference date
+    last_reminder: date | None = None
+
+
+def _listed(item: ActionItem, reminders: int, last: date | None) -> ListedItem:
+    return ListedItem(**{f.name: getattr(item, f.name) for f in fields(ActionItem)},
+                      reminders=reminders, last_reminder=last)
 
 
 # --- History: what the journal says was done ----------------------------------------
@@ -820,12 +838,16 @@ class _Track:
 
     def _action(self, step: Step, listed: Sequence[_Item], deductions: Sequence[ActionItem]) -> Action:
         ordered = sorted(listed, key=lambda i: (i.ref, i.number))
-        items = tuple(_item(i.state, self.client, self.today, self.installments.get(i.number)) for i in ordered)
-        items += tuple(deductions)
         refs = {i.number: i.ref for i in listed}
         previous = [r for r in self.reminders
                     if r.state in DELIVERED and _is_reminder(r) and r.on < self.today
                     and any(n in refs and r.on > refs[n] for n in r.invoices)]
+        items: tuple[ActionItem, ...] = ()
+        for i in ordered:
+            own = [r.on for r in previous if i.number in r.invoices and r.on > i.ref]
+            items += (_listed(_item(i.state, self.client, self.today, self.installments.get(i.number)),
+                              len(own), max(own, default=None)),)
+        items += tuple(deductions)
         return Action(
             client=self.client, step=step, on=self.today, items=items,
             total_balance=sum((i.balance for i in items), ZERO),

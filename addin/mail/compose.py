@@ -288,6 +288,8 @@ def _item_view(item: ActionItem, claim: bool, consumer: bool, today: date) -> di
         "interest": (item.interest if item.interest_known else None) if claim else ZERO,
         "indemnity": item.indemnity if claim and not consumer else ZERO,
         "on_plan": item.remaining is not None,
+        # Written reminders the journal shows for it after its due date (None: not known).
+        "reminders": getattr(item, "reminders", None),
         "remaining": item.remaining,
         "next_installment": item.next_installment,
         "next_installment_amount": item.next_installment_amount,
@@ -311,6 +313,15 @@ def _situations(views: list[dict[str, object]]) -> dict[str, object]:
     }
 
 
+def _reminded(views: list[dict[str, object]], previous: int) -> tuple[list[dict], list[dict]]:
+    """(the listed invoices the journal shows a reminder for, the others): the opening sentence
+    speaks of past reminders for the first only. Without per-invoice counts (an item built by
+    hand), every item shares the message's ``previous_reminders``."""
+    if any(v["reminders"] is None for v in views):
+        return (list(views), []) if previous else ([], list(views))
+    return [v for v in views if v["reminders"]], [v for v in views if not v["reminders"]]
+
+
 def context(action: Action, settings: Settings, *, today: date, lang: str, qr_cid: str | None) -> dict:
     """Every variable the templates use (see mail_templates/README.md)."""
     summary = summarize(action)
@@ -324,6 +335,7 @@ def context(action: Action, settings: Settings, *, today: date, lang: str, qr_ci
     reference = summary.reference
     iban_ok = bool(settings.iban) and iban_is_valid(settings.iban)
     views = [_item_view(i, show_interest, consumer, today) for i in summary.invoices]
+    reminded, unreminded = _reminded(views, action.previous_reminders)
     days = deadline_days(settings)
     return {
         "lang": lang,
@@ -363,6 +375,9 @@ def context(action: Action, settings: Settings, *, today: date, lang: str, qr_ci
         "on_plan": any(v["on_plan"] for v in views),
         "previous_reminders": action.previous_reminders,
         "last_reminder": action.last_reminder,
+        "reminded": reminded,
+        "unreminded": unreminded,
+        "joined": _situations(unreminded) if unreminded else None,
         "claim": is_claim,
         "show_interest": show_interest,
         "interest_unknown": show_interest and any(v["interest"] is None for v in views),

@@ -45,10 +45,13 @@ _TEXT = {
         "made_noplace": "Le {date}",
         "greeting": "Madame, Monsieur,",
         "intro": (
-            "Malgré nos relances{last}, les sommes suivantes restent impayées à ce jour, "
+            "Malgré nos relances{about}{last}, les sommes suivantes restent impayées à ce jour, "
             "bien qu'arrivées à échéance :"
         ),
-        "intro_one": "Malgré notre rappel{last}, les sommes suivantes restent impayées à ce jour, bien qu'arrivées à échéance :",
+        "intro_one": "Malgré notre rappel{about}{last}, les sommes suivantes restent impayées à ce jour, bien qu'arrivées à échéance :",
+        "about_one": " concernant la facture {n}",
+        "about_many": " concernant les factures {n}",
+        "and": " et ",
         "intro_none": "Les sommes suivantes, arrivées à échéance, restent impayées à ce jour :",
         "last_many": ", dont la dernière le {date}",
         "last_one": " du {date}",
@@ -104,8 +107,11 @@ _TEXT = {
         "made": "{place}, {date}",
         "made_noplace": "{date}",
         "greeting": "Dear Sir or Madam,",
-        "intro": "Despite our reminders{last}, the following amounts, now overdue, remain unpaid:",
-        "intro_one": "Despite our reminder{last}, the following amounts, now overdue, remain unpaid:",
+        "intro": "Despite our reminders{about}{last}, the following amounts, now overdue, remain unpaid:",
+        "intro_one": "Despite our reminder{about}{last}, the following amounts, now overdue, remain unpaid:",
+        "about_one": " about invoice {n}",
+        "about_many": " about invoices {n}",
+        "and": " and ",
         "intro_none": "The following amounts, now overdue, remain unpaid:",
         "last_many": ", the last one on {date}",
         "last_one": " of {date}",
@@ -245,10 +251,18 @@ def formal_notice_pdf(action: Action, settings: Settings, *, today: date, deadli
     # Never claim a reminder the journal does not show (review 4, item 4e).
     previous = action.previous_reminders
     when = long_date(action.last_reminder) if action.last_reminder else None
+    # Past reminders are claimed for the invoices the journal shows them for, named when some
+    # listed invoices had none (``dunning.ListedItem.reminders``).
+    counts = [getattr(i, "reminders", None) for i in summary.invoices]
+    about = ""
+    if None not in counts and 0 in counts and any(counts):
+        names = [one_line(i.number) for i, n in zip(summary.invoices, counts) if n]
+        joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + t["and"] + names[-1]
+        about = t["about_one" if len(names) == 1 else "about_many"].format(n=joined)
     if previous > 1:
-        intro = t["intro"].format(last=t["last_many"].format(date=when) if when else "")
+        intro = t["intro"].format(about=about, last=t["last_many"].format(date=when) if when else "")
     elif previous == 1:
-        intro = t["intro_one"].format(last=t["last_one"].format(date=when) if when else "")
+        intro = t["intro_one"].format(about=about, last=t["last_one"].format(date=when) if when else "")
     else:
         intro = t["intro_none"]
     para(intro, gap=3)

@@ -814,3 +814,16 @@ def test_a_credit_covers_the_oldest_items_first_and_the_rest_is_chased():
     assert [(i.number, i.kind) for i in action.items] == [("F2", "invoice"), ("F1", "covered"),
                                                           ("AV1", "credit_note")]
     assert action.total_balance == D("300") and action.step.name == "J+15"
+
+
+def test_each_listed_invoice_carries_the_reminders_it_had():
+    # F1 had J+7 and J+15; F2 fell due 3 days ago and rides along in F1's J+30.
+    history = History(reminders=(
+        Reminder("C1", ("F1",), "J+7", Channel.EMAIL, ago(23), key="a"),
+        Reminder("C1", ("F1",), "J+15", Channel.EMAIL, ago(15), key="b"),
+        Reminder("C1", ("F1",), "Appel J+7", Channel.PHONE, ago(23), key="c", state="task")))
+    action = written(run([state("F1", ago(30)), state("F2", ago(3))], history=history)[0])[0]
+    assert action.step.name == "J+30"
+    assert [(i.number, i.reminders, i.last_reminder) for i in action.items] == [
+        ("F1", 2, ago(15)), ("F2", 0, None)]
+    assert (action.previous_reminders, action.last_reminder) == (2, ago(15))

@@ -399,3 +399,44 @@ def test_an_invoice_the_credit_covers_is_listed_beside_it_so_the_total_is_the_cl
     assert "F1" not in r.subject and "F2" in r.subject  # the covered invoice is not what the message is about
     html = plain(r.html)
     assert "à compenser avec le crédit ci-dessous" in html or "to be offset against the credit below" in html
+
+
+def reminded_action(template="relance_3", lang="fr", client_type=ClientType.BUSINESS):
+    """F2025-0246 (430 days late) had two reminders, the last on 5 Dec 2026; F2026-0278 fell due
+    on 10 Dec 2026 and had none: it rides along in the oldest invoice's last reminder."""
+    from datetime import date
+
+    from addin.core.dunning import ListedItem
+
+    D = Decimal
+    items = (
+        ListedItem("F2025-0246", "", date(2025, 8, 7), date(2025, 10, 10), D("183.60"), 430, D("26.49"), D("40"),
+                   ref=date(2025, 10, 10), reminders=2, last_reminder=date(2026, 12, 5)),
+        ListedItem("F2026-0278", "BC-84197", date(2026, 10, 21), date(2026, 12, 10), D("2311.20"), 4, D("3.14"),
+                   D("40"), ref=date(2026, 12, 10), reminders=0),
+    )
+    a = action(template, items=items, language=lang, type=client_type)
+    return replace(a, on=date(2026, 12, 14), previous_reminders=2, last_reminder=date(2026, 12, 5))
+
+
+@pytest.mark.parametrize("lang, opening", [
+    ("fr", "Malgré nos rappels (le dernier le 5 décembre 2026) concernant la facture F2025-0246, celle-ci reste "
+           "impayée. Nous y joignons la facture F2026-0278, échue depuis le 10 décembre 2026."),
+    ("en", "Despite our reminders (the last one on 5 December 2026) about invoice F2025-0246, it remains unpaid. "
+           "We also include invoice F2026-0278, overdue since 10 December 2026."),
+])
+def test_the_last_reminder_claims_past_reminders_only_for_the_invoices_that_had_them(lang, opening):
+    from datetime import date
+
+    for template in ("relance_2", "relance_3", "particulier_3", "mise_en_demeure"):
+        r = render(reminded_action(template, lang), SETTINGS, today=date(2026, 12, 14))
+        text = " ".join(plain(r.text).split())
+        words = opening.replace("reste impayée.", "reste impayée à ce jour.") if template == "relance_2" and lang == "fr" \
+            else opening
+        assert words in text, (template, text[:600])
+        assert "430 jours de retard)." not in text and "430 days late)." not in text
+        assert words in " ".join(plain(re.sub(r"<[^>]+>", "", r.html)).split())
+    # Every invoice reminded before, one date: the days late are still said in the opening.
+    r = render(replace(reminded_action(lang=lang), items=reminded_action().items[:1]), SETTINGS,
+               today=date(2026, 12, 14))
+    assert ("(430 jours de retard)" if lang == "fr" else "(430 days late)") in plain(r.text)

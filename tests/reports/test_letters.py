@@ -132,3 +132,13 @@ def test_an_invoice_the_credit_covers_is_offset_in_the_letter(tmp_path):
     for mention in ("Facture F1 (éch. 31/01/2025), à compenser avec le crédit", "1 000,00 €", "Avoir AV1",
                     "Paiement non affecté", "1 480,00 €"):
         assert mention in text, mention
+
+
+def test_the_letter_names_the_invoices_the_past_reminders_were_about(tmp_path):
+    from datetime import date
+
+    from tests.mail.test_compose import reminded_action
+
+    text = pdf_text(formal_notice_pdf(reminded_action("mise_en_demeure"), SETTINGS, today=date(2026, 12, 14)),
+                    tmp_path)
+    assert "Malgré nos relances concernant la facture F2025-0246, dont la dernière le 5 décembre 2026" in text
