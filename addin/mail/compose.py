@@ -313,6 +313,12 @@ def _situations(views: list[dict[str, object]]) -> dict[str, object]:
     }
 
 
+def repeat_number(step_name: str) -> int:
+    """2 for « J+30 (2) » (a step repeated before the formal notice, ``dunning.repeat_name``), else 0."""
+    m = re.search(r" \((\d+)\)$", step_name)
+    return int(m.group(1)) if m and int(m.group(1)) > 1 else 0
+
+
 def _reminded(views: list[dict[str, object]], previous: int) -> tuple[list[dict], list[dict]]:
     """(the listed invoices the journal shows a reminder for, the others): the opening sentence
     speaks of past reminders for the first only. Without per-invoice counts (an item built by
@@ -342,6 +348,8 @@ def context(action: Action, settings: Settings, *, today: date, lang: str, qr_ci
         "today": today,
         "template": template,
         "step": {"name": one_line(action.step.name), "offset_days": action.step.offset_days},
+        # The n-th sending of a step repeated while the formal notice waits (« J+30 (2) »): 0 if not one.
+        "repeat": repeat_number(action.step.name),
         "client": {
             "name": one_line(action.client.name),
             "code": one_line(action.client.code),

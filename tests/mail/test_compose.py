@@ -440,3 +440,34 @@ def test_the_last_reminder_claims_past_reminders_only_for_the_invoices_that_had_
     r = render(replace(reminded_action(lang=lang), items=reminded_action().items[:1]), SETTINGS,
                today=date(2026, 12, 14))
     assert ("(430 jours de retard)" if lang == "fr" else "(430 days late)") in plain(r.text)
+
+
+REPEATABLE = ["relance_1", "relance_2", "relance_3", "particulier_1", "particulier_2", "particulier_3"]
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("template", REPEATABLE)
+def test_a_step_repeated_before_the_formal_notice_is_worded_as_a_repeat(template, lang):
+    """C040 got two « dernier rappel amiable » e-mails (12-10, then 12-25 as « J+30 (2) »): the second
+    must say it follows the first, in every template a scenario can repeat."""
+    from datetime import date
+
+    first = action(template, language=lang, type=ClientType.CONSUMER)
+    first = replace(first, previous_reminders=2, last_reminder=date(2025, 3, 1))
+    again = replace(first, step=replace(first.step, name="J+30 (2)"))
+    r1, r2 = (render(a, SETTINGS, today=TODAY) for a in (first, again))
+    said = {"fr": "Nous vous avons adressé", "en": "We sent you"}[lang]
+    when = {"fr": "le 1er mars 2025", "en": "on 1 March 2025"}[lang]
+    for part in (plain(r2.text), plain(r2.html)):
+        assert said in part and when in part
+        assert "notre dernier rappel amiable." not in part and "Ce message est notre dernière" not in part
+        assert "This is our final amicable reminder." not in part
+    assert said not in plain(r1.text)
+    if template in ("relance_2", "particulier_2"):  # already « Nouvelle relance » after two reminders
+        assert r2.subject.startswith(("Nouvelle relance", "Nouveau rappel", "Further reminder"))
+    else:
+        assert r1.subject != r2.subject
+    if template in ("relance_3", "particulier_3"):
+        what = {"fr": "notre dernière relance amiable" if template == "relance_3" else "notre dernier rappel amiable",
+                "en": "our final amicable reminder"}[lang]
+        assert f"{said} {what} {when}" in plain(r2.text)
