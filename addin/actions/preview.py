@@ -311,6 +311,8 @@ def status(action: Action, journal: Journal, decision: Decision | None, today: d
         return "déjà fait"
     if state == "unknown":
         return "à vérifier"
+    if state == "partial":
+        return "envoyé partiellement"
     if state == "failed" and entry is not None and entry.permanent:
         return "échec définitif"
     if state == "failed":

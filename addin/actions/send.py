@@ -42,7 +42,7 @@ class Line:
     step: str
     channel: str
     key: str
-    status: str  # envoyé | déjà fait | à vérifier | échec | échec définitif | à appeler | courrier à envoyer | ignorée | reportée au … | non envoyé
+    status: str  # envoyé | envoyé partiellement | déjà fait | à vérifier | échec | échec définitif | à appeler | courrier à envoyer | ignorée | reportée au … | non envoyé
     detail: str = ""
 
 
@@ -67,6 +67,11 @@ class SendReport:
         return self.by_status("à vérifier")
 
     @property
+    def partial(self) -> list[Line]:
+        """Delivered to a copy, refused for the client's address: a person must act."""
+        return self.by_status("envoyé partiellement")
+
+    @property
     def failed(self) -> list[Line]:
         return self.by_status("échec", "échec définitif", "non envoyé")
 
@@ -79,17 +84,24 @@ class SendReport:
         parts = [f"{n} {_plural(status) if n > 1 else status}" for status, n in counts.items()]
         text = "Envoi : " + (", ".join(parts) if parts else "aucune relance à faire aujourd'hui") + "."
         for line in self.lines:
-            if line.status in ("à vérifier", "échec", "échec définitif", "non envoyé"):
+            if line.status in ATTENTION:
                 text += f"\n- {line.client} {line.step} : {line.status}" + (f" ({line.detail})" if line.detail else "")
         if self.to_check:
             text += ("\nÀ vérifier : l'envoi a été interrompu, ces e-mails sont peut-être partis. Vérifiez dans "
                      "votre messagerie puis écrivez « envoyé » ou « à renvoyer » dans la colonne Résultat du Journal.")
+        if self.partial:
+            text += ("\nEnvoyé partiellement : le serveur du client a refusé son adresse (la copie l'a reçu) ; ce "
+                     "n'est pas une relance reçue et Relance ne le renverra pas seul. Corrigez l'adresse ou "
+                     "transférez-le au client puis écrivez « envoyé » dans la colonne Résultat du Journal, ou "
+                     "« à renvoyer » (renvoyé à tous les destinataires).")
         if self.stopped:
             text += f"\nEnvoi arrêté : {self.stopped}"
         return text
 
 
-_PLURALS = {"envoyé": "envoyés", "ignorée": "ignorées", "reportée": "reportées", "non envoyé": "non envoyés",
+ATTENTION = ("à vérifier", "envoyé partiellement", "échec", "échec définitif", "non envoyé")
+
+_PLURALS = {"envoyé": "envoyés", "envoyé partiellement": "envoyés partiellement", "ignorée": "ignorées", "reportée": "reportées", "non envoyé": "non envoyés",
             "échec": "échecs", "échec définitif": "échecs définitifs", "courrier à envoyer": "courriers à envoyer"}
 
 
@@ -176,6 +188,8 @@ def _one(action: Action, prepared: preview.Prepared, journal: Journal, transport
         return Line(**base, status="à appeler" if channel == Channel.PHONE else "courrier à envoyer")
     if state == "unknown":
         return Line(**base, status="à vérifier", detail="interrompu : jamais renvoyé automatiquement")
+    if state == "partial":
+        return Line(**base, status="envoyé partiellement", detail=entry.detail if entry else "")
     if state in ("sent", "task"):
         return Line(**base, status="déjà fait")
     if not journal.may_send(key):
@@ -203,13 +217,19 @@ def _one(action: Action, prepared: preview.Prepared, journal: Journal, transport
     if getattr(result, "unknown", False) and not result.ok:
         # Handed to the server, no answer: it may have gone. Never re-sent automatically.
         return Line(**base, status="à vérifier", detail=result.detail)
-    if not result.ok:
+    partial = bool(getattr(result, "partial", False)) and not result.ok
+    if not result.ok and not partial:
         return Line(**base, status="échec définitif" if result.permanent else "échec", detail=result.detail)
     if channel == Channel.FORMAL_NOTICE:
+        # The registered letter is the notice: it goes even when the cover e-mail missed the client.
         letter = replace(action, step=replace(action.step, name=f"{action.step.name} LRAR", channel=Channel.LETTER))
         if journal.state(letter.key) is None:
             journal.task(letter, [], detail="imprimer la lettre jointe et l'envoyer en recommandé avec AR")
-        return Line(**base, status="envoyé", detail="lettre à envoyer en LRAR")
+        if not partial:
+            return Line(**base, status="envoyé", detail="lettre à envoyer en LRAR")
+    if partial:
+        # A copy has it, the client does not: not a reminder, never re-sent automatically.
+        return Line(**base, status="envoyé partiellement", detail=result.detail)
     return Line(**base, status="envoyé", detail=result.detail)
 
 
@@ -220,7 +240,7 @@ def _after_run(prepared: preview.Prepared, journal: Journal) -> preview.Prepared
     known = prepared.history.keys()
     extra = []
     for e in journal.entries().values():
-        if e.key in known or e.state not in ("sent", "unknown", "task"):
+        if e.key in known or e.state not in ("sent", "unknown", "task", "partial"):
             continue
         try:
             channel = Channel(e.channel)

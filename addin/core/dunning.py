@@ -109,8 +109,10 @@ CLAIMING_TEMPLATES = frozenset({"relance_3", "mise_en_demeure"})
 # the next written step waits until it has passed.
 DEADLINE_TEMPLATES = frozenset({"relance_2", "relance_3", "particulier_2", "particulier_3", "mise_en_demeure"})
 # Journal states that count as a reminder the client received (an « à vérifier » send
-# counts as done, never re-sent, but is not proof that the client was reminded).
+# counts as done, never re-sent, but is not proof that the client was reminded; nor is a
+# « partial » one, delivered to a copy and refused for the client's own address).
 DELIVERED = frozenset({"sent", "manual", "task"})
+PARTIAL = "partial"
 SKIPPED = "skipped"  # a line a person marked « Ignorer »: done, never sent
 
 RATE_MISSING = "Taux manquant : complétez la feuille Taux"
@@ -279,7 +281,7 @@ def last_reminders(history: History) -> dict[str, date]:
     """Per invoice number, the date of its last written reminder (``Dernière relance``)."""
     last: dict[str, date] = {}
     for r in history.reminders:
-        if (r.channel is not None and r.channel not in WRITTEN) or r.state == SKIPPED:
+        if (r.channel is not None and r.channel not in WRITTEN) or r.state in (SKIPPED, PARTIAL):
             continue
         for number in r.invoices:
             if number not in last or r.on > last[number]:

@@ -69,6 +69,7 @@ class Result:
     message_id: str = ""
     detail: str = ""
     fatal: bool = False
+    partial: bool = False
 
 
 class Recorder:
@@ -578,3 +579,29 @@ def test_a_postponed_line_stays_postponed_when_an_invoice_joins_it(book_path, tm
     later = Recorder()
     send.run(FileBook.open(book_path), today=TODAY + timedelta(days=3), book_path=book_path, transport=later)
     assert [k for k in keys_of(later.messages) if k.startswith("C1|")] == ["C1|Professionnel|J+30|F001,F002,F010"]
+
+
+def test_a_reminder_only_the_copy_received_is_not_sent_and_never_resent(book_path):
+    """The client's server kept refusing its address (451 greylisting, retries exhausted) while
+    the copy took the message: not « envoyé », not one of the three reminders, never re-sent on
+    its own, and the summary says what to do."""
+    from addin.core import dunning
+    from addin.mail.journal import read_history
+
+    partial = Result(False, detail="envoyé partiellement : refusé pour martin@garage.example (451 4.7.1 greylisted)",
+                     partial=True)
+    recorder = Recorder({"martin@garage.example": partial})
+    report = run_send(book_path, recorder)
+    line = next(x for x in report.lines if x.client == "C2" and x.channel == "e-mail")
+    assert line.status == "envoyé partiellement" and "451" in line.detail
+    assert report.partial == [line] and "Envoyé partiellement" in report.summary and "C2 J+7" in report.summary
+    journal = rows_of(book_path, "Journal")
+    assert any(r[7] == "envoyé partiellement" for r in journal if r and r[1] == "C2"), journal
+    # Never re-sent automatically, the same day or later.
+    again = Recorder()
+    report = run_send(book_path, again)
+    assert not [k for k in keys_of(again.messages) if k.startswith("C2|Professionnel|J+7|")]
+    # Not a reminder the client received: the notice still needs three others.
+    history, _ = read_history(FileBook.open(book_path), Journal.open(book_path))
+    mine = [r for r in history.reminders if r.client == "C2" and r.step == "J+7"]
+    assert [r.state for r in mine] == ["partial"] and "partial" not in dunning.DELIVERED
