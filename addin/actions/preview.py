@@ -45,11 +45,11 @@ from addin.mail.journal import Journal, book_folder, message_id, read_history
 from addin.register import schema
 
 SHEET = schema.RELANCES.fr
-HEADERS = ("Date", "Client", "Nom", "Étape", "Canal", "Destinataires", "Factures", "Reste dû", "Intérêts",
-           "Indemnité", "Total réclamé", "Statut", "Décision", "Clé")
+HEADERS = ("Date", "Client", "Nom", "Étape", "Canal", "Destinataires", "Factures", "Reste dû", "Intérêts à date",
+           "Indemnités à date", "Total réclamé", "Statut", "Décision", "Clé")
 FORMATS = ("date", "text", "text", "text", "text", "text", "text", "money", "money", "money", "money", "text",
            "text", "text")
-WIDTHS = (11, 10, 28, 12, 16, 30, 24, 13, 11, 11, 14, 18, 22, 36)
+WIDTHS = (11, 10, 28, 12, 16, 30, 24, 13, 14, 16, 14, 18, 22, 36)
 
 
 @dataclass(frozen=True)
@@ -327,6 +327,15 @@ def claimed(action: Action) -> Decimal:
     return amount_to_pay(action)
 
 
+def to_date(action: Action) -> tuple[Decimal | None, Decimal]:
+    """The late interest (None while a listed invoice's is not known) and the indemnities the
+    listed invoices carry today (none for a consumer, LAW.md §5)."""
+    invoices = [i for i in action.items if i.kind == "invoice"]
+    interest = None if any(not i.interest_known for i in invoices) else sum((i.interest for i in invoices), Decimal(0))
+    indemnity = sum((i.indemnity for i in invoices), Decimal(0))
+    return interest, indemnity
+
+
 def recipients(action: Action) -> str:
     if action.step.channel == Channel.PHONE:
         return "; ".join(x for x in (action.client.email,) if x)
@@ -341,13 +350,16 @@ def queue_sheet(actions: list[Action], journal: Journal, decisions: Mapping[str,
     rows = []
     for a in actions:
         decision = decisions.get(a.key)
-        # The columns say what the message claims: interest and indemnity only when it claims
-        # them (blank otherwise), « Reste dû » what is due now (installments due on a plan).
+        # « Reste dû »: what is due now (installments due on a plan), net of the credit listed;
+        # « Intérêts à date » / « Indemnités à date »: what the listed invoices carry today,
+        # whatever the step (blank while a rate is missing); « Total réclamé »: what the message
+        # asks — interest and indemnity only on the steps that claim them.
         asked = claim(a)
+        interest, indemnity = to_date(a)
         rows.append((
             a.on, a.client.code, a.client.name, a.step.name, dunning.CHANNEL_LABELS[a.step.channel],
             recipients(a), ", ".join(i.number for i in a.items if i.kind == "invoice"),
-            asked.balance, asked.interest, asked.indemnity, asked.total,
+            asked.balance, interest, indemnity, asked.total,
             (statuses or {}).get(a.key) or status(a, journal, decision, today),
             decision.text if decision is not None else "", a.key,
         ))

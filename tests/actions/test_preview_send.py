@@ -454,15 +454,18 @@ def test_the_queue_depends_on_the_run_day_not_on_the_machine_clock(tmp_path, mon
     assert queue_after_send(TODAY - timedelta(days=2)) == on_the_day
 
 
-def test_the_queue_sheet_says_what_each_message_claims(book_path, tmp_path):
+def test_the_queue_sheet_gives_the_interest_and_indemnity_to_date_and_what_each_message_claims(book_path, tmp_path):
     preview.run(FileBook.open(book_path), today=TODAY, book_path=book_path, out_dir=tmp_path / "p")
     queue = relances(book_path)
-    friendly = queue["C2 J+7"]  # relance_1 claims no interest nor indemnity
-    assert (friendly["Intérêts"], friendly["Indemnité"]) == (None, None)
-    assert friendly["Total réclamé"] == friendly["Reste dû"]
+    friendly = queue["C2 J+7"]  # relance_1 claims neither, but F003 (960 €, 7 days late) carries both
+    assert friendly["Intérêts à date"] == pytest.approx(round(960 * 0.1215 * 7 / 365, 2), abs=0.5)
+    assert friendly["Intérêts à date"] > 0 and friendly["Indemnités à date"] == 40
+    assert friendly["Total réclamé"] == friendly["Reste dû"]  # what the message asks
     last = queue["C1 J+30"]  # relance_3 claims both
-    assert last["Intérêts"] is not None and last["Indemnité"] == 80
-    assert last["Total réclamé"] == pytest.approx(last["Reste dû"] + last["Intérêts"] + last["Indemnité"])
+    assert last["Intérêts à date"] > 0 and last["Indemnités à date"] == 80
+    assert last["Total réclamé"] == pytest.approx(last["Reste dû"] + last["Intérêts à date"] + last["Indemnités à date"])
+    consumer = queue["C4 J+3"]  # no 40 € for a consumer, no interest before the formal notice
+    assert (consumer["Intérêts à date"], consumer["Indemnités à date"]) == (0, 0)
 
 
 def test_an_invoice_on_an_installment_plan_is_reminded_for_the_installment_due(tmp_path):
