@@ -247,10 +247,13 @@ def prepare(book: Book, *, today: date, book_path: Path, journal: Journal | None
         from addin.core.rates import RateTable
 
         rates = RateTable.shipped()
+    history, history_problems = read_history(book, journal)
+    # A promise or a dispute noted in the Journal (a call's outcome) is the invoice's own: its
+    # Statut, the forecast and every report follow it, not only the queue.
+    register = with_journal_notes(register, history)
     ledger, ledger_problems = engine(register)(register, today, rates)
     ledger = _flag_missing_rates(ledger, ledger_problems)
     scenarios, scenario_problems = load_scenarios(book)
-    history, history_problems = read_history(book, journal)
     decisions, decision_problems = read_decisions(book, journal, today)
     # « Ignorer »: the step counts as done for its invoices (a new key for them never brings it back).
     history = replace(history, reminders=history.reminders + skipped_steps(decisions, history, scenarios, today))
@@ -268,6 +271,39 @@ def prepare(book: Book, *, today: date, book_path: Path, journal: Journal | None
                                     severity=Severity.WARNING, code="journal.location"))
     return Prepared(register, ledger, register.settings, scenarios, history, actions, next_actions, decisions,
                     journal, all_problems, dict(installments))
+
+
+def with_journal_notes(register: Register, history: dunning.History) -> Register:
+    """The register's invoices with the promises and disputes the Journal notes (call outcomes).
+
+    A promise: the latest date wins, the typed *Promesse de paiement* included. A dispute: a
+    typed *Litige* stays; else the Journal's reason (a note lifted by « levé » is no longer in
+    the history). A note without invoices concerns all the client's invoices. Credit notes are
+    left alone.
+    """
+    if not history.promises and not history.disputes:
+        return register
+    promises: dict[str, list[dunning.Promise]] = {}
+    disputes: dict[str, list[dunning.Dispute]] = {}
+    for p in history.promises:
+        promises.setdefault(p.client, []).append(p)
+    for d in history.disputes:
+        disputes.setdefault(d.client, []).append(d)
+    invoices = []
+    changed = False
+    for inv in register.invoices:
+        if inv.is_credit_note or (inv.client not in promises and inv.client not in disputes):
+            invoices.append(inv)
+            continue
+        dates = [p.until for p in promises.get(inv.client, ()) if not p.invoices or inv.number in p.invoices]
+        promise = max([d for d in (inv.promise, *dates) if d is not None], default=None)
+        dispute = inv.dispute.strip() or next(
+            (d.reason or "litige" for d in disputes.get(inv.client, ()) if not d.invoices or inv.number in d.invoices), "")
+        if promise != inv.promise or dispute != inv.dispute.strip():
+            inv = replace(inv, promise=promise, dispute=dispute or inv.dispute)
+            changed = True
+        invoices.append(inv)
+    return replace(register, invoices=tuple(invoices)) if changed else register
 
 
 def _flag_missing_rates(ledger: Ledger, problems: list[Problem]) -> Ledger:

@@ -608,3 +608,39 @@ def test_a_reminder_only_the_copy_received_is_not_sent_and_never_resent(book_pat
     history, _ = read_history(FileBook.open(book_path), Journal.open(book_path))
     mine = [r for r in history.reminders if r.client == "C2" and r.step == "J+7"]
     assert [r.state for r in mine] == ["partial"] and "partial" not in dunning.DELIVERED
+
+
+def add_journal_row(path: Path, **cells) -> None:
+    import openpyxl
+
+    from addin.register import schema
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Journal"] if "Journal" in wb.sheetnames else wb.create_sheet("Journal")
+    headers = [c.fr for c in schema.JOURNAL.columns]
+    if ws.max_row == 1 and ws.cell(1, 1).value is None:
+        for col, h in enumerate(headers, start=1):
+            ws.cell(1, col).value = h
+    ws.append([cells.get(c.key) for c in schema.JOURNAL.columns])
+    wb.save(path)
+
+
+def test_a_promise_or_a_dispute_noted_on_a_journal_call_row_is_the_invoices_status(book_path):
+    from addin.actions import refresh
+
+    add_journal_row(book_path, timestamp=TODAY - timedelta(days=1), client="C2", invoices="F003", channel="Appel",
+                    outcome="Promesse", promise_date=TODAY + timedelta(days=5))
+    add_journal_row(book_path, timestamp=TODAY - timedelta(days=1), client="C6", invoices="F008", channel="Appel",
+                    outcome="Litige", dispute_reason="prestation contestée")
+    refresh.run(FileBook.open(book_path), today=TODAY, book_path=book_path)
+    rows = rows_of(book_path, "Factures")
+    status = {r[0]: dict(zip(rows[0], r))["Statut"] for r in rows[1:] if r[0]}
+    assert status["F003"] == "Promesse de paiement"
+    assert status["F008"] == "En litige"
+    assert status["F001"] == "En retard"
+    assert next_action(book_path, "F003") == ("Promesse de paiement", TODAY + timedelta(days=6))
+    assert next_action(book_path, "F008")[0] == "En litige : prestation contestée"
+    # Past the promise, the invoice is late again.
+    refresh.run(FileBook.open(book_path), today=TODAY + timedelta(days=6), book_path=book_path)
+    rows = rows_of(book_path, "Factures")
+    assert {r[0]: dict(zip(rows[0], r))["Statut"] for r in rows[1:] if r[0]}["F003"] == "En retard"
