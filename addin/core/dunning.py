@@ -123,6 +123,10 @@ COVERED_BY = {
     "both": "Couvert par un avoir / paiement non affecté : imputez-le",
 }
 COVERED = "covered"  # ActionItem.kind of an invoice the credit covers, listed beside the credit
+# A consumer's legal interest runs from the receipt of the formal notice (Code civil 1231-6,
+# 1344-1): once Relance sent it, the invoice asks for that date until it is typed.
+NOTICE_DATE_MISSING = ("Saisissez la date de réception de la mise en demeure (colonne Date de mise en "
+                       "demeure)")
 
 WRITTEN = frozenset({Channel.EMAIL, Channel.LETTER, Channel.FORMAL_NOTICE})
 PHONE = frozenset({Channel.PHONE})
@@ -418,6 +422,9 @@ def queue(
                     # A held written step says why, even on the day of a call.
                     if item.kind == "invoice" and nexts.get(item.number, ("",))[0] != RATE_MISSING:
                         today_numbers.setdefault(item.number, step_label(action.step))
+        if client.type == ClientType.CONSUMER:
+            for number in _notice_date_missing(reminders, steps, eligible) - set(today_numbers):
+                nexts[number] = (NOTICE_DATE_MISSING, None)
         for number, label in today_numbers.items():
             nexts[number] = (label, today)
         for number in covered_numbers - set(today_numbers):
@@ -503,6 +510,14 @@ def _notice_floors(reminders: Sequence[Reminder], steps: Sequence[Step], eligibl
                 floor = min(offsets) if offsets else (r.on - refs[number]).days
                 floors[number] = min(floors.get(number, floor), floor)
     return floors
+
+
+def _notice_date_missing(reminders: Sequence[Reminder], steps: Sequence[Step], eligible: Sequence[InvoiceState]
+                         ) -> set[str]:
+    """The invoices whose formal notice went out (its e-mail or its registered letter, not an
+    ignored line) and whose « Date de mise en demeure » is still empty."""
+    sent = {n for r in reminders if r.state != SKIPPED and _is_notice(r, steps) for n in r.invoices}
+    return {s.invoice.number for s in eligible if s.invoice.number in sent and s.invoice.notice_date is None}
 
 
 def _in_track(reminder: Reminder, track: frozenset[Channel]) -> bool:

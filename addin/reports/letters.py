@@ -7,7 +7,8 @@ and a signature block. The legal basis depends on the debtor:
 
 - business: late interest, Code de commerce L441-10 II; 40 € per invoice, D441-5;
 - public buyer: moratory interest, Code de la commande publique R2192-31 s.; 40 € per invoice;
-- consumer: legal interest from the notice, Code civil 1231-6; no indemnity.
+- consumer: legal interest from the receipt of the notice, Code civil 1231-6 and 1344-1 (the notice
+  itself: 1344); no indemnity. The e-mails say the same words.
 
 English clients get an English letter ("FORMAL NOTICE / LETTER BEFORE ACTION") citing the same
 French texts. The bytes depend only on the inputs: the PDF creation date is ``today``.
@@ -83,8 +84,8 @@ _TEXT = {
             "de courir jusqu'au paiement effectif."
         ),
         "basis_consumer": (
-            "Conformément à l'article 1231-6 du Code civil, les sommes dues porteront intérêt au taux légal "
-            "à compter de la réception de la présente mise en demeure."
+            "Conformément aux articles 1231-6 et 1344-1 du Code civil, les sommes dues porteront intérêt au "
+            "taux légal à compter de la réception de la présente mise en demeure."
         ),
         "demand": (
             "Par la présente, nous vous mettons en demeure de nous régler la somme de {total} "
@@ -141,8 +142,8 @@ _TEXT = {
             "recovery indemnity of 40 € per invoice; interest keeps running until actual payment."
         ),
         "basis_consumer": (
-            "In accordance with article 1231-6 of the French Civil Code, the amounts due will bear interest "
-            "at the legal rate from receipt of this formal notice."
+            "In accordance with articles 1231-6 and 1344-1 of the French Civil Code, the amounts due will bear "
+            "interest at the legal rate from receipt of this formal notice."
         ),
         "demand": "We hereby give you formal notice to pay the sum of {total} by {deadline} at the latest, i.e. within {days} days.",
         "pay": "Payment by bank transfer: IBAN {iban}{bic}, quoting the reference {ref}.",

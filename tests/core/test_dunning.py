@@ -444,7 +444,8 @@ def test_a_formal_notice_sent_under_another_calendar_is_still_the_last_step():
         Reminder("C1", ("F1",), "J+30", Channel.FORMAL_NOTICE, due + timedelta(days=30), key="old notice"),))
     actions, nexts = run([state("F1", due)], [client(type_=ClientType.CONSUMER)], history=history,
                          scenarios=NO_CALLS)
-    assert written(actions) == [] and nexts["F1"] == ("Scénario terminé", None)
+    # Nothing more to send; what is left is the notice's date of receipt (consumer interest).
+    assert written(actions) == [] and nexts["F1"] == (dunning.NOTICE_DATE_MISSING, None)
 
 
 def test_the_catch_up_proposes_the_next_step_above_the_highest_done():
@@ -827,3 +828,28 @@ def test_each_listed_invoice_carries_the_reminders_it_had():
     assert [(i.number, i.reminders, i.last_reminder) for i in action.items] == [
         ("F1", 2, ago(15)), ("F2", 0, None)]
     assert (action.previous_reminders, action.last_reminder) == (2, ago(15))
+
+
+def test_after_a_consumers_formal_notice_the_next_action_asks_for_its_date_of_receipt():
+    # Consumer legal interest runs from the notice's receipt (Code civil 1231-6, 1344-1): without
+    # the « Date de mise en demeure » it stays at 0 €.
+    c = client(type_=ClientType.CONSUMER)
+    reminders = tuple(Reminder("C1", ("F1",), name, Channel.EMAIL, ago(60 - off), key=name)
+                      for name, off in (("J+3", 3), ("J+15", 15), ("J+30", 30)))
+    notice = Reminder("C1", ("F1",), "J+45", Channel.FORMAL_NOTICE, ago(15), key="notice")
+    letter = Reminder("C1", ("F1",), "J+45 LRAR", Channel.LETTER, ago(15), key="lrar", state="task")
+    partial = replace(notice, state="partial")  # the e-mail missed the client; the letter went
+    for history in (History(reminders=reminders + (notice, letter)), History(reminders=reminders + (partial, letter))):
+        actions, nexts = run([state("F1", ago(60))], [c], history=history, scenarios=NO_CALLS)
+        assert nexts["F1"] == (dunning.NOTICE_DATE_MISSING, None)
+        assert "Date de mise en demeure" in dunning.NOTICE_DATE_MISSING
+    _, nexts = run([state("F1", ago(60), notice_date=ago(12))], [c], history=History(reminders + (notice,)),
+                   scenarios=NO_CALLS)
+    assert nexts["F1"] == ("Scénario terminé", None)
+    # A business debtor owes interest from the due date: nothing to ask.
+    _, nexts = run([state("F1", ago(60))], history=History(reminders + (notice,)), scenarios=NO_CALLS)
+    assert nexts["F1"] == ("Scénario terminé", None)
+    # An ignored notice was never sent: nothing to ask either.
+    skipped_notice = replace(notice, state="skipped")
+    _, nexts = run([state("F1", ago(60))], [c], history=History(reminders + (skipped_notice,)), scenarios=NO_CALLS)
+    assert nexts["F1"][0] != dunning.NOTICE_DATE_MISSING
