@@ -471,3 +471,42 @@ def test_a_step_repeated_before_the_formal_notice_is_worded_as_a_repeat(template
         what = {"fr": "notre dernière relance amiable" if template == "relance_3" else "notre dernier rappel amiable",
                 "en": "our final amicable reminder"}[lang]
         assert f"{said} {what} {when}" in plain(r2.text)
+
+
+FRENCH_SPACING = re.compile(r"[ \u00a0\u202f][:;!?](?!\w)|[«»]")
+
+
+def test_english_messages_have_english_typography_and_number():
+    """No space before : ; ! ? nor « » in English (« Unallocated payment received : »), and a
+    plural invoice list is « them », never « settle it »."""
+    from datetime import date
+
+    found = []
+    for template in TEMPLATE_NAMES:
+        for kind in ClientType:
+            for a in (action(template, language="en", type=kind), covered_action(template, "en"),
+                      reminded_action(template, "en", kind)):
+                for each in (a, replace(a, step=replace(a.step, name="J+30 (2)"))):
+                    r = render(each, SETTINGS, today=date(2026, 12, 14))
+                    html = re.sub(r"<[^>]+>", " ", r.html).replace("&nbsp;", "\u00a0")
+                    for part in (r.subject, r.text, html):
+                        found += [(template, kind.value, part[max(0, m.start() - 30):m.end()])
+                                  for m in FRENCH_SPACING.finditer(part)]
+    assert found == []
+    text = render(action("particulier_1", language="en", type=ClientType.CONSUMER), SETTINGS, today=TODAY).text
+    assert "settle them" in text and "settle it" not in text
+
+
+def test_the_english_letter_has_english_typography(tmp_path):
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext not installed")
+    from addin.reports.letters import formal_notice_pdf
+
+    for a in (action("mise_en_demeure", language="en"), covered_action("mise_en_demeure", "en")):
+        path = tmp_path / "letter.pdf"
+        path.write_bytes(formal_notice_pdf(a, SETTINGS, today=TODAY))
+        text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True).stdout
+        assert [m.group() for m in FRENCH_SPACING.finditer(" ".join(text.split()))] == []
