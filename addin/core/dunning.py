@@ -20,7 +20,10 @@ into today's actions, with these rules (each has a test in
   (negative offset) is never proposed for an item past its due date;
 - escalation is monotonic per invoice: an invoice is never listed in a step lower
   than one it already had, and a step done for an invoice (or the same action
-  key) is never proposed again, so running twice a day proposes nothing new;
+  key) is never proposed again, so running twice a day proposes nothing new; a
+  line a person ignored (``state="skipped"``) counts as done for its invoices,
+  which are not listed in that step again, but it is no reminder, no gap and no
+  deadline, and only takes the client's day on its track;
 - at most one step per client, track and day, ``min_gap_days`` since the
   client's previous reminder on that track, and after a message that gives a
   payment deadline (``DEADLINE_TEMPLATES``, ``Settings.reminder_deadline_days``)
@@ -28,7 +31,8 @@ into today's actions, with these rules (each has a test in
 - a step with ``min_previous`` (the formal notice: at least three reminders
   before it, seed practice, LAW.md §7) lists only the items that each had that
   many written reminders delivered after their own due date (courtesy e-mails
-  before it do not count, nor a send whose fate is unknown); while the oldest item
+  before it do not count, nor a send whose fate is unknown, nor one only a copy
+  received, nor a line a person ignored); while the oldest item
   has fewer, the next reminder above the highest it had is proposed instead, and
   when none is left below the notice the strongest one is repeated under its own
   name (``J+30 (2)``), so exactly-once still holds;
