@@ -155,7 +155,10 @@ def run(
             if own_transport:
                 transport.close()
         for key, decision in preview.ignored_today(prepared.actions, prepared.decisions, today):
-            client, scenario, step, _ = preview.split_key(key)  # type: ignore[misc]
+            parts = preview.split_key(key)
+            if parts is None:
+                continue
+            client, scenario, step, _ = parts
             channel = dunning.step_channel(prepared.scenarios, scenario, step)
             report.lines.append(Line(client, step, channel.value if channel else "", key, decision.label))
         # Sends of earlier runs whose fate is still unknown: the queue no longer proposes
