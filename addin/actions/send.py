@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 from addin.books.base import Book
+from addin.core import dunning
 from addin.core.model import Action, Channel, Problem
 from addin.mail.journal import Journal, book_folder, message_id, sync_sheet
 from addin.actions import preview
@@ -41,7 +42,7 @@ class Line:
     step: str
     channel: str
     key: str
-    status: str  # envoyé | déjà fait | à vérifier | échec | échec définitif | à appeler | courrier à envoyer | ignorée | reportée au … | non envoyé
+    status: str  # envoyé | envoyé partiellement | déjà fait | à vérifier | échec | échec définitif | à appeler | courrier à envoyer | ignorée | reportée au … | non envoyé
     detail: str = ""
 
 
@@ -66,6 +67,11 @@ class SendReport:
         return self.by_status("à vérifier")
 
     @property
+    def partial(self) -> list[Line]:
+        """Delivered to a copy, refused for the client's address: a person must act."""
+        return self.by_status("envoyé partiellement")
+
+    @property
     def failed(self) -> list[Line]:
         return self.by_status("échec", "échec définitif", "non envoyé")
 
@@ -78,17 +84,24 @@ class SendReport:
         parts = [f"{n} {_plural(status) if n > 1 else status}" for status, n in counts.items()]
         text = "Envoi : " + (", ".join(parts) if parts else "aucune relance à faire aujourd'hui") + "."
         for line in self.lines:
-            if line.status in ("à vérifier", "échec", "échec définitif", "non envoyé"):
+            if line.status in ATTENTION:
                 text += f"\n- {line.client} {line.step} : {line.status}" + (f" ({line.detail})" if line.detail else "")
         if self.to_check:
             text += ("\nÀ vérifier : l'envoi a été interrompu, ces e-mails sont peut-être partis. Vérifiez dans "
                      "votre messagerie puis écrivez « envoyé » ou « à renvoyer » dans la colonne Résultat du Journal.")
+        if self.partial:
+            text += ("\nEnvoyé partiellement : le serveur du client a refusé son adresse (la copie l'a reçu) ; ce "
+                     "n'est pas une relance reçue et Relance ne le renverra pas seul. Corrigez l'adresse ou "
+                     "transférez-le au client puis écrivez « envoyé » dans la colonne Résultat du Journal, ou "
+                     "« à renvoyer » (renvoyé à tous les destinataires).")
         if self.stopped:
             text += f"\nEnvoi arrêté : {self.stopped}"
         return text
 
 
-_PLURALS = {"envoyé": "envoyés", "ignorée": "ignorées", "reportée": "reportées", "non envoyé": "non envoyés",
+ATTENTION = ("à vérifier", "envoyé partiellement", "échec", "échec définitif", "non envoyé")
+
+_PLURALS = {"envoyé": "envoyés", "envoyé partiellement": "envoyés partiellement", "ignorée": "ignorées", "reportée": "reportées", "non envoyé": "non envoyés",
             "échec": "échecs", "échec définitif": "échecs définitifs", "courrier à envoyer": "courriers à envoyer"}
 
 
@@ -141,6 +154,13 @@ def run(
         finally:
             if own_transport:
                 transport.close()
+        for key, decision in preview.ignored_today(prepared.actions, prepared.decisions, today):
+            parts = preview.split_key(key)
+            if parts is None:
+                continue
+            client, scenario, step, _ = parts
+            channel = dunning.step_channel(prepared.scenarios, scenario, step)
+            report.lines.append(Line(client, step, channel.value if channel else "", key, decision.label))
         # Sends of earlier runs whose fate is still unknown: the queue no longer proposes
         # them (they count as done), but a person must check them.
         listed = {line.key for line in report.lines}
@@ -171,6 +191,8 @@ def _one(action: Action, prepared: preview.Prepared, journal: Journal, transport
         return Line(**base, status="à appeler" if channel == Channel.PHONE else "courrier à envoyer")
     if state == "unknown":
         return Line(**base, status="à vérifier", detail="interrompu : jamais renvoyé automatiquement")
+    if state == "partial":
+        return Line(**base, status="envoyé partiellement", detail=entry.detail if entry else "")
     if state in ("sent", "task"):
         return Line(**base, status="déjà fait")
     if not journal.may_send(key):
@@ -198,25 +220,30 @@ def _one(action: Action, prepared: preview.Prepared, journal: Journal, transport
     if getattr(result, "unknown", False) and not result.ok:
         # Handed to the server, no answer: it may have gone. Never re-sent automatically.
         return Line(**base, status="à vérifier", detail=result.detail)
-    if not result.ok:
+    partial = bool(getattr(result, "partial", False)) and not result.ok
+    if not result.ok and not partial:
         return Line(**base, status="échec définitif" if result.permanent else "échec", detail=result.detail)
     if channel == Channel.FORMAL_NOTICE:
+        # The registered letter is the notice: it goes even when the cover e-mail missed the client.
         letter = replace(action, step=replace(action.step, name=f"{action.step.name} LRAR", channel=Channel.LETTER))
         if journal.state(letter.key) is None:
             journal.task(letter, [], detail="imprimer la lettre jointe et l'envoyer en recommandé avec AR")
-        return Line(**base, status="envoyé", detail="lettre à envoyer en LRAR")
+        if not partial:
+            return Line(**base, status="envoyé", detail="lettre à envoyer en LRAR")
+    if partial:
+        # A copy has it, the client does not: not a reminder, never re-sent automatically.
+        return Line(**base, status="envoyé partiellement", detail=result.detail)
     return Line(**base, status="envoyé", detail=result.detail)
 
 
 def _after_run(prepared: preview.Prepared, journal: Journal) -> preview.Prepared:
     """The next actions once this run's sends count as done."""
-    from addin.core import dunning
     from addin.core.dunning import History, Reminder
 
     known = prepared.history.keys()
     extra = []
     for e in journal.entries().values():
-        if e.key in known or e.state not in ("sent", "unknown", "task"):
+        if e.key in known or e.state not in ("sent", "unknown", "task", "partial"):
             continue
         try:
             channel = Channel(e.channel)

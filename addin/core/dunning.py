@@ -20,7 +20,10 @@ into today's actions, with these rules (each has a test in
   (negative offset) is never proposed for an item past its due date;
 - escalation is monotonic per invoice: an invoice is never listed in a step lower
   than one it already had, and a step done for an invoice (or the same action
-  key) is never proposed again, so running twice a day proposes nothing new;
+  key) is never proposed again, so running twice a day proposes nothing new; a
+  line a person ignored (``state="skipped"``) counts as done for its invoices,
+  which are not listed in that step again, but it is no reminder, no gap and no
+  deadline, and only takes the client's day on its track;
 - at most one step per client, track and day, ``min_gap_days`` since the
   client's previous reminder on that track, and after a message that gives a
   payment deadline (``DEADLINE_TEMPLATES``, ``Settings.reminder_deadline_days``)
@@ -28,7 +31,8 @@ into today's actions, with these rules (each has a test in
 - a step with ``min_previous`` (the formal notice: at least three reminders
   before it, seed practice, LAW.md §7) lists only the items that each had that
   many written reminders delivered after their own due date (courtesy e-mails
-  before it do not count, nor a send whose fate is unknown); while the oldest item
+  before it do not count, nor a send whose fate is unknown, nor one only a copy
+  received, nor a line a person ignored); while the oldest item
   has fewer, the next reminder above the highest it had is proposed instead, and
   when none is left below the notice the strongest one is repeated under its own
   name (``J+30 (2)``), so exactly-once still holds;
@@ -44,6 +48,12 @@ into today's actions, with these rules (each has a test in
   that invoice pauses), invoices under a promise to pay until its date
   (inclusive), invoices in error, then residuals below ``Settings.min_balance``
   (a reason that names a person's decision comes before the threshold);
+- the client's credit (credit notes, unallocated payments) covers its open items
+  oldest first (as a payment would, Code civil 1342-10): a covered item (or one left
+  under ``Settings.min_balance``) is not chased, its next action says « Couvert par un
+  avoir … : imputez-le » and one warning per client says how to impute it; the items
+  left are chased, each message listing the covered items (``kind="covered"``) beside
+  the credit so that its total is the client's position;
 - credit notes and unallocated payments are listed as deductions; interest and the
   40 € indemnity come from the ledger, never a flat fee; the indemnity is claimed
   only from business and public debtors, once per invoice (L441-10 II, D441-5;
@@ -55,6 +65,8 @@ What a step lists:
   reminders of their own;
 - a reminder after the due date: the overdue items that entered the scenario and
   had no higher step;
+- a call (phone track): the overdue items that have not had that call, and never a
+  call step set before a formal notice the item already had on the written track;
 - a courtesy step (before or on the due date): the items not yet overdue that
   entered the scenario, and an overdue item only when this step is its own
   (a J0 reached late); the templates word each item from its real situation.
@@ -64,7 +76,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Iterable, Mapping, Sequence
@@ -83,6 +95,7 @@ from addin.core.model import (
     Status,
     Step,
     cents,
+    format_euros,
 )
 
 PRO = ClientType.BUSINESS.value
@@ -100,10 +113,24 @@ CLAIMING_TEMPLATES = frozenset({"relance_3", "mise_en_demeure"})
 # the next written step waits until it has passed.
 DEADLINE_TEMPLATES = frozenset({"relance_2", "relance_3", "particulier_2", "particulier_3", "mise_en_demeure"})
 # Journal states that count as a reminder the client received (an « à vérifier » send
-# counts as done, never re-sent, but is not proof that the client was reminded).
+# counts as done, never re-sent, but is not proof that the client was reminded; nor is a
+# « partial » one, delivered to a copy and refused for the client's own address).
 DELIVERED = frozenset({"sent", "manual", "task"})
+PARTIAL = "partial"
+SKIPPED = "skipped"  # a line a person marked « Ignorer »: done, never sent
 
 RATE_MISSING = "Taux manquant : complétez la feuille Taux"
+# The next action of an invoice the client's credit covers, by the kinds of credit it has.
+COVERED_BY = {
+    "credit_note": "Couvert par un avoir : imputez-le",
+    "unallocated_payment": "Couvert par un paiement non affecté : affectez-le",
+    "both": "Couvert par un avoir / paiement non affecté : imputez-le",
+}
+COVERED = "covered"  # ActionItem.kind of an invoice the credit covers, listed beside the credit
+# A consumer's legal interest runs from the receipt of the formal notice (Code civil 1231-6,
+# 1344-1): once Relance sent it, the invoice asks for that date until it is typed.
+NOTICE_DATE_MISSING = ("Saisissez la date de réception de la mise en demeure (colonne Date de mise en "
+                       "demeure)")
 
 WRITTEN = frozenset({Channel.EMAIL, Channel.LETTER, Channel.FORMAL_NOTICE})
 PHONE = frozenset({Channel.PHONE})
@@ -174,6 +201,24 @@ def step_label(step: Step) -> str:
     return step.name if step.name.lower().startswith(label.lower()) else f"{label} {step.name}"
 
 
+@dataclass(frozen=True)
+class ListedItem(ActionItem):
+    """An invoice as a reminder lists it, with the written reminders the journal shows for it
+    after its own due date, so that a message never words a past reminder for an invoice
+    that had none (« Malgré nos rappels concernant la facture X… ; nous y joignons Y »).
+
+    (Fields a future ``ActionItem`` may carry itself; kept here while model.py is frozen.)
+    """
+
+    reminders: int = 0  # delivered written reminders that listed it after its reference date
+    last_reminder: date | None = None
+
+
+def _listed(item: ActionItem, reminders: int, last: date | None) -> ListedItem:
+    return ListedItem(**{f.name: getattr(item, f.name) for f in fields(ActionItem)},
+                      reminders=reminders, last_reminder=last)
+
+
 # --- History: what the journal says was done ----------------------------------------
 
 
@@ -183,7 +228,9 @@ class Reminder:
 
     ``state``: "sent", "unknown" (sent, fate unknown: counts as done, never re-sent
     automatically), "task" (a call or letter handed to a person), "manual" (typed
-    by a person in the Journal sheet).
+    by a person in the Journal sheet), "skipped" (a line a person marked « Ignorer »
+    in the Relances sheet: the step counts as done for its invoices, but nothing was
+    sent, so it is not a reminder, sets no gap and no deadline).
     """
 
     client: str
@@ -242,7 +289,7 @@ def last_reminders(history: History) -> dict[str, date]:
     """Per invoice number, the date of its last written reminder (``Dernière relance``)."""
     last: dict[str, date] = {}
     for r in history.reminders:
-        if r.channel is not None and r.channel not in WRITTEN:
+        if (r.channel is not None and r.channel not in WRITTEN) or r.state in (SKIPPED, PARTIAL):
             continue
         for number in r.invoices:
             if number not in last or r.on > last[number]:
@@ -348,6 +395,14 @@ def queue(
                 balance=-credit, days_late=0, interest=ZERO, indemnity=ZERO,
                 kind="unallocated_payment",
             ))
+        covered_label = _covered_label(deductions)
+        covered: list[InvoiceState] = []
+        if covered_label:
+            covered, eligible = _cover(eligible, deductions, settings, today, installments)
+            # Beside the credit in every message, so that its total is the client's position.
+            deductions[:0] = [replace(_item(s, client, today, installments.get(s.invoice.number)), kind=COVERED,
+                                      interest=ZERO, indemnity=ZERO) for s in covered]
+        covered_numbers = {s.invoice.number for s in covered}
         reminders = reminders_of.get(client.code, [])
         today_numbers: dict[str, str] = {}
         for track in (WRITTEN, PHONE):
@@ -357,8 +412,12 @@ def queue(
             if not track_steps or not eligible:
                 continue
             track_reminders = [r for r in reminders if _in_track(r, track)]
-            ctx = _Track(client, track_steps, track, track_reminders, settings, today, installments)
+            floors = _notice_floors(reminders, steps, eligible) if track is PHONE else {}
+            ctx = _Track(client, track_steps, track, track_reminders, settings, today, installments, floors,
+                         covered_label)
             action, plan = ctx.run(eligible, deductions, keys, problems)
+            if covered_label:  # else the items were under the threshold on their own: the plan says so
+                covered_numbers |= ctx.covered
             if track is WRITTEN:
                 nexts.update(plan)
             if action is not None:
@@ -367,9 +426,102 @@ def queue(
                     # A held written step says why, even on the day of a call.
                     if item.kind == "invoice" and nexts.get(item.number, ("",))[0] != RATE_MISSING:
                         today_numbers.setdefault(item.number, step_label(action.step))
+        if client.type == ClientType.CONSUMER:
+            for number in _notice_date_missing(reminders, steps, eligible) - set(today_numbers):
+                nexts[number] = (NOTICE_DATE_MISSING, None)
         for number, label in today_numbers.items():
             nexts[number] = (label, today)
+        for number in covered_numbers - set(today_numbers):
+            nexts[number] = (covered_label, None)
+        if covered_numbers:
+            problems.append(_covered_problem(client, states, deductions, covered_numbers, actions))
     return actions, nexts
+
+
+def _covered_label(deductions: Sequence[ActionItem]) -> str:
+    kinds = {d.kind for d in deductions if d.balance < 0}
+    if not kinds:
+        return ""
+    return COVERED_BY["both"] if len(kinds) > 1 else COVERED_BY[kinds.pop()]
+
+
+def _cover(eligible: Sequence[InvoiceState], deductions: Sequence[ActionItem], settings: Settings, today: date,
+           installments: Installments) -> tuple[list[InvoiceState], list[InvoiceState]]:
+    """(covered, still to chase): the client's credit (credit notes, unallocated payments) set
+    against its open items oldest first, as a payment is (Code civil 1342-10). An item whose
+    amount asked is covered, or left under ``Settings.min_balance``, is not chased: the credit
+    should be imputed to it. The credit left over is deducted in the client's messages."""
+    available = -sum((d.balance for d in deductions if d.balance < 0), ZERO)
+    covered: list[InvoiceState] = []
+    rest = sorted(eligible, key=lambda s: (_ref(s), s.invoice.number))
+    while rest and available > 0:
+        asked = plan_position(rest[0], installments.get(rest[0].invoice.number), today)[0]
+        if asked - available >= settings.min_balance:
+            break
+        covered.append(rest.pop(0))
+        available -= asked
+    order = {id(s): n for n, s in enumerate(eligible)}
+    return covered, sorted(rest, key=lambda s: order[id(s)])
+
+
+def _covered_problem(client: Client, states: Sequence[InvoiceState], deductions: Sequence[ActionItem],
+                     covered: set[str], actions: Sequence[Action]) -> Problem:
+    credits = [d for d in deductions if d.balance < 0]
+    names = [f"l'avoir {d.number}" if d.kind == "credit_note" else "un paiement non affecté" for d in credits]
+    amount = -sum((d.balance for d in credits), ZERO)
+    items = sorted((s for s in states if s.invoice.number in covered), key=lambda s: (_ref(s), s.invoice.number))
+    numbers = [s.invoice.number for s in items]
+    owed = sum((s.balance for s in items), ZERO)
+    chased = any(a.client.code == client.code for a in actions)
+    verb = "couvre" if len(credits) == 1 else "couvrent"
+    return Problem(
+        "Clients", client.row, "Code client", client.code,
+        f"client {client.code} : {', '.join(names)} ({format_euros(amount)}) {verb} "
+        f"{'la facture' if len(numbers) == 1 else 'les factures'} {', '.join(numbers)} ({format_euros(owed)}) : "
+        + (("elle n'est pas relancée, les relances du client la listent à compenser" if len(numbers) == 1 else
+            "elles ne sont pas relancées, les relances du client les listent à compenser")
+           if chased else "aucune relance n'est faite (solde net nul ou sous le seuil de relance)"),
+        "Imputez le crédit : pour un avoir, une ligne dans Paiements sur chaque facture couverte (Mode « Avoir "
+        "AV… ») et l'avoir réduit d'autant dans Factures, ou remboursez-le ; pour un paiement non affecté, "
+        "indiquez sa facture dans la colonne N° facture de Paiements (une ligne par facture si besoin).",
+        severity=Severity.WARNING, code="queue.credit_covers",
+    )
+
+
+def _is_notice(r: Reminder, steps: Sequence[Step]) -> bool:
+    """A formal notice the journal shows (its e-mail, its registered letter, or a person's row)."""
+    if r.channel == Channel.FORMAL_NOTICE or r.step.endswith(" LRAR"):
+        return True
+    if r.channel is not None:
+        return False
+    index = _step_index({s.name: i for i, s in enumerate(steps)}, r.step)
+    return index is not None and steps[index].channel == Channel.FORMAL_NOTICE
+
+
+def _notice_floors(reminders: Sequence[Reminder], steps: Sequence[Step], eligible: Sequence[InvoiceState]
+                   ) -> dict[str, int]:
+    """Per invoice that had a formal notice on the written track, the offset below which a call
+    step is no longer proposed for it: the calendar's notice (else the day the notice went)."""
+    notices = [r for r in reminders if r.state != SKIPPED and _is_notice(r, steps)]
+    if not notices:
+        return {}
+    offsets = [s.offset_days for s in steps if s.channel == Channel.FORMAL_NOTICE]
+    refs = {s.invoice.number: _ref(s) for s in eligible}
+    floors: dict[str, int] = {}
+    for r in notices:
+        for number in r.invoices:
+            if number in refs:
+                floor = min(offsets) if offsets else (r.on - refs[number]).days
+                floors[number] = min(floors.get(number, floor), floor)
+    return floors
+
+
+def _notice_date_missing(reminders: Sequence[Reminder], steps: Sequence[Step], eligible: Sequence[InvoiceState]
+                         ) -> set[str]:
+    """The invoices whose formal notice went out (its e-mail or its registered letter, not an
+    ignored line) and whose « Date de mise en demeure » is still empty."""
+    sent = {n for r in reminders if r.state != SKIPPED and _is_notice(r, steps) for n in r.invoices}
+    return {s.invoice.number for s in eligible if s.invoice.number in sent and s.invoice.notice_date is None}
 
 
 def _in_track(reminder: Reminder, track: frozenset[Channel]) -> bool:
@@ -471,6 +623,17 @@ def _step_index(names: Mapping[str, int], name: str) -> int | None:
     return names.get(m.group(1)) if m else None
 
 
+def step_channel(scenarios: Mapping[str, Sequence[Step]], scenario: str, name: str) -> Channel | None:
+    """The channel of the step ``name`` (``J+30 (2)``: a repeat of ``J+30``) of a scenario (the
+    sheet's, else the shipped one of that name); None when neither has it."""
+    for steps in (scenarios.get(scenario), DEFAULTS.get(scenario)):
+        if steps:
+            index = _step_index({s.name: i for i, s in enumerate(steps)}, name)
+            if index is not None:
+                return steps[index].channel
+    return None
+
+
 def _is_reminder(r: Reminder) -> bool:
     """A written reminder that counts before a formal notice: not the notice itself nor its letter."""
     return r.channel != Channel.FORMAL_NOTICE and not r.step.endswith(" LRAR")
@@ -486,6 +649,7 @@ class _Item:
     done: int = -1  # the highest step done for it (-1: none)
     times: dict[int, int] = field(default_factory=dict)  # step index -> times done (repeats included)
     after_due: int = 0  # reminders delivered after its reference date (formal-notice prerequisite)
+    skipped: set[int] = field(default_factory=set)  # steps a person ignored for it: never listed in them
 
     @property
     def number(self) -> str:
@@ -499,14 +663,24 @@ class _Track:
     """One client's track (written or phone) on one day: which step, which items, when next."""
 
     def __init__(self, client: Client, steps: tuple[Step, ...], track: frozenset[Channel],
-                 reminders: Sequence[Reminder], settings: Settings, today: date, installments: Installments):
+                 reminders: Sequence[Reminder], settings: Settings, today: date, installments: Installments,
+                 floors: Mapping[str, int] | None = None, covered_label: str = ""):
         self.client, self.steps, self.track = client, steps, track
         self.reminders, self.settings, self.today = reminders, settings, today
         self.installments = installments
+        # Phone track: per invoice under formal notice, the offset below which its call steps are moot.
+        self.floors = floors or {}
+        # The items today's step would list when the client's credit leaves it under the threshold
+        # (the credit left over covers them): said in their next action, never silently dropped.
+        self.covered_label = covered_label or "Solde sous le minimum relancé"
+        self.covered: set[str] = set()
         self.names = {s.name: i for i, s in enumerate(steps)}
         self.notices = [i for i, s in enumerate(steps) if s.channel == Channel.FORMAL_NOTICE]
-        self.last = max((r.on for r in reminders), default=None)
-        self.deadline = self._deadline(reminders)
+        # A skipped line sends nothing: no gap, no deadline from it; it only takes its day.
+        sent = [r for r in reminders if r.state != SKIPPED]
+        self.last = max((r.on for r in sent), default=None)
+        self.deadline = self._deadline(sent)
+        self.skipped_today = any(r.state == SKIPPED and r.on == today for r in reminders)
 
     # history ----------------------------------------------------------------------
 
@@ -538,8 +712,15 @@ class _Track:
             if index is not None:
                 item.done = max(item.done, index)
                 item.times[index] = item.times.get(index, 0) + 1
+                if r.state == SKIPPED:
+                    item.skipped.add(index)
             if r.state in DELIVERED and r.on > ref and _is_reminder(r):
                 item.after_due += 1
+        floor = self.floors.get(item.number)
+        if floor is not None:  # a call gentler than the formal notice it had is never proposed
+            below = [i for i, step in enumerate(self.steps) if step.offset_days < floor]
+            if below:
+                item.done = max(item.done, below[-1])
         return item
 
     def _reached(self, ref: date) -> int | None:
@@ -576,21 +757,24 @@ class _Track:
 
     def listable(self, step: Step, index: int, item: _Item) -> bool:
         """Whether ``step`` speaks of ``item`` (see the module docstring)."""
-        if item.reached is None:
+        if item.reached is None or index in item.skipped:  # a person said not to send it this step
             return False
         overdue = item.overdue(self.today)
         if step.channel == Channel.FORMAL_NOTICE:
             return overdue and item.done < index and item.after_due >= step.min_previous
         if step.offset_days > 0:
-            return overdue and item.done <= index
+            # A reminder may list again an item that had this step (the client's statement); a call
+            # lists only the items that have not had it.
+            return overdue and (item.done <= index if self.track is WRITTEN else item.done < index)
         if overdue:  # a courtesy step speaks of an overdue item only when it is the item's own
             return item.reached == index and item.done < index
         return item.reached <= index and item.done <= index
 
     def allowed_from(self, step: Step, last: date | None, deadline: date | None) -> date:
         """The first day a written step may go: the gap since the last one, one a day, and
-        after the deadline the last message gave."""
-        when = date.min
+        after the deadline the last message gave; not on the day a person ignored a line of
+        this client and track."""
+        when = self.today + timedelta(days=1) if self.skipped_today else date.min
         if last is not None:
             when = max(when, last + timedelta(days=max(step.min_gap_days, 1)))
         if deadline is not None:
@@ -627,7 +811,9 @@ class _Track:
                         ))
                     else:
                         candidate = self._action(step, listed, deductions)
-                        if candidate.key not in keys and candidate.total_balance >= self.settings.min_balance:
+                        if candidate.total_balance < self.settings.min_balance:
+                            self.covered = {i.number for i in listed}
+                        elif candidate.key not in keys:
                             action = candidate
         return action, self._plan(items, action, held)
 
@@ -646,6 +832,9 @@ class _Track:
         for item in items:
             if item.number in held:
                 plan[item.number] = (RATE_MISSING, None)
+                continue
+            if item.number in self.covered:
+                plan[item.number] = (self.covered_label, None)
                 continue
             due_now = item.reached is not None and item.reached > item.done
             if due_now:
@@ -670,12 +859,16 @@ class _Track:
 
     def _action(self, step: Step, listed: Sequence[_Item], deductions: Sequence[ActionItem]) -> Action:
         ordered = sorted(listed, key=lambda i: (i.ref, i.number))
-        items = tuple(_item(i.state, self.client, self.today, self.installments.get(i.number)) for i in ordered)
-        items += tuple(deductions)
         refs = {i.number: i.ref for i in listed}
         previous = [r for r in self.reminders
                     if r.state in DELIVERED and _is_reminder(r) and r.on < self.today
                     and any(n in refs and r.on > refs[n] for n in r.invoices)]
+        items: tuple[ActionItem, ...] = ()
+        for i in ordered:
+            own = [r.on for r in previous if i.number in r.invoices and r.on > i.ref]
+            items += (_listed(_item(i.state, self.client, self.today, self.installments.get(i.number)),
+                              len(own), max(own, default=None)),)
+        items += tuple(deductions)
         return Action(
             client=self.client, step=step, on=self.today, items=items,
             total_balance=sum((i.balance for i in items), ZERO),

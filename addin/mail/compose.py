@@ -69,7 +69,9 @@ FORMAL_NOTICE_TEMPLATE = "mise_en_demeure"
 PREVIEW_ONLY_TEMPLATES = frozenset({"appel"})
 NOTICE_DEADLINE_DAYS = Settings().reminder_deadline_days  # the default; the setting wins
 QR_CID = "qr-virement@relance"
-DEDUCTION_KINDS = ("credit_note", "unallocated_payment")
+# Listed after the invoices, beside the total: the credit (credit notes, unallocated payments,
+# negative) and the older invoices it covers (``covered``, positive: offset against it).
+DEDUCTION_KINDS = ("covered", "credit_note", "unallocated_payment")
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,8 @@ class Summary:
 
 def summarize(action: Action) -> Summary:
     invoices = tuple(i for i in action.items if i.kind not in DEDUCTION_KINDS)
-    deductions = tuple((i, -abs(i.balance)) for i in action.items if i.kind in DEDUCTION_KINDS)
+    deductions = tuple((i, abs(i.balance) if i.kind == "covered" else -abs(i.balance))
+                       for i in action.items if i.kind in DEDUCTION_KINDS)
     balance = cents(sum((i.balance for i in invoices), ZERO) + sum((d for _, d in deductions), ZERO))
     consumer = action.client.type == ClientType.CONSUMER
     interest = cents(sum((i.interest for i in invoices if i.interest_known), ZERO))
@@ -285,6 +288,8 @@ def _item_view(item: ActionItem, claim: bool, consumer: bool, today: date) -> di
         "interest": (item.interest if item.interest_known else None) if claim else ZERO,
         "indemnity": item.indemnity if claim and not consumer else ZERO,
         "on_plan": item.remaining is not None,
+        # Written reminders the journal shows for it after its due date (None: not known).
+        "reminders": getattr(item, "reminders", None),
         "remaining": item.remaining,
         "next_installment": item.next_installment,
         "next_installment_amount": item.next_installment_amount,
@@ -308,6 +313,21 @@ def _situations(views: list[dict[str, object]]) -> dict[str, object]:
     }
 
 
+def repeat_number(step_name: str) -> int:
+    """2 for « J+30 (2) » (a step repeated before the formal notice, ``dunning.repeat_name``), else 0."""
+    m = re.search(r" \((\d+)\)$", step_name)
+    return int(m.group(1)) if m and int(m.group(1)) > 1 else 0
+
+
+def _reminded(views: list[dict[str, object]], previous: int) -> tuple[list[dict], list[dict]]:
+    """(the listed invoices the journal shows a reminder for, the others): the opening sentence
+    speaks of past reminders for the first only. Without per-invoice counts (an item built by
+    hand), every item shares the message's ``previous_reminders``."""
+    if any(v["reminders"] is None for v in views):
+        return (list(views), []) if previous else ([], list(views))
+    return [v for v in views if v["reminders"]], [v for v in views if not v["reminders"]]
+
+
 def context(action: Action, settings: Settings, *, today: date, lang: str, qr_cid: str | None) -> dict:
     """Every variable the templates use (see mail_templates/README.md)."""
     summary = summarize(action)
@@ -321,12 +341,15 @@ def context(action: Action, settings: Settings, *, today: date, lang: str, qr_ci
     reference = summary.reference
     iban_ok = bool(settings.iban) and iban_is_valid(settings.iban)
     views = [_item_view(i, show_interest, consumer, today) for i in summary.invoices]
+    reminded, unreminded = _reminded(views, action.previous_reminders)
     days = deadline_days(settings)
     return {
         "lang": lang,
         "today": today,
         "template": template,
         "step": {"name": one_line(action.step.name), "offset_days": action.step.offset_days},
+        # The n-th sending of a step repeated while the formal notice waits (« J+30 (2) »): 0 if not one.
+        "repeat": repeat_number(action.step.name),
         "client": {
             "name": one_line(action.client.name),
             "code": one_line(action.client.code),
@@ -345,7 +368,9 @@ def context(action: Action, settings: Settings, *, today: date, lang: str, qr_ci
             {
                 "kind": i.kind,
                 "number": one_line(i.number),
+                "po_number": one_line(i.po_number),
                 "issued": i.issued,
+                "due": _ref(i),
                 "amount": amount,
             }
             for i, amount in summary.deductions
@@ -358,6 +383,9 @@ def context(action: Action, settings: Settings, *, today: date, lang: str, qr_ci
         "on_plan": any(v["on_plan"] for v in views),
         "previous_reminders": action.previous_reminders,
         "last_reminder": action.last_reminder,
+        "reminded": reminded,
+        "unreminded": unreminded,
+        "joined": _situations(unreminded) if unreminded else None,
         "claim": is_claim,
         "show_interest": show_interest,
         "interest_unknown": show_interest and any(v["interest"] is None for v in views),

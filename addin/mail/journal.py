@@ -13,7 +13,9 @@ anything else happens. For each e-mail the send action writes:
 An intent without a result is a message whose fate is unknown (the run died between
 the two), and so is a result that says so (the message data went to the server and its
 answer never came: ``SendResult.unknown``): it is marked « à vérifier » for a person and
-NEVER re-sent automatically.
+NEVER re-sent automatically. A message delivered to a copy but not to the client (every To
+address refused, even after the retries: ``SendResult.partial``) is « envoyé partiellement »:
+not a reminder the client received, and never re-sent automatically either (the copy has it).
 The person resolves it by writing « envoyé » or « à renvoyer » in the ``Résultat``
 column of the ``Journal`` sheet (on the row Relance wrote, or a new row with the same
 ``Clé``); the next run reads it (``read_history``) and records the resolution in the log.
@@ -57,6 +59,7 @@ RESULT_LABELS = {
     "failed_permanent": "échec définitif",
     "unknown": "à vérifier",
     "task": "à faire",
+    "partial": "envoyé partiellement",
 }
 _SENT_WORDS = {"envoye", "envoyee", "sent", "ok", "fait", "done"}
 _RESEND_WORDS = {"a renvoyer", "renvoyer", "resend", "to resend"}
@@ -194,6 +197,7 @@ class Journal:
         self._append({"type": "result", "key": key, "ok": bool(result.ok),
                       "permanent": bool(getattr(result, "permanent", False)),
                       "unknown": bool(getattr(result, "unknown", False)) and not result.ok,
+                      "partial": bool(getattr(result, "partial", False)) and not result.ok,
                       "detail": str(getattr(result, "detail", "") or ""), "at": self._now()})
 
     def task(self, action: Action, recipients: Sequence[str] = (), detail: str = "") -> None:
@@ -207,14 +211,27 @@ class Journal:
             raise ValueError(f"résolution inconnue : {state!r} (attendu sent ou resend)")
         self._append({"type": "resolution", "key": key, "state": state, "by": by, "row": row, "at": self._now()})
 
-    def decide(self, key: str, text: str) -> None:
+    def decide(self, key: str, text: str, on: date | None = None) -> None:
         """A person's decision on a queued action (``Relances`` sheet, ``Décision`` column);
-        empty text cancels it."""
-        self._append({"type": "decision", "key": key, "text": text, "at": self._now()})
+        empty text cancels it. ``on``: the run's day (``--today``) it was first read, which
+        dates an « Ignorer » in the reminder history."""
+        record = {"type": "decision", "key": key, "text": text, "at": self._now()}
+        if on is not None:
+            record["on"] = on.isoformat()
+        self._append(record)
 
     def decisions(self) -> dict[str, str]:
         """The last decision text per key (empty: cancelled)."""
-        return {r["key"]: str(r.get("text", "")) for r in self.records() if r.get("type") == "decision"}
+        return {key: text for key, (text, _) in self.dated_decisions().items()}
+
+    def dated_decisions(self) -> dict[str, tuple[str, date]]:
+        """The last decision per key: (text, the day it was taken — the run's day, else the
+        record's clock date for a record written before runs dated them)."""
+        out: dict[str, tuple[str, date]] = {}
+        for r in self.records():
+            if r.get("type") == "decision":
+                out[r["key"]] = (str(r.get("text", "")), _parse_on(r.get("on")) or _parse_at(r.get("at")).date())
+        return out
 
     # --- reading ------------------------------------------------------------------
 
@@ -253,7 +270,8 @@ class Journal:
             elif previous is None:
                 continue  # a result or resolution without its intent: nothing to say
             elif kind == "result":
-                state = "sent" if r.get("ok") else "unknown" if r.get("unknown") else "failed"
+                state = ("sent" if r.get("ok") else "partial" if r.get("partial")
+                         else "unknown" if r.get("unknown") else "failed")
                 out[key] = _replace(previous, state=state,
                                     permanent=bool(r.get("permanent")) and state == "failed",
                                     detail=str(r.get("detail", "")))
@@ -264,8 +282,9 @@ class Journal:
         return out
 
     def state(self, key: str) -> str | None:
-        """``"sent"``, ``"failed"``, ``"unknown"``, ``"task"`` or None (never sent, or a person
-        asked to re-send)."""
+        """``"sent"``, ``"failed"``, ``"unknown"``, ``"partial"`` (delivered to a copy, not to the
+        client: never re-sent on its own), ``"task"`` or None (never sent, or a person asked to
+        re-send)."""
         entry = self.entries().get(key)
         return entry.state if entry else None
 
@@ -528,7 +547,7 @@ def read_history(book: Book, journal: Journal) -> tuple[History, list[Problem]]:
                 read_notes(cell, row_number, str(cell("client")), _split(cell("invoices")), on_row)
             if key and key in entries:
                 entry = entries[key]
-                if entry.state in ("unknown", "failed") and (result in _SENT_WORDS or result in _RESEND_WORDS):
+                if entry.state in ("unknown", "failed", "partial") and (result in _SENT_WORDS or result in _RESEND_WORDS):
                     if at is None or at < entry.at:
                         if result != schema.normalize(entry.result_label):
                             problems.append(Problem(
@@ -568,7 +587,7 @@ def read_history(book: Book, journal: Journal) -> tuple[History, list[Problem]]:
                                 "Rien à faire : ces lignes sont ignorées ; vérifiez les envois « à vérifier ».",
                                 severity=Severity.WARNING, code="journal.torn"))
     for e in entries.values():
-        if e.state in ("sent", "unknown", "task"):
+        if e.state in ("sent", "unknown", "task", "partial"):  # done: never proposed again
             # The run's day (--today) dates the step, not the machine's clock (``at`` stays the
             # send timestamp of the Journal sheet): the queue depends on --today only.
             reminders.append(Reminder(e.client, e.invoices, e.step, _channel(e.channel), e.on or e.at.date(),

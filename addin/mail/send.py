@@ -43,6 +43,10 @@ class SendResult:
     # connection after DATA): it may have been delivered. Never retried, never re-sent:
     # the journal marks it « à vérifier » for a person.
     unknown: bool = False
+    # Delivered to some recipients (a copy) but not to the client (every To address refused,
+    # even after the retries): not sent, never re-sent automatically (the others have it).
+    partial: bool = False
+    refused: tuple[str, ...] = ()  # the addresses that did not get it
 
 
 class Transport(Protocol):
@@ -143,7 +147,10 @@ class SmtpTransport:
     setup, 4xx answers to MAIL FROM / RCPT TO, a 4xx answer to DATA or to the data itself:
     a definite refusal) are retried ``retries`` times after ``backoff`` seconds (the last
     value repeats); permanent ones (5xx, refused recipients) are reported for that message
-    and the next message is sent normally. Once the DATA command has begun, an error with no
+    and the next message is sent normally. When some recipients took the message and a 4xx
+    refused others (greylisting), only those are retried, in a transaction of their own with
+    the same Message-ID; if no main recipient (To) has it in the end, the result is
+    ``partial`` (« envoyé partiellement »), not sent. Once the DATA command has begun, an error with no
     definite answer (a timeout, a dropped or reset connection) means the server may have
     accepted the message: it is reported ``unknown`` and never retried, since a retry could
     deliver it twice. A refused login or a TLS failure is fatal: reported for this and every
@@ -252,6 +259,11 @@ class SmtpTransport:
             return SendResult(False, True, mid, self._fatal, fatal=True)
         attempt = 0
         detail = ""
+        # Once some recipients took the message, only the ones a 4xx refused are retried, in a
+        # transaction of their own (same Message-ID): the others never get it twice.
+        pending: dict[str, str] | None = None  # address -> the last refusal; None: nobody has it yet
+        delivered: set[str] = set()
+        refused: dict[str, str] = {}  # refused for good (5xx)
         while True:
             reused = self._conn is not None
             conn = None
@@ -261,32 +273,42 @@ class SmtpTransport:
                         self._conn = self._connect()
                     conn = self._conn
                     conn.data_started = False  # type: ignore[attr-defined]
-                    refused = conn.send_message(message)
+                    targets = None if pending is None else list(pending)
+                    answer = conn.send_message(message, to_addrs=targets)
                 except (OSError, smtplib.SMTPException) as exc:
                     # An SMTP answer (SMTPResponseException) is definite: handled below. Anything
                     # else once DATA began (timeout, reset, disconnect) leaves the message's fate open.
                     if not isinstance(exc, smtplib.SMTPResponseException) and getattr(conn, "data_started", False):
                         self._disconnect()
                         why = "délai dépassé" if isinstance(exc, socket.timeout) else f"{type(exc).__name__}: {exc}"
+                        already = f" ; déjà remis à {', '.join(sorted(delivered))}" if delivered else ""
                         return SendResult(
                             False, False, mid,
                             f"sort inconnu : le message a été transmis au serveur mais sa réponse n'est pas "
-                            f"arrivée ({why}) ; vérifiez dans la messagerie s'il est parti", unknown=True)
+                            f"arrivée ({why}) ; vérifiez dans la messagerie s'il est parti{already}", unknown=True)
                     raise
             except _Fatal as exc:
                 self._disconnect()
                 self._fatal = str(exc)
+                if pending is not None:  # delivered to some already: say to whom it did not go
+                    return self._finish(message, mid, delivered, refused, pending, self._fatal)
                 return SendResult(False, True, mid, self._fatal, fatal=True)
             except smtplib.SMTPRecipientsRefused as exc:
-                codes = [code for code, _ in exc.recipients.values()]
-                detail = "destinataires refusés : " + "; ".join(
-                    f"{addr} ({code} {_text(msg)})" for addr, (code, msg) in exc.recipients.items()
-                )
-                if all(500 <= c < 600 for c in codes):
+                answers = {addr: (code, f"{code} {_text(msg)}") for addr, (code, msg) in exc.recipients.items()}
+                detail = "destinataires refusés : " + "; ".join(f"{a} ({d})" for a, (_, d) in answers.items())
+                if pending is not None:
+                    pending = {a: d for a, (code, d) in answers.items() if not 500 <= code < 600}
+                    refused.update({a: d for a, (code, d) in answers.items() if 500 <= code < 600})
+                    if not pending:
+                        return self._finish(message, mid, delivered, refused, pending)
+                elif all(500 <= code < 600 for code, _ in answers.values()):
                     return SendResult(False, True, mid, detail)
             except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError, smtplib.SMTPResponseException) as exc:
                 detail = f"{exc.smtp_code} {_text(exc.smtp_error)}"
                 if 500 <= exc.smtp_code < 600:
+                    if pending is not None:
+                        refused.update({a: detail for a in pending})
+                        return self._finish(message, mid, delivered, refused, {})
                     return SendResult(False, True, mid, detail)
                 if exc.smtp_code == 421:  # the server is closing the connection
                     self._disconnect()
@@ -299,15 +321,42 @@ class SmtpTransport:
                 self._disconnect()
                 detail = f"{type(exc).__name__}: {exc}" if not isinstance(exc, socket.timeout) else "délai dépassé"
             else:
-                if refused:
-                    # Delivered to some recipients: sending again would duplicate it for them.
-                    partial = "; ".join(f"{addr} ({code} {_text(msg)})" for addr, (code, msg) in refused.items())
-                    return SendResult(True, False, mid, f"envoyé ; refusé pour : {partial}")
-                return SendResult(True, False, mid, "envoyé")
+                sent_to = set(targets) if targets is not None else set(_recipients(message))
+                delivered |= {a for a in sent_to if a not in answer}
+                refused.update({a: f"{code} {_text(msg)}" for a, (code, msg) in answer.items() if 500 <= code < 600})
+                pending = {a: f"{code} {_text(msg)}" for a, (code, msg) in answer.items() if not 500 <= code < 600}
+                if not pending:
+                    return self._finish(message, mid, delivered, refused, pending)
+                detail = "; ".join(f"{a} ({d})" for a, d in pending.items())
             if attempt >= self.retries:
+                if pending is not None:
+                    return self._finish(message, mid, delivered, refused, pending)
                 return SendResult(False, False, mid, f"échec après {attempt + 1} tentatives : {detail}")
             self.sleep(self.backoff[min(attempt, len(self.backoff) - 1)])
             attempt += 1
+
+    @staticmethod
+    def _finish(message: EmailMessage, mid: str, delivered: set[str], refused: Mapping[str, str],
+                pending: Mapping[str, str], why: str = "") -> SendResult:
+        """The result once some recipients took the message: sent when a main recipient (To) has
+        it, whatever a copy's fate; otherwise « envoyé partiellement » — the client did not get it,
+        and it is never re-sent on its own (the others would get it twice)."""
+        left = {**refused, **pending}
+        if not left:
+            return SendResult(True, False, mid, "envoyé")
+        said = "; ".join(f"{a} ({d})" for a, d in left.items()) + (f" ; {why}" if why else "")
+        main = {a.lower() for a in _recipients(message, ("To",))}
+        if any(a.lower() in main for a in delivered):
+            return SendResult(True, False, mid, f"envoyé ; refusé pour : {said}")
+        return SendResult(False, False, mid, f"envoyé partiellement : refusé pour {said}", partial=True,
+                          refused=tuple(left))
+
+
+def _recipients(message: EmailMessage, fields: Sequence[str] = ("To", "Cc", "Bcc")) -> list[str]:
+    """The addresses of the message's recipient headers, as smtplib.send_message reads them."""
+    from email.utils import getaddresses
+
+    return [addr for _, addr in getaddresses([str(v) for f in fields for v in message.get_all(f, [])]) if addr]
 
 
 def _text(value: object) -> str:

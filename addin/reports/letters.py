@@ -7,7 +7,8 @@ and a signature block. The legal basis depends on the debtor:
 
 - business: late interest, Code de commerce L441-10 II; 40 € per invoice, D441-5;
 - public buyer: moratory interest, Code de la commande publique R2192-31 s.; 40 € per invoice;
-- consumer: legal interest from the notice, Code civil 1231-6; no indemnity.
+- consumer: legal interest from the receipt of the notice, Code civil 1231-6 and 1344-1 (the notice
+  itself: 1344); no indemnity. The e-mails say the same words.
 
 English clients get an English letter ("FORMAL NOTICE / LETTER BEFORE ACTION") citing the same
 French texts. The bytes depend only on the inputs: the PDF creation date is ``today``.
@@ -45,10 +46,13 @@ _TEXT = {
         "made_noplace": "Le {date}",
         "greeting": "Madame, Monsieur,",
         "intro": (
-            "Malgré nos relances{last}, les sommes suivantes restent impayées à ce jour, "
+            "Malgré nos relances{about}{last}, les sommes suivantes restent impayées à ce jour, "
             "bien qu'arrivées à échéance :"
         ),
-        "intro_one": "Malgré notre rappel{last}, les sommes suivantes restent impayées à ce jour, bien qu'arrivées à échéance :",
+        "intro_one": "Malgré notre rappel{about}{last}, les sommes suivantes restent impayées à ce jour, bien qu'arrivées à échéance :",
+        "about_one": " concernant la facture {n}",
+        "about_many": " concernant les factures {n}",
+        "and": " et ",
         "intro_none": "Les sommes suivantes, arrivées à échéance, restent impayées à ce jour :",
         "last_many": ", dont la dernière le {date}",
         "last_one": " du {date}",
@@ -59,7 +63,8 @@ _TEXT = {
         "plan_next": ", prochaine échéance le {date} ({amount})",
         "cols": ("Facture", "Bon de cde", "Date", "Échéance", "Retard (j)", "Reste dû", "Intérêts", "Indemnité"),
         "credit_note": "Avoir {n}",
-        "unallocated": "Paiement non affecté {n}",
+        "unallocated": "Paiement non affecté",
+        "covered": "Facture {n} (éch. {due}), à compenser avec le crédit",
         "total_balance": "Principal restant dû",
         "total_interest": "Intérêts de retard au {date}",
         "total_interest_public": "Intérêts moratoires au {date}",
@@ -79,8 +84,8 @@ _TEXT = {
             "de courir jusqu'au paiement effectif."
         ),
         "basis_consumer": (
-            "Conformément à l'article 1231-6 du Code civil, les sommes dues porteront intérêt au taux légal "
-            "à compter de la réception de la présente mise en demeure."
+            "Conformément aux articles 1231-6 et 1344-1 du Code civil, les sommes dues porteront intérêt au "
+            "taux légal à compter de la réception de la présente mise en demeure."
         ),
         "demand": (
             "Par la présente, nous vous mettons en demeure de nous régler la somme de {total} "
@@ -103,8 +108,11 @@ _TEXT = {
         "made": "{place}, {date}",
         "made_noplace": "{date}",
         "greeting": "Dear Sir or Madam,",
-        "intro": "Despite our reminders{last}, the following amounts, now overdue, remain unpaid:",
-        "intro_one": "Despite our reminder{last}, the following amounts, now overdue, remain unpaid:",
+        "intro": "Despite our reminders{about}{last}, the following amounts, now overdue, remain unpaid:",
+        "intro_one": "Despite our reminder{about}{last}, the following amounts, now overdue, remain unpaid:",
+        "about_one": " about invoice {n}",
+        "about_many": " about invoices {n}",
+        "and": " and ",
         "intro_none": "The following amounts, now overdue, remain unpaid:",
         "last_many": ", the last one on {date}",
         "last_one": " of {date}",
@@ -115,7 +123,8 @@ _TEXT = {
         "plan_next": ", next installment on {date} ({amount})",
         "cols": ("Invoice", "PO", "Date", "Due date", "Days late", "Balance", "Interest", "Indemnity"),
         "credit_note": "Credit note {n}",
-        "unallocated": "Unallocated payment {n}",
+        "unallocated": "Unallocated payment",
+        "covered": "Invoice {n} (due {due}), offset against the credit",
         "total_balance": "Principal outstanding",
         "total_interest": "Late-payment interest as of {date}",
         "total_interest_public": "Moratory interest as of {date}",
@@ -133,8 +142,8 @@ _TEXT = {
             "recovery indemnity of 40 € per invoice; interest keeps running until actual payment."
         ),
         "basis_consumer": (
-            "In accordance with article 1231-6 of the French Civil Code, the amounts due will bear interest "
-            "at the legal rate from receipt of this formal notice."
+            "In accordance with articles 1231-6 and 1344-1 of the French Civil Code, the amounts due will bear "
+            "interest at the legal rate from receipt of this formal notice."
         ),
         "demand": "We hereby give you formal notice to pay the sum of {total} by {deadline} at the latest, i.e. within {days} days.",
         "pay": "Payment by bank transfer: IBAN {iban}{bic}, quoting the reference {ref}.",
@@ -243,10 +252,18 @@ def formal_notice_pdf(action: Action, settings: Settings, *, today: date, deadli
     # Never claim a reminder the journal does not show (review 4, item 4e).
     previous = action.previous_reminders
     when = long_date(action.last_reminder) if action.last_reminder else None
+    # Past reminders are claimed for the invoices the journal shows them for, named when some
+    # listed invoices had none (``dunning.ListedItem.reminders``).
+    counts = [getattr(i, "reminders", None) for i in summary.invoices]
+    about = ""
+    if None not in counts and 0 in counts and any(counts):
+        names = [one_line(i.number) for i, n in zip(summary.invoices, counts) if n]
+        joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + t["and"] + names[-1]
+        about = t["about_one" if len(names) == 1 else "about_many"].format(n=joined)
     if previous > 1:
-        intro = t["intro"].format(last=t["last_many"].format(date=when) if when else "")
+        intro = t["intro"].format(about=about, last=t["last_many"].format(date=when) if when else "")
     elif previous == 1:
-        intro = t["intro_one"].format(last=t["last_one"].format(date=when) if when else "")
+        intro = t["intro_one"].format(about=about, last=t["last_one"].format(date=when) if when else "")
     else:
         intro = t["intro_none"]
     para(intro, gap=3)
@@ -286,8 +303,10 @@ def formal_notice_pdf(action: Action, settings: Settings, *, today: date, deadli
             pdf.cell(w, 5.5, value, border=1, align="R" if i >= 4 else "L")
         pdf.ln()
     for item, amount in summary.deductions:
-        label = (t["credit_note"] if item.kind == "credit_note" else t["unallocated"]).format(n=one_line(item.number))
-        if item.issued:
+        label = t.get(item.kind, t["unallocated"]).format(n=one_line(item.number), due=sdate(item.ref or item.due))
+        if item.number and item.kind == "unallocated_payment":
+            label += f" {one_line(item.number)}"
+        if item.issued and item.kind != "covered":
             label += f" ({sdate(item.issued)})"
         pdf.cell(sum(widths[:5]), 5.5, label, border=1)
         pdf.cell(widths[5], 5.5, money(amount), border=1, align="R")

@@ -69,6 +69,7 @@ class Result:
     message_id: str = ""
     detail: str = ""
     fatal: bool = False
+    partial: bool = False
 
 
 class Recorder:
@@ -453,15 +454,18 @@ def test_the_queue_depends_on_the_run_day_not_on_the_machine_clock(tmp_path, mon
     assert queue_after_send(TODAY - timedelta(days=2)) == on_the_day
 
 
-def test_the_queue_sheet_says_what_each_message_claims(book_path, tmp_path):
+def test_the_queue_sheet_gives_the_interest_and_indemnity_to_date_and_what_each_message_claims(book_path, tmp_path):
     preview.run(FileBook.open(book_path), today=TODAY, book_path=book_path, out_dir=tmp_path / "p")
     queue = relances(book_path)
-    friendly = queue["C2 J+7"]  # relance_1 claims no interest nor indemnity
-    assert (friendly["Intérêts"], friendly["Indemnité"]) == (None, None)
-    assert friendly["Total réclamé"] == friendly["Reste dû"]
+    friendly = queue["C2 J+7"]  # relance_1 claims neither, but F003 (960 €, 7 days late) carries both
+    assert friendly["Intérêts à date"] == pytest.approx(round(960 * 0.1215 * 7 / 365, 2), abs=0.5)
+    assert friendly["Intérêts à date"] > 0 and friendly["Indemnités à date"] == 40
+    assert friendly["Total réclamé"] == friendly["Reste dû"]  # what the message asks
     last = queue["C1 J+30"]  # relance_3 claims both
-    assert last["Intérêts"] is not None and last["Indemnité"] == 80
-    assert last["Total réclamé"] == pytest.approx(last["Reste dû"] + last["Intérêts"] + last["Indemnité"])
+    assert last["Intérêts à date"] > 0 and last["Indemnités à date"] == 80
+    assert last["Total réclamé"] == pytest.approx(last["Reste dû"] + last["Intérêts à date"] + last["Indemnités à date"])
+    consumer = queue["C4 J+3"]  # no 40 € for a consumer, no interest before the formal notice
+    assert (consumer["Intérêts à date"], consumer["Indemnités à date"]) == (0, 0)
 
 
 def test_an_invoice_on_an_installment_plan_is_reminded_for_the_installment_due(tmp_path):
@@ -514,3 +518,129 @@ def test_a_message_that_states_interest_waits_while_the_rate_table_lacks_the_hal
     assert f101["Prochaine action"] == "Taux manquant : complétez la feuille Taux"
     text = email.message_from_bytes(next((tmp_path / "p").glob("*-C2-J+7.eml")).read_bytes(), policy=default_policy)
     assert "0,00 €" not in text.get_body(("plain",)).get_content().replace("\u202f", " ")
+
+
+# --- second review: what a person decides ------------------------------------------------
+
+
+def add_invoice(path: Path, number: str, client: str, issued, ttc: float) -> None:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Factures"]
+    row = next(r for r in range(2, ws.max_row + 2) if ws.cell(r, 1).value in (None, ""))
+    for col, value in enumerate((number, client, issued, ttc), start=1):
+        ws.cell(row, col).value = value
+    ws.cell(row, 3).number_format = "dd/mm/yyyy"
+    wb.save(path)
+
+
+def next_action(path: Path, number: str) -> tuple:
+    rows = rows_of(path, "Factures")
+    header = rows[0]
+    row = next(r for r in rows[1:] if r[0] == number)
+    record = dict(zip(header, row))
+    return record["Prochaine action"], record["Date prochaine action"]
+
+
+def test_an_ignored_line_is_done_for_its_invoices_and_never_comes_back_under_a_new_key(book_path, tmp_path):
+    from addin.actions import refresh
+
+    preview.run(FileBook.open(book_path), today=TODAY, book_path=book_path, out_dir=tmp_path / "a")
+    set_decision(book_path, "C2 J+7", "Ignorer")
+    report = run_send(book_path, Recorder())
+    assert ("C2", "J+7", "ignorée") in {(x.client, x.step, x.status) for x in report.lines}
+    assert relances(book_path)["C2 J+7"]["Statut"] == "ignorée"  # shown the day it was decided
+    # The next day: no « J+7 ignorée » line again, F003 waits for J+15 at its date (07/07 + 1).
+    day = TODAY + timedelta(days=1)
+    recorder = Recorder()
+    send.run(FileBook.open(book_path), today=day, book_path=book_path, transport=recorder)
+    assert not [k for k in keys_of(recorder.messages) if k.startswith("C2|")]
+    assert "C2 J+7" not in relances(book_path)
+    refresh.run(FileBook.open(book_path), today=day, book_path=book_path)
+    assert next_action(book_path, "F003")[0] == "E-mail J+15"
+    # A new invoice joins C2's overdue items (the key would change): J+7 is not sent for F003.
+    add_invoice(book_path, "F009", "C2", TODAY - timedelta(days=36), 300.0)  # due 25/06, 6 days late
+    recorder = Recorder()
+    send.run(FileBook.open(book_path), today=day, book_path=book_path, transport=recorder)
+    for m in recorder.messages:
+        key = str(m["X-Relance-Key"])
+        assert not (key.startswith("C2|") and "|J+7|" in key and "F003" in key), key
+
+
+def test_a_postponed_line_stays_postponed_when_an_invoice_joins_it(book_path, tmp_path):
+    preview.run(FileBook.open(book_path), today=TODAY, book_path=book_path, out_dir=tmp_path / "a")
+    set_decision(book_path, "C1 J+30", "Reporter au 03/07/2025")
+    preview.run(FileBook.open(book_path), today=TODAY, book_path=book_path, out_dir=tmp_path / "b")
+    add_invoice(book_path, "F010", "C1", TODAY - timedelta(days=32), 90.0)  # due 28/06: joins C1's line
+    recorder = Recorder()
+    report = run_send(book_path, recorder)
+    assert not [k for k in keys_of(recorder.messages) if k.startswith("C1|")]
+    line = next(x for x in report.lines if x.client == "C1" and x.step == "J+30")
+    assert line.key.endswith("F001,F002,F010") and line.status == "reportée au 03/07/2025"
+    assert relances(book_path)["C1 J+30"]["Décision"] == "Reporter au 03/07/2025"
+    later = Recorder()
+    send.run(FileBook.open(book_path), today=TODAY + timedelta(days=3), book_path=book_path, transport=later)
+    assert [k for k in keys_of(later.messages) if k.startswith("C1|")] == ["C1|Professionnel|J+30|F001,F002,F010"]
+
+
+def test_a_reminder_only_the_copy_received_is_not_sent_and_never_resent(book_path):
+    """The client's server kept refusing its address (451 greylisting, retries exhausted) while
+    the copy took the message: not « envoyé », not one of the three reminders, never re-sent on
+    its own, and the summary says what to do."""
+    from addin.core import dunning
+    from addin.mail.journal import read_history
+
+    partial = Result(False, detail="envoyé partiellement : refusé pour martin@garage.example (451 4.7.1 greylisted)",
+                     partial=True)
+    recorder = Recorder({"martin@garage.example": partial})
+    report = run_send(book_path, recorder)
+    line = next(x for x in report.lines if x.client == "C2" and x.channel == "e-mail")
+    assert line.status == "envoyé partiellement" and "451" in line.detail
+    assert report.partial == [line] and "Envoyé partiellement" in report.summary and "C2 J+7" in report.summary
+    journal = rows_of(book_path, "Journal")
+    assert any(r[7] == "envoyé partiellement" for r in journal if r and r[1] == "C2"), journal
+    # Never re-sent automatically, the same day or later.
+    again = Recorder()
+    report = run_send(book_path, again)
+    assert not [k for k in keys_of(again.messages) if k.startswith("C2|Professionnel|J+7|")]
+    # Not a reminder the client received: the notice still needs three others.
+    history, _ = read_history(FileBook.open(book_path), Journal.open(book_path))
+    mine = [r for r in history.reminders if r.client == "C2" and r.step == "J+7"]
+    assert [r.state for r in mine] == ["partial"] and "partial" not in dunning.DELIVERED
+
+
+def add_journal_row(path: Path, **cells) -> None:
+    import openpyxl
+
+    from addin.register import schema
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Journal"] if "Journal" in wb.sheetnames else wb.create_sheet("Journal")
+    headers = [c.fr for c in schema.JOURNAL.columns]
+    if ws.max_row == 1 and ws.cell(1, 1).value is None:
+        for col, h in enumerate(headers, start=1):
+            ws.cell(1, col).value = h
+    ws.append([cells.get(c.key) for c in schema.JOURNAL.columns])
+    wb.save(path)
+
+
+def test_a_promise_or_a_dispute_noted_on_a_journal_call_row_is_the_invoices_status(book_path):
+    from addin.actions import refresh
+
+    add_journal_row(book_path, timestamp=TODAY - timedelta(days=1), client="C2", invoices="F003", channel="Appel",
+                    outcome="Promesse", promise_date=TODAY + timedelta(days=5))
+    add_journal_row(book_path, timestamp=TODAY - timedelta(days=1), client="C6", invoices="F008", channel="Appel",
+                    outcome="Litige", dispute_reason="prestation contestée")
+    refresh.run(FileBook.open(book_path), today=TODAY, book_path=book_path)
+    rows = rows_of(book_path, "Factures")
+    status = {r[0]: dict(zip(rows[0], r))["Statut"] for r in rows[1:] if r[0]}
+    assert status["F003"] == "Promesse de paiement"
+    assert status["F008"] == "En litige"
+    assert status["F001"] == "En retard"
+    assert next_action(book_path, "F003") == ("Promesse de paiement", TODAY + timedelta(days=6))
+    assert next_action(book_path, "F008")[0] == "En litige : prestation contestée"
+    # Past the promise, the invoice is late again.
+    refresh.run(FileBook.open(book_path), today=TODAY + timedelta(days=6), book_path=book_path)
+    rows = rows_of(book_path, "Factures")
+    assert {r[0]: dict(zip(rows[0], r))["Statut"] for r in rows[1:] if r[0]}["F003"] == "En retard"

@@ -242,7 +242,11 @@ def test_credit_notes_and_unallocated_payments_are_listed_as_deductions():
 
 def test_nothing_to_claim_when_deductions_cover_the_debt():
     states = [state("F1", ago(20), "100"), state("AV1", ago(40), "-100")]
-    assert written(run(states)[0]) == []
+    problems = []
+    actions, nexts = run(states, problems=problems)
+    assert actions == []  # no e-mail, no call
+    assert nexts["F1"] == (dunning.COVERED_BY["credit_note"], None)
+    assert [p.code for p in problems] == ["queue.credit_covers"]
 
 
 def test_consumers_owe_no_indemnity_and_get_their_own_scenario():
@@ -440,7 +444,8 @@ def test_a_formal_notice_sent_under_another_calendar_is_still_the_last_step():
         Reminder("C1", ("F1",), "J+30", Channel.FORMAL_NOTICE, due + timedelta(days=30), key="old notice"),))
     actions, nexts = run([state("F1", due)], [client(type_=ClientType.CONSUMER)], history=history,
                          scenarios=NO_CALLS)
-    assert written(actions) == [] and nexts["F1"] == ("Scénario terminé", None)
+    # Nothing more to send; what is left is the notice's date of receipt (consumer interest).
+    assert written(actions) == [] and nexts["F1"] == (dunning.NOTICE_DATE_MISSING, None)
 
 
 def test_the_catch_up_proposes_the_next_step_above_the_highest_done():
@@ -665,3 +670,186 @@ def test_an_unallocated_payment_is_named_by_the_template_in_the_clients_language
         line = next(x for x in text.splitlines() if label in x)
         assert "non affecté" not in line.replace("Paiement reçu non affecté", "")
         assert ("Paiement" in line) == (lang == "fr")
+
+
+# --- second review (simulated days) ------------------------------------------------------
+
+
+def calls(actions):
+    return [a for a in actions if a.step.channel == Channel.PHONE]
+
+
+def test_a_call_step_already_done_is_not_repeated_when_another_invoice_reaches_it():
+    # F1 had its « Appel J+7 » six days ago; F2 reaches D+7 today: the call lists F2 only.
+    history = History(reminders=(
+        Reminder("C1", ("F1",), "J+7", Channel.EMAIL, ago(6), key="m", state="sent"),
+        Reminder("C1", ("F1",), "Appel J+7", Channel.PHONE, ago(6), key="c", state="task"),))
+    actions, _ = run([state("F1", ago(13)), state("F2", ago(7))], history=history)
+    assert [[i.number for i in a.items] for a in calls(actions)] == [["F2"]]
+    # Alone, F1 gets no second call.
+    assert calls(run([state("F1", ago(13))], history=history)[0]) == []
+
+
+def test_no_call_step_below_a_formal_notice_already_sent_on_the_written_track():
+    # F1 (60 days late) had its formal notice and never its call; F2 reaches D+7 today.
+    history = History(reminders=tuple(
+        Reminder("C1", ("F1",), name, Channel.EMAIL, ago(60 - off), key=name) for name, off in
+        (("J+7", 7), ("J+15", 15), ("J+30", 30))) + (
+        Reminder("C1", ("F1",), "J+45", Channel.FORMAL_NOTICE, ago(15), key="notice"),))
+    assert calls(run([state("F1", ago(60))], history=history)[0]) == []
+    actions, _ = run([state("F1", ago(60)), state("F2", ago(7))], history=history)
+    assert [[i.number for i in a.items] for a in calls(actions)] == [["F2"]]
+    # A call step placed after the notice in a sheet scenario is still proposed.
+    late_call = {"Professionnel": DEFAULTS["Professionnel"] + (
+        dunning._s("Professionnel", "Appel J+50", 50, Channel.PHONE, "appel"),)}
+    actions, _ = run([state("F1", ago(60))], history=history, scenarios=late_call)
+    assert [a.step.name for a in calls(actions)] == ["Appel J+50"]
+
+
+def skipped(client_code, numbers, step, on, channel=Channel.EMAIL, scenario="Professionnel"):
+    """What preview.prepare feeds the queue for a line a person marked « Ignorer »."""
+    key = f"{client_code}|{scenario}|{step}|{','.join(sorted(numbers))}"
+    return Reminder(client_code, tuple(numbers), step, channel, on, key=key, state="skipped")
+
+
+def test_an_ignored_line_counts_as_done_and_the_next_step_comes_at_its_date():
+    states = [state("F1", ago(7)), state("F2", ago(7))]
+    history = History(reminders=(skipped("C1", ("F1", "F2"), "J+7", TODAY),))
+    actions, nexts = run(states, history=history, scenarios=NO_CALLS)
+    assert written(actions) == []  # not proposed again, and nothing else for the client that day
+    assert nexts["F1"] == ("E-mail J+15", TODAY + timedelta(days=8))
+    for n in range(1, 8):  # the days after: still nothing, whatever the key
+        assert written(run(states, history=history, scenarios=NO_CALLS, today=TODAY + timedelta(days=n))[0]) == []
+    actions, _ = run(states, history=history, scenarios=NO_CALLS, today=TODAY + timedelta(days=8))
+    assert [a.step.name for a in written(actions)] == ["J+15"]
+    assert written(actions)[0].previous_reminders == 0  # « Malgré notre rappel » would be false
+
+
+def test_an_ignored_line_sets_no_gap_no_deadline_and_is_not_one_of_the_three_reminders():
+    # J+15 (it gives a deadline) ignored on day 27: J+30 still goes on day 30 (no 5-day gap, no 8-day deadline).
+    due = TODAY - timedelta(days=27)
+    states = [state("F1", due)]
+    history = History(reminders=(
+        Reminder("C1", ("F1",), "J+7", Channel.EMAIL, due + timedelta(days=7), key="a"),
+        skipped("C1", ("F1",), "J+15", TODAY),))
+    assert written(run(states, history=history, scenarios=NO_CALLS, today=TODAY + timedelta(days=3))[0])[0].step.name == "J+30"
+    # At J+45 the formal notice still waits: J+7 and J+30 went, the ignored J+15 is not a reminder.
+    history = History(reminders=history.reminders + (
+        Reminder("C1", ("F1",), "J+30", Channel.EMAIL, due + timedelta(days=30), key="b"),))
+    actions, _ = run(states, history=history, scenarios=NO_CALLS, today=due + timedelta(days=45))
+    assert [a.step.name for a in written(actions)] == ["J+30 (2)"]
+    assert dunning.last_reminders(history) == {"F1": due + timedelta(days=30)}
+
+
+def test_an_ignored_invoice_does_not_ride_along_in_the_same_step_for_another_invoice():
+    # J+7 about F1 ignored; a day later F2 reaches its own J+7: the J+7 lists F2 alone.
+    later = TODAY + timedelta(days=1)
+    history = History(reminders=(skipped("C1", ("F1",), "J+7", TODAY),))
+    states = [state("F1", ago(7)), state("F2", later - timedelta(days=7))]
+    actions, _ = run(states, history=history, scenarios=NO_CALLS, today=later)
+    assert [(a.step.name, [i.number for i in a.items]) for a in actions] == [("J+7", ["F2"])]
+    # At F1's J+15 both are listed again (F2 had its J+7: it rides along).
+    history = History(reminders=history.reminders + (sent(actions[0], later),))
+    actions, _ = run(states, history=history, scenarios=NO_CALLS, today=TODAY + timedelta(days=8))
+    assert [(a.step.name, [i.number for i in a.items]) for a in actions] == [("J+15", ["F1", "F2"])]
+
+
+def test_an_ignored_step_is_not_sent_under_a_new_key_when_another_invoice_joins():
+    # J+7 for F1 ignored; two days later F2 falls due and is 0 days late: no J+7 for F1 again,
+    # and F1's next step is J+15 at its date.
+    history = History(reminders=(skipped("C1", ("F1",), "J+7", TODAY),))
+    later = TODAY + timedelta(days=2)
+    states = [state("F1", ago(7)), state("F2", later - timedelta(days=1))]
+    actions, nexts = run(states, history=history, scenarios=NO_CALLS, today=later)
+    assert all("F1" not in {i.number for i in a.items} or a.step.name != "J+7" for a in actions)
+    assert nexts["F1"] == ("E-mail J+15", TODAY + timedelta(days=8))
+
+
+def test_a_client_whose_credits_cover_its_overdue_items_is_told_not_silently_dropped():
+    # /tmp/rev2/min/m.xlsx: a 1,000 € invoice 60 days late and a 1,500 € credit note. Before, no
+    # line in the queue and « E-mail J+7 » as the next action every day.
+    states = [state("F1", ago(60), "1000"), state("AV1", ago(30), "-1500")]
+    problems = []
+    for day in (TODAY, TODAY + timedelta(days=1), TODAY + timedelta(days=10)):
+        actions, nexts = run(states, problems=problems, today=day)
+        assert actions == []
+        assert nexts["F1"] == ("Couvert par un avoir : imputez-le", None)
+    warning = problems[0]
+    assert (warning.sheet, warning.value, warning.code) == ("Clients", "C1", "queue.credit_covers")
+    assert "AV1" in warning.message and "F1" in warning.message and "Imputez" in warning.fix
+    one = []
+    run(states, problems=one)
+    assert len(one) == 1  # one warning per client, whatever the tracks
+    # An unallocated payment says so.
+    _, nexts = run([state("F1", ago(20), "400")], credits={"C1": D("400")})
+    assert nexts["F1"] == ("Couvert par un paiement non affecté : affectez-le", None)
+    _, nexts = run(states, credits={"C1": D("10")})
+    assert nexts["F1"] == ("Couvert par un avoir / paiement non affecté : imputez-le", None)
+
+
+def test_a_courtesy_email_about_a_new_invoice_is_not_lost_because_a_credit_covers_an_older_one():
+    # F1 (20 days late) is covered by AV1; F2 falls due in 10 days: its J-10 goes, and its total is
+    # the client's true position: F2 + F1 − AV1 (F1 listed as offset against the credit).
+    states = [state("F1", ago(20), "1000"), state("AV1", ago(30), "-1500"), state("F2", ago(-10), "2000")]
+    actions, nexts = run(states, scenarios=NO_CALLS)
+    assert [a.step.name for a in actions] == ["J-10"]
+    items = {i.number: (i.kind, i.balance) for i in actions[0].items}
+    assert items == {"F2": ("invoice", D("2000")), "F1": ("covered", D("1000")), "AV1": ("credit_note", D("-1500"))}
+    assert actions[0].total_balance == D("1500")  # 2000 + 1000 − 1500
+    assert actions[0].key == "C1|Professionnel|J-10|F2"
+    assert nexts["F1"] == ("Couvert par un avoir : imputez-le", None)
+    assert nexts["F2"] == ("E-mail J-10", TODAY)
+    # When the credit covers the new invoice too (net position under the threshold): no
+    # courtesy e-mail, and each invoice says why.
+    states[2] = state("F2", ago(-10), "400")
+    actions, nexts = run(states, scenarios=NO_CALLS)
+    assert actions == []
+    assert nexts["F1"] == nexts["F2"] == ("Couvert par un avoir : imputez-le", None)
+
+
+def test_a_credit_covers_the_oldest_items_first_and_the_rest_is_chased():
+    # 1,500 € of credit: F1 (1,000 €, oldest) covered, F2 (800 €) partly: F2's reminder lists F2,
+    # F1 offset and the credit note: 800 + 1000 − 1500 = 300 €.
+    states = [state("F1", ago(40), "1000"), state("F2", ago(16), "800"), state("AV1", ago(30), "-1500")]
+    action = written(run(states)[0])[0]
+    assert [(i.number, i.kind) for i in action.items] == [("F2", "invoice"), ("F1", "covered"),
+                                                          ("AV1", "credit_note")]
+    assert action.total_balance == D("300") and action.step.name == "J+15"
+
+
+def test_each_listed_invoice_carries_the_reminders_it_had():
+    # F1 had J+7 and J+15; F2 fell due 3 days ago and rides along in F1's J+30.
+    history = History(reminders=(
+        Reminder("C1", ("F1",), "J+7", Channel.EMAIL, ago(23), key="a"),
+        Reminder("C1", ("F1",), "J+15", Channel.EMAIL, ago(15), key="b"),
+        Reminder("C1", ("F1",), "Appel J+7", Channel.PHONE, ago(23), key="c", state="task")))
+    action = written(run([state("F1", ago(30)), state("F2", ago(3))], history=history)[0])[0]
+    assert action.step.name == "J+30"
+    assert [(i.number, i.reminders, i.last_reminder) for i in action.items] == [
+        ("F1", 2, ago(15)), ("F2", 0, None)]
+    assert (action.previous_reminders, action.last_reminder) == (2, ago(15))
+
+
+def test_after_a_consumers_formal_notice_the_next_action_asks_for_its_date_of_receipt():
+    # Consumer legal interest runs from the notice's receipt (Code civil 1231-6, 1344-1): without
+    # the « Date de mise en demeure » it stays at 0 €.
+    c = client(type_=ClientType.CONSUMER)
+    reminders = tuple(Reminder("C1", ("F1",), name, Channel.EMAIL, ago(60 - off), key=name)
+                      for name, off in (("J+3", 3), ("J+15", 15), ("J+30", 30)))
+    notice = Reminder("C1", ("F1",), "J+45", Channel.FORMAL_NOTICE, ago(15), key="notice")
+    letter = Reminder("C1", ("F1",), "J+45 LRAR", Channel.LETTER, ago(15), key="lrar", state="task")
+    partial = replace(notice, state="partial")  # the e-mail missed the client; the letter went
+    for history in (History(reminders=reminders + (notice, letter)), History(reminders=reminders + (partial, letter))):
+        actions, nexts = run([state("F1", ago(60))], [c], history=history, scenarios=NO_CALLS)
+        assert nexts["F1"] == (dunning.NOTICE_DATE_MISSING, None)
+        assert "Date de mise en demeure" in dunning.NOTICE_DATE_MISSING
+    _, nexts = run([state("F1", ago(60), notice_date=ago(12))], [c], history=History(reminders + (notice,)),
+                   scenarios=NO_CALLS)
+    assert nexts["F1"] == ("Scénario terminé", None)
+    # A business debtor owes interest from the due date: nothing to ask.
+    _, nexts = run([state("F1", ago(60))], history=History(reminders + (notice,)), scenarios=NO_CALLS)
+    assert nexts["F1"] == ("Scénario terminé", None)
+    # An ignored notice was never sent: nothing to ask either.
+    skipped_notice = replace(notice, state="skipped")
+    _, nexts = run([state("F1", ago(60))], [c], history=History(reminders + (skipped_notice,)), scenarios=NO_CALLS)
+    assert nexts["F1"][0] != dunning.NOTICE_DATE_MISSING

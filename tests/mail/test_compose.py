@@ -361,3 +361,152 @@ def test_the_subject_arrives_exactly_as_written(subject):
 def test_one_day_late_is_singular(lang, words):
     r = render(action("relance_2", items=one(TODAY - timedelta(days=1)), language=lang), SETTINGS, today=TODAY)
     assert plain(r.text).count(words) == 2  # the intro and the item's line
+
+
+# --- second review ------------------------------------------------------------------------
+
+
+def covered_action(template="avant_echeance", lang="fr"):
+    from datetime import date
+
+    from addin.core.model import ActionItem
+
+    D = Decimal
+    items = (
+        ActionItem("F2", "", date(2025, 2, 24), date(2025, 3, 26), D("2000.00"), 0, D("0"), D("0"),
+                   ref=date(2025, 3, 26)),
+        ActionItem("F1", "BC-9", date(2025, 1, 1), date(2025, 1, 31), D("1000.00"), 44, D("0"), D("0"),
+                   kind="covered", ref=date(2025, 1, 31)),
+        ActionItem("AV1", "", date(2025, 2, 1), None, D("-1500.00"), 0, D("0"), D("0"), kind="credit_note"),
+        ActionItem("", "", None, None, D("-20.00"), 0, D("0"), D("0"), kind="unallocated_payment"),
+    )
+    return action(template, items=items, language=lang)
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("fr", ("Facture F1 (bon de commande BC-9) du 01/01/2025 (échéance le 31/01/2025), à compenser avec le crédit "
+            "ci-dessous : 1 000,00 €", "Avoir AV1 du 01/02/2025 : -1 500,00 €",
+            "Paiement reçu non affecté : -20,00 €", "Total restant dû : 1 480,00 €")),
+    ("en", ("Invoice F1 (purchase order BC-9) of 01/01/2025 (due on 31/01/2025), to be offset against the credit "
+            "below: €1,000.00", "Credit note AV1 of 01/02/2025: -€1,500.00", "Unallocated payment received: -€20.00",
+            "Total balance due: €1,480.00")),
+])
+def test_an_invoice_the_credit_covers_is_listed_beside_it_so_the_total_is_the_clients_position(lang, words):
+    r = render(covered_action(lang=lang), SETTINGS, today=TODAY)
+    text = plain(r.text)
+    for w in words:
+        assert w in text, w
+    assert "F1" not in r.subject and "F2" in r.subject  # the covered invoice is not what the message is about
+    html = plain(r.html)
+    assert "à compenser avec le crédit ci-dessous" in html or "to be offset against the credit below" in html
+
+
+def reminded_action(template="relance_3", lang="fr", client_type=ClientType.BUSINESS):
+    """F2025-0246 (430 days late) had two reminders, the last on 5 Dec 2026; F2026-0278 fell due
+    on 10 Dec 2026 and had none: it rides along in the oldest invoice's last reminder."""
+    from datetime import date
+
+    from addin.core.dunning import ListedItem
+
+    D = Decimal
+    items = (
+        ListedItem("F2025-0246", "", date(2025, 8, 7), date(2025, 10, 10), D("183.60"), 430, D("26.49"), D("40"),
+                   ref=date(2025, 10, 10), reminders=2, last_reminder=date(2026, 12, 5)),
+        ListedItem("F2026-0278", "BC-84197", date(2026, 10, 21), date(2026, 12, 10), D("2311.20"), 4, D("3.14"),
+                   D("40"), ref=date(2026, 12, 10), reminders=0),
+    )
+    a = action(template, items=items, language=lang, type=client_type)
+    return replace(a, on=date(2026, 12, 14), previous_reminders=2, last_reminder=date(2026, 12, 5))
+
+
+@pytest.mark.parametrize("lang, opening", [
+    ("fr", "Malgré nos rappels (le dernier le 5 décembre 2026) concernant la facture F2025-0246, celle-ci reste "
+           "impayée. Nous y joignons la facture F2026-0278, échue depuis le 10 décembre 2026."),
+    ("en", "Despite our reminders (the last one on 5 December 2026) about invoice F2025-0246, it remains unpaid. "
+           "We also include invoice F2026-0278, overdue since 10 December 2026."),
+])
+def test_the_last_reminder_claims_past_reminders_only_for_the_invoices_that_had_them(lang, opening):
+    from datetime import date
+
+    for template in ("relance_2", "relance_3", "particulier_3", "mise_en_demeure"):
+        r = render(reminded_action(template, lang), SETTINGS, today=date(2026, 12, 14))
+        text = " ".join(plain(r.text).split())
+        words = opening.replace("reste impayée.", "reste impayée à ce jour.") if template == "relance_2" and lang == "fr" \
+            else opening
+        assert words in text, (template, text[:600])
+        assert "430 jours de retard)." not in text and "430 days late)." not in text
+        assert words in " ".join(plain(re.sub(r"<[^>]+>", "", r.html)).split())
+    # Every invoice reminded before, one date: the days late are still said in the opening.
+    r = render(replace(reminded_action(lang=lang), items=reminded_action().items[:1]), SETTINGS,
+               today=date(2026, 12, 14))
+    assert ("(430 jours de retard)" if lang == "fr" else "(430 days late)") in plain(r.text)
+
+
+REPEATABLE = ["relance_1", "relance_2", "relance_3", "particulier_1", "particulier_2", "particulier_3"]
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("template", REPEATABLE)
+def test_a_step_repeated_before_the_formal_notice_is_worded_as_a_repeat(template, lang):
+    """C040 got two « dernier rappel amiable » e-mails (12-10, then 12-25 as « J+30 (2) »): the second
+    must say it follows the first, in every template a scenario can repeat."""
+    from datetime import date
+
+    first = action(template, language=lang, type=ClientType.CONSUMER)
+    first = replace(first, previous_reminders=2, last_reminder=date(2025, 3, 1))
+    again = replace(first, step=replace(first.step, name="J+30 (2)"))
+    r1, r2 = (render(a, SETTINGS, today=TODAY) for a in (first, again))
+    said = {"fr": "Nous vous avons adressé", "en": "We sent you"}[lang]
+    when = {"fr": "le 1er mars 2025", "en": "on 1 March 2025"}[lang]
+    for part in (plain(r2.text), plain(r2.html)):
+        assert said in part and when in part
+        assert "notre dernier rappel amiable." not in part and "Ce message est notre dernière" not in part
+        assert "This is our final amicable reminder." not in part
+    assert said not in plain(r1.text)
+    if template in ("relance_2", "particulier_2"):  # already « Nouvelle relance » after two reminders
+        assert r2.subject.startswith(("Nouvelle relance", "Nouveau rappel", "Further reminder"))
+    else:
+        assert r1.subject != r2.subject
+    if template in ("relance_3", "particulier_3"):
+        what = {"fr": "notre dernière relance amiable" if template == "relance_3" else "notre dernier rappel amiable",
+                "en": "our final amicable reminder"}[lang]
+        assert f"{said} {what} {when}" in plain(r2.text)
+
+
+FRENCH_SPACING = re.compile(r"[ \u00a0\u202f][:;!?](?!\w)|[«»]")
+
+
+def test_english_messages_have_english_typography_and_number():
+    """No space before : ; ! ? nor « » in English (« Unallocated payment received : »), and a
+    plural invoice list is « them », never « settle it »."""
+    from datetime import date
+
+    found = []
+    for template in TEMPLATE_NAMES:
+        for kind in ClientType:
+            for a in (action(template, language="en", type=kind), covered_action(template, "en"),
+                      reminded_action(template, "en", kind)):
+                for each in (a, replace(a, step=replace(a.step, name="J+30 (2)"))):
+                    r = render(each, SETTINGS, today=date(2026, 12, 14))
+                    html = re.sub(r"<[^>]+>", " ", r.html).replace("&nbsp;", "\u00a0")
+                    for part in (r.subject, r.text, html):
+                        found += [(template, kind.value, part[max(0, m.start() - 30):m.end()])
+                                  for m in FRENCH_SPACING.finditer(part)]
+    assert found == []
+    text = render(action("particulier_1", language="en", type=ClientType.CONSUMER), SETTINGS, today=TODAY).text
+    assert "settle them" in text and "settle it" not in text
+
+
+def test_the_english_letter_has_english_typography(tmp_path):
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext not installed")
+    from addin.reports.letters import formal_notice_pdf
+
+    for a in (action("mise_en_demeure", language="en"), covered_action("mise_en_demeure", "en")):
+        path = tmp_path / "letter.pdf"
+        path.write_bytes(formal_notice_pdf(a, SETTINGS, today=TODAY))
+        text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True).stdout
+        assert [m.group() for m in FRENCH_SPACING.finditer(" ".join(text.split()))] == []

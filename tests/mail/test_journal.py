@@ -310,3 +310,23 @@ def test_the_outcome_written_on_the_call_row_relance_logged_is_read(tmp_path):
     assert [(d.client, d.invoices, d.reason) for d in history.disputes] == [
         ("C1", ("F2",), "maquettes non conformes")]
     assert len(history.reminders) == 2  # the calls still count as done
+
+
+def test_a_send_only_the_copy_received_is_partial_never_resent_and_a_person_resolves_it(tmp_path):
+    from addin.mail.send import SendResult
+
+    j = journal(tmp_path)
+    a = action()
+    j.intent(a, "<id>", ["compta@dupont.fr", "dg@dupont.fr"])
+    j.result(a.key, SendResult(False, False, "<id>", "envoyé partiellement : refusé pour compta@dupont.fr (451 x)",
+                               partial=True, refused=("compta@dupont.fr",)))
+    assert j.state(a.key) == "partial" and not j.may_send(a.key) and j.unknown() == []
+    assert j.entries()[a.key].result_label == "envoyé partiellement"
+    book = MemoryBook()
+    sync_sheet(book, j)
+    assert book.sheets["Journal"][1][7] == "envoyé partiellement"
+    history, _ = read_history(book, j)
+    assert [(r.key, r.state) for r in history.reminders] == [(a.key, "partial")]  # done, not delivered
+    book.sheets["Journal"][1][7] = "à renvoyer"  # the person fixed the address
+    read_history(book, journal(tmp_path, Clock(NOW + timedelta(minutes=5))))
+    assert journal(tmp_path).may_send(a.key)

@@ -73,11 +73,15 @@ class Handler:
         self.received: list[tuple[str, list[str], bytes]] = []
         self.data_failures = 0
         self.refuse: set[str] = set()
+        self.greylist: dict[str, int] = {}  # address -> how many more times to answer 451 at RCPT
         self.logins = 0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
             return "550 5.1.1 <%s>: utilisateur inconnu" % address
+        if self.greylist.get(address, 0) > 0:
+            self.greylist[address] -= 1
+            return "451 4.7.1 <%s>: greylisted, try again later" % address
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -244,6 +248,40 @@ def test_partly_refused_recipients_count_as_sent(starttls_server, certificate):
         result = t.send(message("relance_1")[1])
     assert result.ok and "dg@dupont.fr" in result.detail
     assert sorted(handler.received[0][1]) == ["compta@dupont.fr", "jean@dupont.fr"]
+
+
+def test_a_main_recipient_greylisted_is_retried_alone_and_the_copy_never_gets_it_twice(starttls_server, certificate):
+    controller, handler = starttls_server
+    handler.greylist = {"compta@dupont.fr": 1}
+    sleeps: list[float] = []
+    with transport("starttls", controller, certificate, sleeps=sleeps) as t:
+        result = t.send(message("relance_1", email="compta@dupont.fr", email_cc="dg@dupont.fr")[1])
+    assert result.ok and not result.partial and result.detail == "envoyé"
+    assert [sorted(r[1]) for r in handler.received] == [["dg@dupont.fr"], ["compta@dupont.fr"]]
+    ids = {email.message_from_bytes(r[2])["Message-ID"] for r in handler.received}
+    assert ids == {"<relance.1@atelier-eloise.fr>"}  # the same message, its second transaction
+    assert sleeps == [1]
+
+
+def test_a_main_recipient_still_refused_after_the_retries_is_not_sent(starttls_server, certificate):
+    controller, handler = starttls_server
+    handler.greylist = {"compta@dupont.fr": 99}
+    sleeps: list[float] = []
+    with transport("starttls", controller, certificate, sleeps=sleeps) as t:
+        result = t.send(message("relance_1", email="compta@dupont.fr", email_cc="dg@dupont.fr")[1])
+    assert not result.ok and result.partial and not result.permanent and not result.unknown
+    assert result.refused == ("compta@dupont.fr",)
+    assert result.detail.startswith("envoyé partiellement : refusé pour compta@dupont.fr (451")
+    assert [sorted(r[1]) for r in handler.received] == [["dg@dupont.fr"]]  # the copy, once
+    assert sleeps == [1, 4, 10]
+
+
+def test_the_clients_address_refused_for_good_with_the_copy_delivered_is_not_sent(starttls_server, certificate):
+    controller, handler = starttls_server
+    handler.refuse = {"compta@dupont.fr"}  # the client's address refused (550): only the copy has it
+    with transport("starttls", controller, certificate) as t:
+        result = t.send(message("relance_1", email="compta@dupont.fr", email_cc="dg@dupont.fr")[1])
+    assert not result.ok and result.partial and "550" in result.detail
 
 
 def test_wrong_password_is_a_clear_fatal_error_and_is_not_retried(starttls_server, certificate):

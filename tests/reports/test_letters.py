@@ -123,3 +123,41 @@ def test_a_consumer_letter_shows_no_nil_interest(tmp_path):
     a = action("mise_en_demeure", type=ClientType.CONSUMER, items=tuple(replace(i, interest=D("0")) for i in ITEMS))
     text = pdf_text(formal_notice_pdf(a, SETTINGS, today=TODAY), tmp_path)
     assert "Intérêts" not in text and not re.search(r"(?<![\d,-])0,00 €", text)
+
+
+def test_an_invoice_the_credit_covers_is_offset_in_the_letter(tmp_path):
+    from tests.mail.test_compose import covered_action
+
+    text = pdf_text(formal_notice_pdf(covered_action("mise_en_demeure"), SETTINGS, today=TODAY), tmp_path)
+    for mention in ("Facture F1 (éch. 31/01/2025), à compenser avec le crédit", "1 000,00 €", "Avoir AV1",
+                    "Paiement non affecté", "1 480,00 €"):
+        assert mention in text, mention
+
+
+def test_the_letter_names_the_invoices_the_past_reminders_were_about(tmp_path):
+    from datetime import date
+
+    from tests.mail.test_compose import reminded_action
+
+    text = pdf_text(formal_notice_pdf(reminded_action("mise_en_demeure"), SETTINGS, today=date(2026, 12, 14)),
+                    tmp_path)
+    assert "Malgré nos relances concernant la facture F2025-0246, dont la dernière le 5 décembre 2026" in text
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("fr", "les sommes dues porteront intérêt au taux légal à compter de la réception de la présente mise en demeure"),
+    ("en", "the amounts due will bear interest at the legal rate from receipt of this formal notice"),
+])
+def test_the_consumer_email_and_letter_say_the_same_about_when_legal_interest_starts(tmp_path, lang, words):
+    from addin.mail.compose import render
+
+    consumer = action("mise_en_demeure", type=ClientType.CONSUMER, language=lang)
+    letter = pdf_text(formal_notice_pdf(consumer, SETTINGS, today=TODAY), tmp_path)
+    rendered = render(consumer, SETTINGS, today=TODAY)
+    basis = "1231-6 et 1344-1 du Code civil" if lang == "fr" else "1231-6 and 1344-1 of the French Civil Code"
+    for text in (letter, " ".join(plain(rendered.text).split()), " ".join(plain(rendered.html).split())):
+        assert words in text and basis in text
+    for template in ("particulier_3", "relance_3"):  # the steps before it announce the same start
+        text = " ".join(plain(render(action(template, type=ClientType.CONSUMER, language=lang), SETTINGS,
+                                     today=TODAY).text).split())
+        assert ("compter de sa réception" if lang == "fr" else "rom its receipt") in text and basis in text
