@@ -74,7 +74,9 @@ def run(book, out: Path | None = None, *, today: date, as_of: date | None = None
 def _run(source_path: Path, book_path: Path, out: Path, *, today: date, as_of: date | None) -> ExportResult:
     from addin.actions.refresh import _computed_values
     from addin.books.file import FileBook
+    from addin.actions.preview import with_journal_notes
     from addin.core.fast import choose as engine
+    from addin.mail.journal import Journal, read_history
     from addin.register import schema
     from addin.register.load import load, load_rates
 
@@ -82,6 +84,8 @@ def _run(source_path: Path, book_path: Path, out: Path, *, today: date, as_of: d
     recorded = last_computed(source)
     when = as_of or recorded or today
     register, _ = load(source)
+    history, _ = read_history(source, Journal.open(book_path), record=False)
+    register = with_journal_notes(register, history)  # the call outcomes count, as in the register
     rates, _ = load_rates(source)
     ledger, _ = engine(register)(register, when, rates)
 

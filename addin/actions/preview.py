@@ -373,8 +373,8 @@ def to_date(action: Action) -> tuple[Decimal | None, Decimal]:
 
 
 def recipients(action: Action) -> str:
-    if action.step.channel == Channel.PHONE:
-        return "; ".join(x for x in (action.client.email,) if x)
+    if action.step.channel == Channel.PHONE:  # the number to dial, else the address to write to
+        return "; ".join(x for x in (action.client.phone or action.client.email,) if x)
     emails = [action.client.email, action.client.email_cc]
     return "; ".join(e for e in emails if e)
 

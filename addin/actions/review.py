@@ -35,6 +35,18 @@ def default_month(today: date) -> tuple[int, int]:
     return (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
 
 
+def _with_call_notes(book: Book, register: Register) -> Register:
+    """Promises and disputes noted in the Journal (call outcomes) count here as in the queue."""
+    from addin.actions.preview import with_journal_notes
+    from addin.mail.journal import Journal, read_history
+
+    path = getattr(book, "path", None)
+    if path is None:
+        return register
+    history, _ = read_history(book, Journal.open(path), record=False)
+    return with_journal_notes(register, history)
+
+
 def run(book: Book, *, today: date, month: tuple[int, int] | None = None) -> ReviewResult:
     from addin.mail.formatting import money, number
     from addin.register.load import load, load_rates
@@ -46,6 +58,7 @@ def run(book: Book, *, today: date, month: tuple[int, int] | None = None) -> Rev
                          f"(aujourd'hui : {today:%d/%m/%Y}).")
     book.progress(0.1, "Relance : lecture du classeur…")
     register, problems = load(book)
+    register = _with_call_notes(book, register)
     loaded = {i.row for i in register.invoices}
     def rows_left_out(sheet: schema.Sheet, kept: set) -> int:
         return len({p.row for p in problems if p.row is not None and p.severity is Severity.ERROR

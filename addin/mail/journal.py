@@ -477,7 +477,7 @@ def _as_datetime(value: object) -> datetime | None:
         return None
 
 
-def read_history(book: Book, journal: Journal) -> tuple[History, list[Problem]]:
+def read_history(book: Book, journal: Journal, *, record: bool = True) -> tuple[History, list[Problem]]:
     """The ``History`` the queue needs, from the log and the ``Journal`` sheet.
 
     The sheet brings: a person's resolutions of « à vérifier » sends (recorded into the
@@ -485,6 +485,8 @@ def read_history(book: Book, journal: Journal) -> tuple[History, list[Problem]]:
     the named invoices on hold; a reason starting with « levé » / « résolu » lifts an earlier
     dispute), and reminders a person logged by hand. A row whose ``Clé`` the log does not
     know (the log was lost) still counts as done: a key seen once is never sent again.
+    ``record=False``: read only (the review, the export), resolutions are left for the next
+    action that sends.
     """
     from addin.register.scenarios import parse_channel
 
@@ -556,8 +558,9 @@ def read_history(book: Book, journal: Journal) -> tuple[History, list[Problem]]:
                                 "Ajoutez une ligne datée d'aujourd'hui avec la même Clé et « envoyé » ou « à renvoyer ».",
                                 severity=Severity.WARNING, code="journal.stale_resolution"))
                         continue
-                    journal.resolve(key, "sent" if result in _SENT_WORDS else "resend", row=row_number)
-                    entries = journal.entries()
+                    if record:
+                        journal.resolve(key, "sent" if result in _SENT_WORDS else "resend", row=row_number)
+                        entries = journal.entries()
                 continue
             client = str(cell("client") or "")
             invoices = _split(cell("invoices"))

@@ -352,3 +352,38 @@ def test_the_copy_prints_like_the_register(tmp_path):
     ws = openpyxl.load_workbook(out)["Revue"]
     assert ws.page_setup.orientation == "landscape"
     assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
+
+
+def test_a_promise_noted_in_the_journal_counts_in_the_copy(tmp_path):
+    # A call outcome typed in the Journal (a promise to pay on the 15th): the register shows it,
+    # and so must the accountant's copy, computed apart.
+    from datetime import datetime
+
+    from addin.actions import refresh
+    from addin.books.file import FileBook
+    from addin.demo import run_demo
+
+    today = date(2026, 11, 23)
+    path = run_demo(tmp_path, today=today).path
+    wb = openpyxl.load_workbook(path)
+    factures = wb["Factures"]
+    head = {c.value: c.column for c in factures[1]}
+    late = next(r for r in range(2, factures.max_row + 1)
+                if factures.cell(r, head["Statut"]).value == "En retard")
+    number = factures.cell(late, head["N° facture"]).value
+    client = factures.cell(late, head["Code client"]).value
+    journal = wb["Journal"]
+    jhead = {c.value: c.column for c in journal[1]}
+    row = journal.max_row + 1
+    for label, value in (("Horodatage", datetime(2026, 11, 23, 10, 5)), ("Client", client), ("Factures", number),
+                         ("Canal", "Appel"), ("Issue de l'appel", "Promesse"),
+                         ("Date de promesse", datetime(2026, 12, 15))):
+        journal.cell(row, jhead[label]).value = value
+    wb.save(path)
+    refresh.run(FileBook.open(path, today=today), today=today)
+    out = export.export(path, tmp_path / "copie.xlsx", today=today)
+    copy = openpyxl.load_workbook(out)["Factures"]
+    chead = {c.value: c.column for c in copy[1]}
+    statuses = {copy.cell(r, chead["N° facture"]).value: copy.cell(r, chead["Statut"]).value
+                for r in range(2, copy.max_row + 1)}
+    assert statuses[number] == "Promesse de paiement"
