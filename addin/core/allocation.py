@@ -22,7 +22,7 @@ from addin.core.model import ZERO, Payment, Problem, Severity, format_euros
 SHEET = "Paiements"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OpenItem:
     number: str
     client: str
@@ -31,7 +31,7 @@ class OpenItem:
     amount: Decimal  # TTC, > 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Application:
     payment: int  # index into the payments sequence
     invoice: str
