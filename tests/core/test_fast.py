@@ -129,7 +129,7 @@ def test_the_fast_path_does_the_common_invoices_itself(monkeypatch):
     )
     register = Register(Settings(default_terms="30 jours"), clients, invoices)
     got, _ = fast.compute(register, date(2025, 11, 14), RATES)
-    assert handed_over == ["F3", "AV1"]  # a contractual rate and a credit note only
+    assert handed_over == ["F3"]  # a contractual rate only (a credit note takes no computation)
     assert got == ledger.compute(register, date(2025, 11, 14), RATES)[0]
 
 
