@@ -6,7 +6,38 @@ status, days late, interest and its breakdown, indemnity), on the credits and
 applications of the allocation, and on the problems in their order —
 ``tests/core/test_fast.py`` proves it on random registers.
 
-DOCSTRING-MEASUREMENTS
+How. The work is done per column, in numpy, wherever the reference's rule allows it,
+and the records the ledger returns are built from those columns:
+
+- amounts go into int64 cents, exactly: only when every amount is a whole number of
+  cents with exponent -2 (as the loader makes them), else the whole register goes to the
+  reference. Sums, balances and comparisons in cents are exact; every ``Decimal`` the
+  reference would make by adding or subtracting amounts is rebuilt from cents identical
+  (same value, same exponent), or is the register's own object when the reference keeps
+  it (a payment taken whole, an amount still wholly due);
+- due dates: each distinct case (terms, client type, invoice date, delivery date when the
+  terms read it) is computed once by the reference's functions;
+- allocation: a client's payments that all name one of its open items do not interact
+  with anything else, so each invoice takes them in date order up to its amount:
+  cumulative sums per invoice. From a client's first payment that goes to the "oldest due
+  first" queue (no invoice named, an unknown one, another client's), its payments walk the
+  reference's loop, in cents;
+- interest: a period ends at a payment day, a half-year end (a business's; a public
+  buyer's rate holds for the whole delay) or the last day, so each invoice's periods are
+  its sorted distinct boundary days; bases, days and rates come out as columns, and each
+  period's amount is then computed with the reference's own ``Decimal`` operations
+  (``base × rate × days ÷ 365``, unrounded), each invoice's interest the rounded sum;
+- the states of plain invoices (legal rate, no discount, no plan) come from the columns;
+  the others (contractual rate, consumer after a formal notice, early-payment discount,
+  installment plan, a half-year missing from the rate table) are computed one by one by
+  ``_state``, or handed to the reference;
+- states, periods and applications are built by ``_constructor`` (the slots set
+  directly: half the cost of a frozen dataclass's ``__init__``);
+- the cyclic garbage collector is paused (it would walk the whole register again and
+  again while nothing it could free exists) and the new records are promoted to the
+  oldest generation at the end, not walked once more.
+
+MEASUREMENTS
 
 Pure: no I/O. Problems are returned, never raised, in the reference's order.
 """
@@ -236,7 +267,7 @@ def _compute(register: Register, today: date, rates: RateTable):
     plain &= found.is_item
     installments = reference._installments_by_invoice(register.plan_steps)
     for number in installments:
-        index = found.index_of.get(number)
+        index = number_index.get(number)
         if index is not None:
             plain[index] = False
     inert = (cents < 0) | (due_day == 0)
@@ -413,34 +444,30 @@ class _Payments:
     ``last_day`` (the date ordinal of its last application, 0 for none).
     """
 
-    def __init__(self, applications, credits, is_item, index_of, app_invoice, app_day, app_date, app_amount,
-                 app_take):
+    def __init__(self, applications, credits, is_item, app_invoice, app_day, app_date, app_amount, app_take):
         n = len(is_item)
         self.applications = applications
         self.credits = credits
         self.is_item = is_item
-        self.index_of = index_of  # open item number -> invoice index
         self.app_invoice = app_invoice
         self.app_day = app_day
         self.app_take = app_take
         self._date = app_date
         self._amount = app_amount
         order = np.argsort(app_invoice, kind="stable")  # by invoice, each in date order
-        self._order = order.tolist()
+        self._order = order
         self.count = np.bincount(app_invoice, minlength=n)
-        end = np.cumsum(self.count)
-        self._end = end.tolist()
+        self._end = np.cumsum(self.count)
         self.paid = np.bincount(app_invoice, weights=app_take, minlength=n).astype(np.int64)
         has = self.count > 0
         self.last_day = np.zeros(n, dtype=np.int64)
-        self.last_day[has] = app_day[order[end[has] - 1]]
+        self.last_day[has] = app_day[order[self._end[has] - 1]]
 
     def pairs(self, index: int) -> list[tuple[date, Decimal]]:
         """(date, amount) applied to the invoice at ``index``, in date order (``Allocation.payments_of``)."""
-        end = self._end[index]
-        start = end - int(self.count[index])
+        end = int(self._end[index])
         when, amount = self._date, self._amount
-        return [(when[j], amount[j]) for j in self._order[start:end]]
+        return [(when[j], amount[j]) for j in self._order[end - int(self.count[index]):end].tolist()]
 
 
 def _allocate(invoices: Sequence[Invoice], numbers: list[str], number_index: dict[str, int], cents: np.ndarray,
@@ -471,7 +498,13 @@ def _allocate(invoices: Sequence[Invoice], numbers: list[str], number_index: dic
     positive = paid_cents > 0
     named = positive & (target >= 0)
     named[named] = invoice_client[target[named]] == payment_client[named]
-    walk = ~positive | np.isin(payment_client, payment_client[positive & ~named])
+    # A client's payments are independent of the other clients'. Until its first payment
+    # that goes to the queue (naming nothing, or not one of its open items), they all name
+    # their own open items; from that one on, they walk.
+    queued = positive & ~named
+    first_queued = np.full(len(payment_client) and int(payment_client.max()) + 1, m, dtype=np.int64)
+    np.minimum.at(first_queued, payment_client[queued], position[queued])
+    walk = ~positive | (position >= first_queued[payment_client])
     direct = named & ~walk
 
     # Payments naming their own client's open item, each invoice on its own.
@@ -495,9 +528,10 @@ def _allocate(invoices: Sequence[Invoice], numbers: list[str], number_index: dic
         rest = int(left[j])
         events.append((int(position[k[j]]), alloc.exceeds_balance(p, _decimal(rest)), p.client, rest))
     walked = np.flatnonzero(walk)
+    open_amount = cents - np.bincount(d_invoice, weights=d_take, minlength=n).astype(np.int64)
     w_position, w_payment, w_invoice, w_take = _walk(
-        walked[np.argsort(position[walked])].tolist(), position, invoices, numbers, cents, due_day, is_item,
-        invoice_client, payments, paid_cents, payment_client, target, events)
+        walked[np.argsort(position[walked])].tolist(), position, invoices, numbers, open_amount, due_day, is_item,
+        invoice_client, payments, paid_cents, payment_client, target, named, events)
 
     events.sort(key=lambda e: e[0])
     credit: dict[str, int] = {}
@@ -522,18 +556,18 @@ def _allocate(invoices: Sequence[Invoice], numbers: list[str], number_index: dic
     a_date = calendar.dates(a_day).tolist() if len(a_day) else []
     applications = tuple(map(_new_application, a_payment.tolist(), _objects(numbers)[a_invoice].tolist(), a_date,
                              a_amount))
-    index_of = {numbers[i]: i for i in np.flatnonzero(is_item).tolist()}
-    return _Payments(applications, {c: _decimal(v) for c, v in credit.items() if v}, is_item, index_of,
-                     a_invoice, a_day, a_date, a_amount, a_take)
+    return _Payments(applications, {c: _decimal(v) for c, v in credit.items() if v}, is_item, a_invoice, a_day,
+                     a_date, a_amount, a_take)
 
 
-def _walk(order, position, invoices, numbers, cents, due_day, is_item, invoice_client, payments, paid_cents,
-          payment_client, target, events):
+def _walk(order, position, invoices, numbers, open_amount, due_day, is_item, invoice_client, payments, paid_cents,
+          payment_client, target, named, events):
     """``allocation.allocate``'s loop over the payments at ``order`` (in the reference's order), in cents.
 
-    ``target`` is each payment's named open item (-1 for none or an unknown one). Returns
-    the applications as columns (position, payment, invoice, cents) and appends (position,
-    problem, client, credit) to ``events``.
+    ``open_amount`` is each invoice's balance when the walk starts; ``target`` is each payment's named open item (-1 for none or an unknown one), ``named``
+    whether it names an open item of its own client. Returns the applications as columns
+    (position, payment, invoice, cents) and appends (position, problem, client, credit)
+    to ``events``.
     """
     w_position: list[int] = []
     w_payment: list[int] = []
@@ -541,48 +575,54 @@ def _walk(order, position, invoices, numbers, cents, due_day, is_item, invoice_c
     w_take: list[int] = []
     if not order:
         return w_position, w_payment, w_invoice, w_take
-    balance = cents.tolist()
+    balance = open_amount.tolist()
     amounts = paid_cents.tolist()
     targets = target.tolist()
+    owner = payment_client.tolist()
+    mark = named.tolist()
+    places = position.tolist()
     due_days = due_day.tolist()
     items = np.flatnonzero(is_item)
     items = items[np.argsort(invoice_client[items], kind="stable")]
     item_clients = invoice_client[items]
-    queues: dict[str, list[int]] = {}
-    cursor: dict[str, int] = {}
+    queues: dict[int, list[int]] = {}
+    cursor: dict[int, int] = {}
     for k in order:
-        p = payments[k]
-        where = int(position[k])
         rest = amounts[k]
         if rest <= 0:
-            events.append((where, alloc.not_positive(p), None, 0))
+            events.append((places[k], alloc.not_positive(payments[k]), None, 0))
             continue
+        if mark[k]:  # names an open item of its own client
+            index = targets[k]
+            open_amount = balance[index]
+            part = open_amount if open_amount < rest else rest  # min(rest, open_amount)
+            if part > 0:
+                w_position.append(places[k])
+                w_payment.append(k)
+                w_invoice.append(index)
+                w_take.append(part)
+                balance[index] = open_amount - part
+                rest -= part
+            if rest > 0:
+                p = payments[k]
+                events.append((places[k], alloc.exceeds_balance(p, _decimal(rest)), p.client, rest))
+            continue
+        p = payments[k]
         if p.invoice:
             index = targets[k]
             if index < 0:
-                events.append((where, alloc.unknown_invoice(p), None, 0))
-            elif invoices[index].client != p.client:
-                events.append((where, alloc.client_mismatch(p, invoices[index].client), None, 0))
+                events.append((places[k], alloc.unknown_invoice(p), None, 0))
             else:
-                open_amount = balance[index]
-                part = open_amount if open_amount < rest else rest  # min(rest, open_amount)
-                if part > 0:
-                    w_position.append(where)
-                    w_payment.append(k)
-                    w_invoice.append(index)
-                    w_take.append(part)
-                    balance[index] = open_amount - part
-                    rest -= part
-                if rest > 0:
-                    events.append((where, alloc.exceeds_balance(p, _decimal(rest)), p.client, rest))
-                continue
+                events.append((places[k], alloc.client_mismatch(p, invoices[index].client), None, 0))
         # Oldest due first (Code civil 1342-10): the client's open items by (due, issued, number).
-        client = p.client
+        client = owner[k]
         queue = queues.get(client)
         if queue is None:
-            c = payment_client[k]
-            mine = items[np.searchsorted(item_clients, c):np.searchsorted(item_clients, c, side="right")]
-            queue = queues[client] = sorted(mine.tolist(), key=lambda i: (due_days[i], invoices[i].issued, numbers[i]))
+            mine = items[np.searchsorted(item_clients, client):np.searchsorted(item_clients, client, side="right")]
+            queue = sorted(mine.tolist(), key=due_days.__getitem__)
+            if len({due_days[i] for i in queue}) < len(queue):  # equal due dates: then issued, then number
+                queue.sort(key=lambda i: (due_days[i], invoices[i].issued, numbers[i]))
+            queues[client] = queue
         i = cursor.get(client, 0)
         while rest > 0 and i < len(queue):
             index = queue[i]
@@ -591,7 +631,7 @@ def _walk(order, position, invoices, numbers, cents, due_day, is_item, invoice_c
                 i += 1
                 continue
             part = open_amount if open_amount < rest else rest
-            w_position.append(where)
+            w_position.append(places[k])
             w_payment.append(k)
             w_invoice.append(index)
             w_take.append(part)
@@ -605,7 +645,7 @@ def _walk(order, position, invoices, numbers, cents, due_day, is_item, invoice_c
             i += 1
         cursor[client] = i
         if rest > 0:
-            events.append((where, None, client, rest))
+            events.append((places[k], None, p.client, rest))
     return w_position, w_payment, w_invoice, w_take
 
 
@@ -705,21 +745,24 @@ def _interest_columns(rows, start, final, amount, public, found, amounts, lookup
     calendar = _Calendar(np.concatenate((begin, end)))
     made = list(map(_new_period, calendar.dates(begin).tolist(), calendar.dates(end).tolist(), days_list, base_list,
                     rate, source, pieces))
+    # Each invoice's periods together (rows are sorted): most have one, whose sum is itself
+    # (ZERO + piece is piece); the others add up in order, as ``sum(..., ZERO)`` does.
     counts = np.bincount(row, minlength=r_count)
-    sums: list[Decimal] = []
-    grouped: list[tuple] = []
-    low = 0
-    for high in np.cumsum(counts).tolist():
-        if high - low == 1:
-            sums.append(pieces[low])  # ZERO + piece is piece
-            grouped.append((made[low],))
-        elif high > low:
-            sums.append(sum(pieces[low:high], ZERO))
-            grouped.append(tuple(made[low:high]))
-        low = high
+    high = np.cumsum(counts)
+    single = np.flatnonzero(counts[row] == 1)
+    total = np.empty(len(row), dtype=object)
+    total[single] = _objects(pieces)[single]
+    grouped = np.empty(len(row), dtype=object)
+    grouped[single] = _objects(list(zip(_objects(made)[single].tolist())))
+    several = np.flatnonzero(counts > 1)
+    for r, end in zip(several.tolist(), high[several].tolist()):
+        begin_at = end - int(counts[r])
+        total[begin_at] = sum(pieces[begin_at:end], ZERO)
+        grouped[begin_at] = tuple(made[begin_at:end])
+    first_of = high[counts > 0] - counts[counts > 0]  # each invoice's first period
     done = rows[counts > 0]
-    interest[done] = [_quantize(total, CENT, ROUND_HALF_UP) for total in sums]
-    periods[done] = _objects(grouped)
+    interest[done] = [_quantize(t, CENT, ROUND_HALF_UP) for t in total[first_of].tolist()]
+    periods[done] = grouped[first_of]
 
     notes: dict[int, list[str]] = {}
     for j in np.flatnonzero(note != None).tolist():  # noqa: E711 (an object array)
