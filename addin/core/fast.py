@@ -190,8 +190,8 @@ def _cents(amounts: Sequence[Decimal]) -> np.ndarray | None:
 
 
 def _decimal(cents: int) -> Decimal:
-    """Cents → euros with exponent -2, as ``model.cents`` gives."""
-    return Decimal(cents).scaleb(-2)
+    """Cents → euros with exponent -2, as ``model.cents`` gives (exact: far below 28 digits)."""
+    return CENT * cents
 
 
 def _objects(items: Sequence) -> np.ndarray:
@@ -729,40 +729,38 @@ def _interest_columns(rows, start, final, amount, public, found, amounts, lookup
         keep = ~np.isin(row, missing)
         row, begin, end, days, principal, which = (a[keep] for a in (row, begin, end, days, principal, which))
     table = [t or (None, None, None) for t in table]
-    rate = _objects([t[0] for t in table])[which].tolist()
-    source = _objects([t[1] for t in table])[which].tolist()
     note = _objects([t[2] for t in table])[which]
 
     # The breakdown, with the reference's Decimals: the base is the invoice's own amount
-    # until a payment lowers it, then the same value rebuilt from cents.
+    # until a payment lowers it, then the same value rebuilt from cents; each amount is
+    # ``base * rate * days / 365`` as ``late_interest`` writes it (numpy applies the same
+    # Decimal operators element by element).
     index = rows[row]
-    base_obj = _objects(amounts)[index]
+    base = _objects(amounts)[index]
     lowered = np.flatnonzero(principal != amount[row])
-    base_obj[lowered] = [_decimal(c) for c in principal[lowered].tolist()]
-    base_list = base_obj.tolist()
-    days_list = days.tolist()
-    pieces = list(map(_piece, base_list, rate, days_list))
+    base[lowered] = [CENT * c for c in principal[lowered].tolist()]
+    rate = _objects([t[0] for t in table])[which]
+    pieces = base * rate * days.astype(object) / _DAYS_IN_YEAR
     calendar = _Calendar(np.concatenate((begin, end)))
-    made = list(map(_new_period, calendar.dates(begin).tolist(), calendar.dates(end).tolist(), days_list, base_list,
-                    rate, source, pieces))
-    # Each invoice's periods together (rows are sorted): most have one, whose sum is itself
-    # (ZERO + piece is piece); the others add up in order, as ``sum(..., ZERO)`` does.
+    made = _objects(list(map(_new_period, calendar.dates(begin).tolist(), calendar.dates(end).tolist(),
+                             days.tolist(), base.tolist(), rate.tolist(),
+                             _objects([t[1] for t in table])[which].tolist(), pieces.tolist())))
+    # Each invoice's periods are together (rows are sorted). Its interest is their sum in
+    # order, rounded: ``sum(pieces, ZERO)`` is ((ZERO + p1) + p2) + ..., and ZERO + p1 is p1.
     counts = np.bincount(row, minlength=r_count)
-    high = np.cumsum(counts)
-    single = np.flatnonzero(counts[row] == 1)
-    total = np.empty(len(row), dtype=object)
-    total[single] = _objects(pieces)[single]
-    grouped = np.empty(len(row), dtype=object)
-    grouped[single] = _objects(list(zip(_objects(made)[single].tolist())))
-    several = np.flatnonzero(counts > 1)
-    for r, end in zip(several.tolist(), high[several].tolist()):
-        begin_at = end - int(counts[r])
-        total[begin_at] = sum(pieces[begin_at:end], ZERO)
-        grouped[begin_at] = tuple(made[begin_at:end])
-    first_of = high[counts > 0] - counts[counts > 0]  # each invoice's first period
-    done = rows[counts > 0]
-    interest[done] = [_quantize(t, CENT, ROUND_HALF_UP) for t in total[first_of].tolist()]
-    periods[done] = grouped[first_of]
+    has = counts > 0
+    first_of = (np.cumsum(counts) - counts)[has]  # each invoice's first period
+    done = rows[has]
+    total = np.add.reduceat(pieces, first_of) if len(pieces) else pieces
+    interest[done] = list(map(_quantize, total.tolist(), repeat(CENT), repeat(ROUND_HALF_UP)))
+    grouped = np.empty(len(done), dtype=object)
+    single = np.flatnonzero(counts[has] == 1)
+    grouped[single] = _objects(list(zip(made[first_of[single]].tolist())))
+    several = counts[has]
+    for j in np.flatnonzero(several > 1).tolist():
+        low = int(first_of[j])
+        grouped[j] = tuple(made[low:low + int(several[j])].tolist())
+    periods[done] = grouped
 
     notes: dict[int, list[str]] = {}
     for j in np.flatnonzero(note != None).tolist():  # noqa: E711 (an object array)
@@ -770,11 +768,6 @@ def _interest_columns(rows, start, final, amount, public, found, amounts, lookup
         if note[j] not in listed:
             listed.append(note[j])
     return notes, rows[missing]
-
-
-def _piece(base: Decimal, rate: Decimal, days: int) -> Decimal:
-    """One period's unrounded interest, as ``late_interest`` computes it."""
-    return base * rate * days / _DAYS_IN_YEAR
 
 
 # --- one invoice ---------------------------------------------------------------------------
