@@ -49,7 +49,7 @@ import gc
 from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from itertools import compress, repeat
+from itertools import chain, compress, repeat
 from typing import Iterator, Sequence
 
 import numpy as np
@@ -245,7 +245,9 @@ def _compute(register: Register, today: date, rates: RateTable):
     clients = {c.code: c for c in register.clients}
     invoice_clients = [invoice.client for invoice in invoices]
     payment_clients = [p.client for p in payments]
-    code_of = {code: k for k, code in enumerate(dict.fromkeys(invoice_clients + payment_clients))}
+    code_of = dict.fromkeys(chain(invoice_clients, payment_clients))
+    for k, code in enumerate(code_of):
+        code_of[code] = k
     invoice_client = np.fromiter(map(code_of.__getitem__, invoice_clients), np.int64, n)
     payment_client = np.fromiter(map(code_of.__getitem__, payment_clients), np.int64, len(payments))
     kind = np.array([_TYPES.index(clients[code].type) if code in clients else 0 for code in code_of],
@@ -321,8 +323,8 @@ def _compute(register: Register, today: date, rates: RateTable):
         states[chosen] = _objects(list(map(
             _new_state, _objects(invoices)[chosen].tolist(), _objects(dues)[chosen].tolist(), repeat(ZERO),
             _objects(amounts)[chosen].tolist(),
-            _objects([Status.ERROR, Status.CREDIT_NOTE])[credit_note.astype(np.int64)].tolist(), repeat(0), repeat(ZERO),
-            repeat(ZERO))))
+            _objects([Status.ERROR, Status.CREDIT_NOTE])[credit_note.astype(np.int64)].tolist(), repeat(0),
+            repeat(ZERO), repeat(ZERO))))
 
     # The plain invoices, from the columns. Amounts already in cents with exponent -2 serve
     # as they are (``cents(x)`` of such an x is x): the invoice's amount for what is paid in
@@ -530,7 +532,7 @@ def _allocate(invoices: Sequence[Invoice], numbers: list[str], number_index: dic
     walked = np.flatnonzero(walk)
     open_amount = cents - np.bincount(d_invoice, weights=d_take, minlength=n).astype(np.int64)
     w_position, w_payment, w_invoice, w_take = _walk(
-        walked[np.argsort(position[walked])].tolist(), position, invoices, numbers, open_amount, due_day, is_item,
+        walked[np.argsort(position[walked])], position, invoices, numbers, open_amount, due_day, is_item,
         invoice_client, payments, paid_cents, payment_client, target, named, events)
 
     events.sort(key=lambda e: e[0])
@@ -564,78 +566,76 @@ def _walk(order, position, invoices, numbers, open_amount, due_day, is_item, inv
           payment_client, target, named, events):
     """``allocation.allocate``'s loop over the payments at ``order`` (in the reference's order), in cents.
 
-    ``open_amount`` is each invoice's balance when the walk starts; ``target`` is each payment's named open item (-1 for none or an unknown one), ``named``
-    whether it names an open item of its own client. Returns the applications as columns
+    ``open_amount`` is each invoice's balance when the walk starts; ``target`` each
+    payment's named open item (-1 for none or an unknown one); ``named`` whether that is
+    an open item of the payment's own client. Returns the applications as columns
     (position, payment, invoice, cents) and appends (position, problem, client, credit)
-    to ``events``.
+    to ``events``. A payment only ever reaches its own client's invoices, so only theirs
+    are read.
     """
     w_position: list[int] = []
     w_payment: list[int] = []
     w_invoice: list[int] = []
     w_take: list[int] = []
-    if not order:
+    if not len(order):
         return w_position, w_payment, w_invoice, w_take
-    balance = open_amount.tolist()
-    amounts = paid_cents.tolist()
-    targets = target.tolist()
-    owner = payment_client.tolist()
-    mark = named.tolist()
-    places = position.tolist()
-    due_days = due_day.tolist()
-    items = np.flatnonzero(is_item)
+    theirs = np.flatnonzero(np.isin(invoice_client, payment_client[order]))
+    balance = dict(zip(theirs.tolist(), open_amount[theirs].tolist()))
+    items = theirs[is_item[theirs]]
     items = items[np.argsort(invoice_client[items], kind="stable")]
     item_clients = invoice_client[items]
     queues: dict[int, list[int]] = {}
     cursor: dict[int, int] = {}
-    for k in order:
-        rest = amounts[k]
+    for k, rest, index, client, mark, place in zip(order.tolist(), paid_cents[order].tolist(), target[order].tolist(),
+                                                   payment_client[order].tolist(), named[order].tolist(),
+                                                   position[order].tolist()):
         if rest <= 0:
-            events.append((places[k], alloc.not_positive(payments[k]), None, 0))
+            events.append((place, alloc.not_positive(payments[k]), None, 0))
             continue
-        if mark[k]:  # names an open item of its own client
-            index = targets[k]
-            open_amount = balance[index]
-            part = open_amount if open_amount < rest else rest  # min(rest, open_amount)
+        if mark:  # names an open item of its own client
+            open_amount_ = balance[index]
+            part = open_amount_ if open_amount_ < rest else rest  # min(rest, open_amount)
             if part > 0:
-                w_position.append(places[k])
+                w_position.append(place)
                 w_payment.append(k)
                 w_invoice.append(index)
                 w_take.append(part)
-                balance[index] = open_amount - part
+                balance[index] = open_amount_ - part
                 rest -= part
             if rest > 0:
                 p = payments[k]
-                events.append((places[k], alloc.exceeds_balance(p, _decimal(rest)), p.client, rest))
+                events.append((place, alloc.exceeds_balance(p, _decimal(rest)), p.client, rest))
             continue
         p = payments[k]
         if p.invoice:
-            index = targets[k]
             if index < 0:
-                events.append((places[k], alloc.unknown_invoice(p), None, 0))
+                events.append((place, alloc.unknown_invoice(p), None, 0))
             else:
-                events.append((places[k], alloc.client_mismatch(p, invoices[index].client), None, 0))
+                events.append((place, alloc.client_mismatch(p, invoices[index].client), None, 0))
         # Oldest due first (Code civil 1342-10): the client's open items by (due, issued, number).
-        client = owner[k]
         queue = queues.get(client)
         if queue is None:
             mine = items[np.searchsorted(item_clients, client):np.searchsorted(item_clients, client, side="right")]
-            queue = sorted(mine.tolist(), key=due_days.__getitem__)
-            if len({due_days[i] for i in queue}) < len(queue):  # equal due dates: then issued, then number
-                queue.sort(key=lambda i: (due_days[i], invoices[i].issued, numbers[i]))
+            due = due_day[mine]
+            mine = mine[np.argsort(due, kind="stable")]
+            queue = mine.tolist()
+            if len(np.unique(due)) < len(due):  # equal due dates: then issued, then number
+                due_of = dict(zip(queue, due_day[mine].tolist()))
+                queue.sort(key=lambda i: (due_of[i], invoices[i].issued, numbers[i]))
             queues[client] = queue
         i = cursor.get(client, 0)
         while rest > 0 and i < len(queue):
             index = queue[i]
-            open_amount = balance[index]
-            if open_amount <= 0:
+            open_amount_ = balance[index]
+            if open_amount_ <= 0:
                 i += 1
                 continue
-            part = open_amount if open_amount < rest else rest
-            w_position.append(places[k])
+            part = open_amount_ if open_amount_ < rest else rest
+            w_position.append(place)
             w_payment.append(k)
             w_invoice.append(index)
             w_take.append(part)
-            balance[index] = open_amount - part
+            balance[index] = open_amount_ - part
             rest -= part
             if balance[index] <= 0:
                 i += 1
@@ -645,7 +645,7 @@ def _walk(order, position, invoices, numbers, open_amount, due_day, is_item, inv
             i += 1
         cursor[client] = i
         if rest > 0:
-            events.append((places[k], None, p.client, rest))
+            events.append((place, None, p.client, rest))
     return w_position, w_payment, w_invoice, w_take
 
 

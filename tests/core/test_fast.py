@@ -307,3 +307,34 @@ def test_interest_first_imputation_is_left_to_the_reference(imputation):
         (Payment(date(2025, 3, 31), "B", Decimal("500.00"), "F1"),),
     )
     assert fast.compute(register, date(2025, 11, 14), RATES) == ledger.compute(register, date(2025, 11, 14), RATES)
+
+
+def test_the_faster_constructors_build_what_the_classes_build():
+    from addin.core.allocation import Application
+    from addin.core.model import InterestPeriod, InvoiceState
+
+    invoice = Invoice("F1", "C", date(2025, 1, 10), Decimal("1200.00"), row=2)
+    period = fast._new_period(date(2025, 2, 10), date(2025, 3, 31), 50, Decimal("1200.00"), Decimal("0.1315"),
+                              "BCE 2025 S1", Decimal("21.6"))
+    assert type(period) is InterestPeriod
+    assert period == InterestPeriod(date(2025, 2, 10), date(2025, 3, 31), 50, Decimal("1200.00"), Decimal("0.1315"),
+                                    "BCE 2025 S1", Decimal("21.6"))
+    state = fast._new_state(invoice, date(2025, 2, 9), Decimal("0.00"), Decimal("1200.00"), Status.OVERDUE, 278,
+                            Decimal("76.49"), Decimal("40.00"), (period,), None)
+    assert type(state) is InvoiceState
+    assert state == InvoiceState(invoice, date(2025, 2, 9), Decimal("0.00"), Decimal("1200.00"), Status.OVERDUE, 278,
+                                 Decimal("76.49"), Decimal("40.00"), (period,))
+    assert dataclasses.replace(state, next_action="J+7").next_action == "J+7"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        state.paid = Decimal("1")  # type: ignore[misc]
+    assert fast._new_application(3, "F1", date(2025, 3, 31), Decimal("500.00")) == Application(
+        3, "F1", date(2025, 3, 31), Decimal("500.00"))
+    with pytest.raises(TypeError):
+        fast._constructor(Settings)  # not slotted: refused rather than half-built
+
+
+def test_amounts_go_into_cents_only_when_exact():
+    assert fast._cents([Decimal("1200.00"), Decimal("-0.05"), Decimal("0.00")]).tolist() == [120000, -5, 0]
+    assert fast._cents([Decimal("10.005")]) is None  # not whole cents
+    assert fast._cents([Decimal("100")]) is None  # whole cents, but exponent 0: its sums would print 100, not 100.00
+    assert fast._cents([Decimal("NaN")]) is None
