@@ -22,7 +22,7 @@ from addin.core.model import ZERO, Payment, Problem, Severity, format_euros
 SHEET = "Paiements"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OpenItem:
     number: str
     client: str
@@ -31,7 +31,7 @@ class OpenItem:
     amount: Decimal  # TTC, > 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Application:
     payment: int  # index into the payments sequence
     invoice: str
@@ -71,26 +71,15 @@ def allocate(items: Sequence[OpenItem], payments: Sequence[Payment]) -> Allocati
     for k in order:
         p = payments[k]
         if p.amount <= 0:
-            problems.append(Problem(
-                SHEET, p.row, "Montant", p.amount, "paiement nul ou négatif : ignoré",
-                "Saisissez le montant reçu (positif). Un remboursement d'avoir se note en réduisant l'avoir.",
-                code="payment.not_positive"))
+            problems.append(not_positive(p))
             continue
         left = p.amount
         if p.invoice:
             target = item_of.get(p.invoice)
             if target is None:
-                problems.append(Problem(
-                    SHEET, p.row, "N° facture", p.invoice,
-                    f"facture « {p.invoice} » inconnue (ou non calculable) : paiement imputé sur les plus anciennes",
-                    "Corrigez le numéro de facture, ou videz la cellule pour une imputation automatique.",
-                    severity=Severity.WARNING, code="payment.unknown_invoice"))
+                problems.append(unknown_invoice(p))
             elif target.client != p.client:
-                problems.append(Problem(
-                    SHEET, p.row, "N° facture", p.invoice,
-                    f"la facture « {p.invoice} » appartient au client {target.client}, pas à {p.client} : "
-                    "paiement imputé sur les factures de ce client",
-                    "Corrigez le code client ou le numéro de facture.", code="payment.client_mismatch"))
+                problems.append(client_mismatch(p, target.client))
             else:
                 take = min(left, balance[target.number])
                 if take > 0:
@@ -99,11 +88,7 @@ def allocate(items: Sequence[OpenItem], payments: Sequence[Payment]) -> Allocati
                     left -= take
                 if left > 0:
                     credits[p.client] += left
-                    problems.append(Problem(
-                        SHEET, p.row, "Montant", p.amount,
-                        f"paiement supérieur au reste dû de « {p.invoice} » : {format_euros(left)} gardés en avoir client",
-                        "Vérifiez le montant ; l'excédent sera déduit des prochaines relances du client.",
-                        severity=Severity.WARNING, code="payment.exceeds_balance"))
+                    problems.append(exceeds_balance(p, left))
                 continue
         queue = open_by_client.get(p.client, [])
         i = cursor[p.client]
@@ -132,3 +117,37 @@ def allocate(items: Sequence[OpenItem], payments: Sequence[Payment]) -> Allocati
         tuple(applications), {c: v for c, v in credits.items() if v}, tuple(problems),
         {n: tuple(v) for n, v in by_invoice.items()},
     )
+
+
+# The problems of a payment, shared with ``fast`` so that both say the same words.
+
+
+def not_positive(p: Payment) -> Problem:
+    return Problem(
+        SHEET, p.row, "Montant", p.amount, "paiement nul ou négatif : ignoré",
+        "Saisissez le montant reçu (positif). Un remboursement d'avoir se note en réduisant l'avoir.",
+        code="payment.not_positive")
+
+
+def unknown_invoice(p: Payment) -> Problem:
+    return Problem(
+        SHEET, p.row, "N° facture", p.invoice,
+        f"facture « {p.invoice} » inconnue (ou non calculable) : paiement imputé sur les plus anciennes",
+        "Corrigez le numéro de facture, ou videz la cellule pour une imputation automatique.",
+        severity=Severity.WARNING, code="payment.unknown_invoice")
+
+
+def client_mismatch(p: Payment, owner: str) -> Problem:
+    return Problem(
+        SHEET, p.row, "N° facture", p.invoice,
+        f"la facture « {p.invoice} » appartient au client {owner}, pas à {p.client} : "
+        "paiement imputé sur les factures de ce client",
+        "Corrigez le code client ou le numéro de facture.", code="payment.client_mismatch")
+
+
+def exceeds_balance(p: Payment, left: Decimal) -> Problem:
+    return Problem(
+        SHEET, p.row, "Montant", p.amount,
+        f"paiement supérieur au reste dû de « {p.invoice} » : {format_euros(left)} gardés en avoir client",
+        "Vérifiez le montant ; l'excédent sera déduit des prochaines relances du client.",
+        severity=Severity.WARNING, code="payment.exceeds_balance")

@@ -6,11 +6,15 @@ delivery date, contractual rates, consumers with and without a formal notice, pu
 buyers, early-payment discounts, installment plans, disputes and promises — and on
 dates on both sides of half-year changes (and in a half-year the rate table does not
 know), both paths give the same ledger (states with their interest breakdown, credits,
-applications) and the same problems in the same order.
+applications) and the same problems in the same order. A second strategy makes payments
+interact (invoices paid in parts, twice on one day, on a due date or a half-year's last
+day, unnamed payments spread over several invoices, overpayments, a number twice, an
+amount not in cents) and also compares the reprs: the same Decimals, exponents included.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -98,6 +102,63 @@ todays = st.one_of(
 )
 
 
+@st.composite
+def busy_registers(draw):
+    """Larger registers where payments interact: each client's invoices paid in parts, in full, late,
+    twice on one day, on a due date or a half-year's last day, by unnamed payments spread over several
+    invoices, or overpaid; and now and then an amount not in cents or a number twice (the reference then)."""
+    clients = tuple(
+        Client(code=f"C{i}", name=f"Client {i}", type=draw(st.sampled_from(list(ClientType))),
+               terms=draw(st.sampled_from(TERMS[:-1])), row=i + 2)
+        for i in range(draw(st.integers(1, 5)))
+    )
+    invoices = []
+    for k in range(draw(st.integers(1, 30))):
+        client = draw(st.sampled_from(clients))
+        amount = draw(money)
+        invoices.append(Invoice(
+            number=f"F{k}", client=client.code, issued=draw(day_in),
+            amount_ttc=-amount if draw(st.integers(0, 14)) == 0 else amount,
+            delivered=None, terms=draw(st.one_of(st.none(), st.none(), st.sampled_from(TERMS))),
+            penalty_rate=Decimal("0.15") if draw(st.integers(0, 14)) == 0 else None,
+            dispute="contesté" if draw(st.integers(0, 14)) == 0 else "",
+            promise=draw(day_in) if draw(st.integers(0, 9)) == 0 else None,
+            row=k + 2,
+        ))
+    if draw(st.integers(0, 19)) == 0:  # a number twice: the loader refuses it, the engine must still agree
+        twin = draw(st.sampled_from(invoices))
+        invoices.append(Invoice(twin.number, twin.client, twin.issued, twin.amount_ttc, row=len(invoices) + 2))
+    payments = []
+    for invoice in invoices:
+        if invoice.amount_ttc <= 0 or draw(st.integers(0, 3)) == 0:
+            continue
+        parts = draw(st.integers(1, 3))
+        cut = sorted(draw(st.lists(st.integers(1, int(invoice.amount_ttc * 100)), min_size=parts - 1,
+                                   max_size=parts - 1)))
+        edges = [0, *cut, int(invoice.amount_ttc * 100)]
+        due_ish = invoice.issued + timedelta(days=draw(st.sampled_from([0, 1, 29, 30, 31, 60, 200])))
+        when = draw(st.one_of(st.just(due_ish), day_in, st.sampled_from(
+            [date(2024, 6, 30), date(2024, 12, 31), date(2025, 6, 30), date(2025, 7, 1)])))
+        for low, high in zip(edges, edges[1:]):
+            if high == low:
+                continue
+            named = draw(st.integers(0, 4)) > 0
+            payments.append(Payment(paid_on=when, client=invoice.client, amount=Decimal(high - low).scaleb(-2),
+                                    invoice=invoice.number if named else None))
+            when = when + timedelta(days=draw(st.sampled_from([0, 0, 1, 15, 90, 181])))
+    for _ in range(draw(st.integers(0, 4))):  # lump sums, overpayments, nothing
+        payments.append(Payment(paid_on=draw(day_in), client=draw(st.sampled_from(clients)).code,
+                                amount=draw(st.one_of(money, st.just(Decimal("0.00")), st.just(Decimal("-5.00")))),
+                                invoice=draw(st.one_of(st.none(), st.sampled_from([i.number for i in invoices])))))
+    if draw(st.integers(0, 19)) == 0:  # an amount not in whole cents (or another exponent): the reference then
+        payments.append(Payment(paid_on=draw(day_in), client=clients[0].code,
+                                amount=draw(st.sampled_from([Decimal("10.005"), Decimal("100"), Decimal("12.3")]))))
+    payments = draw(st.permutations(payments))
+    payments = [dataclasses.replace(p, row=k + 2) for k, p in enumerate(payments)]
+    return Register(Settings(sector_max_days=draw(st.sampled_from([None, 30]))), clients, tuple(invoices),
+                    tuple(payments))
+
+
 def columns(states):
     """The computed columns of ``Factures`` and the breakdown, as comparable tuples."""
     return [(s.invoice.number, s.due, s.paid, s.balance, s.status, s.days_late, s.interest, s.interest_known,
@@ -112,6 +173,20 @@ def test_fast_agrees_with_the_reference(register, today):
     assert columns(got.states) == columns(expected.states)
     assert got == expected  # credits and applications too
     assert got_problems == expected_problems
+    assert repr(got) == repr(expected)  # the same Decimals (exponents too), not only equal ones
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(register=busy_registers(), today=todays)
+def test_fast_agrees_with_the_reference_when_payments_interact(register, today):
+    expected, expected_problems = ledger.compute(register, today, RATES)
+    got, got_problems = fast.compute(register, today, RATES)
+    assert columns(got.states) == columns(expected.states)
+    assert got == expected
+    assert got_problems == expected_problems
+    # The same Decimals, not only equal ones: 1.50 stays 1.50, never 1.5 or 1.500.
+    assert repr(got) == repr(expected)
+    assert repr(got_problems) == repr(expected_problems)
 
 
 def test_the_fast_path_does_the_common_invoices_itself(monkeypatch):
@@ -129,7 +204,7 @@ def test_the_fast_path_does_the_common_invoices_itself(monkeypatch):
     )
     register = Register(Settings(default_terms="30 jours"), clients, invoices)
     got, _ = fast.compute(register, date(2025, 11, 14), RATES)
-    assert handed_over == ["F3", "AV1"]  # a contractual rate and a credit note only
+    assert handed_over == ["F3"]  # a contractual rate only (a credit note takes no computation)
     assert got == ledger.compute(register, date(2025, 11, 14), RATES)[0]
 
 
@@ -232,3 +307,34 @@ def test_interest_first_imputation_is_left_to_the_reference(imputation):
         (Payment(date(2025, 3, 31), "B", Decimal("500.00"), "F1"),),
     )
     assert fast.compute(register, date(2025, 11, 14), RATES) == ledger.compute(register, date(2025, 11, 14), RATES)
+
+
+def test_the_faster_constructors_build_what_the_classes_build():
+    from addin.core.allocation import Application
+    from addin.core.model import InterestPeriod, InvoiceState
+
+    invoice = Invoice("F1", "C", date(2025, 1, 10), Decimal("1200.00"), row=2)
+    period = fast._new_period(date(2025, 2, 10), date(2025, 3, 31), 50, Decimal("1200.00"), Decimal("0.1315"),
+                              "BCE 2025 S1", Decimal("21.6"))
+    assert type(period) is InterestPeriod
+    assert period == InterestPeriod(date(2025, 2, 10), date(2025, 3, 31), 50, Decimal("1200.00"), Decimal("0.1315"),
+                                    "BCE 2025 S1", Decimal("21.6"))
+    state = fast._new_state(invoice, date(2025, 2, 9), Decimal("0.00"), Decimal("1200.00"), Status.OVERDUE, 278,
+                            Decimal("76.49"), Decimal("40.00"), (period,), None)
+    assert type(state) is InvoiceState
+    assert state == InvoiceState(invoice, date(2025, 2, 9), Decimal("0.00"), Decimal("1200.00"), Status.OVERDUE, 278,
+                                 Decimal("76.49"), Decimal("40.00"), (period,))
+    assert dataclasses.replace(state, next_action="J+7").next_action == "J+7"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        state.paid = Decimal("1")  # type: ignore[misc]
+    assert fast._new_application(3, "F1", date(2025, 3, 31), Decimal("500.00")) == Application(
+        3, "F1", date(2025, 3, 31), Decimal("500.00"))
+    with pytest.raises(TypeError):
+        fast._constructor(Settings)  # not slotted: refused rather than half-built
+
+
+def test_amounts_go_into_cents_only_when_exact():
+    assert fast._cents([Decimal("1200.00"), Decimal("-0.05"), Decimal("0.00")]).tolist() == [120000, -5, 0]
+    assert fast._cents([Decimal("10.005")]) is None  # not whole cents
+    assert fast._cents([Decimal("100")]) is None  # whole cents, but exponent 0: its sums would print 100, not 100.00
+    assert fast._cents([Decimal("NaN")]) is None
