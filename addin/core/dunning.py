@@ -76,7 +76,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Iterable, Mapping, Sequence
@@ -199,24 +199,6 @@ def step_label(step: Step) -> str:
     """What the ``Prochaine action`` column shows, e.g. "E-mail J+7", "Appel J+7"."""
     label = CHANNEL_LABELS[step.channel]
     return step.name if step.name.lower().startswith(label.lower()) else f"{label} {step.name}"
-
-
-@dataclass(frozen=True)
-class ListedItem(ActionItem):
-    """An invoice as a reminder lists it, with the written reminders the journal shows for it
-    after its own due date, so that a message never words a past reminder for an invoice
-    that had none (« Malgré nos rappels concernant la facture X… ; nous y joignons Y »).
-
-    (Fields a future ``ActionItem`` may carry itself; kept here while model.py is frozen.)
-    """
-
-    reminders: int = 0  # delivered written reminders that listed it after its reference date
-    last_reminder: date | None = None
-
-
-def _listed(item: ActionItem, reminders: int, last: date | None) -> ListedItem:
-    return ListedItem(**{f.name: getattr(item, f.name) for f in fields(ActionItem)},
-                      reminders=reminders, last_reminder=last)
 
 
 # --- History: what the journal says was done ----------------------------------------
@@ -405,6 +387,7 @@ def queue(
         covered_numbers = {s.invoice.number for s in covered}
         reminders = reminders_of.get(client.code, [])
         today_numbers: dict[str, str] = {}
+        actions_before = len(actions)
         for track in (WRITTEN, PHONE):
             track_steps = by_track.get((*calendar, track is WRITTEN))
             if track_steps is None:
@@ -434,7 +417,8 @@ def queue(
         for number in covered_numbers - set(today_numbers):
             nexts[number] = (covered_label, None)
         if covered_numbers:
-            problems.append(_covered_problem(client, states, deductions, covered_numbers, actions))
+            problems.append(_covered_problem(client, states, deductions, covered_numbers,
+                                             chased=len(actions) > actions_before))
     return actions, nexts
 
 
@@ -465,14 +449,13 @@ def _cover(eligible: Sequence[InvoiceState], deductions: Sequence[ActionItem], s
 
 
 def _covered_problem(client: Client, states: Sequence[InvoiceState], deductions: Sequence[ActionItem],
-                     covered: set[str], actions: Sequence[Action]) -> Problem:
+                     covered: set[str], *, chased: bool) -> Problem:
     credits = [d for d in deductions if d.balance < 0]
     names = [f"l'avoir {d.number}" if d.kind == "credit_note" else "un paiement non affecté" for d in credits]
     amount = -sum((d.balance for d in credits), ZERO)
     items = sorted((s for s in states if s.invoice.number in covered), key=lambda s: (_ref(s), s.invoice.number))
     numbers = [s.invoice.number for s in items]
     owed = sum((s.balance for s in items), ZERO)
-    chased = any(a.client.code == client.code for a in actions)
     verb = "couvre" if len(credits) == 1 else "couvrent"
     return Problem(
         "Clients", client.row, "Code client", client.code,
@@ -866,8 +849,8 @@ class _Track:
         items: tuple[ActionItem, ...] = ()
         for i in ordered:
             own = [r.on for r in previous if i.number in r.invoices and r.on > i.ref]
-            items += (_listed(_item(i.state, self.client, self.today, self.installments.get(i.number)),
-                              len(own), max(own, default=None)),)
+            items += (replace(_item(i.state, self.client, self.today, self.installments.get(i.number)),
+                              reminders=len(own), last_reminder=max(own, default=None)),)
         items += tuple(deductions)
         return Action(
             client=self.client, step=step, on=self.today, items=items,

@@ -296,7 +296,7 @@ class ActionItem:
     days_late: int
     interest: Decimal
     indemnity: Decimal
-    kind: str = "invoice"  # invoice | credit_note | unallocated_payment
+    kind: str = "invoice"  # invoice | credit_note | unallocated_payment | covered (by the credit)
     # The date ``balance`` fell (or falls) due: the first unpaid installment on a plan, else ``due``.
     ref: date | None = None
     interest_known: bool = True  # False: ``interest`` is a lower bound (a rate is missing)
@@ -304,6 +304,10 @@ class ActionItem:
     remaining: Decimal | None = None  # the invoice's whole balance
     next_installment: date | None = None  # the next installment not yet due
     next_installment_amount: Decimal | None = None
+    # The written reminders the journal shows for this invoice after its own due date, so a
+    # message never words a past reminder for an invoice that had none.
+    reminders: int = 0
+    last_reminder: date | None = None
 
 
 @dataclass(frozen=True)

@@ -253,7 +253,7 @@ def formal_notice_pdf(action: Action, settings: Settings, *, today: date, deadli
     previous = action.previous_reminders
     when = long_date(action.last_reminder) if action.last_reminder else None
     # Past reminders are claimed for the invoices the journal shows them for, named when some
-    # listed invoices had none (``dunning.ListedItem.reminders``).
+    # listed invoices had none (``ActionItem.reminders``).
     counts = [getattr(i, "reminders", None) for i in summary.invoices]
     about = ""
     if None not in counts and 0 in counts and any(counts):

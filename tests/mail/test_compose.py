@@ -406,13 +406,13 @@ def reminded_action(template="relance_3", lang="fr", client_type=ClientType.BUSI
     on 10 Dec 2026 and had none: it rides along in the oldest invoice's last reminder."""
     from datetime import date
 
-    from addin.core.dunning import ListedItem
+    from addin.core.model import ActionItem
 
     D = Decimal
     items = (
-        ListedItem("F2025-0246", "", date(2025, 8, 7), date(2025, 10, 10), D("183.60"), 430, D("26.49"), D("40"),
+        ActionItem("F2025-0246", "", date(2025, 8, 7), date(2025, 10, 10), D("183.60"), 430, D("26.49"), D("40"),
                    ref=date(2025, 10, 10), reminders=2, last_reminder=date(2026, 12, 5)),
-        ListedItem("F2026-0278", "BC-84197", date(2026, 10, 21), date(2026, 12, 10), D("2311.20"), 4, D("3.14"),
+        ActionItem("F2026-0278", "BC-84197", date(2026, 10, 21), date(2026, 12, 10), D("2311.20"), 4, D("3.14"),
                    D("40"), ref=date(2026, 12, 10), reminders=0),
     )
     a = action(template, items=items, language=lang, type=client_type)
