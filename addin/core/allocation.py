@@ -1,7 +1,9 @@
 """Payments to invoices — Code civil 1342-10, LAW.md §6b.
 
 A payment goes to the invoice it names, up to that invoice's balance (the payer's
-choice); whatever exceeds it becomes the client's credit, reported. A payment that
+choice) — even an invoice whose due date is unknown (its terms unreadable): its amount
+is known, only its place among the oldest is not; whatever exceeds it becomes the
+client's credit, reported. A payment that
 names no invoice (or an unknown one) goes to the client's open invoices, the
 oldest due first (1342-10: among debts due, the oldest), then to credit. Credit
 notes are not open items: they stay separate negative items that reduce the
@@ -27,7 +29,7 @@ class OpenItem:
     number: str
     client: str
     issued: date
-    due: date
+    due: date | None  # None: unknown (unreadable terms): named payments only
     amount: Decimal  # TTC, > 0
 
 
@@ -59,7 +61,7 @@ def allocate(items: Sequence[OpenItem], payments: Sequence[Payment]) -> Allocati
     balance: dict[str, Decimal] = {i.number: i.amount for i in items}
     item_of: dict[str, OpenItem] = {i.number: i for i in items}
     open_by_client: dict[str, list[OpenItem]] = defaultdict(list)
-    for item in sorted(items, key=lambda i: (i.due, i.issued, i.number)):
+    for item in sorted((i for i in items if i.due is not None), key=lambda i: (i.due, i.issued, i.number)):
         open_by_client[item.client].append(item)
     cursor: dict[str, int] = defaultdict(int)  # first possibly-open item per client
 
@@ -132,7 +134,7 @@ def not_positive(p: Payment) -> Problem:
 def unknown_invoice(p: Payment) -> Problem:
     return Problem(
         SHEET, p.row, "N° facture", p.invoice,
-        f"facture « {p.invoice} » inconnue (ou non calculable) : paiement imputé sur les plus anciennes",
+        f"facture « {p.invoice} » inconnue : paiement imputé sur les plus anciennes",
         "Corrigez le numéro de facture, ou videz la cellule pour une imputation automatique.",
         severity=Severity.WARNING, code="payment.unknown_invoice")
 

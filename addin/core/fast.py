@@ -333,9 +333,16 @@ def _compute(register: Register, today: date, rates: RateTable):
     chosen = np.flatnonzero(inert & ~plain)
     if len(chosen):
         credit_note = cents[chosen] < 0
+        # An invoice with unreadable terms keeps what was paid on it (named payments).
+        paid_c = np.where(credit_note, 0, found.paid[chosen])
+        paid_out = _objects([ZERO] * len(chosen))
+        balance_out = _objects(amounts)[chosen]
+        part = np.flatnonzero(paid_c != 0)
+        paid_out[part] = [_decimal(c) for c in paid_c[part].tolist()]
+        balance_out[part] = [_decimal(c) for c in (cents[chosen][part] - paid_c[part]).tolist()]
         states[chosen] = _objects(list(map(
-            _new_state, _objects(invoices)[chosen].tolist(), _objects(dues)[chosen].tolist(), repeat(ZERO),
-            _objects(amounts)[chosen].tolist(),
+            _new_state, _objects(invoices)[chosen].tolist(), _objects(dues)[chosen].tolist(), paid_out.tolist(),
+            balance_out.tolist(),
             _objects([Status.ERROR, Status.CREDIT_NOTE])[credit_note.astype(np.int64)].tolist(), repeat(0),
             repeat(ZERO), repeat(ZERO))))
 
@@ -499,12 +506,13 @@ def _allocate(invoices: Sequence[Invoice], numbers: list[str], number_index: dic
     reference's walk, in cents. Problems are appended in the reference's order.
     """
     n, m = len(invoices), len(payments)
-    is_item = (cents > 0) & (due_day > 0)
-    # Open items by number; a payment naming anything else (or nothing: "" and None are
+    is_item = (cents > 0) & (due_day > 0)  # in the oldest-due-first queues
+    is_target = cents > 0  # what a payment may name: an invoice whose due date is unknown too
+    # Invoices by number; a payment naming anything else (or nothing: "" and None are
     # no name) goes to its client's oldest items, as in the reference.
     named_as = [p.invoice for p in payments]
     target = np.fromiter(map(number_index.get, named_as, repeat(-1)), np.int64, m)
-    target[target >= 0] = np.where(is_item[target[target >= 0]], target[target >= 0], -1)
+    target[target >= 0] = np.where(is_target[target[target >= 0]], target[target >= 0], -1)
     if "" in number_index:
         target[[not name for name in named_as]] = -1
     position = np.empty(m, dtype=np.int64)

@@ -90,7 +90,7 @@ def compute(register: Register, today: date, rates: RateTable) -> tuple[Ledger, 
             due=dues[inv.number], amount=inv.amount_ttc,
         )
         for inv in register.invoices
-        if not inv.is_credit_note and dues[inv.number] is not None and inv.amount_ttc > 0
+        if not inv.is_credit_note and inv.amount_ttc > 0  # due None: named payments still reach it
     ]
     allocation = alloc.allocate(items, known_payments)
     problems.extend(allocation.problems)
@@ -175,8 +175,10 @@ def _state(
     if invoice.is_credit_note:
         return InvoiceState(invoice=invoice, due=due, paid=ZERO, balance=invoice.amount_ttc,
                             status=Status.CREDIT_NOTE, days_late=0, interest=ZERO, indemnity=ZERO)
-    if due is None:
-        return InvoiceState(invoice=invoice, due=None, paid=ZERO, balance=invoice.amount_ttc,
+    if due is None:  # unreadable terms: what was paid on it is known, not when it fell due
+        paid = allocation.paid(invoice.number)
+        return InvoiceState(invoice=invoice, due=None, paid=cents(paid) if paid else ZERO,
+                            balance=cents(invoice.amount_ttc - paid) if paid else invoice.amount_ttc,
                             status=Status.ERROR, days_late=0, interest=ZERO, indemnity=ZERO)
 
     payments = allocation.payments_of(invoice.number)

@@ -590,3 +590,23 @@ def test_the_summary_counts_every_late_invoice_and_names_the_rows_to_correct(reg
 
     assert f"litiges {money(D('600'))}, promesses {money(D('1200'))}" in result.summary
     assert f"Échéance inconnue {money(D('120'))} (1 facture(s) à corriger" in result.summary
+
+
+def test_an_invoice_with_unreadable_terms_keeps_the_payment_that_names_it(register):
+    # The register's C017 case: the payment names the invoice; its due date is unknown.
+    wb = openpyxl.load_workbook(register)
+    ws = wb["Factures"]
+    header = {c.value: c.column for c in ws[1]}
+    new = ws.max_row + 1
+    for label, value in (("N° facture", "F008"), ("Code client", "C1"), ("Date facture", date(2025, 5, 1)),
+                         ("Montant HT", 500), ("Montant TTC", 600), ("Conditions de paiement", "quand vous voulez")):
+        ws.cell(new, header[label]).value = value
+    pays = wb["Paiements"]
+    pays.append([date(2025, 6, 2), "C1", "F008", 600, "Virement", "VIR F008"])
+    wb.save(register)
+    refresh.run(FileBook.open(register, today=TODAY), today=TODAY)
+    ws = openpyxl.load_workbook(register)["Factures"]
+    rows = {ws.cell(r, header["N° facture"]).value: r for r in range(2, ws.max_row + 1)}
+    assert ws.cell(rows["F008"], header["Payé"]).value == 600
+    assert ws.cell(rows["F008"], header["Statut"]).value == "Erreur"  # its terms still need fixing
+    assert ws.cell(rows["F002"], header["Payé"]).value in (None, 0)  # nothing moved onto another invoice

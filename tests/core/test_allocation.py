@@ -178,3 +178,16 @@ def test_money_is_conserved_and_no_invoice_is_overpaid(book):
         assert sum((amount for _, amount in history), D(0)) == result.paid(i.number)
     assert sum(1 for p in result.problems if p.code == "payment.not_positive") == sum(
         1 for p in payments if p.amount <= 0)
+
+
+def test_a_payment_naming_an_invoice_whose_due_date_is_unknown_goes_to_it():
+    # F1's terms are unreadable (due None): its amount is known, so the 4,006.80 € that name
+    # it settle it, and never F2, issued a month after the payment (the reviewers' C017 case).
+    f1 = OpenItem("F1", "C1", date(2025, 7, 1), None, D("4006.80"))
+    f2 = OpenItem("F2", "C1", date(2025, 10, 4), date(2025, 11, 3), D("6325.20"))
+    result = allocate([f1, f2], [Payment(date(2025, 9, 2), "C1", D("4006.80"), "F1")])
+    assert result.payments_of("F1") == [(date(2025, 9, 2), D("4006.80"))]
+    assert result.payments_of("F2") == [] and not result.problems and not result.credits
+    # An unnamed payment still goes to the items whose place is known, oldest due first.
+    result = allocate([f1, f2], [Payment(date(2025, 12, 1), "C1", D("100.00"))])
+    assert result.payments_of("F2") == [(date(2025, 12, 1), D("100.00"))] and result.payments_of("F1") == []
