@@ -281,6 +281,7 @@ def _compute(register: Register, today: date, rates: RateTable):
          for invoice in invoices), bool, n)
     plain &= found.is_item
     installments = reference._installments_by_invoice(register.plan_steps)
+    suspended = reference.suspended_by_plan(register.plan_steps)
     for number in installments:
         index = number_index.get(number)
         if index is not None:
@@ -321,12 +322,12 @@ def _compute(register: Register, today: date, rates: RateTable):
         pairs = found.pairs(index)
         plan = installments.get(invoice.number, ()) if installments else ()
         state = None
-        if invoice.amount_ttc >= 0:
+        if invoice.amount_ttc >= 0 and invoice.number not in suspended:
             state = _state(invoice, client, due, pairs, plan, today, lookup, problems, seen_rate_warnings)
-        if state is None:  # what this path does not handle
+        if state is None:  # what this path does not handle (a plan that suspends penalties, among others)
             one = alloc.Allocation((), _by_invoice={invoice.number: tuple(pairs)})
             state = reference._state(invoice, client, due, one, plan, today, rates, settings, problems,
-                                     seen_rate_warnings)
+                                     seen_rate_warnings, invoice.number in suspended)
         states[index] = state
 
     # Credit notes and unreadable terms, as ``ledger._state`` makes them.

@@ -29,6 +29,7 @@ from addin.core.discounts import early_discount
 from addin.core.due_dates import TermsError, due_date, due_date_warnings, parse_terms, term_warnings
 from addin.core.model import (
     ZERO,
+    InterestPeriod,
     Client,
     ClientType,
     Invoice,
@@ -42,7 +43,7 @@ from addin.core.model import (
     format_euros,
 )
 from addin.core.dates import half_year_start
-from addin.core.penalties import late_interest, recovery_indemnity
+from addin.core.penalties import InterestResult, late_interest, recovery_indemnity
 from addin.core.rates import MissingRate, RateTable, half_label
 
 INVOICES = "Factures"
@@ -96,6 +97,7 @@ def compute(register: Register, today: date, rates: RateTable) -> tuple[Ledger, 
     problems.extend(allocation.problems)
 
     installments = _installments_by_invoice(register.plan_steps)
+    suspended = suspended_by_plan(register.plan_steps)
 
     seen_rate_warnings: set[str] = set()
     states = []
@@ -103,7 +105,7 @@ def compute(register: Register, today: date, rates: RateTable) -> tuple[Ledger, 
         client = clients.get(invoice.client)
         states.append(
             _state(invoice, client, dues[invoice.number], allocation, installments.get(invoice.number, ()),
-                   today, rates, settings, problems, seen_rate_warnings)
+                   today, rates, settings, problems, seen_rate_warnings, invoice.number in suspended)
         )
     return (
         Ledger(today=today, states=tuple(states), credits=dict(allocation.credits),
@@ -154,23 +156,73 @@ def _installments_by_invoice(steps: Sequence[PlanStep]) -> dict[str, tuple[tuple
 
     A deposit or milestone plan turns each step into its own invoice (one number per
     step); an installment plan spreads one invoice over several dates (the same number
-    on several steps). Only the latter changes when an invoice is expected.
+    on several steps). Only the latter changes when an invoice is expected. A step's
+    amount is the typed one, else its percentage of the plan's total (``plan_amounts``).
     """
-    by_key: dict[tuple[str, str], list[PlanStep]] = defaultdict(list)
+    from addin.core.plans import plan_amounts
+
+    amounts = plan_amounts(steps)
+    by_key: dict[tuple[str, str], list[tuple[date, Decimal]]] = defaultdict(list)
     for step in steps:
-        if step.invoice and step.due is not None and step.amount is not None:
-            by_key[(step.plan, step.invoice)].append(step)
+        amount = step.amount if step.amount is not None else amounts.get((step.plan, step.step))
+        if step.invoice and step.due is not None and amount is not None:
+            by_key[(step.plan, step.invoice)].append((step.due, amount))
     result: dict[str, tuple[tuple[date, Decimal], ...]] = {}
     for (_, number), group in by_key.items():
         if len(group) > 1:
-            result[number] = tuple(sorted((s.due, s.amount) for s in group))
+            result[number] = tuple(sorted(group))
     return result
+
+
+def suspended_by_plan(steps: Sequence[PlanStep]) -> frozenset[str]:
+    """The invoices an installment plan spreads and whose plan says « Pénalités suspendues »."""
+    spread = _installments_by_invoice(steps)
+    return frozenset(s.invoice for s in steps if s.suspends_penalties and s.invoice in spread)
+
+
+def _plan_parts(amount: Decimal, due: date, installments: Sequence[tuple[date, Decimal]]
+                ) -> list[tuple[date, Decimal]]:
+    """What falls due when, under a plan that suspends penalties: its installments, and the
+    rest of the invoice (a plan for less than the whole) at the original due date."""
+    rest = amount - sum((a for _, a in installments), ZERO)
+    parts = list(installments) + ([(due, rest)] if rest > 0 else [])
+    return sorted(parts)
+
+
+def _plan_interest(amount: Decimal, due: date, installments: Sequence[tuple[date, Decimal]],
+                   payments: Sequence[tuple[date, Decimal]], as_of: date, **rules) -> InterestResult:
+    """Late interest under a plan that suspends the penalties (LAW.md §6b): each installment
+    bears interest from the day after its own date on what is still unpaid of it, the
+    payments settling the installments oldest first; one rounding for the invoice."""
+    parts = _plan_parts(amount, due, installments)
+    left = [a for _, a in parts]
+    paid_to: list[list[tuple[date, Decimal]]] = [[] for _ in parts]
+    for when, paid in sorted(payments):
+        i = 0
+        while paid > 0 and i < len(parts):
+            take = min(paid, left[i])
+            if take > 0:
+                paid_to[i].append((when, take))
+                left[i] -= take
+                paid -= take
+            i += 1
+    periods: list[InterestPeriod] = []
+    warnings: list[str] = []
+    rule = ""
+    for (part_due, part), part_payments in zip(parts, paid_to):
+        result = late_interest(part, part_due, as_of, payments=part_payments, **rules)
+        periods.extend(result.periods)
+        rule = rule or result.rule
+        warnings.extend(w for w in result.warnings if w not in warnings)
+    total = sum((p.amount for p in periods), ZERO)
+    return InterestResult(cents(total), tuple(sorted(periods, key=lambda p: (p.start, p.end))), tuple(warnings),
+                          rule)
 
 
 def _state(
     invoice: Invoice, client: Client | None, due: date | None, allocation: alloc.Allocation,
     installments: Sequence[tuple[date, Decimal]], today: date, rates: RateTable, settings,
-    problems: list[Problem], seen_rate_warnings: set[str],
+    problems: list[Problem], seen_rate_warnings: set[str], suspended: bool = False,
 ) -> InvoiceState:
     if invoice.is_credit_note:
         return InvoiceState(invoice=invoice, due=due, paid=ZERO, balance=invoice.amount_ttc,
@@ -196,12 +248,14 @@ def _state(
     until = paid_on or today
     days_late = max(0, (until - due).days)
 
+    rules = dict(rates=rates, client_type=client_type, contract_rate=invoice.penalty_rate,
+                 notice_date=invoice.notice_date, below_floor_policy=settings.below_floor_policy,
+                 imputation=settings.imputation)
+
     def interest_to(as_of: date):
-        return late_interest(
-            amount, due, as_of, rates=rates, client_type=client_type, payments=payments,
-            contract_rate=invoice.penalty_rate, notice_date=invoice.notice_date,
-            below_floor_policy=settings.below_floor_policy, imputation=settings.imputation,
-        )
+        if suspended and installments:
+            return _plan_interest(amount, due, installments, payments, as_of, **rules)
+        return late_interest(amount, due, as_of, payments=payments, **rules)
 
     result, missing = _interest_as_far_as_known(interest_to, today)
     interest = result.amount if result is not None else ZERO

@@ -163,6 +163,9 @@ class PlanStep:
     due: date | None = None
     invoice: str | None = None  # the invoice this step became, or the invoice it schedules
     row: int | None = None
+    # An installment plan agreed after default stops the penalties only if it says so
+    # (LAW.md §6b): then each installment bears interest from its own date.
+    suspends_penalties: bool = False
 
 
 @dataclass(frozen=True)

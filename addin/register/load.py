@@ -721,7 +721,8 @@ def _load_plans(ctx: _Context, clients: dict[str, Client], invoices: dict[str, I
                         "Vérifiez le numéro, ou videz la cellule tant que la facture n'est pas émise.",
                         "plan.invoice_unknown", WARNING)
         steps.append(PlanStep(plan=plan, client=client.code, step=step, label=row.text("label"), total=total,
-                              percent=percent, amount=amount, due=due, invoice=number, row=row.number))
+                              percent=percent, amount=amount, due=due, invoice=number, row=row.number,
+                              suspends_penalties=bool(row.boolean("suspends_penalties"))))
     return steps
 
 

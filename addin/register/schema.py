@@ -288,6 +288,11 @@ ECHEANCIERS = Sheet(
                aliases=("No facture", "Facture", "Invoice"), width=14),
         Column("step_status", "Statut de l'étape", "Step status", computed=True,
                help=_COMPUTED + "À facturer, Facturée, Payée, En retard.", width=16),
+        Column("suspends_penalties", "Pénalités suspendues", "Penalties suspended", "bool", choices=YES_NO,
+               help="Échelonnement accordé après l'échéance : Oui si l'accord suspend les pénalités (chaque "
+                    "échéance porte alors ses intérêts à partir de sa propre date) ; vide ou Non : les intérêts "
+                    "courent depuis l'échéance d'origine, un échéancier ne les arrêtant que s'il le prévoit.",
+               aliases=("Penalties suspended",), width=12),
     ),
     "input",
     help="Acomptes, paiements par étapes et échéanciers accordés : une ligne par étape.",

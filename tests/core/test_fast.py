@@ -88,9 +88,11 @@ def registers(draw):
     if draw(st.booleans()):
         spread = draw(st.sampled_from(invoices))
         first = spread.issued + timedelta(days=30)
+        suspends = draw(st.booleans())  # « Pénalités suspendues »: each installment from its own date
         for k in range(3):
             steps.append(PlanStep("P1", spread.client, f"Mensualité {k + 1}", amount=draw(money),
-                                  due=first + timedelta(days=30 * k), invoice=spread.number, row=k + 2))
+                                  due=first + timedelta(days=30 * k), invoice=spread.number, row=k + 2,
+                                  suspends_penalties=suspends))
     return Register(Settings(), clients, tuple(invoices), tuple(payments), tuple(steps))
 
 

@@ -217,3 +217,39 @@ def test_money_is_conserved_and_balances_add_up(invoice_specs, payment_specs):
         assert s.interest >= 0
         if s.status is Status.PAID:
             assert s.paid_on is not None and s.days_late == max(0, (s.paid_on - s.due).days)
+
+
+def _plan_register(suspends: bool) -> Register:
+    # 4,500 € due 25 Feb 2025, spread after default into 3 × 1,500 € on 31 Mar, 30 Apr, 31 May.
+    invoice = Invoice("F1", "C1", date(2025, 1, 26), D("4500.00"), terms="30 jours")
+    steps = tuple(PlanStep("P1", "C1", name, amount=D("1500.00"), due=when, invoice="F1", suspends_penalties=suspends)
+                  for name, when in (("1/3", date(2025, 3, 31)), ("2/3", date(2025, 4, 30)), ("3/3", date(2025, 5, 31))))
+    return Register(Settings(), (Client("C1", "Atelier"),), (invoice,),
+                    (Payment(date(2025, 3, 31), "C1", D("1500.00"), "F1"),), steps)
+
+
+def test_a_plan_that_suspends_penalties_charges_each_installment_from_its_own_date():
+    # LAW.md §6b: a plan agreed after default stops the penalties only if it says so.
+    # Suspended, as of 15 May 2025: installment 1 paid on its date; installment 2 (30 Apr)
+    # unpaid for 15 days (1–15 May) at 13.15 %: 1500 × 0.1315 × 15 / 365 = 8.1061… → 8.11 €;
+    # installment 3 not due yet.
+    ledger, _ = compute(_plan_register(True), date(2025, 5, 15), RATES)
+    [state] = ledger.states
+    assert state.interest == D("8.11")
+    assert [(p.start, p.end, p.base) for p in state.periods] == [(date(2025, 5, 1), date(2025, 5, 15), D("1500.00"))]
+    assert state.indemnity == D("40")  # the 40 € was owed when the invoice fell late, before the plan
+
+
+def test_a_plan_that_does_not_say_so_leaves_the_interest_running_from_the_original_due_date():
+    # Not suspended: 4,500 from 26 Feb to 31 Mar (34 d) then 3,000 to 15 May (45 d), at 13.15 %:
+    # 4500 × 0.1315 × 34 / 365 = 55.1219 + 3000 × 0.1315 × 45 / 365 = 48.6370 → 103.76 €.
+    ledger, _ = compute(_plan_register(False), date(2025, 5, 15), RATES)
+    assert ledger.states[0].interest == D("103.76")
+
+
+def test_the_fast_path_agrees_on_a_suspending_plan():
+    from addin.core import fast
+
+    for suspends in (True, False):
+        register = _plan_register(suspends)
+        assert fast.compute(register, date(2025, 5, 15), RATES) == compute(register, date(2025, 5, 15), RATES)
