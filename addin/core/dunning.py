@@ -849,8 +849,8 @@ class _Track:
         items: tuple[ActionItem, ...] = ()
         for i in ordered:
             own = [r.on for r in previous if i.number in r.invoices and r.on > i.ref]
-            items += (replace(_item(i.state, self.client, self.today, self.installments.get(i.number)),
-                              reminders=len(own), last_reminder=max(own, default=None)),)
+            items += (_item(i.state, self.client, self.today, self.installments.get(i.number),
+                            len(own), max(own, default=None)),)
         items += tuple(deductions)
         return Action(
             client=self.client, step=step, on=self.today, items=items,
@@ -903,7 +903,8 @@ def _deduction(state: InvoiceState) -> ActionItem:
 
 
 def _item(state: InvoiceState, client: Client, today: date,
-          installments: Sequence[tuple[date, Decimal]] | None = None) -> ActionItem:
+          installments: Sequence[tuple[date, Decimal]] | None = None, reminders: int = 0,
+          last_reminder: date | None = None) -> ActionItem:
     inv = state.invoice
     ref = _ref(state)
     # The 40 € is owed by business and public debtors only (D441-5; LAW.md §3, §5).
@@ -918,4 +919,5 @@ def _item(state: InvoiceState, client: Client, today: date,
         remaining=remaining if on_plan else None,
         next_installment=next_date if on_plan else None,
         next_installment_amount=next_amount if on_plan else None,
+        reminders=reminders, last_reminder=last_reminder,
     )
