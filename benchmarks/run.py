@@ -1,6 +1,6 @@
 """``python3 -m benchmarks.run``: Relance's performance figures, targets and the spreadsheet comparison.
 
-    python3 -m benchmarks.run [--sizes 1000,10000,100000,1048575] [--repeat 3]
+    python3 -m benchmarks.run [--sizes 1000,10000,100000,1048575] [--repeat 3] [--repeat-large 1]
                               [--out benchmarks/results/results.csv] [--files-up-to 1048575]
                               [--no-libreoffice]
 
@@ -44,6 +44,7 @@ REFERENCE_UP_TO = 100_000  # the reference engine at 1M rows takes minutes: meas
 # openpyxl's full load is what Relance no longer does (it reads with calamine and edits the file
 # part by part); measured for comparison up to here: at a million rows it needs tens of GiB.
 OPENPYXL_UP_TO = 100_000
+LARGE = 100_000  # above, --repeat-large applies (a measure at a million rows takes minutes)
 
 
 def machine() -> dict:
@@ -74,7 +75,8 @@ def median(values) -> float:
     return statistics.median(values) if values else float("nan")
 
 
-def run(sizes: list[int], repeat: int, out: Path, files_up_to: int, libreoffice: bool, work: Path) -> list[dict]:
+def run(sizes: list[int], repeat: int, out: Path, files_up_to: int, libreoffice: bool, work: Path,
+        repeat_large: int | None = None) -> list[dict]:
     from rich.console import Console
     from rich.table import Table
 
@@ -106,7 +108,8 @@ def run(sizes: list[int], repeat: int, out: Path, files_up_to: int, libreoffice:
                               "complet par openpyxl, que Relance ne fait plus, demande des dizaines de Gio)")
                 continue
             console.print(f"  {rows:>9} {label}…", end=" ")
-            found = measure(step, rows, repeat, file if needs_file else None)
+            times = repeat_large if repeat_large is not None and rows > LARGE else repeat
+            found = measure(step, rows, times, file if needs_file else None)
             if "error" in found:
                 console.print(f"[red]échec[/red] {found['error']}")
                 results.append({"rows": rows, "step": step, "label": label, "error": found["error"]})
@@ -123,22 +126,23 @@ def run(sizes: list[int], repeat: int, out: Path, files_up_to: int, libreoffice:
             results.append(row)
             console.print(f"{row['median_s']:.2f} s, {row['peak_mib']:.0f} Mio")
 
-    table = Table(title=f"Relance — médianes de {repeat} exécutions ; {info['cpu']}, {info['cores']} cœurs, "
+    table = Table(title=f"Relance — médianes ; {info['cpu']}, {info['cores']} cœurs, "
                         f"{info['ram_gib']} Gio, Python {info['python']}")
     table.add_column("lignes", justify="right")
+    table.add_column("exéc.", justify="right")
     table.add_column("mesure")
     table.add_column("médiane (s)", justify="right")
     table.add_column("pic mémoire (Mio)", justify="right")
     table.add_column("détail")
     for r in results:
         if "error" in r:
-            table.add_row(str(r["rows"]), r["label"], "échec", "", r["error"][:60])
+            table.add_row(str(r["rows"]), "", r["label"], "échec", "", r["error"][:60])
             continue
         detail = ""
         if "ledger_s" in r:
             detail = (f"ledger {r['ledger_s']:.2f} + file {r['queue_s']:.2f} + âge {r['aging_s']:.2f} ; "
                       f"{r.get('invoices', '?')} factures, {r.get('payments', '?')} paiements")
-        table.add_row(f"{r['rows']:,}".replace(",", " "), r["label"], f"{r['median_s']:.2f}",
+        table.add_row(f"{r['rows']:,}".replace(",", " "), str(r["runs"]), r["label"], f"{r['median_s']:.2f}",
                       f"{r['peak_mib']:.0f}", detail)
     console.print(table)
 
@@ -239,6 +243,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", default="1000,10000,100000,1048575",
                         help="nombres de lignes de la feuille Factures, séparés par des virgules")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat-large", type=int, default=None,
+                        help="exécutions par mesure au-delà de 100 000 lignes (défaut : --repeat)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "results.csv")
     parser.add_argument("--files-up-to", type=int, default=1_048_575,
                         help="mesures sur fichier (lecture, écriture, refresh) jusqu'à ce nombre de lignes")
@@ -247,7 +253,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="où écrire les classeurs de test (gardés d'une exécution à l'autre)")
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
-    run(sizes, args.repeat, args.out, args.files_up_to, not args.no_libreoffice, args.work)
+    run(sizes, args.repeat, args.out, args.files_up_to, not args.no_libreoffice, args.work, args.repeat_large)
 
 
 if __name__ == "__main__":

@@ -50,10 +50,20 @@ def peak_bytes(who=resource.RUSAGE_SELF) -> int:
 
 
 def _register(rows: int, today: date):
+    """The register as the loader hands it to the engine: its records built in row order.
+
+    The generator builds them in another order (invoices shuffled by date, then sorted),
+    which scatters them in memory; a pickle round trip rebuilds them one after the other,
+    as ``register.load`` does reading the sheet top to bottom (measured: the engine is
+    about 30 % faster on records in row order, at every size).
+    """
+    import pickle
+
     from addin.core.model import Register
 
     d = registers.data(rows, today)
-    return Register(d.settings, d.clients, d.invoices, d.payments, d.plan_steps)
+    return pickle.loads(pickle.dumps(Register(d.settings, d.clients, d.invoices, d.payments, d.plan_steps),
+                                     protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def engine(rows: int, today: date, repeat: int, use_fast: bool) -> tuple[list[float], dict, int]:
