@@ -15,7 +15,15 @@ never becomes a formula.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol, Sequence
+
+
+def naive(value: datetime) -> datetime:
+    """A date and time as a cell holds it: no time zone (Relance never uses one)."""
+    if value.tzinfo is not None:
+        raise ValueError(f"date avec fuseau horaire refusée : {value!r} (Relance n'utilise pas de fuseau)")
+    return value
 
 
 @dataclass(frozen=True)

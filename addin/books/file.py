@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Sequence
 
 from addin.books import safety, xlsx
-from addin.books.base import FORMATS, NUMBER_FORMATS, Block, BookError, GeneratedSheet, SheetData
+from addin.books.base import FORMATS, NUMBER_FORMATS, Block, BookError, GeneratedSheet, SheetData, naive
 from addin.books.package import Package, parse_xml, to_xml
 from addin.files import atomic_write
 
@@ -90,9 +90,7 @@ def excel_value(value: object) -> object:
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            raise ValueError(f"date avec fuseau horaire refusée : {value!r} (Relance n'utilise pas de fuseau)")
-        return value
+        return naive(value)
     if isinstance(value, (date, time)):
         return value
     raise TypeError(f"valeur impossible à écrire dans une cellule : {value!r}")
@@ -165,9 +163,7 @@ def _cell_value(value: object) -> object:
     if value is None or isinstance(value, (bool, int, float, Decimal, str, time)):
         return value
     if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            raise ValueError(f"date avec fuseau horaire refusée : {value!r} (Relance n'utilise pas de fuseau)")
-        return value
+        return naive(value)
     if isinstance(value, date):
         return value
     raise TypeError(f"valeur impossible à écrire dans une cellule : {value!r}")

@@ -46,7 +46,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from addin.books.base import FORMATS, NUMBER_FORMATS, Block, BookError, GeneratedSheet, SheetData
+from addin.books.base import FORMATS, NUMBER_FORMATS, Block, BookError, GeneratedSheet, SheetData, naive
 
 _HEADER_COLOR = (221, 235, 247)
 
@@ -66,9 +66,7 @@ def excel_value(value: object, text_cell: bool = False) -> object:
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            raise ValueError(f"date avec fuseau horaire refusée : {value!r} (Relance n'utilise pas de fuseau)")
-        return value
+        return naive(value)
     if isinstance(value, date):
         return value
     raise TypeError(f"valeur impossible à écrire dans une cellule : {value!r}")

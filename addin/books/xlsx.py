@@ -29,6 +29,7 @@ from typing import Mapping, Sequence
 
 from lxml import etree
 
+from addin.books.base import naive
 from addin.books.package import Package, parse_xml, to_xml
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -412,9 +413,7 @@ def excel_serial(value: date | datetime | time, date1904: bool = False) -> float
         return (value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6) / 86400
     epoch = _EPOCH_1904 if date1904 else _EPOCH_1900
     if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            raise ValueError(f"date avec fuseau horaire refusée : {value!r} (Relance n'utilise pas de fuseau)")
-        days = (value.date() - epoch).days
+        days = (naive(value).date() - epoch).days
         fraction = excel_serial(value.time())
         return days + fraction if fraction else days
     return (value - epoch).days

@@ -41,6 +41,7 @@ from decimal import Decimal
 from typing import Callable
 
 from addin.books.base import Book, SheetData
+from addin.books.xlsx import col_letter
 from addin.core.model import Client, ClientType, Invoice, Payment, PlanStep, Problem, Register, Settings, Severity
 from addin.register import cells, schema
 from addin.register.cells import Place, is_blank, text
@@ -322,7 +323,7 @@ def _merged(ctx: _Context, data: SheetData, header: HeaderMap, by_index: dict[in
             for c in range(min_col, max_col + 1):
                 if (r, c) != (min_row, min_col) and r - 1 < len(rows) and c - 1 < len(rows[r - 1]):
                     rows[r - 1][c - 1] = None
-        ref = f"{_col_letter(min_col)}{min_row}:{_col_letter(max_col)}{max_row}"
+        ref = f"{col_letter(min_col)}{min_row}:{col_letter(max_col)}{max_row}"
         key = by_index.get(min_col)
         ctx.problems.append(Problem(
             name, min_row, header.label_of(key) if key else None, top_left,
@@ -347,14 +348,6 @@ def _formulas(ctx: _Context, data: SheetData, header: HeaderMap, by_index: dict[
                 "Ouvrez le fichier dans Excel ou LibreOffice et enregistrez-le : la valeur sera calculée.",
                 Severity.ERROR, "cell.formula_not_calculated"))
     return found
-
-
-def _col_letter(index: int) -> str:
-    letters = ""
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def _fold(code: str) -> str:
