@@ -1,0 +1,60 @@
+"""The benchmark command runs end to end (on a small register) and its verdicts say what the figures say.
+
+No timing is asserted: the figures are printed, never tested.
+"""
+
+from __future__ import annotations
+
+import csv
+
+from benchmarks import registers, run
+
+
+def test_the_benchmark_command_measures_every_step_on_a_real_file(tmp_path, capsys):
+    out = tmp_path / "results.csv"
+    run.main(["--sizes", "300", "--repeat", "1", "--no-libreoffice", "--out", str(out), "--work", str(tmp_path)])
+
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [r["step"] for r in rows] == [step for step, _label, _file in run.MEASURES]
+    assert all(r["error"] == "" for r in rows), [r["error"] for r in rows if r["error"]]
+    assert all(float(r["median_s"]) > 0 and float(r["peak_mib"]) > 0 for r in rows)
+    engine = next(r for r in rows if r["step"] == "engine")
+    # The engine's figure is its three parts; the register is the size asked (invoices + credit notes + plans).
+    parts = float(engine["ledger_s"]) + float(engine["queue_s"]) + float(engine["aging_s"])
+    assert abs(parts - float(engine["median_s"])) < 1e-6
+    assert int(engine["invoices"]) == 300
+    assert (tmp_path / "registre-300.xlsx").exists()
+    printed = capsys.readouterr().out
+    assert "Machine" in printed and "N/A" in printed  # the targets at sizes not measured are not claimed
+
+
+def test_the_register_has_the_rows_asked_and_about_one_and_a_half_payments_per_invoice():
+    sample = registers.data(2000)
+    assert len(sample.invoices) == 2000
+    ratio = len(sample.payments) / len(sample.invoices)
+    assert 1.3 < ratio < 1.7, ratio
+
+
+def _result(rows, step, seconds, peak=100.0):
+    return {"rows": rows, "step": step, "label": step, "median_s": seconds, "peak_mib": peak}
+
+
+def test_verdicts_pass_and_fail_on_the_targets_of_the_issue():
+    results = [_result(100_000, "engine", 1.5), _result(1_048_575, "engine", 25.0, peak=3000.0),
+               _result(100_000, "refresh_cli", 29.0), _result(10_000, "engine", 0.1)]
+    lines = run.verdicts(results, None)
+    assert lines[0].startswith("[green]PASS") and "1.50 s" in lines[0]
+    assert lines[1].startswith("[red]FAIL") and "25.0 s" in lines[1]  # over 20 s, under 4 GiB
+    assert lines[2].startswith("[green]PASS")
+    # 10 000 → 100 000 rows: × 15 for × 10 in size, more than the × 11.5 allowed (+15 %);
+    # 100 000 → 1 048 575: × 16.7 for × 10.5, more than × 12.1.
+    growth = [line for line in lines if "croissance" in line]
+    assert len(growth) == 2 and all(line.startswith("[red]FAIL") for line in growth)
+    # × 11 for × 10 passes.
+    lines = run.verdicts([_result(10_000, "engine", 0.1), _result(100_000, "engine", 1.1)], None)
+    assert [line for line in lines if "croissance" in line][0].startswith("[green]PASS")
+
+
+def test_verdicts_fail_a_large_register_over_four_gib_even_when_fast():
+    lines = run.verdicts([_result(1_048_575, "engine", 10.0, peak=5000.0)], None)
+    assert lines[1].startswith("[red]FAIL")
