@@ -281,7 +281,14 @@ _TOTAL_LABEL = re.compile(r"^(sous |sub |grand )?(total|totals|totaux|subtotal)\
 
 def is_total_label(value: object) -> bool:
     """« Total », « Sous-total », « Totaux », « Total général », « Somme », "Subtotal"…"""
-    return isinstance(value, str) and bool(_TOTAL_LABEL.match(schema.normalize(value)))
+    if not isinstance(value, str):
+        return False
+    # Every label starts with g, s or t; a text opening with another ASCII letter or digit (an
+    # invoice number, a client code: every row of a register) keeps it first once normalised.
+    first = value[:1]
+    if first.isascii() and first.isalnum() and first not in "gstGST":
+        return False
+    return bool(_TOTAL_LABEL.match(schema.normalize(value)))
 
 
 def totals_rows(data: SheetData, header: HeaderMap) -> frozenset[int]:
