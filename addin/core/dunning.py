@@ -346,9 +346,8 @@ def queue(
     credits = credits or {}
     installments = installments or {}
     problems = problems if problems is not None else []
-    by_client: dict[str, list[InvoiceState]] = defaultdict(list)
-    for state in ledger_states:
-        by_client[state.invoice.client].append(state)
+    nexts: dict[str, tuple[str, date | None]] = {}
+    by_client = _unpaid_by_client(ledger_states, clients, nexts)
     # The journal by client, read once (a journal grows by thousands of lines a year).
     reminders_of: dict[str, list[Reminder]] = defaultdict(list)
     for r in history.reminders:
@@ -356,20 +355,21 @@ def queue(
     by_person = _PersonDecisions(history)
 
     actions: list[Action] = []
-    nexts: dict[str, tuple[str, date | None]] = {}
     keys = history.keys()
     # Each client's calendar, sorted once per (scenario, type) and split once per track.
     calendars: dict[tuple[str | None, str], tuple[Step, ...]] = {}
     by_track: dict[tuple[str | None, str, bool], tuple[Step, ...]] = {}
     for client in clients:
         states = by_client.get(client.code, [])
-        if not states and not credits.get(client.code):
+        if not states:  # only paid invoices (their next action is set), or none: nothing to chase
+            continue
+        eligible, deductions = _sort_items(client, states, by_person, settings, today, nexts)
+        if not eligible:  # nothing to chase: no action, no plan, nothing covered
             continue
         calendar = (client.scenario, client.type.value)
         steps = calendars.get(calendar)
         if steps is None:
             steps = calendars[calendar] = scenario_for(client, scenarios)[0]
-        eligible, deductions = _sort_items(client, states, by_person, settings, today, nexts)
         credit = credits.get(client.code, ZERO)
         if credit > 0:
             deductions.append(ActionItem(  # no number: each template names it in its language
@@ -405,10 +405,11 @@ def queue(
                 nexts.update(plan)
             if action is not None:
                 actions.append(action)
+                label = step_label(action.step)
                 for item in action.items:
                     # A held written step says why, even on the day of a call.
                     if item.kind == "invoice" and nexts.get(item.number, ("",))[0] != RATE_MISSING:
-                        today_numbers.setdefault(item.number, step_label(action.step))
+                        today_numbers.setdefault(item.number, label)
         if client.type == ClientType.CONSUMER:
             for number in _notice_date_missing(reminders, steps, eligible) - set(today_numbers):
                 nexts[number] = (NOTICE_DATE_MISSING, None)
@@ -420,6 +421,33 @@ def queue(
             problems.append(_covered_problem(client, states, deductions, covered_numbers,
                                              chased=len(actions) > actions_before))
     return actions, nexts
+
+
+def _unpaid_by_client(states: Sequence[InvoiceState], clients: Sequence[Client],
+                      nexts: dict[str, tuple[str, date | None]]) -> dict[str, list[InvoiceState]]:
+    """The states of each client but its paid invoices, whose next action (none) is set in
+    ``nexts`` on the way: they are most of a register and nothing else is said of them.
+
+    An invoice number shared by a paid invoice and another state (a duplicate the ledger
+    reports) gets its next action in the clients' order, the last client's word winning:
+    then every state is grouped and sorted with its client's.
+    """
+    listed = {c.code for c in clients}
+    nothing = ("", None)
+    paid = Status.PAID
+    by_client: dict[str, list[InvoiceState]] = defaultdict(list)
+    for state in states:
+        inv = state.invoice
+        if state.status is not paid:
+            by_client[inv.client].append(state)
+        elif inv.client in listed:
+            nexts[inv.number] = nothing
+    if any(s.invoice.number in nexts for group in by_client.values() for s in group):
+        nexts.clear()
+        by_client.clear()
+        for state in states:
+            by_client[state.invoice.client].append(state)
+    return by_client
 
 
 def _covered_label(deductions: Sequence[ActionItem]) -> str:
