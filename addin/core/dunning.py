@@ -76,10 +76,11 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Iterable, Mapping, Sequence
+from types import MappingProxyType
+from typing import AbstractSet, Iterable, Mapping, Sequence
 
 from addin.core.model import (
     ZERO,
@@ -358,7 +359,7 @@ def queue(
     keys = history.keys()
     # Each client's calendar, sorted once per (scenario, type) and split once per track.
     calendars: dict[tuple[str | None, str], tuple[Step, ...]] = {}
-    by_track: dict[tuple[str | None, str, bool], tuple[Step, ...]] = {}
+    by_track: dict[tuple[str | None, str, bool], _Calendar] = {}
     for client in clients:
         states = by_client.get(client.code, [])
         if not states:  # only paid invoices (their next action is set), or none: nothing to chase
@@ -391,8 +392,9 @@ def queue(
         for track in (WRITTEN, PHONE):
             track_steps = by_track.get((*calendar, track is WRITTEN))
             if track_steps is None:
-                track_steps = by_track[(*calendar, track is WRITTEN)] = tuple(s for s in steps if s.channel in track)
-            if not track_steps or not eligible:
+                track_steps = by_track[(*calendar, track is WRITTEN)] = _Calendar(
+                    tuple(s for s in steps if s.channel in track), today)
+            if not track_steps.steps or not eligible:
                 continue
             track_reminders = [r for r in reminders if _in_track(r, track)]
             floors = _notice_floors(reminders, steps, eligible) if track is PHONE else {}
@@ -650,21 +652,57 @@ def _is_reminder(r: Reminder) -> bool:
     return r.channel != Channel.FORMAL_NOTICE and not r.step.endswith(" LRAR")
 
 
-@dataclass
+class _Calendar:
+    """A track's steps (sorted by offset) and what every item asks of them, worked out once
+    per queue: names, labels, formal notices, the plain reminders before each step (what a
+    step waiting for reminders falls back on) and the latest reference date for which each
+    step has come today."""
+
+    __slots__ = ("steps", "today", "names", "labels", "notices", "reminders_before", "after_due", "latest")
+
+    def __init__(self, steps: tuple[Step, ...], today: date):
+        self.steps, self.today = steps, today
+        self.names = {s.name: i for i, s in enumerate(steps)}
+        self.labels = tuple(step_label(s) for s in steps)
+        self.notices = [i for i, s in enumerate(steps) if s.channel == Channel.FORMAL_NOTICE]
+        plain = [i for i, s in enumerate(steps)
+                 if s.offset_days > 0 and not s.min_previous and s.channel != Channel.FORMAL_NOTICE]
+        self.reminders_before = tuple(tuple(i for i in plain if i < index) for index in range(len(steps)))
+        # The first step on or after the due date: those before it are courtesy steps.
+        self.after_due = next((i for i, s in enumerate(steps) if s.offset_days >= 0), len(steps))
+        # A step has come for a reference date up to today − its offset (as day numbers).
+        self.latest = tuple(today.toordinal() - s.offset_days for s in steps)
+
+    def reached(self, ref: date) -> int | None:
+        """The highest step whose date has come; a step before the due date only while
+        the item is not past it. The steps being sorted by offset, the first one from the
+        top whose date has come is the highest, and if it is before the due date so are
+        those below it."""
+        day, latest = ref.toordinal(), self.latest
+        for index in range(len(latest) - 1, -1, -1):
+            if day <= latest[index]:
+                return index if index >= self.after_due or ref >= self.today else None
+        return None
+
+
+_NO_TIMES: Mapping[int, int] = MappingProxyType({})
+
+
 class _Item:
     """One eligible invoice as a track sees it."""
 
-    state: InvoiceState
-    ref: date
-    reached: int | None  # the highest step its age reached (None: none yet)
-    done: int = -1  # the highest step done for it (-1: none)
-    times: dict[int, int] = field(default_factory=dict)  # step index -> times done (repeats included)
-    after_due: int = 0  # reminders delivered after its reference date (formal-notice prerequisite)
-    skipped: set[int] = field(default_factory=set)  # steps a person ignored for it: never listed in them
+    __slots__ = ("state", "number", "ref", "reached", "done", "times", "after_due", "skipped")
 
-    @property
-    def number(self) -> str:
-        return self.state.invoice.number
+    def __init__(self, state: InvoiceState, ref: date, reached: int | None):
+        self.state = state
+        self.number: str = state.invoice.number
+        self.ref = ref
+        self.reached = reached  # the highest step its age reached (None: none yet)
+        self.done = -1  # the highest step done for it (-1: none)
+        # Step index -> times done (repeats included); its own dict once the journal names it.
+        self.times: Mapping[int, int] = _NO_TIMES
+        self.after_due = 0  # reminders delivered after its reference date (formal-notice prerequisite)
+        self.skipped: AbstractSet[int] = frozenset()  # steps a person ignored for it: never listed in them
 
     def overdue(self, today: date) -> bool:
         return self.ref < today
@@ -673,10 +711,10 @@ class _Item:
 class _Track:
     """One client's track (written or phone) on one day: which step, which items, when next."""
 
-    def __init__(self, client: Client, steps: tuple[Step, ...], track: frozenset[Channel],
+    def __init__(self, client: Client, calendar: _Calendar, track: frozenset[Channel],
                  reminders: Sequence[Reminder], settings: Settings, today: date, installments: Installments,
                  floors: Mapping[str, int] | None = None, covered_label: str = ""):
-        self.client, self.steps, self.track = client, steps, track
+        self.client, self.calendar, self.steps, self.track = client, calendar, calendar.steps, track
         self.reminders, self.settings, self.today = reminders, settings, today
         self.installments = installments
         # Phone track: per invoice under formal notice, the offset below which its call steps are moot.
@@ -685,8 +723,12 @@ class _Track:
         # (the credit left over covers them): said in their next action, never silently dropped.
         self.covered_label = covered_label or "Solde sous le minimum relancé"
         self.covered: set[str] = set()
-        self.names = {s.name: i for i, s in enumerate(steps)}
-        self.notices = [i for i, s in enumerate(steps) if s.channel == Channel.FORMAL_NOTICE]
+        self.names, self.notices = calendar.names, calendar.notices
+        # The journal by invoice, each line once per invoice it names, in the journal's order.
+        self.by_invoice: dict[str, list[Reminder]] = {}
+        for r in reminders:
+            for number in dict.fromkeys(r.invoices):
+                self.by_invoice.setdefault(number, []).append(r)
         # A skipped line sends nothing: no gap, no deadline from it; it only takes its day.
         sent = [r for r in reminders if r.state != SKIPPED]
         self.last = max((r.on for r in sent), default=None)
@@ -710,41 +752,32 @@ class _Track:
 
     def _item(self, state: InvoiceState) -> _Item:
         ref = _ref(state)
-        item = _Item(state, ref, self._reached(ref))
-        notices = self.notices
-        for r in self.reminders:
-            if item.number not in r.invoices:
-                continue
-            index = _step_index(self.names, r.step)
-            if r.channel == Channel.FORMAL_NOTICE and notices:
-                # A formal notice is the notice, whatever its name in the calendar of the day (the
-                # consumers' J+30 was the notice before it became particulier_3): nothing gentler after it.
-                index = max(index if index is not None else -1, notices[-1])
-            if index is not None:
-                item.done = max(item.done, index)
-                item.times[index] = item.times.get(index, 0) + 1
-                if r.state == SKIPPED:
-                    item.skipped.add(index)
-            if r.state in DELIVERED and r.on > ref and _is_reminder(r):
-                item.after_due += 1
+        item = _Item(state, ref, self.calendar.reached(ref))
+        mine = self.by_invoice.get(item.number)
+        if mine:
+            notices = self.notices
+            times: dict[int, int] = {}
+            skipped: set[int] = set()
+            item.times, item.skipped = times, skipped
+            for r in mine:
+                index = _step_index(self.names, r.step)
+                if r.channel == Channel.FORMAL_NOTICE and notices:
+                    # A formal notice is the notice, whatever its name in the calendar of the day (the
+                    # consumers' J+30 was the notice before it became particulier_3): nothing gentler after it.
+                    index = max(index if index is not None else -1, notices[-1])
+                if index is not None:
+                    item.done = max(item.done, index)
+                    times[index] = times.get(index, 0) + 1
+                    if r.state == SKIPPED:
+                        skipped.add(index)
+                if r.state in DELIVERED and r.on > ref and _is_reminder(r):
+                    item.after_due += 1
         floor = self.floors.get(item.number)
         if floor is not None:  # a call gentler than the formal notice it had is never proposed
             below = [i for i, step in enumerate(self.steps) if step.offset_days < floor]
             if below:
                 item.done = max(item.done, below[-1])
         return item
-
-    def _reached(self, ref: date) -> int | None:
-        """The highest step whose date has come; a step before the due date only while
-        the item is not past it."""
-        reached = None
-        for index, step in enumerate(self.steps):
-            if ref + timedelta(days=step.offset_days) > self.today:
-                continue
-            if step.offset_days < 0 and ref < self.today:
-                continue
-            reached = index
-        return reached
 
     # the step ------------------------------------------------------------------------
 
@@ -755,8 +788,7 @@ class _Track:
         step = self.steps[index]
         if not step.min_previous or item.after_due >= step.min_previous:
             return index, step
-        before = [i for i in range(index) if self.steps[i].offset_days > 0 and not self.steps[i].min_previous
-                  and self.steps[i].channel != Channel.FORMAL_NOTICE]
+        before = self.calendar.reminders_before[index]
         above = [i for i in before if i > item.done]
         if above:
             return above[0], self.steps[above[0]]
