@@ -389,6 +389,7 @@ def queue(
         reminders = reminders_of.get(client.code, [])
         today_numbers: dict[str, str] = {}
         actions_before = len(actions)
+        made: dict[tuple[int, int, date | None], ActionItem] = {}  # the client's listed items, shared by its tracks
         for track in (WRITTEN, PHONE):
             track_steps = by_track.get((*calendar, track is WRITTEN))
             if track_steps is None:
@@ -399,7 +400,7 @@ def queue(
             track_reminders = [r for r in reminders if _in_track(r, track)]
             floors = _notice_floors(reminders, steps, eligible) if track is PHONE else {}
             ctx = _Track(client, track_steps, track, track_reminders, settings, today, installments, floors,
-                         covered_label)
+                         covered_label, made)
             action, plan = ctx.run(eligible, deductions, keys, problems)
             if covered_label:  # else the items were under the threshold on their own: the plan says so
                 covered_numbers |= ctx.covered
@@ -578,6 +579,9 @@ def _sort_items(
     eligible: list[InvoiceState] = []
     deductions: list[ActionItem] = []
     nothing = ("", None)
+    code = client.code
+    # The journal's disputes and promises are looked up per invoice only for a client that has some.
+    disputes, promises = code in decisions.disputes, code in decisions.promises
     for s in states:
         inv = s.invoice
         status = s.status
@@ -598,11 +602,13 @@ def _sort_items(
         if client.on_hold:
             nexts[inv.number] = ("Relances suspendues", None)
             continue
-        reason = inv.dispute.strip() or decisions.dispute_reason(client.code, inv.number)
+        reason = inv.dispute.strip()
+        if not reason and disputes:
+            reason = decisions.dispute_reason(code, inv.number)
         if reason:
             nexts[inv.number] = (f"En litige : {reason}", None)
             continue
-        promised = decisions.promised_until(client.code, inv.number)
+        promised = decisions.promised_until(code, inv.number) if promises else None
         if inv.promise is not None and (promised is None or inv.promise > promised):
             promised = inv.promise
         if promised is not None and today <= promised:
@@ -713,8 +719,11 @@ class _Track:
 
     def __init__(self, client: Client, calendar: _Calendar, track: frozenset[Channel],
                  reminders: Sequence[Reminder], settings: Settings, today: date, installments: Installments,
-                 floors: Mapping[str, int] | None = None, covered_label: str = ""):
+                 floors: Mapping[str, int] | None = None, covered_label: str = "",
+                 made: dict[tuple[int, int, date | None], ActionItem] | None = None):
         self.client, self.calendar, self.steps, self.track = client, calendar, calendar.steps, track
+        # The listed items already made for this client (by state, reminders, last reminder).
+        self.made = made if made is not None else {}
         self.reminders, self.settings, self.today = reminders, settings, today
         self.installments = installments
         # Phone track: per invoice under formal notice, the offset below which its call steps are moot.
@@ -726,6 +735,11 @@ class _Track:
         self.names, self.notices = calendar.names, calendar.notices
         # The journal by invoice, each line once per invoice it names, in the journal's order.
         self.by_invoice: dict[str, list[Reminder]] = {}
+        self.last: date | None = None
+        self.deadline: date | None = None
+        self.skipped_today = False
+        if not reminders:  # most clients on most days
+            return
         for r in reminders:
             for number in dict.fromkeys(r.invoices):
                 self.by_invoice.setdefault(number, []).append(r)
@@ -856,7 +870,7 @@ class _Track:
                         candidate = self._action(step, listed, deductions)
                         if candidate.total_balance < self.settings.min_balance:
                             self.covered = {i.number for i in listed}
-                        elif candidate.key not in keys:
+                        elif not keys or candidate.key not in keys:
                             action = candidate
         return action, self._plan(items, action, held)
 
@@ -871,34 +885,49 @@ class _Track:
             last = today
             if action.step.template in DEADLINE_TEMPLATES or action.step.channel == Channel.FORMAL_NOTICE:
                 deadline = max(deadline or today, today + timedelta(days=max(self.settings.reminder_deadline_days, 0)))
+        steps, labels, after_due = self.steps, self.calendar.labels, self.calendar.after_due
+        allowed: dict[int, date] = {}  # step index -> its first allowed day (a repeat has its step's gap)
         plan: dict[str, tuple[str, date | None]] = {}
         for item in items:
-            if item.number in held:
-                plan[item.number] = (RATE_MISSING, None)
+            number, reached = item.number, item.reached
+            if number in held:
+                plan[number] = (RATE_MISSING, None)
                 continue
-            if item.number in self.covered:
-                plan[item.number] = (self.covered_label, None)
+            if number in self.covered:
+                plan[number] = (self.covered_label, None)
                 continue
-            due_now = item.reached is not None and item.reached > item.done
-            if due_now:
-                choice, when = self.target(item, item.reached), today  # type: ignore[arg-type]
+            if reached is not None and reached > item.done:  # due now
+                choice, when = self.target(item, reached), today
             else:
-                after = max(item.reached if item.reached is not None else -1, item.done)
-                following = [j for j in range(after + 1, len(self.steps))
-                             if not (self.steps[j].offset_days < 0 and item.overdue(today))]
-                if not following:
-                    plan[item.number] = ("Scénario terminé", None)
+                # The step after the highest reached or done; for an overdue item, none before the due date.
+                j = max(reached if reached is not None else -1, item.done) + 1
+                if item.overdue(today):
+                    j = max(j, after_due)
+                if j >= len(steps):
+                    plan[number] = ("Scénario terminé", None)
                     continue
-                j = following[0]
-                choice, when = self.target(item, j), item.ref + timedelta(days=self.steps[j].offset_days)
+                choice, when = self.target(item, j), item.ref + timedelta(days=steps[j].offset_days)
             if choice is None:
-                plan[item.number] = ("Mise en demeure : relances préalables manquantes au scénario", None)
+                plan[number] = ("Mise en demeure : relances préalables manquantes au scénario", None)
                 continue
-            _, step = choice
-            plan[item.number] = (step_label(step), max(when, self.allowed_from(step, last, deadline)))
+            index, step = choice
+            first = allowed.get(index)
+            if first is None:
+                first = allowed[index] = self.allowed_from(step, last, deadline)
+            plan[number] = (labels[index] if step is steps[index] else step_label(step), max(when, first))
         return plan
 
     # the action -------------------------------------------------------------------------
+
+    def _listed(self, item: _Item, reminders: int, last: date | None) -> ActionItem:
+        """``item`` as a message lists it, made once per client and state: the e-mail and the call
+        of one day list the same (an ``ActionItem`` is frozen)."""
+        key = (id(item.state), reminders, last)
+        made = self.made.get(key)
+        if made is None:
+            made = self.made[key] = _item(item.state, self.client, self.today, self.installments.get(item.number),
+                                          reminders, last)
+        return made
 
     def _action(self, step: Step, listed: Sequence[_Item], deductions: Sequence[ActionItem]) -> Action:
         ordered = sorted(listed, key=lambda i: (i.ref, i.number))
@@ -906,17 +935,17 @@ class _Track:
         previous = [r for r in self.reminders
                     if r.state in DELIVERED and _is_reminder(r) and r.on < self.today
                     and any(n in refs and r.on > refs[n] for n in r.invoices)]
-        items: tuple[ActionItem, ...] = ()
+        listing: list[ActionItem] = []
         for i in ordered:
-            own = [r.on for r in previous if i.number in r.invoices and r.on > i.ref]
-            items += (_item(i.state, self.client, self.today, self.installments.get(i.number),
-                            len(own), max(own, default=None)),)
-        items += tuple(deductions)
+            own = [r.on for r in previous if i.number in r.invoices and r.on > i.ref] if previous else []
+            listing.append(self._listed(i, len(own), max(own, default=None)))
+        items = (*listing, *deductions)
+        invoices = [i for i in items if i.kind == "invoice"]
         return Action(
             client=self.client, step=step, on=self.today, items=items,
-            total_balance=sum((i.balance for i in items), ZERO),
-            total_interest=sum((i.interest for i in items if i.kind == "invoice"), ZERO),
-            total_indemnity=sum((i.indemnity for i in items if i.kind == "invoice"), ZERO),
+            total_balance=sum([i.balance for i in items], ZERO),
+            total_interest=sum([i.interest for i in invoices], ZERO),
+            total_indemnity=sum([i.indemnity for i in invoices], ZERO),
             previous_reminders=len(previous),
             last_reminder=max((r.on for r in previous), default=None),
         )
