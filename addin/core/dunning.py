@@ -358,8 +358,7 @@ def queue(
     actions: list[Action] = []
     keys = history.keys()
     # Each client's calendar, sorted once per (scenario, type) and split once per track.
-    calendars: dict[tuple[str | None, str], tuple[Step, ...]] = {}
-    by_track: dict[tuple[str | None, str, bool], _Calendar] = {}
+    calendars: dict[tuple[str | None, ClientType], tuple[tuple[Step, ...], _Calendar, _Calendar]] = {}
     for client in clients:
         states = by_client.get(client.code, [])
         if not states:  # only paid invoices (their next action is set), or none: nothing to chase
@@ -367,10 +366,13 @@ def queue(
         eligible, deductions = _sort_items(client, states, by_person, settings, today, nexts)
         if not eligible:  # nothing to chase: no action, no plan, nothing covered
             continue
-        calendar = (client.scenario, client.type.value)
-        steps = calendars.get(calendar)
-        if steps is None:
-            steps = calendars[calendar] = scenario_for(client, scenarios)[0]
+        calendar = calendars.get((client.scenario, client.type))
+        if calendar is None:
+            steps = scenario_for(client, scenarios)[0]
+            calendar = calendars[(client.scenario, client.type)] = (
+                steps, _Calendar(tuple(s for s in steps if s.channel in WRITTEN), today),
+                _Calendar(tuple(s for s in steps if s.channel in PHONE), today))
+        steps, written_calendar, phone_calendar = calendar
         credit = credits.get(client.code, ZERO)
         if credit > 0:
             deductions.append(ActionItem(  # no number: each template names it in its language
@@ -378,7 +380,7 @@ def queue(
                 balance=-credit, days_late=0, interest=ZERO, indemnity=ZERO,
                 kind="unallocated_payment",
             ))
-        covered_label = _covered_label(deductions)
+        covered_label = _covered_label(deductions) if deductions else ""
         covered: list[InvoiceState] = []
         if covered_label:
             covered, eligible = _cover(eligible, deductions, settings, today, installments)
@@ -390,16 +392,12 @@ def queue(
         today_numbers: dict[str, str] = {}
         actions_before = len(actions)
         made: dict[tuple[int, int, date | None], ActionItem] = {}  # the client's listed items, shared by its tracks
-        for track in (WRITTEN, PHONE):
-            track_steps = by_track.get((*calendar, track is WRITTEN))
-            if track_steps is None:
-                track_steps = by_track[(*calendar, track is WRITTEN)] = _Calendar(
-                    tuple(s for s in steps if s.channel in track), today)
-            if not track_steps.steps or not eligible:
+        for track, track_calendar in ((WRITTEN, written_calendar), (PHONE, phone_calendar)):
+            if not track_calendar.steps or not eligible:
                 continue
             track_reminders = [r for r in reminders if _in_track(r, track)]
-            floors = _notice_floors(reminders, steps, eligible) if track is PHONE else {}
-            ctx = _Track(client, track_steps, track, track_reminders, settings, today, installments, floors,
+            floors = _notice_floors(reminders, steps, eligible) if track is PHONE and reminders else {}
+            ctx = _Track(client, track_calendar, track, track_reminders, settings, today, installments, floors,
                          covered_label, made)
             action, plan = ctx.run(eligible, deductions, keys, problems)
             if covered_label:  # else the items were under the threshold on their own: the plan says so
@@ -413,7 +411,7 @@ def queue(
                     # A held written step says why, even on the day of a call.
                     if item.kind == "invoice" and nexts.get(item.number, ("",))[0] != RATE_MISSING:
                         today_numbers.setdefault(item.number, label)
-        if client.type == ClientType.CONSUMER:
+        if client.type == ClientType.CONSUMER and reminders:  # no journal, no notice sent
             for number in _notice_date_missing(reminders, steps, eligible) - set(today_numbers):
                 nexts[number] = (NOTICE_DATE_MISSING, None)
         for number, label in today_numbers.items():
@@ -786,7 +784,7 @@ class _Track:
                         skipped.add(index)
                 if r.state in DELIVERED and r.on > ref and _is_reminder(r):
                     item.after_due += 1
-        floor = self.floors.get(item.number)
+        floor = self.floors.get(item.number) if self.floors else None
         if floor is not None:  # a call gentler than the formal notice it had is never proposed
             below = [i for i, step in enumerate(self.steps) if step.offset_days < floor]
             if below:
@@ -931,10 +929,12 @@ class _Track:
 
     def _action(self, step: Step, listed: Sequence[_Item], deductions: Sequence[ActionItem]) -> Action:
         ordered = sorted(listed, key=lambda i: (i.ref, i.number))
-        refs = {i.number: i.ref for i in listed}
-        previous = [r for r in self.reminders
-                    if r.state in DELIVERED and _is_reminder(r) and r.on < self.today
-                    and any(n in refs and r.on > refs[n] for n in r.invoices)]
+        previous: list[Reminder] = []
+        if self.reminders:
+            refs = {i.number: i.ref for i in listed}
+            previous = [r for r in self.reminders
+                        if r.state in DELIVERED and _is_reminder(r) and r.on < self.today
+                        and any(n in refs and r.on > refs[n] for n in r.invoices)]
         listing: list[ActionItem] = []
         for i in ordered:
             own = [r.on for r in previous if i.number in r.invoices and r.on > i.ref] if previous else []
