@@ -168,13 +168,19 @@ def dso(states: Sequence[InvoiceState], as_of: date, months: int = 3) -> Decimal
         raise ValueError("le DSO se calcule sur au moins un mois")
     # One pass: the receivables (is_open, credit notes excepted) and the sales by month.
     receivables = ZERO
-    sales_by_month: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
+    sales_by_month: dict[tuple[int, int], Decimal] = {}
+    month_of: dict[date, tuple[int, int]] = {}  # issue date -> (year, month): many invoices share a date
     for s in states:
-        if s.status in OPEN and s.balance != 0:
+        status = s.status
+        if status is not Status.PAID and status in OPEN and s.balance != ZERO:
             receivables += s.balance
         inv = s.invoice
-        if inv.issued <= as_of and inv.amount_ttc > 0:
-            sales_by_month[(inv.issued.year, inv.issued.month)] += inv.amount_ttc
+        issued, amount = inv.issued, inv.amount_ttc
+        if issued <= as_of and amount > ZERO:
+            month = month_of.get(issued)
+            if month is None:
+                month = month_of[issued] = (issued.year, issued.month)
+            sales_by_month[month] = sales_by_month.get(month, ZERO) + amount
     if not sales_by_month:
         return None
     days = ZERO
