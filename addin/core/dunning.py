@@ -473,6 +473,8 @@ def _cover(eligible: Sequence[InvoiceState], deductions: Sequence[ActionItem], s
             break
         covered.append(rest.pop(0))
         available -= asked
+    if not covered:  # most often: the oldest item is more than the credit
+        return covered, list(eligible)
     order = {id(s): n for n, s in enumerate(eligible)}
     return covered, sorted(rest, key=lambda s: order[id(s)])
 
@@ -587,11 +589,11 @@ def _sort_items(
             nexts[inv.number] = nothing
             continue
         if status is Status.CREDIT_NOTE or inv.is_credit_note:
-            if s.balance < 0:
+            if s.balance < ZERO:
                 deductions.append(_deduction(s))
             nexts[inv.number] = nothing
             continue
-        if s.balance <= 0:
+        if s.balance <= ZERO:
             nexts[inv.number] = nothing
             continue
         if status is Status.ERROR or s.due is None:
@@ -662,7 +664,8 @@ class _Calendar:
     step waiting for reminders falls back on) and the latest reference date for which each
     step has come today."""
 
-    __slots__ = ("steps", "today", "names", "labels", "notices", "reminders_before", "after_due", "latest")
+    __slots__ = ("steps", "today", "names", "labels", "notices", "reminders_before", "after_due", "latest",
+                 "reached_on")
 
     def __init__(self, steps: tuple[Step, ...], today: date):
         self.steps, self.today = steps, today
@@ -676,17 +679,25 @@ class _Calendar:
         self.after_due = next((i for i, s in enumerate(steps) if s.offset_days >= 0), len(steps))
         # A step has come for a reference date up to today − its offset (as day numbers).
         self.latest = tuple(today.toordinal() - s.offset_days for s in steps)
+        self.reached_on: dict[date, int | None] = {}  # reference date -> its step reached (dates repeat)
 
     def reached(self, ref: date) -> int | None:
         """The highest step whose date has come; a step before the due date only while
         the item is not past it. The steps being sorted by offset, the first one from the
         top whose date has come is the highest, and if it is before the due date so are
         those below it."""
+        try:
+            return self.reached_on[ref]
+        except KeyError:
+            pass
+        reached = None
         day, latest = ref.toordinal(), self.latest
         for index in range(len(latest) - 1, -1, -1):
             if day <= latest[index]:
-                return index if index >= self.after_due or ref >= self.today else None
-        return None
+                reached = index if index >= self.after_due or ref >= self.today else None
+                break
+        self.reached_on[ref] = reached
+        return reached
 
 
 _NO_TIMES: Mapping[int, int] = MappingProxyType({})
@@ -937,7 +948,10 @@ class _Track:
                         and any(n in refs and r.on > refs[n] for n in r.invoices)]
         listing: list[ActionItem] = []
         for i in ordered:
-            own = [r.on for r in previous if i.number in r.invoices and r.on > i.ref] if previous else []
+            if not previous:
+                listing.append(self._listed(i, 0, None))
+                continue
+            own = [r.on for r in previous if i.number in r.invoices and r.on > i.ref]
             listing.append(self._listed(i, len(own), max(own, default=None)))
         items = (*listing, *deductions)
         invoices = [i for i in items if i.kind == "invoice"]
