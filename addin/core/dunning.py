@@ -664,8 +664,8 @@ class _Calendar:
     step waiting for reminders falls back on) and the latest reference date for which each
     step has come today."""
 
-    __slots__ = ("steps", "today", "names", "labels", "notices", "reminders_before", "after_due", "latest",
-                 "reached_on")
+    __slots__ = ("steps", "today", "names", "labels", "notices", "reminders_before", "after_due", "offsets",
+                 "latest", "reached_on")
 
     def __init__(self, steps: tuple[Step, ...], today: date):
         self.steps, self.today = steps, today
@@ -678,6 +678,7 @@ class _Calendar:
         # The first step on or after the due date: those before it are courtesy steps.
         self.after_due = next((i for i, s in enumerate(steps) if s.offset_days >= 0), len(steps))
         # A step has come for a reference date up to today − its offset (as day numbers).
+        self.offsets = tuple(timedelta(days=s.offset_days) for s in steps)
         self.latest = tuple(today.toordinal() - s.offset_days for s in steps)
         self.reached_on: dict[date, int | None] = {}  # reference date -> its step reached (dates repeat)
 
@@ -915,7 +916,7 @@ class _Track:
                 if j >= len(steps):
                     plan[number] = ("Scénario terminé", None)
                     continue
-                choice, when = self.target(item, j), item.ref + timedelta(days=steps[j].offset_days)
+                choice, when = self.target(item, j), item.ref + self.calendar.offsets[j]
             if choice is None:
                 plan[number] = ("Mise en demeure : relances préalables manquantes au scénario", None)
                 continue
