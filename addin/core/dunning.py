@@ -677,8 +677,8 @@ class _Calendar:
         self.reminders_before = tuple(tuple(i for i in plain if i < index) for index in range(len(steps)))
         # The first step on or after the due date: those before it are courtesy steps.
         self.after_due = next((i for i, s in enumerate(steps) if s.offset_days >= 0), len(steps))
-        # A step has come for a reference date up to today − its offset (as day numbers).
         self.offsets = tuple(timedelta(days=s.offset_days) for s in steps)
+        # A step has come for a reference date up to today − its offset (as day numbers).
         self.latest = tuple(today.toordinal() - s.offset_days for s in steps)
         self.reached_on: dict[date, int | None] = {}  # reference date -> its step reached (dates repeat)
 
@@ -1004,9 +1004,9 @@ _ITEM_DEFAULTS = {f.name: f.default for f in fields(ActionItem) if f.default is 
 
 def _action_item(values: dict[str, object]) -> ActionItem:
     """``ActionItem(**values)`` (every field given), made without the ``__init__`` a frozen
-    dataclass generates: sixteen keyword arguments and one ``object.__setattr__`` per field
-    cost four times the dict, and a third of the queue. The same object: its fields in its
-    ``__dict__``, equal, hashed, printed and pickled alike."""
+    dataclass generates (sixteen keyword arguments, one ``object.__setattr__`` per field: four
+    times the cost of the dict, for every invoice a message lists). The same object: its fields
+    in its ``__dict__``, equal, hashed, printed and pickled alike."""
     item = object.__new__(ActionItem)
     item.__dict__.update(values)
     return item
