@@ -80,7 +80,7 @@ from dataclasses import MISSING, dataclass, fields, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from types import MappingProxyType
-from typing import AbstractSet, Iterable, Mapping, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from addin.core.model import (
     ZERO,
@@ -664,8 +664,8 @@ class _Calendar:
     step waiting for reminders falls back on) and the latest reference date for which each
     step has come today."""
 
-    __slots__ = ("steps", "today", "names", "labels", "notices", "reminders_before", "after_due", "offsets",
-                 "latest", "reached_on")
+    __slots__ = ("after_due", "labels", "latest", "names", "notices", "offsets", "reached_on", "reminders_before",
+                 "steps", "today")
 
     def __init__(self, steps: tuple[Step, ...], today: date):
         self.steps, self.today = steps, today
@@ -707,7 +707,7 @@ _NO_TIMES: Mapping[int, int] = MappingProxyType({})
 class _Item:
     """One eligible invoice as a track sees it."""
 
-    __slots__ = ("state", "number", "ref", "reached", "done", "times", "after_due", "skipped")
+    __slots__ = ("after_due", "done", "number", "reached", "ref", "skipped", "state", "times")
 
     def __init__(self, state: InvoiceState, ref: date, reached: int | None):
         self.state = state
@@ -718,7 +718,7 @@ class _Item:
         # Step index -> times done (repeats included); its own dict once the journal names it.
         self.times: Mapping[int, int] = _NO_TIMES
         self.after_due = 0  # reminders delivered after its reference date (formal-notice prerequisite)
-        self.skipped: AbstractSet[int] = frozenset()  # steps a person ignored for it: never listed in them
+        self.skipped: frozenset[int] | set[int] = frozenset()  # steps a person ignored for it: never listed in them
 
     def overdue(self, today: date) -> bool:
         return self.ref < today
