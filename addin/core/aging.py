@@ -86,18 +86,25 @@ def aged_balance(states: Sequence[InvoiceState], clients: Sequence[Client], as_o
     names = {c.code: c.name for c in clients}
     unknown, notes = len(BUCKETS), len(BUCKETS) + 1  # the two columns after the buckets
     per_client: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO] * (len(BUCKETS) + 2))
+    buckets: dict[date, int] = {}  # due date -> its bucket (many invoices share a due date)
     for state in states:
-        if needs_fixing(state):
+        # needs_fixing and is_open, the status read once; a paid invoice (most) skipped first.
+        status = state.status
+        if status is Status.PAID:
+            continue
+        if status is Status.ERROR:
             if state.balance:
                 per_client[state.invoice.client][unknown] += state.balance
             continue
-        if not is_open(state):
+        if status is Status.CREDIT_NOTE:
+            if state.balance != 0:
+                per_client[state.invoice.client][notes] += state.balance
             continue
-        amounts = per_client[state.invoice.client]
-        if state.status is Status.CREDIT_NOTE:
-            amounts[notes] += state.balance
-        else:
-            amounts[bucket(state.due, as_of)] += state.balance
+        if status in OPEN and state.balance != 0:
+            index = buckets.get(state.due)  # type: ignore[arg-type]
+            if index is None:
+                index = buckets[state.due] = bucket(state.due, as_of)  # type: ignore[index, arg-type]
+            per_client[state.invoice.client][index] += state.balance
     for code, amount in credits.items():
         if amount:
             per_client[code]  # a client with only a payment on account still shows
@@ -159,11 +166,21 @@ def dso(states: Sequence[InvoiceState], as_of: date, months: int = 3) -> Decimal
     """
     if months < 1:
         raise ValueError("le DSO se calcule sur au moins un mois")
-    receivables = sum((s.balance for s in states if is_open(s) and s.status is not Status.CREDIT_NOTE), ZERO)
-    sales_by_month: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
+    # One pass: the receivables (is_open, credit notes excepted) and the sales by month.
+    receivables = ZERO
+    sales_by_month: dict[tuple[int, int], Decimal] = {}
+    month_of: dict[date, tuple[int, int]] = {}  # issue date -> (year, month): many invoices share a date
     for s in states:
-        if s.invoice.issued <= as_of and s.invoice.amount_ttc > 0:
-            sales_by_month[(s.invoice.issued.year, s.invoice.issued.month)] += s.invoice.amount_ttc
+        status = s.status
+        if status is not Status.PAID and status in OPEN and s.balance != ZERO:
+            receivables += s.balance
+        inv = s.invoice
+        issued, amount = inv.issued, inv.amount_ttc
+        if issued <= as_of and amount > ZERO:
+            month = month_of.get(issued)
+            if month is None:
+                month = month_of[issued] = (issued.year, issued.month)
+            sales_by_month[month] = sales_by_month.get(month, ZERO) + amount
     if not sales_by_month:
         return None
     days = ZERO

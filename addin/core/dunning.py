@@ -76,9 +76,10 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import MISSING, dataclass, fields, replace
 from datetime import date, timedelta
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Iterable, Mapping, Sequence
 
 from addin.core.model import (
@@ -346,9 +347,8 @@ def queue(
     credits = credits or {}
     installments = installments or {}
     problems = problems if problems is not None else []
-    by_client: dict[str, list[InvoiceState]] = defaultdict(list)
-    for state in ledger_states:
-        by_client[state.invoice.client].append(state)
+    nexts: dict[str, tuple[str, date | None]] = {}
+    by_client = _unpaid_by_client(ledger_states, clients, nexts)
     # The journal by client, read once (a journal grows by thousands of lines a year).
     reminders_of: dict[str, list[Reminder]] = defaultdict(list)
     for r in history.reminders:
@@ -356,20 +356,23 @@ def queue(
     by_person = _PersonDecisions(history)
 
     actions: list[Action] = []
-    nexts: dict[str, tuple[str, date | None]] = {}
     keys = history.keys()
     # Each client's calendar, sorted once per (scenario, type) and split once per track.
-    calendars: dict[tuple[str | None, str], tuple[Step, ...]] = {}
-    by_track: dict[tuple[str | None, str, bool], tuple[Step, ...]] = {}
+    calendars: dict[tuple[str | None, ClientType], tuple[tuple[Step, ...], _Calendar, _Calendar]] = {}
     for client in clients:
         states = by_client.get(client.code, [])
-        if not states and not credits.get(client.code):
+        if not states:  # only paid invoices (their next action is set), or none: nothing to chase
             continue
-        calendar = (client.scenario, client.type.value)
-        steps = calendars.get(calendar)
-        if steps is None:
-            steps = calendars[calendar] = scenario_for(client, scenarios)[0]
         eligible, deductions = _sort_items(client, states, by_person, settings, today, nexts)
+        if not eligible:  # nothing to chase: no action, no plan, nothing covered
+            continue
+        calendar = calendars.get((client.scenario, client.type))
+        if calendar is None:
+            steps = scenario_for(client, scenarios)[0]
+            calendar = calendars[(client.scenario, client.type)] = (
+                steps, _Calendar(tuple(s for s in steps if s.channel in WRITTEN), today),
+                _Calendar(tuple(s for s in steps if s.channel in PHONE), today))
+        steps, written_calendar, phone_calendar = calendar
         credit = credits.get(client.code, ZERO)
         if credit > 0:
             deductions.append(ActionItem(  # no number: each template names it in its language
@@ -377,7 +380,7 @@ def queue(
                 balance=-credit, days_late=0, interest=ZERO, indemnity=ZERO,
                 kind="unallocated_payment",
             ))
-        covered_label = _covered_label(deductions)
+        covered_label = _covered_label(deductions) if deductions else ""
         covered: list[InvoiceState] = []
         if covered_label:
             covered, eligible = _cover(eligible, deductions, settings, today, installments)
@@ -388,16 +391,14 @@ def queue(
         reminders = reminders_of.get(client.code, [])
         today_numbers: dict[str, str] = {}
         actions_before = len(actions)
-        for track in (WRITTEN, PHONE):
-            track_steps = by_track.get((*calendar, track is WRITTEN))
-            if track_steps is None:
-                track_steps = by_track[(*calendar, track is WRITTEN)] = tuple(s for s in steps if s.channel in track)
-            if not track_steps or not eligible:
+        made: dict[tuple[int, int, date | None], ActionItem] = {}  # the client's listed items, shared by its tracks
+        for track, track_calendar in ((WRITTEN, written_calendar), (PHONE, phone_calendar)):
+            if not track_calendar.steps or not eligible:
                 continue
             track_reminders = [r for r in reminders if _in_track(r, track)]
-            floors = _notice_floors(reminders, steps, eligible) if track is PHONE else {}
-            ctx = _Track(client, track_steps, track, track_reminders, settings, today, installments, floors,
-                         covered_label)
+            floors = _notice_floors(reminders, steps, eligible) if track is PHONE and reminders else {}
+            ctx = _Track(client, track_calendar, track, track_reminders, settings, today, installments, floors,
+                         covered_label, made)
             action, plan = ctx.run(eligible, deductions, keys, problems)
             if covered_label:  # else the items were under the threshold on their own: the plan says so
                 covered_numbers |= ctx.covered
@@ -405,11 +406,12 @@ def queue(
                 nexts.update(plan)
             if action is not None:
                 actions.append(action)
+                label = step_label(action.step)
                 for item in action.items:
                     # A held written step says why, even on the day of a call.
                     if item.kind == "invoice" and nexts.get(item.number, ("",))[0] != RATE_MISSING:
-                        today_numbers.setdefault(item.number, step_label(action.step))
-        if client.type == ClientType.CONSUMER:
+                        today_numbers.setdefault(item.number, label)
+        if client.type == ClientType.CONSUMER and reminders:  # no journal, no notice sent
             for number in _notice_date_missing(reminders, steps, eligible) - set(today_numbers):
                 nexts[number] = (NOTICE_DATE_MISSING, None)
         for number, label in today_numbers.items():
@@ -420,6 +422,33 @@ def queue(
             problems.append(_covered_problem(client, states, deductions, covered_numbers,
                                              chased=len(actions) > actions_before))
     return actions, nexts
+
+
+def _unpaid_by_client(states: Sequence[InvoiceState], clients: Sequence[Client],
+                      nexts: dict[str, tuple[str, date | None]]) -> dict[str, list[InvoiceState]]:
+    """The states of each client but its paid invoices, whose next action (none) is set in
+    ``nexts`` on the way: they are most of a register and nothing else is said of them.
+
+    An invoice number shared by a paid invoice and another state (a duplicate the ledger
+    reports) gets its next action in the clients' order, the last client's word winning:
+    then every state is grouped and sorted with its client's.
+    """
+    listed = {c.code for c in clients}
+    nothing = ("", None)
+    paid = Status.PAID
+    by_client: dict[str, list[InvoiceState]] = defaultdict(list)
+    for state in states:
+        inv = state.invoice
+        if state.status is not paid:
+            by_client[inv.client].append(state)
+        elif inv.client in listed:
+            nexts[inv.number] = nothing
+    if any(s.invoice.number in nexts for group in by_client.values() for s in group):
+        nexts.clear()
+        by_client.clear()
+        for state in states:
+            by_client[state.invoice.client].append(state)
+    return by_client
 
 
 def _covered_label(deductions: Sequence[ActionItem]) -> str:
@@ -444,6 +473,8 @@ def _cover(eligible: Sequence[InvoiceState], deductions: Sequence[ActionItem], s
             break
         covered.append(rest.pop(0))
         available -= asked
+    if not covered:  # most often: the oldest item is more than the credit
+        return covered, list(eligible)
     order = {id(s): n for n, s in enumerate(eligible)}
     return covered, sorted(rest, key=lambda s: order[id(s)])
 
@@ -548,6 +579,9 @@ def _sort_items(
     eligible: list[InvoiceState] = []
     deductions: list[ActionItem] = []
     nothing = ("", None)
+    code = client.code
+    # The journal's disputes and promises are looked up per invoice only for a client that has some.
+    disputes, promises = code in decisions.disputes, code in decisions.promises
     for s in states:
         inv = s.invoice
         status = s.status
@@ -555,11 +589,11 @@ def _sort_items(
             nexts[inv.number] = nothing
             continue
         if status is Status.CREDIT_NOTE or inv.is_credit_note:
-            if s.balance < 0:
+            if s.balance < ZERO:
                 deductions.append(_deduction(s))
             nexts[inv.number] = nothing
             continue
-        if s.balance <= 0:
+        if s.balance <= ZERO:
             nexts[inv.number] = nothing
             continue
         if status is Status.ERROR or s.due is None:
@@ -568,11 +602,13 @@ def _sort_items(
         if client.on_hold:
             nexts[inv.number] = ("Relances suspendues", None)
             continue
-        reason = inv.dispute.strip() or decisions.dispute_reason(client.code, inv.number)
+        reason = inv.dispute.strip()
+        if not reason and disputes:
+            reason = decisions.dispute_reason(code, inv.number)
         if reason:
             nexts[inv.number] = (f"En litige : {reason}", None)
             continue
-        promised = decisions.promised_until(client.code, inv.number)
+        promised = decisions.promised_until(code, inv.number) if promises else None
         if inv.promise is not None and (promised is None or inv.promise > promised):
             promised = inv.promise
         if promised is not None and today <= promised:
@@ -622,21 +658,67 @@ def _is_reminder(r: Reminder) -> bool:
     return r.channel != Channel.FORMAL_NOTICE and not r.step.endswith(" LRAR")
 
 
-@dataclass
+class _Calendar:
+    """A track's steps (sorted by offset) and what every item asks of them, worked out once
+    per queue: names, labels, formal notices, the plain reminders before each step (what a
+    step waiting for reminders falls back on) and the latest reference date for which each
+    step has come today."""
+
+    __slots__ = ("after_due", "labels", "latest", "names", "notices", "offsets", "reached_on", "reminders_before",
+                 "steps", "today")
+
+    def __init__(self, steps: tuple[Step, ...], today: date):
+        self.steps, self.today = steps, today
+        self.names = {s.name: i for i, s in enumerate(steps)}
+        self.labels = tuple(step_label(s) for s in steps)
+        self.notices = [i for i, s in enumerate(steps) if s.channel == Channel.FORMAL_NOTICE]
+        plain = [i for i, s in enumerate(steps)
+                 if s.offset_days > 0 and not s.min_previous and s.channel != Channel.FORMAL_NOTICE]
+        self.reminders_before = tuple(tuple(i for i in plain if i < index) for index in range(len(steps)))
+        # The first step on or after the due date: those before it are courtesy steps.
+        self.after_due = next((i for i, s in enumerate(steps) if s.offset_days >= 0), len(steps))
+        self.offsets = tuple(timedelta(days=s.offset_days) for s in steps)
+        # A step has come for a reference date up to today − its offset (as day numbers).
+        self.latest = tuple(today.toordinal() - s.offset_days for s in steps)
+        self.reached_on: dict[date, int | None] = {}  # reference date -> its step reached (dates repeat)
+
+    def reached(self, ref: date) -> int | None:
+        """The highest step whose date has come; a step before the due date only while
+        the item is not past it. The steps being sorted by offset, the first one from the
+        top whose date has come is the highest, and if it is before the due date so are
+        those below it."""
+        try:
+            return self.reached_on[ref]
+        except KeyError:
+            pass
+        reached = None
+        day, latest = ref.toordinal(), self.latest
+        for index in range(len(latest) - 1, -1, -1):
+            if day <= latest[index]:
+                reached = index if index >= self.after_due or ref >= self.today else None
+                break
+        self.reached_on[ref] = reached
+        return reached
+
+
+_NO_TIMES: Mapping[int, int] = MappingProxyType({})
+
+
 class _Item:
     """One eligible invoice as a track sees it."""
 
-    state: InvoiceState
-    ref: date
-    reached: int | None  # the highest step its age reached (None: none yet)
-    done: int = -1  # the highest step done for it (-1: none)
-    times: dict[int, int] = field(default_factory=dict)  # step index -> times done (repeats included)
-    after_due: int = 0  # reminders delivered after its reference date (formal-notice prerequisite)
-    skipped: set[int] = field(default_factory=set)  # steps a person ignored for it: never listed in them
+    __slots__ = ("after_due", "done", "number", "reached", "ref", "skipped", "state", "times")
 
-    @property
-    def number(self) -> str:
-        return self.state.invoice.number
+    def __init__(self, state: InvoiceState, ref: date, reached: int | None):
+        self.state = state
+        self.number: str = state.invoice.number
+        self.ref = ref
+        self.reached = reached  # the highest step its age reached (None: none yet)
+        self.done = -1  # the highest step done for it (-1: none)
+        # Step index -> times done (repeats included); its own dict once the journal names it.
+        self.times: Mapping[int, int] = _NO_TIMES
+        self.after_due = 0  # reminders delivered after its reference date (formal-notice prerequisite)
+        self.skipped: frozenset[int] | set[int] = frozenset()  # steps a person ignored for it: never listed in them
 
     def overdue(self, today: date) -> bool:
         return self.ref < today
@@ -645,10 +727,13 @@ class _Item:
 class _Track:
     """One client's track (written or phone) on one day: which step, which items, when next."""
 
-    def __init__(self, client: Client, steps: tuple[Step, ...], track: frozenset[Channel],
+    def __init__(self, client: Client, calendar: _Calendar, track: frozenset[Channel],
                  reminders: Sequence[Reminder], settings: Settings, today: date, installments: Installments,
-                 floors: Mapping[str, int] | None = None, covered_label: str = ""):
-        self.client, self.steps, self.track = client, steps, track
+                 floors: Mapping[str, int] | None = None, covered_label: str = "",
+                 made: dict[tuple[int, int, date | None], ActionItem] | None = None):
+        self.client, self.calendar, self.steps, self.track = client, calendar, calendar.steps, track
+        # The listed items already made for this client (by state, reminders, last reminder).
+        self.made = made if made is not None else {}
         self.reminders, self.settings, self.today = reminders, settings, today
         self.installments = installments
         # Phone track: per invoice under formal notice, the offset below which its call steps are moot.
@@ -657,8 +742,17 @@ class _Track:
         # (the credit left over covers them): said in their next action, never silently dropped.
         self.covered_label = covered_label or "Solde sous le minimum relancé"
         self.covered: set[str] = set()
-        self.names = {s.name: i for i, s in enumerate(steps)}
-        self.notices = [i for i, s in enumerate(steps) if s.channel == Channel.FORMAL_NOTICE]
+        self.names, self.notices = calendar.names, calendar.notices
+        # The journal by invoice, each line once per invoice it names, in the journal's order.
+        self.by_invoice: dict[str, list[Reminder]] = {}
+        self.last: date | None = None
+        self.deadline: date | None = None
+        self.skipped_today = False
+        if not reminders:  # most clients on most days
+            return
+        for r in reminders:
+            for number in dict.fromkeys(r.invoices):
+                self.by_invoice.setdefault(number, []).append(r)
         # A skipped line sends nothing: no gap, no deadline from it; it only takes its day.
         sent = [r for r in reminders if r.state != SKIPPED]
         self.last = max((r.on for r in sent), default=None)
@@ -682,41 +776,32 @@ class _Track:
 
     def _item(self, state: InvoiceState) -> _Item:
         ref = _ref(state)
-        item = _Item(state, ref, self._reached(ref))
-        notices = self.notices
-        for r in self.reminders:
-            if item.number not in r.invoices:
-                continue
-            index = _step_index(self.names, r.step)
-            if r.channel == Channel.FORMAL_NOTICE and notices:
-                # A formal notice is the notice, whatever its name in the calendar of the day (the
-                # consumers' J+30 was the notice before it became particulier_3): nothing gentler after it.
-                index = max(index if index is not None else -1, notices[-1])
-            if index is not None:
-                item.done = max(item.done, index)
-                item.times[index] = item.times.get(index, 0) + 1
-                if r.state == SKIPPED:
-                    item.skipped.add(index)
-            if r.state in DELIVERED and r.on > ref and _is_reminder(r):
-                item.after_due += 1
-        floor = self.floors.get(item.number)
+        item = _Item(state, ref, self.calendar.reached(ref))
+        mine = self.by_invoice.get(item.number)
+        if mine:
+            notices = self.notices
+            times: dict[int, int] = {}
+            skipped: set[int] = set()
+            item.times, item.skipped = times, skipped
+            for r in mine:
+                index = _step_index(self.names, r.step)
+                if r.channel == Channel.FORMAL_NOTICE and notices:
+                    # A formal notice is the notice, whatever its name in the calendar of the day (the
+                    # consumers' J+30 was the notice before it became particulier_3): nothing gentler after it.
+                    index = max(index if index is not None else -1, notices[-1])
+                if index is not None:
+                    item.done = max(item.done, index)
+                    times[index] = times.get(index, 0) + 1
+                    if r.state == SKIPPED:
+                        skipped.add(index)
+                if r.state in DELIVERED and r.on > ref and _is_reminder(r):
+                    item.after_due += 1
+        floor = self.floors.get(item.number) if self.floors else None
         if floor is not None:  # a call gentler than the formal notice it had is never proposed
             below = [i for i, step in enumerate(self.steps) if step.offset_days < floor]
             if below:
                 item.done = max(item.done, below[-1])
         return item
-
-    def _reached(self, ref: date) -> int | None:
-        """The highest step whose date has come; a step before the due date only while
-        the item is not past it."""
-        reached = None
-        for index, step in enumerate(self.steps):
-            if ref + timedelta(days=step.offset_days) > self.today:
-                continue
-            if step.offset_days < 0 and ref < self.today:
-                continue
-            reached = index
-        return reached
 
     # the step ------------------------------------------------------------------------
 
@@ -727,8 +812,7 @@ class _Track:
         step = self.steps[index]
         if not step.min_previous or item.after_due >= step.min_previous:
             return index, step
-        before = [i for i in range(index) if self.steps[i].offset_days > 0 and not self.steps[i].min_previous
-                  and self.steps[i].channel != Channel.FORMAL_NOTICE]
+        before = self.calendar.reminders_before[index]
         above = [i for i in before if i > item.done]
         if above:
             return above[0], self.steps[above[0]]
@@ -796,7 +880,7 @@ class _Track:
                         candidate = self._action(step, listed, deductions)
                         if candidate.total_balance < self.settings.min_balance:
                             self.covered = {i.number for i in listed}
-                        elif candidate.key not in keys:
+                        elif not keys or candidate.key not in keys:
                             action = candidate
         return action, self._plan(items, action, held)
 
@@ -811,52 +895,72 @@ class _Track:
             last = today
             if action.step.template in DEADLINE_TEMPLATES or action.step.channel == Channel.FORMAL_NOTICE:
                 deadline = max(deadline or today, today + timedelta(days=max(self.settings.reminder_deadline_days, 0)))
+        steps, labels, after_due = self.steps, self.calendar.labels, self.calendar.after_due
+        allowed: dict[int, date] = {}  # step index -> its first allowed day (a repeat has its step's gap)
         plan: dict[str, tuple[str, date | None]] = {}
         for item in items:
-            if item.number in held:
-                plan[item.number] = (RATE_MISSING, None)
+            number, reached = item.number, item.reached
+            if number in held:
+                plan[number] = (RATE_MISSING, None)
                 continue
-            if item.number in self.covered:
-                plan[item.number] = (self.covered_label, None)
+            if number in self.covered:
+                plan[number] = (self.covered_label, None)
                 continue
-            due_now = item.reached is not None and item.reached > item.done
-            if due_now:
-                choice, when = self.target(item, item.reached), today  # type: ignore[arg-type]
+            if reached is not None and reached > item.done:  # due now
+                choice, when = self.target(item, reached), today
             else:
-                after = max(item.reached if item.reached is not None else -1, item.done)
-                following = [j for j in range(after + 1, len(self.steps))
-                             if not (self.steps[j].offset_days < 0 and item.overdue(today))]
-                if not following:
-                    plan[item.number] = ("Scénario terminé", None)
+                # The step after the highest reached or done; for an overdue item, none before the due date.
+                j = max(reached if reached is not None else -1, item.done) + 1
+                if item.overdue(today):
+                    j = max(j, after_due)
+                if j >= len(steps):
+                    plan[number] = ("Scénario terminé", None)
                     continue
-                j = following[0]
-                choice, when = self.target(item, j), item.ref + timedelta(days=self.steps[j].offset_days)
+                choice, when = self.target(item, j), item.ref + self.calendar.offsets[j]
             if choice is None:
-                plan[item.number] = ("Mise en demeure : relances préalables manquantes au scénario", None)
+                plan[number] = ("Mise en demeure : relances préalables manquantes au scénario", None)
                 continue
-            _, step = choice
-            plan[item.number] = (step_label(step), max(when, self.allowed_from(step, last, deadline)))
+            index, step = choice
+            first = allowed.get(index)
+            if first is None:
+                first = allowed[index] = self.allowed_from(step, last, deadline)
+            plan[number] = (labels[index] if step is steps[index] else step_label(step), max(when, first))
         return plan
 
     # the action -------------------------------------------------------------------------
 
+    def _listed(self, item: _Item, reminders: int, last: date | None) -> ActionItem:
+        """``item`` as a message lists it, made once per client and state: the e-mail and the call
+        of one day list the same (an ``ActionItem`` is frozen)."""
+        key = (id(item.state), reminders, last)
+        made = self.made.get(key)
+        if made is None:
+            made = self.made[key] = _item(item.state, self.client, self.today, self.installments.get(item.number),
+                                          reminders, last)
+        return made
+
     def _action(self, step: Step, listed: Sequence[_Item], deductions: Sequence[ActionItem]) -> Action:
         ordered = sorted(listed, key=lambda i: (i.ref, i.number))
-        refs = {i.number: i.ref for i in listed}
-        previous = [r for r in self.reminders
-                    if r.state in DELIVERED and _is_reminder(r) and r.on < self.today
-                    and any(n in refs and r.on > refs[n] for n in r.invoices)]
-        items: tuple[ActionItem, ...] = ()
+        previous: list[Reminder] = []
+        if self.reminders:
+            refs = {i.number: i.ref for i in listed}
+            previous = [r for r in self.reminders
+                        if r.state in DELIVERED and _is_reminder(r) and r.on < self.today
+                        and any(n in refs and r.on > refs[n] for n in r.invoices)]
+        listing: list[ActionItem] = []
         for i in ordered:
+            if not previous:
+                listing.append(self._listed(i, 0, None))
+                continue
             own = [r.on for r in previous if i.number in r.invoices and r.on > i.ref]
-            items += (_item(i.state, self.client, self.today, self.installments.get(i.number),
-                            len(own), max(own, default=None)),)
-        items += tuple(deductions)
+            listing.append(self._listed(i, len(own), max(own, default=None)))
+        items = (*listing, *deductions)
+        invoices = [i for i in items if i.kind == "invoice"]
         return Action(
             client=self.client, step=step, on=self.today, items=items,
-            total_balance=sum((i.balance for i in items), ZERO),
-            total_interest=sum((i.interest for i in items if i.kind == "invoice"), ZERO),
-            total_indemnity=sum((i.indemnity for i in items if i.kind == "invoice"), ZERO),
+            total_balance=sum([i.balance for i in items], ZERO),
+            total_interest=sum([i.interest for i in invoices], ZERO),
+            total_indemnity=sum([i.indemnity for i in invoices], ZERO),
             previous_reminders=len(previous),
             last_reminder=max((r.on for r in previous), default=None),
         )
@@ -894,12 +998,27 @@ def plan_position(state: InvoiceState, installments: Sequence[tuple[date, Decima
     return cents(asked), state.balance, next_date, next_amount
 
 
+# ActionItem's fields that have a default, with it.
+_ITEM_DEFAULTS = {f.name: f.default for f in fields(ActionItem) if f.default is not MISSING}
+
+
+def _action_item(values: dict[str, object]) -> ActionItem:
+    """``ActionItem(**values)`` (every field given), made without the ``__init__`` a frozen
+    dataclass generates (sixteen keyword arguments, one ``object.__setattr__`` per field: four
+    times the cost of the dict, for every invoice a message lists). The same object: its fields
+    in its ``__dict__``, equal, hashed, printed and pickled alike."""
+    item = object.__new__(ActionItem)
+    item.__dict__.update(values)
+    return item
+
+
 def _deduction(state: InvoiceState) -> ActionItem:
     inv = state.invoice
-    return ActionItem(
-        number=inv.number, po_number=inv.po_number, issued=inv.issued, due=state.due,
-        balance=state.balance, days_late=0, interest=ZERO, indemnity=ZERO, kind="credit_note",
-    )
+    return _action_item({
+        **_ITEM_DEFAULTS, "number": inv.number, "po_number": inv.po_number, "issued": inv.issued,
+        "due": state.due, "balance": state.balance, "days_late": 0, "interest": ZERO, "indemnity": ZERO,
+        "kind": "credit_note",
+    })
 
 
 def _item(state: InvoiceState, client: Client, today: date,
@@ -911,13 +1030,13 @@ def _item(state: InvoiceState, client: Client, today: date,
     indemnity = state.indemnity if client.type != ClientType.CONSUMER else ZERO
     asked, remaining, next_date, next_amount = plan_position(state, installments, today)
     on_plan = remaining is not None and (asked != state.balance or next_date is not None)
-    return ActionItem(
-        number=inv.number, po_number=inv.po_number, issued=inv.issued, due=state.due,
-        balance=asked, days_late=max(0, (today - ref).days),
-        interest=state.interest, indemnity=indemnity, kind="invoice",
-        ref=ref, interest_known=state.interest_known,
-        remaining=remaining if on_plan else None,
-        next_installment=next_date if on_plan else None,
-        next_installment_amount=next_amount if on_plan else None,
-        reminders=reminders, last_reminder=last_reminder,
-    )
+    return _action_item({
+        "number": inv.number, "po_number": inv.po_number, "issued": inv.issued, "due": state.due,
+        "balance": asked, "days_late": max(0, (today - ref).days),
+        "interest": state.interest, "indemnity": indemnity, "kind": "invoice",
+        "ref": ref, "interest_known": state.interest_known,
+        "remaining": remaining if on_plan else None,
+        "next_installment": next_date if on_plan else None,
+        "next_installment_amount": next_amount if on_plan else None,
+        "reminders": reminders, "last_reminder": last_reminder,
+    })

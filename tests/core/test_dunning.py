@@ -221,6 +221,17 @@ def test_skips_paid_errors_small_residuals_and_clients_on_hold():
     assert actions == [] and nexts["F4"] == ("Relances suspendues", None)
 
 
+def test_a_paid_invoice_has_no_next_action_and_a_shared_number_follows_the_clients_order():
+    paid, open_ = state("F1", ago(20), "0", paid="500"), state("F1", ago(20), client_code="C2")
+    _, nexts = run([paid, state("F9", ago(20), "0", paid="5", client_code="C3")], [client("C1"), client("C2")])
+    assert nexts == {"F1": ("", None)}  # C3 is not in the register's clients: nothing said of its invoice
+    # A number shared by a paid invoice and an open one (a duplicate): the last client's word wins.
+    _, nexts = run([paid, open_], [client("C1"), client("C2")])
+    assert nexts["F1"] == ("E-mail J+15", TODAY)
+    _, nexts = run([paid, open_], [client("C2"), client("C1")])
+    assert nexts["F1"] == ("", None)
+
+
 def test_follows_the_installment_date_instead_of_the_original_due_date():
     plan = replace(state("F1", ago(60)), plan_due=ago(7))
     actions, _ = run([plan])
@@ -853,3 +864,19 @@ def test_after_a_consumers_formal_notice_the_next_action_asks_for_its_date_of_re
     skipped_notice = replace(notice, state="skipped")
     _, nexts = run([state("F1", ago(60))], [c], history=History(reminders + (skipped_notice,)), scenarios=NO_CALLS)
     assert nexts["F1"][0] != dunning.NOTICE_DATE_MISSING
+
+
+def test_listed_items_are_made_whole_as_their_dataclass_would_make_them():
+    from dataclasses import fields
+
+    from addin.core.model import ActionItem
+    names = {f.name for f in fields(ActionItem)}
+    plan = [(ago(40), D("600")), (ago(-20), D("400"))]
+    on_plan = replace(state("F1", ago(40), paid="100"), plan_due=ago(40))
+    for item in (dunning._item(state("F1", ago(20)), client(), TODAY, None, 2, ago(5)),
+                 dunning._item(on_plan, client(type_=ClientType.CONSUMER), TODAY, plan),
+                 dunning._deduction(state("AV1", ago(3), "-120"))):
+        assert set(vars(item)) == names
+        made = ActionItem(**{name: getattr(item, name) for name in names})
+        assert item == made and hash(item) == hash(made) and repr(item) == repr(made)
+        assert replace(item, balance=D("1")).balance == D("1")
