@@ -20,7 +20,6 @@ from openpyxl.comments import Comment
 from openpyxl.drawing.image import Image
 
 from addin.actions import refresh
-from addin.books.base import BookError
 from addin.books.file import FileBook
 from addin.core.ledger import compute
 from addin.core.rates import RateTable

@@ -5,7 +5,6 @@ with the workbook typed as xlsm and made visible; it must find the project
 "Relance" and every module, with our source in it.
 """
 
-import io
 import shutil
 import subprocess
 import zipfile

@@ -236,7 +236,7 @@ def test_same_inputs_same_message_bytes():
 
 from datetime import date, timedelta  # noqa: E402
 
-from addin.core.model import ActionItem, Settings  # noqa: E402
+from addin.core.model import ActionItem  # noqa: E402
 from addin.mail.compose import MIME_POLICY, claim  # noqa: E402
 from tests.mail.samples import ITEMS  # noqa: E402
 

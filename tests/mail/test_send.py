@@ -8,7 +8,6 @@ import email.policy
 import ipaddress
 import socket
 import ssl
-from dataclasses import replace
 
 import pytest
 
