@@ -63,6 +63,7 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import chain, compress, repeat
+from operator import attrgetter
 from typing import Iterator, Sequence
 
 import numpy as np
@@ -103,6 +104,10 @@ _quantize = Decimal.quantize
 _TYPES = (ClientType.BUSINESS, ClientType.PUBLIC, ClientType.CONSUMER)  # codes 0, 1, 2 in the columns
 _BUSINESS, _PUBLIC, _CONSUMER = _TYPES
 _FROM_DELIVERY = ("delivery_days", "legal_default")  # the kinds of terms that read the delivery date
+_DAY_LIMIT = 1 << 22  # above every date ordinal (date.max is 3,652,059)
+_TERMS = attrgetter("terms")
+_ISSUED = attrgetter("issued")
+_DELIVERED = attrgetter("delivered")
 # Every sum of cents here stays below this: exact in int64 and in float64.
 _CENTS_LIMIT = 2 ** 51
 
@@ -275,7 +280,8 @@ def _compute(register: Register, today: date, rates: RateTable):
     kind = np.array([_TYPES.index(clients[code].type) if code in clients else 0 for code in code_of],
                     dtype=np.int64)[invoice_client]
 
-    dues, due_day = _due_dates(invoices, clients, settings, problems)  # ordinals, 0: unreadable terms
+    code_terms = [clients[code].terms if code in clients else None for code in code_of]
+    dues, due_day = _due_dates(invoices, invoice_client, kind, code_terms, settings, problems)  # 0: unreadable
     calendar = _Calendar(day)
     found = _allocate(invoices, numbers, number_index, cents, due_day, invoice_client, payments, given, paid_cents,
                       day, payment_client, calendar, problems)
@@ -351,7 +357,7 @@ def _compute(register: Register, today: date, rates: RateTable):
         paid_out[part] = [_decimal(c) for c in paid_c[part].tolist()]
         balance_out[part] = [_decimal(c) for c in (cents[chosen][part] - paid_c[part]).tolist()]
         states[chosen] = _objects(list(map(
-            _new_state, _objects(invoices)[chosen].tolist(), _objects(dues)[chosen].tolist(), paid_out.tolist(),
+            _new_state, _objects(invoices)[chosen].tolist(), dues[chosen].tolist(), paid_out.tolist(),
             balance_out.tolist(),
             _objects([Status.ERROR, Status.CREDIT_NOTE])[credit_note.astype(np.int64)].tolist(), repeat(0),
             repeat(ZERO), repeat(ZERO))))
@@ -369,7 +375,7 @@ def _compute(register: Register, today: date, rates: RateTable):
     paid_out[part] = [_decimal(c) for c in paid_c[part].tolist()]
     balance_out[part] = [_decimal(c) for c in balance_c[part].tolist()]
     picked = _objects(invoices)[chosen]
-    picked_dues = _objects(dues)[chosen]
+    picked_dues = dues[chosen]
     status = np.zeros(len(chosen), dtype=np.int64)  # PAID
     owing = np.flatnonzero(balance_c != 0)
     status[owing] = [_open_status(invoice, due, today) for invoice, due in
@@ -409,49 +415,80 @@ def _say_unverified(notes: Sequence[str], problems: list[Problem], seen: set[str
                                     severity=Severity.WARNING, code="rates.unverified"))
 
 
-def _due_dates(invoices: Sequence[Invoice], clients: dict[str, Client], settings: Settings,
-               problems: list[Problem]) -> tuple[list[date | None], np.ndarray]:
+def _due_dates(invoices: Sequence[Invoice], invoice_client: np.ndarray, kind: np.ndarray,
+               code_terms: Sequence, settings: Settings, problems: list[Problem]) -> tuple[np.ndarray, np.ndarray]:
     """``ledger._due_date`` of every invoice, in order, each distinct case computed once.
 
     A case is the terms' text, the client type and the invoice date, with the delivery
-    date only for the terms that count from it (the others never read it). Returns the
-    due dates and their ordinals (0 for unreadable terms).
+    date only for the terms that count from it (the others never read it). The text is the
+    invoice's own terms, else its client's (``code_terms``, by client code), else the
+    book's default; texts that are not strings (a number of days, say: 1 == 1.0 == True as
+    keys) are not grouped, each such invoice is its own case. The cases are found in
+    columns: an id per (text, client type), then ``np.unique`` of (id, invoice date) and of
+    (that, delivery date), so the loop runs over the cases only; the problems are then said
+    invoice by invoice, in order. Returns the due dates (an object array) and their
+    ordinals (0 for unreadable terms).
     """
+    n = len(invoices)
     default_terms = settings.default_terms
     sector_max_days = settings.sector_max_days
     column = "Conditions de paiement"
-    of_client = {code: (c.terms, c.type) for code, c in clients.items()}
-    no_client = (None, _BUSINESS)
-    reads_delivery: dict[str, bool] = {}
-    memo: dict[tuple, tuple] = {}
-    dues: list[date | None] = []
-    days: list[int] = []
-    for invoice in invoices:
-        client_terms, client_type = of_client.get(invoice.client, no_client)
-        text = invoice.terms or client_terms or default_terms
-        if type(text) is str:  # 1 == 1.0 == True as keys: only texts are memoised
-            delivery = reads_delivery.get(text)
-            if delivery is None:
-                try:
-                    delivery = reads_delivery[text] = parse_terms(text).kind in _FROM_DELIVERY
-                except TermsError:
-                    delivery = reads_delivery[text] = True
-            key = (text, client_type, invoice.issued, invoice.delivered if delivery else None)
-            found = memo.get(key)
-            if found is None:
-                found = memo[key] = _due_case(text, invoice, client_type, sector_max_days)
-        else:
-            found = _due_case(text, invoice, client_type, sector_max_days)
-        due, day, error, extra = found
+    texts: dict[str, int] = {}  # text -> id
+    text_of: list = []  # id -> text
+    reads_delivery: list[bool] = []  # id -> whether the terms read the delivery date
+    odd: list[int] = []  # invoices whose text is not a string
+
+    def text_id(text) -> int:
+        if type(text) is not str:
+            return -1
+        found = texts.get(text)
+        if found is None:
+            found = texts[text] = len(text_of)
+            text_of.append(text)
+            try:
+                reads_delivery.append(parse_terms(text).kind in _FROM_DELIVERY)
+            except TermsError:
+                reads_delivery.append(True)
+        return found
+
+    by_code = np.array([text_id(terms or default_terms) for terms in code_terms], dtype=np.int64)
+    ids = by_code[invoice_client] if n else np.zeros(0, dtype=np.int64)
+    own_terms = list(map(_TERMS, invoices))
+    for index in compress(range(n), own_terms):  # the invoices with terms of their own
+        ids[index] = text_id(own_terms[index])
+    for index in np.flatnonzero(ids < 0).tolist():
+        odd.append(index)
+        ids[index] = len(text_of)
+        text_of.append(own_terms[index] or code_terms[invoice_client[index]] or default_terms)
+        reads_delivery.append(True)
+    issued = np.fromiter(map(date.toordinal, map(_ISSUED, invoices)), np.int64, n)
+    pair = ids * 3 + kind
+    _, first_key = np.unique(pair * _DAY_LIMIT + issued, return_inverse=True)
+    delivered = np.zeros(n, dtype=np.int64)  # ordinals, 0: none (or not read)
+    reading = np.flatnonzero(np.array(reads_delivery, dtype=bool)[ids])
+    if len(reading):
+        delivered[reading] = [0 if d is None else d.toordinal() for d in map(_DELIVERED, _objects(invoices)[reading])]
+    key = first_key.reshape(-1) * _DAY_LIMIT + delivered
+    if odd:  # never grouped: a key of their own each
+        key[odd] = -1 - np.arange(len(odd))
+    _, example, case = np.unique(key, return_index=True, return_inverse=True)
+    case = case.reshape(-1)
+    cases = [_due_case(text_of[i], invoices[j], _TYPES[t], sector_max_days)
+             for i, t, j in zip(ids[example].tolist(), kind[example].tolist(), example.tolist())]
+    said = np.array([error is not None or bool(extra) for _, _, error, extra in cases], dtype=bool)
+    for index in np.flatnonzero(said[case]).tolist():
+        invoice = invoices[index]
+        text = text_of[ids[index]]
+        _, _, error, extra = cases[case[index]]
         if error is not None:
             problems.append(Problem(INVOICES, invoice.row, column, text, error, extra, code="terms.unreadable"))
-        elif extra:
+        else:
             for message, fix, code in extra:
                 problems.append(Problem(INVOICES, invoice.row, column, text, message, fix,
                                         severity=Severity.WARNING, code=code))
-        dues.append(due)
-        days.append(day)
-    return dues, np.array(days, dtype=np.int64)
+    dues = _objects([due for due, _, _, _ in cases])[case]
+    days = np.array([day for _, day, _, _ in cases], dtype=np.int64)[case]
+    return dues, days
 
 
 def _due_case(text, invoice: Invoice, client_type: ClientType, sector_max_days: int | None) -> tuple:
