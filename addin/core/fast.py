@@ -62,7 +62,7 @@ import gc
 from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from itertools import chain, compress, repeat
+from itertools import chain, compress, count, repeat
 from operator import attrgetter
 from typing import Iterator, Sequence
 
@@ -108,6 +108,9 @@ _DAY_LIMIT = 1 << 22  # above every date ordinal (date.max is 3,652,059)
 _TERMS = attrgetter("terms")
 _ISSUED = attrgetter("issued")
 _DELIVERED = attrgetter("delivered")
+_CLIENT = attrgetter("client")
+_OWN_TERMS = attrgetter("penalty_rate", "discount_rate", "notice_date")
+_NO_TERMS_OF_ITS_OWN = (None, None, None)
 # Every sum of cents here stays below this: exact in int64 and in float64.
 _CENTS_LIMIT = 2 ** 51
 
@@ -270,13 +273,15 @@ def _compute(register: Register, today: date, rates: RateTable):
     problems: list[Problem] = []
     settings = register.settings
     clients = {c.code: c for c in register.clients}
-    invoice_clients = [invoice.client for invoice in invoices]
-    payment_clients = [p.client for p in payments]
-    code_of = dict.fromkeys(chain(invoice_clients, payment_clients))
-    for k, code in enumerate(code_of):
-        code_of[code] = k
-    invoice_client = np.fromiter(map(code_of.__getitem__, invoice_clients), np.int64, n)
-    payment_client = np.fromiter(map(code_of.__getitem__, payment_clients), np.int64, len(payments))
+    # Client codes, numbered in order of appearance, in one look-up per record: each code
+    # first gets the running count as its number, then made dense.
+    code_of: dict[str, int] = {}
+    first_seen = np.fromiter(map(code_of.setdefault, chain(map(_CLIENT, invoices), map(_CLIENT, payments)), count()),
+                             np.int64, n + len(payments))
+    dense = np.zeros(len(first_seen), dtype=np.int64)
+    dense[np.fromiter(code_of.values(), np.int64, len(code_of))] = np.arange(len(code_of))
+    first_seen = dense[first_seen]
+    invoice_client, payment_client = first_seen[:n], first_seen[n:]
     kind = np.array([_TYPES.index(clients[code].type) if code in clients else 0 for code in code_of],
                     dtype=np.int64)[invoice_client]
 
@@ -291,9 +296,13 @@ def _compute(register: Register, today: date, rates: RateTable):
     # without a formal notice, with no early-payment discount and no installment plan; and
     # credit notes and unreadable terms, which take no computation. The others go one by
     # one through ``_state`` (or the reference).
-    plain = np.fromiter(
-        (invoice.penalty_rate is None and not invoice.discount_rate and invoice.notice_date is None
-         for invoice in invoices), bool, n)
+    # (In one pass: the three attributes at once, almost always all None; the others are
+    # looked at again one by one.)
+    plain = np.fromiter(map(_NO_TERMS_OF_ITS_OWN.__eq__, map(_OWN_TERMS, invoices)), bool, n)
+    for index in np.flatnonzero(~plain).tolist():
+        invoice = invoices[index]
+        plain[index] = (invoice.penalty_rate is None and not invoice.discount_rate
+                        and invoice.notice_date is None)
     plain &= found.is_item
     installments = reference._installments_by_invoice(register.plan_steps)
     suspended = reference.suspended_by_plan(register.plan_steps)
@@ -302,6 +311,8 @@ def _compute(register: Register, today: date, rates: RateTable):
         if index is not None:
             plain[index] = False
     inert = (cents < 0) | (due_day == 0)
+    amounts = _objects(amounts)  # as an array: indexed by the columns below
+    every_invoice = _objects(invoices)
 
     balance = cents - found.paid
     settled = (found.count > 0) & (balance == 0)
@@ -352,12 +363,12 @@ def _compute(register: Register, today: date, rates: RateTable):
         # An invoice with unreadable terms keeps what was paid on it (named payments).
         paid_c = np.where(credit_note, 0, found.paid[chosen])
         paid_out = _objects([ZERO] * len(chosen))
-        balance_out = _objects(amounts)[chosen]
+        balance_out = amounts[chosen]
         part = np.flatnonzero(paid_c != 0)
         paid_out[part] = [_decimal(c) for c in paid_c[part].tolist()]
         balance_out[part] = [_decimal(c) for c in (cents[chosen][part] - paid_c[part]).tolist()]
         states[chosen] = _objects(list(map(
-            _new_state, _objects(invoices)[chosen].tolist(), dues[chosen].tolist(), paid_out.tolist(),
+            _new_state, every_invoice[chosen].tolist(), dues[chosen].tolist(), paid_out.tolist(),
             balance_out.tolist(),
             _objects([Status.ERROR, Status.CREDIT_NOTE])[credit_note.astype(np.int64)].tolist(), repeat(0),
             repeat(ZERO), repeat(ZERO))))
@@ -366,7 +377,7 @@ def _compute(register: Register, today: date, rates: RateTable):
     # as they are (``cents(x)`` of such an x is x): the invoice's amount for what is paid in
     # full or still wholly due, one shared 0.00 for nothing.
     chosen = np.flatnonzero(plain)
-    whole = _objects(amounts)[chosen]
+    whole = amounts[chosen]
     paid_c = found.paid[chosen]
     balance_c = balance[chosen]
     paid_out = np.where(balance_c == 0, whole, _ZERO_CENTS)
@@ -374,7 +385,7 @@ def _compute(register: Register, today: date, rates: RateTable):
     part = np.flatnonzero((paid_c != 0) & (balance_c != 0))
     paid_out[part] = [_decimal(c) for c in paid_c[part].tolist()]
     balance_out[part] = [_decimal(c) for c in balance_c[part].tolist()]
-    picked = _objects(invoices)[chosen]
+    picked = every_invoice[chosen]
     picked_dues = dues[chosen]
     status = np.zeros(len(chosen), dtype=np.int64)  # PAID
     owing = np.flatnonzero(balance_c != 0)
@@ -467,7 +478,7 @@ def _due_dates(invoices: Sequence[Invoice], invoice_client: np.ndarray, kind: np
     delivered = np.zeros(n, dtype=np.int64)  # ordinals, 0: none (or not read)
     reading = np.flatnonzero(np.array(reads_delivery, dtype=bool)[ids])
     if len(reading):
-        delivered[reading] = [0 if d is None else d.toordinal() for d in map(_DELIVERED, _objects(invoices)[reading])]
+        delivered[reading] = [0 if d is None else d.toordinal() for d in map(_DELIVERED, map(invoices.__getitem__, reading.tolist()))]
     key = first_key.reshape(-1) * _DAY_LIMIT + delivered
     if odd:  # never grouped: a key of their own each
         key[odd] = -1 - np.arange(len(odd))
@@ -804,7 +815,7 @@ def _interest_columns(rows, start, final, amount, public, found, amounts, lookup
     # ``base * rate * days / 365`` as ``late_interest`` writes it (numpy applies the same
     # Decimal operators element by element).
     index = rows[row]
-    base = _objects(amounts)[index]
+    base = amounts[index]
     lowered = np.flatnonzero(principal != amount[row])
     base[lowered] = [CENT * c for c in principal[lowered].tolist()]
     rate = _objects([t[0] for t in table])[which]
