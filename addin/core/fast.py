@@ -109,8 +109,8 @@ _TERMS = attrgetter("terms")
 _ISSUED = attrgetter("issued")
 _DELIVERED = attrgetter("delivered")
 _CLIENT = attrgetter("client")
-_OWN_TERMS = attrgetter("penalty_rate", "discount_rate", "notice_date")
-_NO_TERMS_OF_ITS_OWN = (None, None, None)
+_OWN_TERMS = attrgetter("penalty_rate", "discount_rate", "notice_date", "dispute", "promise")
+_QUIET = (None, None, None, "", None)  # no terms of its own, no dispute, no promise
 # Every sum of cents here stays below this: exact in int64 and in float64.
 _CENTS_LIMIT = 2 ** 51
 
@@ -296,10 +296,12 @@ def _compute(register: Register, today: date, rates: RateTable):
     # without a formal notice, with no early-payment discount and no installment plan; and
     # credit notes and unreadable terms, which take no computation. The others go one by
     # one through ``_state`` (or the reference).
-    # (In one pass: the three attributes at once, almost always all None; the others are
-    # looked at again one by one.)
-    plain = np.fromiter(map(_NO_TERMS_OF_ITS_OWN.__eq__, map(_OWN_TERMS, invoices)), bool, n)
-    for index in np.flatnonzero(~plain).tolist():
+    # (In one pass over the invoices: these three attributes and the two that may change the
+    # status of an open item, a dispute and a promise, read at once; they almost always
+    # have their defaults ("quiet" invoices). The others are looked at again one by one.)
+    quiet = np.fromiter(map(_QUIET.__eq__, map(_OWN_TERMS, invoices)), bool, n)
+    plain = quiet.copy()
+    for index in np.flatnonzero(~quiet).tolist():
         invoice = invoices[index]
         plain[index] = (invoice.penalty_rate is None and not invoice.discount_rate
                         and invoice.notice_date is None)
@@ -387,8 +389,9 @@ def _compute(register: Register, today: date, rates: RateTable):
     balance_out[part] = [_decimal(c) for c in balance_c[part].tolist()]
     picked = every_invoice[chosen]
     picked_dues = dues[chosen]
-    status = np.zeros(len(chosen), dtype=np.int64)  # PAID
-    owing = np.flatnonzero(balance_c != 0)
+    # PAID; with a balance: NOT_DUE or OVERDUE, unless disputed or promised (``_open_status``).
+    status = np.where(balance_c == 0, 0, np.where(due_day[chosen] >= today_day, 2, 4))
+    owing = np.flatnonzero((balance_c != 0) & ~quiet[chosen])
     status[owing] = [_open_status(invoice, due, today) for invoice, due in
                      zip(picked[owing].tolist(), picked_dues[owing].tolist())]
     indemnity = np.where((days_late[chosen] > 0) & (kind[chosen] != 2), _INDEMNITY, ZERO)
