@@ -314,7 +314,6 @@ def _compute(register: Register, today: date, rates: RateTable):
             plain[index] = False
     inert = (cents < 0) | (due_day == 0)
     amounts = _objects(amounts)  # as an array: indexed by the columns below
-    every_invoice = _objects(invoices)
 
     balance = cents - found.paid
     settled = (found.count > 0) & (balance == 0)
@@ -370,7 +369,7 @@ def _compute(register: Register, today: date, rates: RateTable):
         paid_out[part] = [_decimal(c) for c in paid_c[part].tolist()]
         balance_out[part] = [_decimal(c) for c in (cents[chosen][part] - paid_c[part]).tolist()]
         states[chosen] = _objects(list(map(
-            _new_state, every_invoice[chosen].tolist(), dues[chosen].tolist(), paid_out.tolist(),
+            _new_state, list(map(invoices.__getitem__, chosen.tolist())), dues[chosen].tolist(), paid_out.tolist(),
             balance_out.tolist(),
             _objects([Status.ERROR, Status.CREDIT_NOTE])[credit_note.astype(np.int64)].tolist(), repeat(0),
             repeat(ZERO), repeat(ZERO))))
@@ -387,17 +386,16 @@ def _compute(register: Register, today: date, rates: RateTable):
     part = np.flatnonzero((paid_c != 0) & (balance_c != 0))
     paid_out[part] = [_decimal(c) for c in paid_c[part].tolist()]
     balance_out[part] = [_decimal(c) for c in balance_c[part].tolist()]
-    picked = every_invoice[chosen]
+    picked = list(map(invoices.__getitem__, chosen.tolist()))  # only these invoices touched
     picked_dues = dues[chosen]
     # PAID; with a balance: NOT_DUE or OVERDUE, unless disputed or promised (``_open_status``).
     status = np.where(balance_c == 0, 0, np.where(due_day[chosen] >= today_day, 2, 4))
     owing = np.flatnonzero((balance_c != 0) & ~quiet[chosen])
-    status[owing] = [_open_status(invoice, due, today) for invoice, due in
-                     zip(picked[owing].tolist(), picked_dues[owing].tolist())]
+    status[owing] = [_open_status(picked[j], picked_dues[j], today) for j in owing.tolist()]
     indemnity = np.where((days_late[chosen] > 0) & (kind[chosen] != 2), _INDEMNITY, ZERO)
     paid_on = np.where(settled[chosen], calendar.dates(last_day[chosen]) if len(day) else None, None)
     states[chosen] = _objects(list(map(
-        _new_state, picked.tolist(), picked_dues.tolist(), paid_out.tolist(), balance_out.tolist(),
+        _new_state, picked, picked_dues.tolist(), paid_out.tolist(), balance_out.tolist(),
         _STATUS[status].tolist(), days_late[chosen].tolist(), interest[chosen].tolist(), indemnity.tolist(),
         periods[chosen].tolist(), paid_on.tolist())))
     return (
@@ -633,13 +631,13 @@ def _allocate(invoices: Sequence[Invoice], numbers: list[str], number_index: dic
     a_day = day[a_payment]
     # A payment taken whole is the reference's own Decimal (``take = left``); a part, the
     # same value rebuilt from cents.
-    a_amount = _objects(given)[a_payment]
+    a_amount = list(map(given.__getitem__, a_payment.tolist()))
     part = np.flatnonzero(a_take != paid_cents[a_payment])
-    a_amount[part] = [_decimal(c) for c in a_take[part].tolist()]
-    a_amount = a_amount.tolist()
+    for j, c in zip(part.tolist(), a_take[part].tolist()):
+        a_amount[j] = _decimal(c)
     a_date = calendar.dates(a_day).tolist() if len(a_day) else []
-    applications = tuple(map(_new_application, a_payment.tolist(), _objects(numbers)[a_invoice].tolist(), a_date,
-                             a_amount))
+    applications = tuple(map(_new_application, a_payment.tolist(), map(numbers.__getitem__, a_invoice.tolist()),
+                             a_date, a_amount))
     return _Payments(applications, {c: _decimal(v) for c, v in credit.items() if v}, is_item, a_invoice, a_day,
                      a_date, a_amount, a_take)
 
