@@ -59,7 +59,6 @@ from __future__ import annotations
 
 import dataclasses
 import gc
-import sys
 from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -114,8 +113,6 @@ _OWN_TERMS = attrgetter("penalty_rate", "discount_rate", "notice_date", "dispute
 _QUIET = (None, None, None, "", None)  # no terms of its own, no dispute, no promise
 # Every sum of cents here stays below this: exact in int64 and in float64.
 _CENTS_LIMIT = 2 ** 51
-_P = (1 << 61) - 1  # the modulus of Python's numeric hash on 64-bit builds
-_HASH_MODULUS = sys.hash_info.modulus
 
 
 @contextmanager
@@ -209,44 +206,16 @@ def _cents(amounts: Sequence[Decimal]) -> np.ndarray | None:
     The register's loader rounds every amount to the cent (``model.cents``), so its
     amounts qualify. With exponent -2 everywhere, every ``Decimal`` the reference makes
     by adding and subtracting them has exponent -2 too, so the ones this path rebuilds
-    from cents are identical, not only equal.
-
-    The cents are read from the amounts' hashes, the cheapest exact way found (``float``
-    of a ``Decimal`` formats and parses a string: three times slower). Python hashes every
-    rational number the same way ("Hashing of numeric types" in the standard library's
-    documentation): for x = c / 100, hash(x) is |c| × 100⁻¹ modulo P = 2⁶¹ − 1, with x's
-    sign, except that -1 becomes -2. So |hash| × 100 modulo P is |c| when |c| < P, which
-    ``adjusted() < 13`` (|x| < 10¹³) guarantees; a hash of -2 (x = -1.00 or -2.00) is
-    read through ``float`` instead (the double nearest to c / 100, times 100, rounds to c).
+    from cents are identical, not only equal. ``float`` of such an amount is the double
+    nearest to cents / 100; times 100 it is within 2⁻⁵² × cents of the cents, so
+    rounding gives them exactly while they stay under 2⁵¹.
     """
     if not all(map(CENT.same_quantum, amounts)):
         return None
-    if len(amounts) and (_HASH_MODULUS != _P or max(map(Decimal.adjusted, amounts)) >= 13):
-        return None
-    hashes = np.fromiter(map(hash, amounts), np.int64, len(amounts))
-    found = _times_100(np.abs(hashes))
-    negative = hashes < 0  # x and hash(x) have the same sign (hash(x) is 0 only for 0)
-    found[negative] = -found[negative]
-    for index in np.flatnonzero(hashes == -2).tolist():
-        found[index] = round(float(amounts[index]) * 100)
+    found = np.rint(np.fromiter(map(float, amounts), np.float64, len(amounts)) * 100)
     if len(found) and np.abs(found).sum() >= _CENTS_LIMIT:
         return None
-    return found
-
-
-def _times_100(x: np.ndarray) -> np.ndarray:
-    """x × 100 modulo P = 2⁶¹ − 1 for 0 <= x < P, in int64 (sums stay below 2⁶³); 2⁶¹ ≡ 1 folds each step."""
-    def fold(y):  # y < 2⁶²: the same value modulo P, at most P
-        return (y & _P) + (y >> 61)
-
-    def double(y):
-        return fold(y << 1)
-
-    x8 = double(double(double(x)))
-    x25 = fold(fold(double(x8) + x8) + x)  # 16x + 8x + x
-    found = double(double(x25))
-    found[found == _P] = 0
-    return found
+    return found.astype(np.int64)
 
 
 def _decimal(cents: int) -> Decimal:
