@@ -109,6 +109,8 @@ _TERMS = attrgetter("terms")
 _ISSUED = attrgetter("issued")
 _DELIVERED = attrgetter("delivered")
 _CLIENT = attrgetter("client")
+_PAID_ON = attrgetter("paid_on")
+_INVOICE = attrgetter("invoice")
 _OWN_TERMS = attrgetter("penalty_rate", "discount_rate", "notice_date", "dispute", "promise")
 _QUIET = (None, None, None, "", None)  # no terms of its own, no dispute, no promise
 # Every sum of cents here stays below this: exact in int64 and in float64.
@@ -251,8 +253,7 @@ def _compute(register: Register, today: date, rates: RateTable):
     n = len(invoices)
     today_day = today.toordinal()
     # The payments known on ``today``; later ones are ignored.
-    every_date = [p.paid_on for p in register.payments]
-    every_day = np.fromiter(map(date.toordinal, every_date), np.int64, len(every_date))
+    every_day = np.fromiter(map(date.toordinal, map(_PAID_ON, register.payments)), np.int64, len(register.payments))
     known = every_day <= today_day
     if known.all():
         payments, day = register.payments, every_day
@@ -569,11 +570,10 @@ def _allocate(invoices: Sequence[Invoice], numbers: list[str], number_index: dic
     is_target = cents > 0  # what a payment may name: an invoice whose due date is unknown too
     # Invoices by number; a payment naming anything else (or nothing: "" and None are
     # no name) goes to its client's oldest items, as in the reference.
-    named_as = [p.invoice for p in payments]
-    target = np.fromiter(map(number_index.get, named_as, repeat(-1)), np.int64, m)
+    target = np.fromiter(map(number_index.get, map(_INVOICE, payments), repeat(-1)), np.int64, m)
     target[target >= 0] = np.where(is_target[target[target >= 0]], target[target >= 0], -1)
     if "" in number_index:
-        target[[not name for name in named_as]] = -1
+        target[[not p.invoice for p in payments]] = -1
     position = np.empty(m, dtype=np.int64)
     position[np.argsort(day, kind="stable")] = np.arange(m)  # the reference's order: (paid_on, k)
 
