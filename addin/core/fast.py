@@ -68,7 +68,7 @@ import gc
 from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from itertools import chain, compress, count, repeat
+from itertools import chain, compress, count, islice, repeat
 from operator import attrgetter
 from typing import Iterator, Sequence
 
@@ -346,14 +346,16 @@ def _compute(register: Register, today: date, rates: RateTable):
     seen_rate_warnings: set[str] = set()
     noted = np.zeros(n, dtype=bool)
     noted[list(notes)] = True
-    for index in np.flatnonzero(noted | ~(plain | inert)).tolist():
+    looked_at = np.flatnonzero(noted | ~(plain | inert))
+    their_pairs = found.pairs_of(looked_at[~plain[looked_at]])
+    for index in looked_at.tolist():
         if plain[index]:
             _say_unverified(notes[index], problems, seen_rate_warnings)
             continue
         invoice = invoices[index]
         client = clients.get(invoice.client)
         due = dues[index]
-        pairs = found.pairs(index)
+        pairs = next(their_pairs)
         plan = installments.get(invoice.number, ()) if installments else ()
         state = None
         if invoice.amount_ttc >= 0 and invoice.number not in suspended:
@@ -551,11 +553,19 @@ class _Payments:
         self.last_day = np.zeros(n, dtype=np.int64)
         self.last_day[has] = app_day[order[self._end[has] - 1]]
 
-    def pairs(self, index: int) -> list[tuple[date, Decimal]]:
-        """(date, amount) applied to the invoice at ``index``, in date order (``Allocation.payments_of``)."""
-        end = int(self._end[index])
-        when, amount = self._date, self._amount
-        return [(when[j], amount[j]) for j in self._order[end - int(self.count[index]):end].tolist()]
+    def pairs_of(self, indices: np.ndarray) -> Iterator[list[tuple[date, Decimal]]]:
+        """(date, amount) applied to each invoice at ``indices``, in date order (``Allocation.payments_of``).
+
+        A list per invoice, in the order of ``indices``; the positions gathered at once.
+        """
+        counts = self.count[indices]
+        starts = self._end[indices] - counts
+        # Each invoice's positions in ``_order``: its start, then the next ones.
+        ranks = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        flat = self._order[np.repeat(starts, counts) + ranks].tolist()
+        applied = iter(list(zip(map(self._date.__getitem__, flat), map(self._amount.__getitem__, flat))))
+        for count_ in counts.tolist():
+            yield list(islice(applied, count_))
 
 
 def _allocate(invoices: Sequence[Invoice], numbers: list[str], number_index: dict[str, int], cents: np.ndarray,
