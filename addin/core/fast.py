@@ -488,7 +488,8 @@ def _due_dates(invoices: Sequence[Invoice], invoice_client: np.ndarray, kind: np
     delivered = np.zeros(n, dtype=np.int64)  # ordinals, 0: none (or not read)
     reading = np.flatnonzero(np.array(reads_delivery, dtype=bool)[ids])
     if len(reading):
-        delivered[reading] = [0 if d is None else d.toordinal() for d in map(_DELIVERED, map(invoices.__getitem__, reading.tolist()))]
+        read = map(_DELIVERED, map(invoices.__getitem__, reading.tolist()))
+        delivered[reading] = [0 if d is None else d.toordinal() for d in read]
     key = first_key.reshape(-1) * _DAY_LIMIT + delivered
     if odd:  # never grouped: a key of their own each
         key[odd] = -1 - np.arange(len(odd))
