@@ -839,9 +839,9 @@ def _interest_columns(rows, start, final, amount, public, found, amounts, lookup
     rate = _objects([t[0] for t in table])[which]
     pieces = base * rate * days.astype(object) / _DAYS_IN_YEAR
     calendar = _Calendar(np.concatenate((begin, end)))
-    made = _objects(list(map(_new_period, calendar.dates(begin).tolist(), calendar.dates(end).tolist(),
-                             days.tolist(), base.tolist(), rate.tolist(),
-                             _objects([t[1] for t in table])[which].tolist(), pieces.tolist())))
+    made = np.fromiter(map(_new_period, calendar.dates(begin).tolist(), calendar.dates(end).tolist(),
+                           days.tolist(), base.tolist(), rate.tolist(),
+                           _objects([t[1] for t in table])[which].tolist(), pieces.tolist()), object, len(row))
     # Each invoice's periods are together (rows are sorted). Its interest is their sum in
     # order, rounded: ``sum(pieces, ZERO)`` is ((ZERO + p1) + p2) + ..., and ZERO + p1 is p1.
     counts = np.bincount(row, minlength=r_count)
