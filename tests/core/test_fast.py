@@ -210,6 +210,26 @@ def test_the_fast_path_does_the_common_invoices_itself(monkeypatch):
     assert got == ledger.compute(register, date(2025, 11, 14), RATES)[0]
 
 
+@pytest.mark.parametrize("default_terms", ["30 jours", "", None, 45])
+def test_terms_that_are_not_texts_agree_with_the_reference(default_terms):
+    """Due dates are grouped by text: numbers of days, empty and missing terms, the client's, the book's default."""
+    clients = (Client("B", "Pro", ClientType.BUSINESS, terms=30), Client("P", "Mairie", ClientType.PUBLIC, terms=""),
+               Client("C", "Dupont", ClientType.CONSUMER, terms="30 jours date de livraison"))
+    invoices = tuple(
+        Invoice(f"F{k}", client, date(2025, 1, 10 + k % 3), Decimal("100.00"), terms=terms,
+                delivered=date(2025, 1, 2) if k % 2 else None, row=k + 2)
+        for k, (client, terms) in enumerate(
+            (client, terms) for client in ("B", "P", "C", "X")
+            for terms in (None, "", 30, 30.0, Decimal("60"), True, "30 jours", "45 jours fin du mois prochain")))
+    register = Register(Settings(default_terms=default_terms), clients, invoices)
+    for today in (date(2025, 1, 20), date(2025, 11, 14)):
+        expected, expected_problems = ledger.compute(register, today, RATES)
+        got, got_problems = fast.compute(register, today, RATES)
+        assert got == expected
+        assert got_problems == expected_problems
+        assert repr(got) == repr(expected)
+
+
 def test_partial_payment_across_a_half_year_worked_example():
     """1,200.00 € due 9 Feb 2025 (30 days), 500.00 € paid on 31 Mar, the rest still due on 14 Nov 2025.
 
