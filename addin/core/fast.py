@@ -43,20 +43,15 @@ and the records the ledger returns are built from those columns:
   again while nothing it could free exists) and the new records are promoted to the
   oldest generation at the end, not walked once more.
 
-Where the time goes (measured on the 2-core benchmark machine, load about 1, with
-``benchmarks.registers.data``: 100,000 invoices and 152,899 payments, medians of 7):
-1.8 s, against 4.5 s for the previous version of this module, which computed each
-invoice with Decimals in a loop. What is left is mostly the records themselves: reading
-a dozen attributes of 250,000 records, turning 250,000 ``Decimal`` amounts into cents
-(about 0.2 s: ``same_quantum`` and ``float``, the cheapest exact way found), and building
-100,000 states, 153,000 applications and 86,000 interest periods (about 0.5 s even with
-``_constructor``) — about 1.0 s together, measured alone. The benchmark's register is
-generated then sorted, so its records lie scattered in memory and every pass over them
-misses the cache: the same register rebuilt in row order, as the loader builds it from a
-workbook, takes 1.3 s (3.5 s for the previous version). At 1,048,575 invoices and
-1,603,127 payments: 27 s (58 s before), 2.3 GiB resident for the register and the ledger
-together (1.1 GiB for the register alone); time grows about 11 % faster than the
-register per doubling, as the caches cover less of it.
+Where the time goes (README « Performance », ``python3 -m benchmarks.run``; 2-core machine,
+30 November 2026): 100,000 invoices and 152,899 payments, 0.9 s against 8.3 s for the
+reference; 1,048,575 invoices and 1,603,127 payments, 15 s. What is left is mostly the
+records themselves: reading a dozen attributes of every invoice and payment, turning their
+``Decimal`` amounts into cents (``same_quantum`` and ``float``, the cheapest exact way
+found), and building the states, applications and interest periods (``_constructor``).
+Every pass over a million records scattered in memory misses the caches, so the time per
+invoice grows with the register (about × 2.3 per doubling from 100,000 to a million rows,
+× 1.8 below).
 
 Pure: no I/O. Problems are returned, never raised, in the reference's order.
 """
