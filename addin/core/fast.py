@@ -345,7 +345,7 @@ def _compute(register: Register, today: date, rates: RateTable):
     their_pairs = found.pairs_of(looked_at[~plain[looked_at]])
     for index in looked_at.tolist():
         if plain[index]:
-            _say_unverified(notes[index], problems, seen_rate_warnings)
+            reference.say_unverified(notes[index], problems, seen_rate_warnings)
             continue
         invoice = invoices[index]
         client = clients.get(invoice.client)
@@ -418,17 +418,6 @@ def _open_status(invoice: Invoice, due: date, today: date) -> int:
     if invoice.promise is not None and invoice.promise >= today:
         return 3  # PROMISED
     return 4  # OVERDUE
-
-
-def _say_unverified(notes: Sequence[str], problems: list[Problem], seen: set[str]) -> None:
-    """As ``ledger._state``: an unverified rate is about the rate table, said once."""
-    for note in notes:
-        if note not in seen:
-            seen.add(note)
-            problems.append(Problem("Taux", None, "Vérifié", None, note,
-                                    "Confirmez ce taux sur la source citée et mettez « Oui » "
-                                    "dans la colonne Vérifié de la feuille Taux.",
-                                    severity=Severity.WARNING, code="rates.unverified"))
 
 
 def _due_dates(invoices: Sequence[Invoice], invoice_client: np.ndarray, kind: np.ndarray,
@@ -969,7 +958,7 @@ def _state(invoice: Invoice, client: Client | None, due: date | None, payments: 
             interest, periods, notes = _interest(amount, start, today, payments, lookup, client_type is _PUBLIC)
         except MissingRate:
             return None
-        _say_unverified(notes, problems, seen_rate_warnings)
+        reference.say_unverified(notes, problems, seen_rate_warnings)
 
     indemnity = _INDEMNITY if days_late > 0 and client_type is not _CONSUMER else ZERO
     plan_due = reference._next_installment(installments, paid) if installments else None

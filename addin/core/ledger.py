@@ -219,6 +219,17 @@ def _plan_interest(amount: Decimal, due: date, installments: Sequence[tuple[date
                           rule)
 
 
+def say_unverified(notes: Sequence[str], problems: list[Problem], seen: set[str]) -> None:
+    """An unverified rate is about the rate table, not an invoice: each note said once, in ``Taux``."""
+    for note in notes:
+        if note not in seen:
+            seen.add(note)
+            problems.append(Problem("Taux", None, "Vérifié", None, note,
+                                    "Confirmez ce taux sur la source citée et mettez « Oui » "
+                                    "dans la colonne Vérifié de la feuille Taux.",
+                                    severity=Severity.WARNING, code="rates.unverified"))
+
+
 def _state(
     invoice: Invoice, client: Client | None, due: date | None, allocation: alloc.Allocation,
     installments: Sequence[tuple[date, Decimal]], today: date, rates: RateTable, settings,
@@ -262,12 +273,7 @@ def _state(
     periods = result.periods if result is not None else ()
     for warning in result.warnings if result is not None else ():
         if "non vérifi" in warning:  # about the rate table, not this invoice: said once
-            if warning not in seen_rate_warnings:
-                seen_rate_warnings.add(warning)
-                problems.append(Problem("Taux", None, "Vérifié", None, warning,
-                                        "Confirmez ce taux sur la source citée et mettez « Oui » "
-                                        "dans la colonne Vérifié de la feuille Taux.",
-                                        severity=Severity.WARNING, code="rates.unverified"))
+            say_unverified((warning,), problems, seen_rate_warnings)
             continue
         problems.append(Problem(INVOICES, invoice.row, "Taux de pénalité", invoice.penalty_rate,
                                 warning, "Vérifiez le taux de pénalité de la facture.",
