@@ -667,6 +667,18 @@ def _walk(order, position, invoices, numbers, open_amount, due_day, is_item, inv
     item_clients = invoice_client[items]
     queues: dict[int, list[int]] = {}
     cursor: dict[int, int] = {}
+
+    def take(place: int, k: int, index: int, rest: int) -> int:
+        """Payment ``k`` (at ``place``) pays what it can of the open item ``index``; what it has left."""
+        open_amount = balance[index]
+        part = open_amount if open_amount < rest else rest  # min(rest, open_amount)
+        w_position.append(place)
+        w_payment.append(k)
+        w_invoice.append(index)
+        w_take.append(part)
+        balance[index] = open_amount - part
+        return rest - part
+
     for k, rest, index, client, mark, place in zip(order.tolist(), paid_cents[order].tolist(), target[order].tolist(),
                                                    payment_client[order].tolist(), named[order].tolist(),
                                                    position[order].tolist()):
@@ -674,15 +686,8 @@ def _walk(order, position, invoices, numbers, open_amount, due_day, is_item, inv
             events.append((place, alloc.not_positive(payments[k]), None, 0))
             continue
         if mark:  # names an open item of its own client
-            open_amount_ = balance[index]
-            part = open_amount_ if open_amount_ < rest else rest  # min(rest, open_amount)
-            if part > 0:
-                w_position.append(place)
-                w_payment.append(k)
-                w_invoice.append(index)
-                w_take.append(part)
-                balance[index] = open_amount_ - part
-                rest -= part
+            if balance[index] > 0:
+                rest = take(place, k, index, rest)
             if rest > 0:
                 p = payments[k]
                 events.append((place, alloc.exceeds_balance(p, _decimal(rest)), p.client, rest))
@@ -707,17 +712,10 @@ def _walk(order, position, invoices, numbers, open_amount, due_day, is_item, inv
         i = cursor.get(client, 0)
         while rest > 0 and i < len(queue):
             index = queue[i]
-            open_amount_ = balance[index]
-            if open_amount_ <= 0:
+            if balance[index] <= 0:
                 i += 1
                 continue
-            part = open_amount_ if open_amount_ < rest else rest
-            w_position.append(place)
-            w_payment.append(k)
-            w_invoice.append(index)
-            w_take.append(part)
-            balance[index] = open_amount_ - part
-            rest -= part
+            rest = take(place, k, index, rest)
             if balance[index] <= 0:
                 i += 1
         # Items before the cursor are settled; named payments never reopen an item.
