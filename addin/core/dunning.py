@@ -264,9 +264,6 @@ class History:
     def keys(self) -> frozenset[str]:
         return frozenset(r.key for r in self.reminders if r.key)
 
-    def of_client(self, code: str) -> list[Reminder]:
-        return [r for r in self.reminders if r.client == code]
-
 
 def last_reminders(history: History) -> dict[str, date]:
     """Per invoice number, the date of its last written reminder (``Dernière relance``)."""
