@@ -404,7 +404,7 @@ def _compute(register: Register, today: date, rates: RateTable):
         periods[chosen].tolist(), paid_on.tolist()), object, len(chosen))
     return (
         reference.Ledger(today=today, states=tuple(states.tolist()), credits=found.credits,
-                         applications=found.applications),
+                         applications=reference.Later(found.applications)),
         problems,
     )
 
@@ -512,23 +512,29 @@ def _due_case(text, invoice: Invoice, client_type: ClientType, sector_max_days: 
 
 
 class _Payments:
-    """What ``_allocate`` found: the ledger's applications and credits, and per invoice its payments.
+    """What ``_allocate`` found: the ledger's credits and applications, and per invoice its payments.
 
-    Per application, in the ledger's order: ``app_invoice``, ``app_day`` (ordinal),
-    ``app_take`` (cents). Per invoice: ``paid`` (cents), ``count`` (applications),
-    ``last_day`` (the date ordinal of its last application, 0 for none).
+    Per application, in the ledger's order: ``app_payment`` (index in the known
+    payments), ``app_invoice``, ``app_day`` (ordinal), ``app_take`` (cents). Per invoice:
+    ``paid`` (cents), ``count`` (applications), ``last_day`` (the date ordinal of its last
+    application, 0 for none). The applications as records (``alloc.Application``, with
+    their dates and ``Decimal`` amounts) are made only when read: nothing a refresh does
+    reads them, and at a million invoices they are a million and a half objects.
     """
 
-    def __init__(self, applications, credits, is_item, app_invoice, app_day, app_date, app_amount, app_take):
+    def __init__(self, credits, is_item, app_payment, app_invoice, app_day, app_take, given, paid_cents, numbers,
+                 calendar):
         n = len(is_item)
-        self.applications = applications
         self.credits = credits
         self.is_item = is_item
+        self.app_payment = app_payment
         self.app_invoice = app_invoice
         self.app_day = app_day
         self.app_take = app_take
-        self._date = app_date
-        self._amount = app_amount
+        self._given = given
+        self._paid_cents = paid_cents
+        self._numbers = numbers
+        self._calendar = calendar
         order = np.argsort(app_invoice, kind="stable")  # by invoice, each in date order
         self._order = order
         self.count = np.bincount(app_invoice, minlength=n)
@@ -537,6 +543,25 @@ class _Payments:
         has = self.count > 0
         self.last_day = np.zeros(n, dtype=np.int64)
         self.last_day[has] = app_day[order[self._end[has] - 1]]
+
+    def _dates_and_amounts(self, at: np.ndarray) -> tuple[list[date], list[Decimal]]:
+        """The date and amount of the applications at ``at``.
+
+        A payment taken whole is the reference's own ``Decimal`` (``take = left``); a part,
+        the same value rebuilt from cents.
+        """
+        payment, take = self.app_payment[at], self.app_take[at]
+        amounts = list(map(self._given.__getitem__, payment.tolist()))
+        part = np.flatnonzero(take != self._paid_cents[payment])
+        for j, c in zip(part.tolist(), take[part].tolist()):
+            amounts[j] = _decimal(c)
+        return (self._calendar.dates(self.app_day[at]).tolist() if len(at) else []), amounts
+
+    def applications(self) -> tuple[alloc.Application, ...]:
+        """``allocation.allocate``'s applications, in its order."""
+        dates, amounts = self._dates_and_amounts(np.arange(len(self.app_payment)))
+        return tuple(map(_new_application, self.app_payment.tolist(),
+                         map(self._numbers.__getitem__, self.app_invoice.tolist()), dates, amounts))
 
     def pairs_of(self, indices: np.ndarray) -> Iterator[list[tuple[date, Decimal]]]:
         """(date, amount) applied to each invoice at ``indices``, in date order (``Allocation.payments_of``).
@@ -547,8 +572,7 @@ class _Payments:
         starts = self._end[indices] - counts
         # Each invoice's positions in ``_order``: its start, then the next ones.
         ranks = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-        flat = self._order[np.repeat(starts, counts) + ranks].tolist()
-        applied = iter(list(zip(map(self._date.__getitem__, flat), map(self._amount.__getitem__, flat))))
+        applied = iter(list(zip(*self._dates_and_amounts(self._order[np.repeat(starts, counts) + ranks]))))
         for count_ in counts.tolist():
             yield list(islice(applied, count_))
 
@@ -629,18 +653,8 @@ def _allocate(invoices: Sequence[Invoice], numbers: list[str], number_index: dic
     a_payment = np.concatenate((d_payment, np.asarray(w_payment, dtype=np.int64)))[a_order]
     a_invoice = np.concatenate((d_invoice, np.asarray(w_invoice, dtype=np.int64)))[a_order]
     a_take = np.concatenate((d_take, np.asarray(w_take, dtype=np.int64)))[a_order]
-    a_day = day[a_payment]
-    # A payment taken whole is the reference's own Decimal (``take = left``); a part, the
-    # same value rebuilt from cents.
-    a_amount = list(map(given.__getitem__, a_payment.tolist()))
-    part = np.flatnonzero(a_take != paid_cents[a_payment])
-    for j, c in zip(part.tolist(), a_take[part].tolist()):
-        a_amount[j] = _decimal(c)
-    a_date = calendar.dates(a_day).tolist() if len(a_day) else []
-    applications = tuple(map(_new_application, a_payment.tolist(), map(numbers.__getitem__, a_invoice.tolist()),
-                             a_date, a_amount))
-    return _Payments(applications, {c: _decimal(v) for c, v in credit.items() if v}, is_item, a_invoice, a_day,
-                     a_date, a_amount, a_take)
+    return _Payments({c: _decimal(v) for c, v in credit.items() if v}, is_item, a_payment, a_invoice, day[a_payment],
+                     a_take, given, paid_cents, numbers, calendar)
 
 
 def _walk(order, position, invoices, numbers, open_amount, due_day, is_item, invoice_client, payments, paid_cents,
@@ -662,9 +676,16 @@ def _walk(order, position, invoices, numbers, open_amount, due_day, is_item, inv
         return w_position, w_payment, w_invoice, w_take
     theirs = np.flatnonzero(np.isin(invoice_client, payment_client[order]))
     balance = dict(zip(theirs.tolist(), open_amount[theirs].tolist()))
+    # Each walking client's open items, by due date (ties: see below), cut out of one sort:
+    # thousands of clients of a few dozen items each, where a numpy call per client would
+    # cost more than its work.
     items = theirs[is_item[theirs]]
-    items = items[np.argsort(invoice_client[items], kind="stable")]
+    items = items[np.lexsort((due_day[items], invoice_client[items]))]
     item_clients = invoice_client[items]
+    first = np.flatnonzero(np.diff(item_clients, prepend=-1))  # each client's first item
+    bounds = dict(zip(item_clients[first].tolist(), zip(first.tolist(), np.append(first[1:], len(items)).tolist())))
+    item_list = items.tolist()
+    due_of = dict(zip(item_list, due_day[items].tolist()))
     queues: dict[int, list[int]] = {}
     cursor: dict[int, int] = {}
 
@@ -701,12 +722,9 @@ def _walk(order, position, invoices, numbers, open_amount, due_day, is_item, inv
         # Oldest due first (Code civil 1342-10): the client's open items by (due, issued, number).
         queue = queues.get(client)
         if queue is None:
-            mine = items[np.searchsorted(item_clients, client):np.searchsorted(item_clients, client, side="right")]
-            due = due_day[mine]
-            mine = mine[np.argsort(due, kind="stable")]
-            queue = mine.tolist()
-            if len(np.unique(due)) < len(due):  # equal due dates: then issued, then number
-                due_of = dict(zip(queue, due_day[mine].tolist()))
+            low, high = bounds.get(client, (0, 0))
+            queue = item_list[low:high]
+            if len({due_of[i] for i in queue}) < len(queue):  # equal due dates: then issued, then number
                 queue.sort(key=lambda i: (due_of[i], invoices[i].issued, numbers[i]))
             queues[client] = queue
         i = cursor.get(client, 0)

@@ -360,3 +360,17 @@ def test_amounts_go_into_cents_only_when_exact():
     assert fast._cents([Decimal("10.005")]) is None  # not whole cents
     assert fast._cents([Decimal("100")]) is None  # whole cents, but exponent 0: its sums would print 100, not 100.00
     assert fast._cents([Decimal("NaN")]) is None
+
+
+def test_the_applications_are_the_references_and_made_only_when_read():
+    clients = (Client("B", "Pro", ClientType.BUSINESS),)
+    invoices = (Invoice("F1", "B", date(2025, 1, 10), Decimal("1200.00"), row=2),
+                Invoice("F2", "B", date(2025, 2, 10), Decimal("600.00"), row=3))
+    payments = (Payment(date(2025, 3, 1), "B", Decimal("1000.00"), "F1", row=2),
+                Payment(date(2025, 4, 1), "B", Decimal("700.00"), row=3))  # oldest due first: 200 to F1, 500 to F2
+    register = Register(Settings(default_terms="30 jours"), clients, invoices, payments)
+    got, _ = fast.compute(register, date(2025, 11, 14), RATES)
+    assert isinstance(got.applications, ledger.Later) and got.applications._make is not None  # not made yet
+    assert [(a.payment, a.invoice, a.amount) for a in got.applications] == [
+        (0, "F1", Decimal("1000.00")), (1, "F1", Decimal("200.00")), (1, "F2", Decimal("500.00"))]
+    assert got.applications == ledger.compute(register, date(2025, 11, 14), RATES)[0].applications

@@ -253,3 +253,18 @@ def test_the_fast_path_agrees_on_a_suspending_plan():
     for suspends in (True, False):
         register = _plan_register(suspends)
         assert fast.compute(register, date(2025, 5, 15), RATES) == compute(register, date(2025, 5, 15), RATES)
+
+
+def test_later_is_the_tuple_it_makes_made_once_when_first_read():
+    import pickle
+
+    from addin.core.ledger import Later
+
+    calls = []
+    later = Later(lambda: calls.append(1) or (1, 2, 3))
+    assert calls == []  # nothing made before it is read
+    assert later == (1, 2, 3) and (1, 2, 3) == later and later != (1, 2)
+    assert list(later) == [1, 2, 3] and later[1] == 2 and later[-2:] == (2, 3) and len(later) == 3
+    assert repr(later) == "(1, 2, 3)" and hash(later) == hash((1, 2, 3))
+    assert pickle.loads(pickle.dumps(later)) == (1, 2, 3) and type(pickle.loads(pickle.dumps(later))) is tuple
+    assert calls == [1]  # made once, then kept
