@@ -338,14 +338,16 @@ def queue(
         problems: when given, the warnings of the queue are appended to it (a step
             held because a rate is missing).
     Returns:
-        (actions, next_actions). Unknown scenario names are reported by
+        (actions, next_actions). ``next_actions`` names the invoices there is something
+        to say about; the others (paid ones, most of a register) have no next action: read
+        it with ``.get(number, ("", None))``. Unknown scenario names are reported by
         ``check_scenarios``.
     """
     credits = credits or {}
     installments = installments or {}
     problems = problems if problems is not None else []
     nexts: dict[str, tuple[str, date | None]] = {}
-    by_client = _unpaid_by_client(ledger_states, clients, nexts)
+    by_client = _unpaid_by_client(ledger_states)
     # The journal by client, read once (a journal grows by thousands of lines a year).
     reminders_of: dict[str, list[Reminder]] = defaultdict(list)
     for r in history.reminders:
@@ -421,30 +423,26 @@ def queue(
     return actions, nexts
 
 
-def _unpaid_by_client(states: Sequence[InvoiceState], clients: Sequence[Client],
-                      nexts: dict[str, tuple[str, date | None]]) -> dict[str, list[InvoiceState]]:
-    """The states of each client but its paid invoices, whose next action (none) is set in
-    ``nexts`` on the way: they are most of a register and nothing else is said of them.
+def _unpaid_by_client(states: Sequence[InvoiceState]) -> dict[str, list[InvoiceState]]:
+    """The states of each client but its paid invoices: they are most of a register, have no
+    next action (no entry in ``nexts``) and nothing else is said of them.
 
     An invoice number shared by a paid invoice and another state (a duplicate the ledger
-    reports) gets its next action in the clients' order, the last client's word winning:
-    then every state is grouped and sorted with its client's.
+    reports) gets its next action in the clients' order, the last client's word winning
+    (« nothing » when it is the paid invoice's): then every state is grouped and sorted
+    with its client's, the paid ones included.
     """
-    listed = {c.code for c in clients}
-    nothing = ("", None)
     paid = Status.PAID
+    unpaid = [state for state in states if state.status is not paid]
     by_client: dict[str, list[InvoiceState]] = defaultdict(list)
-    for state in states:
-        inv = state.invoice
-        if state.status is not paid:
-            by_client[inv.client].append(state)
-        elif inv.client in listed:
-            nexts[inv.number] = nothing
-    if any(s.invoice.number in nexts for group in by_client.values() for s in group):
-        nexts.clear()
-        by_client.clear()
-        for state in states:
-            by_client[state.invoice.client].append(state)
+    for state in unpaid:
+        by_client[state.invoice.client].append(state)
+    if len(unpaid) < len(states):
+        numbers = {state.invoice.number for state in unpaid}
+        if any(state.invoice.number in numbers for state in states if state.status is paid):
+            by_client.clear()
+            for state in states:
+                by_client[state.invoice.client].append(state)
     return by_client
 
 
