@@ -374,3 +374,25 @@ def test_the_applications_are_the_references_and_made_only_when_read():
     assert [(a.payment, a.invoice, a.amount) for a in got.applications] == [
         (0, "F1", Decimal("1000.00")), (1, "F1", Decimal("200.00")), (1, "F2", Decimal("500.00"))]
     assert got.applications == ledger.compute(register, date(2025, 11, 14), RATES)[0].applications
+
+
+def test_a_payment_finds_its_invoice_by_the_same_string_or_an_equal_one():
+    """Found by identity when the payment holds the invoice's own string (as the loader makes
+    it), by value otherwise: the same applications either way."""
+    number = "F-2025-001"
+    equal = "".join(["F-2025-", "001"])  # equal, another object
+    assert equal == number and equal is not number
+    clients = (Client("B", "Pro", ClientType.BUSINESS),)
+    invoices = (Invoice(number, "B", date(2025, 1, 10), Decimal("100.00"), row=2),
+                Invoice("F-2025-002", "B", date(2025, 1, 5), Decimal("100.00"), row=3))
+    payments = (Payment(date(2025, 3, 1), "B", Decimal("30.00"), number, row=2),
+                Payment(date(2025, 3, 2), "B", Decimal("40.00"), equal, row=3),
+                Payment(date(2025, 3, 3), "B", Decimal("50.00"), "F-9", row=4),  # unknown: oldest due first
+                Payment(date(2025, 3, 4), "B", Decimal("60.00"), None, row=5))
+    register = Register(Settings(default_terms="30 jours"), clients, invoices, payments)
+    got, got_problems = fast.compute(register, date(2025, 11, 14), RATES)
+    expected, expected_problems = ledger.compute(register, date(2025, 11, 14), RATES)
+    assert [(a.payment, a.invoice, a.amount) for a in got.applications] == [
+        (0, number, Decimal("30.00")), (1, number, Decimal("40.00")), (2, "F-2025-002", Decimal("50.00")),
+        (3, "F-2025-002", Decimal("50.00")), (3, number, Decimal("10.00"))]
+    assert got == expected and got_problems == expected_problems

@@ -192,6 +192,13 @@ def test_filled_template_file_loads_through_the_file_book(tmp_path):
     assert register.invoices == EXPECTED_INVOICES
     assert register.payments == EXPECTED_PAYMENTS
     assert register.plan_steps == EXPECTED_PLANS
+    # One object per distinct text: a payment names its invoice, and an invoice its client, with
+    # the very same string (the fast ledger finds most invoices by identity).
+    numbers = {i.number: i.number for i in register.invoices}
+    named = [p for p in register.payments if p.invoice in numbers]
+    assert named and all(p.invoice is numbers[p.invoice] for p in named)
+    codes = {}
+    assert all(codes.setdefault(r.client, r.client) is r.client for r in (*register.invoices, *register.payments))
 
 
 # --- problems, each with its place -------------------------------------------------
