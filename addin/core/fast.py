@@ -595,7 +595,7 @@ def _allocate(invoices: Sequence[Invoice], numbers: list[str], number_index: dic
     is_target = cents > 0  # what a payment may name: an invoice whose due date is unknown too
     # Invoices by number; a payment naming anything else (or nothing: "" and None are
     # no name) goes to its client's oldest items, as in the reference.
-    target = _targets(numbers, number_index, payments)
+    target = np.fromiter(map(number_index.get, map(_INVOICE, payments), repeat(-1)), np.int64, m)
     target[target >= 0] = np.where(is_target[target[target >= 0]], target[target >= 0], -1)
     if "" in number_index:
         target[[not p.invoice for p in payments]] = -1
@@ -655,30 +655,6 @@ def _allocate(invoices: Sequence[Invoice], numbers: list[str], number_index: dic
     a_take = np.concatenate((d_take, np.asarray(w_take, dtype=np.int64)))[a_order]
     return _Payments({c: _decimal(v) for c, v in credit.items() if v}, is_item, a_payment, a_invoice, day[a_payment],
                      a_take, given, paid_cents, numbers, calendar)
-
-
-def _targets(numbers: list[str], number_index: dict[str, int], payments: Sequence[Payment]) -> np.ndarray:
-    """The invoice each payment names (its index; -1 for none or an unknown number): ``number_index.get``.
-
-    The loader keeps one object per distinct text, so a payment names its invoice with the
-    very string of the invoice's number: most are found by identity, in columns (``id``
-    reads no string, where a million look-ups by value in a dict of a million numbers each
-    miss the caches); the others (no number, an unknown one, an equal string that is another
-    object) by value. The numbers are distinct (the caller's condition), so both agree.
-    """
-    named = list(map(_INVOICE, payments))
-    found = np.full(len(named), -1, dtype=np.int64)
-    if numbers:
-        ids = np.fromiter(map(id, numbers), np.int64, len(numbers))
-        order = np.argsort(ids)
-        ids = ids[order]
-        asked = np.fromiter(map(id, named), np.int64, len(named))
-        at = np.minimum(np.searchsorted(ids, asked), len(ids) - 1)
-        same = ids[at] == asked
-        found[same] = order[at[same]]
-    rest = np.flatnonzero(found < 0).tolist()
-    found[rest] = [number_index.get(named[k], -1) for k in rest]
-    return found
 
 
 def _walk(order, position, invoices, numbers, open_amount, due_day, is_item, invoice_client, payments, paid_cents,

@@ -377,8 +377,7 @@ def test_the_applications_are_the_references_and_made_only_when_read():
 
 
 def test_a_payment_finds_its_invoice_by_the_same_string_or_an_equal_one():
-    """Found by identity when the payment holds the invoice's own string (as the loader makes
-    it), by value otherwise: the same applications either way."""
+    """The invoice's own string (as the loader makes it) or an equal one: the same applications."""
     number = "F-2025-001"
     equal = "".join(["F-2025-", "001"])  # equal, another object
     assert equal == number and equal is not number

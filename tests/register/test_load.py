@@ -192,8 +192,8 @@ def test_filled_template_file_loads_through_the_file_book(tmp_path):
     assert register.invoices == EXPECTED_INVOICES
     assert register.payments == EXPECTED_PAYMENTS
     assert register.plan_steps == EXPECTED_PLANS
-    # One object per distinct text: a payment names its invoice, and an invoice its client, with
-    # the very same string (the fast ledger finds most invoices by identity).
+    # One object per distinct text (less memory at a million rows): a payment names its invoice,
+    # and an invoice its client, with the very same string.
     numbers = {i.number: i.number for i in register.invoices}
     named = [p for p in register.payments if p.invoice in numbers]
     assert named and all(p.invoice is numbers[p.invoice] for p in named)
