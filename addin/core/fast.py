@@ -768,7 +768,7 @@ def _interest_columns(rows, start, final, amount, public, found, amounts, lookup
     ``start`` is the day after the due date, ``final`` the day the invoice was settled
     (else today), ``amount`` its cents, ``public`` whether the legal rate is the public
     buyer's. Fills ``interest`` and ``periods`` at ``rows``; returns the unverified-rate
-    notes of each invoice that has some ({index: [note, ...]}) and the invoices whose
+    notes to say ({index: [note, ...]}: each at its first invoice) and the invoices whose
     delay runs into a half-year the rate table lacks (left to the reference).
 
     The reference walks from ``start``, ending each period at the first of: the half-year
@@ -850,20 +850,25 @@ def _interest_columns(rows, start, final, amount, public, found, amounts, lookup
     done = rows[has]
     total = np.add.reduceat(pieces, first_of) if len(pieces) else pieces
     interest[done] = list(map(_quantize, total.tolist(), repeat(CENT), repeat(ROUND_HALF_UP)))
+    # The tuples of periods, made by number of periods (a few distinct sizes): those of size k
+    # zip their first, second, ... k-th periods at once.
     grouped = np.empty(len(done), dtype=object)
-    single = np.flatnonzero(counts[has] == 1)
-    grouped[single] = _objects(list(zip(made[first_of[single]].tolist())))
-    several = counts[has]
-    for j in np.flatnonzero(several > 1).tolist():
-        low = int(first_of[j])
-        grouped[j] = tuple(made[low:low + int(several[j])].tolist())
+    sizes = counts[has]
+    for size in np.unique(sizes).tolist():
+        chosen = np.flatnonzero(sizes == size)
+        low = first_of[chosen]
+        grouped[chosen] = _objects(list(zip(*(made[low + k].tolist() for k in range(size)))))
     periods[done] = grouped
 
+    # An unverified rate is said once, at the first invoice whose interest uses it (these
+    # are in register order, and their periods in date order): each note's first period.
+    noted = np.flatnonzero(note != None)  # noqa: E711 (an object array)
+    texts: dict[str, int] = {}
+    _, first = np.unique(np.fromiter(map(texts.setdefault, note[noted].tolist(), count()), np.int64, len(noted)),
+                         return_index=True)
     notes: dict[int, list[str]] = {}
-    for j in np.flatnonzero(note != None).tolist():  # noqa: E711 (an object array)
-        listed = notes.setdefault(int(index[j]), [])
-        if note[j] not in listed:
-            listed.append(note[j])
+    for j in np.sort(noted[first]).tolist():
+        notes.setdefault(int(index[j]), []).append(note[j])
     return notes, rows[missing]
 
 
