@@ -770,8 +770,10 @@ class _Track:
         return max(dates, default=None)
 
     def _item(self, state: InvoiceState) -> _Item:
-        ref = _ref(state)
+        ref = state.plan_due or state.due  # _ref
         item = _Item(state, ref, self.calendar.reached(ref))
+        if not self.by_invoice and not self.floors:  # no journal line for this client and track (most)
+            return item
         mine = self.by_invoice.get(item.number)
         if mine:
             notices = self.notices
@@ -919,7 +921,8 @@ class _Track:
             first = allowed.get(index)
             if first is None:
                 first = allowed[index] = self.allowed_from(step, last, deadline)
-            plan[number] = (labels[index] if step is steps[index] else step_label(step), max(when, first))
+            plan[number] = (labels[index] if step is steps[index] else step_label(step),
+                            first if first > when else when)  # the later of the two
         return plan
 
     # the action -------------------------------------------------------------------------
@@ -957,7 +960,7 @@ class _Track:
             total_interest=sum([i.interest for i in invoices], ZERO),
             total_indemnity=sum([i.indemnity for i in invoices], ZERO),
             previous_reminders=len(previous),
-            last_reminder=max((r.on for r in previous), default=None),
+            last_reminder=max(r.on for r in previous) if previous else None,
         )
 
 
@@ -1025,9 +1028,10 @@ def _item(state: InvoiceState, client: Client, today: date,
     indemnity = state.indemnity if client.type != ClientType.CONSUMER else ZERO
     asked, remaining, next_date, next_amount = plan_position(state, installments, today)
     on_plan = remaining is not None and (asked != state.balance or next_date is not None)
+    late = (today - ref).days
     return _action_item({
         "number": inv.number, "po_number": inv.po_number, "issued": inv.issued, "due": state.due,
-        "balance": asked, "days_late": max(0, (today - ref).days),
+        "balance": asked, "days_late": late if late > 0 else 0,
         "interest": state.interest, "indemnity": indemnity, "kind": "invoice",
         "ref": ref, "interest_known": state.interest_known,
         "remaining": remaining if on_plan else None,
