@@ -61,3 +61,27 @@ def test_verdicts_pass_and_fail_on_the_targets_of_the_issue():
 def test_verdicts_fail_a_large_register_over_four_gib_even_when_fast():
     lines = run.verdicts([_result(1_048_575, "engine", 10.0, peak=5000.0)], None)
     assert lines[1].startswith("[red]FAIL")
+
+
+def test_the_engine_measures_the_register_as_the_loader_shares_its_objects(tmp_path):
+    """The loader keeps one Decimal per distinct amount and one string per distinct text; the
+    register the engine step measures must do the same, or it would measure another memory."""
+    from datetime import date
+
+    from addin.books.file import FileBook
+    from addin.register.load import load
+    from benchmarks import steps
+
+    def shared(register) -> tuple[bool, bool]:
+        amounts = [*(i.amount_ttc for i in register.invoices), *(p.amount for p in register.payments)]
+        texts = [*(i.client for i in register.invoices), *(p.client for p in register.payments),
+                 *(p.invoice for p in register.payments if p.invoice)]
+        first: dict = {}
+        repeats = len({str(a) for a in amounts}) < len(amounts)
+        return (repeats and all(first.setdefault(("amount", str(a)), a) is a for a in amounts),
+                all(first.setdefault(("text", t), t) is t for t in texts))
+
+    path = registers.write_xlsx(registers.data(300), tmp_path / "registre.xlsx")
+    loaded, _ = load(FileBook.open(path, backups=0))
+    assert shared(loaded) == (True, True)
+    assert shared(steps._register(300, date(2025, 11, 14))) == (True, True)

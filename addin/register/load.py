@@ -174,7 +174,7 @@ class _Row:
 
     def money(self, key: str, required: bool = False) -> Decimal | None:
         value = self.raw.get(key)
-        if value.__class__ is float:  # a number cell: the same amount gives the same Decimal
+        if value.__class__ is float or value.__class__ is int:  # a number cell: the same amount, the same Decimal
             found = self.ctx.amounts.get(value)
             if found is None:
                 found, problem = cells.parse_money(value, _LazyPlace(self, key))
