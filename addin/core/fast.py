@@ -32,9 +32,10 @@ and the records the ledger returns are built from those columns:
   the others (contractual rate, consumer after a formal notice, early-payment discount,
   installment plan, a half-year missing from the rate table) are computed one by one by
   ``_state``, or handed to the reference;
-- states, periods and applications are built by ``_constructor`` (as a twin object with
-  the same slots, then given its class: about a third of the cost of a frozen
-  dataclass's ``__init__``);
+- states and periods are built by ``_constructor`` (as a twin object with the same slots,
+  then given its class: about a third of the cost of a frozen dataclass's ``__init__``);
+  the applications of the allocation stay columns until someone reads them
+  (``ledger.Later``: nothing in a refresh does);
 - the records are read in few passes (each pass over a million records costs about
   0.1-0.3 s, more than its arithmetic): the client codes in one look-up each, an
   invoice's own terms, dispute and promise as one tuple, and only the records a step
@@ -44,14 +45,14 @@ and the records the ledger returns are built from those columns:
   oldest generation at the end, not walked once more.
 
 Where the time goes (README « Performance », ``python3 -m benchmarks.run``; 2-core machine,
-30 November 2026): 100,000 invoices and 152,899 payments, 0.9 s against 8.3 s for the
-reference; 1,048,575 invoices and 1,603,127 payments, 15 s. What is left is mostly the
+30 November 2026): 100,000 invoices and 152,899 payments, 1.1 s against 8.8 s for the
+reference; 1,048,575 invoices and 1,603,127 payments, 12 s. What is left is mostly the
 records themselves: reading a dozen attributes of every invoice and payment, turning their
 ``Decimal`` amounts into cents (``same_quantum`` and ``float``, the cheapest exact way
-found), and building the states, applications and interest periods (``_constructor``).
-Every pass over a million records scattered in memory misses the caches, so the time per
-invoice grows with the register (about × 2.3 per doubling from 100,000 to a million rows,
-× 1.8 below).
+found), and building the states and interest periods (``_constructor``). Every pass over a
+million records scattered in memory misses the caches (and, in CPython, even taking an
+object's reference writes its reference count), so the time per invoice grows with the
+register: about × 2 per doubling from 100,000 to a million rows, × 1.8 below.
 
 Pure: no I/O. Problems are returned, never raised, in the reference's order.
 """
@@ -212,10 +213,17 @@ def _cents(amounts: Sequence[Decimal]) -> np.ndarray | None:
     from cents are identical, not only equal. ``float`` of such an amount is the double
     nearest to cents / 100; times 100 it is within 2⁻⁵² × cents of the cents, so
     rounding gives them exactly while they stay under 2⁵¹.
+
+    Each distinct object is converted once: the loader keeps one ``Decimal`` per distinct
+    amount (a register of a million invoices has about a hundred thousand), and the
+    conversion, through a string, costs more than finding them by identity.
     """
-    if not all(map(CENT.same_quantum, amounts)):
+    ids = np.fromiter(map(id, amounts), np.int64, len(amounts))
+    _, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+    distinct = list(map(amounts.__getitem__, first.tolist()))
+    if not all(map(CENT.same_quantum, distinct)):
         return None
-    found = np.rint(np.fromiter(map(float, amounts), np.float64, len(amounts)) * 100)
+    found = np.rint(np.fromiter(map(float, distinct), np.float64, len(distinct)) * 100)[inverse.reshape(-1)]
     if len(found) and np.abs(found).sum() >= _CENTS_LIMIT:
         return None
     return found.astype(np.int64)
