@@ -427,22 +427,15 @@ def _unpaid_by_client(states: Sequence[InvoiceState]) -> dict[str, list[InvoiceS
     """The states of each client but its paid invoices: they are most of a register, have no
     next action (no entry in ``nexts``) and nothing else is said of them.
 
-    An invoice number shared by a paid invoice and another state (a duplicate the ledger
-    reports) gets its next action in the clients' order, the last client's word winning
-    (« nothing » when it is the paid invoice's): then every state is grouped and sorted
-    with its client's, the paid ones included.
+    A number shared by a paid invoice and an open one (a duplicate: the loader keeps one row
+    per number and reports the others, so only a register built otherwise has one) shows the
+    open invoice's next action.
     """
     paid = Status.PAID
-    unpaid = [state for state in states if state.status is not paid]
     by_client: dict[str, list[InvoiceState]] = defaultdict(list)
-    for state in unpaid:
-        by_client[state.invoice.client].append(state)
-    if len(unpaid) < len(states):
-        numbers = {state.invoice.number for state in unpaid}
-        if any(state.invoice.number in numbers for state in states if state.status is paid):
-            by_client.clear()
-            for state in states:
-                by_client[state.invoice.client].append(state)
+    for state in states:
+        if state.status is not paid:
+            by_client[state.invoice.client].append(state)
     return by_client
 
 

@@ -221,15 +221,16 @@ def test_skips_paid_errors_small_residuals_and_clients_on_hold():
     assert actions == [] and nexts["F4"] == ("Relances suspendues", None)
 
 
-def test_a_paid_invoice_has_no_next_action_and_a_shared_number_follows_the_clients_order():
+def test_a_paid_invoice_has_no_next_action_and_a_shared_number_shows_the_open_ones():
     paid, open_ = state("F1", ago(20), "0", paid="500"), state("F1", ago(20), client_code="C2")
     _, nexts = run([paid, state("F9", ago(20), "0", paid="5", client_code="C3")], [client("C1"), client("C2")])
     assert nexts == {}  # a paid invoice has no next action: nothing is said of it
-    # A number shared by a paid invoice and an open one (a duplicate): the last client's word wins.
+    # A number shared by a paid invoice and an open one (a duplicate): the open one's next action,
+    # whatever the order of the clients.
     _, nexts = run([paid, open_], [client("C1"), client("C2")])
     assert nexts["F1"] == ("E-mail J+15", TODAY)
     _, nexts = run([paid, open_], [client("C2"), client("C1")])
-    assert nexts.get("F1", ("", None)) == ("", None)
+    assert nexts["F1"] == ("E-mail J+15", TODAY)
 
 
 def test_follows_the_installment_date_instead_of_the_original_due_date():
