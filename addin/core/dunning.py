@@ -763,7 +763,7 @@ class _Track:
         return max(dates, default=None)
 
     def _item(self, state: InvoiceState) -> _Item:
-        ref = state.plan_due or state.due  # _ref
+        ref = _ref(state)
         item = _Item(state, ref, self.calendar.reached(ref))
         if not self.by_invoice and not self.floors:  # no journal line for this client and track (most)
             return item
