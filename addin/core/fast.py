@@ -250,7 +250,6 @@ class _Calendar:
         return self._dates[np.searchsorted(self._unique, days)]
 
 
-
 # --- the computation ---------------------------------------------------------------------
 
 
