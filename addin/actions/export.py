@@ -72,9 +72,9 @@ def run(book, out: Path | None = None, *, today: date, as_of: date | None = None
 
 
 def _run(source_path: Path, book_path: Path, out: Path, *, today: date, as_of: date | None) -> ExportResult:
-    from addin.actions.refresh import _computed_values
+    from addin.actions.refresh import computed_values
     from addin.books.file import FileBook
-    from addin.actions.preview import with_journal_notes
+    from addin.actions.queue import with_journal_notes
     from addin.core.fast import choose as engine
     from addin.mail.journal import Journal, read_history
     from addin.register import schema
@@ -98,7 +98,7 @@ def _run(source_path: Path, book_path: Path, out: Path, *, today: date, as_of: d
             for state in ledger.states:
                 if state.invoice.row is None:
                     continue
-                values = _computed_values(state, {}, {})
+                values = computed_values(state, {}, {})
                 for key in RECOMPUTED:
                     figures[(state.invoice.row, header.columns[key])] = (values[key],
                                                                          schema.FACTURES.column(key).kind)

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from addin.books.base import Block, Book, GeneratedSheet, SheetData
+from addin.actions.queue import Prepared, prepare, queue_sheet
 from addin.core import dunning
 from addin.core.ledger import Ledger
 from addin.core.model import ZERO, InvoiceState, Problem, Register, Severity, Status, cents
@@ -97,7 +98,6 @@ def run(book: Book, *, today: date, book_path: Path | None = None, progress=None
 
 def compute_writes(snapshot: Snapshot, *, today: date, book_path: Path) -> Writes:
     """Phase 2: the ledger, the queue and every write, from the snapshot alone."""
-    from addin.actions.preview import prepare, queue_sheet
 
     prepared = prepare(snapshot, today=today, book_path=book_path)
     last = dunning.last_reminders(prepared.history)
@@ -174,7 +174,7 @@ def factures_cells(snapshot: Snapshot, register: Register, ledger: Ledger,
         state = by_row.get(row)
         raw = data.rows[row - 1] if row - 1 < len(data.rows) else ()
         blank = all(raw[j - 1] in (None, "") for j in inputs if j - 1 < len(raw))
-        values = _computed_values(state, next_actions, last_reminders) if state else (
+        values = computed_values(state, next_actions, last_reminders) if state else (
             {k: None for k in keys} if blank else {**{k: None for k in keys}, "status": Status.ERROR.value})
         for k in keys:
             values_by_key[k].append(values[k])
@@ -190,7 +190,7 @@ def factures_cells(snapshot: Snapshot, register: Register, ledger: Ledger,
     return out
 
 
-def _computed_values(state: InvoiceState, next_actions, last_reminders) -> dict[str, object]:
+def computed_values(state: InvoiceState, next_actions, last_reminders) -> dict[str, object]:
     label, when = next_actions.get(state.invoice.number, ("", None))
     return {
         "due": state.due,
@@ -548,3 +548,16 @@ def _of_which(totals: Mapping[str, Decimal], money) -> str:
     parts = [f"litiges {money(totals[k], 'fr')}" if k == "disputed" else f"promesses {money(totals[k], 'fr')}"
              for k in ("disputed", "promised") if totals.get(k)]
     return f" ({', '.join(parts)})" if parts else ""
+
+
+def write_computed_columns(book: Book, prepared: Prepared, snapshot) -> bool:
+    """The invoices' Prochaine action / Dernière relance columns, with the refresh's writer.
+
+    ``snapshot`` is what the action read before its first write (``Snapshot.read``): the
+    live book is never read after it is written. Returns False when the workbook has no
+    readable Factures sheet (then only generated sheets are written).
+    """
+    last = dunning.last_reminders(prepared.history)
+    cells = factures_cells(snapshot, prepared.register, prepared.ledger, prepared.next_actions, last)
+    write_all(book, cells)
+    return bool(cells)

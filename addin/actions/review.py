@@ -37,7 +37,7 @@ def default_month(today: date) -> tuple[int, int]:
 
 def _with_call_notes(book: Book, register: Register) -> Register:
     """Promises and disputes noted in the Journal (call outcomes) count here as in the queue."""
-    from addin.actions.preview import with_journal_notes
+    from addin.actions.queue import with_journal_notes
     from addin.mail.journal import Journal, read_history
 
     path = getattr(book, "path", None)

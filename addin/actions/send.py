@@ -1,6 +1,6 @@
 """Envoyer (Send): today's reminders, each sent at most once.
 
-For each e-mail action of the queue (``preview.prepare``) whose key the journal may
+For each e-mail action of the queue (``queue.prepare``) whose key the journal may
 send (never sent, a person asked for a re-send, or a transient refusal):
 
     journal.intent (durable) → transport.send → journal.result
@@ -31,7 +31,8 @@ from addin.books.base import Book
 from addin.core import dunning
 from addin.core.model import Action, Channel, Problem
 from addin.mail.journal import Journal, book_folder, message_id, sync_sheet
-from addin.actions import preview
+from addin.actions import queue
+from addin.actions.refresh import write_computed_columns
 
 OUTBOX = "Boîte d'envoi"
 
@@ -132,7 +133,7 @@ def run(
     journal = Journal.open(book_path)
     with journal.lock():
         snapshot = Snapshot.read(book)  # every read before the first write
-        prepared = preview.prepare(snapshot, today=today, book_path=book_path, journal=journal)
+        prepared = queue.prepare(snapshot, today=today, book_path=book_path, journal=journal)
         report = SendReport(problems=list(prepared.problems))
         settings = prepared.settings
         own_transport = transport is None
@@ -154,8 +155,8 @@ def run(
         finally:
             if own_transport:
                 transport.close()
-        for key, decision in preview.ignored_today(prepared.actions, prepared.decisions, today):
-            parts = preview.split_key(key)
+        for key, decision in queue.ignored_today(prepared.actions, prepared.decisions, today):
+            parts = queue.split_key(key)
             if parts is None:
                 continue
             client, scenario, step, _ = parts
@@ -169,13 +170,13 @@ def run(
                 report.lines.append(Line(entry.client, entry.step, entry.channel, entry.key, "à vérifier",
                                          f"envoi interrompu le {entry.at:%d/%m/%Y à %H:%M}"))
         report.problems.extend(sync_sheet(book, journal, snapshot))
-        book.write_generated(preview.queue_sheet(prepared.actions, journal, prepared.decisions, today, statuses))
-        report.computed_columns = preview.write_computed_columns(book, _after_run(prepared, journal), snapshot)
+        book.write_generated(queue.queue_sheet(prepared.actions, journal, prepared.decisions, today, statuses))
+        report.computed_columns = write_computed_columns(book, _after_run(prepared, journal), snapshot)
         book.save()
     return report
 
 
-def _one(action: Action, prepared: preview.Prepared, journal: Journal, transport, today: date, book_name: str,
+def _one(action: Action, prepared: queue.Prepared, journal: Journal, transport, today: date, book_name: str,
          report: SendReport) -> Line:
     key = action.key
     base = dict(client=action.client.code, step=action.step.name, channel=action.step.channel.value, key=key)
@@ -236,7 +237,7 @@ def _one(action: Action, prepared: preview.Prepared, journal: Journal, transport
     return Line(**base, status="envoyé", detail=result.detail)
 
 
-def _after_run(prepared: preview.Prepared, journal: Journal) -> preview.Prepared:
+def _after_run(prepared: queue.Prepared, journal: Journal) -> queue.Prepared:
     """The next actions once this run's sends count as done."""
     from addin.core.dunning import History, Reminder
 

@@ -315,7 +315,7 @@ def _compute(register: Register, today: date, rates: RateTable):
         plain[index] = (invoice.penalty_rate is None and not invoice.discount_rate
                         and invoice.notice_date is None)
     plain &= found.is_item
-    installments = reference._installments_by_invoice(register.plan_steps)
+    installments = reference.installments_by_invoice(register.plan_steps)
     suspended = reference.suspended_by_plan(register.plan_steps)
     for number in installments:
         index = number_index.get(number)

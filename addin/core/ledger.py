@@ -138,7 +138,7 @@ def compute(register: Register, today: date, rates: RateTable) -> tuple[Ledger, 
     allocation = alloc.allocate(items, known_payments)
     problems.extend(allocation.problems)
 
-    installments = _installments_by_invoice(register.plan_steps)
+    installments = installments_by_invoice(register.plan_steps)
     suspended = suspended_by_plan(register.plan_steps)
 
     seen_rate_warnings: set[str] = set()
@@ -193,7 +193,7 @@ def terms_warnings(terms, issued: date, delivered: date | None, client_type: Cli
     return found
 
 
-def _installments_by_invoice(steps: Sequence[PlanStep]) -> dict[str, tuple[tuple[date, Decimal], ...]]:
+def installments_by_invoice(steps: Sequence[PlanStep]) -> dict[str, tuple[tuple[date, Decimal], ...]]:
     """Installment plans: several steps of one plan scheduling the same invoice.
 
     A deposit or milestone plan turns each step into its own invoice (one number per
@@ -218,7 +218,7 @@ def _installments_by_invoice(steps: Sequence[PlanStep]) -> dict[str, tuple[tuple
 
 def suspended_by_plan(steps: Sequence[PlanStep]) -> frozenset[str]:
     """The invoices an installment plan spreads and whose plan says « Pénalités suspendues »."""
-    spread = _installments_by_invoice(steps)
+    spread = installments_by_invoice(steps)
     return frozenset(s.invoice for s in steps if s.suspends_penalties and s.invoice in spread)
 
 

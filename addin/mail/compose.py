@@ -39,7 +39,10 @@ import jinja2
 from addin.core.dunning import CLAIMING_TEMPLATES
 from addin.core.model import ZERO, Action, ActionItem, Channel, ClientType, Settings, cents
 from addin.mail import formatting
-from addin.mail.qr import epc_qr_png, iban_is_valid, normalize_iban
+from addin.mail.claims import amount_to_pay, claim, reference_date, summarize
+from addin.mail.text import EMAIL, format_iban, one_line, split_emails
+from addin.reports.letters import formal_notice_pdf
+from addin.mail.qr import epc_qr_png, iban_is_valid
 
 
 def _templates_dir() -> Path:
@@ -69,9 +72,6 @@ FORMAL_NOTICE_TEMPLATE = "mise_en_demeure"
 PREVIEW_ONLY_TEMPLATES = frozenset({"appel"})
 NOTICE_DEADLINE_DAYS = Settings().reminder_deadline_days  # the default; the setting wins
 QR_CID = "qr-virement@relance"
-# Listed after the invoices, beside the total: the credit (credit notes, unallocated payments,
-# negative) and the older invoices it covers (``covered``, positive: offset against it).
-DEDUCTION_KINDS = ("covered", "credit_note", "unallocated_payment")
 
 
 @dataclass(frozen=True)
@@ -98,126 +98,10 @@ class Rendered:
     notes: tuple[str, ...] = ()  # what the preview should tell the user (no QR code, bad address…)
 
 
-# --- untrusted text -----------------------------------------------------------
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
-
-
-def one_line(text: object) -> str:
-    """``text`` with every control character (CR, LF, tab, NUL…) collapsed to one space."""
-    return re.sub(r" {2,}", " ", _CONTROL.sub(" ", str(text if text is not None else ""))).strip()
-
-
-_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+")
-
-
-def split_emails(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The addresses in a cell (separated by ``;`` or ``,``) → (valid, rejected), duplicates removed."""
-    valid: list[str] = []
-    rejected: list[str] = []
-    for part in re.split(r"[;,]", str(text or "")):
-        candidate = part.strip()
-        if not candidate:
-            continue
-        if _EMAIL.fullmatch(candidate):
-            if candidate.lower() not in {v.lower() for v in valid}:
-                valid.append(candidate)
-        else:
-            rejected.append(one_line(candidate))
-    return tuple(valid), tuple(rejected)
-
-
-# --- what the reminder claims ---------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Summary:
-    """The figures a reminder or a formal notice states, computed from its own lines.
-
-    Totals are summed from the lines shown, so that what the client reads adds up.
-    Deductions (credit notes, unallocated payments) are negative amounts.
-    """
-
-    invoices: tuple[ActionItem, ...]
-    deductions: tuple[tuple[ActionItem, Decimal], ...]
-    balance: Decimal  # invoices minus deductions (on a plan: the installments due now)
-    interest: Decimal  # of the invoices whose interest is known
-    indemnity: Decimal  # always 0 for a consumer (no 40 € between a business and a consumer)
-    claimed: Decimal  # balance + interest + indemnity
-    reference: str  # the invoice numbers, the reference to quote on the transfer
-    client_type: ClientType
-    next_due: date | None
-    max_days_late: int
-
-
-def summarize(action: Action) -> Summary:
-    invoices = tuple(i for i in action.items if i.kind not in DEDUCTION_KINDS)
-    deductions = tuple((i, abs(i.balance) if i.kind == "covered" else -abs(i.balance))
-                       for i in action.items if i.kind in DEDUCTION_KINDS)
-    balance = cents(sum((i.balance for i in invoices), ZERO) + sum((d for _, d in deductions), ZERO))
-    consumer = action.client.type == ClientType.CONSUMER
-    interest = cents(sum((i.interest for i in invoices if i.interest_known), ZERO))
-    indemnity = ZERO if consumer else cents(sum((i.indemnity for i in invoices), ZERO))
-    dues = [_ref(i) for i in invoices if _ref(i) is not None]
-    return Summary(
-        invoices=invoices,
-        deductions=deductions,
-        balance=balance,
-        interest=interest,
-        indemnity=indemnity,
-        claimed=cents(balance + interest + indemnity),
-        reference=" ".join(one_line(i.number) for i in invoices),
-        client_type=action.client.type,
-        next_due=min(dues) if dues else None,
-        max_days_late=max((i.days_late for i in invoices), default=0),
-    )
-
-
-def _ref(item: ActionItem) -> date | None:
-    """The date the item's amount fell (or falls) due: its first unpaid installment, else its due date."""
-    return item.ref or item.due
-
-
-@dataclass(frozen=True)
-class Claim:
-    """What a message asks the client to pay, line by line of the Relances sheet.
-
-    ``interest`` / ``indemnity`` are None when the message does not claim them: a
-    reminder before the last one asks for the balance only. A consumer owes no 40 €
-    (LAW.md §5), and legal interest only from the formal notice (Code civil 1231-6):
-    it is shown only once it runs.
-    """
-
-    balance: Decimal
-    interest: Decimal | None
-    indemnity: Decimal | None
-    total: Decimal
-
-
-def claim(action: Action) -> Claim:
-    summary = summarize(action)
-    if action.step.template not in CLAIMING_TEMPLATES:
-        return Claim(summary.balance, None, None, summary.balance)
-    consumer = summary.client_type == ClientType.CONSUMER
-    interest = summary.interest if not consumer or summary.interest > 0 else None
-    indemnity = None if consumer else summary.indemnity
-    return Claim(summary.balance, interest, indemnity, summary.claimed)
-
-
-def amount_to_pay(action: Action) -> Decimal:
-    """What the email asks for: the balance, plus interest and indemnity when the step claims them."""
-    return claim(action).total
-
-
 def _client_kind(client_type: ClientType) -> str:
     return {ClientType.BUSINESS: "business", ClientType.PUBLIC: "public", ClientType.CONSUMER: "consumer"}[
         client_type
     ]
-
-
-def format_iban(iban: str) -> str:
-    code = normalize_iban(iban)
-    return " ".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
 def payment_link(settings: Settings, reference: str, amount: Decimal) -> str:
@@ -273,7 +157,7 @@ def situation(ref: date | None, today: date) -> str:
 
 
 def _item_view(item: ActionItem, claim: bool, consumer: bool, today: date) -> dict[str, object]:
-    ref = _ref(item)
+    ref = reference_date(item)
     where = situation(ref, today)
     return {
         "number": one_line(item.number),
@@ -370,7 +254,7 @@ def context(action: Action, settings: Settings, *, today: date, lang: str, qr_ci
                 "number": one_line(i.number),
                 "po_number": one_line(i.po_number),
                 "issued": i.issued,
-                "due": _ref(i),
+                "due": reference_date(i),
                 "amount": amount,
             }
             for i, amount in summary.deductions
@@ -458,7 +342,6 @@ def render(action: Action, settings: Settings, *, today: date, templates_dir: Pa
     html = env.get_template(f"{name}.html").render(ctx)
 
     if name == FORMAL_NOTICE_TEMPLATE or action.step.channel == Channel.FORMAL_NOTICE:
-        from addin.reports.letters import formal_notice_pdf  # the letter module uses summarize()
 
         pdf = formal_notice_pdf(action, settings, today=today, deadline_days=deadline_days(settings))
         attachments.append(Attachment(_letter_filename(action, lang, today), "application/pdf", pdf, None))
@@ -529,7 +412,7 @@ def to_message(
     if not rendered.to:
         raise ValueError("aucune adresse e-mail valide pour ce client")
     sender = one_line(settings.sender_email)
-    if not _EMAIL.fullmatch(sender):
+    if not EMAIL.fullmatch(sender):
         raise ValueError("adresse d'expéditeur absente ou invalide dans Paramètres (E-mail expéditeur)")
     display = settings.sender_name or settings.company
     if settings.sender_name and settings.company and settings.sender_name != settings.company:

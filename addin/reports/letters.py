@@ -24,7 +24,8 @@ from fpdf import FPDF
 
 from addin.core.model import Action, ClientType, Settings
 from addin.mail import formatting
-from addin.mail.compose import one_line, summarize
+from addin.mail.claims import summarize
+from addin.mail.text import one_line
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 FONT_REGULAR = FONT_DIR / "DejaVuSans.ttf"
@@ -342,7 +343,7 @@ def formal_notice_pdf(action: Action, settings: Settings, *, today: date, deadli
     para(t["demand"].format(total=money(summary.claimed), deadline=long_date(deadline), days=deadline_days), style="B")
     para(t[basis[kind]])
     from addin.mail.qr import iban_is_valid  # noqa: PLC0415 (keeps the import list short for the letter)
-    from addin.mail.compose import format_iban
+    from addin.mail.text import format_iban
 
     if settings.iban and iban_is_valid(settings.iban):
         bic = f", BIC {one_line(settings.bic)}" if settings.bic else ""

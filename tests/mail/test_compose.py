@@ -9,7 +9,8 @@ import jinja2
 import pytest
 
 from addin.core.model import ClientType
-from addin.mail.compose import TEMPLATE_NAMES, payment_link, render, split_emails, to_message
+from addin.mail.compose import TEMPLATE_NAMES, payment_link, render, to_message
+from addin.mail.text import split_emails
 from tests.mail.samples import SETTINGS, TODAY, action, plain
 
 SENDABLE = [t for t in TEMPLATE_NAMES if t != "appel"]
@@ -237,7 +238,8 @@ def test_same_inputs_same_message_bytes():
 from datetime import date, timedelta  # noqa: E402
 
 from addin.core.model import ActionItem  # noqa: E402
-from addin.mail.compose import MIME_POLICY, claim  # noqa: E402
+from addin.mail.claims import claim  # noqa: E402
+from addin.mail.compose import MIME_POLICY  # noqa: E402
 from tests.mail.samples import ITEMS  # noqa: E402
 
 D = Decimal
