@@ -13,5 +13,5 @@ ACTIONS: dict[str, str] = {
     "export": "addin.actions.export",  # Exporter pour le comptable
     "plan": "addin.actions.plan",  # Échéancier
     "help": "addin.actions.help",  # Aide
-    "import": "addin.actions.imports",  # Importer (the files come from Excel's file dialog: paths=[...])
+    "import": "addin.actions.imports",  # Importer (relevés bancaires)
 }
