@@ -50,9 +50,13 @@ def write_log(text: str, path: Path | None = None) -> Path:
 
 
 def summary_of(result: object) -> str | None:
-    """The text to show after an action: the result itself if text, else its ``summary``."""
+    """The text to show after an action: the result itself if text, else its ``box`` (a
+    summary written for a message box) when it has one, else its ``summary``."""
     if isinstance(result, str):
         return result
+    box = getattr(result, "box", None)
+    if isinstance(box, str) and box:
+        return box
     summary = getattr(result, "summary", None)
     return summary if isinstance(summary, str) else None
 

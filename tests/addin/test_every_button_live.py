@@ -5,6 +5,7 @@ once as Excel for Windows hands cells over (currency as Decimal) and once as Exc
 
 from __future__ import annotations
 
+import re
 import shutil
 import types
 from datetime import date
@@ -140,3 +141,24 @@ def test_progress_does_not_double_the_relance_prefix_nor_show_an_empty_step():
     assert fake.app._status == "Relance (100 %)"
     live.end_progress()
     assert fake.app._status is False
+
+
+# --- Aperçu's box (issue 16, point 6) -----------------------------------------------------------
+
+def test_apercu_s_box_gives_counts_and_the_folder_not_a_space_aligned_table(demo_register, tmp_path):
+    """Excel's box has a proportional font: a table aligned with spaces, one line per message
+    (26 lines for the demo), was unreadable. The command line keeps its table."""
+    fake = _open_in_excel(demo_register, tmp_path, "win32")
+    alerts = Alerts()
+    result = dispatch("preview", LiveBook(fake, platform="win32"), today=TODAY, alert=alerts, log=tmp_path / "r.log")
+    ((message, _),) = alerts.shown
+    lines = message.splitlines()
+    assert len(lines) <= 15, message
+    assert not any(re.search(r"\S {2,}\S", line) for line in lines), message  # no column alignment
+    total = len(result.actions)
+    assert lines[0] == f"Aperçu : {total} relance(s) préparée(s), rien n'a été envoyé."
+    counted = [int(m.group(1)) for m in (re.search(r" : (\d+)$", line) for line in lines[1:]) if m]
+    assert sum(counted) == total
+    assert str(result.out_dir) in lines and result.out_dir == tmp_path / "Aperçu relances" / TODAY.isoformat()
+    assert f"{len(result.files)} fichier(s)" in message and "feuille « Relances »" in message
+    assert "Client" in result.summary.splitlines()[0]  # the terminal's table is still there
