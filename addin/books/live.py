@@ -74,10 +74,11 @@ def excel_value(value: object, text_cell: bool = False) -> object:
 
 
 _SYNC_FIX = (
-    "Ouvrez le classeur depuis son dossier synchronisé sur ce PC (Explorateur de fichiers ou Finder, "
-    "dossier OneDrive ou SharePoint), ou indiquez ce dossier à xlwings : ligne ONEDRIVE_CONSUMER_WIN, "
-    "ONEDRIVE_COMMERCIAL_WIN ou SHAREPOINT_WIN (_MAC sur un Mac) du fichier ~/.xlwings/xlwings.conf "
-    "(voir macros/README.md, « OneDrive et SharePoint »)."
+    "Indiquez à xlwings le dossier synchronisé sur ce PC : ligne ONEDRIVE_CONSUMER_WIN, "
+    "ONEDRIVE_COMMERCIAL_WIN ou SHAREPOINT_WIN (_MAC sur un Mac) de son fichier de réglages xlwings.conf "
+    "(%USERPROFILE%\\.xlwings\\xlwings.conf sous Windows, "
+    "~/Library/Containers/com.microsoft.Excel/Data/xlwings.conf sur un Mac), "
+    "puis recommencez ; voir macros/README.md, « OneDrive et SharePoint »."
 )
 
 
