@@ -78,6 +78,10 @@ DEFAULT_CONF: dict[str, str | bool] = {
     "Debug UDFs": False,
     "Use UDF Server": False,
     "Show Console": False,
+    # RunPython would put the workbook's folder on sys.path, mapping a synced workbook's URL
+    # first (and failing in English when it cannot); Relance is installed, it needs no folder
+    # on the path, and a register folder holding an addin.py must not shadow the package.
+    "ADD_WORKBOOK_TO_PYTHONPATH": "false",
 }
 
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -821,7 +825,20 @@ def build_addin(out: Path) -> Path:
         out = out / ADDIN_NAME
     data = zip_parts(addin_parts())
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(out)
+    write_replacing(out, data)
     return out
+
+
+def write_replacing(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` through a temporary file beside it, removed on any failure.
+
+    Excel opens every file of its start-up folder (XLSTART), whatever its name: a
+    ``relance.xlam.tmp`` left there by a failed install would open at each start.
+    """
+    tmp = target.with_name(target.name + ".tmp")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

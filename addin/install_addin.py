@@ -82,10 +82,8 @@ def install_addin(
 
     target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / addin_build.ADDIN_NAME
-    tmp = target.with_name(target.name + ".tmp")
     try:
-        tmp.write_bytes(data)
-        tmp.replace(target)
+        addin_build.write_replacing(target, data)
     except PermissionError as error:
         raise InstallError(
             f"Impossible d'écrire {target} : si Excel est ouvert, quittez-le et recommencez."

@@ -19,7 +19,7 @@ import tempfile
 import traceback
 from datetime import date, datetime
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 from addin.actions import ACTIONS
 
@@ -50,11 +50,30 @@ def write_log(text: str, path: Path | None = None) -> Path:
 
 
 def summary_of(result: object) -> str | None:
-    """The text to show after an action: the result itself if text, else its ``summary``."""
+    """The text to show after an action: the result itself if text, else its ``box`` (a
+    summary written for a message box) when it has one, else its ``summary``."""
     if isinstance(result, str):
         return result
+    box = getattr(result, "box", None)
+    if isinstance(box, str) and box:
+        return box
     summary = getattr(result, "summary", None)
     return summary if isinstance(summary, str) else None
+
+
+def end_progress(book: object) -> None:
+    """Give Excel's status bar back (``LiveBook.end_progress``); a file book has none.
+
+    An action leaves its last progress text on the bar ("… (100 %)"), and only xlwings'
+    macOS clean-up resets it: the dispatcher clears it after every action, success or
+    failure. Never raises: clearing the bar must not hide the action's own outcome.
+    """
+    end = getattr(book, "end_progress", None)
+    if callable(end):
+        try:
+            end()
+        except Exception:  # noqa: BLE001 — Excel gone or busy: nothing left to clear
+            pass
 
 
 def _user_message(error: BaseException) -> str:
@@ -71,6 +90,7 @@ def dispatch(
     alert: Alert,
     log: Path | None = None,
     load: Callable[[str], object] = importlib.import_module,
+    paths: Sequence[str] | None = None,
 ) -> object | None:
     """Run the action of ``tag`` on ``book`` and tell the user how it went.
 
@@ -81,6 +101,8 @@ def dispatch(
         alert: shows a message box, ``alert(message, title)``.
         log: the log file for tracebacks (default ``log_path()``).
         load: imports a module by name (injected by tests).
+        paths: the files chosen in Excel's file dialog (button « Importer »), passed on
+            to the action as ``paths=``; None for the buttons that ask for none.
 
     Returns:
         The action's result, or None when it failed (the user was told why).
@@ -93,8 +115,12 @@ def dispatch(
               "reconstruisez-le (relance build-addin) et réinstallez-le.", TITLE)
         return None
     try:
-        action = load(module_name)
-        result = action.run(book, today=today)
+        try:
+            action = load(module_name)
+            options = {"today": today} if paths is None else {"today": today, "paths": list(paths)}
+            result = action.run(book, **options)
+        finally:
+            end_progress(book)  # before any box: Excel's status bar is given back whatever happened
     except Exception as error:  # every failure becomes a readable box, never a traceback
         written = write_log(f"action {tag} ({module_name})\n{traceback.format_exc()}", log)
         alert(f"L'action « {tag} » n'a pas abouti.\n\n{_user_message(error)}\n\n"
@@ -118,9 +144,21 @@ def _excel_alert(book) -> Alert:
     return alert
 
 
-def run(tag: str) -> None:
-    """RunPython entry point: run the action of ``tag`` on the calling workbook."""
+def whole_text(text: str) -> str:
+    """A text as VBA sent it: ``RelanceRibbon.PythonText`` writes every character outside
+    ASCII as ``\\uXXXX`` UTF-16 code units, so a character beyond U+FFFF arrives as two
+    surrogates, joined back here."""
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+
+
+def run(tag: str, paths: Sequence[str] | None = None) -> None:
+    """RunPython entry point: run the action of ``tag`` on the calling workbook.
+
+    ``paths``: the files chosen in Excel's file dialog (button « Importer »).
+    """
     import xlwings as xw
+
+    from addin.books.base import BookError
 
     caller = None
     try:
@@ -128,9 +166,14 @@ def run(tag: str) -> None:
         from addin.books.live import LiveBook  # imported here: Excel opens faster
 
         book = LiveBook(caller)
+    except BookError as error:  # e.g. a synced workbook whose local copy cannot be found
+        written = write_log(f"ouverture du classeur pour {tag}\n{traceback.format_exc()}")
+        _excel_alert(caller)(f"{error}\n\nDétail : {written}", TITLE)
+        return
     except Exception:
         written = write_log(f"ouverture du classeur pour {tag}\n{traceback.format_exc()}")
         _excel_alert(caller)("Relance n'a pas pu lire le classeur actif. Ouvrez votre registre de factures, "
               f"cliquez dans une de ses feuilles puis réessayez.\n\nDétail : {written}", TITLE)
         return
-    dispatch(tag, book, today=date.today(), alert=_excel_alert(caller))
+    chosen = None if paths is None else [whole_text(p) for p in paths]
+    dispatch(tag, book, today=date.today(), alert=_excel_alert(caller), paths=chosen)

@@ -32,6 +32,30 @@ class PreviewResult:
     actions: list[Action]
     problems: list[Problem]
     out_dir: Path
+    box: str = ""  # what Excel's message box shows (proportional font): counts and the folder
+
+
+def box_text(actions: list[Action], files: list[Path], notes: list[str], out_dir: Path) -> str:
+    """The Aperçu summary for a message box: how many of each kind, where the files are.
+
+    A table aligned with spaces is unreadable in a proportional font and one line per
+    message does not fit a box; the detail is in the *Relances* sheet and in the files.
+    """
+    if not actions:
+        return "Aucune relance à faire aujourd'hui."
+    counts: dict[str, int] = {}
+    for action in actions:
+        label = dunning.CHANNEL_LABELS[action.step.channel]
+        counts[label] = counts.get(label, 0) + 1
+    lines = [f"Aperçu : {len(actions)} relance(s) préparée(s), rien n'a été envoyé."]
+    lines += [f"  • {label} : {n}" for label, n in counts.items()]
+    lines += ["", f"{len(files)} fichier(s) à ouvrir dans le dossier :", str(out_dir),
+              "", "Détail ligne par ligne : feuille « Relances »."]
+    if notes:
+        lines += ["", f"{len(notes)} remarque(s) :"] + [f"  • {n}" for n in notes[:5]]
+        if len(notes) > 5:
+            lines.append(f"  … et {len(notes) - 5} autre(s) (relance preview en ligne de commande les liste toutes).")
+    return "\n".join(lines)
 
 
 # --- rendering ---------------------------------------------------------------------------
@@ -120,4 +144,7 @@ def run(book: Book, *, today: date, book_path: Path | None = None, out_dir: Path
         text += "\n\n" + "\n".join(notes)
     if not computed:
         text += "\n\n(Colonnes Prochaine action / Dernière relance non écrites : lancez « Actualiser ».)"
-    return PreviewResult(text, files, prepared.actions, prepared.problems, out_dir)
+    box = box_text(prepared.actions, files, notes, out_dir)
+    if not computed:
+        box += "\n\n(Colonnes Prochaine action / Dernière relance non écrites : lancez « Actualiser ».)"
+    return PreviewResult(text, files, prepared.actions, prepared.problems, out_dir, box)

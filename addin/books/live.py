@@ -37,6 +37,7 @@ window object (``app.api``), and as a cosmetic it never stops an action.
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 import tempfile
@@ -72,6 +73,39 @@ def excel_value(value: object, text_cell: bool = False) -> object:
     raise TypeError(f"valeur impossible à écrire dans une cellule : {value!r}")
 
 
+_SYNC_FIX = (
+    "Indiquez à xlwings le dossier synchronisé sur ce PC : ligne ONEDRIVE_CONSUMER_WIN, "
+    "ONEDRIVE_COMMERCIAL_WIN ou SHAREPOINT_WIN (_MAC sur un Mac) de son fichier de réglages xlwings.conf "
+    "(%USERPROFILE%\\.xlwings\\xlwings.conf sous Windows, "
+    "~/Library/Containers/com.microsoft.Excel/Data/xlwings.conf sur un Mac), "
+    "puis recommencez ; voir macros/README.md, « OneDrive et SharePoint »."
+)
+
+
+def local_path(book) -> Path:
+    """The workbook's file on this computer, the same one the command line would be given.
+
+    Excel names a workbook synced by OneDrive or SharePoint by its URL; desktop xlwings'
+    ``Book.fullname`` maps that URL to the synced local file, or raises: ``XlwingsError``
+    when it cannot find the OneDrive folder or file, ``UnboundLocalError`` for a SharePoint
+    library it cannot place (xlwings 0.37, ``utils.fullname_url_to_local_path``). A URL
+    coming back unmapped is refused too: the journal must live next to the local copy, where
+    ``relance send`` on that copy finds it.
+
+    Raises:
+        BookError: the local copy of a synced workbook cannot be found (French message).
+    """
+    try:
+        name = book.fullname
+    except Exception as error:  # noqa: BLE001 — xlwings' own failures of the URL mapping
+        raise BookError("Ce classeur est synchronisé par OneDrive ou SharePoint et Relance ne trouve pas "
+                        f"sa copie sur ce PC ({type(error).__name__} : {error}).", _SYNC_FIX) from error
+    if "://" in name:
+        raise BookError(f"Ce classeur est ouvert depuis une adresse Internet ({name}), pas depuis un "
+                        "dossier de ce PC.", _SYNC_FIX)
+    return Path(name)
+
+
 def _plain(value: object) -> object:
     if value == "":
         return None
@@ -80,6 +114,23 @@ def _plain(value: object) -> object:
     if isinstance(value, datetime) and value.time() == datetime.min.time() and value.tzinfo is None:
         return value.date()
     return value
+
+
+def _grid(formulas: object) -> Sequence[Sequence[object]]:
+    """``Range.formula`` as rows of cells, whatever the platform gave.
+
+    One cell gives a text on both platforms; several give rows of cells, except that on
+    macOS (AppleScript) a range of one row comes back as one flat list of texts: iterated
+    as rows, a header-only sheet would be read character by character.
+    """
+    if formulas is None:
+        return ()
+    if isinstance(formulas, str):
+        return ((formulas,),)
+    rows = list(formulas)
+    if rows and all(isinstance(cell, str) for cell in rows):
+        return (tuple(rows),)
+    return rows
 
 
 def _column_runs(formats: Sequence[str]) -> list[tuple[int, int, str]]:
@@ -105,7 +156,7 @@ class LiveBook:
         self.platform = platform  # "darwin": Excel's window is reached through AppleScript
         self._names: list[str] | None = None  # one round of name calls per action, not per read
         # Where the journal's write-ahead log lives: next to the workbook (one call).
-        self.path = Path(book.fullname)
+        self.path = local_path(book)
 
     def selection(self) -> tuple[str, int] | None:
         """(sheet name, row) of the active cell: the Échéancier button plans the selected invoice."""
@@ -141,9 +192,7 @@ class LiveBook:
         used = self._sheet(name).used_range
         top, left = used.row, used.column
         values = used.options(ndim=2).value or []
-        formulas_raw = used.formula
-        if isinstance(formulas_raw, str):  # a single cell
-            formulas_raw = ((formulas_raw,),)
+        formulas_raw = _grid(used.formula)
         rows = [[None] * (left - 1) + [_plain(v) for v in row] for row in values]
         rows = [[None] * (left - 1 + (len(values[0]) if values else 0))] * (top - 1) + rows
         formulas = set()
@@ -301,12 +350,19 @@ class LiveBook:
             shutil.rmtree(folder, ignore_errors=True)
 
     def progress(self, fraction: float, message: str) -> None:
+        """« Relance — <message> (<n> %) » on Excel's status bar (the actions' own « Relance : »
+        prefix is not repeated; an empty message leaves « Relance (<n> %) »)."""
         pct = max(0, min(100, round(fraction * 100)))
-        self.book.app.status_bar = f"Relance — {message} ({pct} %)"
+        message = re.sub(r"^Relance\s*[:—-]\s*", "", message.strip())
+        self.book.app.status_bar = f"Relance — {message} ({pct} %)" if message else f"Relance ({pct} %)"
+
+    def end_progress(self) -> None:
+        """Give the status bar back to Excel (``False``): the ribbon calls it after every action."""
+        self.book.app.status_bar = False
 
     def save(self) -> None:
         """Nothing to save: the user saves in Excel. Gives the status bar back to Excel."""
-        self.book.app.status_bar = False
+        self.end_progress()
 
 
 def _formats(block: Block) -> tuple[str, ...]:

@@ -17,7 +17,9 @@ from tests.reports.test_review import demo_book  # noqa: F401  (module fixture)
 from tests.test_demo import TODAY
 
 
-@pytest.mark.parametrize("tag", sorted(ACTIONS))
+# « Importer » also needs the files chosen in Excel's dialog (``paths=``): its dispatch is
+# tested in tests/addin/test_import_button.py, its action by the action's own tests.
+@pytest.mark.parametrize("tag", sorted(set(ACTIONS) - {"import"}))
 def test_each_button_runs_through_the_ribbon_dispatcher(tag, demo_book, tmp_path):  # noqa: F811
     path = tmp_path / "Registre.xlsx"
     shutil.copyfile(demo_book, path)

@@ -29,6 +29,7 @@ LABELS = {
     "export": "Exporter pour le comptable",
     "plan": "Échéancier",
     "help": "Aide",
+    "import": "Importer",
 }
 
 
@@ -135,8 +136,8 @@ def test_custom_ui_lists_exactly_the_seven_buttons_in_french():
     tabs = list(root.iter(CUI + "tab"))
     assert [t.get("label") for t in tabs] == ["Relance"]
     assert {b.get("tag"): b.get("label") for b in found} == LABELS
-    assert len(found) == 7
-    assert len({b.get("id") for b in found}) == 7
+    assert len(found) == len(LABELS)
+    assert len({b.get("id") for b in found}) == len(LABELS)
 
 
 def test_every_button_has_icon_tips_and_calls_an_existing_sub():
@@ -155,7 +156,8 @@ def test_every_button_tag_is_a_registered_action():
 
 def test_dispatcher_passes_the_tag_to_addin_ribbon_run():
     source = (MACROS / "RelanceRibbon.bas").read_bytes().decode("ascii")
-    assert 'RunPython "import addin.ribbon; addin.ribbon.run(\'" & control.Tag & "\')"' in source
+    assert 'command = "import addin.ribbon; addin.ribbon.run(\'" & control.Tag & "\'"' in source
+    assert 'RunPython command & ")"' in source
     assert "On Error GoTo" in source and "MsgBox" in source
 
 

@@ -56,3 +56,56 @@ def test_linux_explains_that_excel_is_not_there(xlam, tmp_path, platform):
         install_addin(xlam, platform=platform, home=tmp_path)
     assert "relance" in str(caught.value)
     assert list(tmp_path.iterdir()) == []
+
+
+# --- a failed install leaves nothing in XLSTART (issue 16, point 7) -------------------------
+
+def test_a_refused_replace_leaves_no_temporary_file_in_xlstart(xlam, tmp_path, monkeypatch):
+    """Excel opens every file of XLSTART at start: a stray relance.xlam.tmp would open each time."""
+    def refused(self, target):
+        raise PermissionError("relance.xlam is open in Excel")
+
+    monkeypatch.setattr(Path, "replace", refused)
+    with pytest.raises(InstallError, match="quittez-le"):
+        install_addin(xlam, platform="win32", home=tmp_path, interpreter="py")
+    xlstart = addin_dir("win32", tmp_path)
+    assert list(xlstart.iterdir()) == []
+
+
+def test_a_disk_full_mid_write_leaves_no_temporary_file_in_xlstart(xlam, tmp_path, monkeypatch):
+    real_write = Path.write_bytes
+
+    def half_then_full(self, data):
+        real_write(self, data[: len(data) // 2])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", half_then_full)
+    with pytest.raises(OSError, match="No space left"):
+        install_addin(xlam, platform="win32", home=tmp_path, interpreter="py")
+    assert list(addin_dir("win32", tmp_path).iterdir()) == []
+
+
+def test_the_add_in_does_not_put_the_workbook_folder_on_python_s_path(xlam, monkeypatch):
+    """RunPython's ADD_WORKBOOK_TO_PYTHONPATH (default true) maps a synced workbook's URL before
+    Relance runs, failing in English; and a register folder holding an addin.py would shadow
+    the package. xlwings reads the key from the add-in's conf sheet, upper-cased."""
+    source = (addin_build.xlwings_dir() / "xlwings_custom_addin.bas").read_text(encoding="cp1252")
+    assert 'AddExcelDir = GetConfig("ADD_WORKBOOK_TO_PYTHONPATH", "true")' in source
+    assert "d.Add UCase(cell.Value), cell.Offset(0, 1).Value" in source
+    conf = addin_build.read_conf(xlam)
+    assert conf["ADD_WORKBOOK_TO_PYTHONPATH"] == "false"
+    # Read down column A to the first blank: the key must come before any gap.
+    assert list(conf).index("ADD_WORKBOOK_TO_PYTHONPATH") == len(conf) - 1
+    installed = addin_build.read_conf(addin_build.with_conf(xlam.read_bytes(), {"Interpreter_Win": "py"}))
+    assert installed["ADD_WORKBOOK_TO_PYTHONPATH"] == "false"
+    import sys
+
+    from xlwings.utils import prepare_sys_path
+
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    before = set(sys.path)
+    # What RunPython hands Python with this conf: no URL mapping (it would raise here), no folder.
+    prepare_sys_path("false;https://d.docs.live.net/4f2a9c/Registre.xlsx;/x/relance.xlam;;;;")
+    assert set(sys.path) - before <= {""}  # "" is xlwings' own PYTHONPATH setting, empty
+    with pytest.raises(Exception, match="OneDrive"):
+        prepare_sys_path("true;https://d.docs.live.net/4f2a9c/Registre.xlsx;/x/relance.xlam;;;;")

@@ -64,3 +64,4 @@ def test_a_commit_from_a_machine_that_normalises_line_endings_keeps_them(tmp_pat
         stored = subprocess.run(["git", "cat-file", "blob", f":macros/{path.name}"], cwd=clone, check=True,
                                 capture_output=True).stdout
         assert stored == path.read_bytes(), path.name
+

@@ -153,15 +153,15 @@ def test_run_wires_the_caller_book_and_its_app_alert(monkeypatch):
     monkeypatch.setattr(xw.Book, "caller", staticmethod(lambda: caller))
     seen = {}
 
-    def fake_dispatch(tag, book, *, today, alert):
-        seen.update(tag=tag, book=book, today=today)
+    def fake_dispatch(tag, book, *, today, alert, paths=None):
+        seen.update(tag=tag, book=book, today=today, paths=paths)
         alert("fini", "Relance")
 
     monkeypatch.setattr(ribbon, "dispatch", fake_dispatch)
     ribbon.run("refresh")
     from addin.books.live import LiveBook
 
-    assert seen["tag"] == "refresh" and seen["today"] == date.today()
+    assert seen["tag"] == "refresh" and seen["today"] == date.today() and seen["paths"] is None
     assert isinstance(seen["book"], LiveBook) and seen["book"].book is caller
     assert shown == [("fini", "Relance")]
 
@@ -280,7 +280,12 @@ def test_each_button_s_action_has_tests_of_its_own(tag, module):
     from pathlib import Path
 
     tests = Path(__file__).resolve().parents[1]
-    generic = {"test_every_button.py", "test_ribbon.py", "test_addin_package.py"}
+    # TEMPORARY (lead: remove this skip at integration): addin.actions.imports is being
+    # written by another engineer; its button's dispatch is tested in test_import_button.py.
+    if importlib.util.find_spec(module) is None:
+        pytest.skip(f"{module} is not written yet (another engineer's file)")
+    generic = {"test_every_button.py", "test_ribbon.py", "test_addin_package.py", "test_import_button.py",
+               "test_every_button_live.py"}
     short = module.rsplit(".", 1)[1]
     pattern = re.compile(rf"\b{re.escape(module)}\b|from addin\.actions import [^\n]*\b{short}\b")
     owners = [p for p in tests.rglob("test_*.py") if p.name not in generic

@@ -33,14 +33,30 @@ whose value stays unknown here, a number ("0612", "1,5", "5%"), a date
 ("2026-10", "15/01/2025") or a boolean ("VRAI", "TRUE") becomes one; ``formula``
 gives the formula of formula cells and the constant's text of the others. Every
 operation that would cross to Excel appends one entry to ``FakeApp.calls``.
+
+Two platform modes (``FakeBook(platform=...)``), each as strict as the real back end:
+
+- **Windows** (``"win32"``, COM through pywin32): a cell whose number format shows a
+  currency (``€``, ``$``, ``[$…]``) comes back as ``decimal.Decimal`` (COM's VT_CY, which
+  pywin32 converts and ``_xlwindows`` passes through); ``Range.formula`` gives tuples of
+  tuples; ``Book.fullname`` of a workbook synced by OneDrive or SharePoint (a URL) goes
+  through xlwings' own ``utils.fullname_url_to_local_path``: the local file, or the very
+  exception real xlwings raises (``XlwingsError``, ``UnboundLocalError`` for SharePoint).
+- **macOS** (``"darwin"``, AppleScript): ``Range.formula`` of a one-row range is one flat
+  list of texts (a list of lists for several rows); ``Book.fullname`` maps URLs the same
+  way; and a ribbon button runs Python in the background (``FakeApp.press``): the click
+  returns at once, so a second click starts a second run beside the first.
 """
 
 from __future__ import annotations
 
 import re
 import sys
+import threading
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
+from typing import Callable
 
 from openpyxl.utils import column_index_from_string, get_column_letter
 
@@ -61,8 +77,8 @@ class _Guarded:
 
 class FakeApp(_Guarded):
     _XLWINGS = "App"
-    _TEST_ONLY = frozenset({"calls", "log", "select"})
-    __slots__ = ("calls", "_status", "_selection", "_book", "_active")
+    _TEST_ONLY = frozenset({"calls", "log", "select", "press", "runs"})
+    __slots__ = ("calls", "_status", "_selection", "_book", "_active", "runs", "_lock")
 
     def __init__(self, book: "FakeBook"):
         self.calls: list[str] = []
@@ -70,6 +86,35 @@ class FakeApp(_Guarded):
         self._selection = None
         self._book = book
         self._active: FakeSheet | None = None
+        self.runs: list[tuple[str, int]] = []  # ("start" | "end", run number), in time order
+        self._lock = threading.Lock()
+
+    def press(self, button: Callable[[], object]):
+        """Test helper: a click on a ribbon button whose macro calls RunPython ``button``.
+
+        Windows: Excel waits for Python (RunPython blocks the UI), so clicks run one
+        after the other and this returns when the run is over (None). macOS: RunPython
+        starts Python in the background and returns at once: this returns the started
+        thread, and a second press runs beside the first (see ``runs``).
+        """
+        with self._lock:
+            number = sum(1 for kind, _ in self.runs if kind == "start") + 1
+
+        def run():
+            with self._lock:
+                self.runs.append(("start", number))
+            try:
+                button()
+            finally:
+                with self._lock:
+                    self.runs.append(("end", number))
+
+        if self._book._platform != "darwin":
+            run()
+            return None
+        thread = threading.Thread(target=run, name=f"RunPython-{number}", daemon=True)
+        thread.start()
+        return thread
 
     @property
     def selection(self):
@@ -113,13 +158,17 @@ class FakeSelection(_Guarded):
 class FakeBook(_Guarded):
     _XLWINGS = "Book"
     _TEST_ONLY = frozenset()
-    __slots__ = ("app", "_sheets", "fullname", "_platform", "_dirty")
+    __slots__ = ("app", "_sheets", "_fullname", "_platform", "_dirty")
 
     def __init__(self, sheets: dict[str, dict[tuple[int, int], object]] | None = None,
                  fullname: str = "/tmp/Registre.xlsx", platform: str = "win32"):
-        """``sheets``: name -> {(row, column): what the cell holds} ("=..." a formula, "'x" the text x)."""
+        """``sheets``: name -> {(row, column): what the cell holds} ("=..." a formula, "'x" the text x).
+
+        ``fullname``: Excel's ``Workbook.FullName``, a URL for a workbook synced by OneDrive
+        or SharePoint with AutoSave on.
+        """
         self.app = FakeApp(self)
-        self.fullname = fullname
+        self._fullname = fullname
         self._platform = platform
         self._dirty = False  # changes since the workbook was last saved (Excel's Workbook.Saved)
         self._sheets: list[FakeSheet] = []
@@ -131,6 +180,33 @@ class FakeBook(_Guarded):
         self._dirty = False
         if self._sheets:
             self.app._active = self._sheets[0]
+
+    @property
+    def fullname(self) -> str:
+        """What xlwings' desktop engines return: ``FullName``, or for a URL the synced local
+        file found by xlwings' own mapping (which raises what it raises when it cannot)."""
+        self.app.log("book.fullname")
+        if "://" not in self._fullname:
+            return self._fullname
+        from xlwings.utils import fullname_url_to_local_path
+
+        suffix = "MAC" if self._platform == "darwin" else "WIN"
+        config = self._config_sheet()
+        # __wrapped__: xlwings caches the mapping per URL; tests change the folders between calls.
+        return fullname_url_to_local_path.__wrapped__(
+            url=self._fullname,
+            sheet_onedrive_consumer_config=config.get(f"ONEDRIVE_CONSUMER_{suffix}"),
+            sheet_onedrive_commercial_config=config.get(f"ONEDRIVE_COMMERCIAL_{suffix}"),
+            sheet_sharepoint_config=config.get(f"SHAREPOINT_{suffix}"),
+        )
+
+    def _config_sheet(self) -> dict[str, str]:
+        """The workbook's ``xlwings.conf`` sheet, as ``xlwings.utils.read_config_sheet`` reads it."""
+        for sheet in self._sheets:
+            if sheet._name == "xlwings.conf":
+                keys = sorted(r for (r, c) in sheet.values if c == 1)
+                return {str(sheet.values[(r, 1)]): str(sheet.values.get((r, 2), "")) for r in keys}
+        return {}
 
     @property
     def sheets(self) -> "FakeSheets":
@@ -370,7 +446,9 @@ class FakeRange(_Guarded):
     @property
     def value(self):
         self.sheet.log("range.value")
-        grid = [[self.sheet.values.get((r, c)) for c in range(self.c1, self.c2 + 1)]
+        windows = self.sheet._book._platform != "darwin"
+        grid = [[_as_com(self.sheet, (r, c)) if windows else self.sheet.values.get((r, c))
+                 for c in range(self.c1, self.c2 + 1)]
                 for r in range(self.r1, self.r2 + 1)]
         if self._ndim == 2:
             return grid
@@ -405,7 +483,11 @@ class FakeRange(_Guarded):
 
         grid = tuple(tuple(text((r, c)) for c in range(self.c1, self.c2 + 1))
                      for r in range(self.r1, self.r2 + 1))
-        return grid[0][0] if len(grid) == 1 and len(grid[0]) == 1 else grid
+        if len(grid) == 1 and len(grid[0]) == 1:
+            return grid[0][0]
+        if self.sheet._book._platform == "darwin":  # AppleScript: lists, and one row comes flat
+            return list(grid[0]) if len(grid) == 1 else [list(row) for row in grid]
+        return grid
 
     @property
     def number_format(self):
@@ -668,6 +750,19 @@ def _typed(text: str) -> tuple[str, object]:
     if text.strip().upper() in _BOOLEANS:
         return "value", _BOOLEANS[text.strip().upper()]
     return "text", text
+
+
+_CURRENCY_FORMAT = re.compile(r"€|\$|\[\$")
+
+
+def _as_com(sheet, key):
+    """A cell's value as COM hands it to Python: Excel gives a currency-formatted number as
+    VT_CY (``Range.Value``, not ``Value2``), which pywin32 turns into a Decimal of 4 places."""
+    value = sheet.values.get(key)
+    fmt = sheet.number_formats.get(key, "")
+    if isinstance(value, float) and _CURRENCY_FORMAT.search(fmt):
+        return Decimal(repr(round(value, 4))).normalize() if value else Decimal(0)
+    return value
 
 
 def _held(value: object) -> object:

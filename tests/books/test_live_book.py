@@ -216,3 +216,110 @@ def test_call_count_does_not_grow_with_rows():
     assert factures.values[(10_001, 8)] == "Payée"
     assert factures.values[(10_001, 12)] == "=relance" and factures.formulas.get((10_001, 12)) is None
     assert book.sheets["Relances"].values[(10_002, 1)] == "C9999"
+
+
+# --- macOS: one-row ranges come back flat (issue 16, point 8) -----------------------------
+
+def test_a_one_row_sheet_on_a_mac_is_read_cell_by_cell_not_character_by_character():
+    """AppleScript gives ``formula`` of a one-row range as a flat list of texts."""
+    book = FakeBook({"Journal": {(1, 1): "Quand", (1, 2): "=A1", (1, 3): "Qui"}}, platform="darwin")
+    assert book.sheets["Journal"].used_range.formula == ["Quand", "=A1", "Qui"]  # what the Mac gives
+    data = LiveBook(book, platform="darwin").read_sheet("Journal")
+    assert data.rows == (("Quand", None, "Qui"),)
+    assert data.formulas == frozenset({(1, 2)})
+    windows = FakeBook({"Journal": {(1, 1): "Quand", (1, 2): "=A1", (1, 3): "Qui"}})
+    assert LiveBook(windows).read_sheet("Journal") == data
+
+
+def test_a_register_reads_the_same_on_a_mac_and_on_windows():
+    for n in (1, 3):
+        mac, win = register(n), register(n)
+        object.__setattr__(mac, "_platform", "darwin")
+        for name in ("Factures", "Clients", "Paramètres"):
+            assert LiveBook(mac, platform="darwin").read_sheet(name) == LiveBook(win).read_sheet(name)
+
+
+def test_a_mac_button_runs_in_the_background_and_a_second_click_runs_beside_the_first():
+    """What the workbook lock must guard against on a Mac (RunPython does not wait)."""
+    import threading
+
+    started, release = threading.Event(), threading.Event()
+
+    def button():
+        started.set()
+        release.wait(5)
+
+    mac = FakeBook({"Factures": {}}, platform="darwin")
+    first = mac.app.press(button)
+    assert started.wait(5)
+    second = mac.app.press(lambda: None)
+    second.join(5)
+    release.set()
+    first.join(5)
+    assert mac.app.runs == [("start", 1), ("start", 2), ("end", 2), ("end", 1)]
+    windows = FakeBook({"Factures": {}})
+    assert windows.app.press(lambda: None) is None and windows.app.press(lambda: None) is None
+    assert windows.app.runs == [("start", 1), ("end", 1), ("start", 2), ("end", 2)]
+
+
+# --- OneDrive and SharePoint (issue 16, point 4) -------------------------------------------
+
+@pytest.fixture
+def no_sync_folders(monkeypatch, tmp_path):
+    """A home with no OneDrive folder and no xlwings configuration, whatever this machine has."""
+    import xlwings
+
+    for name in ("OneDrive", "OneDriveConsumer", "OneDriveCommercial"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(xlwings, "USER_CONFIG_FILE", str(tmp_path / "home" / ".xlwings" / "xlwings.conf"))
+    return tmp_path
+
+
+@pytest.mark.parametrize("platform", ["win32", "darwin"])
+def test_a_onedrive_workbook_is_the_synced_local_file_and_shares_its_journal_with_the_cli(
+        platform, no_sync_folders, monkeypatch):
+    from addin.mail.journal import Journal
+
+    local = no_sync_folders / "OneDrive - Perso" / "Compta" / "Registre 2026.xlsx"
+    local.parent.mkdir(parents=True)
+    local.write_bytes(b"")
+    monkeypatch.setenv("OneDrive", str(no_sync_folders / "OneDrive - Perso"))
+    book = FakeBook({"Factures": {}}, fullname="https://d.docs.live.net/4f2a9c/Compta/Registre 2026.xlsx",
+                    platform=platform)
+    live = LiveBook(book, platform=platform)
+    assert live.path == local
+    assert Journal.open(live.path).path == Journal.open(local).path  # `relance send` on the synced copy
+    assert Journal.open(live.path).path.parent.parent == local.parent
+
+
+@pytest.mark.parametrize("url, raised", [
+    ("https://d.docs.live.net/4f2a9c/Compta/Registre.xlsx", "XlwingsError"),  # no OneDrive folder here
+    ("https://pixel-my.sharepoint.com/personal/marie_pixel_fr/Documents/Registre.xlsx", "XlwingsError"),
+    ("https://pixel.sharepoint.com/sites/Compta/Documents partages/Registre.xlsx", "UnboundLocalError"),
+])
+def test_a_synced_workbook_without_its_local_copy_is_a_french_error_not_xlwings_own(url, raised, no_sync_folders):
+    book = FakeBook({"Factures": {}}, fullname=url)
+    with pytest.raises(Exception) as real:
+        book.fullname  # noqa: B018 — what real xlwings raises, before Relance sees anything
+    assert type(real.value).__name__ == raised
+    with pytest.raises(BookError) as error:
+        LiveBook(book)
+    assert "OneDrive ou SharePoint" in str(error.value) and "copie sur ce PC" in str(error.value)
+    assert "ONEDRIVE_COMMERCIAL_WIN" in error.value.fix and "xlwings.conf" in error.value.fix
+
+
+def test_the_ribbon_shows_the_synced_workbook_message_in_french(no_sync_folders, monkeypatch):
+    import xlwings as xw
+
+    from addin import ribbon
+
+    shown = []
+    monkeypatch.setenv("RELANCE_LOG", str(no_sync_folders / "r.log"))
+    book = FakeBook({"Factures": {}}, fullname="https://d.docs.live.net/4f2a9c/Registre.xlsx")
+    monkeypatch.setattr(type(book.app), "alert", lambda app, prompt, title=None: shown.append(prompt), raising=False)
+    monkeypatch.setattr(xw.Book, "caller", staticmethod(lambda: book))
+    ribbon.run("refresh")
+    (message,) = shown
+    assert message.startswith("Ce classeur est synchronisé par OneDrive ou SharePoint")
+    assert "XlwingsError" in (no_sync_folders / "r.log").read_text(encoding="utf-8")
