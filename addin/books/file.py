@@ -43,6 +43,7 @@ from lxml import etree
 
 from addin.books import inspect, safety, xlsx
 from addin.books.base import FORMATS, NUMBER_FORMATS, Block, BookError, GeneratedSheet, SheetData, naive
+from addin.books import package
 from addin.books.package import Package, parse_xml, to_xml
 from addin.files import atomic_write
 
@@ -185,6 +186,9 @@ class FileBook:
         try:
             self._package = Package(data)
             self._workbook = xlsx.WorkbookPart(self._package)
+            if self._workbook.sheets and not self._workbook.rels:
+                raise xlsx.XlsxError("les liens du classeur vers ses feuilles sont absents "
+                                     f"({package.rels_name(self._workbook.part)})")
             styles_part = self._workbook.styles_part()
             self._styles = xlsx.Styles(self._package.read(styles_part)
                                        if styles_part and self._package.exists(styles_part) else None)
@@ -290,18 +294,25 @@ class FileBook:
 
         if name in self._rows:
             return self._rows[name]
-        try:
-            if self._values is None:
+        errors = (python_calamine.CalamineError, python_calamine.XmlError, python_calamine.ZipError,
+                  python_calamine.PasswordError, ValueError, OSError)
+        if self._values is None:
+            try:
                 # Through the path, not a file object: calamine then says what is wrong with the file.
                 self._values = python_calamine.CalamineWorkbook.from_path(str(self.path)) \
                     if self._on_disk() else python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(self._data))
+            except errors as error:
+                raise BookError(f"« {self.path.name} » ne peut pas être lu ({inspect.reason(error)}).",
+                                "Ouvrez-le dans Excel, retirez la feuille en cause (une feuille de macros Excel 4, "
+                                "une feuille sans lien) ou enregistrez-le sous un autre nom, puis recommencez.") \
+                    from error
+        try:
             if name not in self._values.sheet_names:
                 return []
             sheet = self._values.get_sheet_by_name(name)
             # skip_empty_area=False: the block starts at A1, so indexes are coordinates.
             rows = self._rows[name] = _trim([_plain_row(r) for r in sheet.to_python(skip_empty_area=False)])
-        except (python_calamine.CalamineError, python_calamine.XmlError, python_calamine.ZipError,
-                python_calamine.PasswordError, ValueError, OSError) as error:
+        except errors as error:
             raise BookError(f"La feuille « {name} » de « {self.path.name} » ne peut pas être lue "
                             f"({inspect.reason(error)}).", _UNREADABLE_FIX) from error
         return rows
