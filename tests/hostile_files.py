@@ -286,7 +286,6 @@ CASES = {
     "DOCTYPE et entité dans sharedStrings": make_entity_in_shared_strings,
     "CRC faux": make_bad_crc,
     "workbook.xml malformé": make_malformed_workbook,
-    "styles.xml absent": make_missing_styles,
     "pas un registre": make_not_a_register,
     "Strict Open XML": make_strict,
     "signé numériquement": make_signed,
@@ -302,6 +301,7 @@ CASES = {
 
 # Odd but legitimate: a refresh must succeed (or refuse in one line) and never print a traceback.
 ODD = {
+    "styles.xml absent": make_missing_styles,
     "style au-delà de la liste des polices": make_style_past_fonts,
     "feuille de macros Excel 4": make_macro_sheet,
     "feuille sans identifiant de relation": make_sheet_without_rid,
