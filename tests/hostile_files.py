@@ -268,6 +268,12 @@ def make_missing_workbook_rels(data: bytes) -> bytes:
     return edit(data, lambda p: p.pop("xl/_rels/workbook.xml.rels"))
 
 
+def make_missing_sheet_part(data: bytes) -> bytes:
+    """The Factures sheet listed in the workbook and its relationships, its part gone."""
+    part = sheet_part(data, "Factures")
+    return edit(data, lambda p: p.pop(part))
+
+
 def make_binary_workbook(data: bytes) -> bytes:
     """An .xlsb's officeDocument relationship (a binary workbook part)."""
     def binary(p):
@@ -297,6 +303,7 @@ CASES = {
     "fichier vide": make_empty_file,
     "relations du classeur absentes": make_missing_workbook_rels,
     "classeur binaire": make_binary_workbook,
+    "partie d'une feuille absente": make_missing_sheet_part,
 }
 
 # Odd but legitimate: a refresh must succeed (or refuse in one line) and never print a traceback.

@@ -250,7 +250,13 @@ class FileBook:
 
     def _scan(self, name: str) -> xlsx.SheetXml:
         if name not in self._scans:
-            self._scans[name] = xlsx.SheetXml(self._package.read(self._entry(name).part))
+            part = self._entry(name).part
+            if not self._package.exists(part):
+                raise BookError(f"La feuille « {name} » de « {self.path.name} » est annoncée mais sa partie "
+                                f"« {part} » manque : le fichier est endommagé.",
+                                "Reprenez la dernière sauvegarde du classeur (dossier .relance-backups) ou "
+                                "ouvrez-le dans Excel, qui propose de le réparer, et enregistrez-le.")
+            self._scans[name] = xlsx.SheetXml(self._package.read(part))
         return self._scans[name]
 
     def read_sheet(self, name: str) -> SheetData:

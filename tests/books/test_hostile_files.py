@@ -118,6 +118,8 @@ def test_the_limits_are_the_ones_the_docs_state():
     readme = " ".join((Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8").split())
     assert f"more than {inspect.MAX_RATIO} times" in readme and "above 1 MiB" in readme
     assert "part above 1 GiB" in readme and "package above 2 GiB" in readme and inspect.RATIO_FROM == 1 << 20
+    assert f"more than {inspect.PACKAGE_RATIO} times its file size (beyond 128 MiB)" in readme
+    assert inspect.PACKAGE_FLOOR == 128 << 20
     assert inspect.MAX_PART == 1 << 30 and inspect.MAX_TOTAL == 2 << 30
 
 
