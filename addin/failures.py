@@ -13,6 +13,19 @@ import zipfile
 from pathlib import Path
 
 
+# The system's own wording is English (or the system's language): the usual causes, said in French.
+_STRERROR = {
+    errno.EISDIR: "c'est un dossier, pas un fichier",
+    errno.EROFS: "le disque est en lecture seule",
+    errno.EIO: "erreur de lecture ou d'écriture du disque",
+    errno.ENAMETOOLONG: "nom de fichier trop long",
+    errno.EMFILE: "trop de fichiers ouverts",
+    errno.ELOOP: "lien symbolique en boucle",
+    errno.EXDEV: "déplacement impossible entre deux disques",
+    errno.EBUSY: "fichier occupé par un autre programme",
+}
+
+
 def _flat(text: str, limit: int = 400) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[:limit - 1] + "…"
@@ -69,7 +82,7 @@ def describe(error: BaseException) -> str:
             return (f"Fichier trop grand pour ce disque{_where(error)} (rien n'a été remplacé à moitié). — "
                     "Placez le classeur sur un disque qui accepte les gros fichiers (NTFS, ext4, APFS), "
                     "puis recommencez.")
-        reason = error.strerror or _flat(error, 200)
+        reason = _STRERROR.get(error.errno) or error.strerror or _flat(error, 200)
         return (f"Erreur du système de fichiers{_where(error)} : {_flat(reason, 200)}. — Vérifiez le disque et le "
                 "dossier, puis recommencez.")
     if isinstance(error, zipfile.BadZipFile):

@@ -152,6 +152,16 @@ def make_entity_in_shared_strings(data: bytes) -> bytes:
     return edit(data, add)
 
 
+def make_entity_after_a_long_comment(data: bytes) -> bytes:
+    """A DOCTYPE may come after any number of comments: 20,000 bytes of them here."""
+    part = sheet_part(data, "Factures")
+
+    def doctype(p):
+        body = re.sub(rb"^<\?xml[^>]*\?>", b"", p[part])
+        p[part] = b'<?xml version="1.0"?><!--' + b"x" * 20000 + b'--><!DOCTYPE x [<!ENTITY e "boom">]>' + body
+    return edit(data, doctype)
+
+
 def make_bad_crc(data: bytes) -> bytes:
     """A byte of the (stored) Factures sheet changed after its CRC was written."""
     part = sheet_part(data, "Factures")
@@ -290,6 +300,7 @@ CASES = {
     "bombe : entrée qui ment sur sa taille": make_bomb_lying,
     "DOCTYPE et entité dans une feuille": make_entity_in_sheet,
     "DOCTYPE et entité dans sharedStrings": make_entity_in_shared_strings,
+    "DOCTYPE après un long commentaire": make_entity_after_a_long_comment,
     "CRC faux": make_bad_crc,
     "workbook.xml malformé": make_malformed_workbook,
     "pas un registre": make_not_a_register,

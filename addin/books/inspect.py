@@ -203,14 +203,58 @@ def _check_kind(archive: zipfile.ZipFile, name: str) -> None:
                       "signatures, supprimez la signature puis enregistrez) et signez-la de nouveau si besoin.")
 
 
+class _Joined:
+    """Bytes already read, then the rest of a stream."""
+
+    def __init__(self, first: bytes, rest):
+        self.first, self.rest = first, rest
+
+    def read(self, size: int) -> bytes:
+        if self.first:
+            out, self.first = self.first, b""
+            return out
+        return self.rest.read(size)
+
+
+def _has_doctype(part) -> bool:
+    """Whether a DOCTYPE comes before the part's root element, past any declaration, processing
+    instruction or comment (read 16 KiB at a time, at most 1 MiB: a prolog is never longer)."""
+    head = b""
+    at = 0
+    while True:
+        rest = head[at:].lstrip()
+        at = len(head) - len(rest)
+        ends = {b"<?": b"?>", b"<!--": b"-->"}
+        opening = next((o for o in ends if rest.startswith(o)), None)
+        if rest[:9].upper() == b"<!DOCTYPE" or rest[:8].upper() == b"<!ENTITY":
+            return True
+        close = rest.find(ends[opening], len(opening)) if opening else -1
+        if opening is not None and close >= 0:
+            at += close + len(ends[opening])
+            continue
+        if rest and opening is None and len(rest) >= 9:
+            return False  # the root element (or text no parser accepts): no DOCTYPE before it
+        if len(head) >= (1 << 20):
+            return False
+        chunk = part.read(1 << 14)
+        if not chunk:
+            return False
+        head += chunk
+
+
 def _check_doctypes(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: str) -> None:
     for info in infos:
         lower = info.filename.lower()
         if not lower.endswith((".xml", ".rels", ".vml")):
             continue
         with archive.open(info) as part:
-            head = part.read(4096)
-        if re.search(rb"<!DOCTYPE|<!ENTITY", head, re.I):
+            start = part.read(4)
+            if start[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16: looked at in UTF-8
+                text = (start + part.read((1 << 20) - 4)).decode("utf-16", "replace").encode("utf-8")
+                doctype = _has_doctype(BytesIO(text))
+            else:
+                doctype = _has_doctype(_Joined(start.removeprefix(b"\xef\xbb\xbf"), part))
+        if doctype:
             raise _refuse(name, f"contient une déclaration DOCTYPE (entités XML) dans la partie "
                                 f"« {info.filename[:80]} », ce qu'Excel n'écrit jamais : fichier refusé par "
                                 "précaution.",
