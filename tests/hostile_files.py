@@ -66,7 +66,7 @@ def _add_root_rel(parts: dict, rel_type: str, target: str) -> None:
     parts["_rels/.rels"] = rels.encode()
 
 
-def _override(parts: dict, part: str, content_type: str) -> None:
+def override(parts: dict, part: str, content_type: str) -> None:
     ct = parts["[Content_Types].xml"].decode()
     parts["[Content_Types].xml"] = ct.replace(
         "</Types>", f'<Override PartName="/{part}" ContentType="{content_type}"/></Types>').encode()
@@ -144,7 +144,7 @@ def make_entity_in_shared_strings(data: bytes) -> bytes:
     def add(p):
         p["xl/sharedStrings.xml"] = (_ENTITY + b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
                                      b'2006/main" count="1" uniqueCount="1"><si><t>&e;</t></si></sst>')
-        _override(p, "xl/sharedStrings.xml",
+        override(p, "xl/sharedStrings.xml",
                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml")
         p["xl/_rels/workbook.xml.rels"] = p["xl/_rels/workbook.xml.rels"].replace(
             b"</Relationships>", b'<Relationship Id="rIdSst" Type="http://schemas.openxmlformats.org/officeDocument'
@@ -193,7 +193,7 @@ def make_macro_sheet(data: bytes) -> bytes:
             b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
             b'xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"><sheetData><row r="1"><c r="A1">'
             b'<f>HALT()</f></c></row></sheetData></xm:macrosheet>')
-        _override(p, "xl/macrosheets/sheet1.xml", "application/vnd.ms-excel.macrosheet+xml")
+        override(p, "xl/macrosheets/sheet1.xml", "application/vnd.ms-excel.macrosheet+xml")
         p["xl/_rels/workbook.xml.rels"] = p["xl/_rels/workbook.xml.rels"].replace(
             b"</Relationships>", b'<Relationship Id="rIdM1" Type="http://schemas.microsoft.com/office/2006/'
             b'relationships/xlMacrosheet" Target="macrosheets/sheet1.xml"/></Relationships>')
@@ -242,7 +242,7 @@ def make_signed(data: bytes) -> bytes:
             "</Types>", '<Default Extension="sigs" ContentType="application/vnd.openxmlformats-package.'
                         'digital-signature-origin"/></Types>')
         p["[Content_Types].xml"] = ct.encode()
-        _override(p, "_xmlsignatures/sig1.xml",
+        override(p, "_xmlsignatures/sig1.xml",
                   "application/vnd.openxmlformats-package.digital-signature-xmlsignature+xml")
     return edit(data, sign)
 

@@ -157,7 +157,7 @@ def make_shared_strings_in_another_case(data: bytes) -> bytes:
         p["xl/SharedStrings.xml"] = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="http://'
                                      b'schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1">'
                                      b'<si><t>bonjour</t></si></sst>')
-        H._override(p, "xl/sharedStrings.xml", SST_TYPE)
+        H.override(p, "xl/sharedStrings.xml", SST_TYPE)
         p["xl/_rels/workbook.xml.rels"] = p["xl/_rels/workbook.xml.rels"].replace(
             b"</Relationships>", b'<Relationship Id="rIdSst" Type="http://schemas.openxmlformats.org/officeDocument'
             b'/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
@@ -279,3 +279,19 @@ def test_calamine_says_its_own_reason(register_bytes, tmp_path):
     path.write_bytes(H.make_macro_sheet(register_bytes))
     output = assert_one_line_refusal(invoke("review", path), path, path.read_bytes())
     assert "macrosheets/sheet1.xml" in output and "Cannot detect file format" not in output
+
+
+def test_a_save_that_would_retype_a_part_is_refused_and_the_file_untouched(register, monkeypatch):
+    # Simulate the old bug (an Override lost on save: the part falls back to application/xml).
+    from addin.books.package import Package
+
+    real = Package.to_bytes
+
+    def losing(self, new_types=None):
+        data = real(self, new_types)
+        return H.edit(data, lambda p: p.__setitem__("[Content_Types].xml", H.re.sub(
+            rb'<Override PartName="/xl/theme/theme1.xml"[^>]*/>', b"", p["[Content_Types].xml"])))
+    monkeypatch.setattr(Package, "to_bytes", losing)
+    before = register.read_bytes()
+    output = assert_one_line_refusal(invoke("refresh", register), register, before)
+    assert "xl/theme/theme1.xml" in output and "type de contenu" in output
