@@ -67,7 +67,7 @@ def describe(error: BaseException) -> str:
     if isinstance(error, (FileExistsError, NotADirectoryError)):
         blocker = _file_in_the_way(error)
         if blocker is not None:
-            return (f"« {blocker} » est un fichier, là où Relance range un dossier : rien n'a été enregistré. — "
+            return (f"« {blocker} » est un fichier, là où Relance range un dossier : Relance s'est arrêté. — "
                     "Renommez ou déplacez ce fichier, puis recommencez.")
     if isinstance(error, FileNotFoundError):
         return f"Fichier ou dossier introuvable{_where(error)}. — Vérifiez le chemin, puis recommencez."
@@ -76,10 +76,11 @@ def describe(error: BaseException) -> str:
                 "programme qui l'utilise, puis recommencez.")
     if isinstance(error, OSError):
         if error.errno == errno.ENOSPC or error.errno == getattr(errno, "EDQUOT", -1):
-            return (f"Le disque est plein : écriture impossible{_where(error)} (rien n'a été remplacé à moitié). — "
+            return (f"Le disque est plein : écriture impossible{_where(error)} (un classeur n'est jamais écrit à "
+                    "moitié). — "
                     "Libérez de la place sur le disque, puis recommencez.")
         if error.errno == errno.EFBIG:
-            return (f"Fichier trop grand pour ce disque{_where(error)} (rien n'a été remplacé à moitié). — "
+            return (f"Fichier trop grand pour ce disque{_where(error)} (un classeur n'est jamais écrit à moitié). — "
                     "Placez le classeur sur un disque qui accepte les gros fichiers (NTFS, ext4, APFS), "
                     "puis recommencez.")
         reason = _STRERROR.get(error.errno) or error.strerror or _flat(error, 200)
