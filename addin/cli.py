@@ -13,10 +13,26 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
+from typer.exceptions import TyperException
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Relance : vos factures, vos relances, dans votre classeur Excel.")
 console = Console()
+
+
+class _OneLineErrors(TyperGroup):
+    """Every command, those added later included: any exception is one French line, exit code 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, TyperException):  # exits, and usage errors typer says itself
+            raise
+        except Exception as error:  # noqa: BLE001 - MemoryError, OSError, anything: never a traceback
+            _fail(error)
+
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, cls=_OneLineErrors,
+                  help="Relance : vos factures, vos relances, dans votre classeur Excel.")
 
 TODAY_HELP = "Date de calcul AAAA-MM-JJ (défaut : aujourd'hui). La même date donne les mêmes résultats partout."
 
@@ -25,9 +41,12 @@ def _today(value: Optional[str]) -> date:
     if not value:
         return date.today()
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(f"date attendue au format AAAA-MM-JJ, reçu « {value} »") from None
+    if not 1900 <= day.year <= 2199:  # 9999-12-31 overflows the first date computed after it
+        raise typer.BadParameter(f"date hors limites « {value} » : une année de 1900 à 2199 est attendue")
+    return day
 
 
 def _open(path: Path, today: date):
@@ -36,13 +55,21 @@ def _open(path: Path, today: date):
     from addin.register.load import load_settings
 
     book = FileBook.open(path, today=today)
+    from addin.register.recognize import check_register
+
+    check_register(book.sheet_names(), path.name)  # never write into a workbook that is not a register
     # « Sauvegardes conservées »: read before the action, since the book is opened before it.
     book.backups = load_settings(book)[0].backups
     return book
 
 
 def _fail(error: Exception) -> None:
-    console.print(f"[bold red]Erreur :[/] {error}")
+    from rich.text import Text
+
+    from addin.failures import describe
+
+    # One line whatever the terminal's width, and the message's own brackets are not markup.
+    console.print(Text.assemble(("Erreur : ", "bold red"), describe(error)), soft_wrap=True)
     raise typer.Exit(code=1)
 
 

@@ -39,8 +39,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Sequence
 
-from addin.books import safety, xlsx
+from lxml import etree
+
+from addin.books import inspect, safety, xlsx
 from addin.books.base import FORMATS, NUMBER_FORMATS, Block, BookError, GeneratedSheet, SheetData, naive
+from addin.books import package
 from addin.books.package import Package, parse_xml, to_xml
 from addin.files import atomic_write
 
@@ -183,14 +186,18 @@ class FileBook:
         try:
             self._package = Package(data)
             self._workbook = xlsx.WorkbookPart(self._package)
-        except (zipfile.BadZipFile, KeyError, ValueError) as error:
-            raise BookError(f"« {self.path.name} » n'est pas un classeur Excel lisible ({error}).",
-                            _UNREADABLE_FIX) from error
+            if self._workbook.sheets and not self._workbook.rels:
+                raise xlsx.XlsxError("les liens du classeur vers ses feuilles sont absents "
+                                     f"({package.rels_name(self._workbook.part)})")
+            styles_part = self._workbook.styles_part()
+            self._styles = xlsx.Styles(self._package.read(styles_part)
+                                       if styles_part and self._package.exists(styles_part) else None)
         except xlsx.XlsxError as error:
             raise BookError(f"« {self.path.name} » ne peut pas être modifié par Relance : {error}.",
                             _UNREADABLE_FIX) from error
-        styles_part = self._workbook.styles_part()
-        self._styles = xlsx.Styles(self._package.read(styles_part) if styles_part else None)
+        except (zipfile.BadZipFile, KeyError, ValueError, etree.LxmlError) as error:
+            raise BookError(f"« {self.path.name} » n'est pas un classeur Excel lisible "
+                            f"({inspect.reason(error)}).", _UNREADABLE_FIX) from error
         # sheet -> row -> column -> (value, number format or None)
         self._edits: dict[str, dict[int, dict[int, tuple[object, str | None]]]] = {}
         self._generated: dict[str, tuple[GeneratedSheet, xlsx.Grid]] = {}
@@ -218,7 +225,10 @@ class FileBook:
             data = path.read_bytes()
         except OSError as error:
             raise BookError(f"« {path.name} » ne peut pas être lu ({error}).", _UNREADABLE_FIX) from error
-        return cls(path, data, backups=backups, today=today)
+        inspect.check_package(data, path.name)
+        book = cls(path, data, backups=backups, today=today)
+        book._remember_disk()
+        return book
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -240,7 +250,13 @@ class FileBook:
 
     def _scan(self, name: str) -> xlsx.SheetXml:
         if name not in self._scans:
-            self._scans[name] = xlsx.SheetXml(self._package.read(self._entry(name).part))
+            part = self._entry(name).part
+            if not self._package.exists(part):
+                raise BookError(f"La feuille « {name} » de « {self.path.name} » est annoncée mais sa partie "
+                                f"« {part} » manque : le fichier est endommagé.",
+                                "Reprenez la dernière sauvegarde du classeur (dossier .relance-backups) ou "
+                                "ouvrez-le dans Excel, qui propose de le réparer, et enregistrez-le.")
+            self._scans[name] = xlsx.SheetXml(self._package.read(part))
         return self._scans[name]
 
     def read_sheet(self, name: str) -> SheetData:
@@ -284,14 +300,43 @@ class FileBook:
 
         if name in self._rows:
             return self._rows[name]
+        errors = (python_calamine.CalamineError, python_calamine.XmlError, python_calamine.ZipError,
+                  python_calamine.PasswordError, ValueError, OSError)
         if self._values is None:
-            self._values = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(self._data))
-        if name not in self._values.sheet_names:
-            return []
-        sheet = self._values.get_sheet_by_name(name)
-        # skip_empty_area=False: the block starts at A1, so indexes are coordinates.
-        rows = self._rows[name] = _trim([_plain_row(r) for r in sheet.to_python(skip_empty_area=False)])
+            try:
+                # Through the path, not a file object: calamine then says what is wrong with the file.
+                self._values = python_calamine.CalamineWorkbook.from_path(str(self.path)) \
+                    if self._on_disk() else python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(self._data))
+            except errors as error:
+                raise BookError(f"« {self.path.name} » ne peut pas être lu ({inspect.reason(error)}).",
+                                "Ouvrez-le dans Excel, retirez la feuille en cause (une feuille de macros Excel 4, "
+                                "une feuille sans lien) ou enregistrez-le sous un autre nom, puis recommencez.") \
+                    from error
+        try:
+            if name not in self._values.sheet_names:
+                return []
+            sheet = self._values.get_sheet_by_name(name)
+            # skip_empty_area=False: the block starts at A1, so indexes are coordinates.
+            rows = self._rows[name] = _trim([_plain_row(r) for r in sheet.to_python(skip_empty_area=False)])
+        except errors as error:
+            raise BookError(f"La feuille « {name} » de « {self.path.name} » ne peut pas être lue "
+                            f"({inspect.reason(error)}).", _UNREADABLE_FIX) from error
         return rows
+
+    def _on_disk(self) -> bool:
+        """Whether the file at ``path`` is still the one this book was opened with (or saved)."""
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return False
+        return getattr(self, "_disk", None) == (stat.st_size, stat.st_mtime_ns) and stat.st_size == len(self._data)
+
+    def _remember_disk(self) -> None:
+        try:
+            stat = self.path.stat()
+            self._disk = (stat.st_size, stat.st_mtime_ns)
+        except OSError:
+            self._disk = None
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -445,6 +490,7 @@ class FileBook:
                             "le ruban d'Excel.", lost)
         _atomic_replace(self.path, data, self.backups)
         self._start(data)
+        self._remember_disk()
 
     def to_bytes(self) -> bytes:
         """The package ``save`` would write: deterministic bytes."""

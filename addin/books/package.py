@@ -36,6 +36,10 @@ def parse_xml(data: bytes) -> etree._Element:
 
 
 def to_xml(root: etree._Element) -> bytes:
+    """A part's XML; what came before (or after) its root element — comments, processing
+    instructions — is kept: a rewritten part loses nothing but what was changed."""
+    if root.getparent() is None and (root.getprevious() is not None or root.getnext() is not None):
+        return etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8", standalone=True)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
@@ -80,6 +84,9 @@ class Package:
         self._zip = zipfile.ZipFile(source)
         self.order = [i.filename for i in self._zip.infolist() if not i.filename.endswith("/")]
         self._original = set(self.order)
+        # Part names compare without case (OPC §9.1.1.3): "/xl/sharedStrings.xml" in the content
+        # types or a relationship names the entry "xl/SharedStrings.xml".
+        self._cased = {n.lower(): n for n in self.order}
         self._changed: dict[str, bytes] = {}
         self._removed: set[str] = set()
 
@@ -92,7 +99,14 @@ class Package:
 
     # -- parts ----------------------------------------------------------------------------
 
+    def _entry(self, name: str) -> str:
+        """The entry's own spelling of the part ``name`` (compared without case)."""
+        if name in self._original or name in self._changed:
+            return name
+        return self._cased.get(name.lower(), name)
+
     def exists(self, name: str) -> bool:
+        name = self._entry(name)
         return name in self._changed or (name in self._original and name not in self._removed)
 
     def names(self) -> list[str]:
@@ -100,6 +114,7 @@ class Package:
         return kept + sorted(n for n in self._changed if n not in self._original)
 
     def read(self, name: str) -> bytes:
+        name = self._entry(name)
         if name in self._changed:
             return self._changed[name]
         if name in self._removed or name not in self._original:
@@ -108,18 +123,22 @@ class Package:
 
     def original(self, name: str) -> bytes | None:
         """The part as the file had it (``None`` when it had none)."""
+        name = self._entry(name)
         return self._zip.read(name) if name in self._original else None
 
     def write(self, name: str, data: bytes) -> None:
+        name = self._entry(name)
         self._removed.discard(name)
         self._changed[name] = bytes(data)
 
     def remove(self, name: str) -> None:
+        name = self._entry(name)
         self._changed.pop(name, None)
         if name in self._original:
             self._removed.add(name)
 
     def is_changed(self, name: str) -> bool:
+        name = self._entry(name)
         return name in self._changed or name in self._removed
 
     def free_name(self, pattern: str) -> str:
@@ -222,9 +241,9 @@ class Package:
                     root.remove(el)
                     changed = True
                 else:
-                    declared.add(part)
+                    declared.add(part.lower())
         for part, content_type in sorted(new_types.items()):
-            if not self.exists(part) or part in declared:
+            if not self.exists(part) or part.lower() in declared:
                 continue
             ext = part.rsplit(".", 1)[-1].lower()
             if ext == "vml":
@@ -246,7 +265,7 @@ class Package:
     def content_type(self, part: str) -> str:
         root = parse_xml(self.read(CONTENT_TYPES))
         for el in root:
-            if el.tag == f"{{{NS_CT}}}Override" and el.get("PartName", "").lstrip("/") == part:
+            if el.tag == f"{{{NS_CT}}}Override" and el.get("PartName", "").lstrip("/").lower() == part.lower():
                 return el.get("ContentType", "")
         ext = part.rsplit(".", 1)[-1].lower()
         for el in root:

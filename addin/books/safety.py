@@ -61,6 +61,9 @@ class Inventory:
     extensions: dict[str, list[str]] = field(default_factory=dict)  # sheet -> extension names
     defined_names: int = 0
     vba: bytes | None = None
+    content_types: dict[str, str] = field(default_factory=dict)  # part (lower case) -> its content type
+    relationships: set[tuple[str, str, str]] = field(default_factory=set)  # (source, type, target), lower case
+    sheet_parts: dict[str, str] = field(default_factory=dict)  # sheet name -> its part (lower case)
 
 
 def _rels(archive: zipfile.ZipFile, part: str) -> list[tuple[str, str]]:
@@ -138,11 +141,14 @@ def inventory(source) -> Inventory:
         wb_root = ET.fromstring(archive.read(workbook))
         inv.defined_names = sum(1 for _ in wb_root.iter(f"{{{NS_MAIN}}}definedName"))
         targets = {rid: path for rid, path in _rels_by_id(archive, workbook)}
+        inv.content_types, inv.relationships = _package_links(archive)
         for sheet in wb_root.iter(f"{{{NS_MAIN}}}sheet"):
             part = targets.get(sheet.get(f"{{{NS_REL}}}id"))
             name = sheet.get("name", "")
             counts: Counter = Counter()
             inv.sheets[name] = counts
+            if part:
+                inv.sheet_parts[name] = part.lower()
             if not part or part not in names:
                 continue
             sheet_counts, exts = _sheet_counts(archive.read(part))
@@ -172,6 +178,40 @@ def inventory(source) -> Inventory:
     return inv
 
 
+def _package_links(archive: zipfile.ZipFile) -> tuple[dict[str, str], set[tuple[str, str, str]]]:
+    """Every part's content type, and every relationship, part names in lower case (OPC compares
+    them without case)."""
+    names = [n for n in archive.namelist() if not n.endswith("/")]
+    by_lower = {n.lower(): n for n in names}
+    overrides: dict[str, str] = {}
+    defaults: dict[str, str] = {}
+    if "[content_types].xml" in by_lower:
+        root = ET.fromstring(archive.read(by_lower["[content_types].xml"]))
+        for el in root:
+            if _local(el.tag) == "Override":
+                overrides[el.get("PartName", "").lstrip("/").lower()] = el.get("ContentType", "")
+            elif _local(el.tag) == "Default":
+                defaults[el.get("Extension", "").lower()] = el.get("ContentType", "")
+    types = {}
+    links = set()
+    for lower, name in by_lower.items():
+        if lower == "[content_types].xml":
+            continue
+        types[lower] = overrides.get(lower) or defaults.get(lower.rsplit(".", 1)[-1], "")
+        folder, base = posixpath.split(lower)
+        if posixpath.basename(folder) != "_rels" or not base.endswith(".rels"):
+            continue
+        source = posixpath.join(posixpath.dirname(folder), base[:-5])
+        source_folder = posixpath.dirname(source)
+        for rel in ET.fromstring(archive.read(name)).iter(f"{{{NS_PKG_REL}}}Relationship"):
+            target = rel.get("Target", "")
+            if rel.get("TargetMode") != "External":
+                target = (target.lstrip("/") if target.startswith("/")
+                          else posixpath.normpath(posixpath.join(source_folder, target))).lower()
+            links.add((source, rel.get("Type", ""), target))
+    return types, links
+
+
 def _rels_by_id(archive: zipfile.ZipFile, part: str) -> list[tuple[str, str]]:
     folder, name = posixpath.split(part)
     rels_path = posixpath.join(folder, "_rels", name + ".rels")
@@ -198,4 +238,27 @@ def losses(before: Inventory, after: Inventory, replaced: set[str] = frozenset()
         lines.append(f"le classeur perdrait {before.defined_names - after.defined_names} nom(s) défini(s)")
     if before.vba is not None and before.vba != after.vba:
         lines.append("le classeur perdrait ou modifierait ses macros (vbaProject.bin)")
+    lines.extend(link_losses(before, after, replaced))
+    return lines
+
+
+def link_losses(before: Inventory, after: Inventory, replaced: set[str] = frozenset()) -> list[str]:
+    """Content types that would change, and relationships that would go, outside what Relance rewrites.
+
+    A part whose type changes (an Override dropped: the part falls back to ``application/xml``) is
+    not read by Excel as what it is; a relationship dropped from a part that stays cuts what it
+    pointed to off the workbook. The regenerated sheets' own relationships, and the calculation
+    chain (removed on purpose: Excel rebuilds it), are Relance's to change.
+    """
+    lines = []
+    for part, kind in before.content_types.items():
+        new = after.content_types.get(part)
+        if new is not None and new != kind:
+            lines.append(f"la partie « {part} » changerait de type de contenu ({kind or 'aucun'} → {new or 'aucun'})")
+    regenerated = {before.sheet_parts[name] for name in replaced if name in before.sheet_parts}
+    for source, kind, target in sorted(before.relationships - after.relationships):
+        if source in regenerated or kind.endswith("/calcChain") or (source and source not in after.content_types):
+            continue
+        lines.append(f"la relation « {kind.rsplit('/', 1)[-1]} » de « {source or 'paquet'} » vers « {target} » "
+                     "disparaîtrait")
     return lines

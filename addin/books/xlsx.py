@@ -249,7 +249,7 @@ class Styles:
             xf.set("applyNumberFormat", "1")
         if bold or size:
             fonts = self._items("fonts")
-            font = copy.deepcopy(fonts[int(xf.get("fontId", "0"))] if fonts else etree.Element(_M + "font"))
+            font = copy.deepcopy(_at(fonts, xf.get("fontId", "0")) if fonts else etree.Element(_M + "font"))
             if bold and font.find(_M + "b") is None:
                 font.insert(0, etree.Element(_M + "b"))
             if size:
@@ -278,6 +278,16 @@ class Styles:
 
     def to_bytes(self) -> bytes:
         return to_xml(self.root)
+
+
+def _at(items: list[etree._Element], index: str | None) -> etree._Element:
+    """``items[index]`` for an index read from the file; the first item when it is past the end or not
+    a number (a style pointing past its list is the file's mistake: Excel shows the default font)."""
+    try:
+        position = int(index or "0")
+    except ValueError:
+        position = 0
+    return items[position] if 0 <= position < len(items) else items[0]
 
 
 def _insert_ordered(parent: etree._Element, child: etree._Element, order: Sequence[str]) -> None:

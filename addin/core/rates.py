@@ -381,7 +381,21 @@ def _read_half(value: object) -> int:
 def rows_from_sheet(
     headers: Sequence[object], rows: Iterable[Sequence[object]], first_row: int = 2
 ) -> tuple[list[HalfYearRates], list[str]]:
-    """Read the ``Taux`` sheet back: (rows to override the table with, errors in French).
+    """``read_rates_sheet`` without telling the implausible half-years apart (their errors come last)."""
+    found, errors, implausible = read_rates_sheet(headers, rows, first_row)
+    return found, errors + list(implausible.values())
+
+
+def read_rates_sheet(
+    headers: Sequence[object], rows: Iterable[Sequence[object]], first_row: int = 2
+) -> tuple[list[HalfYearRates], list[str], dict[tuple[int, int], str]]:
+    """Read the ``Taux`` sheet back: (rows to override the table with, errors in French,
+    half-years whose row holds an implausible rate → its error).
+
+    A rate below 0 or above ``REFERENCE_RATE_MAX`` is implausible (« -0,5 » reads as
+    -50 %): no ECB or legal rate has ever been either. Its half-year is not computed with
+    another figure: the caller stops interest for it (LAW.md §6: a rate Relance cannot
+    trust is a rate it does not know).
 
     Headers in French or English; derived columns (B2B, public, floor) are
     ignored and recomputed. Rates may be fractions (0.1215), percentages typed
@@ -393,6 +407,7 @@ def rows_from_sheet(
     """
     columns: dict[str, int] = {}
     errors: list[str] = []
+    implausible: dict[tuple[int, int], str] = {}
     for index, header in enumerate(headers):
         key = _normalise(header)
         if key in _HEADER_FIELDS:
@@ -408,7 +423,7 @@ def rows_from_sheet(
                   "legal_other": "Intérêt légal (autres cas)"}
         errors.append("feuille Taux : colonnes manquantes : " + ", ".join(labels[m] for m in missing)
                       + " ; la feuille est ignorée, les taux livrés s'appliquent")
-        return [], errors
+        return [], errors, implausible
 
     found: dict[tuple[int, int], HalfYearRates] = {}
     for offset, row in enumerate(rows):
@@ -442,10 +457,14 @@ def rows_from_sheet(
             except ValueError:
                 errors.append(f"feuille Taux, ligne {line} : {label} illisible « {raw} » (ex. 2,15 %)")
                 break
-            if values[name] > REFERENCE_RATE_MAX:
-                errors.append(f"feuille Taux, ligne {line} : {label} « {raw} » lu comme "
-                              f"{percent_text(values[name])}, invraisemblable (un taux BCE ou légal ne dépasse pas "
-                              f"{percent_text(REFERENCE_RATE_MAX)}) ; saisissez-le avec le signe %, ex. « 0,5 % »")
+            if values[name] > REFERENCE_RATE_MAX or values[name] < 0:
+                bound = (f"ne dépasse pas {percent_text(REFERENCE_RATE_MAX)}" if values[name] > 0
+                         else "n'est jamais négatif")
+                implausible[(year, half)] = (
+                    f"feuille Taux, ligne {line} : {label} « {raw} » lu comme {percent_text(values[name])}, "
+                    f"invraisemblable (un taux BCE ou légal {bound}) ; les intérêts du {half_label(year, half)} "
+                    "ne sont pas calculés tant qu'il n'est pas corrigé : saisissez-le avec le signe %, "
+                    "ex. « 0,5 % »")
                 break
         else:
             flag = _normalise(cell("verified"))
@@ -459,5 +478,6 @@ def rows_from_sheet(
                 year, half, values["ecb"], values["legal_individual"], values["legal_other"],
                 verified=flag not in _NO, source=source,
             )
-    return list(found.values()), errors
+            implausible.pop((year, half), None)  # a later, plausible row for the half-year wins
+    return list(found.values()), errors, implausible
 

@@ -40,7 +40,7 @@ from addin.core.dunning import CLAIMING_TEMPLATES
 from addin.core.model import ZERO, Action, ActionItem, Channel, ClientType, Settings, cents
 from addin.mail import formatting
 from addin.mail.claims import amount_to_pay, claim, reference_date, summarize
-from addin.mail.text import EMAIL, format_iban, one_line, split_emails
+from addin.mail.text import EMAIL, format_iban, header_text, one_line, split_emails
 from addin.reports.letters import formal_notice_pdf
 from addin.mail.qr import epc_qr_png, iban_is_valid
 
@@ -395,7 +395,7 @@ SMTP_POLICY = MIME_POLICY.clone(linesep="\r\n")  # for .eml files: CRLF line end
 
 def _address(display_name: str, addr: str) -> Address:
     # Address keeps an accented display name encoded (RFC 2047) and the address intact.
-    return Address(display_name=one_line(display_name), addr_spec=addr)
+    return Address(display_name=header_text(display_name), addr_spec=addr)
 
 
 def to_message(
@@ -419,7 +419,7 @@ def to_message(
         display = f"{settings.sender_name} - {settings.company}"
 
     msg = EmailMessage(policy=MIME_POLICY)
-    msg["Subject"] = one_line(rendered.subject)
+    msg["Subject"] = header_text(rendered.subject, 900)
     msg["From"] = _address(display, sender)
     msg["To"] = tuple(_address(rendered.client_name, a) for a in rendered.to)
     if rendered.cc:
@@ -428,7 +428,7 @@ def to_message(
     mid = one_line(message_id).replace(" ", "")
     msg["Message-ID"] = mid if mid.startswith("<") else f"<{mid}>"
     msg["Date"] = format_datetime(date) if date is not None else format_datetime(localtime())
-    msg["X-Relance-Key"] = one_line(rendered.key)
+    msg["X-Relance-Key"] = header_text(rendered.key, 900)
     msg["Content-Language"] = rendered.lang
 
     # quoted-printable keeps the message 7-bit clean for servers without 8BITMIME

@@ -735,7 +735,7 @@ def load_rates(book: Book, base=None):
     Returns ``(RateTable, problems)``; a bad ``Taux`` row is left out with a warning
     (the shipped figure for that half-year still applies).
     """
-    from addin.core.rates import RateTable, rows_from_sheet
+    from addin.core.rates import RateTable, read_rates_sheet
 
     table = base if base is not None else RateTable.shipped()
     name = schema.find_sheet(book.sheet_names(), schema.TAUX)
@@ -754,7 +754,8 @@ def load_rates(book: Book, base=None):
                                    "Feuille Taux sans ligne d'en-têtes (Année, Semestre…) : les taux livrés s'appliquent.",
                                    "Recopiez la feuille Taux du modèle workbook_template.xlsx.", WARNING, "rates.no_header")]
         return table, []
-    overrides, errors = rows_from_sheet(data.rows[header_index], data.rows[header_index + 1:], first_row=header_index + 2)
+    overrides, errors, implausible = read_rates_sheet(data.rows[header_index], data.rows[header_index + 1:],
+                                                      first_row=header_index + 2)
     problems = []
     for message in errors:
         m = re.search(r"ligne (\d+)", message)
@@ -765,4 +766,13 @@ def load_rates(book: Book, base=None):
         table = table.with_overrides(overrides)
     except ValueError as exc:
         problems.append(Problem(name, None, None, None, str(exc), "Corrigez la feuille Taux.", WARNING, "rates.invalid"))
+    if implausible:
+        # An implausible rate stops interest for its half-year: no other figure stands in for it.
+        table = RateTable(tuple(r for r in table.halves if (r.year, r.half) not in implausible),
+                          table.ecb_changes, table.ecb_known_until)
+        for message in implausible.values():
+            m = re.search(r"ligne (\d+)", message)
+            problems.append(Problem(name, int(m[1]) if m else None, None, None, message[:1].upper() + message[1:] + ".",
+                                    "Corrigez le taux (en %, ex. « 3,15 % ») ou supprimez la ligne.",
+                                    Severity.ERROR, "rates.implausible"))
     return table, problems
