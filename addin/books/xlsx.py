@@ -448,21 +448,49 @@ def _number(value: int | float | Decimal) -> str:
 
 def cell_xml(ref: str, style: int, value: object, date1904: bool, prefix: str = "") -> str:
     """One ``<c>``: text as an inline string (never a formula), numbers, booleans, dates."""
+    return f'<{prefix}c r="{ref}"' + cell_tail(style, value, date1904, prefix)
+
+
+def cell_tail(style: int, value: object, date1904: bool, prefix: str = "") -> str:
+    """A ``<c>`` after its reference: the same for every cell of equal style and value, so
+    that a sheet's writer can make it once per distinct (style, value) (``CellTails``)."""
     p = prefix
     s = f' s="{style}"' if style else ""
     if value is None or value == "":
-        return f'<{p}c r="{ref}"{s}/>'
+        return f'{s}/>'
     if isinstance(value, bool):
-        return f'<{p}c r="{ref}"{s} t="b"><{p}v>{int(value)}</{p}v></{p}c>'
+        return f'{s} t="b"><{p}v>{int(value)}</{p}v></{p}c>'
     if isinstance(value, (int, float, Decimal)):
-        return f'<{p}c r="{ref}"{s}><{p}v>{_number(value)}</{p}v></{p}c>'
+        return f'{s}><{p}v>{_number(value)}</{p}v></{p}c>'
     if isinstance(value, (date, datetime, time)):
-        return f'<{p}c r="{ref}"{s}><{p}v>{_number(excel_serial(value, date1904))}</{p}v></{p}c>'
+        return f'{s}><{p}v>{_number(excel_serial(value, date1904))}</{p}v></{p}c>'
     if isinstance(value, str):
         text = html.escape(excel_text(value), quote=False).replace("\r", "&#13;")
-        return (f'<{p}c r="{ref}"{s} t="inlineStr"><{p}is><{p}t xml:space="preserve">{text}</{p}t>'
-                f'</{p}is></{p}c>')
+        return f'{s} t="inlineStr"><{p}is><{p}t xml:space="preserve">{text}</{p}t></{p}is></{p}c>'
     raise TypeError(f"valeur impossible à écrire dans une cellule : {value!r}")
+
+
+class CellTails(dict):
+    """``cell_tail`` memoised by (style, type, value): a computed column repeats its values
+    (statuses, due dates, zero interest), and a large sheet's writer spent most of its time
+    formatting the same cells again. The type is in the key: ``1``, ``1.0``, ``True`` and
+    ``Decimal(1)`` are equal but not written alike."""
+
+    def __init__(self, date1904: bool, prefix: str = ""):
+        super().__init__()
+        self.date1904, self.prefix = date1904, prefix
+
+    def cell(self, ref: str, style: int, value: object) -> str:
+        try:
+            key = (style, value.__class__, value)
+            tail = self.get(key)
+        except TypeError:  # an unhashable value: cell_tail says what is wrong with it
+            key, tail = None, None
+        if tail is None:
+            tail = cell_tail(style, value, self.date1904, self.prefix)
+            if key is not None:
+                self[key] = tail
+        return f'<{self.prefix}c r="{ref}"' + tail
 
 
 # --- splicing cells into an existing sheet -------------------------------------------------------
@@ -664,10 +692,12 @@ class SheetXml:
         last = 0
         opening = b"<" + p + b"f"
 
+        tails = CellTails(date1904, ps)
+        cell = tails.cell
+
         def new_row(r: int) -> bytes:
             row = edits[r]
-            cells = [cell_xml(ref(r, c), style_for(col_style(c), row[c][0], row[c][1]), row[c][0], date1904, ps)
-                     for c in sorted(row)]
+            cells = [cell(ref(r, c), style_for(col_style(c), row[c][0], row[c][1]), row[c][0]) for c in sorted(row)]
             return f'<{ps}row r="{r}">'.encode() + "".join(cells).encode("utf-8") + f"</{ps}row>".encode()
 
         data = self.data
@@ -709,7 +739,7 @@ class SheetXml:
                         shared.note_overwritten(old, p)
                 else:
                     base = row_style if row_style is not None else col_style(c)
-                cells[c] = cell_xml(ref(r, c), style_for(base, value, numfmt), value, date1904, ps).encode("utf-8")
+                cells[c] = cell(ref(r, c), style_for(base, value, numfmt), value).encode("utf-8")
             body = []
             for c in sorted(cells):
                 raw = cells[c]
