@@ -80,9 +80,11 @@ def _guard(func):
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         from addin.books.base import BookError
+        from addin.core.fast import gc_paused
 
         try:
-            return func(*args, **kwargs)
+            with gc_paused():  # the whole command: its records make no cycles (README « Performance »)
+                return func(*args, **kwargs)
         except (typer.Exit, typer.Abort):
             raise  # both are RuntimeErrors: caught below, an exit would print an empty "Erreur :"
         except (BookError, FileNotFoundError, PermissionError, ValueError, RuntimeError) as error:

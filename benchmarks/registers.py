@@ -112,3 +112,19 @@ def write_xlsx(sample: SampleData, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     out.save(path)
     return path
+
+
+REVIEW_INVOICES_PER_CLIENT = 2
+
+
+def review_file(clients: int, work: Path, today: date = TODAY) -> Path:
+    """A register of ``clients`` clients with two invoices each (the review's size is its
+    clients), written once into ``work`` and reused."""
+    path = Path(work) / f"revue-{clients}-clients.xlsx"
+    if not path.exists():
+        sample = generate(today, clients=clients, invoices=clients * REVIEW_INVOICES_PER_CLIENT, seed=7,
+                          payments_per_invoice=PAYMENTS_KNOB)
+        partial = path.with_suffix(".partial.xlsx")
+        write_xlsx(sample, partial)
+        partial.replace(path)
+    return path

@@ -40,7 +40,10 @@ MEASURES = (
     ("load_register", "lecture registre", True),
     ("write_back", "écriture + save", True),
     ("refresh_cli", "relance refresh", True),
+    ("peer_polars", "pair polars", True),
+    ("peer_pandas", "pair pandas", True),
 )
+PEERS_UP_TO = 100_000  # the peers (benchmarks.peers) are measured on the files up to here
 REFERENCE_UP_TO = 100_000  # the reference engine at 1M rows takes minutes: measured up to here
 # openpyxl's full load is what Relance no longer does (it reads with calamine and edits the file
 # part by part); measured for comparison up to here: at a million rows it needs tens of GiB.
@@ -63,10 +66,12 @@ def machine() -> dict:
             "python": platform.python_version(), "platform": platform.platform()}
 
 
-def measure(step: str, rows: int, repeat: int, file: Path | None) -> dict:
+def measure(step: str, rows: int, repeat: int, file: Path | None, work: Path | None = None) -> dict:
     command = [sys.executable, "-m", "benchmarks.steps", step, "--rows", str(rows), "--repeat", str(repeat)]
     if file is not None:
         command += ["--file", str(file)]
+    if work is not None:
+        command += ["--work", str(work)]
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
     if done.returncode != 0:
         return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"code {done.returncode}"}
@@ -78,7 +83,7 @@ def median(values) -> float:
 
 
 def run(sizes: list[int], repeat: int, out: Path, files_up_to: int, libreoffice: bool, work: Path,
-        repeat_large: int | None = None) -> list[dict]:
+        repeat_large: int | None = None, review_clients: tuple[int, ...] = ()) -> list[dict]:
     from rich.console import Console
     from rich.table import Table
 
@@ -105,6 +110,18 @@ def run(sizes: list[int], repeat: int, out: Path, files_up_to: int, libreoffice:
                 continue
             if step == "engine_reference" and rows > REFERENCE_UP_TO:
                 continue
+            if step.startswith("peer_"):
+                from benchmarks.peers import missing
+
+                absent = missing(step.removeprefix("peer_"))
+                if absent:
+                    console.print(f"  {rows:>9} {label} : NON INSTALLÉ ({', '.join(absent)}) — "
+                                  "pip install -e \".[bench]\" pour mesurer ce pair")
+                    results.append({"rows": rows, "step": step, "label": label,
+                                    "error": "non installé : " + ", ".join(absent)})
+                    continue
+                if rows > PEERS_UP_TO:
+                    continue
             if step == "load_openpyxl" and rows > OPENPYXL_UP_TO:
                 console.print(f"  {rows:>9} {label} : sautée (au-delà de {OPENPYXL_UP_TO} lignes, le chargement "
                               "complet par openpyxl, que Relance ne fait plus, demande des dizaines de Gio)")
@@ -118,7 +135,7 @@ def run(sizes: list[int], repeat: int, out: Path, files_up_to: int, libreoffice:
                 continue
             row = {"rows": rows, "step": step, "label": label, "median_s": median(found["seconds"]),
                    "min_s": min(found["seconds"]), "runs": len(found["seconds"]),
-                   "peak_mib": found["peak_bytes"] / 2 ** 20}
+                   "cpu_s": median(found.get("cpu", [])), "peak_mib": found["peak_bytes"] / 2 ** 20}
             extra = found.get("info", {})
             for part, values in extra.get("parts", {}).items():
                 row[f"{part}_s"] = median(values)
@@ -126,26 +143,40 @@ def run(sizes: list[int], repeat: int, out: Path, files_up_to: int, libreoffice:
                 if key in extra:
                     row[key] = extra[key]
             results.append(row)
-            console.print(f"{row['median_s']:.2f} s, {row['peak_mib']:.0f} Mio")
+            console.print(f"{row['cpu_s']:.2f} s CPU, {row['median_s']:.2f} s, {row['peak_mib']:.0f} Mio")
+    for clients in review_clients:
+        console.print(f"  {clients:>9} clients : relance review…", end=" ")
+        found = measure("review_cli", clients, repeat if clients <= LARGE else (repeat_large or repeat), None, work)
+        label = f"relance review ({clients} clients)"
+        if "error" in found:
+            console.print(f"[red]échec[/red] {found['error']}")
+            results.append({"rows": clients, "step": "review_cli", "label": label, "error": found["error"]})
+            continue
+        row = {"rows": clients, "step": "review_cli", "label": label, "median_s": median(found["seconds"]),
+               "min_s": min(found["seconds"]), "runs": len(found["seconds"]), "cpu_s": median(found["cpu"]),
+               "peak_mib": found["peak_bytes"] / 2 ** 20, "clients": clients}
+        results.append(row)
+        console.print(f"{row['cpu_s']:.2f} s CPU, {row['median_s']:.2f} s, {row['peak_mib']:.0f} Mio")
 
     table = Table(title=f"Relance — médianes ; {info['cpu']}, {info['cores']} cœurs, "
                         f"{info['ram_gib']} Gio, Python {info['python']}")
     table.add_column("lignes", justify="right")
     table.add_column("exéc.", justify="right")
     table.add_column("mesure")
-    table.add_column("médiane (s)", justify="right")
+    table.add_column("CPU (s)", justify="right")
+    table.add_column("horloge (s)", justify="right")
     table.add_column("pic mémoire (Mio)", justify="right")
     table.add_column("détail")
     for r in results:
         if "error" in r:
-            table.add_row(str(r["rows"]), "", r["label"], "échec", "", r["error"][:60])
+            table.add_row(str(r["rows"]), "", r["label"], "échec", "", "", r["error"][:60])
             continue
         detail = ""
         if "ledger_s" in r:
             detail = (f"ledger {r['ledger_s']:.2f} + file {r['queue_s']:.2f} + âge {r['aging_s']:.2f} ; "
                       f"{r.get('invoices', '?')} factures, {r.get('payments', '?')} paiements")
-        table.add_row(f"{r['rows']:,}".replace(",", " "), str(r["runs"]), r["label"], f"{r['median_s']:.2f}",
-                      f"{r['peak_mib']:.0f}", detail)
+        table.add_row(f"{r['rows']:,}".replace(",", " "), str(r["runs"]), r["label"], f"{r['cpu_s']:.2f}",
+                      f"{r['median_s']:.2f}", f"{r['peak_mib']:.0f}", detail)
     console.print(table)
 
     comparison = None
@@ -156,7 +187,7 @@ def run(sizes: list[int], repeat: int, out: Path, files_up_to: int, libreoffice:
         console.print(line)
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    keys = ["rows", "step", "label", "median_s", "min_s", "runs", "peak_mib", "ledger_s", "queue_s", "aging_s",
+    keys = ["rows", "step", "label", "cpu_s", "median_s", "min_s", "runs", "peak_mib", "ledger_s", "queue_s", "aging_s",
             "invoices", "payments", "clients", "error"]
     with out.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=keys + ["cpu", "cores", "ram_gib", "python"])
@@ -205,7 +236,7 @@ def spreadsheet_comparison(console, repeat: int = 1) -> dict:
 
 
 def verdicts(results: list[dict], comparison: dict | None) -> list[str]:
-    """PASS/FAIL lines for the targets of issue 7."""
+    """PASS/FAIL lines for the targets of issue 7 (wall seconds), then those of issue 17 (CPU)."""
     by = {(r["rows"], r["step"]): r for r in results if "error" not in r}
     lines = []
 
@@ -236,10 +267,55 @@ def verdicts(results: list[dict], comparison: dict | None) -> list[str]:
             line(per_doubling <= DOUBLING,
                  f"croissance ({step}) {small} → {large} lignes : temps × {t2 / t1:.1f} pour taille × "
                  f"{large / small:.1f}, soit × {per_doubling:.2f} par doublement (au plus × {DOUBLING})")
+    lines += columns_verdicts(by)
     if comparison and "recalc" in comparison:
         lines.append(f"INFO LibreOffice / Relance (même registre de {comparison['rows']} factures) : "
                      f"recalcul × {comparison['recalc'] / comparison['engine']:.1f}, fichier complet "
                      f"× {median(comparison['formulas']) / comparison['engine']:.1f}")
+    return lines
+
+
+GROWTH = 2.1  # issue 17: CPU per doubling of the register
+
+
+def columns_verdicts(by: dict) -> list[str]:
+    """PASS/FAIL lines for the targets of issue 17, on CPU seconds."""
+    lines = []
+
+    def line(ok: bool | None, text: str) -> None:
+        mark = "[green]PASS[/green]" if ok else "[yellow]N/A [/yellow]" if ok is None else "[red]FAIL[/red]"
+        lines.append(f"{mark} {text}")
+
+    def cpu(rows: int, step: str) -> float | None:
+        found = by.get((rows, step))
+        return found.get("cpu_s") if found else None
+
+    r100 = cpu(100_000, "refresh_cli")
+    line(None if r100 is None else r100 <= 5, "« relance refresh », 100 000 factures ≤ 5 s CPU"
+         + (f" : {r100:.1f} s CPU" if r100 is not None else " : non mesuré"))
+    big = by.get((1_048_575, "refresh_cli"))
+    line(None if big is None else big["cpu_s"] <= 45 and big["peak_mib"] <= 2048,
+         "« relance refresh », 1 048 575 factures ≤ 45 s CPU et ≤ 2 Gio de pic"
+         + (f" : {big['cpu_s']:.1f} s CPU, {big['peak_mib'] / 1024:.2f} Gio" if big else " : non mesuré"))
+    sizes = sorted(rows for rows, step in by if step == "refresh_cli" and by[(rows, step)].get("cpu_s"))
+    for small, large in zip(sizes, sizes[1:]):
+        t1, t2 = by[(small, "refresh_cli")]["cpu_s"], by[(large, "refresh_cli")]["cpu_s"]
+        per_doubling = (t2 / t1) ** (1 / math.log2(large / small))
+        line(per_doubling <= GROWTH, f"croissance CPU (relance refresh) {small} → {large} lignes : × {t2 / t1:.1f}, "
+             f"soit × {per_doubling:.2f} par doublement (au plus × {GROWTH})")
+    for name in ("polars", "pandas"):
+        theirs = cpu(100_000, f"peer_{name}")
+        ratio = None if theirs is None or not r100 else theirs / r100
+        text = (f"« relance refresh » face au pair {name} (lecture + 3 colonnes + écriture xlsx), 100 000 factures"
+                + (f" : {theirs:.1f} s CPU contre {r100:.1f} s, × {ratio:.2f}" if ratio is not None else
+                   " : non mesuré (pair non installé ?)"))
+        if name == "polars":
+            line(None if ratio is None else ratio >= 2.5, text + " (au moins × 2,5)")
+        else:
+            lines.append(f"INFO {text}")
+    review = cpu(100_000, "review_cli")
+    line(None if review is None else review <= 10, "« relance review », 100 000 clients ≤ 10 s CPU"
+         + (f" : {review:.1f} s CPU" if review is not None else " : non mesuré"))
     return lines
 
 
@@ -256,9 +332,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-libreoffice", action="store_true", help="sans la comparaison LibreOffice")
     parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "results" / "files",
                         help="où écrire les classeurs de test (gardés d'une exécution à l'autre)")
+    parser.add_argument("--review-clients", default="10000,100000",
+                        help="« relance review » sur des registres de ces nombres de clients (2 factures chacun) ; "
+                             "vide : sans")
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
-    run(sizes, args.repeat, args.out, args.files_up_to, not args.no_libreoffice, args.work, args.repeat_large)
+    review = tuple(int(s.replace("_", "")) for s in args.review_clients.split(",") if s.strip())
+    run(sizes, args.repeat, args.out, args.files_up_to, not args.no_libreoffice, args.work, args.repeat_large,
+        review)
 
 
 if __name__ == "__main__":

@@ -34,10 +34,19 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from benchmarks import registers
+
+
+CPU: list[float] = []  # CPU seconds of each repetition (this process's, or the child's for a CLI step)
+
+
+def cpu_seconds(who=resource.RUSAGE_SELF) -> float:
+    """User + system CPU seconds (all threads) of this process, or of its finished children."""
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
 
 
 def rss_bytes() -> int:
@@ -90,6 +99,7 @@ def engine(rows: int, today: date, repeat: int, use_fast: bool) -> tuple[list[fl
     seconds = []
     for _ in range(repeat):
         gc.collect()
+        c0 = cpu_seconds()
         t0 = time.perf_counter()
         result, _problems = compute(register, today, rates)
         t1 = time.perf_counter()
@@ -100,6 +110,7 @@ def engine(rows: int, today: date, repeat: int, use_fast: bool) -> tuple[list[fl
         aging.dso(result.states, today)
         t3 = time.perf_counter()
         seconds.append(t3 - t0)
+        CPU.append(cpu_seconds() - c0)
         parts["ledger"].append(t1 - t0)
         parts["queue"].append(t2 - t1)
         parts["aging"].append(t3 - t2)
@@ -115,6 +126,7 @@ def load(step: str, path: Path, repeat: int) -> tuple[list[float], dict, int]:
     info: dict = {}
     for _ in range(repeat):
         gc.collect()
+        c0 = cpu_seconds()
         t0 = time.perf_counter()
         if step == "load_openpyxl":
             from addin.books.file import _load
@@ -137,6 +149,7 @@ def load(step: str, path: Path, repeat: int) -> tuple[list[float], dict, int]:
             info.update(invoices=len(register.invoices), payments=len(register.payments), problems=len(problems))
             del book, register, problems
         seconds.append(time.perf_counter() - t0)
+        CPU.append(cpu_seconds() - c0)
     return seconds, info, base
 
 
@@ -157,10 +170,12 @@ def write_back(path: Path, today: date, repeat: int) -> tuple[list[float], dict,
             writes = refresh.compute_writes(Snapshot.read(book), today=today, book_path=copy)
             gc.collect()
             base = base or rss_bytes()
+            c0 = cpu_seconds()
             t0 = time.perf_counter()
             refresh.write_all(book, writes.cells, writes.sheets)
             book.save()
             seconds.append(time.perf_counter() - t0)
+            CPU.append(cpu_seconds() - c0)
             info["cells"] = sum(len(c.values) * max((len(r) for r in c.values), default=0) for c in writes.cells)
             del book, writes
     return seconds, info, base
@@ -169,7 +184,9 @@ def write_back(path: Path, today: date, repeat: int) -> tuple[list[float], dict,
 _CLI = "import sys\nfrom addin.cli import main\nsys.argv = ['relance'] + sys.argv[1:]\nmain()\n"
 
 
-def refresh_cli(path: Path, today: date, repeat: int) -> tuple[list[float], dict, int]:
+def refresh_cli(path: Path, today: date, repeat: int, command: tuple[str, ...] = ("refresh",)
+                ) -> tuple[list[float], dict, int]:
+    """``relance COMMAND FILE --today D`` in a subprocess on a fresh copy, as a user waits for it."""
     seconds = []
     peak = 0
     with tempfile.TemporaryDirectory() as folder:
@@ -178,36 +195,78 @@ def refresh_cli(path: Path, today: date, repeat: int) -> tuple[list[float], dict
             shutil.copyfile(path, copy)
             for extra in Path(folder).glob(".relance*"):
                 shutil.rmtree(extra, ignore_errors=True) if extra.is_dir() else extra.unlink()
+            c0 = cpu_seconds(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
-            done = subprocess.run([sys.executable, "-c", _CLI, "refresh", str(copy),
+            done = subprocess.run([sys.executable, "-c", _CLI, command[0], str(copy), *command[1:],
                                    "--today", today.isoformat()], capture_output=True, text=True,
                                   cwd=Path(__file__).resolve().parent.parent)
             seconds.append(time.perf_counter() - t0)
+            CPU.append(cpu_seconds(resource.RUSAGE_CHILDREN) - c0)
             if done.returncode != 0:
-                raise SystemExit(f"relance refresh a échoué ({done.returncode}) : {done.stderr[-2000:]}")
+                raise SystemExit(f"relance {command[0]} a échoué ({done.returncode}) : {done.stderr[-2000:]}")
     peak = peak_bytes(resource.RUSAGE_CHILDREN)
     return seconds, {"peak_is_child": True, "peak": peak}, 0
+
+
+def review_cli(clients: int, today: date, repeat: int, work: Path) -> tuple[list[float], dict, int]:
+    """``relance review`` of the month before ``today`` on a register of ``clients`` clients
+    (``registers.review_file``: two invoices each), in a subprocess."""
+    path = registers.review_file(clients, work, today)
+    month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    seconds, info, base = refresh_cli(path, today, repeat, ("review", "--month", month))
+    info["clients"] = clients
+    return seconds, info, base
+
+
+def peer(name: str, path: Path, today: date, repeat: int) -> tuple[list[float], dict, int]:
+    """A peer (``benchmarks.peers``): read the register, three columns, write an .xlsx."""
+    from benchmarks import peers
+
+    absent = peers.missing(name)
+    if absent:
+        raise SystemExit(f"{name} non installé ({', '.join(absent)} manquant) : pip install -e \".[bench]\"")
+    seconds = []
+    base = rss_bytes()
+    info: dict = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for _ in range(repeat):
+            gc.collect()
+            c0 = cpu_seconds()
+            t0 = time.perf_counter()
+            info["invoices"] = peers.PEERS[name](path, Path(folder) / "out.xlsx", today)
+            seconds.append(time.perf_counter() - t0)
+            CPU.append(cpu_seconds() - c0)
+    return seconds, info, base
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python3 -m benchmarks.steps")
     parser.add_argument("step", choices=("engine", "engine_reference", "load_openpyxl", "load_calamine",
-                                         "load_register", "write_back", "refresh_cli"))
+                                         "load_register", "write_back", "refresh_cli", "review_cli",
+                                         "peer_polars", "peer_pandas"))
     parser.add_argument("--rows", type=int, required=True)
     parser.add_argument("--file", type=Path)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--today", type=date.fromisoformat, default=registers.TODAY)
+    parser.add_argument("--work", type=Path, default=Path(__file__).resolve().parent / "results" / "files")
     args = parser.parse_args(argv)
+    import logging
+
+    logging.disable(logging.WARNING)  # the peers' readers log every column they type as text
     if args.step.startswith("engine"):
         seconds, info, base = engine(args.rows, args.today, args.repeat, args.step == "engine")
     elif args.step.startswith("load"):
         seconds, info, base = load(args.step, args.file, args.repeat)
     elif args.step == "write_back":
         seconds, info, base = write_back(args.file, args.today, args.repeat)
+    elif args.step == "review_cli":
+        seconds, info, base = review_cli(args.rows, args.today, args.repeat, args.work)
+    elif args.step.startswith("peer_"):
+        seconds, info, base = peer(args.step.removeprefix("peer_"), args.file, args.today, args.repeat)
     else:
         seconds, info, base = refresh_cli(args.file, args.today, args.repeat)
     peak = info.pop("peak", None) or peak_bytes()
-    print(json.dumps({"step": args.step, "rows": args.rows, "seconds": seconds, "peak_bytes": peak,
+    print(json.dumps({"step": args.step, "rows": args.rows, "seconds": seconds, "cpu": CPU, "peak_bytes": peak,
                       "base_bytes": base, "info": info}))
 
 

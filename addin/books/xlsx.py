@@ -458,20 +458,25 @@ def _number(value: int | float | Decimal) -> str:
 
 def cell_xml(ref: str, style: int, value: object, date1904: bool, prefix: str = "") -> str:
     """One ``<c>``: text as an inline string (never a formula), numbers, booleans, dates."""
+    return f'<{prefix}c r="{ref}"' + cell_tail(style, value, date1904, prefix)
+
+
+def cell_tail(style: int, value: object, date1904: bool, prefix: str = "") -> str:
+    """A ``<c>`` after its reference: the same for every cell of equal style and value, so
+    that a sheet's writer makes it once per distinct (style, value) (``SheetXml.patch``)."""
     p = prefix
     s = f' s="{style}"' if style else ""
     if value is None or value == "":
-        return f'<{p}c r="{ref}"{s}/>'
+        return f'{s}/>'
     if isinstance(value, bool):
-        return f'<{p}c r="{ref}"{s} t="b"><{p}v>{int(value)}</{p}v></{p}c>'
+        return f'{s} t="b"><{p}v>{int(value)}</{p}v></{p}c>'
     if isinstance(value, (int, float, Decimal)):
-        return f'<{p}c r="{ref}"{s}><{p}v>{_number(value)}</{p}v></{p}c>'
+        return f'{s}><{p}v>{_number(value)}</{p}v></{p}c>'
     if isinstance(value, (date, datetime, time)):
-        return f'<{p}c r="{ref}"{s}><{p}v>{_number(excel_serial(value, date1904))}</{p}v></{p}c>'
+        return f'{s}><{p}v>{_number(excel_serial(value, date1904))}</{p}v></{p}c>'
     if isinstance(value, str):
         text = html.escape(excel_text(value), quote=False).replace("\r", "&#13;")
-        return (f'<{p}c r="{ref}"{s} t="inlineStr"><{p}is><{p}t xml:space="preserve">{text}</{p}t>'
-                f'</{p}is></{p}c>')
+        return f'{s} t="inlineStr"><{p}is><{p}t xml:space="preserve">{text}</{p}t></{p}is></{p}c>'
     raise TypeError(f"valeur impossible à écrire dans une cellule : {value!r}")
 
 
@@ -674,11 +679,40 @@ class SheetXml:
         last = 0
         opening = b"<" + p + b"f"
 
+        # A written cell's bytes after its reference, by (base style, number format, type,
+        # value): made once per distinct cell of the sheet, not once per cell.
+        written: dict[tuple, bytes] = {}
+        opens: dict[int, bytes] = {}  # column -> b'<c r="AB'
+        col_styles_by: dict[int, int] = {}
+
+        def written_cell(r_bytes: bytes, c: int, base: int, value: object, numfmt: str | None) -> bytes:
+            try:
+                key = (base, numfmt, value.__class__, value)
+                tail = written.get(key)
+            except TypeError:  # unhashable: cell_tail refuses it with its message
+                key, tail = None, None
+            if tail is None:
+                tail = cell_tail(style_for(base, value, numfmt), value, date1904, ps).encode("utf-8")
+                if key is not None:
+                    written[key] = tail
+            start = opens.get(c)
+            if start is None:
+                start = opens[c] = f'<{ps}c r="{col_letter(c)}'.encode()
+            return start + r_bytes + b'"' + tail
+
+        def column_style(c: int) -> int:
+            found = col_styles_by.get(c)
+            if found is None:
+                found = col_styles_by[c] = col_style(c)
+            return found
+
         def new_row(r: int) -> bytes:
             row = edits[r]
-            cells = [cell_xml(ref(r, c), style_for(col_style(c), row[c][0], row[c][1]), row[c][0], date1904, ps)
-                     for c in sorted(row)]
-            return f'<{ps}row r="{r}">'.encode() + "".join(cells).encode("utf-8") + f"</{ps}row>".encode()
+            r_bytes = b"%d" % r
+            return (f'<{ps}row r="{r}">'.encode()
+                    + b"".join(written_cell(r_bytes, c, column_style(c), row[c][0], row[c][1]) for c in sorted(row))
+                    + f"</{ps}row>".encode())
+
 
         data = self.data
         for m in self._row.finditer(data):
@@ -710,6 +744,7 @@ class SheetXml:
                 s = _attr(attrs, b"s")
                 row_style = int(s) if s else None
             cells = self._cells_by_column(inner)
+            r_bytes = b"%d" % r
             for c, (value, numfmt) in row_edits.items():
                 old = cells.get(c)
                 if old is not None:
@@ -718,8 +753,8 @@ class SheetXml:
                     if opening in old:
                         shared.note_overwritten(old, p)
                 else:
-                    base = row_style if row_style is not None else col_style(c)
-                cells[c] = cell_xml(ref(r, c), style_for(base, value, numfmt), value, date1904, ps).encode("utf-8")
+                    base = row_style if row_style is not None else column_style(c)
+                cells[c] = written_cell(r_bytes, c, base, value, numfmt)
             body = []
             for c in sorted(cells):
                 raw = cells[c]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from statistics import median
-from typing import Mapping, Sequence
+from typing import Iterator, Mapping, Sequence
 
 from addin.core.dates import add_months
 from addin.core.model import ZERO, Client, ClientType, InvoiceState, Settings, Status, cents
@@ -269,9 +269,27 @@ def payer_profile(client: Client | str, states: Sequence[InvoiceState]) -> Profi
     late (None each when the client has no invoice paid in full).
     """
     client = client.code if isinstance(client, Client) else client
-    delays = [max(0, (s.paid_on - s.due).days) for s in states
-              if s.invoice.client == client and s.status is Status.PAID and s.paid_on and s.due
-              and s.invoice.amount_ttc > 0]
+    return _profile(client, [d for code, d in _paid_delays(states) if code == client])
+
+
+def payer_profiles(clients: Sequence[Client | str], states: Sequence[InvoiceState]) -> dict[str, Profile]:
+    """``payer_profile`` of every client, by code, in one pass over ``states`` (linear in
+    clients and invoices: the review and the forecast of 100,000 clients need it)."""
+    delays: dict[str, list[int]] = defaultdict(list)
+    for code, days in _paid_delays(states):
+        delays[code].append(days)
+    codes = [c.code if isinstance(c, Client) else c for c in clients]
+    return {code: _profile(code, delays.get(code, [])) for code in codes}
+
+
+def _paid_delays(states: Sequence[InvoiceState]) -> Iterator[tuple[str, int]]:
+    """(client, days late at full payment) of each invoice paid in full (credit notes left out)."""
+    for s in states:
+        if s.status is Status.PAID and s.paid_on and s.due and s.invoice.amount_ttc > 0:
+            yield s.invoice.client, max(0, (s.paid_on - s.due).days)
+
+
+def _profile(client: str, delays: list[int]) -> Profile:
     if not delays:
         return Profile(client, 0, None, None, None)
     return Profile(client, len(delays), (Decimal(sum(delays)) / len(delays)).quantize(Decimal("0.1")),

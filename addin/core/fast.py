@@ -92,10 +92,6 @@ from addin.core.model import (
 )
 from addin.core.rates import MissingRate, RateTable
 
-# Below this many invoices the reference is fast enough (well under a second) and
-# refresh keeps it; at or above, refresh can take this path.
-FAST_FROM = 5_000
-
 INVOICES = reference.INVOICES
 _ONE_DAY = timedelta(days=1)
 _DISCOUNT_DAYS = timedelta(days=reference.DEFAULT_DISCOUNT_DAYS)
@@ -155,8 +151,13 @@ def compute(register: Register, today: date, rates: RateTable) -> tuple[referenc
 
 
 def choose(register: Register):
-    """The engine refresh should use for ``register``: the reference below ``FAST_FROM`` invoices."""
-    return compute if len(register.invoices) >= FAST_FROM else reference.compute
+    """The production engine, for every size of ``register``: this module's ``compute``.
+
+    One engine, so that a register's results never depend on its size; the per-invoice
+    functions of ``ledger`` stay the law's scalar functions (UDFs, letters' breakdowns) and
+    the oracle ``tests/core/test_fast.py`` compares this engine with, to the cent.
+    """
+    return compute
 
 
 # --- records and columns ------------------------------------------------------------------

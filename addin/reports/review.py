@@ -253,7 +253,7 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
     blocks.append(Block("Clients à bloquer (politique de crédit des Paramètres)", ("Client", "Code client", "Motif"),
                         tuple((names.get(b.client, ""), b.client, hold_reason(b)) for b in breaches),
                         ("text", "text", "text"), (34, 16, 14)))
-    profiles = {c.code: aging.payer_profile(c, states) for c in clients}
+    profiles = aging.payer_profiles(clients, states)
     blocks.append(Block(
         "Profils de paiement (factures soldées)",
         ("Client", "Code client", "Soldées", "Retard moyen", "Retard médian", "% en retard"),

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from addin.core import aging
-from addin.core.model import Client, ClientType, Invoice, InvoiceState, Settings, Status
+from addin.core.model import Client, ClientType, Invoice, InvoiceState, Register, Settings, Status
 
 AS_OF = date(2025, 6, 30)
 
@@ -317,3 +317,23 @@ def test_a_disputed_invoice_triggers_no_hold_and_is_named_apart():
     assert breach.overdue == D("3000.00") and breach.overdue_limit == D("2000")
     assert breach.disputed == ("F-LIT",) and breach.disputed_amount == D("1412.40")
     # C004's only debt is disputed: no hold at all, even above its credit limit.
+
+
+def test_payer_profiles_groups_once_and_equals_each_clients_profile():
+    """The review groups the paid invoices by client in one pass (linear in clients); each
+    profile is the one ``payer_profile`` gives that client alone, a client with no invoice
+    paid in full included (count 0, no averages)."""
+    from addin.core.ledger import compute
+    from addin.core.rates import RateTable
+    from addin.sample import generate
+
+    today = date(2025, 11, 14)
+    d = generate(today, clients=30, invoices=200, seed=3)
+    ledger, _ = compute(Register(d.settings, d.clients, d.invoices, d.payments, d.plan_steps), today,
+                        RateTable.shipped())
+    idle = Client("ZZ-IDLE", "Sans facture")
+    profiles = aging.payer_profiles([*d.clients, idle], ledger.states)
+    assert list(profiles) == [c.code for c in d.clients] + ["ZZ-IDLE"]
+    assert profiles == {c.code: aging.payer_profile(c, ledger.states) for c in [*d.clients, idle]}
+    assert profiles["ZZ-IDLE"] == aging.Profile("ZZ-IDLE", 0, None, None, None)
+    assert sum(p.paid_invoices for p in profiles.values()) > 50

@@ -286,12 +286,34 @@ def test_a_missing_half_year_on_the_fast_path_is_a_lower_bound_marked_unknown():
     assert (state.interest, state.interest_known) == (Decimal("10.19"), False)
 
 
-def test_refresh_engine_choice_by_size():
-    small = Register(Settings(), (), tuple(Invoice(f"F{i}", "C", date(2025, 1, 1), Decimal("1.00"))
-                                           for i in range(fast.FAST_FROM - 1)))
-    large = Register(Settings(), (), small.invoices + (Invoice("FX", "C", date(2025, 1, 1), Decimal("1.00")),))
-    assert fast.choose(small) is ledger.compute
+def test_one_production_engine_at_every_size():
+    # No size threshold: a register of 3 invoices and one of 6,000 get the same engine.
+    tiny = Register(Settings(), (), tuple(Invoice(f"F{i}", "C", date(2025, 1, 1), Decimal("1.00")) for i in range(3)))
+    large = Register(Settings(), (), tuple(Invoice(f"F{i}", "C", date(2025, 1, 1), Decimal("1.00"))
+                                           for i in range(6_000)))
+    assert fast.choose(tiny) is fast.compute
     assert fast.choose(large) is fast.compute
+
+
+def test_production_engine_equals_the_per_invoice_oracle_on_a_realistic_register():
+    """The demo's generator at 3,000 invoices (terms mix, partial and unnamed payments, credit
+    notes, plans, consumers, public buyers): every state (due date, paid, balance, status, days
+    late, interest with each period, indemnity), every credit and every problem, to the cent and
+    in the same order, as ``ledger.compute`` gives them invoice by invoice. Whatever the law
+    becomes, the two must agree: this compares them, not frozen figures."""
+    from addin.sample import generate
+
+    today = date(2025, 11, 14)
+    d = generate(today, clients=120, invoices=3_000, seed=11, payments_per_invoice=1.8)
+    register = Register(d.settings, d.clients, d.invoices, d.payments, d.plan_steps)
+    production, problems = fast.choose(register)(register, today, RATES)
+    oracle, oracle_problems = ledger.compute(register, today, RATES)
+    assert len(production.states) == len(register.invoices)
+    assert [repr(s) for s in production.states] == [repr(s) for s in oracle.states]
+    assert production.credits == oracle.credits
+    assert problems == oracle_problems
+    assert sum(s.interest for s in production.states) > 0
+    assert {s.status for s in production.states} >= {Status.PAID, Status.OVERDUE, Status.NOT_DUE}
 
 
 def test_garbage_collector_restored():
