@@ -55,13 +55,23 @@ def _guard(func):
         from addin.books.base import BookError
 
         try:
-            return func(*args, **kwargs)
+            # One lock for every command that reads and writes a workbook (addin.actions.lock).
+            from addin.actions.lock import command_lock
+
+            with command_lock(kwargs["book"]) if isinstance(kwargs.get("book"), Path) else _no_lock():
+                return func(*args, **kwargs)
         except (typer.Exit, typer.Abort):
             raise  # both are RuntimeErrors: caught below, an exit would print an empty "Erreur :"
         except (BookError, FileNotFoundError, PermissionError, ValueError, RuntimeError) as error:
             _fail(error)
 
     return wrapper
+
+
+def _no_lock():
+    import contextlib
+
+    return contextlib.nullcontext()
 
 
 @app.command()
@@ -112,6 +122,9 @@ def send(
     book: Path = typer.Argument(..., exists=True, dir_okay=False),
     today: Optional[str] = typer.Option(None, "--today", help=TODAY_HELP),
     outbox: Optional[Path] = typer.Option(None, "--outbox", help="Dossier de fichiers .eml quand aucun SMTP n'est configuré."),
+    new_history: bool = typer.Option(False, "--new-history",
+                                     help="Journal d'envoi introuvable (classeur copié d'un autre ordinateur) : "
+                                          "repartir d'un historique neuf, décidé par vous (voir docs/sending.md)."),
 ) -> None:
     """Envoyer : envoie chaque relance une seule fois (SMTP, ou fichiers .eml) et l'inscrit au Journal."""
     from rich.progress import Progress
@@ -125,8 +138,11 @@ def send(
         def progress(done: int, total: int, label: str = "") -> None:
             bar.update(task, completed=done, total=total, description=label or "Envoi des relances")
 
-        result = action.run(_open(book, day), today=day, book_path=book, outbox=outbox, progress=progress)
+        result = action.run(_open(book, day), today=day, book_path=book, outbox=outbox, progress=progress,
+                            new_history=new_history)
     console.print(result.summary)
+    if getattr(result, "failed_run", False):  # stopped by the transport, or the save failed
+        raise typer.Exit(code=1)
 
 
 @app.command()

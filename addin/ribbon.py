@@ -94,7 +94,10 @@ def dispatch(
         return None
     try:
         action = load(module_name)
-        result = action.run(book, today=today)
+        from addin.actions.lock import command_lock  # one lock per workbook, as for the CLI
+
+        with command_lock(book):
+            result = action.run(book, today=today)
     except Exception as error:  # every failure becomes a readable box, never a traceback
         written = write_log(f"action {tag} ({module_name})\n{traceback.format_exc()}", log)
         alert(f"L'action « {tag} » n'a pas abouti.\n\n{_user_message(error)}\n\n"
