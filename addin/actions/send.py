@@ -284,7 +284,11 @@ def _one(action: Action, prepared: queue.Prepared, journal: Journal, transport, 
     channel = action.step.channel
     if channel in (Channel.PHONE, Channel.LETTER):
         if state is None:
-            journal.task(action, [action.client.email] if channel == Channel.PHONE else [])
+            try:
+                journal.task(action, [action.client.email] if channel == Channel.PHONE else [])
+            except OSError as error:
+                report.stopped = f"journal d'envoi impossible à écrire ({error}) : {journal.path}"
+                return Line(**base, status="non envoyé", detail="envoi arrêté")
         return Line(**base, status="à appeler" if channel == Channel.PHONE else "courrier à envoyer")
     if state == "unknown":
         return Line(**base, status="à vérifier", detail="interrompu : jamais renvoyé automatiquement")
@@ -309,9 +313,17 @@ def _one(action: Action, prepared: queue.Prepared, journal: Journal, transport, 
         return Line(**base, status="non envoyé", detail=str(error))
     except Exception as error:  # a broken template: this message only
         return Line(**base, status="non envoyé", detail=f"rendu impossible : {error}")
-    journal.intent(action, mid, [*rendered.to, *rendered.cc])
+    try:
+        journal.intent(action, mid, [*rendered.to, *rendered.cc])
+    except OSError as error:  # full disk, quota, file-size limit: nothing sent, the run stops
+        report.stopped = f"journal d'envoi impossible à écrire ({error}) : {journal.path}"
+        return Line(**base, status="non envoyé", detail="envoi arrêté")
     result = transport.send(msg)
-    journal.result(key, result)
+    try:
+        journal.result(key, result)
+    except OSError as error:  # handed to the server, its answer not recorded: « à vérifier »
+        report.stopped = f"journal d'envoi impossible à écrire ({error}) : {journal.path}"
+        return Line(**base, status="à vérifier", detail=f"réponse du serveur : {result.detail}")
     if getattr(result, "fatal", False):
         # Nothing reached a server (login refused, TLS): the message stays pending, the run stops.
         report.stopped = result.detail
@@ -326,7 +338,10 @@ def _one(action: Action, prepared: queue.Prepared, journal: Journal, transport, 
         # The registered letter is the notice: it goes even when the cover e-mail missed the client.
         letter = replace(action, step=replace(action.step, name=f"{action.step.name} LRAR", channel=Channel.LETTER))
         if journal.state(letter.key) is None:
-            journal.task(letter, [], detail="imprimer la lettre jointe et l'envoyer en recommandé avec AR")
+            try:
+                journal.task(letter, [], detail="imprimer la lettre jointe et l'envoyer en recommandé avec AR")
+            except OSError as error:
+                report.stopped = f"journal d'envoi impossible à écrire ({error}) : {journal.path}"
         if not partial:
             return Line(**base, status="envoyé", detail="lettre à envoyer en LRAR")
     if partial:

@@ -8,8 +8,8 @@ that read the book during a send and saved after it would erase that send's *Jou
 
 The lock is an advisory lock (``flock``; ``msvcrt.locking`` on Windows) on a small file; the
 operating system releases it when the process ends, however it ends (kill -9 included), so a
-crash never leaves a workbook locked. It is re-entrant within one process: the CLI takes it,
-and the send action it runs takes it again without waiting for itself.
+crash never leaves a workbook locked. It is re-entrant within one thread: the CLI takes it, and
+the send action it runs takes it again without waiting for itself; another thread or process waits.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from addin.books.base import BookError
 
 WAIT = 5.0  # seconds a second command waits for the first one (RELANCE_LOCK_WAIT overrides)
 
-_held: dict[str, list] = {}  # lock file -> [open handle, depth]
+_held: dict[tuple[str, int], list] = {}  # (lock file, thread) -> [open handle, depth]
 _guard = threading.Lock()
 
 
@@ -81,7 +81,7 @@ def hold(lock_file: Path, *, name: str, wait: float | None = None) -> Iterator[N
     ``wait`` seconds (default ``wait_seconds()``); raises ``BookBusy`` when another process keeps it."""
     lock_file = Path(lock_file)
     lock_file.parent.mkdir(parents=True, exist_ok=True)
-    key = os.path.realpath(lock_file)
+    key = (os.path.realpath(lock_file), threading.get_ident())
     with _guard:
         entry = _held.get(key)
         if entry is not None:

@@ -481,6 +481,8 @@ def _parse_at(text: object) -> datetime:
 
 _COLUMNS = tuple(c.key for c in schema.JOURNAL.columns)
 HEADERS = tuple(c.fr for c in schema.JOURNAL.columns)
+# Text, except the times and days: a date and time (its own format), a day.
+_FORMATS = tuple("" if k == "timestamp" else "date" if k == "run_date" else "text" for k in _COLUMNS)
 
 
 def _channel_label(value: str) -> str:
@@ -514,7 +516,7 @@ def sync_sheet(book: Book, journal: Journal, snapshot=None) -> list[Problem]:
     if name is None:
         rows = tuple(tuple(_row_values(e).get(k) for k in _COLUMNS) for e in entries)
         book.write_generated(GeneratedSheet(
-            SHEET, (Block("", HEADERS, rows, formats=("text",) * len(HEADERS)),),
+            SHEET, (Block("", HEADERS, rows, formats=_FORMATS),),
             note="Journal des relances : Relance ajoute une ligne par envoi ; notez vos appels à la suite.",
         ))
         return []
@@ -581,6 +583,9 @@ def _as_datetime(value: object) -> datetime | None:
         return (value.replace(tzinfo=None) + timedelta(microseconds=500_000)).replace(microsecond=0)
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value < 2_958_466:
+        # A date stored as Excel's day number (a cell formatted as text shows it so).
+        return (datetime(1899, 12, 30) + timedelta(days=float(value), microseconds=500_000)).replace(microsecond=0)
     text = str(value or "").strip()
     if not text:
         return None
