@@ -80,14 +80,20 @@ def hold(lock_file: Path, *, name: str, wait: float | None = None) -> Iterator[N
     """Hold the lock of ``lock_file`` (``name``: the workbook, for the message), waiting up to
     ``wait`` seconds (default ``wait_seconds()``); raises ``BookBusy`` when another process keeps it."""
     lock_file = Path(lock_file)
-    lock_file.parent.mkdir(parents=True, exist_ok=True)
     key = (os.path.realpath(lock_file), threading.get_ident())
     with _guard:
         entry = _held.get(key)
         if entry is not None:
             entry[1] += 1
     if entry is None:
-        handle = open(lock_file, "a+b")
+        try:
+            lock_file.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(lock_file, "a+b")
+        except PermissionError:
+            # A folder nobody may write: no Relance command can replace the workbook there either
+            # (each says so itself); a command that writes elsewhere (the export) goes on.
+            yield
+            return
         deadline = time.monotonic() + (wait_seconds() if wait is None else wait)
         while not _try_lock(handle):
             if time.monotonic() >= deadline:

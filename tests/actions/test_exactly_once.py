@@ -540,3 +540,66 @@ def test_kill_9_at_random_moments_during_send_and_save_never_sends_twice(smtp, t
 
 def _book_of(message_id: str, path: Path) -> bool:
     return message_id in {e.message_id for e in Journal.open(path).entries().values()}
+
+
+# --- one lock for every command ---------------------------------------------------------------
+
+
+def _hold_lock(path: Path) -> subprocess.Popen:
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time\nfrom addin.actions.lock import command_lock\n"
+         "with command_lock(sys.argv[1]):\n    print('held', flush=True)\n    time.sleep(30)\n", str(path)],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_every_command_that_writes_the_workbook_waits_then_refuses_while_another_holds_it(smtp, book_path, tmp_path):
+    before = book_path.read_bytes()
+    commands = {
+        "refresh": ["refresh", str(book_path), *DAY],
+        "preview": ["preview", str(book_path), *DAY, "--out", str(tmp_path / "apercu")],
+        "review": ["review", str(book_path), *DAY],
+        "plan": ["plan", str(book_path), "F001", *DAY],
+        "export": ["export", str(book_path), str(tmp_path / "comptable.xlsx"), *DAY],
+        "send": ["send", str(book_path), *DAY],
+    }
+    holder = _hold_lock(book_path)
+    try:
+        for name, args in commands.items():
+            result = cli(*args)
+            assert result.exit_code == 1, (name, result.output)
+            assert "Une autre commande Relance" in one_line(result.output), name
+    finally:
+        holder.kill()
+        holder.wait(10)
+    assert book_path.read_bytes() == before and smtp.messages == []
+    assert not (tmp_path / "comptable.xlsx").exists()
+
+
+def test_every_ribbon_button_takes_the_same_lock(smtp, book_path, tmp_path):
+    from addin.ribbon import dispatch
+
+    shown: list[str] = []
+    holder = _hold_lock(book_path)
+    try:
+        for tag in ("refresh", "preview", "send", "review", "plan", "export"):
+            book = FileBook.open(book_path, today=TODAY)
+            assert dispatch(tag, book, today=TODAY, alert=lambda m, t: shown.append(m),
+                            log=tmp_path / "r.log") is None, tag
+            assert "Une autre commande Relance" in shown[-1], (tag, shown[-1])
+    finally:
+        holder.kill()
+        holder.wait(10)
+    assert smtp.messages == []
+
+
+def test_a_folder_nobody_may_write_still_gets_its_clear_message(smtp, book_path):
+    book_path.parent.chmod(0o555)  # no .relance folder can be made: the lock steps aside
+    try:
+        result = cli("refresh", str(book_path), *DAY)
+    finally:
+        book_path.parent.chmod(0o755)
+    assert result.exit_code == 1 and "ne peut pas être modifié" in one_line(result.output)
+    assert "Errno" not in result.output
