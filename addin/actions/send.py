@@ -226,6 +226,11 @@ def _run(book: Book, snapshot, settled, *, today: date, book_path: Path, outbox,
     try:
         if _emails(prepared.actions) and hasattr(transport, "check"):
             transport.check()  # configuration and connection: raises before any message is marked
+        if not settled.stored:
+            # The identifier goes into the workbook before any message leaves: a copy or a move
+            # made later, even after a save that fails, finds this history (addin.mail.identity).
+            store_identity(book, snapshot, settled.book_id)
+            book.save()
         for n, action in enumerate(prepared.actions, start=1):
             line = _one(action, prepared, journal, transport, today, book_path.name, report)
             report.lines.append(line)
@@ -254,8 +259,6 @@ def _run(book: Book, snapshot, settled, *, today: date, book_path: Path, outbox,
         report.problems.extend(sync_sheet(book, journal, snapshot))
         book.write_generated(queue.queue_sheet(prepared.actions, journal, prepared.decisions, today, statuses))
         report.computed_columns = write_computed_columns(book, _after_run(prepared, journal), snapshot)
-        if not settled.stored:
-            store_identity(book, snapshot, settled.book_id)
         book.save()
     except (BookError, OSError) as error:
         # Sent already: the log holds every send; the next run writes the Journal rows back.

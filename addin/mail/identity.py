@@ -92,21 +92,26 @@ def settle(book_path: Path | str, book_id: str, *, new_history: bool = False) ->
             "rien n'a été envoyé.",
             "Ce classeur a pris la place d'un autre (copie, restauration) : renommez-le ou placez-le dans un autre "
             "dossier avec son propre dossier .relance, puis recommencez.")
-    if book_id and not has_log:
+    if book_id and (not has_log or not local_id):
+        # No log here, or one without identifier that a command run here since the move may
+        # have started (a decision, a resolution): the workbook's own log, where it was, wins.
         found = remembered(book_id)
         if found is not None and found.resolve() != journal.path.resolve():
             other = _journal_at(found, journal)
             return Settled(other, book_id, True,
                            f"classeur copié ou déplacé : son journal d'envoi est {found} (le même historique, "
                            "rien n'est renvoyé)")
-        if not new_history:
+        if has_log:
+            pass  # a log written before workbooks carried an identifier: this workbook's own
+        elif not new_history:
             raise HistoryNotFound(
                 f"« {name} » a déjà envoyé des relances, mais son journal d'envoi est introuvable ici "
                 f"({journal.path.parent}) : rien n'a été envoyé, pour ne pas relancer deux fois un client.",
                 "Remettez à côté du classeur le dossier .relance de son emplacement d'origine, ou, si ce classeur "
                 "doit repartir d'un historique neuf, lancez une fois « relance send --new-history » "
                 "(les relances de sa feuille Journal ne seront jamais renvoyées).")
-        book_id = ""  # a new history: a new workbook
+        else:
+            book_id = ""  # a new history: a new workbook
     if not book_id:
         book_id = local_id or uuid.uuid4().hex
         stored = False
@@ -116,6 +121,27 @@ def settle(book_path: Path | str, book_id: str, *, new_history: bool = False) ->
         journal.stamp(book_id, os.path.realpath(str(book_path)) if journal.location_note == "" else book_path)
     remember(book_id, journal.path)
     return Settled(journal, book_id, stored)
+
+
+def find(book_path: Path | str, book_id: str) -> Journal:
+    """The log ``settle`` would use, without writing or refusing anything (refresh, preview: the
+    queue they show follows the same history as the send)."""
+    journal = Journal.open(book_path)
+    if not book_id or journal.book_id() == book_id:
+        return journal
+    found = remembered(book_id)
+    if found is not None and found.resolve() != journal.path.resolve() and not journal.book_id():
+        return _journal_at(found, journal)
+    return journal
+
+
+def book_id_of(book) -> str:
+    """The identifier a workbook (a ``Book`` or a snapshot) carries in ``_Relance``, or ""."""
+    from addin.register import schema
+    from addin.register.record import read_record
+
+    name = schema.find_sheet(book.sheet_names(), schema.RECORD)
+    return read_record(book.read_sheet(name) if name is not None else None).book_id
 
 
 def _journal_at(path: Path, like: Journal) -> Journal:

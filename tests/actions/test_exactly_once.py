@@ -391,17 +391,28 @@ def test_a_save_that_fails_after_sending_says_so_and_the_next_run_writes_the_row
                                                                                        monkeypatch):
     import addin.books.file as file_module
 
-    def full_disk(*_args, **_kwargs):
+    calls = []
+    real_write = file_module.atomic_write
+
+    def full_disk_at_the_last_save(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:  # the first send stores the workbook's identifier before sending
+            return real_write(*args, **kwargs)
         raise OSError(28, "No space left on device")
 
     with monkeypatch.context() as m:
-        m.setattr(file_module, "atomic_write", full_disk)
+        m.setattr(file_module, "atomic_write", full_disk_at_the_last_save)
         result = cli("send", str(book_path), *DAY)
     assert result.exit_code == 1
     text = one_line(result.output)
     assert f"{EMAILS} relance(s) sont parties" in text and "le journal d'envoi les garde" in text
     assert "Traceback" not in one_line(result.output)
     assert journal_rows(book_path) == []  # not saved
+    # Even moved elsewhere meanwhile, the workbook finds the log that holds its sends.
+    moved = book_path.parent / "ailleurs" / book_path.name
+    moved.parent.mkdir()
+    book_path.rename(moved)
+    book_path = moved
     again = cli("send", str(book_path), *DAY)
     assert again.exit_code == 0
     assert len(smtp.messages) == EMAILS  # nothing re-sent
@@ -426,8 +437,8 @@ def test_the_backup_is_a_hard_link_when_the_file_system_allows(smtp, book_path):
     before = book_path.read_bytes()
     inode = book_path.stat().st_ino
     assert cli("send", str(book_path), *DAY).exit_code == 0
-    (backup,) = (book_path.parent / ".relance-backups").iterdir()
-    assert backup.stat().st_ino == inode and backup.read_bytes() == before  # no byte copied
+    first = min((book_path.parent / ".relance-backups").iterdir())  # the first save's backup: the original
+    assert first.stat().st_ino == inode and first.read_bytes() == before  # no byte copied
     assert book_path.stat().st_ino != inode  # the workbook was replaced, not rewritten in place
 
 
