@@ -51,13 +51,18 @@ def _try_lock(handle) -> bool:
             return True
         except OSError:
             return False
+    import errno
     import fcntl
 
     try:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         return True
-    except OSError:
-        return False
+    except OSError as error:
+        if error.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+            return False  # held by another process
+        # A file system without locks (some network shares): the send still takes the log's own
+        # lock (``Journal.lock``), which refuses rather than risk two sends at once.
+        return True
 
 
 def _unlock(handle) -> None:
@@ -71,6 +76,8 @@ def _unlock(handle) -> None:
             import fcntl
 
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    except OSError:
+        pass  # closing the file releases the lock anyway
     finally:
         handle.close()
 

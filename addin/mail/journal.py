@@ -162,6 +162,7 @@ class Journal:
         self.book_name = book_name
         self._clock = clock or (lambda: datetime.now().replace(microsecond=0))
         self._records: list[dict] | None = None
+        self._books: list[dict] = []  # the log's identity records (``stamp``)
         self.torn_lines = 0  # lines that could not be read (a crash mid-write): ignored
 
     @classmethod
@@ -193,7 +194,8 @@ class Journal:
             size = os.fstat(fd).st_size
             if size:
                 # A line torn by a crash must not swallow the next record.
-                if os.pread(fd, 1, size - 1) != b"\n":
+                os.lseek(fd, size - 1, os.SEEK_SET)  # (O_APPEND: the write still goes at the end)
+                if os.read(fd, 1) != b"\n":
                     line = b"\n" + line
             try:
                 write_all(fd, line)
@@ -294,8 +296,6 @@ class Journal:
         return self._records
 
     # --- the workbook's identity ---------------------------------------------------
-
-    _books: list[dict] = []
 
     def book_id(self) -> str:
         """The identifier of the workbook this log belongs to ("" for a log written before
