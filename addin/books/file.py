@@ -423,7 +423,17 @@ class FileBook:
                             "le ruban d'Excel.", lost)
         # The real file, links resolved: saving through a link replaces the file it points to,
         # and the link stays a link.
-        _atomic_replace(preflight.real(self.path), data, self.backups)
+        try:
+            _atomic_replace(preflight.real(self.path), data, self.backups)
+        except OSError as error:  # a full disk, a quota, a file-size limit: the file is as it was
+            import errno
+
+            full = error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBIG)
+            raise BookError(f"Enregistrement de « {self.path.name} » impossible "
+                            f"({'disque plein' if full else error.strerror or error}) : le fichier n'a pas été "
+                            "modifié.",
+                            "Libérez de la place sur le disque, puis recommencez." if full else
+                            "Vérifiez que le dossier est accessible, puis recommencez.") from error
         self._start(data)
 
     def to_bytes(self) -> bytes:

@@ -614,3 +614,18 @@ def test_a_folder_nobody_may_write_still_gets_its_clear_message(smtp, book_path)
         book_path.parent.chmod(0o755)
     assert result.exit_code == 1 and "ne peut pas être modifié" in one_line(result.output)
     assert "Errno" not in result.output
+
+
+def test_a_full_disk_during_a_refresh_save_is_one_readable_line(book_path, monkeypatch):
+    import addin.files as files
+
+    before = book_path.read_bytes()
+
+    def no_space(fd, data):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(files, "write_all", no_space)
+    result = cli("refresh", str(book_path), *DAY)
+    assert result.exit_code == 1 and "disque plein" in one_line(result.output)
+    assert "Traceback" not in result.output and book_path.read_bytes() == before
+    assert not list(book_path.parent.glob(".relance-*.tmp"))
