@@ -83,7 +83,11 @@ def _guard(func):
         from addin.core.fast import gc_paused
 
         try:
-            with gc_paused():  # the whole command: its records make no cycles (README « Performance »)
+            # One lock for every command that reads and writes a workbook (addin.actions.lock).
+            from addin.actions.lock import command_lock
+
+            with gc_paused(), (command_lock(kwargs["book"]) if isinstance(kwargs.get("book"), Path) else _no_lock()):
+                # the whole command without the cyclic GC: its records make no cycles (README « Performance »)
                 return func(*args, **kwargs)
         except (typer.Exit, typer.Abort):
             raise  # both are RuntimeErrors: caught below, an exit would print an empty "Erreur :"
@@ -91,6 +95,12 @@ def _guard(func):
             _fail(error)
 
     return wrapper
+
+
+def _no_lock():
+    import contextlib
+
+    return contextlib.nullcontext()
 
 
 @app.command()
@@ -141,6 +151,9 @@ def send(
     book: Path = typer.Argument(..., exists=True, dir_okay=False),
     today: Optional[str] = typer.Option(None, "--today", help=TODAY_HELP),
     outbox: Optional[Path] = typer.Option(None, "--outbox", help="Dossier de fichiers .eml quand aucun SMTP n'est configuré."),
+    new_history: bool = typer.Option(False, "--new-history",
+                                     help="Journal d'envoi introuvable (classeur copié d'un autre ordinateur) : "
+                                          "repartir d'un historique neuf, décidé par vous (voir docs/sending.md)."),
 ) -> None:
     """Envoyer : envoie chaque relance une seule fois (SMTP, ou fichiers .eml) et l'inscrit au Journal."""
     from rich.progress import Progress
@@ -154,8 +167,11 @@ def send(
         def progress(done: int, total: int, label: str = "") -> None:
             bar.update(task, completed=done, total=total, description=label or "Envoi des relances")
 
-        result = action.run(_open(book, day), today=day, book_path=book, outbox=outbox, progress=progress)
+        result = action.run(_open(book, day), today=day, book_path=book, outbox=outbox, progress=progress,
+                            new_history=new_history)
     console.print(result.summary)
+    if getattr(result, "failed_run", False):  # stopped by the transport, or the save failed
+        raise typer.Exit(code=1)
 
 
 @app.command()

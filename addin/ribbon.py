@@ -118,7 +118,10 @@ def dispatch(
         try:
             action = load(module_name)
             options = {"today": today} if paths is None else {"today": today, "paths": list(paths)}
-            result = action.run(book, **options)
+            from addin.actions.lock import command_lock  # one lock per workbook, as for the CLI
+
+            with command_lock(book):
+                result = action.run(book, **options)
         finally:
             end_progress(book)  # before any box: Excel's status bar is given back whatever happened
     except Exception as error:  # every failure becomes a readable box, never a traceback

@@ -223,7 +223,10 @@ def prepare(book: Book, *, today: date, book_path: Path, journal: Journal | None
     from addin.register.load import load
     from addin.register.scenarios import load_scenarios
 
-    journal = journal or Journal.open(book_path)
+    if journal is None:  # the log that follows the workbook through links, copies and moves
+        from addin.mail.identity import book_id_of, find
+
+        journal = find(book_path, book_id_of(book))
     register, problems = load(book)
     try:
         from addin.register.load import load_rates

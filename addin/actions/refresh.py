@@ -110,11 +110,11 @@ def compute_writes(snapshot: Snapshot, *, today: date, book_path: Path) -> Write
         schema.ANOMALIES.en if lang == "en" else schema.ANOMALIES.fr)
     queue, comments = with_comments(queue_sheet(prepared.actions, prepared.journal, prepared.decisions, today),
                                     snapshot.data(schema.RELANCES)[1], old_record)
-    record = Record(amounts, comments)
+    record = Record(amounts, comments, old_record.book_id)
     sheets = [queue, anomalies_sheet(problems, today, lang, problems_name)]
     if schema.find_sheet(snapshot.names, schema.TAUX) is None:
         sheets.append(rates_sheet())
-    if record.plan_amounts or record.comments or schema.find_sheet(snapshot.names, schema.RECORD) is not None:
+    if record.plan_amounts or record.comments or record.book_id or schema.find_sheet(snapshot.names, schema.RECORD) is not None:
         sheets.append(record_sheet(record))
     totals = totals_of(prepared.ledger.states, today)
     result = RefreshResult(summary_text(totals, len(prepared.actions), problems, today, book_path, problems_name),

@@ -17,6 +17,18 @@ At the end: the ``Journal`` sheet mirrors the log, the ``Relances`` sheet shows 
 happened to each line, the invoices' computed columns are updated when the refresh
 action's writer exists, and the book is saved. One run at a time per workbook
 (``Journal.lock``).
+
+Exactly once, whatever happens around the file (docs/sending.md):
+
+- the whole run holds the workbook's lock (``addin.books.lock``): a refresh waits for it;
+- the log is the workbook's by identity (``addin.mail.identity``): a link, a second path, a
+  copy or a move find the same history, or the send is refused until a person decides;
+- before the first message, ``preflight`` checks that the workbook, its backup and the log can
+  be written (open in Excel or LibreOffice, read-only, no space: nothing is sent), and the
+  transport's ``check`` that the server takes us (no password, login refused, no STARTTLS, TLS:
+  ``TransportError``, nothing marked);
+- a save that fails after sending is reported (``save_error``): the log holds the sends, and the
+  next run writes their *Journal* rows back without re-sending them.
 """
 
 from __future__ import annotations
@@ -27,7 +39,7 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Mapping
 
-from addin.books.base import Book
+from addin.books.base import Book, BookError
 from addin.core import dunning
 from addin.core.model import Action, Channel, Problem
 from addin.mail.journal import Journal, book_folder, message_id, sync_sheet
@@ -55,6 +67,14 @@ class SendReport:
     problems: list[Problem] = field(default_factory=list)
     stopped: str = ""  # why e-mails stopped (fatal transport error), else ""
     computed_columns: bool = False
+    save_error: str = ""  # why the workbook could not be saved after sending, else ""
+    log_path: Path | None = None  # the send log (what holds the sends when the save failed)
+    history_note: str = ""  # where the history was found, when not beside the workbook
+
+    @property
+    def failed_run(self) -> bool:
+        """The run stopped short (transport) or its save failed: the command exits non-zero."""
+        return bool(self.stopped or self.save_error)
 
     def by_status(self, *statuses: str) -> list[Line]:
         return [x for x in self.lines if x.status in statuses]
@@ -97,6 +117,20 @@ class SendReport:
                      "« à renvoyer » (renvoyé à tous les destinataires).")
         if self.stopped:
             text += f"\nEnvoi arrêté : {self.stopped}"
+        return text + self.outcome_note()
+
+    def outcome_note(self) -> str:
+        """What the user must know beyond the lines: a history found elsewhere, a failed save."""
+        text = ""
+        if self.history_note:
+            text += f"\nJournal d'envoi : {self.history_note}."
+        if self.save_error:
+            gone = len(self.by_status("envoyé", "envoyé partiellement", "à vérifier"))
+            text += (f"\nEnregistrement du classeur impossible : {self.save_error}\n"
+                     f"{gone} relance(s) sont parties (ou peut-être parties) et le journal d'envoi les garde"
+                     + (f" ({self.log_path})" if self.log_path else "") +
+                     " : aucune ne sera renvoyée. Une fois le classeur enregistrable, relancez « Envoyer » : "
+                     "la feuille Journal sera complétée sans rien renvoyer.")
         return text
 
 
@@ -122,58 +156,123 @@ def run(
     environ: Mapping[str, str] = os.environ,
     transport=None,
     progress: Progress | None = None,
+    new_history: bool = False,
 ) -> SendReport:
-    """Send today's reminders; see the module docstring. Returns the report (the book is saved).
+    """Send today's reminders; see the module docstring. Returns the report (the book is saved,
+    or ``report.save_error`` says why not).
 
     ``book_path`` defaults to the book's own path (the ribbon passes only the book).
+    ``new_history``: a person decided that a workbook whose send log cannot be found starts a
+    new one (``addin.mail.identity``).
     """
+    from addin.actions.lock import command_lock
     from addin.register.snapshot import Snapshot
 
     book_path = Path(book_path or book.path)
-    journal = Journal.open(book_path)
-    with journal.lock():
+    with command_lock(book_path):  # held already by the CLI and the ribbon: re-entered
         snapshot = Snapshot.read(book)  # every read before the first write
-        prepared = queue.prepare(snapshot, today=today, book_path=book_path, journal=journal)
-        report = SendReport(problems=list(prepared.problems))
-        settings = prepared.settings
-        own_transport = transport is None
-        if own_transport:
-            from addin.mail.send import make_transport
+        settled = settle_history(snapshot, book_path, new_history=new_history)
+        journal = settled.journal
+        with journal.lock():
+            return _run(book, snapshot, settled, today=today, book_path=book_path, outbox=outbox,
+                        environ=environ, transport=transport, progress=progress)
 
-            folder = Path(outbox) if outbox is not None else book_folder(book_path) / OUTBOX
-            transport = make_transport(settings, outbox=folder, environ=environ)
-        statuses: dict[str, str] = {}
-        total = len(prepared.actions)
-        try:
-            for n, action in enumerate(prepared.actions, start=1):
-                line = _one(action, prepared, journal, transport, today, book_path.name, report)
-                report.lines.append(line)
-                statuses[action.key] = line.status
-                book.progress(n / max(1, total), f"Envoi {n}/{total} : {action.client.name}")
-                if progress is not None:
-                    progress(n, total, f"{action.client.name} — {line.status}")
-        finally:
-            if own_transport:
-                transport.close()
-        for key, decision in queue.ignored_today(prepared.actions, prepared.decisions, today):
-            parts = queue.split_key(key)
-            if parts is None:
-                continue
-            client, scenario, step, _ = parts
-            channel = dunning.step_channel(prepared.scenarios, scenario, step)
-            report.lines.append(Line(client, step, channel.value if channel else "", key, decision.label))
-        # Sends of earlier runs whose fate is still unknown: the queue no longer proposes
-        # them (they count as done), but a person must check them.
-        listed = {line.key for line in report.lines}
-        for entry in journal.unknown():
-            if entry.key not in listed:
-                report.lines.append(Line(entry.client, entry.step, entry.channel, entry.key, "à vérifier",
-                                         f"envoi interrompu le {entry.at:%d/%m/%Y à %H:%M}"))
+
+def settle_history(snapshot, book_path: Path, *, new_history: bool = False):
+    """The workbook's send log, found by its real path and the identifier it carries
+    (``addin.mail.identity.settle``); raises ``HistoryNotFound`` when a person must decide."""
+    from addin.mail.identity import settle
+    from addin.register import schema
+    from addin.register.record import read_record
+
+    return settle(book_path, read_record(snapshot.data(schema.RECORD)[1]).book_id, new_history=new_history)
+
+
+def preflight(book: Book, book_path: Path, journal: Journal, emails: int) -> None:
+    """Before the first message: the workbook, its backup and the log can be written now
+    (``addin.books.preflight``); raises ``BookError`` saying what to do. Leftovers of an
+    interrupted save (temporary files, partial backups) are removed first."""
+    from addin.books import preflight as checks
+
+    log_bytes = 4096 * (emails + 1)
+    if getattr(book, "saves_file", False):
+        from addin.books.file import sweep
+
+        sweep(checks.real(book_path))
+        checks.check_save(book_path, log_folder=journal.path.parent, log_bytes=log_bytes)
+    else:  # Excel saves the workbook: only the log is Relance's to write
+        checks.check_log(journal.path.parent, log_bytes)
+
+
+def _emails(actions: list[Action]) -> int:
+    return sum(1 for a in actions if a.step.channel in (Channel.EMAIL, Channel.FORMAL_NOTICE))
+
+
+def _run(book: Book, snapshot, settled, *, today: date, book_path: Path, outbox, environ, transport,
+         progress) -> SendReport:
+    journal = settled.journal
+    prepared = queue.prepare(snapshot, today=today, book_path=book_path, journal=journal)
+    report = SendReport(problems=list(prepared.problems), log_path=journal.path, history_note=settled.note)
+    settings = prepared.settings
+    preflight(book, book_path, journal, _emails(prepared.actions))
+    own_transport = transport is None
+    if own_transport:
+        from addin.mail.send import make_transport
+
+        folder = Path(outbox) if outbox is not None else book_folder(book_path) / OUTBOX
+        transport = make_transport(settings, outbox=folder, environ=environ)
+    statuses: dict[str, str] = {}
+    total = len(prepared.actions)
+    try:
+        if _emails(prepared.actions) and hasattr(transport, "check"):
+            transport.check()  # configuration and connection: raises before any message is marked
+        if not settled.stored:
+            # The identifier goes into the workbook before any message leaves: a copy or a move
+            # made later, even after a save that fails, finds this history (addin.mail.identity).
+            store_identity(book, snapshot, settled.book_id)
+            book.save()
+        for n, action in enumerate(prepared.actions, start=1):
+            line = _one(action, prepared, journal, transport, today, book_path.name, report)
+            report.lines.append(line)
+            statuses[action.key] = line.status
+            book.progress(n / max(1, total), f"Envoi {n}/{total} : {action.client.name}")
+            if progress is not None:
+                progress(n, total, f"{action.client.name} — {line.status}")
+    finally:
+        if own_transport:
+            transport.close()
+    for key, decision in queue.ignored_today(prepared.actions, prepared.decisions, today):
+        parts = queue.split_key(key)
+        if parts is None:
+            continue
+        client, scenario, step, _ = parts
+        channel = dunning.step_channel(prepared.scenarios, scenario, step)
+        report.lines.append(Line(client, step, channel.value if channel else "", key, decision.label))
+    # Sends of earlier runs whose fate is still unknown: the queue no longer proposes
+    # them (they count as done), but a person must check them.
+    listed = {line.key for line in report.lines}
+    for entry in journal.unknown():
+        if entry.key not in listed:
+            report.lines.append(Line(entry.client, entry.step, entry.channel, entry.key, "à vérifier",
+                                     f"envoi interrompu le {entry.at:%d/%m/%Y à %H:%M}"))
+    try:
         report.problems.extend(sync_sheet(book, journal, snapshot))
         book.write_generated(queue.queue_sheet(prepared.actions, journal, prepared.decisions, today, statuses))
         report.computed_columns = write_computed_columns(book, _after_run(prepared, journal), snapshot)
         book.save()
+    except (BookError, OSError) as error:
+        # Sent already: the log holds every send; the next run writes the Journal rows back.
+        report.save_error = str(error)
     return report
+
+
+def store_identity(book: Book, snapshot, book_id: str) -> None:
+    """Write the workbook's identifier into its hidden ``_Relance`` sheet (its other blocks kept)."""
+    from addin.register import schema
+    from addin.register.record import read_record, record_sheet
+
+    record = read_record(snapshot.data(schema.RECORD)[1])
+    book.write_generated(record_sheet(replace(record, book_id=book_id)))
 
 
 def _one(action: Action, prepared: queue.Prepared, journal: Journal, transport, today: date, book_name: str,
@@ -188,7 +287,11 @@ def _one(action: Action, prepared: queue.Prepared, journal: Journal, transport, 
     channel = action.step.channel
     if channel in (Channel.PHONE, Channel.LETTER):
         if state is None:
-            journal.task(action, [action.client.email] if channel == Channel.PHONE else [])
+            try:
+                journal.task(action, [action.client.email] if channel == Channel.PHONE else [])
+            except OSError as error:
+                report.stopped = f"journal d'envoi impossible à écrire ({error}) : {journal.path}"
+                return Line(**base, status="non envoyé", detail="envoi arrêté")
         return Line(**base, status="à appeler" if channel == Channel.PHONE else "courrier à envoyer")
     if state == "unknown":
         return Line(**base, status="à vérifier", detail="interrompu : jamais renvoyé automatiquement")
@@ -213,11 +316,21 @@ def _one(action: Action, prepared: queue.Prepared, journal: Journal, transport, 
         return Line(**base, status="non envoyé", detail=str(error))
     except Exception as error:  # a broken template: this message only
         return Line(**base, status="non envoyé", detail=f"rendu impossible : {error}")
-    journal.intent(action, mid, [*rendered.to, *rendered.cc])
+    try:
+        journal.intent(action, mid, [*rendered.to, *rendered.cc])
+    except OSError as error:  # full disk, quota, file-size limit: nothing sent, the run stops
+        report.stopped = f"journal d'envoi impossible à écrire ({error}) : {journal.path}"
+        return Line(**base, status="non envoyé", detail="envoi arrêté")
     result = transport.send(msg)
-    journal.result(key, result)
+    try:
+        journal.result(key, result)
+    except OSError as error:  # handed to the server, its answer not recorded: « à vérifier »
+        report.stopped = f"journal d'envoi impossible à écrire ({error}) : {journal.path}"
+        return Line(**base, status="à vérifier", detail=f"réponse du serveur : {result.detail}")
     if getattr(result, "fatal", False):
+        # Nothing reached a server (login refused, TLS): the message stays pending, the run stops.
         report.stopped = result.detail
+        return Line(**base, status="non envoyé", detail="envoi arrêté")
     if getattr(result, "unknown", False) and not result.ok:
         # Handed to the server, no answer: it may have gone. Never re-sent automatically.
         return Line(**base, status="à vérifier", detail=result.detail)
@@ -228,7 +341,10 @@ def _one(action: Action, prepared: queue.Prepared, journal: Journal, transport, 
         # The registered letter is the notice: it goes even when the cover e-mail missed the client.
         letter = replace(action, step=replace(action.step, name=f"{action.step.name} LRAR", channel=Channel.LETTER))
         if journal.state(letter.key) is None:
-            journal.task(letter, [], detail="imprimer la lettre jointe et l'envoyer en recommandé avec AR")
+            try:
+                journal.task(letter, [], detail="imprimer la lettre jointe et l'envoyer en recommandé avec AR")
+            except OSError as error:
+                report.stopped = f"journal d'envoi impossible à écrire ({error}) : {journal.path}"
         if not partial:
             return Line(**base, status="envoyé", detail="lettre à envoyer en LRAR")
     if partial:

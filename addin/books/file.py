@@ -17,8 +17,11 @@ Saving follows four rules, each one tested in ``tests/books``:
    counts what each sheet holds before and after and refuses a save that would
    lose anything, before the file is touched.
 2. Atomic: a temporary file in the same folder, fsync, the previous version
-   copied into ``.relance-backups/``, then ``os.replace``. A crash at any moment
-   leaves either the old or the new workbook at the path.
+   kept in ``.relance-backups/`` (a hard link where the file system allows it, else
+   a copy), then ``os.replace``. A crash at any moment leaves either the old or the
+   new workbook at the path; what it leaves behind (a temporary file, a partial
+   backup) is removed by the next save (``sweep``). Through a symbolic link, the
+   real file is replaced and the link stays a link.
 3. A workbook open in Excel or LibreOffice (their lock files) or read-only is
    refused before any write.
 4. Deterministic: same input and same writes give the same bytes, on any
@@ -41,47 +44,20 @@ from typing import Sequence
 
 from lxml import etree
 
-from addin.books import inspect, safety, xlsx
+from addin.books import inspect, preflight, safety, xlsx
 from addin.books.base import FORMATS, NUMBER_FORMATS, Block, BookError, GeneratedSheet, SheetData, naive
 from addin.books import package
 from addin.books.package import Package, parse_xml, to_xml
-from addin.files import atomic_write
+from addin.files import atomic_write, fsync_dir, sweep_temporary
 
-BACKUP_DIR = ".relance-backups"
+BACKUP_DIR = preflight.BACKUP_DIR
 _HEADER_FILL = "DDEBF7"
 _UNREADABLE_FIX = "Ouvrez-le dans Excel et enregistrez-le au format .xlsx ou .xlsm."
 
 
-def lock_files(path: Path) -> list[Path]:
-    """The lock files Excel and LibreOffice leave next to a workbook they have open."""
-    name = path.name
-    candidates = [path.with_name("~$" + name), path.with_name(".~lock." + name + "#")]
-    if len(name) > 2:
-        # Excel shortens long names: "~$" replaces the first two characters.
-        candidates.append(path.with_name("~$" + name[2:]))
-    return [p for p in candidates if p.exists()]
-
-
-def _writable(path: Path) -> bool:
-    # Mode bits too: a file marked read-only stays read-only even for an administrator.
-    return os.access(path, os.W_OK) and bool(path.stat().st_mode & 0o222)
-
-
-def check_writable(path: Path) -> None:
-    """Raise ``BookError`` if the workbook cannot be replaced safely now."""
-    locks = lock_files(path)
-    if locks:
-        app = "LibreOffice" if locks[0].name.startswith(".~lock.") else "Excel"
-        raise BookError(
-            f"Le classeur « {path.name} » est ouvert dans {app} : Relance ne peut pas l'enregistrer.",
-            f"Fermez-le dans {app} puis recommencez, ou utilisez Relance depuis le ruban d'Excel.",
-            [str(p) for p in locks])
-    if not _writable(path):
-        raise BookError(f"Le classeur « {path.name} » est en lecture seule.",
-                        "Retirez l'attribut lecture seule du fichier (Propriétés) ou copiez-le ailleurs.")
-    if not _writable(path.parent):
-        raise BookError(f"Le dossier « {path.resolve().parent} » est en lecture seule : impossible d'y enregistrer "
-                        f"« {path.name} ».", "Copiez le classeur dans un dossier où vous pouvez écrire.")
+# Kept here for the modules that import them from ``file``: the checks live in ``preflight``.
+lock_files = preflight.lock_files
+check_writable = preflight.check_writable
 
 
 def excel_value(value: object) -> object:
@@ -174,6 +150,8 @@ def _cell_value(value: object) -> object:
 
 class FileBook:
     """A workbook file edited part by part; see the module docstring."""
+
+    saves_file = True  # ``save`` writes the file itself (the send action checks it can, first)
 
     def __init__(self, path: Path, data: bytes, *, backups: int, today: date | None):
         self.path = path
@@ -488,7 +466,19 @@ class FileBook:
                             "perdrait des éléments (" + "; ".join(lost) + "). Le fichier n'a pas été modifié.",
                             "Signalez-le avec une copie du classeur ; en attendant, utilisez Relance depuis "
                             "le ruban d'Excel.", lost)
-        _atomic_replace(self.path, data, self.backups)
+        # The real file, links resolved: saving through a link replaces the file it points to,
+        # and the link stays a link.
+        try:
+            _atomic_replace(preflight.real(self.path), data, self.backups)
+        except OSError as error:  # a full disk, a quota, a file-size limit: the file is as it was
+            import errno
+
+            full = error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBIG)
+            raise BookError(f"Enregistrement de « {self.path.name} » impossible "
+                            f"({'disque plein' if full else error.strerror or error}) : le fichier n'a pas été "
+                            "modifié.",
+                            "Libérez de la place sur le disque, puis recommencez." if full else
+                            "Vérifiez que le dossier est accessible, puis recommencez.") from error
         self._start(data)
         self._remember_disk()
 
@@ -605,13 +595,41 @@ def _atomic_replace(path: Path, data: bytes, backups: int) -> None:
     def keep_mode_and_backup(tmp: Path) -> None:
         shutil.copymode(path, tmp)
         if backups > 0:
-            keep_backup(path, backups)
+            keep_backup(path, backups, link=True)
 
+    sweep(path)
     atomic_write(path, data, before_replace=keep_mode_and_backup)
 
 
-def keep_backup(path: Path, keep: int) -> Path:
-    """Copy ``path`` into ``.relance-backups/`` as ``name.NNNN.YYYYMMDD-HHMMSS.ext``; prune to ``keep``."""
+def sweep(path: Path) -> list[Path]:
+    """Remove what an interrupted save of ``path`` left: its temporary files beside it and
+    partial backups (``.part``) in ``.relance-backups/``. Call it holding the workbook's lock."""
+    path = Path(path)
+    removed = sweep_temporary(path)
+    folder = path.parent / BACKUP_DIR
+    pattern = re.compile(re.escape(path.stem) + r"\.\d{4,}\.\d{8}-\d{6}" + re.escape(path.suffix) + r"\.part$")
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    for name in names:
+        if pattern.match(name):
+            try:
+                (folder / name).unlink()
+                removed.append(folder / name)
+            except OSError:
+                pass
+    return removed
+
+
+def keep_backup(path: Path, keep: int, *, link: bool = False) -> Path:
+    """Keep ``path`` in ``.relance-backups/`` as ``name.NNNN.YYYYMMDD-HHMMSS.ext``; prune to ``keep``.
+
+    ``link=True`` (the save, which then *replaces* ``path`` by a rename): a hard link to the
+    file instead of a copy where the file system allows it — no byte copied, no space used, and
+    as atomic (a backup is whole or absent). Never for a caller that rewrites ``path`` in place
+    afterwards: the backup would change with it. A partial backup is removed on failure.
+    """
     folder = path.parent / BACKUP_DIR
     folder.mkdir(exist_ok=True)
     pattern = re.compile(re.escape(path.stem) + r"\.(\d{4,})\.\d{8}-\d{6}" + re.escape(path.suffix) + "$")
@@ -620,8 +638,21 @@ def keep_backup(path: Path, keep: int) -> Path:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     target = folder / f"{path.stem}.{seq:04d}.{stamp}{path.suffix}"
     tmp = folder / (target.name + ".part")
-    shutil.copy2(path, tmp)
-    os.replace(tmp, target)  # a backup is whole or absent
+    try:
+        linked = False
+        if link:
+            try:
+                os.link(path, tmp)
+                linked = True
+            except OSError:  # FAT, some network shares: a copy
+                pass
+        if not linked:
+            shutil.copy2(path, tmp)
+        os.replace(tmp, target)  # a backup is whole or absent
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(folder)
     existing.append((seq, target))
     for _seq, old in existing[:-keep] if keep else existing:
         old.unlink(missing_ok=True)

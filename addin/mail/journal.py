@@ -45,7 +45,7 @@ from typing import Callable, Iterator, Sequence
 
 from addin.books.base import Block, Book, GeneratedSheet
 from addin.core.dunning import Call, Dispute, History, Promise, Reminder
-from addin.files import fsync_dir
+from addin.files import fsync_dir, write_all
 from addin.core.model import Action, Channel, Problem, Severity
 from addin.register import schema
 
@@ -93,13 +93,27 @@ def locate(book_path: Path | str) -> tuple[Path, str]:
     elif not Path(text).suffix and Path(text).parent == Path("."):
         reason = "le classeur n'est pas encore enregistré"
     else:
-        return Path(text).resolve().parent, ""
+        # The real workbook, links resolved: a link or a second path finds the same log and lock.
+        return Path(os.path.realpath(text)).parent, ""
     stem = name.rsplit(".", 1)[0] if name.lower().endswith((".xlsx", ".xlsm", ".xlsb", ".xls")) else name
     safe = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", stem).strip(" .") or "Classeur"
     folder = Path.home() / PER_USER / safe
     return folder, (f"{reason} : le journal d'envoi, l'aperçu et la boîte d'envoi sont dans {folder}. "
                     "Ce journal n'est vu que sur cet ordinateur ; la feuille Journal du classeur reste la "
                     "référence (une relance qui y figure n'est jamais renvoyée).")
+
+
+def real_name(book_path: Path | str) -> str:
+    """The workbook's own file name, links resolved (a URL's or an unsaved book's name as given)."""
+    text = str(book_path)
+    if _SCHEME.match(text) or (not Path(text).suffix and Path(text).parent == Path(".")):
+        return book_name(book_path)
+    return Path(os.path.realpath(text)).name
+
+
+def lock_path(book_path: Path | str) -> Path:
+    """The file whose lock every command that writes this workbook holds (``addin.books.lock``)."""
+    return locate(book_path)[0] / LOG_DIR / f"{real_name(book_path)}.lock"
 
 
 def book_folder(book_path: Path | str) -> Path:
@@ -148,12 +162,13 @@ class Journal:
         self.book_name = book_name
         self._clock = clock or (lambda: datetime.now().replace(microsecond=0))
         self._records: list[dict] | None = None
+        self._books: list[dict] = []  # the log's identity records (``stamp``)
         self.torn_lines = 0  # lines that could not be read (a crash mid-write): ignored
 
     @classmethod
     def open(cls, book_path: Path | str, clock: Callable[[], datetime] | None = None) -> "Journal":
         folder, note = locate(book_path)
-        name = book_name(book_path)
+        name = real_name(book_path)
         journal = cls(folder / LOG_DIR / f"{name}.journal.jsonl", Path(str(book_path)).name, clock)
         journal.location_note = note
         return journal
@@ -163,19 +178,35 @@ class Journal:
     # --- writing ------------------------------------------------------------------
 
     def _append(self, record: dict) -> None:
+        """Append one record, whole and durable, or raise ``OSError`` with the log as it was.
+
+        The line starts with its key (so that even a line torn by a crash names its message)
+        and is written in a loop until every byte is down (a full disk, a quota or a file-size
+        limit make ``os.write`` write fewer bytes), then fsynced. When the write fails, the
+        bytes already written are cut off again; if even that fails, the torn line stays and
+        its message is « à vérifier » on every later read (``records``), never "not sent".
+        """
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        line = json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
+        line = _line(record)
         new = not self.path.exists()
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600)
+        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600)
         try:
-            if not new and os.fstat(fd).st_size:
+            size = os.fstat(fd).st_size
+            if size:
                 # A line torn by a crash must not swallow the next record.
-                with open(self.path, "rb") as f:
-                    f.seek(-1, os.SEEK_END)
-                    if f.read(1) != b"\n":
-                        line = "\n" + line
-            os.write(fd, line.encode("utf-8"))
-            os.fsync(fd)
+                os.lseek(fd, size - 1, os.SEEK_SET)  # (O_APPEND: the write still goes at the end)
+                if os.read(fd, 1) != b"\n":
+                    line = b"\n" + line
+            try:
+                write_all(fd, line)
+                os.fsync(fd)
+            except OSError:
+                try:
+                    os.ftruncate(fd, size)
+                    os.fsync(fd)
+                except OSError:
+                    pass
+                raise
         finally:
             os.close(fd)
         if new:
@@ -198,6 +229,9 @@ class Journal:
                       "permanent": bool(getattr(result, "permanent", False)),
                       "unknown": bool(getattr(result, "unknown", False)) and not result.ok,
                       "partial": bool(getattr(result, "partial", False)) and not result.ok,
+                      # The transport could send nothing (login refused, TLS): the message never
+                      # reached a server, so it stays pending, not failed.
+                      "fatal": bool(getattr(result, "fatal", False)) and not result.ok,
                       "detail": str(getattr(result, "detail", "") or ""), "at": self._now()})
 
     def task(self, action: Action, recipients: Sequence[str] = (), detail: str = "") -> None:
@@ -236,8 +270,12 @@ class Journal:
     # --- reading ------------------------------------------------------------------
 
     def records(self) -> list[dict]:
+        """The log's records in order. A line that cannot be read (torn by a crash or a full
+        disk) counts in ``torn_lines``; when it still names its key, it is read as a record of
+        unknown outcome (``torn``): its message is « à vérifier », never "not sent"."""
         if self._records is None:
             self._records = []
+            self._books = []
             self.torn_lines = 0
             if self.path.exists():
                 for raw in self.path.read_bytes().split(b"\n"):
@@ -247,10 +285,29 @@ class Journal:
                         record = json.loads(raw.decode("utf-8"))
                     except (ValueError, UnicodeDecodeError):
                         self.torn_lines += 1
+                        key = _torn_key(raw)
+                        if key:
+                            self._records.append({**_torn_fields(raw), "key": key, "type": "torn"})
                         continue
-                    if isinstance(record, dict) and record.get("key"):
+                    if isinstance(record, dict) and record.get("type") == "book":
+                        self._books.append(record)
+                    elif isinstance(record, dict) and record.get("key"):
                         self._records.append(record)
         return self._records
+
+    # --- the workbook's identity ---------------------------------------------------
+
+    def book_id(self) -> str:
+        """The identifier of the workbook this log belongs to ("" for a log written before
+        workbooks carried one); see ``addin.mail.identity``."""
+        self.records()
+        return str(self._books[-1].get("id", "")) if self._books else ""
+
+    def stamp(self, book_id: str, book_path: Path | str) -> None:
+        """Record that this log belongs to the workbook ``book_id`` (at ``book_path``)."""
+        self._append({"key": "", "type": "book", "id": book_id, "path": str(book_path), "at": self._now()})
+        self._records.pop()  # not an action record
+        self._books.append({"type": "book", "id": book_id, "path": str(book_path)})
 
     def entries(self) -> dict[str, Entry]:
         """Each key's last attempt and state, in first-seen order."""
@@ -267,8 +324,25 @@ class Journal:
                     state="unknown" if kind == "intent" else "task", detail=str(r.get("detail", "")),
                     on=_parse_on(r.get("on")),
                 )
+            elif kind == "torn":
+                # A line cut by a crash or a full disk: the message may have gone.
+                if previous is not None and previous.state in ("sent", "task", "partial"):
+                    continue
+                client, step, invoices = _key_parts(key)
+                at = _parse_at(r.get("at")) if r.get("at") else self._clock()
+                out[key] = Entry(
+                    key=key, client=previous.client if previous else client,
+                    invoices=previous.invoices if previous else invoices,
+                    scenario=previous.scenario if previous else "", step=previous.step if previous else step,
+                    channel=previous.channel if previous else str(r.get("channel", "")),
+                    recipients=previous.recipients if previous else (),
+                    message_id=previous.message_id if previous else "", at=previous.at if previous else at,
+                    state="unknown", detail="ligne du journal d'envoi illisible (arrêt brutal ou disque plein)",
+                    on=(previous.on if previous else None) or _parse_on(r.get("on")))
             elif previous is None:
                 continue  # a result or resolution without its intent: nothing to say
+            elif kind == "result" and r.get("fatal") and not r.get("ok"):
+                out[key] = _replace(previous, state=None, permanent=False, detail=str(r.get("detail", "")))
             elif kind == "result":
                 state = ("sent" if r.get("ok") else "partial" if r.get("partial")
                          else "unknown" if r.get("unknown") else "failed")
@@ -341,6 +415,48 @@ def _describe(action: Action) -> dict:
     }
 
 
+_FIRST = ("key", "type")
+
+
+def _line(record: dict) -> bytes:
+    """One log line: the key first (a torn line still names its message), then the rest sorted."""
+    ordered = {k: record[k] for k in _FIRST if k in record}
+    ordered.update(sorted((k, v) for k, v in record.items() if k not in _FIRST))
+    return (json.dumps(ordered, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+_TORN_KEY = re.compile(rb'^\{"key": "((?:[^"\\]|\\.)+)", ')
+
+
+def _torn_key(raw: bytes) -> str:
+    """The key a torn line starts with, or "" when even the key was cut."""
+    match = _TORN_KEY.match(raw.strip())
+    if not match:
+        return ""
+    try:
+        return json.loads(b'"' + match.group(1) + b'"')
+    except ValueError:
+        return ""
+
+
+def _key_parts(key: str) -> tuple[str, str, tuple[str, ...]]:
+    """(client, step, invoices) of an action key ``client|scenario|step|invoices``."""
+    parts = key.split("|")
+    if len(parts) < 4:
+        return (parts[0] if parts else ""), "", ()
+    return parts[0], parts[-2], tuple(n for n in parts[-1].split(",") if n)
+
+
+def _torn_fields(raw: bytes) -> dict:
+    """What a torn line still tells: its ``at``, ``on`` and ``channel`` when they were written."""
+    out = {}
+    for name in ("at", "on", "channel"):
+        match = re.search(rb'"' + name.encode() + rb'": "([^"\\]*)"', raw)
+        if match:
+            out[name] = match.group(1).decode("utf-8", "replace")
+    return out
+
+
 def _replace(entry: Entry, **changes) -> Entry:
     from dataclasses import replace
 
@@ -365,6 +481,8 @@ def _parse_at(text: object) -> datetime:
 
 _COLUMNS = tuple(c.key for c in schema.JOURNAL.columns)
 HEADERS = tuple(c.fr for c in schema.JOURNAL.columns)
+# Text, except the times and days: a date and time (its own format), a day.
+_FORMATS = tuple("" if k == "timestamp" else "date" if k == "run_date" else "text" for k in _COLUMNS)
 
 
 def _channel_label(value: str) -> str:
@@ -381,6 +499,9 @@ def _row_values(entry: Entry) -> dict[str, object]:
         "step": entry.step, "channel": _channel_label(entry.channel), "recipients": "; ".join(entry.recipients),
         "message_id": entry.message_id, "result": entry.result_label, "key": entry.key,
         "comment": entry.detail,
+        # The day the run treated as today (--today), beside the real time when they differ:
+        # a copy of the workbook without its log still dates each step by its run's day.
+        "run_date": entry.on if entry.on is not None and entry.on != entry.at.date() else None,
     }
 
 
@@ -395,7 +516,7 @@ def sync_sheet(book: Book, journal: Journal, snapshot=None) -> list[Problem]:
     if name is None:
         rows = tuple(tuple(_row_values(e).get(k) for k in _COLUMNS) for e in entries)
         book.write_generated(GeneratedSheet(
-            SHEET, (Block("", HEADERS, rows, formats=("text",) * len(HEADERS)),),
+            SHEET, (Block("", HEADERS, rows, formats=_FORMATS),),
             note="Journal des relances : Relance ajoute une ligne par envoi ; notez vos appels à la suite.",
         ))
         return []
@@ -462,6 +583,9 @@ def _as_datetime(value: object) -> datetime | None:
         return (value.replace(tzinfo=None) + timedelta(microseconds=500_000)).replace(microsecond=0)
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value < 2_958_466:
+        # A date stored as Excel's day number (a cell formatted as text shows it so).
+        return (datetime(1899, 12, 30) + timedelta(days=float(value), microseconds=500_000)).replace(microsecond=0)
     text = str(value or "").strip()
     if not text:
         return None
@@ -545,7 +669,9 @@ def read_history(book: Book, journal: Journal, *, record: bool = True) -> tuple[
                                         severity=Severity.WARNING, code="journal.date"))
             if key and str(cell("client") or ""):  # a row Relance wrote: the person fills in the call's outcome
                 known = entries.get(key)
-                on_row = (known.on if known is not None and known.on else None) or (at.date() if at else None)
+                run_date = _as_datetime(cell("run_date"))
+                on_row = (known.on if known is not None and known.on else None) or (
+                    run_date.date() if run_date else at.date() if at else None)
                 read_notes(cell, row_number, str(cell("client")), _split(cell("invoices")), on_row)
             if key and key in entries:
                 entry = entries[key]
@@ -565,7 +691,8 @@ def read_history(book: Book, journal: Journal, *, record: bool = True) -> tuple[
             client = str(cell("client") or "")
             invoices = _split(cell("invoices"))
             channel = parse_channel(cell("channel"))
-            on = at.date() if at else None
+            run_date = _as_datetime(cell("run_date"))
+            on = run_date.date() if run_date else at.date() if at else None
             if key:  # a key the log does not know: its row is the proof it was handled
                 if result not in _RESEND_WORDS and client and on:
                     reminders.append(Reminder(client, invoices, str(cell("step") or ""), channel, on, key=key,

@@ -98,6 +98,17 @@ class OutboxTransport:
     def close(self) -> None:
         pass
 
+    def check(self) -> None:
+        """The outbox folder can be written: raises ``TransportError`` before any message is marked."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise TransportError(f"boîte d'envoi {self.folder} impossible à créer ({exc}) ; rien n'a été envoyé. "
+                                 "Choisissez un autre dossier (--outbox).", "--outbox") from exc
+        if not os.access(self.folder, os.W_OK):
+            raise TransportError(f"boîte d'envoi {self.folder} en lecture seule ; rien n'a été envoyé. "
+                                 "Choisissez un autre dossier (--outbox).", "--outbox")
+
     def __enter__(self) -> "OutboxTransport":
         return self
 
@@ -116,6 +127,27 @@ def _copy(message: EmailMessage) -> EmailMessage:
 
 class _Fatal(Exception):
     """The server or the configuration refuses us as a whole (not this message)."""
+
+    def __init__(self, message: str, setting: str = ""):
+        super().__init__(message)
+        self.setting = setting
+
+
+class TransportError(RuntimeError):
+    """The transport cannot send anything (configuration or connection): the run stops before any
+    message is marked. ``setting``: the setting or environment variable to fix."""
+
+    def __init__(self, message: str, setting: str = ""):
+        super().__init__(message)
+        self.setting = setting
+
+
+_FIX = {
+    "password": "RELANCE_SMTP_PASSWORD (ou le trousseau du système, service « relance »)",
+    "login": "RELANCE_SMTP_USER / RELANCE_SMTP_PASSWORD (ou « Utilisateur SMTP » dans Paramètres)",
+    "security": "RELANCE_SMTP_SECURITY (starttls, ssl ou none ; ou « Sécurité SMTP » dans Paramètres)",
+    "server": "RELANCE_SMTP_HOST / RELANCE_SMTP_PORT (ou « Serveur SMTP » / « Port SMTP » dans Paramètres)",
+}
 
 
 class _Tracking:
@@ -216,15 +248,15 @@ class SmtpTransport:
         except smtplib.SMTPAuthenticationError as exc:
             raise _Fatal(
                 f"authentification SMTP refusée pour {self.user} sur {self.host}:{self.port} "
-                f"({exc.smtp_code} {_text(exc.smtp_error)}) : vérifiez l'utilisateur et le mot de passe"
-            ) from exc
+                f"({exc.smtp_code} {_text(exc.smtp_error)}) : vérifiez l'utilisateur et le mot de passe",
+                _FIX["login"]) from exc
         except smtplib.SMTPNotSupportedError as exc:
             raise _Fatal(
                 f"le serveur {self.host}:{self.port} ne propose pas ce que demande la configuration "
-                f"(sécurité « {self.security} », authentification) : {exc}"
+                f"(sécurité « {self.security} », authentification) : {exc}", _FIX["security"]
             ) from exc
         except ssl.SSLError as exc:  # includes certificate verification failures
-            raise _Fatal(f"échec TLS avec {self.host}:{self.port} : {exc}") from exc
+            raise _Fatal(f"échec TLS avec {self.host}:{self.port} : {exc}", _FIX["security"]) from exc
 
     def _disconnect(self) -> None:
         conn, self._conn = self._conn, None
@@ -239,6 +271,24 @@ class SmtpTransport:
 
     def close(self) -> None:
         self._disconnect()
+
+    def check(self) -> None:
+        """Connect and log in now, before any message is marked: raises ``TransportError``
+        naming the setting to fix (no password, login refused, no STARTTLS, a TLS failure, no
+        server answering). The connection is kept for the first message."""
+        if self.user and not self.password:
+            raise TransportError(f"aucun mot de passe SMTP pour {self.user} : rien n'a été envoyé. "
+                                 f"Définissez {_FIX['password']}.", "RELANCE_SMTP_PASSWORD")
+        if self._conn is not None:
+            return
+        try:
+            self._conn = self._connect()
+        except _Fatal as exc:
+            raise TransportError(f"{exc} ; rien n'a été envoyé. Corrigez {exc.setting}.", exc.setting) from exc
+        except (OSError, smtplib.SMTPException) as exc:
+            why = "délai dépassé" if isinstance(exc, socket.timeout) else f"{type(exc).__name__}: {exc}"
+            raise TransportError(f"serveur SMTP {self.host}:{self.port} injoignable ({why}) ; rien n'a été envoyé. "
+                                 f"Vérifiez {_FIX['server']} et la connexion.", "RELANCE_SMTP_HOST") from exc
 
     def __enter__(self) -> "SmtpTransport":
         return self

@@ -32,6 +32,8 @@ PLAN_AMOUNTS = "Montants écrits par Relance dans Échéanciers"
 PLAN_HEADERS = ("N° plan", "Étape", "Montant écrit")
 COMMENTS = "Commentaires de la feuille Relances"
 COMMENT_HEADERS = ("Clé", "Commentaire")
+IDENTITY = "Identité du classeur"
+IDENTITY_HEADERS = ("Identifiant",)
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,9 @@ class Record:
 
     plan_amounts: Mapping[tuple[str, str], Decimal] = field(default_factory=dict)
     comments: Mapping[str, str] = field(default_factory=dict)
+    # The workbook's identifier: its send log is found by it after a copy or a move
+    # (``addin.mail.identity``). Kept by every rewrite of the sheet.
+    book_id: str = ""
 
 
 def read_record(data: SheetData | None) -> Record:
@@ -59,7 +64,11 @@ def read_record(data: SheetData | None) -> Record:
         key, comment = (list(rows) + [None] * 2)[:2]
         if not is_blank(key) and not is_blank(comment):
             comments[text(key)] = text(comment)
-    return Record(amounts, comments)
+    book_id = ""
+    for rows in _blocks(data).get(IDENTITY, []):
+        if rows and not is_blank(rows[0]):
+            book_id = text(rows[0])
+    return Record(amounts, comments, book_id)
 
 
 def _blocks(data: SheetData) -> dict[str, list[tuple[object, ...]]]:
@@ -69,7 +78,7 @@ def _blocks(data: SheetData) -> dict[str, list[tuple[object, ...]]]:
     header_next = False
     for row in data.rows:
         first = row[0] if row else None
-        if isinstance(first, str) and first in (PLAN_AMOUNTS, COMMENTS) and all(is_blank(v) for v in row[1:]):
+        if isinstance(first, str) and first in (PLAN_AMOUNTS, COMMENTS, IDENTITY) and all(is_blank(v) for v in row[1:]):
             current = blocks.setdefault(first, [])
             header_next = True
         elif header_next:
@@ -87,7 +96,8 @@ def record_sheet(record: Record) -> GeneratedSheet:
     return GeneratedSheet(
         schema.RECORD.fr,
         (Block(PLAN_AMOUNTS, PLAN_HEADERS, rows, ("text", "text", "money")),
-         Block(COMMENTS, COMMENT_HEADERS, comments, ("text", "text"))),
+         Block(COMMENTS, COMMENT_HEADERS, comments, ("text", "text")),
+         *((Block(IDENTITY, IDENTITY_HEADERS, ((record.book_id,),), ("text",)),) if record.book_id else ())),
         hidden=True,
         note=schema.RECORD.help,
     )

@@ -339,6 +339,8 @@ JOURNAL = Sheet(
         Column("promise_date", "Date de promesse", "Promise date", "date", width=12),
         Column("dispute_reason", "Motif de litige", "Dispute reason", width=20),
         Column("comment", "Commentaire", "Comment", width=30),
+        Column("run_date", "Date de relance", "Run date", "date",
+               help="Le jour de relance (--today) quand il diffère de la date de l'envoi.", width=12),
     ),
     "log",
     help="Journal des relances et des appels : Relance ajoute une ligne par envoi ; notez vos appels à la suite.",

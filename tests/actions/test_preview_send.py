@@ -216,7 +216,11 @@ def test_a_fatal_transport_error_stops_the_emails(book_path):
     recorder = Recorder({"compta@dupont.example": Result(False, True, detail="535 login refused", fatal=True)})
     report = run_send(book_path, recorder)
     assert len(recorder.messages) == 1
-    assert "535" in report.stopped and len(report.by_status("non envoyé")) == 5
+    # Nothing reached a server: the one attempted stays pending like the others, never « échec définitif ».
+    assert "535" in report.stopped and len(report.by_status("non envoyé")) == 6 and report.failed_run
+    again = Recorder()
+    run_send(book_path, again)
+    assert len(again.messages) == 6
 
 
 def test_a_crash_between_intent_and_result_is_never_resent(book_path):

@@ -228,7 +228,8 @@ def test_export_from_the_ribbon_sees_what_excel_holds_not_the_last_save(demo_reg
     assert register.read_bytes() == before
     assert fake.api.Saved is False
     assert "api.SaveCopyAs()" in fake.app.calls
-    assert {p.name for p in tmp_path.iterdir()} <= {"Registre.xlsx", result.path.name, "r.log"}
+    # .relance: the folder of the workbook's lock (every ribbon command holds it) and send log.
+    assert {p.name for p in tmp_path.iterdir()} <= {"Registre.xlsx", result.path.name, "r.log", ".relance"}
 
 
 def test_export_from_excel_on_a_mac_asks_to_save_first(demo_register, tmp_path):
