@@ -82,6 +82,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Iterable, Mapping, Sequence
 
+from addin.core.deadlines import payment_deadline
 from addin.core.model import (
     ZERO,
     Action,
@@ -759,7 +760,7 @@ class _Track:
             index = _step_index(self.names, r.step)
             template = self.steps[index].template if index is not None else ""
             if template in DEADLINE_TEMPLATES or r.channel == Channel.FORMAL_NOTICE:
-                dates.append(r.on + timedelta(days=days))
+                dates.append(payment_deadline(r.on, days))  # the date the message printed
         return max(dates, default=None)
 
     def _item(self, state: InvoiceState) -> _Item:
@@ -884,7 +885,7 @@ class _Track:
         if action is not None:
             last = today
             if action.step.template in DEADLINE_TEMPLATES or action.step.channel == Channel.FORMAL_NOTICE:
-                deadline = max(deadline or today, today + timedelta(days=max(self.settings.reminder_deadline_days, 0)))
+                deadline = max(deadline or today, payment_deadline(today, self.settings.reminder_deadline_days))
         steps, labels, after_due = self.steps, self.calendar.labels, self.calendar.after_due
         allowed: dict[int, date] = {}  # step index -> its first allowed day (a repeat has its step's gap)
         plan: dict[str, tuple[str, date | None]] = {}
@@ -1030,5 +1031,5 @@ def _item(state: InvoiceState, client: Client, today: date,
         "remaining": remaining if on_plan else None,
         "next_installment": next_date if on_plan else None,
         "next_installment_amount": next_amount if on_plan else None,
-        "reminders": reminders, "last_reminder": last_reminder,
+        "reminders": reminders, "last_reminder": last_reminder, "periods": state.periods,
     })

@@ -322,6 +322,8 @@ class ActionItem:
     # message never words a past reminder for an invoice that had none.
     reminders: int = 0
     last_reminder: date | None = None
+    # The interest's breakdown (``InvoiceState.periods``), shown by the formal notice.
+    periods: tuple[InterestPeriod, ...] = ()
 
 
 @dataclass(frozen=True)
