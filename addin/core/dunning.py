@@ -389,6 +389,8 @@ def queue(
                                       interest=ZERO, indemnity=ZERO) for s in covered]
         covered_numbers = {s.invoice.number for s in covered}
         reminders = reminders_of.get(client.code, [])
+        if client.type == ClientType.CONSUMER:
+            reminders = _typed_notices(client, eligible, steps, reminders)
         today_numbers: dict[str, str] = {}
         actions_before = len(actions)
         made: dict[tuple[int, int, date | None], ActionItem] = {}  # the client's listed items, shared by its tracks
@@ -517,6 +519,22 @@ def _notice_floors(reminders: Sequence[Reminder], steps: Sequence[Step], eligibl
                 floor = min(offsets) if offsets else (r.on - refs[number]).days
                 floors[number] = min(floors.get(number, floor), floor)
     return floors
+
+
+def _typed_notices(client: Client, eligible: Sequence[InvoiceState], steps: Sequence[Step],
+                   reminders: list[Reminder]) -> list[Reminder]:
+    """A consumer's *Date de mise en demeure* typed in the register is a formal notice given: the
+    queue starts from that situation (no first friendly reminder after it, issue 13 point 5), as
+    from a person's row in the Journal dated that day, unless the journal already shows a notice."""
+    notice = next((s for s in steps if s.channel == Channel.FORMAL_NOTICE), None)
+    if notice is None:
+        return reminders
+    noticed = {n for r in reminders if r.state != SKIPPED and _is_notice(r, steps) for n in r.invoices}
+    typed = [s.invoice for s in eligible if s.invoice.notice_date is not None and s.invoice.number not in noticed]
+    if not typed:
+        return reminders
+    return [*reminders, *(Reminder(client.code, (inv.number,), notice.name, None, inv.notice_date, state="manual")
+                          for inv in typed)]
 
 
 def _notice_date_missing(reminders: Sequence[Reminder], steps: Sequence[Step], eligible: Sequence[InvoiceState]
