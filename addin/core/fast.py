@@ -422,8 +422,10 @@ def _compute(register: Register, today: date, rates: RateTable):
         _new_state, picked, picked_dues.tolist(), paid_out.tolist(), balance_out.tolist(),
         _STATUS[status].tolist(), days_late[chosen].tolist(), interest[chosen].tolist(), indemnity.tolist(),
         periods[chosen].tolist(), paid_on.tolist()), object, len(chosen))
+    states = tuple(states.tolist())
+    reference.explain_unverified(problems, states)
     return (
-        reference.Ledger(today=today, states=tuple(states.tolist()), credits=found.credits,
+        reference.Ledger(today=today, states=states, credits=found.credits,
                          applications=reference.Later(found.applications)),
         problems,
     )

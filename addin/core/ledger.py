@@ -18,8 +18,9 @@ Pure: no I/O. Problems are returned, never raised.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Callable, Mapping, Sequence
@@ -153,6 +154,7 @@ def compute(register: Register, today: date, rates: RateTable) -> tuple[Ledger, 
                    today, rates, settings, problems, seen_rate_warnings, invoice.number in suspended,
                    credits=links.applied.get(invoice.number, ()), unapplied=links.left.get(invoice.number))
         )
+    explain_unverified(problems, states)
     return (
         Ledger(today=today, states=tuple(states), credits=dict(allocation.credits),
                applications=tuple(allocation.applications)),
@@ -275,6 +277,42 @@ def say_unverified(notes: Sequence[str], problems: list[Problem], seen: set[str]
                                     "Confirmez ce taux sur la source citée et mettez « Oui » "
                                     "dans la colonne Vérifié de la feuille Taux.",
                                     severity=Severity.WARNING, code="rates.unverified"))
+
+
+_HALF = re.compile(r"(\d{4}) S([12])")
+
+
+def explain_unverified(problems: list[Problem], states: Sequence[InvoiceState]) -> None:
+    """Each « rate not verified » line says which figures depend on that row and how to confirm or
+    correct it in *Taux* (issue 13, point 7). Rewritten in place, once every state is known; shared
+    with ``fast`` so that both say the same."""
+    found = [i for i, p in enumerate(problems) if p.code == "rates.unverified"]
+    if not found:
+        return
+    users: dict[str, list[str]] = {}
+    for state in states:
+        for period in state.periods:
+            if "(non vérifié)" in period.rate_source:
+                numbers = users.setdefault(period.rate_source, [])
+                if not numbers or numbers[-1] != state.invoice.number:
+                    numbers.append(state.invoice.number)
+    for i in found:
+        old = problems[i]
+        source = old.message.removeprefix("taux ").split(" : ligne", 1)[0]
+        numbers = users.get(source, [])
+        half = _HALF.search(source)
+        year, which = (half.group(1), half.group(2)) if half else ("?", "?")
+        listed = ", ".join(numbers[:5]) + (", …" if len(numbers) > 5 else "")
+        depends = (f"il entre dans les intérêts de retard de {len(numbers)} facture{'s' if len(numbers) > 1 else ''} "
+                   f"({listed}), donc dans les totaux réclamés par la dernière relance et la mise en demeure qui "
+                   "les citent" if numbers else "aucune facture ne l'utilise aujourd'hui")
+        problems[i] = replace(old, value=f"{year} / semestre {which}", message=(
+            f"Taux {source} : ligne de la feuille Taux non vérifiée (Vérifié = Non) ; {depends}."), fix=(
+            f"Vérifiez le taux du {'1er janvier' if which == '1' else '1er juillet'} {year} sur sa source (taux "
+            "BCE des opérations principales de refinancement : Banque centrale européenne ou Banque de France ; "
+            "intérêt légal : arrêté semestriel au Journal officiel). Exact : mettez « Oui » dans la colonne "
+            f"Vérifié de la ligne {year} / semestre {which} de la feuille Taux ; inexact : corrigez-y le taux et "
+            "mettez « Oui » ; puis « Actualiser »."))
 
 
 def _state(
