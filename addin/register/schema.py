@@ -223,7 +223,7 @@ FACTURES = Sheet(
                aliases=("Mise en demeure",), width=14),
         Column("due", "Échéance", "Due date", "date", computed=True, help=_COMPUTED + "Date facture + conditions de paiement.", width=12),
         Column("paid", "Payé", "Paid", "money", computed=True, help=_COMPUTED + "Somme des paiements imputés à la facture.", width=14),
-        Column("balance", "Reste dû", "Balance", "money", computed=True, help=_COMPUTED + "Montant TTC − Payé.", width=14),
+        Column("balance", "Reste dû", "Balance", "money", computed=True, help=_COMPUTED + "Montant TTC − avoirs liés (Facture d'origine) − Payé.", width=14),
         Column("status", "Statut", "Status", computed=True,
                help=_COMPUTED + "À échoir, En retard, Payée, En litige, Promesse de paiement, Avoir ou Erreur.", width=16),
         Column("days_late", "Jours de retard", "Days late", "int", computed=True,
