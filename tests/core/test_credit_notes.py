@@ -142,3 +142,19 @@ def test_public_buyer_interest_from_the_day_after_the_receipt_based_due_date(eng
     states, _ = run(engine, invoices, payments, today=date(2025, 8, 1))
     assert (states["P1"].due, states["P1"].days_late) == (date(2025, 6, 12), 43)
     assert states["P1"].interest == D("262.71")
+
+
+def test_reminders_claim_the_reduced_balance_and_no_second_deduction():
+    # The 1,200 € invoice less its 200 € credit note: the reminder asks 1,000 €, lists no credit note
+    # beside it (it was used), and its interest is the reduced one (10.09 € on 30 Apr 2025).
+    from addin.core.dunning import DEFAULTS, History, queue
+
+    client = Client("C1", "Atelier Dupont", ClientType.BUSINESS, terms="30 jours", email="a@dupont.fr", row=2)
+    invoices = (Invoice("F1", "C1", date(2025, 3, 3), D("1200.00"), row=2),
+                Invoice("AV1", "C1", date(2025, 3, 20), D("-200.00"), corrects="F1", row=3))
+    result, _ = fast.compute(Register(Settings(), (client,), invoices), date(2025, 4, 30), RATES)
+    actions, _ = queue(result.states, [client], DEFAULTS, History(), Settings(), date(2025, 4, 30), result.credits)
+    written = [a for a in actions if a.step.channel.value != "appel"]
+    assert [(i.number, i.kind, i.balance, i.interest) for i in written[0].items] == [
+        ("F1", "invoice", D("1000.00"), D("10.09"))]
+    assert written[0].total_balance == D("1000.00")

@@ -136,6 +136,16 @@ def busy_registers(draw):
     if draw(st.integers(0, 19)) == 0:  # a number twice: the loader refuses it, the engine must still agree
         twin = draw(st.sampled_from(invoices))
         invoices.append(Invoice(twin.number, twin.client, twin.issued, twin.amount_ttc, row=len(invoices) + 2))
+    # Credit notes naming the invoice they correct, one of their client's (payments then pay only
+    # what they leave), and public buyers' receipt dates.
+    own: dict[str, list[str]] = {}
+    for invoice in invoices:
+        if invoice.amount_ttc > 0:
+            own.setdefault(invoice.client, []).append(invoice.number)
+    invoices = [dataclasses.replace(inv, corrects=draw(st.sampled_from(own.get(inv.client, ["F-INCONNUE"]))))
+                if inv.amount_ttc < 0 and draw(st.integers(0, 3)) else inv for inv in invoices]
+    invoices = [dataclasses.replace(inv, received=inv.issued + timedelta(days=draw(st.sampled_from([0, 3, 40]))))
+                if draw(st.integers(0, 4)) == 0 else inv for inv in invoices]
     payments = []
     for invoice in invoices:
         if invoice.amount_ttc <= 0 or draw(st.integers(0, 3)) == 0:
@@ -170,7 +180,7 @@ def busy_registers(draw):
 def columns(states):
     """The computed columns of ``Factures`` and the breakdown, as comparable tuples."""
     return [(s.invoice.number, s.due, s.paid, s.balance, s.status, s.days_late, s.interest, s.interest_known,
-             s.indemnity, s.paid_on, s.plan_due, s.periods) for s in states]
+             s.indemnity, s.paid_on, s.plan_due, s.periods, s.credited) for s in states]
 
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
