@@ -292,7 +292,8 @@ def context(action: Action, settings: Settings, *, today: date, lang: str, qr_ci
         "deadline_days": days,
         "notice_deadline_days": days,
         # The formal notice's sentences, the very ones its letter prints (``letters.notice_wording``).
-        "notice": notice_wording(action, settings, today=today, lang=lang, deadline_days=days),
+        "notice": notice_wording(action, settings, today=today, lang=lang, deadline_days=days)
+        if template == FORMAL_NOTICE_TEMPLATE or action.step.channel == Channel.FORMAL_NOTICE else None,
     }
 
 

@@ -106,7 +106,8 @@ SETTING_KEYS: tuple[Column, ...] = (
            help="Conditions de paiement quand ni la facture ni le client n'en donnent, ex. « 30 jours », « 45 jours fin de mois ».",
            aliases=("Default payment terms",)),
     Column("penalty_mode", "Mode de pénalité", "Penalty mode", "choice", choices=PENALTY_MODES,
-           help="legal : taux BCE + 10 points ; contract : le taux de pénalité de chaque facture quand il est rempli."),
+           help="contract (défaut) : le taux de pénalité de chaque facture quand il est rempli, sinon le taux légal ; "
+                "legal : toujours le taux légal (BCE + 10 points), un taux saisi sur une facture est ignoré et signalé."),
     Column("below_floor_policy", "Taux sous le plancher", "Rate below floor", "choice", choices=BELOW_FLOOR,
            help="Taux contractuel inférieur à 3 × le taux légal : legal_default (taux BCE + 10 pts), floor (3 × taux légal) ou contract (le taux du contrat)."),
     Column("imputation", "Imputation des paiements", "Payment imputation", "choice", choices=IMPUTATIONS,
