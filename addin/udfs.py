@@ -286,19 +286,27 @@ def penalty_rate(on_date, caller=None):
 @xw.arg("annual_rate", doc="Taux annuel contractuel (facultatif ; défaut : taux légal)")
 @xw.arg("payment_dates", doc="Dates des paiements partiels (plage)")
 @xw.arg("payment_amounts", doc="Montants des paiements partiels (plage, même taille)")
+@xw.arg("client_type", doc="Professionnel (défaut), Administration ou Particulier (ou Business, Public buyer, Consumer)")
+@xw.arg("notice_date", doc="Particulier : date de réception de la mise en demeure (les intérêts courent du lendemain)")
 @_cell_error
 def late_interest(amount, due_date, as_of, annual_rate=None, payment_dates=None, payment_amounts=None,
-                  caller=None):
-    """Intérêts de retard entre professionnels, au jour près, par semestre (L441-10 II).
+                  client_type=None, notice_date=None, caller=None):
+    """Intérêts de retard au jour près, par semestre, selon le débiteur.
 
-    Taux de la feuille Taux du classeur ; « Taux sous le plancher » et « Imputation des
-    paiements » de Paramètres. Paiements : deux plages lues ligne à ligne.
+    Professionnel : BCE + 10 points (L441-10 II C. com.) ; Administration : intérêts moratoires,
+    BCE du semestre où ils commencent + 8 points (R2192-31 CCP) ; Particulier : intérêt légal à
+    compter de la mise en demeure (C. civ. 1231-6), 0 sans elle. Taux de la feuille Taux du
+    classeur ; « Taux sous le plancher » et « Imputation des paiements » de Paramètres.
+    Paiements : deux plages lues ligne à ligne. Les mêmes centimes que la colonne Intérêts de retard.
     """
     rules = book_rules(caller)
     rate = None if _blank(annual_rate) else _to_rate(annual_rate, "taux annuel", penalty=True)
+    kind = ClientType.BUSINESS if _blank(client_type) else ClientType.parse(client_type)
     result = _penalties.late_interest(
         _to_decimal(amount, "montant"), _to_date(due_date, "échéance"), _to_date(as_of, "date de calcul"),
-        rates=rules.rates, payments=_payments(payment_dates, payment_amounts), contract_rate=rate,
+        rates=rules.rates, client_type=kind, payments=_payments(payment_dates, payment_amounts),
+        contract_rate=None if kind is ClientType.PUBLIC else rate,
+        notice_date=_to_optional_date(notice_date, "date de mise en demeure"),
         below_floor_policy=rules.below_floor_policy, imputation=rules.imputation,
     )
     return _money(result.amount)

@@ -192,7 +192,7 @@ def test_excel_visible_signatures_are_the_issues():
         "due_date": ["invoice_date", "terms", "delivery_date=None"],
         "penalty_rate": ["on_date"],
         "late_interest": ["amount", "due_date", "as_of", "annual_rate=None", "payment_dates=None",
-                          "payment_amounts=None"],
+                          "payment_amounts=None", "client_type=None", "notice_date=None"],  # + issue 13
         "recovery_indemnity": ["client_type"],
         "early_discount": ["amount_ht", "vat_rate", "discount_rate", "deadline", "paid_on"],
         "installments": ["total", "count", "first_due", "months_between=1", "deposit_rate=0"],

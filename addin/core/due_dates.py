@@ -293,3 +293,27 @@ def _legal_warnings(terms: Terms, issued: date, client_type: ClientType) -> list
                 f"(L441-10 I du Code de commerce) : échéance au {due_date(issued, terms):%d/%m/%Y}, "
                 f"au plus tard le {latest:%d/%m/%Y}"]
     return []
+
+
+# A public buyer's reception of the payment request, when no date is recorded: the request's
+# date + 2 days (CCP R2192-14).
+PUBLIC_RECEIPT_DAYS = 2
+
+
+def payment_period_start(client_type: ClientType, issued: date, received: date | None = None,
+                         delivered: date | None = None) -> date:
+    """The date an invoice's payment terms count from.
+
+    Businesses and consumers: the invoice date (L441-10 I). A public buyer: the date it
+    received the payment request (CCP R2192-12; sent through Chorus Pro, the date of the
+    deposit's notification, R2192-15), ``received``; blank, the invoice date + 2 days
+    (R2192-14: « à défaut, la date de la demande de paiement augmentée de deux jours fait
+    foi »); and when that date is before the performance (``delivered``), the performance
+    date (R2192-13).
+    """
+    if client_type is not ClientType.PUBLIC:
+        return issued
+    start = received if received is not None else issued + timedelta(days=PUBLIC_RECEIPT_DAYS)
+    if delivered is not None and delivered > start:
+        start = delivered
+    return start

@@ -82,6 +82,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Iterable, Mapping, Sequence
 
+from addin.core.deadlines import payment_deadline
 from addin.core.model import (
     ZERO,
     Action,
@@ -388,6 +389,8 @@ def queue(
                                       interest=ZERO, indemnity=ZERO) for s in covered]
         covered_numbers = {s.invoice.number for s in covered}
         reminders = reminders_of.get(client.code, [])
+        if client.type == ClientType.CONSUMER:
+            reminders = _typed_notices(client, eligible, steps, reminders)
         today_numbers: dict[str, str] = {}
         actions_before = len(actions)
         made: dict[tuple[int, int, date | None], ActionItem] = {}  # the client's listed items, shared by its tracks
@@ -516,6 +519,22 @@ def _notice_floors(reminders: Sequence[Reminder], steps: Sequence[Step], eligibl
                 floor = min(offsets) if offsets else (r.on - refs[number]).days
                 floors[number] = min(floors.get(number, floor), floor)
     return floors
+
+
+def _typed_notices(client: Client, eligible: Sequence[InvoiceState], steps: Sequence[Step],
+                   reminders: list[Reminder]) -> list[Reminder]:
+    """A consumer's *Date de mise en demeure* typed in the register is a formal notice given: the
+    queue starts from that situation (no first friendly reminder after it, issue 13 point 5), as
+    from a person's row in the Journal dated that day, unless the journal already shows a notice."""
+    notice = next((s for s in steps if s.channel == Channel.FORMAL_NOTICE), None)
+    if notice is None:
+        return reminders
+    noticed = {n for r in reminders if r.state != SKIPPED and _is_notice(r, steps) for n in r.invoices}
+    typed = [s.invoice for s in eligible if s.invoice.notice_date is not None and s.invoice.number not in noticed]
+    if not typed:
+        return reminders
+    return [*reminders, *(Reminder(client.code, (inv.number,), notice.name, None, inv.notice_date, state="manual")
+                          for inv in typed)]
 
 
 def _notice_date_missing(reminders: Sequence[Reminder], steps: Sequence[Step], eligible: Sequence[InvoiceState]
@@ -759,7 +778,7 @@ class _Track:
             index = _step_index(self.names, r.step)
             template = self.steps[index].template if index is not None else ""
             if template in DEADLINE_TEMPLATES or r.channel == Channel.FORMAL_NOTICE:
-                dates.append(r.on + timedelta(days=days))
+                dates.append(payment_deadline(r.on, days))  # the date the message printed
         return max(dates, default=None)
 
     def _item(self, state: InvoiceState) -> _Item:
@@ -884,7 +903,7 @@ class _Track:
         if action is not None:
             last = today
             if action.step.template in DEADLINE_TEMPLATES or action.step.channel == Channel.FORMAL_NOTICE:
-                deadline = max(deadline or today, today + timedelta(days=max(self.settings.reminder_deadline_days, 0)))
+                deadline = max(deadline or today, payment_deadline(today, self.settings.reminder_deadline_days))
         steps, labels, after_due = self.steps, self.calendar.labels, self.calendar.after_due
         allowed: dict[int, date] = {}  # step index -> its first allowed day (a repeat has its step's gap)
         plan: dict[str, tuple[str, date | None]] = {}
@@ -1030,5 +1049,5 @@ def _item(state: InvoiceState, client: Client, today: date,
         "remaining": remaining if on_plan else None,
         "next_installment": next_date if on_plan else None,
         "next_installment_amount": next_amount if on_plan else None,
-        "reminders": reminders, "last_reminder": last_reminder,
+        "reminders": reminders, "last_reminder": last_reminder, "periods": state.periods,
     })

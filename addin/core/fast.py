@@ -71,9 +71,10 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from addin.core import allocation as alloc
+from addin.core import credit_notes
 from addin.core import ledger as reference
 from addin.core import penalties
-from addin.core.due_dates import TermsError, due_date, parse_terms
+from addin.core.due_dates import TermsError, due_date, parse_terms, payment_period_start
 from addin.core.model import (
     CENT,
     ZERO,
@@ -298,8 +299,17 @@ def _compute(register: Register, today: date, rates: RateTable):
     code_terms = [clients[code].terms if code in clients else None for code in code_of]
     dues, due_day = _due_dates(invoices, invoice_client, kind, code_terms, settings, problems)  # 0: unreadable
     calendar = _Calendar(day)
+    # Linked credit notes (``credit_notes``): what they take off an invoice is not open to payments.
+    links = credit_notes.link(invoices)
+    linked = np.zeros(n, dtype=bool)
+    capacity = cents
+    if links.left:
+        capacity = cents.copy()
+        for number in links.applied:
+            capacity[number_index[number]] -= int(links.credited(number) * 100)
+        linked[[number_index[number] for number in chain(links.applied, links.left)]] = True
     found = _allocate(invoices, numbers, number_index, cents, due_day, invoice_client, payments, given, paid_cents,
-                      day, payment_client, calendar, problems)
+                      day, payment_client, calendar, problems, capacity)
 
     # Which invoices this path computes in columns ("plain" ones): open items (positive,
     # with a due date) of a business or public buyer at the legal rate, or of a consumer
@@ -322,7 +332,8 @@ def _compute(register: Register, today: date, rates: RateTable):
         index = number_index.get(number)
         if index is not None:
             plain[index] = False
-    inert = (cents < 0) | (due_day == 0)
+    plain &= ~linked
+    inert = ((cents < 0) | (due_day == 0)) & ~linked
     amounts = _objects(amounts)  # as an array: indexed by the columns below
 
     balance = cents - found.paid
@@ -361,12 +372,14 @@ def _compute(register: Register, today: date, rates: RateTable):
         pairs = next(their_pairs)
         plan = installments.get(invoice.number, ()) if installments else ()
         state = None
-        if invoice.amount_ttc >= 0 and invoice.number not in suspended:
+        if invoice.amount_ttc >= 0 and invoice.number not in suspended and not linked[index]:
             state = _state(invoice, client, due, pairs, plan, today, lookup, problems, seen_rate_warnings)
         if state is None:  # what this path does not handle (a plan that suspends penalties, among others)
             one = alloc.Allocation((), _by_invoice={invoice.number: tuple(pairs)})
             state = reference._state(invoice, client, due, one, plan, today, rates, settings, problems,
-                                     seen_rate_warnings, invoice.number in suspended)
+                                     seen_rate_warnings, invoice.number in suspended,
+                                     credits=links.applied.get(invoice.number, ()),
+                                     unapplied=links.left.get(invoice.number))
         states[index] = state
 
     # Credit notes and unreadable terms, as ``ledger._state`` makes them.
@@ -410,8 +423,10 @@ def _compute(register: Register, today: date, rates: RateTable):
         _new_state, picked, picked_dues.tolist(), paid_out.tolist(), balance_out.tolist(),
         _STATUS[status].tolist(), days_late[chosen].tolist(), interest[chosen].tolist(), indemnity.tolist(),
         periods[chosen].tolist(), paid_on.tolist()), object, len(chosen))
+    states = tuple(states.tolist())
+    reference.explain_unverified(problems, states)
     return (
-        reference.Ledger(today=today, states=tuple(states.tolist()), credits=found.credits,
+        reference.Ledger(today=today, states=states, credits=found.credits,
                          applications=reference.Later(found.applications)),
         problems,
     )
@@ -475,6 +490,10 @@ def _due_dates(invoices: Sequence[Invoice], invoice_client: np.ndarray, kind: np
         text_of.append(own_terms[index] or code_terms[invoice_client[index]] or default_terms)
         reads_delivery.append(True)
     issued = np.fromiter(map(date.toordinal, map(_ISSUED, invoices)), np.int64, n)
+    # A public buyer's terms count from its receipt of the request (``payment_period_start``).
+    for index in np.flatnonzero(kind == 1).tolist():
+        invoice = invoices[index]
+        issued[index] = payment_period_start(_PUBLIC, invoice.issued, invoice.received, invoice.delivered).toordinal()
     pair = ids * 3 + kind
     _, first_key = np.unique(pair * _DAY_LIMIT + issued, return_inverse=True)
     delivered = np.zeros(n, dtype=np.int64)  # ordinals, 0: none (or not read)
@@ -487,8 +506,9 @@ def _due_dates(invoices: Sequence[Invoice], invoice_client: np.ndarray, kind: np
         key[odd] = -1 - np.arange(len(odd))
     _, example, case = np.unique(key, return_index=True, return_inverse=True)
     case = case.reshape(-1)
-    cases = [_due_case(text_of[i], invoices[j], _TYPES[t], sector_max_days)
-             for i, t, j in zip(ids[example].tolist(), kind[example].tolist(), example.tolist())]
+    cases = [_due_case(text_of[i], invoices[j], _TYPES[t], sector_max_days, date.fromordinal(start))
+             for i, t, j, start in zip(ids[example].tolist(), kind[example].tolist(), example.tolist(),
+                                       issued[example].tolist())]
     said = np.array([error is not None or bool(extra) for _, _, error, extra in cases], dtype=bool)
     for index in np.flatnonzero(said[case]).tolist():
         invoice = invoices[index]
@@ -505,14 +525,16 @@ def _due_dates(invoices: Sequence[Invoice], invoice_client: np.ndarray, kind: np
     return dues, days
 
 
-def _due_case(text, invoice: Invoice, client_type: ClientType, sector_max_days: int | None) -> tuple:
-    """(due, ordinal, None, warnings) or (None, 0, error, fix): ``ledger._due_date`` without the problems."""
+def _due_case(text, invoice: Invoice, client_type: ClientType, sector_max_days: int | None, start: date) -> tuple:
+    """(due, ordinal, None, warnings) or (None, 0, error, fix): ``ledger._due_date`` without the problems.
+
+    ``start``: the date the terms count from (``due_dates.payment_period_start``)."""
     try:
         terms = parse_terms(text)
-        due = due_date(invoice.issued, terms, invoice.delivered)
+        due = due_date(start, terms, invoice.delivered)
     except TermsError as error:
         return None, 0, str(error), getattr(error, "hint", "") or "Corrigez les conditions de paiement."
-    return due, due.toordinal(), None, tuple(reference.terms_warnings(terms, invoice.issued, invoice.delivered,
+    return due, due.toordinal(), None, tuple(reference.terms_warnings(terms, start, invoice.delivered,
                                                                       client_type, sector_max_days))
 
 
@@ -588,7 +610,7 @@ class _Payments:
 def _allocate(invoices: Sequence[Invoice], numbers: list[str], number_index: dict[str, int], cents: np.ndarray,
               due_day: np.ndarray, invoice_client: np.ndarray, payments: Sequence[Payment], given: list[Decimal],
               paid_cents: np.ndarray, day: np.ndarray, payment_client: np.ndarray, calendar: _Calendar,
-              problems: list[Problem]) -> _Payments:
+              problems: list[Problem], capacity: np.ndarray | None = None) -> _Payments:
     """``allocation.allocate`` in columns of cents, the same applications, credits and problems.
 
     Payments go in date order (ties in input order). A client none of whose positive
@@ -597,8 +619,11 @@ def _allocate(invoices: Sequence[Invoice], numbers: list[str], number_index: dic
     the other invoices do, so cumulative sums per invoice give every application at once.
     The other clients' payments, and the payments of zero or less, go through the
     reference's walk, in cents. Problems are appended in the reference's order.
+    ``capacity``: what each invoice can take (cents less its linked credit notes), else ``cents``.
     """
     n, m = len(invoices), len(payments)
+    if capacity is None:
+        capacity = cents
     is_item = (cents > 0) & (due_day > 0)  # in the oldest-due-first queues
     is_target = cents > 0  # what a payment may name: an invoice whose due date is unknown too
     # Invoices by number; a payment naming anything else (or nothing: "" and None are
@@ -631,7 +656,7 @@ def _allocate(invoices: Sequence[Invoice], numbers: list[str], number_index: dic
     first[1:] = to[1:] != to[:-1]
     before = np.cumsum(amount) - amount
     before -= before[first][np.cumsum(first) - 1]  # paid to the same invoice before this payment
-    take = np.minimum(amount, np.maximum(cents[to] - before, 0))
+    take = np.minimum(amount, np.maximum(capacity[to] - before, 0))
     left = amount - take
     took = take > 0
     d_position, d_payment, d_invoice, d_take = position[k][took], k[took], to[took], take[took]
@@ -643,7 +668,7 @@ def _allocate(invoices: Sequence[Invoice], numbers: list[str], number_index: dic
         rest = int(left[j])
         events.append((int(position[k[j]]), alloc.exceeds_balance(p, _decimal(rest)), p.client, rest))
     walked = np.flatnonzero(walk)
-    open_amount = cents - np.bincount(d_invoice, weights=d_take, minlength=n).astype(np.int64)
+    open_amount = capacity - np.bincount(d_invoice, weights=d_take, minlength=n).astype(np.int64)
     w_position, w_payment, w_invoice, w_take = _walk(
         walked[np.argsort(position[walked])], position, invoices, numbers, open_amount, due_day, is_item,
         invoice_client, payments, paid_cents, payment_client, target, named, events)
@@ -946,10 +971,7 @@ def _state(invoice: Invoice, client: Client | None, due: date | None, payments: 
     if due is None:
         return None
     client_type = client.type if client is not None else _BUSINESS
-    if client_type is _CONSUMER:
-        if invoice.notice_date is not None:
-            return None
-    elif invoice.penalty_rate is not None:
+    if invoice.penalty_rate is not None or (client_type is _CONSUMER and invoice.notice_date is not None):
         return None
 
     amount = invoice.amount_ttc

@@ -18,15 +18,18 @@ Pure: no I/O. Problems are returned, never raised.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Callable, Mapping, Sequence
 
 from addin.core import allocation as alloc
+from addin.core import credit_notes
 from addin.core.discounts import early_discount
-from addin.core.due_dates import TermsError, due_date, due_date_warnings, parse_terms, term_warnings
+from addin.core.due_dates import (TermsError, due_date, due_date_warnings, parse_terms, payment_period_start,
+                                  term_warnings)
 from addin.core.model import (
     ZERO,
     InterestPeriod,
@@ -127,10 +130,11 @@ def compute(register: Register, today: date, rates: RateTable) -> tuple[Ledger, 
                                          settings.sector_max_days)
 
     known_payments = [p for p in register.payments if p.paid_on <= today]
+    links = credit_notes.link(register.invoices)
     items = [
         alloc.OpenItem(
             number=inv.number, client=inv.client, issued=inv.issued,
-            due=dues[inv.number], amount=inv.amount_ttc,
+            due=dues[inv.number], amount=inv.amount_ttc - links.credited(inv.number),
         )
         for inv in register.invoices
         if not inv.is_credit_note and inv.amount_ttc > 0  # due None: named payments still reach it
@@ -147,8 +151,10 @@ def compute(register: Register, today: date, rates: RateTable) -> tuple[Ledger, 
         client = clients.get(invoice.client)
         states.append(
             _state(invoice, client, dues[invoice.number], allocation, installments.get(invoice.number, ()),
-                   today, rates, settings, problems, seen_rate_warnings, invoice.number in suspended)
+                   today, rates, settings, problems, seen_rate_warnings, invoice.number in suspended,
+                   credits=links.applied.get(invoice.number, ()), unapplied=links.left.get(invoice.number))
         )
+    explain_unverified(problems, states)
     return (
         Ledger(today=today, states=tuple(states), credits=dict(allocation.credits),
                applications=tuple(allocation.applications)),
@@ -160,9 +166,11 @@ def _due_date(invoice: Invoice, client: Client | None, default_terms: str, probl
               sector_max_days: int | None = None) -> date | None:
     text = invoice.terms or (client.terms if client else None) or default_terms
     column = "Conditions de paiement"
+    client_type = client.type if client else ClientType.BUSINESS
+    start = payment_period_start(client_type, invoice.issued, invoice.received, invoice.delivered)
     try:
         terms = parse_terms(text)
-        due = due_date(invoice.issued, terms, invoice.delivered)
+        due = due_date(start, terms, invoice.delivered)
     except TermsError as error:
         problems.append(Problem(
             INVOICES, invoice.row, column, text, str(error),
@@ -170,8 +178,7 @@ def _due_date(invoice: Invoice, client: Client | None, default_terms: str, probl
             code="terms.unreadable",
         ))
         return None
-    client_type = client.type if client else ClientType.BUSINESS
-    for message, fix, code in terms_warnings(terms, invoice.issued, invoice.delivered, client_type,
+    for message, fix, code in terms_warnings(terms, start, invoice.delivered, client_type,
                                              sector_max_days):
         problems.append(Problem(INVOICES, invoice.row, column, text, message, fix,
                                 severity=Severity.WARNING, code=code))
@@ -272,13 +279,53 @@ def say_unverified(notes: Sequence[str], problems: list[Problem], seen: set[str]
                                     severity=Severity.WARNING, code="rates.unverified"))
 
 
+_HALF = re.compile(r"(\d{4}) S([12])")
+
+
+def explain_unverified(problems: list[Problem], states: Sequence[InvoiceState]) -> None:
+    """Each « rate not verified » line says which figures depend on that row and how to confirm or
+    correct it in *Taux* (issue 13, point 7). Rewritten in place, once every state is known; shared
+    with ``fast`` so that both say the same."""
+    found = [i for i, p in enumerate(problems) if p.code == "rates.unverified"]
+    if not found:
+        return
+    users: dict[str, list[str]] = {}
+    for state in states:
+        for period in state.periods:
+            if "(non vérifié)" in period.rate_source:
+                numbers = users.setdefault(period.rate_source, [])
+                if not numbers or numbers[-1] != state.invoice.number:
+                    numbers.append(state.invoice.number)
+    for i in found:
+        old = problems[i]
+        source = old.message.removeprefix("taux ").split(" : ligne", 1)[0]
+        numbers = users.get(source, [])
+        half = _HALF.search(source)
+        year, which = (half.group(1), half.group(2)) if half else ("?", "?")
+        listed = ", ".join(numbers[:5]) + (", …" if len(numbers) > 5 else "")
+        depends = (f"il entre dans les intérêts de retard de {len(numbers)} facture{'s' if len(numbers) > 1 else ''} "
+                   f"({listed}), donc dans les totaux réclamés par la dernière relance et la mise en demeure qui "
+                   "les citent" if numbers else "aucune facture ne l'utilise aujourd'hui")
+        problems[i] = replace(old, value=f"{year} / semestre {which}", message=(
+            f"Taux {source} : ligne de la feuille Taux non vérifiée (Vérifié = Non) ; {depends}."), fix=(
+            f"Vérifiez le taux du {'1er janvier' if which == '1' else '1er juillet'} {year} sur sa source (taux "
+            "BCE des opérations principales de refinancement : Banque centrale européenne ou Banque de France ; "
+            "intérêt légal : arrêté semestriel au Journal officiel). Exact : mettez « Oui » dans la colonne "
+            f"Vérifié de la ligne {year} / semestre {which} de la feuille Taux ; inexact : corrigez-y le taux et "
+            "mettez « Oui » ; puis « Actualiser »."))
+
+
 def _state(
     invoice: Invoice, client: Client | None, due: date | None, allocation: alloc.Allocation,
     installments: Sequence[tuple[date, Decimal]], today: date, rates: RateTable, settings,
-    problems: list[Problem], seen_rate_warnings: set[str], suspended: bool = False,
+    problems: list[Problem], seen_rate_warnings: set[str], suspended: bool = False, *,
+    credits: Sequence[tuple[date, Decimal]] = (), unapplied: Decimal | None = None,
 ) -> InvoiceState:
+    """One invoice's computed columns. ``credits``: the linked credit notes taken off it (date,
+    amount); for a linked credit note, ``unapplied`` is what it gives beyond its invoice."""
     if invoice.is_credit_note:
-        return InvoiceState(invoice=invoice, due=due, paid=ZERO, balance=invoice.amount_ttc,
+        balance = invoice.amount_ttc if unapplied is None else (-unapplied if unapplied else ZERO)
+        return InvoiceState(invoice=invoice, due=due, paid=ZERO, balance=cents(balance),
                             status=Status.CREDIT_NOTE, days_late=0, interest=ZERO, indemnity=ZERO)
     if due is None:  # unreadable terms: what was paid on it is known, not when it fell due
         paid = allocation.paid(invoice.number)
@@ -289,13 +336,15 @@ def _state(
     payments = allocation.payments_of(invoice.number)
     paid = sum((amount for _, amount in payments), ZERO)
     amount = invoice.amount_ttc
-    paid_on = _settled_on(payments, amount)
+    credited = sum((a for _, a in credits), ZERO)
+    # Settled when the payments and the linked credit notes, in date order, reach the amount.
+    paid_on = _settled_on(sorted([*payments, *credits], key=lambda e: e[0]) if credits else payments, amount)
 
-    discount = _discount(invoice, payments)
+    discount = _discount(invoice, payments) if not credits else None
     if discount is not None and discount.applies:
         amount = invoice.amount_ttc - discount.discount_ttc
         paid_on = _settled_on(payments, amount)
-    balance = amount - paid
+    balance = amount - credited - paid
 
     client_type = client.type if client else ClientType.BUSINESS
     until = paid_on or today
@@ -304,11 +353,20 @@ def _state(
     rules = dict(rates=rates, client_type=client_type, contract_rate=invoice.penalty_rate,
                  notice_date=invoice.notice_date, below_floor_policy=settings.below_floor_policy,
                  imputation=settings.imputation)
+    if invoice.penalty_rate is not None and settings.penalty_mode == "legal":
+        # « Mode de pénalité » = legal: the legal rate, whatever the invoice's own rate says.
+        rules["contract_rate"] = None
+        problems.append(Problem(INVOICES, invoice.row, "Taux de pénalité", invoice.penalty_rate,
+                                penalty_rate_ignored(), "Mettez « contract » dans Mode de pénalité (Paramètres) pour "
+                                "appliquer le taux de la facture, ou videz la cellule.",
+                                severity=Severity.WARNING, code="interest.mode_legal"))
 
     def interest_to(as_of: date):
         if suspended and installments:
-            return _plan_interest(amount, due, installments, payments, as_of, **rules)
-        return late_interest(amount, due, as_of, payments=payments, **rules)
+            early = [(d - timedelta(days=1), a) for d, a in credits]
+            return _plan_interest(amount, due, installments, sorted([*payments, *early], key=lambda e: e[0]),
+                                  as_of, **rules)
+        return late_interest(amount, due, as_of, payments=payments, credits=credits, **rules)
 
     result, missing = _interest_as_far_as_known(interest_to, today)
     interest = result.amount if result is not None else ZERO
@@ -326,7 +384,7 @@ def _state(
     late = days_late > 0
     indemnity = recovery_indemnity(client_type, owed=late)
 
-    plan_due = _next_installment(installments, paid)
+    plan_due = _next_installment(installments, paid + credited)
 
     if balance <= ZERO:
         status = Status.PAID
@@ -343,8 +401,14 @@ def _state(
     return InvoiceState(
         invoice=invoice, due=due, paid=cents(paid), balance=cents(balance), status=status,
         days_late=days_late, interest=interest, indemnity=indemnity, periods=periods,
-        paid_on=paid_on, plan_due=plan_due, interest_known=missing is None,
+        paid_on=paid_on, plan_due=plan_due, interest_known=missing is None, credited=cents(credited) if credits else ZERO,
     )
+
+
+def penalty_rate_ignored() -> str:
+    """The Anomalies line of an invoice rate the « legal » penalty mode leaves aside (shared with ``fast``)."""
+    return ("Taux de pénalité de la facture ignoré : « Mode de pénalité » vaut legal dans Paramètres, le taux "
+            "légal s'applique (BCE + 10 points ; intérêt légal pour un particulier).")
 
 
 def _interest_as_far_as_known(interest_to, today: date):

@@ -132,6 +132,12 @@ class Invoice:
     promise: date | None = None  # promise to pay: reminders paused until this date
     notice_date: date | None = None  # formal notice received (consumer interest starts)
     row: int | None = None
+    # A credit note's original invoice (a mandatory mention of a French credit note): a linked
+    # credit note reduces that invoice's balance and its interest base from its own date.
+    corrects: str | None = None
+    # The date a public buyer received the payment request (Chorus Pro: the deposit date):
+    # its payment period runs from it (CCP R2192-12 to R2192-15).
+    received: date | None = None
 
     @property
     def is_credit_note(self) -> bool:
@@ -187,7 +193,9 @@ class Settings:
     smtp_security: str = "starttls"  # starttls | ssl | none
     default_terms: str = "30 jours"
     language: str = "fr"
-    penalty_mode: str = "legal"  # legal | contract
+    # contract (default): an invoice's own « Taux de pénalité » when typed, else the legal rate;
+    # legal: the legal rate always, a typed rate is ignored with a warning.
+    penalty_mode: str = "contract"
     below_floor_policy: str = "legal_default"  # legal_default | floor | contract
     imputation: str = "principal"  # principal | interest_first (Code civil 1343-1)
     min_balance: Decimal = Decimal("5.00")  # residuals below this are not chased
@@ -265,6 +273,9 @@ class InvoiceState:
     # The part of the balance due now: for an invoice on an installment plan, the
     # installments due up to today not covered by the payments; otherwise the balance.
     due_now: Decimal | None = None
+    # What the credit notes linked to this invoice took off it (``credit_notes.link``);
+    # ``balance`` is amount − credited − paid.
+    credited: Decimal = ZERO
 
 
 class Channel(str, Enum):
@@ -311,6 +322,8 @@ class ActionItem:
     # message never words a past reminder for an invoice that had none.
     reminders: int = 0
     last_reminder: date | None = None
+    # The interest's breakdown (``InvoiceState.periods``), shown by the formal notice.
+    periods: tuple[InterestPeriod, ...] = ()
 
 
 @dataclass(frozen=True)

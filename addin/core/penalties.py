@@ -77,6 +77,7 @@ def late_interest(
     notice_date: date | None = None,
     below_floor_policy: str = "legal_default",
     imputation: str = "principal",
+    credits: Sequence[tuple[date, Decimal]] = (),
 ) -> InterestResult:
     """Late interest on ``amount`` (incl. VAT) due on ``due``, as of ``as_of``.
 
@@ -100,6 +101,10 @@ def late_interest(
     settles whole cents), then to principal; "principal" (default) imputes to
     principal only.
 
+    ``credits`` are (date, amount) of the credit notes linked to the invoice
+    (``credit_notes``): each lowers the base from its own date, inclusive (the invoice
+    is corrected that day), and is never imputed to interest.
+
     Raises ``MissingRate`` when a half-year needed is not in ``rates``, and
     ValueError for an unknown policy or imputation.
     """
@@ -113,7 +118,11 @@ def late_interest(
     rule, start, rate_of = _rule(rates, client_type, due, contract_rate, notice_date,
                                  below_floor_policy, warnings)
 
-    known = sorted((d, a) for d, a in payments if d <= as_of)
+    # (last day at the old base, amount, is a payment): a payment's day still counts at the
+    # old base, a credit note's does not.
+    known = sorted([(d, a, True) for d, a in payments if d <= as_of]
+                   + [(d - _ONE_DAY, a, False) for d, a in credits if d <= as_of],
+                   key=lambda event: (event[0], not event[2], event[1]))
     principal = amount
     # Payments made before interest starts only reduce the base.
     while known and (start is None or known[0][0] < start):
@@ -136,8 +145,8 @@ def late_interest(
         accrued += piece
         # Payments of the period's last day count that day at the old base.
         while known and known[0][0] == end:
-            paid = known.pop(0)[1]
-            if imputation == "interest_first":
+            _, paid, is_payment = known.pop(0)
+            if imputation == "interest_first" and is_payment:
                 to_interest = min(paid, max(cents(accrued) - interest_paid, ZERO))
                 interest_paid += to_interest
                 paid -= to_interest

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import urllib.parse
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from email.header import Header
 from email.headerregistry import Address
@@ -36,12 +36,13 @@ from pathlib import Path
 
 import jinja2
 
+from addin.core.deadlines import payment_deadline
 from addin.core.dunning import CLAIMING_TEMPLATES
 from addin.core.model import ZERO, Action, ActionItem, Channel, ClientType, Settings, cents
 from addin.mail import formatting
 from addin.mail.claims import amount_to_pay, claim, reference_date, summarize
 from addin.mail.text import EMAIL, format_iban, header_text, one_line, split_emails
-from addin.reports.letters import formal_notice_pdf
+from addin.reports.letters import formal_notice_pdf, notice_wording
 from addin.mail.qr import epc_qr_png, iban_is_valid
 
 
@@ -287,9 +288,12 @@ def context(action: Action, settings: Settings, *, today: date, lang: str, qr_ci
             "link": payment_link(settings, reference, to_pay),
             "qr_cid": qr_cid,
         },
-        "deadline": today + timedelta(days=days),
+        "deadline": payment_deadline(today, days),  # never a weekend or a French public holiday
         "deadline_days": days,
         "notice_deadline_days": days,
+        # The formal notice's sentences, the very ones its letter prints (``letters.notice_wording``).
+        "notice": notice_wording(action, settings, today=today, lang=lang, deadline_days=days)
+        if template == FORMAL_NOTICE_TEMPLATE or action.step.channel == Channel.FORMAL_NOTICE else None,
     }
 
 

@@ -57,7 +57,7 @@ def load(book: Book) -> tuple[Register, list[Problem]]:
     names = list(book.sheet_names())
     ctx = _Context(book, names, epoch_1904(book), [])
     settings = _load_settings(ctx)
-    clients = _load_clients(ctx)
+    clients = _load_clients(ctx, settings.language)
     invoices, seen_numbers = _load_invoices(ctx, clients)
     payments = _load_payments(ctx, clients, invoices, seen_numbers)
     plan_steps = _load_plans(ctx, clients, invoices, _record(ctx))
@@ -460,7 +460,7 @@ def _setting_value(row: _Row, col: Column, raw: object) -> object:
 _LANGUAGES = {"fr": "fr", "francais": "fr", "french": "fr", "en": "en", "anglais": "en", "english": "en"}
 
 
-def _load_clients(ctx: _Context) -> dict[str, Client]:
+def _load_clients(ctx: _Context, default_language: str = "fr") -> dict[str, Client]:
     clients: dict[str, Client] = {}
     table = _table(ctx, schema.CLIENTS, required=True)
     if table is None:
@@ -491,7 +491,7 @@ def _load_clients(ctx: _Context) -> dict[str, Client]:
         cc, problem = cells.parse_emails(row.raw.get("email_cc"), row.place("email_cc"))
         if problem is not None:
             row.problem("email_cc", problem.message, problem.fix, problem.code, WARNING)
-        language = "fr"
+        language = default_language  # blank: the Paramètres' « Langue »
         if not is_blank(row.raw.get("language")):
             language = _LANGUAGES.get(schema.normalize(row.raw["language"]), "")
             if not language:
@@ -581,8 +581,23 @@ def _load_invoices(ctx: _Context, clients: dict[str, Client]) -> tuple[dict[str,
             delivered=row.date("delivered"), terms=row.text("terms") or None, penalty_rate=penalty_rate,
             discount_rate=discount, po_number=row.text("po_number"), dispute=row.text("dispute"),
             promise=row.date("promise"), notice_date=row.date("notice_date"), row=row.number,
+            corrects=row.text("corrects") or None, received=row.date("received"),
         )
+    _check_corrects(ctx, invoices)
     return invoices, set(seen)
+
+
+def _check_corrects(ctx: _Context, invoices: dict[str, Invoice]) -> None:
+    """A *Facture d'origine* that cannot be linked is said (``credit_notes.link`` leaves it aside)."""
+    from addin.core.credit_notes import link_problem
+
+    for invoice in invoices.values():
+        message = link_problem(invoice, invoices.get(invoice.corrects or ""))
+        if message is not None:
+            ctx.problems.append(Problem(schema.FACTURES.fr, invoice.row, schema.FACTURES.column("corrects").fr,
+                                        invoice.corrects, message[:1].upper() + message[1:] + ".",
+                                        "Saisissez le n° d'une facture du même client, ou videz la cellule.",
+                                        WARNING, "invoice.corrects"))
 
 
 def _penalty_rate(row: _Row) -> Decimal | None:

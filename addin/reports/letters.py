@@ -5,10 +5,22 @@ the invoices and amounts, the interest and indemnity claimed to date with their 
 a deadline (the Paramètres' « Délai accordé dans les relances », 8 days by default), "Lettre recommandée avec accusé de réception", date and place,
 and a signature block. The legal basis depends on the debtor:
 
-- business: late interest, Code de commerce L441-10 II; 40 € per invoice, D441-5;
-- public buyer: moratory interest, Code de la commande publique R2192-31 s.; 40 € per invoice;
+- business: late interest, Code de commerce L441-10 II; 40 € per invoice, D441-5 (more on proof of
+  higher costs); remedies: injonction de payer (CPC 1405 s.), and up to 5,000 € the simplified
+  recovery of small claims by a commissaire de justice (CPCE L125-1);
+- public buyer: moratory interest, Code de la commande publique L2192-13 and R2192-31 s.; 40 € per
+  invoice, D2192-35; remedy: the administrative judge's référé-provision (CJA R541-1), after any
+  claim the contract's CCAG requires — never an injonction de payer (not available against a public
+  person under a public contract);
 - consumer: legal interest from the receipt of the notice, Code civil 1231-6 and 1344-1 (the notice
-  itself: 1344); no indemnity. The e-mails say the same words.
+  itself: 1344); no indemnity, and the recovery costs without an enforceable title stay with the
+  creditor (CPCE L111-8): none is claimed; remedies: injonction de payer, small claims (L125-1).
+
+The deadline is « N jours à compter de la réception de la présente », with the date it gives for a
+letter received the day it is sent, never a weekend or a French public holiday
+(``core.deadlines``). The interest is shown per period (dates, days, base, rate and its basis,
+amount) so that the debtor or a judge can check it. ``notice_wording`` holds the sentences the
+letter and the formal-notice e-mail share: they say the same amounts, deadline and legal basis.
 
 English clients get an English letter ("FORMAL NOTICE / LETTER BEFORE ACTION") citing the same
 French texts. The bytes depend only on the inputs: the PDF creation date is ``today``.
@@ -17,12 +29,15 @@ French texts. The bytes depend only on the inputs: the PDF creation date is ``to
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal
 from pathlib import Path
 
 from fpdf import FPDF
 
-from addin.core.model import Action, ClientType, Settings
+from addin.core.deadlines import payment_deadline
+from addin.core.model import Action, ClientType, Settings, cents
 from addin.mail import formatting
 from addin.mail.claims import summarize
 from addin.mail.text import one_line
@@ -72,32 +87,61 @@ _TEXT = {
         "total_indemnity": "Indemnité forfaitaire pour frais de recouvrement",
         "total": "Total réclamé",
         "basis_business": (
-            "Les intérêts de retard sont dus de plein droit depuis le lendemain de la date d'échéance, "
-            "sans qu'un rappel soit nécessaire, en application de l'article L441-10 II du Code de commerce ; "
-            "ils continuent de courir jusqu'au paiement effectif. L'indemnité forfaitaire pour frais de "
-            "recouvrement de 40 € est due pour chaque facture payée en retard (articles L441-10 II et D441-5 "
-            "du Code de commerce)."
+            "Cette somme comprend les pénalités de retard, dues de plein droit depuis le lendemain de la date "
+            "d'échéance sans qu'un rappel soit nécessaire (article L441-10 II du Code de commerce), au taux "
+            "indiqué pour chaque période{below} ({interest} au {today}, à parfaire jusqu'au paiement "
+            "effectif), et l'indemnité forfaitaire pour frais de recouvrement de 40 € par facture payée en "
+            "retard (articles L441-10 II et D441-5 du Code de commerce) ({indemnity}) ; une indemnisation "
+            "complémentaire peut être demandée, sur justification, lorsque les frais de recouvrement exposés "
+            "sont supérieurs."
         ),
         "basis_public": (
-            "Les intérêts moratoires sont dus de plein droit depuis le lendemain de la date d'échéance, en "
-            "application des articles R2192-31 et suivants du Code de la commande publique, ainsi que "
-            "l'indemnité forfaitaire pour frais de recouvrement de 40 € par facture ; les intérêts continuent "
-            "de courir jusqu'au paiement effectif."
+            "Cette somme comprend les intérêts moratoires, dus de plein droit dès le lendemain de l'expiration "
+            "du délai de paiement (articles L2192-13 et R2192-31 et suivants du Code de la commande publique : "
+            "taux de la Banque centrale européenne en vigueur au premier jour du semestre où ils ont commencé "
+            "à courir, majoré de huit points) ({interest} au {today}, à parfaire jusqu'au paiement effectif), "
+            "et l'indemnité forfaitaire pour frais de recouvrement de 40 € par facture (article D2192-35 du "
+            "même code) ({indemnity})."
         ),
         "basis_consumer": (
             "Conformément aux articles 1231-6 et 1344-1 du Code civil, les sommes dues porteront intérêt au "
             "taux légal à compter de la réception de la présente mise en demeure."
         ),
+        "basis_consumer_running": (
+            "Conformément aux articles 1231-6 et 1344-1 du Code civil, les sommes dues portent intérêt au "
+            "taux légal depuis la réception de notre mise en demeure ({interest} au {today}, à parfaire "
+            "jusqu'au paiement effectif)."
+        ),
         "demand": (
-            "Par la présente, nous vous mettons en demeure de nous régler la somme de {total} "
-            "au plus tard le {deadline}, soit dans un délai de {days} jours."
+            "Par la présente, nous vous mettons en demeure de nous régler la somme de {total} dans un délai "
+            "de {days} jours à compter de la réception de la présente, soit au plus tard le {deadline} pour "
+            "une réception le {today}."
         ),
         "pay": "Règlement par virement : IBAN {iban}{bic}, en indiquant la référence {ref}.",
-        "consequence": (
-            "À défaut de paiement dans ce délai, nous engagerons sans autre avis une procédure de "
-            "recouvrement, amiable ou judiciaire (notamment une injonction de payer), afin d'obtenir le "
-            "paiement des sommes dues."
+        "remedies_business": (
+            "À défaut de paiement dans ce délai, nous pourrons, sans autre avis, demander au président du "
+            "tribunal de commerce une ordonnance d'injonction de payer (articles 1405 et suivants du Code de "
+            "procédure civile) ou, pour une créance n'excédant pas 5 000 €, recourir à la procédure "
+            "simplifiée de recouvrement des petites créances par un commissaire de justice (article L125-1 "
+            "du Code des procédures civiles d'exécution)."
         ),
+        "remedies_public": (
+            "À défaut de paiement dans ce délai, et après la réclamation préalable que prévoit, le cas "
+            "échéant, le cahier des clauses administratives générales applicable au marché, nous pourrons "
+            "demander au juge des référés du tribunal administratif le versement d'une provision (article "
+            "R541-1 du Code de justice administrative)."
+        ),
+        "remedies_consumer": (
+            "À défaut de paiement dans ce délai, nous pourrons demander au juge une ordonnance d'injonction "
+            "de payer (articles 1405 et suivants du Code de procédure civile) ou, pour une créance "
+            "n'excédant pas 5 000 €, recourir à la procédure simplifiée de recouvrement des petites créances "
+            "par un commissaire de justice (article L125-1 du Code des procédures civiles d'exécution)."
+        ),
+        "below": " dans le détail du calcul ci-dessous",
+        "calc_title": "Détail du calcul des intérêts",
+        "calc_cols": ("Facture", "Du", "Au", "Jours", "Base", "Taux", "Fondement du taux", "Intérêts"),
+        "calc_total": "Total facture {n} (arrondi au centime)",
+        "calc_note": "Intérêts = base × taux × jours / 365 ; le total de chaque facture est arrondi au centime.",
         "closing": "Veuillez agréer, Madame, Monsieur, l'expression de nos salutations distinguées.",
     },
     "en": {
@@ -132,29 +176,125 @@ _TEXT = {
         "total_indemnity": "Fixed recovery indemnity",
         "total": "Total claimed",
         "basis_business": (
-            "Late-payment interest is due by law from the day after the due date, without any reminder "
-            "being necessary, under article L441-10 II of the French Commercial Code (Code de commerce), "
-            "and keeps running until actual payment. The fixed recovery indemnity of 40 € is due for each "
-            "invoice paid late (articles L441-10 II and D441-5 of the Commercial Code)."
+            "This sum includes the late-payment interest, due by law from the day after the due date without "
+            "any reminder being necessary (article L441-10 II of the French Commercial Code, Code de "
+            "commerce), at the rate shown for each period{below} ({interest} as of {today}, running until "
+            "actual payment), and the fixed recovery indemnity of 40 € per invoice paid late (articles "
+            "L441-10 II and D441-5 of the Commercial Code) ({indemnity}); further compensation may be "
+            "claimed, on proof, where the recovery costs incurred are higher."
         ),
         "basis_public": (
-            "Moratory interest is due by law from the day after the due date under articles R2192-31 et seq. "
-            "of the French Public Procurement Code (Code de la commande publique), together with the fixed "
-            "recovery indemnity of 40 € per invoice; interest keeps running until actual payment."
+            "This sum includes the moratory interest, due by law from the day after the payment period "
+            "expired (articles L2192-13 and R2192-31 et seq. of the French Public Procurement Code, Code de la "
+            "commande publique: the European Central Bank rate in force on the first day of the half-year in "
+            "which it started to run, plus eight points) ({interest} as of {today}, running until actual "
+            "payment), and the fixed recovery indemnity of 40 € per invoice (article D2192-35 of the same "
+            "code) ({indemnity})."
         ),
         "basis_consumer": (
             "In accordance with articles 1231-6 and 1344-1 of the French Civil Code, the amounts due will bear "
             "interest at the legal rate from receipt of this formal notice."
         ),
-        "demand": "We hereby give you formal notice to pay the sum of {total} by {deadline} at the latest, i.e. within {days} days.",
-        "pay": "Payment by bank transfer: IBAN {iban}{bic}, quoting the reference {ref}.",
-        "consequence": (
-            "Failing payment within this period, we will start recovery proceedings, amicable or judicial "
-            "(including an order for payment, injonction de payer), without further notice."
+        "basis_consumer_running": (
+            "In accordance with articles 1231-6 and 1344-1 of the French Civil Code, the amounts due bear "
+            "interest at the legal rate since receipt of our formal notice ({interest} as of {today}, running "
+            "until actual payment)."
         ),
+        "demand": (
+            "We hereby give you formal notice to pay the sum of {total} within {days} days of receipt of this "
+            "letter, i.e. by {deadline} at the latest if received on {today}."
+        ),
+        "pay": "Payment by bank transfer: IBAN {iban}{bic}, quoting the reference {ref}.",
+        "remedies_business": (
+            "Failing payment within this period, we may, without further notice, apply to the president of the "
+            "commercial court for an order for payment (injonction de payer, articles 1405 et seq. of the "
+            "French Code of Civil Procedure) or, for a claim not exceeding 5,000 €, use the simplified "
+            "small-claims recovery procedure through a commissaire de justice (article L125-1 of the Code "
+            "des procédures civiles d'exécution)."
+        ),
+        "remedies_public": (
+            "Failing payment within this period, and after any prior claim the general administrative "
+            "terms (CCAG) applicable to the contract require, we may apply to the interim-relief judge of "
+            "the administrative court for an advance payment (référé-provision, article R541-1 of the Code "
+            "de justice administrative)."
+        ),
+        "remedies_consumer": (
+            "Failing payment within this period, we may apply to the court for an order for payment "
+            "(injonction de payer, articles 1405 et seq. of the French Code of Civil Procedure) or, for a "
+            "claim not exceeding 5,000 €, use the simplified small-claims recovery procedure through a "
+            "commissaire de justice (article L125-1 of the Code des procédures civiles d'exécution)."
+        ),
+        "below": " in the breakdown below",
+        "calc_title": "How the interest is computed",
+        "calc_cols": ("Invoice", "From", "To", "Days", "Base", "Rate", "Basis of the rate", "Interest"),
+        "calc_total": "Total for invoice {n} (rounded to the cent)",
+        "calc_note": "Interest = base × rate × days / 365; each invoice's total is rounded to the cent.",
         "closing": "Yours faithfully,",
     },
 }
+
+
+@dataclass(frozen=True)
+class PeriodLine:
+    """One line of the interest breakdown: ``base`` for ``days`` days at ``rate`` (its ``basis``)."""
+
+    number: str
+    start: date
+    end: date
+    days: int
+    base: Decimal
+    rate: Decimal
+    basis: str
+    amount: Decimal  # the period's amount to the cent (the invoice's total is rounded once)
+
+
+@dataclass(frozen=True)
+class NoticeWording:
+    """What the formal notice says, shared word for word by the letter and the e-mail."""
+
+    demand: str
+    basis: str
+    remedies: str
+    deadline: date
+    days: int
+    periods: tuple[PeriodLine, ...]
+    totals: tuple[tuple[str, Decimal], ...]  # (invoice, its interest) for the invoices in ``periods``
+
+
+def notice_wording(action: Action, settings: Settings, *, today: date, lang: str,
+                   deadline_days: int | None = None) -> NoticeWording:
+    """The demand (amount, « N jours à compter de la réception », the deadline's date), the legal
+    basis and the remedies open against this debtor, and the interest's breakdown per period."""
+    t = _TEXT[formatting.language(lang)]
+    money = lambda v: formatting.money(v, lang)  # noqa: E731
+    long_date = lambda d: formatting.long_date(d, lang)  # noqa: E731
+    summary = summarize(action)
+    kind = action.client.type
+    days = max(settings.reminder_deadline_days if deadline_days is None else deadline_days, 0)
+    deadline = payment_deadline(today, days)
+    lines: list[PeriodLine] = []
+    totals: list[tuple[str, Decimal]] = []
+    for item in summary.invoices:
+        periods = getattr(item, "periods", ()) or ()
+        if not item.interest_known or item.interest <= 0 or not periods:
+            continue
+        for p in periods:
+            lines.append(PeriodLine(one_line(item.number), p.start, p.end, p.days, p.base, p.rate,
+                                    p.rate_source, cents(p.amount)))
+        totals.append((one_line(item.number), item.interest))
+    below = t["below"] if lines else ""
+    figures = dict(interest=money(summary.interest), today=long_date(today), indemnity=money(summary.indemnity),
+                   below=below)
+    if kind == ClientType.CONSUMER:
+        basis = t["basis_consumer_running"].format(**figures) if summary.interest > 0 else t["basis_consumer"]
+        remedies = t["remedies_consumer"]
+    elif kind == ClientType.PUBLIC:
+        basis, remedies = t["basis_public"].format(**figures), t["remedies_public"]
+    else:
+        basis, remedies = t["basis_business"].format(**figures), t["remedies_business"]
+    demand = t["demand"].format(total=money(summary.claimed), days=days, deadline=long_date(deadline),
+                                today=long_date(today))
+    return NoticeWording(demand, basis, remedies, deadline, days, tuple(lines), tuple(totals))
 
 
 def letter_place(settings: Settings) -> str:
@@ -186,9 +326,7 @@ def formal_notice_pdf(action: Action, settings: Settings, *, today: date, deadli
     summary = summarize(action)
     kind = action.client.type
     consumer = kind == ClientType.CONSUMER
-    if deadline_days is None:  # the deadline the reminders give (Paramètres), 8 days by default
-        deadline_days = max(settings.reminder_deadline_days, 0)
-    deadline = today + timedelta(days=deadline_days)
+    wording = notice_wording(action, settings, today=today, lang=lang, deadline_days=deadline_days)
 
     pdf = FPDF(format="A4", unit="mm")
     pdf.set_creation_date(datetime(today.year, today.month, today.day, tzinfo=timezone.utc))
@@ -339,16 +477,43 @@ def formal_notice_pdf(action: Action, settings: Settings, *, today: date, deadli
     total_line(t["total"], money(summary.claimed), bold=True)
     pdf.ln(4)
 
-    basis = {ClientType.BUSINESS: "basis_business", ClientType.PUBLIC: "basis_public", ClientType.CONSUMER: "basis_consumer"}
-    para(t["demand"].format(total=money(summary.claimed), deadline=long_date(deadline), days=deadline_days), style="B")
-    para(t[basis[kind]])
+    if wording.periods:  # how the interest was computed, so that the debtor or a judge can check it
+        para(t["calc_title"], size=9.5, style="B", gap=1, align="L")
+        calc_widths = [w * width / 170 for w in (18, 16, 16, 9, 20, 13, 60, 18)]
+        pdf.set_font("DejaVu", "B", 7)
+        for label, w in zip(t["calc_cols"], calc_widths):
+            pdf.cell(w, 5, label, border=1, align="C", fill=True)
+        pdf.ln()
+        pdf.set_font("DejaVu", "", 7)
+        percent = lambda r: formatting.percent(r, lang)  # noqa: E731
+        for line in wording.periods:
+            cells = (line.number, sdate(line.start), sdate(line.end), str(line.days), money(line.base),
+                     percent(line.rate), line.basis, money(line.amount))
+            for i, (value, w) in enumerate(zip(cells, calc_widths)):
+                size = 7
+                while size > 4.5 and pdf.get_string_width(value) > w - 1.5:  # a long basis: smaller, never cut
+                    size -= 0.5
+                    pdf.set_font("DejaVu", "", size)
+                pdf.cell(w, 5, value, border=1, align="R" if i in (3, 4, 5, 7) else "L")
+                pdf.set_font("DejaVu", "", 7)
+            pdf.ln()
+        for number, total in wording.totals:
+            pdf.set_font("DejaVu", "B", 7)
+            pdf.cell(sum(calc_widths[:-1]), 5, t["calc_total"].format(n=number), border=1, align="R")
+            pdf.cell(calc_widths[-1], 5, money(total), border=1, align="R")
+            pdf.ln()
+        pdf.ln(1)
+        para(t["calc_note"], size=7.5, gap=3, align="L")
+
+    para(wording.demand, style="B")
+    para(wording.basis)
     from addin.mail.qr import iban_is_valid  # noqa: PLC0415 (keeps the import list short for the letter)
     from addin.mail.text import format_iban
 
     if settings.iban and iban_is_valid(settings.iban):
         bic = f", BIC {one_line(settings.bic)}" if settings.bic else ""
         para(t["pay"].format(iban=format_iban(settings.iban), bic=bic, ref=summary.reference))
-    para(t["consequence"])
+    para(wording.remedies)
     para(t["closing"], gap=8, align="L")
 
     # Signature block

@@ -160,7 +160,9 @@ def test_formal_notice_waits_for_three_reminders_and_catches_up_one_at_a_time():
     history = History()
     proposed = []
     day = TODAY
-    for _ in range(6):
+    # J+15 sent Saturday 5 July gives 8 days: Sunday 13, then Monday 14 July (a holiday) → Tuesday 15;
+    # J+30 goes on 20 July, the notice once its deadline (Monday 28 July) has passed, on 30 July.
+    for _ in range(7):
         actions = written(run(states, history=history, today=day)[0])
         if actions:
             proposed.append(actions[0].step.name)
@@ -468,9 +470,10 @@ def test_the_catch_up_proposes_the_next_step_above_the_highest_done():
 
 
 def test_a_newer_invoice_never_rides_in_a_gentler_step_than_it_had():
-    # F1 had J+30 (ten days ago: its deadline has passed); F2 reaches J+7: the J+7 lists F2 only.
-    history = History(reminders=reminders_for("F1", ago(40), "J+30"))
-    actions, _ = run([state("F1", ago(40)), state("F2", ago(7))], history=history)
+    # F1 had J+30 (eleven days ago, Thursday 19 June: its deadline, Friday 27 June, has passed); F2
+    # reaches J+7: the J+7 lists F2 only.
+    history = History(reminders=reminders_for("F1", ago(41), "J+30"))
+    actions, _ = run([state("F1", ago(41)), state("F2", ago(7))], history=history)
     assert [(a.step.name, [i.number for i in a.items]) for a in written(actions)] == [("J+7", ["F2"])]
 
 
@@ -494,8 +497,9 @@ def test_the_next_step_waits_for_the_deadline_the_last_message_gave():
     assert written(actions) == []
     assert nexts["F1"] == ("Mise en demeure J+45", due + timedelta(days=49))
     assert written(run([state("F1", due)], history=history, today=due + timedelta(days=49))[0])
-    # One setting for the templates and the queue: a 3-day deadline lets it go at D+45.
-    short = replace(SETTINGS, reminder_deadline_days=3)
+    # One setting for the templates and the queue: a 2-day deadline (Friday 27 June) lets it go at D+45.
+    # (3 days would end on Saturday 28 June, moved to Monday 30 June: the notice would wait a day more.)
+    short = replace(SETTINGS, reminder_deadline_days=2)
     assert [a.step.channel for a in written(run([state("F1", due)], history=history, settings=short)[0])] == [
         Channel.FORMAL_NOTICE]
 

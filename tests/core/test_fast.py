@@ -74,8 +74,13 @@ def registers(draw):
             promise=draw(st.one_of(st.none(), day_in)) if draw(st.booleans()) else None,
             notice_date=draw(st.one_of(st.none(), day_in)),
             row=k + 2,
+            # A public buyer's receipt of the request (its terms count from it), or none (+ 2 days).
+            received=draw(st.one_of(st.none(), st.just(issued + timedelta(days=5)))),
         ))
     numbers = [inv.number for inv in invoices] + ["F-INCONNUE"]
+    # Credit notes naming the invoice they correct (any number: its own client's or not, unknown).
+    invoices = [dataclasses.replace(inv, corrects=draw(st.one_of(st.none(), st.sampled_from(numbers))))
+                if inv.amount_ttc < 0 else inv for inv in invoices]
     payments = []
     for k in range(draw(st.integers(0, 12))):
         target = draw(st.one_of(st.none(), st.sampled_from(numbers)))
@@ -93,7 +98,8 @@ def registers(draw):
             steps.append(PlanStep("P1", spread.client, f"Mensualité {k + 1}", amount=draw(money),
                                   due=first + timedelta(days=30 * k), invoice=spread.number, row=k + 2,
                                   suspends_penalties=suspends))
-    return Register(Settings(), clients, tuple(invoices), tuple(payments), tuple(steps))
+    mode = draw(st.sampled_from(["contract", "legal"]))  # « Mode de pénalité »
+    return Register(Settings(penalty_mode=mode), clients, tuple(invoices), tuple(payments), tuple(steps))
 
 
 todays = st.one_of(
@@ -130,6 +136,16 @@ def busy_registers(draw):
     if draw(st.integers(0, 19)) == 0:  # a number twice: the loader refuses it, the engine must still agree
         twin = draw(st.sampled_from(invoices))
         invoices.append(Invoice(twin.number, twin.client, twin.issued, twin.amount_ttc, row=len(invoices) + 2))
+    # Credit notes naming the invoice they correct, one of their client's (payments then pay only
+    # what they leave), and public buyers' receipt dates.
+    own: dict[str, list[str]] = {}
+    for invoice in invoices:
+        if invoice.amount_ttc > 0:
+            own.setdefault(invoice.client, []).append(invoice.number)
+    invoices = [dataclasses.replace(inv, corrects=draw(st.sampled_from(own.get(inv.client, ["F-INCONNUE"]))))
+                if inv.amount_ttc < 0 and draw(st.integers(0, 3)) else inv for inv in invoices]
+    invoices = [dataclasses.replace(inv, received=inv.issued + timedelta(days=draw(st.sampled_from([0, 3, 40]))))
+                if draw(st.integers(0, 4)) == 0 else inv for inv in invoices]
     payments = []
     for invoice in invoices:
         if invoice.amount_ttc <= 0 or draw(st.integers(0, 3)) == 0:
@@ -164,7 +180,7 @@ def busy_registers(draw):
 def columns(states):
     """The computed columns of ``Factures`` and the breakdown, as comparable tuples."""
     return [(s.invoice.number, s.due, s.paid, s.balance, s.status, s.days_late, s.interest, s.interest_known,
-             s.indemnity, s.paid_on, s.plan_due, s.periods) for s in states]
+             s.indemnity, s.paid_on, s.plan_due, s.periods, s.credited) for s in states]
 
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -195,8 +211,8 @@ def test_the_fast_path_does_the_common_invoices_itself(monkeypatch):
     """The property above would prove nothing if every invoice went to the reference."""
     handed_over = []
     original = ledger._state
-    monkeypatch.setattr(ledger, "_state", lambda invoice, *a: handed_over.append(invoice.number) or
-                        original(invoice, *a))
+    monkeypatch.setattr(ledger, "_state", lambda invoice, *a, **k: handed_over.append(invoice.number) or
+                        original(invoice, *a, **k))
     clients = (Client("B", "Pro", ClientType.BUSINESS), Client("P", "Mairie", ClientType.PUBLIC))
     invoices = (
         Invoice("F1", "B", date(2025, 1, 10), Decimal("1200.00"), row=2),
@@ -260,15 +276,15 @@ def test_partial_payment_across_a_half_year_worked_example():
 
 
 def test_public_buyer_rate_of_the_day_after_the_due_date_on_the_fast_path():
-    """Terms « à réception »: due on the invoice date. Interest starts the day after.
+    """Terms « à réception »: due on the day the buyer received the invoice. Interest starts the day after.
 
     Due 30 Jun 2025, paid 30 Jul: 2025 S2, 2.15 + 8 = 10.15 %: 10000 × 0.1015 × 30 / 365 = 83.42.
     Due 31 Dec 2024, paid 30 Jan 2025: 2025 S1, 3.15 + 8 = 11.15 %: 10000 × 0.1115 × 30 / 365 = 91.64.
     """
     register = Register(
         Settings(), (Client("P", "Mairie", ClientType.PUBLIC, terms="à réception"),),
-        (Invoice("F1", "P", date(2025, 6, 30), Decimal("10000.00"), row=2),
-         Invoice("F2", "P", date(2024, 12, 31), Decimal("10000.00"), row=3)),
+        (Invoice("F1", "P", date(2025, 6, 30), Decimal("10000.00"), row=2, received=date(2025, 6, 30)),
+         Invoice("F2", "P", date(2024, 12, 31), Decimal("10000.00"), row=3, received=date(2024, 12, 31))),
         (Payment(date(2025, 7, 30), "P", Decimal("10000.00"), "F1", row=2),
          Payment(date(2025, 1, 30), "P", Decimal("10000.00"), "F2", row=3)),
     )

@@ -61,9 +61,9 @@ def test_not_yet_due_owes_nothing():
 
 
 def test_public_buyer_rate_of_the_half_year_interest_started():
-    # Example 4: 20,000 due 10 Jun 2025 (issued 11 May, 30 days), paid 25 Jul 2025:
-    # 45 days x (2.15 + 8) % = 20000 x 0.1115 x 45 / 365 = 274.93
-    inv = Invoice("F6", "C2", date(2025, 5, 11), D("20000.00"))
+    # Example 4: 20,000 due 10 Jun 2025 (received by the buyer 11 May, 30 days), paid 25 Jul 2025:
+    # 45 days x (3.15 + 8) % = 20000 x 0.1115 x 45 / 365 = 274.93
+    inv = Invoice("F6", "C2", date(2025, 5, 11), D("20000.00"), received=date(2025, 5, 11))
     s = run([inv], [Payment(date(2025, 7, 25), "C2", D("20000.00"), "F6")], today=date(2025, 8, 1))[0]["F6"]
     assert s.interest == D("274.93") and s.indemnity == D("40")
 

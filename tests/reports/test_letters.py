@@ -2,6 +2,7 @@ import re
 import shutil
 import subprocess
 from dataclasses import replace
+from decimal import Decimal as D
 
 import pytest
 
@@ -151,7 +152,11 @@ def test_the_letter_names_the_invoices_the_past_reminders_were_about(tmp_path):
 def test_the_consumer_email_and_letter_say_the_same_about_when_legal_interest_starts(tmp_path, lang, words):
     from addin.mail.compose import render
 
-    consumer = action("mise_en_demeure", type=ClientType.CONSUMER, language=lang)
+    from tests.mail.samples import ITEMS
+
+    # A first notice: no legal interest has run yet (it starts from the notice's receipt).
+    first = tuple(replace(i, interest=D("0")) for i in ITEMS)
+    consumer = action("mise_en_demeure", type=ClientType.CONSUMER, language=lang, items=first)
     letter = pdf_text(formal_notice_pdf(consumer, SETTINGS, today=TODAY), tmp_path)
     rendered = render(consumer, SETTINGS, today=TODAY)
     basis = "1231-6 et 1344-1 du Code civil" if lang == "fr" else "1231-6 and 1344-1 of the French Civil Code"
