@@ -86,6 +86,14 @@ def describe(error: BaseException) -> str:
         reason = _STRERROR.get(error.errno) or error.strerror or _flat(error, 200)
         return (f"Erreur du système de fichiers{_where(error)} : {_flat(reason, 200)}. — Vérifiez le disque et le "
                 "dossier, puis recommencez.")
+    if isinstance(error, KeyError) and "There is no item named" in str(error):  # zipfile's own words
+        missing = str(error).split("'")[1] if str(error).count("'") >= 2 else ""
+        return (f"Le classeur est incomplet : la partie « {missing} » est introuvable (ou son nom diffère par "
+                "les majuscules). — Ouvrez-le dans Excel et enregistrez-le, puis recommencez.")
+    if isinstance(error, KeyError):  # a part or a relationship a reader looked for (openpyxl's too)
+        return (f"Le classeur est incomplet ou incohérent : {_flat(error, 200)} introuvable. — Ouvrez-le dans "
+                "Excel et enregistrez-le, puis recommencez ; si cela persiste, signalez-le avec une copie du "
+                "classeur.")
     if isinstance(error, zipfile.BadZipFile):
         return (f"Le classeur n'est pas un fichier Excel lisible ({_flat(error, 200)}). — Ouvrez-le dans Excel et "
                 "enregistrez-le au format .xlsx ou .xlsm.")

@@ -223,7 +223,13 @@ class FileBook:
         if entry is None or entry.part is None:
             if name in self._generated:
                 return xlsx.SheetEntry(name, None, None)  # type: ignore[arg-type]
-            raise BookError(f"La feuille « {name} » n'existe pas dans « {self.path.name} ».")
+            if entry is not None:
+                raise BookError(f"« {name} » n'est pas une feuille de calcul lisible dans « {self.path.name} » "
+                                "(feuille de graphique ou de macros, ou son lien est rompu).",
+                                "Ouvrez le classeur dans Excel, renommez ou recréez cette feuille, enregistrez, "
+                                "puis recommencez.")
+            raise BookError(f"La feuille « {name} » n'existe pas dans « {self.path.name} ».",
+                            "Vérifiez le nom de la feuille (ou copiez-la depuis workbook_template.xlsx).")
         return entry
 
     def _scan(self, name: str) -> xlsx.SheetXml:
@@ -234,7 +240,13 @@ class FileBook:
                                 f"« {part} » manque : le fichier est endommagé.",
                                 "Reprenez la dernière sauvegarde du classeur (dossier .relance-backups) ou "
                                 "ouvrez-le dans Excel, qui propose de le réparer, et enregistrez-le.")
-            self._scans[name] = xlsx.SheetXml(self._package.read(part))
+            try:
+                self._scans[name] = xlsx.SheetXml(self._package.read(part))
+            except (xlsx.XlsxError, ValueError) as error:
+                raise BookError(f"La feuille « {name} » de « {self.path.name} » est illisible "
+                                f"({inspect.reason(error)}).",
+                                "Reprenez la dernière sauvegarde du classeur (dossier .relance-backups) ou "
+                                "ouvrez-le dans Excel, qui propose de le réparer, et enregistrez-le.") from error
         return self._scans[name]
 
     def read_sheet(self, name: str) -> SheetData:
@@ -286,10 +298,7 @@ class FileBook:
                 self._values = python_calamine.CalamineWorkbook.from_path(str(self.path)) \
                     if self._on_disk() else python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(self._data))
             except errors as error:
-                raise BookError(f"« {self.path.name} » ne peut pas être lu ({inspect.reason(error)}).",
-                                "Ouvrez-le dans Excel, retirez la feuille en cause (une feuille de macros Excel 4, "
-                                "une feuille sans lien) ou enregistrez-le sous un autre nom, puis recommencez.") \
-                    from error
+                self._values = self._values_without_odd_sheets(error, errors)
         try:
             if name not in self._values.sheet_names:
                 return []
@@ -300,6 +309,32 @@ class FileBook:
             raise BookError(f"La feuille « {name} » de « {self.path.name} » ne peut pas être lue "
                             f"({inspect.reason(error)}).", _UNREADABLE_FIX) from error
         return rows
+
+    def _values_without_odd_sheets(self, error: Exception, errors: tuple):
+        """calamine over a copy whose workbook lists only its worksheets, when it refused the file.
+
+        calamine refuses a whole workbook for one sheet it cannot place (an Excel 4 macro sheet, a
+        dialog sheet, a sheet without its relationship); Relance reads worksheets only, so it reads
+        them from a copy (in memory) that leaves the others out. The file itself is not changed.
+        """
+        import python_calamine
+
+        unreadable = BookError(f"« {self.path.name} » ne peut pas être lu ({inspect.reason(error)}).",
+                               "Ouvrez-le dans Excel, retirez la feuille en cause ou enregistrez-le sous un autre "
+                               "nom, puis recommencez.")
+        copy = Package(self._data)
+        workbook = xlsx.WorkbookPart(copy)
+        odd = [e for e in workbook.sheets if e.part is None or not copy.exists(e.part)]
+        if not odd:
+            raise unreadable from error
+        for entry in odd:
+            entry.element.getparent().remove(entry.element)
+        workbook.changed = True
+        workbook.save()
+        try:
+            return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(copy.to_bytes()))
+        except errors:
+            raise unreadable from error
 
     def _on_disk(self) -> bool:
         """Whether the file at ``path`` is still the one this book was opened with (or saved)."""

@@ -86,6 +86,7 @@ def check_package(data: bytes, name: str) -> None:
         _check_streams(data, infos, name)
         _check_kind(archive, name)
         _check_doctypes(archive, infos, name)
+        _check_small_parts(archive, infos, name)
 
 
 def _check_names(infos: list[zipfile.ZipInfo], name: str) -> None:
@@ -191,6 +192,11 @@ def _rels(archive: zipfile.ZipFile, part: str) -> list[tuple[str, str]]:
 
 def _check_kind(archive: zipfile.ZipFile, name: str) -> None:
     names = {n.lower(): n for n in archive.namelist()}
+    if "[content_types].xml" not in names:
+        raise _refuse(name, "n'est pas un classeur Excel : il lui manque la liste des types de ses parties "
+                            "([Content_Types].xml).",
+                      "Ouvrez-le dans Excel et enregistrez-le au format .xlsx ou .xlsm, ou reprenez la dernière "
+                      "sauvegarde du classeur (dossier .relance-backups).")
     root = _rels(archive, names.get("_rels/.rels", "_rels/.rels"))
     types = {t for t, _target in root}
     if STRICT_OFFICE_DOCUMENT in types:
@@ -266,3 +272,26 @@ def reason(error: BaseException) -> str:
     """An exception as a short clause for a one-line message: its first line, at most 200 characters."""
     text = " ".join(str(error).split()) or type(error).__name__
     return text if len(text) <= 200 else text[:199] + "…"
+
+
+# Parts Relance parses whole (relationships, content types, the workbook, styles, tables…) are
+# small; a malformed one is said on open, by its name, rather than when a save reaches it.
+# Sheets and shared strings (large) are read by calamine, which names their faults; VML drawings
+# are legacy markup Excel itself writes loosely, copied as they are.
+SMALL_PART = 4 << 20
+
+
+def _check_small_parts(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: str) -> None:
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    for info in infos:
+        if info.file_size > SMALL_PART or not info.filename.lower().endswith((".xml", ".rels")):
+            continue
+        try:
+            etree.fromstring(archive.read(info), parser)
+        except etree.XMLSyntaxError as error:
+            raise _refuse(name, f"est endommagé : la partie « {info.filename[:80]} » n'est pas du XML valide "
+                                f"({reason(error)}).",
+                          "Reprenez la dernière sauvegarde du classeur (dossier .relance-backups) ou ouvrez-le "
+                          "dans Excel, qui propose de le réparer, et enregistrez-le.") from None

@@ -320,7 +320,7 @@ class WorkbookPart:
         if not office or not package.exists(office[0].target):
             raise XlsxError("le fichier n'a pas de classeur (partie officeDocument absente)")
         self.part = office[0].target
-        if not self.part.endswith(".xml"):
+        if not self.part.lower().endswith(".xml"):
             raise XlsxError(f"format binaire ({self.part}) : seul le format .xlsx/.xlsm est pris en charge")
         self.root = parse_xml(package.read(self.part))
         namespace = etree.QName(self.root).namespace
@@ -545,7 +545,9 @@ class SheetXml:
             self.data = b""
             self.tail = b"</" + p + b"sheetData>" + xml[m.end():]
         else:
-            end = xml.index(b"</" + p + b"sheetData>", m.end())
+            end = xml.find(b"</" + p + b"sheetData>", m.end())
+            if end < 0:
+                raise XlsxError("feuille incomplète (sheetData non refermé : la partie est tronquée)")
             self.head, self.data, self.tail = xml[:m.end()], xml[m.end():end], xml[end:]
         self._row = re.compile(rb"<" + p + rb"row\b([^>]*?)(?:/>|>(.*?)</" + p + rb"row>)", re.S)
         self._cell_start = re.compile(rb"<" + p + rb'c r="([A-Z]{1,3})\d+"')
