@@ -178,6 +178,10 @@ CLIENTS = Sheet(
                aliases=("Adresse postale", "Postal address"), width=36),
         Column("phone", "Téléphone", "Phone", help="Numéro à appeler pour les relances téléphoniques (facultatif).",
                aliases=("Tél", "Tel", "Téléphone comptabilité", "Phone number"), width=16),
+        Column("vat_number", "N° TVA", "VAT number",
+               help="Numéro de TVA intracommunautaire du client (facultatif) : l'import des factures électroniques "
+                    "reconnaît le client par lui, son SIREN ou son nom.",
+               aliases=("TVA intracommunautaire", "N° TVA intracommunautaire", "Numéro de TVA", "VAT ID"), width=18),
     ),
     "input",
     help="Vos clients : un code unique par ligne.",
@@ -237,6 +241,11 @@ FACTURES = Sheet(
                help=_COMPUTED + "Date de la prochaine étape.", width=12),
         Column("last_reminder", "Dernière relance", "Last reminder", "date", computed=True,
                help=_COMPUTED + "Date de la dernière relance du Journal.", width=12),
+        Column("currency", "Devise", "Currency",
+               help="Code ISO de la devise de la facture (EUR, USD…), repris des factures électroniques. "
+                    "Vide : euro. Relance compte tous les montants en euros.", aliases=("Currency code",), width=8),
+        Column("original_invoice", "Facture d'origine", "Original invoice",
+               help="Pour un avoir : le n° de la facture qu'il corrige.", aliases=("Facture corrigée",), width=14),
     ),
     "input",
     help="Vos factures et avoirs : une ligne par facture. Les colonnes grisées sont calculées.",
