@@ -206,6 +206,30 @@ def install_addin(xlam: Optional[Path] = typer.Argument(None, help="Le .xlam (d�
     console.print(f"Complément installé : {path}")
 
 
+@app.command("new")
+@_guard
+def new(
+    book: Path = typer.Argument(..., dir_okay=False, help="Le classeur à créer (.xlsx)."),
+    sources: list[Path] = typer.Option(..., "--from", exists=True, dir_okay=False,
+                                       help="FEC ou factures électroniques (Factur-X, CII, UBL) à importer ; répétable."),
+    today: Optional[str] = typer.Option(None, "--today", help=TODAY_HELP),
+) -> None:
+    """Nouveau registre depuis le modèle, rempli d'un FEC ou de factures électroniques, puis actualisé."""
+    from addin.actions import import_invoices, refresh
+    from addin.books.file import FileBook
+    from addin.demo import template_bytes
+
+    day = _today(today)
+    if book.exists():
+        _fail(ValueError(f"« {book} » existe déjà : choisissez un autre nom (relance new ne remplace jamais un fichier)."))
+    book.parent.mkdir(parents=True, exist_ok=True)
+    book.write_bytes(template_bytes())
+    result = import_invoices.run(FileBook.open(book, today=day, backups=0), today=day, paths=sources, book_path=book)
+    console.print(f"Registre créé : {book}")
+    console.print(result.summary.replace("\n" + import_invoices.REFRESH_HINT, ""))  # refreshed just below
+    console.print(refresh.run(_open(book, day), today=day, book_path=book).summary)
+
+
 @app.command()
 def version() -> None:
     """Affiche la version de Relance."""

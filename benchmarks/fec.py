@@ -33,7 +33,9 @@ class Generated:
 
 
 def generate(entries: int, seed: int = 7, start: date = date(2025, 1, 1)) -> Generated:
-    """About ``entries`` entries over a year: 60 % sales, 5 % credit notes, the rest receipts."""
+    """About ``entries`` entries over a year: 60 % sales, 5 % credit notes (with the receipt of the rest),
+    the rest receipts: some settle one or two invoices (lettered), some are part payments on account,
+    lettered with the invoice when it is settled. An opening entry carries a tenth of the clients."""
     rng = random.Random(seed)
     clients = [f"C{n:05d}" for n in range(1, max(5, entries // 80) + 1)]
     names = {c: f"Client {c[1:]} SARL" for c in clients}
@@ -48,6 +50,7 @@ def generate(entries: int, seed: int = 7, start: date = date(2025, 1, 1)) -> Gen
         return str(counters[journal])
 
     where: dict[tuple[str, str], int] = {}  # (client, invoice piece; "" for the opening line) -> index
+    pending: dict[tuple[str, str], list[int]] = {}  # part payments of an invoice, lettered with it later
 
     def customer(journal, num, day, client, piece, debit, credit, letter="", label=""):
         if debit > 0:
@@ -93,7 +96,7 @@ def generate(entries: int, seed: int = 7, start: date = date(2025, 1, 1)) -> Gen
             num = entry("VT")
             invoice_no += 1
             piece = f"AV{day.year}-{invoice_no:06d}"
-            _letter(lines, where, piece_of, client, letter)
+            _letter(lines, where, pending, piece_of, client, letter)
             customer("VT", num, day, client, piece, Decimal(0), note, letter, f"Avoir {piece}")
             lines.append(FecLine("VT", num, day, "706000", "Prestations de services", "", "", piece, day,
                                  f"Avoir {piece}", note - vat, Decimal(0), "", None))
@@ -105,19 +108,24 @@ def generate(entries: int, seed: int = 7, start: date = date(2025, 1, 1)) -> Gen
             lines.append(FecLine("BQ", num, day + timedelta(days=3), "512000", "Banque", "", "", f"VIR{num}",
                                  day + timedelta(days=3), "Virement reçu", rest, Decimal(0), "", None))
             made += 1
+        elif rng.random() < 0.12:
+            # A part payment on account: not lettered until the invoice is settled.
+            piece_of, amount, issued = open_items[client][0]
+            part = (amount * Decimal(rng.randrange(20, 80)) / 100).quantize(Decimal("0.01"))
+            open_items[client][0] = (piece_of, amount - part, issued)
+            day = max(day, issued)
+            num = entry("BQ")
+            pending.setdefault((client, piece_of), []).append(len(lines))
+            customer("BQ", num, day, client, f"VIR{num}", Decimal(0), part)
+            lines.append(FecLine("BQ", num, day, "512000", "Banque", "", "", f"VIR{num}", day, "Acompte reçu",
+                                 part, Decimal(0), "", None))
         else:
             count = 2 if rng.random() < 0.15 and len(open_items[client]) >= 2 else 1
             paid = [open_items[client].pop(0) for _ in range(count)]
             amount = sum((a for _, a, _ in paid), Decimal(0))
-            partial = rng.random() < 0.12
-            if partial:
-                amount = (amount * Decimal(rng.randrange(20, 90)) / 100).quantize(Decimal("0.01"))
-                letter = ""
-                open_items[client][:0] = paid  # still open: an unlettered payment on account
-            else:
-                letter = next(letters)
-                for piece_of, _, _ in paid:
-                    _letter(lines, where, piece_of, client, letter)
+            letter = next(letters)
+            for piece_of, _, _ in paid:
+                _letter(lines, where, pending, piece_of, client, letter)
             day = max(day, max(d for _, _, d in paid))
             num = entry("BQ")
             customer("BQ", num, day, client, f"VIR{num}", Decimal(0), amount, letter)
@@ -127,10 +135,10 @@ def generate(entries: int, seed: int = 7, start: date = date(2025, 1, 1)) -> Gen
     return Generated(lines, balances, made)
 
 
-def _letter(lines: list[FecLine], where: dict, piece: str, client: str, letter: str) -> None:
-    """Letter the customer line of invoice ``piece`` (the opening line when ``piece`` is empty)."""
-    i = where[(client, piece)]
-    lines[i] = lines[i].lettered(letter)
+def _letter(lines: list[FecLine], where: dict, pending: dict, piece: str, client: str, letter: str) -> None:
+    """Letter invoice ``piece`` (the opening line when ``piece`` is empty) and its part payments."""
+    for i in (where[(client, piece)], *pending.pop((client, piece), ())):
+        lines[i] = lines[i].lettered(letter)
 
 
 def _letters():

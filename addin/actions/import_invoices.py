@@ -35,6 +35,9 @@ from addin.core.model import ZERO, ClientType, Problem, Severity, format_euros
 from addin.register import schema
 
 
+REFRESH_HINT = "Cliquez sur « Actualiser » (relance refresh) pour calculer soldes, retards et relances."
+
+
 @dataclass(frozen=True)
 class ImportResult:
     summary: str
@@ -391,7 +394,7 @@ class _Plan:
             lines.append(f"  {len(errors)} erreur(s), {len(problems) - len(errors)} avertissement(s) :")
             lines += [f"  - {describe(p)}" for p in problems]
         if self.invoices.new or self.payments.new:
-            lines.append("Cliquez sur « Actualiser » (relance refresh) pour calculer soldes, retards et relances.")
+            lines.append(REFRESH_HINT)
         return "\n".join(lines)
 
 

@@ -14,8 +14,8 @@ CompAuxNum, else per 411 account). On them, a debit is an invoice (number PieceR
 PieceDate), a credit in an entry that books sales (a 7… or 4457… line) is a credit note,
 any other credit a payment (date EcritureDate). Lines lettered together (EcritureLet)
 settle each other: their credit notes and payments are allocated to their invoices in date
-order, so each payment names the invoice it paid; an unlettered payment names none (Relance
-puts it on the oldest due invoice, Code civil 1342-10). The open items then add up, client
+order, so each payment names the invoice it paid; an unlettered payment names the oldest
+invoice the lettering left open (Code civil 1342-10), what exceeds them stays a client credit. The open items then add up, client
 by client, to the FEC's customer balances to the cent.
 
 ``read(data, source)`` returns a ``Fec`` (clients, documents, payments, the balances it
@@ -289,12 +289,22 @@ def _customers(fec: Fec, lines: list[_Line], sales: dict, methods: dict, shares:
     documents: list[FecDocument] = []
     notes: dict[int, FecDocument] = {}
     splits: dict[int, list[tuple[str, Decimal]]] = {}
-    ordered = sorted(credits, key=lambda c: (c[1] != "credit_note", c[0].entry_date, c[0].number))
+    by_client: dict[str, list[int]] = defaultdict(list)
+    for n, doc in invoices.items():
+        by_client[doc.client].append(n)
+    for numbers in by_client.values():
+        numbers.sort(key=lambda n: (invoices[n].issued, n))
+    # Lettered lines first (credit notes, then payments); then the unlettered payments, each on
+    # the client's oldest invoice its lettering left open (Code civil 1342-10), named so that
+    # Relance does not put it on an invoice the lettering says another payment settled.
+    ordered = sorted(credits, key=lambda c: (not c[0].letter, c[1] != "credit_note", c[0].entry_date, c[0].number))
     for ln, kind in ordered:
         client = ln.aux or ln.account
         amount = -ln.amount
-        targets = sorted(groups.get((client, ln.letter), ()) if ln.letter else (),
-                         key=lambda n: (invoices[n].issued, n))
+        if ln.letter:
+            targets = sorted(groups.get((client, ln.letter), ()), key=lambda n: (invoices[n].issued, n))
+        else:
+            targets = by_client.get(client, []) if kind == "payment" else []
         parts: list[tuple[str, Decimal]] = []
         for n in targets:
             if amount <= 0:
