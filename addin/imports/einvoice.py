@@ -250,6 +250,7 @@ def party(fields: dict, source: str, role: str) -> tuple[Party, list[Problem]]:
     if fields.get("vat_identifier"):
         vat, problem = vat_number(str(_first(fields["vat_identifier"])))
         if problem:
+            vat = ""
             problems.append(_problem(source, f"{problem} ({role} « {_name(fields)} ») : ignoré.",
                                      "Vérifiez-le avec le client ; le reste de la facture est importé.",
                                      severity=Severity.WARNING, code="import.einvoice.identifier"))

@@ -171,3 +171,79 @@ def facturx_pdf(xml: bytes, text: str = "Facture") -> bytes:
     from facturx import generate_from_binary
 
     return generate_from_binary(plain_pdf(text), xml, check_xsd=True, check_schematron=False)
+
+
+def _ubl_party(name: str, siren: str, siret: str, vat: str, email: str, street: str, postcode: str, city: str) -> str:
+    out = ["<cac:Party>"]
+    if siret:
+        out.append(f'<cbc:EndpointID schemeID="0009">{siret}</cbc:EndpointID>')
+    elif email:
+        out.append(f'<cbc:EndpointID schemeID="EM">{email}</cbc:EndpointID>')
+    out.append(f"<cac:PartyName><cbc:Name>{escape(name)}</cbc:Name></cac:PartyName>")
+    out.append(f"<cac:PostalAddress><cbc:StreetName>{escape(street)}</cbc:StreetName><cbc:CityName>{escape(city)}"
+               f"</cbc:CityName><cbc:PostalZone>{postcode}</cbc:PostalZone><cac:Country><cbc:IdentificationCode>FR"
+               "</cbc:IdentificationCode></cac:Country></cac:PostalAddress>")
+    if vat:
+        out.append(f"<cac:PartyTaxScheme><cbc:CompanyID>{vat}</cbc:CompanyID><cac:TaxScheme><cbc:ID>VAT</cbc:ID>"
+                   "</cac:TaxScheme></cac:PartyTaxScheme>")
+    out.append(f"<cac:PartyLegalEntity><cbc:RegistrationName>{escape(name)}</cbc:RegistrationName>"
+               + (f'<cbc:CompanyID schemeID="0002">{siren}</cbc:CompanyID>' if siren else "")
+               + "</cac:PartyLegalEntity>")
+    if email and siret:
+        out.append(f"<cac:Contact><cbc:ElectronicMail>{email}</cbc:ElectronicMail></cac:Contact>")
+    out.append("</cac:Party>")
+    return "".join(out)
+
+
+def ubl(doc: Doc) -> bytes:
+    """An OASIS UBL 2.1 Invoice, or CreditNote when ``doc.type_code`` is a credit note's."""
+    credit = doc.type_code in ("381", "261", "396")
+    root = "CreditNote" if credit else "Invoice"
+    ns = f"urn:oasis:names:specification:ubl:schema:xsd:{root}-2"
+    s = doc.seller
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        f'<{root} xmlns="{ns}" xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2" '
+        'xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">',
+        "<cbc:CustomizationID>urn:cen.eu:en16931:2017</cbc:CustomizationID>",
+        f"<cbc:ID>{escape(doc.number)}</cbc:ID><cbc:IssueDate>{doc.issued.isoformat()}</cbc:IssueDate>",
+    ]
+    if doc.due and not credit:
+        parts.append(f"<cbc:DueDate>{doc.due.isoformat()}</cbc:DueDate>")
+    parts.append(f"<cbc:{root}TypeCode>{doc.type_code}</cbc:{root}TypeCode>")
+    parts.append(f"<cbc:DocumentCurrencyCode>{doc.currency}</cbc:DocumentCurrencyCode>")
+    if doc.po:
+        parts.append(f"<cac:OrderReference><cbc:ID>{escape(doc.po)}</cbc:ID></cac:OrderReference>")
+    if doc.original:
+        parts.append(f"<cac:BillingReference><cac:InvoiceDocumentReference><cbc:ID>{escape(doc.original)}</cbc:ID>"
+                     "</cac:InvoiceDocumentReference></cac:BillingReference>")
+    parts.append("<cac:AccountingSupplierParty>" + _ubl_party(s["name"], s.get("siren", ""), "", s.get("vat", ""), "",
+                                                               "12 rue de la République", "69002", "Lyon")
+                 + "</cac:AccountingSupplierParty>")
+    parts.append("<cac:AccountingCustomerParty>" + _ubl_party(doc.buyer, doc.buyer_siren, doc.buyer_siret,
+                                                               doc.buyer_vat, doc.buyer_email, doc.buyer_street,
+                                                               doc.buyer_postcode, doc.buyer_city)
+                 + "</cac:AccountingCustomerParty>")
+    if doc.due and credit:
+        parts.append(f"<cac:PaymentMeans><cbc:PaymentMeansCode>30</cbc:PaymentMeansCode><cbc:PaymentDueDate>"
+                     f"{doc.due.isoformat()}</cbc:PaymentDueDate></cac:PaymentMeans>")
+    if doc.terms:
+        parts.append(f"<cac:PaymentTerms><cbc:Note>{escape(doc.terms)}</cbc:Note></cac:PaymentTerms>")
+    c = doc.currency
+    parts.append(f'<cac:TaxTotal><cbc:TaxAmount currencyID="{c}">{doc.tax}</cbc:TaxAmount></cac:TaxTotal>')
+    parts.append(f'<cac:LegalMonetaryTotal><cbc:LineExtensionAmount currencyID="{c}">{doc.ht}</cbc:LineExtensionAmount>'
+                 f'<cbc:TaxExclusiveAmount currencyID="{c}">{doc.ht}</cbc:TaxExclusiveAmount>'
+                 f'<cbc:TaxInclusiveAmount currencyID="{c}">{doc.ttc}</cbc:TaxInclusiveAmount>'
+                 + (f'<cbc:PrepaidAmount currencyID="{c}">{doc.prepaid}</cbc:PrepaidAmount>' if doc.prepaid else "")
+                 + f'<cbc:PayableAmount currencyID="{c}">{doc.ttc - doc.prepaid}</cbc:PayableAmount>'
+                 "</cac:LegalMonetaryTotal>")
+    line = "CreditNoteLine" if credit else "InvoiceLine"
+    quantity = "CreditedQuantity" if credit else "InvoicedQuantity"
+    parts.append(f'<cac:{line}><cbc:ID>1</cbc:ID><cbc:{quantity} unitCode="C62">1</cbc:{quantity}>'
+                 f'<cbc:LineExtensionAmount currencyID="{c}">{doc.ht}</cbc:LineExtensionAmount>'
+                 "<cac:Item><cbc:Name>Prestation</cbc:Name><cac:ClassifiedTaxCategory><cbc:ID>S</cbc:ID>"
+                 f"<cbc:Percent>{doc.vat_rate}</cbc:Percent><cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme>"
+                 f'</cac:ClassifiedTaxCategory></cac:Item><cac:Price><cbc:PriceAmount currencyID="{c}">{doc.ht}'
+                 f"</cbc:PriceAmount></cac:Price></cac:{line}>")
+    parts.append(f"</{root}>")
+    return "".join(parts).encode("utf-8")
