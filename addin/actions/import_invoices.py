@@ -351,8 +351,10 @@ class _Plan:
         for table in (self.clients, self.invoices, self.payments):
             if not table.new:
                 continue
-            columns = dict(table.header.columns)
-            last = max([len(table.rows[table.header.row - 1]) if table.rows else 0, *columns.values()])
+            # Computed columns a register lacks have only planned places (refresh adds them): not ours.
+            columns = {k: i for k, i in table.header.columns.items() if k not in table.header.appended}
+            last = max([len(table.rows[table.header.row - 1]) if table.rows else 0, *columns.values(),
+                        *(i for i, _ in table.header.extra)])
             labels = []
             lang = table.header.language
             for key in [k for row in table.new for k, v in row.items() if v is not None]:
@@ -368,7 +370,8 @@ class _Plan:
             for values in table.new:
                 row: list[object] = [None] * width
                 for key, value in values.items():
-                    row[columns[key] - 1] = value
+                    if key in columns:  # a column the register lacks is added only for a value
+                        row[columns[key] - 1] = value
                 rows.append(row)
             for key, index in columns.items():
                 kind = table.header.sheet.column(key).kind

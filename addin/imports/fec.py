@@ -99,10 +99,11 @@ class _Line:
 
 
 def sniff(data: bytes) -> bool:
-    """A FEC: its first line names JournalCode, EcritureNum and CompteNum."""
+    """A FEC: its first line names at least three of the FEC's fields (JournalCode, EcritureNum…);
+    one missing a field it needs is still a FEC, reported by ``read``."""
     head = data[:2048].lstrip(b"\xef\xbb\xbf")
     first = re.split(rb"\r\n|\r|\n", head, maxsplit=1)[0].lower()
-    return all(name in first for name in (b"journalcode", b"ecriturenum", b"comptenum"))
+    return sum(name.lower().encode() in first for name in FIELDS_18) >= 3
 
 
 def decode(data: bytes) -> str:
