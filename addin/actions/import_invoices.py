@@ -7,7 +7,7 @@
   a credit note —, payment terms from the due date or the terms' wording, the buyer's order
   reference in *Bon de commande*, *Devise*, and for a credit note the invoice it corrects in
   *Facture d'origine*);
-- *Clients*: the buyer found by SIREN (or SIRET), VAT number, code or name, else added with
+- *Clients*: the buyer found by SIREN (or SIRET), VAT number or name, else added with
   its name, identifiers, address and e-mail, its type guessed from its identifiers (a SIREN
   starting with 1 or 2 is a public body; a SIREN or VAT number, a business; none, a
   consumer) and a note asking to confirm it;
@@ -319,9 +319,14 @@ class _Plan:
         """A FEC's clients (by their account, else their name), documents and payments."""
         codes: dict[str, str] = {}
         for client in found.clients:
-            code = self.by_code.get(client.code.casefold()) or self.by_name.get(schema.normalize(client.name))
+            code = self.by_name.get(schema.normalize(client.name))
+            if code is None and client.code.casefold() in self.by_code and not client.name:
+                code = self.by_code[client.code.casefold()]
             if code is None:
-                code = client.code
+                code, n = client.code, 1
+                while code.casefold() in self.by_code:  # that code is another client's
+                    n += 1
+                    code = f"{client.code}-{n}"
                 self.clients.new.append({
                     "code": code, "name": client.name or code, "type": ClientType.BUSINESS.value,
                     "notes": f"Ajouté par l'import du FEC {source} le {self.today:%d/%m/%Y} (compte {client.code}) : "

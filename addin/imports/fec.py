@@ -11,7 +11,7 @@ sometimes padded to fixed widths: all are read.
 
 What Relance takes from it: the customer accounts (411…, one client per auxiliary account
 CompAuxNum, else per 411 account). On them, a debit is an invoice (number PieceRef, date
-PieceDate), a credit in an entry that books sales (a 7… or 4457… line) is a credit note,
+PieceDate), a credit in an entry that books sales (a 7… line) is a credit note,
 any other credit a payment (date EcritureDate). Lines lettered together (EcritureLet)
 settle each other: their credit notes and payments are allocated to their invoices in date
 order, so each payment names the invoice it paid; an unlettered payment names the oldest
@@ -39,7 +39,7 @@ FIELDS_18 = ("JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "Compte
 REQUIRED = ("JournalCode", "EcritureNum", "EcritureDate", "CompteNum", "CompAuxNum", "CompAuxLib", "PieceRef",
             "PieceDate", "EcritureLet")
 CUSTOMER_PREFIX = "411"
-SALES_PREFIXES = ("7", "4457")
+SALES_PREFIXES = ("7",)  # revenue; VAT lines also sit in receipts (VAT on receipts), so they do not count
 
 
 @dataclass(frozen=True)

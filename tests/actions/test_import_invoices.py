@@ -311,3 +311,28 @@ def test_a_register_made_before_these_columns_gets_their_headers(tmp_path):
     assert header[5:] == ["Montant HT", "Devise", "Facture d'origine"]
     assert list(ws.iter_rows(min_row=ws.max_row, values_only=True))[0] == (
         "AV-9", "C1", ws.cell(ws.max_row, 3).value, -120, None, -100, "EUR", "F001")
+
+
+def test_a_fec_finds_clients_by_name_and_never_takes_another_clients_code(tmp_path):
+    from benchmarks.fec_files import FecLine
+
+    def line(entry, account, aux, name, debit, credit):
+        return FecLine("VT", entry, date(2025, 3, 1), account, account, aux, name, f"F{entry}", date(2025, 3, 1),
+                       "Vente", D(debit), D(credit))
+
+    path = new_register(tmp_path / "r.xlsx")
+    book = FileBook.open(path, today=TODAY, backups=0)
+    type_rows(book, schema.CLIENTS, [{"code": "C1", "name": "Atelier Dupont"}, {"code": "411MAR", "name": "Autre"}])
+    book.save()
+    lines = [line("1", "411000", "411DUP", "ATELIER DUPONT", "120.00", "0"),
+             line("1", "706000", "", "", "0", "120.00"),
+             line("2", "411000", "411MAR", "Garage Martin", "60.00", "0"),
+             line("2", "706000", "", "", "0", "60.00")]
+    (tmp_path / "FEC.txt").write_bytes(write_fec(lines))
+    result = import_invoices.run(FileBook.open(path, today=TODAY, backups=0), today=TODAY, paths=[tmp_path / "FEC.txt"])
+    assert result.problems == () and result.clients == 1
+    wb = openpyxl.load_workbook(path)
+    clients = [r[:2] for r in wb["Clients"].iter_rows(min_row=2, values_only=True) if r[0]]
+    assert clients[-1] == ("411MAR-2", "Garage Martin")
+    invoices = [r[:2] for r in wb["Factures"].iter_rows(min_row=2, values_only=True) if r[0]]
+    assert invoices == [("F1", "C1"), ("F2", "411MAR-2")]

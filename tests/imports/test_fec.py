@@ -132,3 +132,16 @@ def test_a_generated_fec_balances_to_the_cent_on_its_own():
     for p in book.payments:
         by_client[p.client] = by_client.get(p.client, Z) - p.amount
     assert by_client == generated.balances
+
+
+def test_a_receipt_that_moves_vat_on_receipts_is_a_payment_not_a_credit_note():
+    # VAT on receipts (services): the bank entry also moves 20.00 from 445740 to 445710.
+    lines = LINES[:3] + [
+        L("BQ", "9", F05, "512000", "", "VIR9", "1200.00", "0"),
+        L("BQ", "9", F05, "411000", "CDUP", "VIR9", "0", "1200.00", "AA"),
+        L("BQ", "9", F05, "445740", "", "VIR9", "200.00", "0"),
+        L("BQ", "9", F05, "445710", "", "VIR9", "0", "200.00"),
+    ]
+    book, problems = fec.read(write(lines), "FEC.txt")
+    assert problems == [] and [d.number for d in book.documents] == ["F1"]
+    assert [(p.amount, p.invoice) for p in book.payments] == [(D("1200.00"), "F1")]
