@@ -216,15 +216,9 @@ def new(
 ) -> None:
     """Nouveau registre depuis le modèle, rempli d'un FEC ou de factures électroniques, puis actualisé."""
     from addin.actions import import_invoices, refresh
-    from addin.books.file import FileBook
-    from addin.demo import template_bytes
 
     day = _today(today)
-    if book.exists():
-        _fail(ValueError(f"« {book} » existe déjà : choisissez un autre nom (relance new ne remplace jamais un fichier)."))
-    book.parent.mkdir(parents=True, exist_ok=True)
-    book.write_bytes(template_bytes())
-    result = import_invoices.run(FileBook.open(book, today=day, backups=0), today=day, paths=sources, book_path=book)
+    result = import_invoices.new_register(book, today=day, paths=sources)
     console.print(f"Registre créé : {book}")
     console.print(result.summary.replace("\n" + import_invoices.REFRESH_HINT, ""))  # refreshed just below
     console.print(refresh.run(_open(book, day), today=day, book_path=book).summary)

@@ -130,6 +130,42 @@ def run(book: Book, *, today: date, paths, book_path=None) -> ImportResult:
                         len(plan.payments.new), plan.skipped)
 
 
+# The FEC's file name (arrêté A47 A-1): the company's SIREN, « FEC », the closing date AAAAMMJJ.
+_FEC_NAME = re.compile(r"^(\d{9})FEC(\d{8})", re.IGNORECASE)
+
+
+def new_register(path, *, today: date, paths) -> ImportResult:
+    """``relance new``: the template written to ``path`` (never over a file), then ``paths`` imported.
+
+    A FEC named as the law names it (``SIRENFECAAAAMMJJ.txt``) gives the company's SIREN to
+    *Paramètres* (when its check digit is right), so that e-invoices imported later are
+    checked against it.
+    """
+    from stdnum.fr import siren as siren_number
+
+    from addin.books.file import FileBook
+    from addin.demo import template_bytes
+
+    path = Path(path)
+    if path.exists():
+        raise ValueError(f"« {path} » existe déjà : choisissez un autre nom (relance new ne remplace jamais un fichier).")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(template_bytes())
+    sirens = [m.group(1) for p in paths if (m := _FEC_NAME.match(Path(p).name)) and siren_number.is_valid(m.group(1))]
+    if sirens:
+        book = FileBook.open(path, today=today, backups=0)
+        name = schema.find_sheet(book.sheet_names(), schema.PARAMETRES)
+        data = book.read_sheet(name)
+        header = schema.locate_header(data, schema.PARAMETRES)
+        for number, row in enumerate(data.rows[header.row:], start=header.row + 1):
+            setting = schema.match_setting(row[header.columns["key"] - 1] if row else None)
+            if setting is not None and setting.key == "siren":
+                book.write_cells(name, number, header.columns["value"], [[sirens[0]]])
+                book.save()
+                break
+    return run(FileBook.open(path, today=today, backups=0), today=today, paths=paths, book_path=path)
+
+
 class _Plan:
     """What the import adds, decided against what the register already holds."""
 

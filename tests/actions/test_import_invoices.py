@@ -7,7 +7,6 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import openpyxl
-import pytest
 from typer.testing import CliRunner
 
 from addin.actions import import_invoices, refresh
@@ -269,12 +268,14 @@ def test_a_fec_with_missing_columns_is_one_line(tmp_path):
 
 def test_a_fec_becomes_a_register_whose_balances_are_the_fecs(tmp_path):
     generated = generate(1200, seed=3)
-    (tmp_path / "FEC.txt").write_bytes(write_fec(generated.lines, encoding="latin-1", newline="\r"))
+    # Named as the law names it: SIREN (812345676), « FEC », closing date.
+    source = tmp_path / "812345676FEC20251231.txt"
+    source.write_bytes(write_fec(generated.lines, encoding="latin-1", newline="\r"))
     path = tmp_path / "Compta.xlsx"
     runner = CliRunner()
     from addin.cli import app
 
-    out = runner.invoke(app, ["new", str(path), "--from", str(tmp_path / "FEC.txt"), "--today", "2026-01-15"])
+    out = runner.invoke(app, ["new", str(path), "--from", str(source), "--today", "2026-01-15"])
     assert out.exit_code == 0, out.output
     assert "Registre créé" in out.output and "Actualisé au 15/01/2026" in out.output
     assert "Cliquez sur « Actualiser »" not in out.output  # it was refreshed: the hint would be false
@@ -285,13 +286,13 @@ def test_a_fec_becomes_a_register_whose_balances_are_the_fecs(tmp_path):
     balances = import_invoices.open_balances(ledger)
     assert {c: balances.get(c, D(0)) for c in generated.balances} == generated.balances
     assert sum(generated.balances.values()) > 0
+    assert register.settings.siren == "812345676"  # from the FEC's name
     # Once more: the file exists, nothing is replaced.
-    again = runner.invoke(app, ["new", str(path), "--from", str(tmp_path / "FEC.txt")])
+    again = runner.invoke(app, ["new", str(path), "--from", str(source)])
     assert again.exit_code == 1 and "existe déjà" in again.output
     # And importing the same FEC into it changes nothing.
     before = path.read_bytes()
-    result = import_invoices.run(FileBook.open(path, today=TODAY, backups=0), today=TODAY,
-                                 paths=[tmp_path / "FEC.txt"])
+    result = import_invoices.run(FileBook.open(path, today=TODAY, backups=0), today=TODAY, paths=[source])
     assert result.invoices == result.payments == result.clients == 0 and path.read_bytes() == before
 
 
