@@ -41,7 +41,7 @@ REFRESH_HINT = "Cliquez sur « Actualiser » (relance refresh) pour calculer sol
 @dataclass(frozen=True)
 class ImportResult:
     summary: str
-    problems: tuple[Problem, ...] = ()
+    problems: list[Problem] = field(default_factory=list)  # one per file or line in trouble, in file order
     invoices: int = 0  # rows added to Factures (invoices and credit notes)
     clients: int = 0  # rows added to Clients
     payments: int = 0  # rows added to Paiements
@@ -126,7 +126,7 @@ def run(book: Book, *, today: date, paths, book_path=None) -> ImportResult:
     plan.write(book)
     if plan.clients.new or plan.invoices.new or plan.payments.new:
         book.save()
-    return ImportResult(plan.summary(problems), tuple(problems), len(plan.invoices.new), len(plan.clients.new),
+    return ImportResult(plan.summary(problems), list(problems), len(plan.invoices.new), len(plan.clients.new),
                         len(plan.payments.new), plan.skipped)
 
 

@@ -306,7 +306,7 @@ def test_a_register_made_before_these_columns_gets_their_headers(tmp_path):
     (tmp_path / "av.xml").write_bytes(cii(doc, "basic"))
     result = import_invoices.run(FileBook.open(path, today=TODAY, backups=0), today=TODAY,
                                  paths=[tmp_path / "av.xml"])
-    assert result.problems == () and result.invoices == 1 and result.clients == 0  # Atelier Dupont is C1
+    assert result.problems == [] and result.invoices == 1 and result.clients == 0  # Atelier Dupont is C1
     ws = openpyxl.load_workbook(path)["Factures"]
     header = [c.value for c in ws[1]]
     assert header[5:] == ["Montant HT", "Devise", "Facture d'origine"]
@@ -331,7 +331,7 @@ def test_a_fec_finds_clients_by_name_and_never_takes_another_clients_code(tmp_pa
              line("2", "706000", "", "", "0", "60.00")]
     (tmp_path / "FEC.txt").write_bytes(write_fec(lines))
     result = import_invoices.run(FileBook.open(path, today=TODAY, backups=0), today=TODAY, paths=[tmp_path / "FEC.txt"])
-    assert result.problems == () and result.clients == 1
+    assert result.problems == [] and result.clients == 1
     wb = openpyxl.load_workbook(path)
     clients = [r[:2] for r in wb["Clients"].iter_rows(min_row=2, values_only=True) if r[0]]
     assert clients[-1] == ("411MAR-2", "Garage Martin")
