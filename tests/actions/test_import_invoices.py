@@ -337,3 +337,31 @@ def test_a_fec_finds_clients_by_name_and_never_takes_another_clients_code(tmp_pa
     assert clients[-1] == ("411MAR-2", "Garage Martin")
     invoices = [r[:2] for r in wb["Factures"].iter_rows(min_row=2, values_only=True) if r[0]]
     assert invoices == [("F1", "C1"), ("F2", "411MAR-2")]
+
+
+def test_terms_come_from_the_due_date_else_from_their_wording(tmp_path):
+    # F1: due 25 Feb for an invoice of 10 Jan: « 46 jours », which gives Relance the same date.
+    # F2: no due date, « 45 jours fin de mois » (Relance reads it). F3: a wording it cannot read:
+    # blank, the client's or the book's terms apply, and a warning. F4: in US dollars, a warning.
+    issued = date(2025, 1, 10)
+    docs = [(Doc("F1", issued, D("100.00"), due=date(2025, 2, 25), seller=dict(SELLER), **BUYERS[0]), "en16931"),
+            (Doc("F2", issued, D("100.00"), terms="45 jours fin de mois", seller=dict(SELLER), **BUYERS[0]), "ubl"),
+            (Doc("F3", issued, D("100.00"), terms="selon accord cadre", seller=dict(SELLER), **BUYERS[0]), "basic"),
+            (Doc("F4", issued, D("100.00"), currency="USD", seller=dict(SELLER), **BUYERS[0]), "cii")]
+    path = new_register(tmp_path / "r.xlsx")
+    result = import_invoices.run(FileBook.open(path, today=TODAY, backups=0), today=TODAY,
+                                 paths=files_of(docs, tmp_path))
+    assert [(p.value, p.code) for p in result.problems] == [("F3", "import.einvoice.terms"),
+                                                            ("F4", "import.einvoice.currency")]
+    ws = openpyxl.load_workbook(path)["Factures"]
+    header = [c.value for c in ws[1]]
+    at = header.index("Conditions de paiement"), header.index("Devise")
+    rows = {r[0]: (r[at[0]], r[at[1]]) for r in ws.iter_rows(min_row=2, values_only=True) if r[0]}
+    assert rows == {"F1": ("46 jours", "EUR"), "F2": ("45 jours fin de mois", "EUR"), "F3": (None, "EUR"),
+                    "F4": (None, "USD")}
+    refresh.run(FileBook.open(path, today=TODAY, backups=0), today=TODAY)
+    ws = openpyxl.load_workbook(path)["Factures"]
+    due = [c.value for c in ws[1]].index("Échéance")
+    dues = {r[0]: r[due].date() for r in ws.iter_rows(min_row=2, values_only=True) if r[0]}
+    # 10 Jan + 46 days = 25 Feb; 10 Jan + 45 days = 24 Feb, end of month = 28 Feb; default 30 days = 9 Feb.
+    assert dues == {"F1": date(2025, 2, 25), "F2": date(2025, 2, 28), "F3": date(2025, 2, 9), "F4": date(2025, 2, 9)}

@@ -6,6 +6,8 @@ from datetime import date
 from decimal import Decimal as D
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from addin.imports import fec
 from benchmarks.fec import generate
@@ -145,3 +147,19 @@ def test_a_receipt_that_moves_vat_on_receipts_is_a_payment_not_a_credit_note():
     book, problems = fec.read(write(lines), "FEC.txt")
     assert problems == [] and [d.number for d in book.documents] == ["F1"]
     assert [(p.amount, p.invoice) for p in book.payments] == [(D("1200.00"), "F1")]
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.integers(min_value=0, max_value=10_000), st.integers(min_value=30, max_value=400))
+def test_any_generated_fec_conserves_every_clients_balance(seed, entries):
+    generated = generate(entries, seed=seed)
+    book, problems = fec.read(write(generated.lines), "FEC.txt")
+    assert problems == [] and book.balances == generated.balances
+    named = {d.number for d in book.documents if d.amount_ttc > 0}
+    assert all(p.invoice in named for p in book.payments if p.invoice)
+    by_client: dict[str, D] = {}
+    for d in book.documents:
+        by_client[d.client] = by_client.get(d.client, Z) + d.amount_ttc
+    for p in book.payments:
+        by_client[p.client] = by_client.get(p.client, Z) - p.amount
+    assert by_client == generated.balances
