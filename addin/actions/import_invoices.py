@@ -261,7 +261,8 @@ class _Plan:
 
     # -- invoices -----------------------------------------------------------------------------
 
-    def _already(self, number: str, issued: date, ttc: Decimal, source: str, problems: list[Problem]) -> bool:
+    def _already(self, number: str, issued: date, ttc: Decimal, source: str, problems: list[Problem],
+                 line: int | None = None) -> bool:
         """True when ``number`` is in Factures (or this import): skipped if the same, reported if not."""
         if number not in self.numbers:
             return False
@@ -274,7 +275,7 @@ class _Plan:
             self.skipped += 1
         else:
             where = f"ligne {row} de Factures" if row else "un autre fichier de cet import"
-            problems.append(Problem(source, None, None, number,
+            problems.append(Problem(source, line, None, number,
                                     f"facture « {number} » déjà présente ({where}) avec une autre date ou un autre "
                                     f"montant ({issued:%d/%m/%Y}, {format_euros(ttc)} dans le fichier) : la ligne "
                                     "du classeur est gardée telle quelle.",
@@ -371,7 +372,7 @@ class _Plan:
                 self._know(code, client.name, "", "")
             codes[client.code] = code
         for doc in found.documents:
-            if self._already(doc.number, doc.issued, doc.amount_ttc, f"{source}, ligne {doc.line}", problems):
+            if self._already(doc.number, doc.issued, doc.amount_ttc, source, problems, doc.line):
                 continue
             self._add_invoice({"number": doc.number, "client": codes[doc.client], "issued": doc.issued,
                                "amount_ht": doc.amount_ht, "amount_ttc": doc.amount_ttc,
