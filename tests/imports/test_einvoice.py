@@ -105,3 +105,14 @@ def test_sniff_tells_e_invoices_from_other_files():
     assert einvoice.sniff(cii(doc())) and einvoice.sniff(ubl(doc()))
     assert not einvoice.sniff(b'<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"/>')
     assert not einvoice.sniff(b"JournalCode\tJournalLib\tEcritureNum\n")
+
+
+def test_zugferd_1_is_said_unsupported_in_one_line():
+    zf1 = (b'<?xml version="1.0"?><rsm:CrossIndustryDocument xmlns:rsm="urn:ferd:CrossIndustryDocument:invoice:1p0" '
+           b'xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:12">'
+           b"<rsm:SpecifiedExchangedDocumentContext><ram:GuidelineSpecifiedDocumentContextParameter><ram:ID>"
+           b"urn:ferd:CrossIndustryDocument:invoice:1p0:basic</ram:ID></ram:GuidelineSpecifiedDocumentContextParameter>"
+           b"</rsm:SpecifiedExchangedDocumentContext></rsm:CrossIndustryDocument>")
+    assert einvoice.sniff(zf1)
+    invoices, (problem,) = einvoice.read(zf1, "zf1.xml")
+    assert invoices == [] and problem.code == "import.einvoice.zugferd1"
