@@ -220,7 +220,7 @@ class _Plan:
                 code = index[key]
                 added = self.added.get(code)
                 if added is not None:  # added by this import: a later invoice may say more
-                    for field_key, value in (("email", party.email), ("siren", party.siret or party.siren),
+                    for field_key, value in (("email", party.email), ("siren", party.siren),
                                              ("vat_number", party.vat), ("address", party.address)):
                         if value and not added.get(field_key):
                             added[field_key] = value
@@ -234,7 +234,7 @@ class _Plan:
         code = self._next_code()
         self.added[code] = {
             "code": code, "name": party.name or code, "type": kind.value, "email": party.email or None,
-            "siren": party.siret or party.siren or None, "vat_number": party.vat or None,
+            "siren": party.siren or None, "vat_number": party.vat or None,
             "address": party.address or None,
             "notes": f"Ajouté par l'import de {source} le {self.today:%d/%m/%Y} : type « {kind.value} » deviné "
                      f"({why}), à confirmer.",
