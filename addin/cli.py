@@ -251,6 +251,24 @@ def install_addin(xlam: Optional[Path] = typer.Argument(None, help="Le .xlam (d�
     console.print(f"Complément installé : {path}")
 
 
+@app.command("new")
+@_guard
+def new(
+    book: Path = typer.Argument(..., dir_okay=False, help="Le classeur à créer (.xlsx)."),
+    sources: list[Path] = typer.Option(..., "--from", exists=True, dir_okay=False,
+                                       help="FEC ou factures électroniques (Factur-X, CII, UBL) à importer ; répétable."),
+    today: Optional[str] = typer.Option(None, "--today", help=TODAY_HELP),
+) -> None:
+    """Nouveau registre depuis le modèle, rempli d'un FEC ou de factures électroniques, puis actualisé."""
+    from addin.actions import import_invoices, refresh
+
+    day = _today(today)
+    result = import_invoices.new_register(book, today=day, paths=sources)
+    console.print(f"Registre créé : {book}")
+    console.print(result.summary.replace("\n" + import_invoices.REFRESH_HINT, ""))  # refreshed just below
+    console.print(refresh.run(_open(book, day), today=day, book_path=book).summary)
+
+
 @app.command()
 def version() -> None:
     """Affiche la version de Relance."""

@@ -179,6 +179,10 @@ CLIENTS = Sheet(
                aliases=("Adresse postale", "Postal address"), width=36),
         Column("phone", "Téléphone", "Phone", help="Numéro à appeler pour les relances téléphoniques (facultatif).",
                aliases=("Tél", "Tel", "Téléphone comptabilité", "Phone number"), width=16),
+        Column("vat_number", "N° TVA", "VAT number",
+               help="Numéro de TVA intracommunautaire du client (facultatif) : l'import des factures électroniques "
+                    "reconnaît le client par lui, son SIREN ou son nom.",
+               aliases=("TVA intracommunautaire", "N° TVA intracommunautaire", "Numéro de TVA", "VAT ID"), width=18),
     ),
     "input",
     help="Vos clients : un code unique par ligne.",
@@ -247,6 +251,9 @@ FACTURES = Sheet(
                     "paiement court de cette date (R2192-12 CCP) ; vide : date de facture + 2 jours (R2192-14).",
                aliases=("Date de dépôt", "Date de dépôt Chorus Pro", "Date de réception de la facture",
                         "Deposit date"), width=12),
+        Column("currency", "Devise", "Currency",
+               help="Code ISO de la devise de la facture (EUR, USD…), repris des factures électroniques. "
+                    "Vide : euro. Relance compte tous les montants en euros.", aliases=("Currency code",), width=8),
     ),
     "input",
     help="Vos factures et avoirs : une ligne par facture. Les colonnes grisées sont calculées.",
