@@ -327,11 +327,14 @@ def _state(
         balance = invoice.amount_ttc if unapplied is None else (-unapplied if unapplied else ZERO)
         return InvoiceState(invoice=invoice, due=due, paid=ZERO, balance=cents(balance),
                             status=Status.CREDIT_NOTE, days_late=0, interest=ZERO, indemnity=ZERO)
-    if due is None:  # unreadable terms: what was paid on it is known, not when it fell due
+    if due is None:  # unreadable terms: what was paid on it (or credited) is known, not when it fell due
         paid = allocation.paid(invoice.number)
+        credited = sum((a for _, a in credits), ZERO)
         return InvoiceState(invoice=invoice, due=None, paid=cents(paid) if paid else ZERO,
-                            balance=cents(invoice.amount_ttc - paid) if paid else invoice.amount_ttc,
-                            status=Status.ERROR, days_late=0, interest=ZERO, indemnity=ZERO)
+                            balance=cents(invoice.amount_ttc - credited - paid) if paid or credits
+                            else invoice.amount_ttc,
+                            status=Status.ERROR, days_late=0, interest=ZERO, indemnity=ZERO,
+                            credited=cents(credited) if credits else ZERO)
 
     payments = allocation.payments_of(invoice.number)
     paid = sum((amount for _, amount in payments), ZERO)

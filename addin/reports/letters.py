@@ -202,7 +202,7 @@ _TEXT = {
         ),
         "demand": (
             "We hereby give you formal notice to pay the sum of {total} within {days} days of receipt of this "
-            "letter, i.e. by {deadline} at the latest if received on {today}."
+            "notice, i.e. by {deadline} at the latest if received on {today}."
         ),
         "pay": "Payment by bank transfer: IBAN {iban}{bic}, quoting the reference {ref}.",
         "remedies_business": (
