@@ -5,6 +5,7 @@ once as Excel for Windows hands cells over (currency as Decimal) and once as Exc
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import shutil
 import types
@@ -19,8 +20,7 @@ from tests.books.fake_xlwings import FakeBook, from_xlsx
 
 TODAY = date(2026, 11, 23)
 PLATFORMS = ("win32", "darwin")
-# « Importer » needs files chosen in Excel's dialog: tests/addin/test_import_button.py.
-BUTTONS = sorted(set(ACTIONS) - {"import"})
+BUTTONS = sorted(ACTIONS)
 
 
 class Alerts:
@@ -57,9 +57,14 @@ def _open_in_excel(demo_register, tmp_path, platform):
 @pytest.mark.parametrize("tag", BUTTONS)
 def test_every_button_runs_on_the_demo_register_in_excel_for_windows_and_for_mac(tag, platform, demo_register,
                                                                                   tmp_path):
+    if importlib.util.find_spec(ACTIONS[tag]) is None:
+        # TEMPORARY (lead: remove at integration): addin.actions.imports is another engineer's
+        # file; until it is merged, its button is tested with a fake module (test_import_button.py).
+        pytest.skip(f"{ACTIONS[tag]} is not written yet (another engineer's file)")
     fake = _open_in_excel(demo_register, tmp_path, platform)
     alerts = Alerts()
-    result = dispatch(tag, LiveBook(fake, platform=platform), today=TODAY, alert=alerts, log=tmp_path / "r.log")
+    result = dispatch(tag, LiveBook(fake, platform=platform), today=TODAY, alert=alerts, log=tmp_path / "r.log",
+                      paths=[] if tag == "import" else None)  # Importer, no file chosen: it says so
     assert len(alerts.shown) == 1, alerts.shown
     (message, title), = alerts.shown
     assert title == "Relance" and "Traceback" not in message
