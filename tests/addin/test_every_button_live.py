@@ -93,7 +93,7 @@ def test_the_windows_fake_hands_currency_cells_over_as_decimal(demo_register, tm
 @pytest.mark.parametrize("tag", sorted(ACTIONS))
 def test_the_status_bar_is_cleared_after_every_button_that_succeeds(tag, tmp_path):
     """refresh and review used to end on progress(1.0, "") after save(): « Relance — (100 %) » stayed."""
-    fake = FakeBook({"Factures": {}})
+    fake = FakeBook({"Factures": {}}, fullname=str(tmp_path / "Registre.xlsx"))
 
     def run(book, *, today, **options):
         book.progress(0.5, "Relance : écriture des résultats…")
@@ -111,7 +111,7 @@ def test_the_status_bar_is_cleared_after_every_button_that_succeeds(tag, tmp_pat
 
 @pytest.mark.parametrize("tag", sorted(ACTIONS))
 def test_the_status_bar_is_cleared_after_every_button_that_fails(tag, tmp_path):
-    fake = FakeBook({"Factures": {}})
+    fake = FakeBook({"Factures": {}}, fullname=str(tmp_path / "Registre.xlsx"))
     seen = []
 
     def run(book, *, today, **options):
