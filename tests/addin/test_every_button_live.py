@@ -5,6 +5,7 @@ once as Excel for Windows hands cells over (currency as Decimal) and once as Exc
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import shutil
 import types
@@ -19,8 +20,7 @@ from tests.books.fake_xlwings import FakeBook, from_xlsx
 
 TODAY = date(2026, 11, 23)
 PLATFORMS = ("win32", "darwin")
-# « Importer » needs files chosen in Excel's dialog: tests/addin/test_import_button.py.
-BUTTONS = sorted(set(ACTIONS) - {"import"})
+BUTTONS = sorted(ACTIONS)
 
 
 class Alerts:
@@ -57,9 +57,14 @@ def _open_in_excel(demo_register, tmp_path, platform):
 @pytest.mark.parametrize("tag", BUTTONS)
 def test_every_button_runs_on_the_demo_register_in_excel_for_windows_and_for_mac(tag, platform, demo_register,
                                                                                   tmp_path):
+    if importlib.util.find_spec(ACTIONS[tag]) is None:
+        # TEMPORARY (lead: remove at integration): addin.actions.imports is another engineer's
+        # file; until it is merged, its button is tested with a fake module (test_import_button.py).
+        pytest.skip(f"{ACTIONS[tag]} is not written yet (another engineer's file)")
     fake = _open_in_excel(demo_register, tmp_path, platform)
     alerts = Alerts()
-    result = dispatch(tag, LiveBook(fake, platform=platform), today=TODAY, alert=alerts, log=tmp_path / "r.log")
+    result = dispatch(tag, LiveBook(fake, platform=platform), today=TODAY, alert=alerts, log=tmp_path / "r.log",
+                      paths=[] if tag == "import" else None)  # Importer, no file chosen: it says so
     assert len(alerts.shown) == 1, alerts.shown
     (message, title), = alerts.shown
     assert title == "Relance" and "Traceback" not in message
@@ -88,7 +93,7 @@ def test_the_windows_fake_hands_currency_cells_over_as_decimal(demo_register, tm
 @pytest.mark.parametrize("tag", sorted(ACTIONS))
 def test_the_status_bar_is_cleared_after_every_button_that_succeeds(tag, tmp_path):
     """refresh and review used to end on progress(1.0, "") after save(): « Relance — (100 %) » stayed."""
-    fake = FakeBook({"Factures": {}})
+    fake = FakeBook({"Factures": {}}, fullname=str(tmp_path / "Registre.xlsx"))
 
     def run(book, *, today, **options):
         book.progress(0.5, "Relance : écriture des résultats…")
@@ -106,7 +111,7 @@ def test_the_status_bar_is_cleared_after_every_button_that_succeeds(tag, tmp_pat
 
 @pytest.mark.parametrize("tag", sorted(ACTIONS))
 def test_the_status_bar_is_cleared_after_every_button_that_fails(tag, tmp_path):
-    fake = FakeBook({"Factures": {}})
+    fake = FakeBook({"Factures": {}}, fullname=str(tmp_path / "Registre.xlsx"))
     seen = []
 
     def run(book, *, today, **options):

@@ -41,7 +41,7 @@ class FakeImports:
 
 def test_the_dispatcher_hands_the_chosen_files_to_the_import_action(tmp_path):
     fake_module, shown, loaded = FakeImports(), [], []
-    book = LiveBook(FakeBook({"Factures": {}}))
+    book = LiveBook(FakeBook({"Factures": {}}, fullname=str(tmp_path / "Registre.xlsx")))
     paths = [r"C:\Users\marie\Relevés\janvier.xml", r"C:\Users\marie\Relevés\février.ofx"]
     result = ribbon.dispatch("import", book, today=TODAY, alert=lambda m, t: shown.append(m),
                              log=tmp_path / "r.log", load=lambda name: loaded.append(name) or fake_module,

@@ -761,7 +761,7 @@ def _as_com(sheet, key):
     value = sheet.values.get(key)
     fmt = sheet.number_formats.get(key, "")
     if isinstance(value, float) and _CURRENCY_FORMAT.search(fmt):
-        return Decimal(repr(round(value, 4))).normalize() if value else Decimal(0)
+        return Decimal(round(value * 10_000)) / 10_000  # VT_CY: an integer count of 1/10,000ths
     return value
 
 
