@@ -96,7 +96,7 @@ def dispatch(
         action = load(module_name)
         from addin.actions.lock import command_lock  # one lock per workbook, as for the CLI
 
-        with command_lock(book):
+        with command_lock(book, tag=tag):
             result = action.run(book, today=today)
     except Exception as error:  # every failure becomes a readable box, never a traceback
         written = write_log(f"action {tag} ({module_name})\n{traceback.format_exc()}", log)

@@ -600,6 +600,9 @@ def test_every_ribbon_button_takes_the_same_lock(smtp, book_path, tmp_path):
             assert dispatch(tag, book, today=TODAY, alert=lambda m, t: shown.append(m),
                             log=tmp_path / "r.log") is None, tag
             assert "Une autre commande Relance" in shown[-1], (tag, shown[-1])
+        # Aide touches no workbook: it never waits for one.
+        assert dispatch("help", FileBook.open(book_path), today=TODAY, alert=lambda m, t: shown.append(m),
+                        log=tmp_path / "r.log") is not None
     finally:
         holder.kill()
         holder.wait(10)
