@@ -506,7 +506,7 @@ def test_kill_9_at_random_moments_during_send_and_save_never_sends_twice(smtp, t
 
     phases = {"send": 0, "save": 0, "after": 0}
     kills = 0
-    deadline = time.monotonic() + 40
+    deadline = time.monotonic() + 30  # seconds of trials: as many as fit (about 25 on a quiet 2-core machine)
     n = 1
     while time.monotonic() < deadline and n < 60:
         n += 1
@@ -545,8 +545,8 @@ def test_kill_9_at_random_moments_during_send_and_save_never_sends_twice(smtp, t
         assert not list(path.parent.glob(".relance-*.tmp"))
         assert not list((path.parent / ".relance-backups").glob("*.part"))
     print(f"kill trials: {n - 1}, {kills} kills, a send takes {total:.2f} s, killed in: {phases}")
-    assert kills >= 16, f"only {kills} kills in the time given"
-    assert phases["send"] >= 3 and phases["save"] >= 3, phases
+    assert kills >= 12, f"only {kills} kills in the time given"
+    assert phases["send"] >= 2 and phases["save"] >= 2, phases
 
 
 def _book_of(message_id: str, path: Path) -> bool:
