@@ -174,7 +174,15 @@ class Journal:
     def open(cls, book_path: Path | str, clock: Callable[[], datetime] | None = None) -> "Journal":
         folder, note = locate(book_path)
         name = real_name(book_path)
-        journal = cls(folder / LOG_DIR / f"{name}.journal.jsonl", Path(str(book_path)).name, clock)
+        path = folder / LOG_DIR / f"{name}.journal.jsonl"
+        typed = folder / LOG_DIR / f"{book_name(book_path)}.journal.jsonl"
+        if typed != path and typed.exists() and not path.exists():
+            # A log kept under a link's name (before logs followed links): it becomes the real file's.
+            try:
+                os.rename(typed, path)
+            except OSError:
+                path = typed
+        journal = cls(path, Path(str(book_path)).name, clock)
         journal.location_note = note
         return journal
 
