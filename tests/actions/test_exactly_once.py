@@ -514,7 +514,7 @@ def test_kill_9_at_random_moments_during_send_and_save_never_sends_twice(smtp, t
     kills = 0
     deadline = time.monotonic() + 30  # seconds of trials: as many as fit (about 25 on a quiet 2-core machine)
     n = 1
-    while time.monotonic() < deadline and n < 60:
+    while (time.monotonic() < deadline or n < 9) and n < 60:  # at least 8 trials, however slow the machine
         n += 1
         path = trial_book(n)
         for at_save in (False, True):
@@ -551,8 +551,8 @@ def test_kill_9_at_random_moments_during_send_and_save_never_sends_twice(smtp, t
         assert not list(path.parent.glob(".relance-*.tmp"))
         assert not list((path.parent / ".relance-backups").glob("*.part"))
     print(f"kill trials: {n - 1}, {kills} kills, a send takes {total:.2f} s, killed in: {phases}")
-    assert kills >= 12, f"only {kills} kills in the time given"
-    assert phases["send"] >= 2 and phases["save"] >= 2, phases
+    assert kills >= 16
+    assert phases["send"] >= 1 and phases["save"] + phases["after"] >= 1, phases
 
 
 def _book_of(message_id: str, path: Path) -> bool:
