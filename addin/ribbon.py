@@ -120,7 +120,7 @@ def dispatch(
             options = {"today": today} if paths is None else {"today": today, "paths": list(paths)}
             from addin.actions.lock import command_lock  # one lock per workbook, as for the CLI
 
-            with command_lock(book):
+            with command_lock(book, tag=tag):
                 result = action.run(book, **options)
         finally:
             end_progress(book)  # before any box: Excel's status bar is given back whatever happened

@@ -34,6 +34,7 @@ Exactly once, whatever happens around the file (docs/sending.md):
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -165,17 +166,70 @@ def run(
     ``new_history``: a person decided that a workbook whose send log cannot be found starts a
     new one (``addin.mail.identity``).
     """
+    book_path = Path(book_path or book.path)
+    with held_history(book, book_path, new_history=new_history) as (snapshot, settled):
+        journal = settled.journal
+        prepared = queue.prepare(snapshot, today=today, book_path=book_path, journal=journal)
+        report = SendReport(problems=list(prepared.problems), log_path=journal.path, history_note=settled.note)
+        settings = prepared.settings
+        preflight(book, book_path, journal, _emails(prepared.actions))
+        own_transport = transport is None
+        if own_transport:
+            from addin.mail.send import make_transport
+
+            folder = Path(outbox) if outbox is not None else book_folder(book_path) / OUTBOX
+            transport = make_transport(settings, outbox=folder, environ=environ)
+        statuses: dict[str, str] = {}
+        total = len(prepared.actions)
+        try:
+            before_first_message(book, snapshot, settled, prepared.actions, transport)
+            for n, action in enumerate(prepared.actions, start=1):
+                line = _one(action, prepared, journal, transport, today, book_path.name, report)
+                report.lines.append(line)
+                statuses[action.key] = line.status
+                book.progress(n / max(1, total), f"Envoi {n}/{total} : {action.client.name}")
+                if progress is not None:
+                    progress(n, total, f"{action.client.name} — {line.status}")
+        finally:
+            if own_transport:
+                transport.close()
+        for key, decision in queue.ignored_today(prepared.actions, prepared.decisions, today):
+            parts = queue.split_key(key)
+            if parts is None:
+                continue
+            client, scenario, step, _ = parts
+            channel = dunning.step_channel(prepared.scenarios, scenario, step)
+            report.lines.append(Line(client, step, channel.value if channel else "", key, decision.label))
+        # Sends of earlier runs whose fate is still unknown: the queue no longer proposes
+        # them (they count as done), but a person must check them.
+        listed = {line.key for line in report.lines}
+        for entry in journal.unknown():
+            if entry.key not in listed:
+                report.lines.append(Line(entry.client, entry.step, entry.channel, entry.key, "à vérifier",
+                                         f"envoi interrompu le {entry.at:%d/%m/%Y à %H:%M}"))
+        try:
+            report.problems.extend(sync_sheet(book, journal, snapshot))
+            book.write_generated(queue.queue_sheet(prepared.actions, journal, prepared.decisions, today, statuses))
+            report.computed_columns = write_computed_columns(book, _after_run(prepared, journal), snapshot)
+            book.save()
+        except (BookError, OSError) as error:  # sent already: the log holds every send
+            report.save_error = str(error)
+    return report
+
+
+@contextmanager
+def held_history(book: Book, book_path: Path, *, new_history: bool = False):
+    """For a whole send: the workbook's lock (re-entered when the CLI or the ribbon holds it), the
+    workbook read once (the snapshot), its send log found by identity, and that log's lock.
+    Yields ``(snapshot, settled)``."""
     from addin.actions.lock import command_lock
     from addin.register.snapshot import Snapshot
 
-    book_path = Path(book_path or book.path)
-    with command_lock(book_path):  # held already by the CLI and the ribbon: re-entered
+    with command_lock(book_path):
         snapshot = Snapshot.read(book)  # every read before the first write
         settled = settle_history(snapshot, book_path, new_history=new_history)
-        journal = settled.journal
-        with journal.lock():
-            return _run(book, snapshot, settled, today=today, book_path=book_path, outbox=outbox,
-                        environ=environ, transport=transport, progress=progress)
+        with settled.journal.lock():
+            yield snapshot, settled
 
 
 def settle_history(snapshot, book_path: Path, *, new_history: bool = False):
@@ -204,66 +258,19 @@ def preflight(book: Book, book_path: Path, journal: Journal, emails: int) -> Non
         checks.check_log(journal.path.parent, log_bytes)
 
 
+def before_first_message(book: Book, snapshot, settled, actions: list[Action], transport) -> None:
+    """The transport takes us (configuration, connection: ``TransportError`` before any message
+    is marked), and a workbook's first send stores its identifier and saves it before any message
+    leaves, so that a copy or a move made later, even after a failed save, finds this history."""
+    if _emails(actions) and hasattr(transport, "check"):
+        transport.check()
+    if not settled.stored:
+        store_identity(book, snapshot, settled.book_id)
+        book.save()
+
+
 def _emails(actions: list[Action]) -> int:
     return sum(1 for a in actions if a.step.channel in (Channel.EMAIL, Channel.FORMAL_NOTICE))
-
-
-def _run(book: Book, snapshot, settled, *, today: date, book_path: Path, outbox, environ, transport,
-         progress) -> SendReport:
-    journal = settled.journal
-    prepared = queue.prepare(snapshot, today=today, book_path=book_path, journal=journal)
-    report = SendReport(problems=list(prepared.problems), log_path=journal.path, history_note=settled.note)
-    settings = prepared.settings
-    preflight(book, book_path, journal, _emails(prepared.actions))
-    own_transport = transport is None
-    if own_transport:
-        from addin.mail.send import make_transport
-
-        folder = Path(outbox) if outbox is not None else book_folder(book_path) / OUTBOX
-        transport = make_transport(settings, outbox=folder, environ=environ)
-    statuses: dict[str, str] = {}
-    total = len(prepared.actions)
-    try:
-        if _emails(prepared.actions) and hasattr(transport, "check"):
-            transport.check()  # configuration and connection: raises before any message is marked
-        if not settled.stored:
-            # The identifier goes into the workbook before any message leaves: a copy or a move
-            # made later, even after a save that fails, finds this history (addin.mail.identity).
-            store_identity(book, snapshot, settled.book_id)
-            book.save()
-        for n, action in enumerate(prepared.actions, start=1):
-            line = _one(action, prepared, journal, transport, today, book_path.name, report)
-            report.lines.append(line)
-            statuses[action.key] = line.status
-            book.progress(n / max(1, total), f"Envoi {n}/{total} : {action.client.name}")
-            if progress is not None:
-                progress(n, total, f"{action.client.name} — {line.status}")
-    finally:
-        if own_transport:
-            transport.close()
-    for key, decision in queue.ignored_today(prepared.actions, prepared.decisions, today):
-        parts = queue.split_key(key)
-        if parts is None:
-            continue
-        client, scenario, step, _ = parts
-        channel = dunning.step_channel(prepared.scenarios, scenario, step)
-        report.lines.append(Line(client, step, channel.value if channel else "", key, decision.label))
-    # Sends of earlier runs whose fate is still unknown: the queue no longer proposes
-    # them (they count as done), but a person must check them.
-    listed = {line.key for line in report.lines}
-    for entry in journal.unknown():
-        if entry.key not in listed:
-            report.lines.append(Line(entry.client, entry.step, entry.channel, entry.key, "à vérifier",
-                                     f"envoi interrompu le {entry.at:%d/%m/%Y à %H:%M}"))
-    try:
-        report.problems.extend(sync_sheet(book, journal, snapshot))
-        book.write_generated(queue.queue_sheet(prepared.actions, journal, prepared.decisions, today, statuses))
-        report.computed_columns = write_computed_columns(book, _after_run(prepared, journal), snapshot)
-        book.save()
-    except (BookError, OSError) as error:
-        # Sent already: the log holds every send; the next run writes the Journal rows back.
-        report.save_error = str(error)
-    return report
 
 
 def store_identity(book: Book, snapshot, book_id: str) -> None:

@@ -23,7 +23,8 @@ Saving follows four rules, each one tested in ``tests/books``:
    backup) is removed by the next save (``sweep``). Through a symbolic link, the
    real file is replaced and the link stays a link.
 3. A workbook open in Excel or LibreOffice (their lock files) or read-only is
-   refused before any write.
+   refused before any write (``addin.books.preflight``, which the send action
+   also asks before its first message, with the free space needed).
 4. Deterministic: same input and same writes give the same bytes, on any
    machine and in any time zone (fixed zip timestamps and entry order; the
    document's modified date is the ``today`` given to ``open``).

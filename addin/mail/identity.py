@@ -34,7 +34,7 @@ from pathlib import Path
 
 from addin.books.base import BookError
 from addin.files import atomic_write
-from addin.mail.journal import Journal, locate
+from addin.mail.journal import Journal
 
 REGISTRY = Path(".relance") / "classeurs"  # under the home folder (RELANCE_HOME overrides the home)
 

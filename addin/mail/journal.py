@@ -10,6 +10,11 @@ anything else happens. For each e-mail the send action writes:
    made durable *before* the message is handed to the mail server;
 2. a ``result`` (ok, permanent, detail) once the server answered.
 
+Each line starts with its key and is written whole (a loop until every byte is down, then
+``fsync``) or cut off again; a line torn anyway (a crash mid-write) still names its message,
+which is then « à vérifier », never "not sent". The log belongs to the workbook's identity, not
+to the path typed (links resolved; ``addin.mail.identity`` for copies and moves).
+
 An intent without a result is a message whose fate is unknown (the run died between
 the two), and so is a result that says so (the message data went to the server and its
 answer never came: ``SendResult.unknown``): it is marked « à vérifier » for a person and
@@ -169,7 +174,15 @@ class Journal:
     def open(cls, book_path: Path | str, clock: Callable[[], datetime] | None = None) -> "Journal":
         folder, note = locate(book_path)
         name = real_name(book_path)
-        journal = cls(folder / LOG_DIR / f"{name}.journal.jsonl", Path(str(book_path)).name, clock)
+        path = folder / LOG_DIR / f"{name}.journal.jsonl"
+        typed = folder / LOG_DIR / f"{book_name(book_path)}.journal.jsonl"
+        if typed != path and typed.exists() and not path.exists():
+            # A log kept under a link's name (before logs followed links): it becomes the real file's.
+            try:
+                os.rename(typed, path)
+            except OSError:
+                path = typed
+        journal = cls(path, Path(str(book_path)).name, clock)
         journal.location_note = note
         return journal
 

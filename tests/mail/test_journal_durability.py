@@ -81,3 +81,17 @@ def test_write_all_refuses_a_write_that_makes_no_progress(tmp_path, monkeypatch)
     finally:
         monkeypatch.undo()
         os.close(fd)
+
+
+def test_a_log_kept_under_a_links_name_becomes_the_real_workbooks(tmp_path):
+    real = tmp_path / "Registre.xlsx"
+    real.write_bytes(b"x")
+    link = tmp_path / "Lien.xlsx"
+    link.symlink_to(real.name)
+    old = tmp_path / ".relance" / "Lien.xlsx.journal.jsonl"  # where a send through the link kept it
+    old.parent.mkdir()
+    j = Journal(old, "Lien.xlsx", Clock())
+    j.intent(action(), "<id>", ["a@b.fr"])
+    through_link = Journal.open(link)
+    assert through_link.path == tmp_path / ".relance" / "Registre.xlsx.journal.jsonl"
+    assert Journal.open(real).entries()[action().key].state == "unknown"  # the same history
