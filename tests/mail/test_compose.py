@@ -423,9 +423,9 @@ def reminded_action(template="relance_3", lang="fr", client_type=ClientType.BUSI
 
 @pytest.mark.parametrize("lang, opening", [
     ("fr", "Malgré nos rappels (le dernier le 5 décembre 2026) concernant la facture F2025-0246, celle-ci reste "
-           "impayée. Nous y joignons la facture F2026-0278, échue depuis le 10 décembre 2026."),
+           "impayée. Ce message porte aussi sur la facture F2026-0278, échue depuis le 10 décembre 2026."),
     ("en", "Despite our reminders (the last one on 5 December 2026) about invoice F2025-0246, it remains unpaid. "
-           "We also include invoice F2026-0278, overdue since 10 December 2026."),
+           "This message also covers invoice F2026-0278, overdue since 10 December 2026."),
 ])
 def test_the_last_reminder_claims_past_reminders_only_for_the_invoices_that_had_them(lang, opening):
     from datetime import date
@@ -437,6 +437,10 @@ def test_the_last_reminder_claims_past_reminders_only_for_the_invoices_that_had_
             else opening
         assert words in text, (template, text[:600])
         assert "430 jours de retard)." not in text and "430 days late)." not in text
+        # Nothing is said to be attached that is not (« joindre » reads as an attachment).
+        pdfs = [a for a in r.attachments if a.content_type == "application/pdf"]
+        claims = re.findall(r"joign|ci-joint|include|attach", text, re.IGNORECASE)
+        assert not claims or (template == "mise_en_demeure" and pdfs), (template, claims)
         assert words in " ".join(plain(re.sub(r"<[^>]+>", "", r.html)).split())
     # Every invoice reminded before, one date: the days late are still said in the opening.
     r = render(replace(reminded_action(lang=lang), items=reminded_action().items[:1]), SETTINGS,
