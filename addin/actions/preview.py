@@ -11,13 +11,13 @@ Skipping or postponing a line: see ``addin.actions.queue``.
 from __future__ import annotations
 
 import base64
-import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Mapping
 
-from addin.actions.queue import claimed, prepare, queue_sheet, recipients, status
+from addin.actions.day import relances_sheets
+from addin.actions.queue import claimed, file_stem, prepare, recipients, status
 from addin.actions.refresh import write_computed_columns
 from addin.books.base import Book
 from addin.core import dunning
@@ -37,16 +37,12 @@ class PreviewResult:
 # --- rendering ---------------------------------------------------------------------------
 
 
-def _safe(text: str) -> str:
-    return re.sub(r"[^0-9A-Za-z+_.-]+", "_", text).strip("_")[:40] or "x"
-
-
 def render_files(action: Action, n: int, settings: Settings, today: date, out_dir: Path, book_name: str
                  ) -> tuple[list[Path], list[str]]:
     """Write one action's message as .html (+ .eml, + .pdf for a formal notice)."""
     from addin.mail import compose
 
-    stem = f"{n:02d}-{_safe(action.client.code)}-{_safe(action.step.name)}"
+    stem = file_stem(n, action)
     rendered = compose.render(action, settings, today=today)
     html = rendered.html
     for att in rendered.attachments:  # show the inline QR code in a browser too
@@ -110,7 +106,8 @@ def run(book: Book, *, today: date, book_path: Path | None = None, out_dir: Path
             continue
         files.extend(written)
         notes.extend(f"{action.client.code} {action.step.name} : {x}" for x in action_notes)
-    book.write_generated(queue_sheet(prepared.actions, prepared.journal, prepared.decisions, today, statuses))
+    for sheet in relances_sheets(prepared, snapshot, today, statuses):
+        book.write_generated(sheet)
     computed = write_computed_columns(book, prepared, snapshot)
     book.save()
     text = summary_table(prepared.actions, statuses)

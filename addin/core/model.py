@@ -198,6 +198,7 @@ class Settings:
     # A shorter legal cap of the seller's sector (transport, perishable food: 30 days,
     # L441-10 I and L441-11): terms beyond it are a warning. None: no sector cap.
     sector_max_days: int | None = None
+    bcc_sender: bool = False  # « Copie cachée à l'expéditeur »: every reminder also goes to the sender (Bcc)
     extra: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # unknown keys, kept
 
 

@@ -424,6 +424,8 @@ def to_message(
     msg["To"] = tuple(_address(rendered.client_name, a) for a in rendered.to)
     if rendered.cc:
         msg["Cc"] = tuple(Address(addr_spec=a) for a in rendered.cc)
+    if settings.bcc_sender:  # « Copie cachée à l'expéditeur »: her mailbox keeps what the client got
+        msg["Bcc"] = _address(display, sender)
     msg["Reply-To"] = _address(display, sender)
     mid = one_line(message_id).replace(" ", "")
     msg["Message-ID"] = mid if mid.startswith("<") else f"<{mid}>"

@@ -441,6 +441,8 @@ def _setting_value(row: _Row, col: Column, raw: object) -> object:
         problem = None if value else place.problem(
             raw, f"Valeur inconnue pour « {col.fr} » : « {text(raw)} ».",
             "Choisissez parmi : " + ", ".join(col.choices) + f". En attendant : {default}.", "settings.choice")
+    elif col.kind == "bool":
+        value, problem = cells.parse_bool(raw, place)
     elif col.kind == "email":
         value, problem = cells.parse_emails(raw, place)
         if problem is None and ";" in value:

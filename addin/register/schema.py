@@ -126,6 +126,9 @@ SETTING_KEYS: tuple[Column, ...] = (
     Column("sector_max_days", "Délai maximal du secteur (jours)", "Sector payment cap (days)", "int",
            help="Plafond légal plus court de votre secteur (transport, denrées périssables : 30) ; "
                 "les conditions qui le dépassent sont signalées. Vide : pas de plafond de secteur."),
+    Column("bcc_sender", "Copie cachée à l'expéditeur", "Bcc to sender", "bool", choices=YES_NO,
+           help="Oui : chaque relance envoyée part aussi, en copie cachée, à l'adresse d'expéditeur, pour "
+                "garder dans votre messagerie ce que le client a reçu. Non par défaut."),
 )
 
 # A settings key that looks like a secret: refused, never read.

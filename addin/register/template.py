@@ -151,6 +151,8 @@ def _settings_rows() -> list[list[object]]:
             value = None
         if isinstance(value, Decimal):
             value = float(value)  # Excel stores numbers as doubles; 5.0 reads back as 5.00 €
+        if col.kind == "bool":
+            value = schema.YES_NO[0] if value else schema.YES_NO[1]
         rows.append([col.fr, value, col.help])
     return rows
 
