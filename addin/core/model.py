@@ -329,6 +329,10 @@ class Action:
     # the wording never claims a previous reminder that did not go out.
     previous_reminders: int = 0
     last_reminder: date | None = None
+    # The formal notice comes next if this message stays unpaid: every listed overdue invoice will
+    # have had the reminders the notice needs. Only then may a message call itself the last
+    # amicable reminder and announce the notice (``dunning``); otherwise it is a further reminder.
+    notice_next: bool = True
 
     @property
     def key(self) -> str:

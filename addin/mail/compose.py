@@ -72,6 +72,7 @@ FORMAL_NOTICE_TEMPLATE = "mise_en_demeure"
 PREVIEW_ONLY_TEMPLATES = frozenset({"appel"})
 NOTICE_DEADLINE_DAYS = Settings().reminder_deadline_days  # the default; the setting wins
 QR_CID = "qr-virement@relance"
+OLD_DEBT_DAYS = 60  # from two months late, a first message no longer calls the debt an oversight
 
 
 @dataclass(frozen=True)
@@ -234,6 +235,8 @@ def context(action: Action, settings: Settings, *, today: date, lang: str, qr_ci
         "step": {"name": one_line(action.step.name), "offset_days": action.step.offset_days},
         # The n-th sending of a step repeated while the formal notice waits (« J+30 (2) »): 0 if not one.
         "repeat": repeat_number(action.step.name),
+        # The formal notice follows this message if it stays unpaid: only then « dernière relance ».
+        "notice_next": action.notice_next,
         "client": {
             "name": one_line(action.client.name),
             "code": one_line(action.client.code),
@@ -263,6 +266,9 @@ def context(action: Action, settings: Settings, *, today: date, lang: str, qr_ci
         "reference": reference,
         "next_due": summary.next_due,
         "max_days_late": max((v["days_late"] for v in views), default=0),
+        # An old debt (the oldest listed invoice OLD_DEBT_DAYS late or more): its first message
+        # is no « simple oubli » but states the age and asks for payment or the reason.
+        "old_debt": max((v["days_late"] for v in views), default=0) >= OLD_DEBT_DAYS,
         "situation": _situations(views),
         "on_plan": any(v["on_plan"] for v in views),
         "previous_reminders": action.previous_reminders,

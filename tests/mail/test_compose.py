@@ -459,7 +459,7 @@ def test_a_step_repeated_before_the_formal_notice_is_worded_as_a_repeat(template
     from datetime import date
 
     first = action(template, language=lang, type=ClientType.CONSUMER)
-    first = replace(first, previous_reminders=2, last_reminder=date(2025, 3, 1))
+    first = replace(first, previous_reminders=2, last_reminder=date(2025, 3, 1), notice_next=False)
     again = replace(first, step=replace(first.step, name="J+30 (2)"))
     r1, r2 = (render(a, SETTINGS, today=TODAY) for a in (first, again))
     said = {"fr": "Nous vous avons adressé", "en": "We sent you"}[lang]
@@ -474,9 +474,29 @@ def test_a_step_repeated_before_the_formal_notice_is_worded_as_a_repeat(template
     else:
         assert r1.subject != r2.subject
     if template in ("relance_3", "particulier_3"):
-        what = {"fr": "notre dernière relance amiable" if template == "relance_3" else "notre dernier rappel amiable",
-                "en": "our final amicable reminder"}[lang]
+        # The first was not the last (the notice was not next): the repeat says a further one.
+        what = {"fr": "une relance" if template == "relance_3" else "un rappel", "en": "a reminder"}[lang]
         assert f"{said} {what} {when}" in plain(r2.text)
+        further = {"fr": "supplémentaire", "en": "This is a further reminder."}[lang]
+        assert further in plain(r2.text)
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("template", ["relance_3", "particulier_3"])
+def test_only_a_message_the_formal_notice_follows_calls_itself_the_last(template, lang):
+    """Issue 15 point 4: « dernière relance amiable » and the threat of a formal notice only when
+    the notice comes next; otherwise a plain reminder with its deadline."""
+    last = {"fr": ("dernière relance amiable", "dernier rappel amiable", "Dernière relance", "Dernier rappel"),
+            "en": ("final amicable reminder", "Final reminder")}[lang]
+    threat = {"fr": "nous vous adresserons une mise en demeure", "en": "we will send you a formal notice"}[lang]
+    for notice_next in (True, False):
+        for name in ("J+30", "J+30 (2)"):
+            a = replace(action(template, language=lang, type=ClientType.CONSUMER), notice_next=notice_next)
+            a = replace(a, step=replace(a.step, name=name))
+            r = render(a, SETTINGS, today=TODAY)
+            for part in (r.subject, plain(r.text), plain(r.html)):
+                assert any(w in part for w in last) == notice_next, (notice_next, name, part[:300])
+            assert (threat in plain(r.text)) == notice_next
 
 
 FRENCH_SPACING = re.compile(r"[ \u00a0\u202f][:;!?](?!\w)|[«»]")
@@ -516,3 +536,24 @@ def test_the_english_letter_has_english_typography(tmp_path):
         path.write_bytes(formal_notice_pdf(a, SETTINGS, today=TODAY))
         text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True).stdout
         assert [m.group() for m in FRENCH_SPACING.finditer(" ".join(text.split()))] == []
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("template", ["relance_1", "particulier_1"])
+def test_the_first_message_for_an_old_debt_fits_its_age(template, lang):
+    """Issue 15 point 6: a first run on an invoice 385 days late does not send « sans doute un oubli »."""
+    from datetime import date, timedelta
+
+    from addin.core.model import ActionItem
+
+    today = date(2026, 11, 23)
+    due = today - timedelta(days=385)
+    item = ActionItem("F2025-0100", "", due - timedelta(days=30), due, Decimal("900"), 385, Decimal("80"),
+                      Decimal("40"), ref=due, reminders=0)
+    old = replace(action(template, items=(item,), language=lang), on=today)
+    text = plain(render(old, SETTINGS, today=today).text)
+    assert not re.search(r"oubli|oversight", text), text[:400]
+    assert ("385 jours de retard" if lang == "fr" else "385 days late") in text
+    recent = replace(item, days_late=8, due=today - timedelta(days=8), ref=today - timedelta(days=8))
+    text = plain(render(replace(old, items=(recent,)), SETTINGS, today=today).text)
+    assert re.search(r"oubli|oversight", text)
