@@ -18,7 +18,7 @@ from typing import Mapping
 
 from addin.actions.day import relances_sheets
 from addin.actions.queue import claimed, file_stem, prepare, recipients, status
-from addin.actions.refresh import write_computed_columns
+from addin.actions.refresh import register_language, write_computed_columns
 from addin.books.base import Book
 from addin.core import dunning
 from addin.core.model import Action, Problem, Settings
@@ -37,13 +37,13 @@ class PreviewResult:
 # --- rendering ---------------------------------------------------------------------------
 
 
-def render_files(action: Action, n: int, settings: Settings, today: date, out_dir: Path, book_name: str
-                 ) -> tuple[list[Path], list[str]]:
+def render_files(action: Action, n: int, settings: Settings, today: date, out_dir: Path, book_name: str,
+                 user_lang: str = "fr") -> tuple[list[Path], list[str]]:
     """Write one action's message as .html (+ .eml, + .pdf for a formal notice)."""
     from addin.mail import compose
 
     stem = file_stem(n, action)
-    rendered = compose.render(action, settings, today=today)
+    rendered = compose.render(action, settings, today=today, user_lang=user_lang)
     html = rendered.html
     for att in rendered.attachments:  # show the inline QR code in a browser too
         if att.inline_cid:
@@ -97,10 +97,11 @@ def run(book: Book, *, today: date, book_path: Path | None = None, out_dir: Path
     files: list[Path] = []
     notes: list[str] = []
     statuses = {a.key: status(a, prepared.journal, prepared.decisions.get(a.key), today) for a in prepared.actions}
+    lang = register_language(snapshot)  # what the user reads (call scripts)
     for n, action in enumerate(prepared.actions, start=1):
         book.progress(n / max(1, len(prepared.actions)), f"Aperçu {n}/{len(prepared.actions)} : {action.client.name}")
         try:
-            written, action_notes = render_files(action, n, prepared.settings, today, out_dir, book_path.name)
+            written, action_notes = render_files(action, n, prepared.settings, today, out_dir, book_path.name, lang)
         except Exception as error:  # a broken template must not hide the other messages
             notes.append(f"{action.client.code} {action.step.name} : rendu impossible ({error})")
             continue

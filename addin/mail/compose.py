@@ -311,14 +311,20 @@ def _letter_filename(action: Action, lang: str, today: date) -> str:
     return f"{stem} - {name} - {today.isoformat()}.pdf" if name else f"{stem} - {today.isoformat()}.pdf"
 
 
-def render(action: Action, settings: Settings, *, today: date, templates_dir: Path = TEMPLATES_DIR) -> Rendered:
+def render(action: Action, settings: Settings, *, today: date, templates_dir: Path = TEMPLATES_DIR,
+           user_lang: str = "fr") -> Rendered:
     """Render the email of one action in the client's language (French when unknown).
+
+    A call script is read by the user: it is in ``user_lang`` (the register's language), and
+    only the sentence she says to the client (``_call_spoken``) is in the client's language.
 
     Raises ``jinja2.TemplateNotFound`` for a step naming a template that does not exist,
     and ``jinja2.UndefinedError`` if a template uses a variable the context lacks.
     """
     name = one_line(action.step.template)
-    lang = template_language(action.client.language, name, templates_dir)
+    client_lang = template_language(action.client.language, name, templates_dir)
+    script = name in PREVIEW_ONLY_TEMPLATES or action.step.channel == Channel.PHONE
+    lang = template_language(user_lang, name, templates_dir) if script else client_lang
     env = environment(lang, templates_dir)
     notes: list[str] = []
     summary = summarize(action)
@@ -340,12 +346,18 @@ def render(action: Action, settings: Settings, *, today: date, templates_dir: Pa
             attachments.append(Attachment("qr-virement.png", "image/png", png, QR_CID))
 
     ctx = context(action, settings, today=today, lang=lang, qr_cid=qr_cid)
+    spoken_html = ""
+    if script:  # the words for the client, in the client's language
+        spoken_env = environment(client_lang, templates_dir)
+        spoken_ctx = {**ctx, "lang": client_lang}
+        ctx["spoken"] = spoken_env.get_template("_call_spoken.txt").render(spoken_ctx).strip()
+        spoken_html = spoken_env.get_template("_call_spoken.html").render(spoken_ctx).strip()
     unknown = [v["number"] for v in ctx["invoices"] if v["interest"] is None]
     if unknown:
         notes.append("Intérêts non connus (taux manquant dans la feuille Taux) pour : " + ", ".join(unknown) + ".")
     subject = one_line(env.get_template(f"{name}.subject.txt").render(ctx))
     text = env.get_template(f"{name}.txt").render(ctx)
-    html = env.get_template(f"{name}.html").render(ctx)
+    html = env.get_template(f"{name}.html").render({**ctx, "spoken": spoken_html} if script else ctx)
 
     if name == FORMAL_NOTICE_TEMPLATE or action.step.channel == Channel.FORMAL_NOTICE:
 

@@ -28,7 +28,8 @@ def parsed(msg):
 @pytest.mark.parametrize("lang", ["fr", "en"])
 @pytest.mark.parametrize("template", TEMPLATE_NAMES)
 def test_every_template_lists_items_totals_and_how_to_pay(template, lang):
-    r = render(action(template, language=lang), SETTINGS, today=TODAY)
+    # A call script is read by the user: in her register's language (here the client's).
+    r = render(action(template, language=lang), SETTINGS, today=TODAY, user_lang=lang)
     assert r.lang == lang
     assert r.subject and "\n" not in r.subject and "F2025-001" in r.subject
     for body in (plain(r.text), plain(r.html)):
@@ -513,7 +514,7 @@ def test_english_messages_have_english_typography_and_number():
             for a in (action(template, language="en", type=kind), covered_action(template, "en"),
                       reminded_action(template, "en", kind)):
                 for each in (a, replace(a, step=replace(a.step, name="J+30 (2)"))):
-                    r = render(each, SETTINGS, today=date(2026, 12, 14))
+                    r = render(each, SETTINGS, today=date(2026, 12, 14), user_lang="en")
                     html = re.sub(r"<[^>]+>", " ", r.html).replace("&nbsp;", "\u00a0")
                     for part in (r.subject, r.text, html):
                         found += [(template, kind.value, part[max(0, m.start() - 30):m.end()])
@@ -557,3 +558,20 @@ def test_the_first_message_for_an_old_debt_fits_its_age(template, lang):
     recent = replace(item, days_late=8, due=today - timedelta(days=8), ref=today - timedelta(days=8))
     text = plain(render(replace(old, items=(recent,)), SETTINGS, today=today).text)
     assert re.search(r"oubli|oversight", text)
+
+
+@pytest.mark.parametrize("user_lang, client_lang", [("fr", "en"), ("en", "fr")])
+def test_a_call_script_speaks_the_clients_language_and_instructs_in_the_users(user_lang, client_lang):
+    """Issue 15 point 7: the user reads her instructions in the register's language; she says the
+    quoted sentence in the client's."""
+    from addin.core.model import Channel
+
+    a = action("appel", language=client_lang)
+    a = replace(a, step=replace(a.step, channel=Channel.PHONE))
+    r = render(a, SETTINGS, today=TODAY, user_lang=user_lang)
+    spoken = {"fr": "Je vous appelle au sujet", "en": "I am calling about"}
+    notes = {"fr": "À noter pendant l'appel", "en": "Note during the call"}
+    for part in (plain(r.text), plain(r.html)):
+        assert spoken[client_lang] in part and spoken[user_lang] not in part
+        assert notes[user_lang] in part and notes[client_lang] not in part
+    assert r.subject.startswith({"fr": "Appel à passer", "en": "Call to make"}[user_lang])
