@@ -191,13 +191,25 @@ def factures_cells(snapshot: Snapshot, register: Register, ledger: Ledger,
     return out
 
 
+ON_PLAN = "Échéancier en cours"
+
+
+def status_label(state: InvoiceState) -> str:
+    """The ``Statut`` shown: the engine's, except for an invoice past its own due date that an
+    installment plan spreads while no installment is due (« Échéancier en cours », not « À
+    échoir » beside its days late, interest and 40 €: the plan does not stop them, LAW.md §6b)."""
+    if state.status is Status.NOT_DUE and state.plan_due is not None and state.days_late > 0:
+        return ON_PLAN
+    return state.status.value
+
+
 def computed_values(state: InvoiceState, next_actions, last_reminders) -> dict[str, object]:
     label, when = next_actions.get(state.invoice.number, ("", None))
     return {
         "due": state.due,
         "paid": state.paid,
         "balance": state.balance,
-        "status": state.status.value,
+        "status": status_label(state),
         "days_late": state.days_late,
         # A lower bound (a half-year missing from Taux) is not the interest owed: left empty, Anomalies says why.
         "interest": state.interest if state.interest_known else None,
