@@ -48,6 +48,14 @@ FORMATS = ("date", "text", "text", "text", "text", "text", "text", "money", "mon
 WIDTHS = (11, 10, 28, 12, 16, 30, 24, 13, 14, 16, 14, 18, 22, 36)
 
 
+def decision_choices(today: date) -> tuple[str, ...]:
+    """What the Décision drop-down suggests: « Ignorer », or postponing one or two weeks (any other
+    date or wording ``parse_decision`` reads may be typed)."""
+    from datetime import timedelta
+
+    return ("Ignorer", *(f"Reporter au {today + timedelta(days=n):%d/%m/%Y}" for n in (7, 14)))
+
+
 @dataclass(frozen=True)
 class Decision:
     kind: str  # "skip" | "postpone"
@@ -463,7 +471,8 @@ def queue_sheet(actions: list[Action], journal: Journal, decisions: Mapping[str,
     rows.extend(done_today(actions, journal, today, clients, outcomes))
     return GeneratedSheet(
         SHEET,
-        (Block(f"Relances du {today:%d/%m/%Y}", HEADERS, tuple(rows), FORMATS, WIDTHS),),
+        (Block(f"Relances du {today:%d/%m/%Y}", HEADERS, tuple(rows), FORMATS, WIDTHS,
+               choices=((HEADERS.index("Décision") + 1, decision_choices(today)),)),),
         note=("File des relances du jour, recalculée à chaque Aperçu / Envoi. Colonne Décision : "
               "« Ignorer » ou « Reporter au JJ/MM/AAAA » ; elle est conservée d'un calcul à l'autre."),
     )

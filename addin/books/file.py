@@ -414,6 +414,9 @@ class FileBook:
                     if value is not None or style:
                         grid.cells[(row, j)] = (value, style)
                 row += 1
+            for j, values in block.choices:  # suggestions only: a date or a note is accepted too
+                top = row - len(block.rows)
+                grid.validations.append((f"{xlsx.ref_of(top, j)}:{xlsx.ref_of(row + 200, j)}", values))
             for j, width in enumerate(_block_widths(block), start=1):
                 grid.widths[j] = max(grid.widths.get(j, 0), width)
             row += 1  # one blank row between blocks

@@ -79,6 +79,10 @@ TERMS_SUGGESTED = ("à réception", "30 jours", "45 jours", "60 jours", "30 jour
 
 _COMPUTED = "Calculé par Relance — ne pas saisir. "
 
+# What a person writes in the Résultat column of Journal (a drop-down that suggests, Relance
+# writes other labels).
+JOURNAL_RESULTS = ("envoyé", "à renvoyer")
+
 # --- Paramètres ------------------------------------------------------------------
 
 # Each setting is a Column whose key is the model.Settings field it fills.
@@ -331,17 +335,28 @@ JOURNAL = Sheet(
         Column("timestamp", "Horodatage", "Timestamp", help="Date et heure de l'envoi ou de l'appel.", width=18),
         Column("client", "Client", "Client", help="Code client.", width=12),
         Column("invoices", "Factures", "Invoices", help="Numéros des factures concernées.", width=22),
-        Column("step", "Étape", "Step", width=10),
-        Column("channel", "Canal", "Channel", "choice", choices=CHANNELS, width=14),
-        Column("recipients", "Destinataires", "Recipients", width=28),
-        Column("message_id", "Message-ID", "Message ID", width=30),
-        Column("result", "Résultat", "Result", width=14),
+        Column("step", "Étape", "Step", help="Étape du scénario (J+7, Appel J+7…) ; pour un appel noté à la main, "
+               "laissez vide ou écrivez l'étape.", width=10),
+        Column("channel", "Canal", "Channel", "choice", choices=CHANNELS,
+               help="E-mail, Appel, Courrier ou Mise en demeure.", width=14),
+        Column("recipients", "Destinataires", "Recipients", help="Adresses (ou numéro) à qui la relance est allée.",
+               width=28),
+        Column("message_id", "Message-ID", "Message ID",
+               help="Identifiant de l'e-mail : le même à chaque essai, pour qu'un serveur écarte un doublon.", width=30),
+        Column("result", "Résultat", "Result",
+               help="Écrit par Relance (envoyé, brouillon préparé, à vérifier, à faire…). Écrivez « envoyé » quand "
+                    "vous avez vérifié ou envoyé vous-même, « à renvoyer » pour qu'il reparte au prochain envoi.",
+               width=18),
         Column("key", "Clé", "Key", help="Identité de la relance : empêche tout double envoi. Ne pas modifier.", width=30),
-        Column("outcome", "Issue de l'appel", "Outcome", "choice", choices=CALL_OUTCOMES, width=18),
-        Column("contact", "Interlocuteur", "Contact", width=18),
-        Column("promise_date", "Date de promesse", "Promise date", "date", width=12),
-        Column("dispute_reason", "Motif de litige", "Dispute reason", width=20),
-        Column("comment", "Commentaire", "Comment", width=30),
+        Column("outcome", "Issue de l'appel", "Outcome", "choice", choices=CALL_OUTCOMES,
+               help="Ce que l'appel a donné ; une promesse ou un litige suspend les relances.", width=18),
+        Column("contact", "Interlocuteur", "Contact", help="La personne jointe.", width=18),
+        Column("promise_date", "Date de promesse", "Promise date", "date",
+               help="Date de paiement promise : pas de relance jusqu'à cette date.", width=12),
+        Column("dispute_reason", "Motif de litige", "Dispute reason",
+               help="Motif du litige : la facture est suspendue ; « levé » ou « résolu » le lève.", width=20),
+        Column("comment", "Commentaire", "Comment", help="Vos notes ; Relance y écrit où est la lettre à poster.",
+               width=30),
     ),
     "log",
     help="Journal des relances et des appels : Relance ajoute une ligne par envoi ; notez vos appels à la suite.",

@@ -100,6 +100,9 @@ def _choices(sheet: Sheet, col: Column) -> tuple[tuple[str, ...] | str, bool, st
         return CLIENT_CODES, False, _CLIENT_ERROR
     if col.kind == "bool":
         return schema.YES_NO, True, ""
+    if sheet is schema.JOURNAL and col.key == "result":
+        return schema.JOURNAL_RESULTS, False, ("Écrivez « envoyé » (vérifié, ou envoyé vous-même) ou « à renvoyer » ; "
+                                              "Relance écrit les autres résultats.")
     return col.choices, col.kind == "choice" and sheet is not schema.PAIEMENTS, ""
 
 
@@ -238,7 +241,7 @@ def build() -> openpyxl.Workbook:
         elif sheet.kind == "input":
             _header_sheet(ws, sheet)
         elif sheet.kind == "log":
-            _header_sheet(ws, sheet, table=False)  # appended by Relance: a Table would not grow with it
+            _header_sheet(ws, sheet)  # an Excel Table: Relance's appended rows grow it (FileBook.append_rows)
         elif sheet is schema.TAUX:
             _rates_sheet(ws)
         else:

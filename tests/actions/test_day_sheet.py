@@ -45,3 +45,14 @@ def test_a_second_send_the_same_day_keeps_the_days_actions_with_their_outcome(bo
     assert queue["C3 Appel J+7"]["Statut"] == "à appeler"
     refresh.run(FileBook.open(book_path), today=TODAY, book_path=book_path)
     assert relances(book_path)["C2 Appel J+7"]["Statut"] == "Injoignable"
+
+
+def test_the_decision_column_offers_its_choices(book_path, tmp_path):
+    """Issue 15 point 11: « Ignorer » or a postponement, offered in a drop-down (other values accepted)."""
+    preview.run(FileBook.open(book_path), today=TODAY, book_path=book_path, out_dir=tmp_path / "a")
+    ws = openpyxl.load_workbook(book_path)["Relances"]
+    header = next(r for r in ws.iter_rows() if any(c.value == "Clé" for c in r))
+    column = next(c.column_letter for c in header if c.value == "Décision")
+    (dv,) = [dv for dv in ws.data_validations.dataValidation if str(dv.sqref).startswith(column)]
+    assert dv.formula1 == '"Ignorer,Reporter au 07/07/2025,Reporter au 14/07/2025"'
+    assert dv.errorStyle == "information"

@@ -61,7 +61,7 @@ def test_template_layout():
     assert wb.sheetnames == [s.fr for s in schema.SHEETS]
     for sheet in schema.SHEETS:
         ws = wb[sheet.fr]
-        if sheet.kind in ("input", "settings"):
+        if sheet.kind in ("input", "settings", "log"):
             assert list(ws.tables) == [sheet.table], sheet.fr
             table = ws.tables[sheet.table]
             assert table.tableStyleInfo.name == "TableStyleMedium2"
@@ -78,7 +78,17 @@ def test_template_layout():
     assert factures.column_dimensions[ttc.column_letter].number_format == '#,##0.00 "€"'
     assert ttc.fill.fill_type is None and "Calculé" not in ttc.comment.text
     assert tables_names(wb) == {"tblParametres", "tblClients", "tblFactures", "tblPaiements", "tblEcheanciers",
-                                "tblScenarios"}
+                                "tblScenarios", "tblJournal"}
+
+
+def test_the_journal_is_a_table_with_a_comment_on_every_header_and_a_result_drop_down():
+    """Issue 15 point 11."""
+    ws = openpyxl.load_workbook(TEMPLATE)["Journal"]
+    assert list(ws.tables) == ["tblJournal"]
+    assert all(c.comment is not None and c.comment.text for c in ws[1])
+    result = next(c for c in ws[1] if c.value == "Résultat").column_letter
+    lists = {str(dv.sqref).split(":")[0]: dv for dv in ws.data_validations.dataValidation}
+    assert lists[f"{result}2"].formula1 == '"envoyé,à renvoyer"' and lists[f"{result}2"].errorStyle == "warning"
 
 
 def tables_names(wb):
