@@ -138,7 +138,9 @@ def _fill_settings(book: Book, data: SampleData) -> None:
         column = schema.match_setting(row[key_col - 1] if len(row) >= key_col else None)
         if column is None or column.key.startswith("smtp") or column.key not in wanted:
             continue
-        value = wanted[column.key]
+        value = schema.setting_label(column.key, wanted[column.key])  # the drop-down's French value
+        if isinstance(value, bool):
+            value = schema.YES_NO[0] if value else schema.YES_NO[1]
         if value not in ("", None):
             book.write_cells(name, row_number, value_col, [[value]], ())
 

@@ -68,10 +68,26 @@ YES_NO = ("Oui", "Non")
 PAYMENT_METHODS = ("Virement", "Prélèvement SEPA", "Carte", "Chèque", "Espèces", "Lien de paiement")
 CHANNELS = ("E-mail", "Appel", "Courrier", "Mise en demeure")
 CALL_OUTCOMES = ("Promesse de paiement", "Litige", "Injoignable", "Paiement annoncé", "Autre")
-SMTP_SECURITY = ("starttls", "ssl", "none")
-PENALTY_MODES = ("legal", "contract")
-BELOW_FLOOR = ("legal_default", "floor", "contract")
-IMPUTATIONS = ("principal", "interest_first")
+# The settings' modes as the Paramètres drop-downs offer them (French); the model keeps a code
+# (``SETTING_CODES``), and the loader reads the English codes too (load._SETTING_WORDS).
+SMTP_SECURITY = ("starttls", "ssl", "aucune")
+PENALTY_MODES = ("taux légal", "contrat")
+BELOW_FLOOR = ("taux légal par défaut", "plancher", "contrat")
+IMPUTATIONS = ("capital d'abord", "intérêts d'abord")
+SETTING_CODES: dict[str, dict[str, str]] = {
+    "smtp_security": dict(zip(SMTP_SECURITY, ("starttls", "ssl", "none"))),
+    "penalty_mode": dict(zip(PENALTY_MODES, ("legal", "contract"))),
+    "below_floor_policy": dict(zip(BELOW_FLOOR, ("legal_default", "floor", "contract"))),
+    "imputation": dict(zip(IMPUTATIONS, ("principal", "interest_first"))),
+}
+
+
+def setting_label(key: str, code: object) -> object:
+    """The French drop-down value of a setting's code (``legal`` → « taux légal »); other values as they are."""
+    for label, value in SETTING_CODES.get(key, {}).items():
+        if value == code:
+            return label
+    return code
 # Payment terms offered in the template's drop-downs: common wordings, all read by
 # due_dates.parse_terms; any other wording it reads may be typed too.
 TERMS_SUGGESTED = ("à réception", "30 jours", "45 jours", "60 jours", "30 jours fin de mois",
@@ -105,16 +121,16 @@ SETTING_KEYS: tuple[Column, ...] = (
     Column("smtp_user", "Utilisateur SMTP", "SMTP user",
            help="Identifiant SMTP. Le mot de passe ne s'écrit jamais ici : variable RELANCE_SMTP_PASSWORD ou trousseau du système."),
     Column("smtp_security", "Sécurité SMTP", "SMTP security", "choice", choices=SMTP_SECURITY,
-           help="starttls, ssl ou none."),
+           help="starttls (port 587), ssl (port 465) ou aucune (serveur local de test) ; none accepté."),
     Column("default_terms", "Conditions par défaut", "Default terms",
            help="Conditions de paiement quand ni la facture ni le client n'en donnent, ex. « 30 jours », « 45 jours fin de mois ».",
            aliases=("Default payment terms",)),
     Column("penalty_mode", "Mode de pénalité", "Penalty mode", "choice", choices=PENALTY_MODES,
-           help="legal : taux BCE + 10 points ; contract : le taux de pénalité de chaque facture quand il est rempli."),
+           help="taux légal : taux BCE + 10 points ; contrat : le taux de pénalité de chaque facture quand il est rempli."),
     Column("below_floor_policy", "Taux sous le plancher", "Rate below floor", "choice", choices=BELOW_FLOOR,
-           help="Taux contractuel inférieur à 3 × le taux légal : legal_default (taux BCE + 10 pts), floor (3 × taux légal) ou contract (le taux du contrat)."),
+           help="Taux contractuel inférieur à 3 × le taux légal : taux légal par défaut (taux BCE + 10 pts), plancher (3 × taux légal) ou contrat (le taux du contrat)."),
     Column("imputation", "Imputation des paiements", "Payment imputation", "choice", choices=IMPUTATIONS,
-           help="principal : les paiements soldent d'abord le capital ; interest_first : d'abord les intérêts (Code civil 1343-1)."),
+           help="capital d'abord : les paiements soldent d'abord le capital ; intérêts d'abord : d'abord les intérêts (Code civil 1343-1)."),
     Column("min_balance", "Seuil de relance (€)", "Reminder threshold (€)", "money",
            help="Un reste dû inférieur à ce montant n'est pas relancé.", aliases=("Seuil de relance",)),
     Column("reminder_deadline_days", "Délai accordé dans les relances (jours)", "Deadline given in reminders (days)",

@@ -156,6 +156,7 @@ def _settings_rows() -> list[list[object]]:
             value = float(value)  # Excel stores numbers as doubles; 5.0 reads back as 5.00 €
         if col.kind == "bool":
             value = schema.YES_NO[0] if value else schema.YES_NO[1]
+        value = schema.setting_label(col.key, value)
         rows.append([col.fr, value, col.help])
     return rows
 
