@@ -486,9 +486,23 @@ def anomalies_sheet(problems: Sequence[Problem], today: date, lang: str = "fr", 
 
 
 def _shown(value: object) -> object:
+    """A problem's value as the person reads it: a number in French (« 3 079,20 », never the raw
+    float « 3079.2 » in a text column), a date, or the text typed."""
     if value is None:
         return ""
-    if isinstance(value, (date, Decimal, int, float)):
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (float, Decimal)) and not isinstance(value, bool):
+        try:
+            amount = Decimal(str(value))
+        except ArithmeticError:
+            return str(value)
+        if not amount.is_finite():
+            return str(value)
+        if amount == amount.to_integral_value():
+            return f"{int(amount):,}".replace(",", "\u202f")
+        return f"{amount:,.2f}".replace(",", "\u202f").replace(".", ",")
+    if isinstance(value, (date, int)):
         return value
     return str(value)
 

@@ -218,7 +218,7 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
              "payées en retard, non prescrites : à réclamer si besoin"),
             ("Paiements non affectés", balance.totals.unallocated, "à imputer ou rembourser (hors balance)"),
         ),
-        ("text", "money", "text"), (34, 16, 14),
+        ("text", "money", "text"), (34, 16, 44),  # the notes wrap in their column, left of the chart
     ))
     blocks.append(Block(
         "Ratios", ("DSO (jours)", "Part échue", "Méthode du DSO"),
