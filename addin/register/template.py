@@ -113,6 +113,9 @@ _LONGEST_VALUE = {"status": "Promesse de paiement", "next_action": "Mise en deme
                   "step_status": "Facture inconnue"}
 
 
+_WRAPPED = frozenset({"next_action"})
+
+
 def fit_width(col: Column) -> float:
     """A column wide enough for its header on two lines (bold text runs about 1.2 characters per
     unit of width, plus the drop-down arrow), for its drop-down values and its longest value."""
@@ -143,6 +146,8 @@ def _header_sheet(ws, sheet: Sheet, rows: list[list[object]] = (), table: bool =
         fmt = FORMATS.get(col.kind)
         if fmt:
             ws.column_dimensions[letter].number_format = fmt
+        if col.key in _WRAPPED:  # free text (a dispute's reason) may be long: it wraps, never cut
+            ws.column_dimensions[letter].alignment = Alignment(wrap_text=True, vertical="top")
         if col.computed:
             ws.column_dimensions[letter].fill = COMPUTED_FILL
             cell.fill = COMPUTED_FILL

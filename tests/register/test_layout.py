@@ -24,6 +24,17 @@ def value_fits(text: str, width: float) -> bool:
     return len(str(text)) * 1.1 <= width
 
 
+def room(ws, cell, widths) -> float:
+    """The width a text has: its column, and the empty cells to its right it runs over (as Excel and
+    LibreOffice show it); a text is cut where the next cell holds something."""
+    width = widths[cell.column]
+    column = cell.column + 1
+    while column in widths and ws.cell(cell.row, column).value in (None, ""):
+        width += widths[column]
+        column += 1
+    return width
+
+
 def layout_faults(path: Path) -> list[str]:
     """Every header that would be clipped, every value cut by its column, every wrapped
     description taller than its row, every raw float shown as text."""
@@ -42,7 +53,8 @@ def layout_faults(path: Path) -> list[str]:
                 column = next((col for col in sheet.columns if col.fr == ws.cell(1, c.column).value), None)
                 if column is None or not isinstance(c.value, str):
                     continue
-                if (column.computed or column.choices) and not value_fits(c.value, widths[c.column]):
+                wraps = bool(c.alignment and c.alignment.wrap_text)  # rows without a set height grow to fit
+                if (column.computed or column.choices) and not wraps and not value_fits(c.value, room(ws, c, widths)):
                     faults.append(f"{sheet.fr}!{c.coordinate}: « {c.value} » coupé (largeur {widths[c.column]})")
     ws = wb[schema.PARAMETRES.fr]
     for i in range(2, ws.max_row + 1):
