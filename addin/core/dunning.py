@@ -130,8 +130,7 @@ COVERED_BY = {
 COVERED = "covered"  # ActionItem.kind of an invoice the credit covers, listed beside the credit
 # A consumer's legal interest runs from the receipt of the formal notice (Code civil 1231-6,
 # 1344-1): once Relance sent it, the invoice asks for that date until it is typed.
-NOTICE_DATE_MISSING = ("Saisissez la date de réception de la mise en demeure (colonne Date de mise en "
-                       "demeure)")
+NOTICE_DATE_MISSING = "À saisir : Date de mise en demeure (réception)"  # short: it fits its column
 
 WRITTEN = frozenset({Channel.EMAIL, Channel.LETTER, Channel.FORMAL_NOTICE})
 PHONE = frozenset({Channel.PHONE})

@@ -109,11 +109,11 @@ def _choices(sheet: Sheet, col: Column) -> tuple[tuple[str, ...] | str, bool, st
 HEADER_LINES = 2  # the header row is 32 points high: two lines of bold text
 LINE_HEIGHT = 15  # points per line of wrapped text (Calibri 11)
 # Computed columns whose values are longer than their header: their longest value fits.
-_LONGEST_VALUE = {"status": "Promesse de paiement", "next_action": "Mise en demeure J+45 (à préparer)",
+_LONGEST_VALUE = {"status": "Promesse de paiement", "next_action": "Couvert par un paiement non affecté : affectez-le",
                   "step_status": "Facture inconnue"}
 
 
-_WRAPPED = frozenset({"next_action"})
+_WRAPPED: frozenset[str] = frozenset()  # LibreOffice does not grow rows on load: nothing wraps in a register row
 
 
 def fit_width(col: Column) -> float:

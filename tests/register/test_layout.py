@@ -54,7 +54,10 @@ def layout_faults(path: Path) -> list[str]:
                 if column is None or not isinstance(c.value, str):
                     continue
                 wraps = bool(c.alignment and c.alignment.wrap_text)  # rows without a set height grow to fit
-                if (column.computed or column.choices) and not wraps and not value_fits(c.value, room(ws, c, widths)):
+                # « En litige : <the reason a person typed> »: her own words, whole in Litige or Journal.
+                own_words = c.value.startswith("En litige : ")
+                if (column.computed or column.choices) and not wraps and not own_words \
+                        and not value_fits(c.value, room(ws, c, widths)):
                     faults.append(f"{sheet.fr}!{c.coordinate}: « {c.value} » coupé (largeur {widths[c.column]})")
     ws = wb[schema.PARAMETRES.fr]
     for i in range(2, ws.max_row + 1):
