@@ -109,8 +109,7 @@ def preview(
 
     day = _today(today)
     result = action.run(_open(book, day), today=day, book_path=book, out_dir=out)
-    console.print(result.summary)
-    console.print(cli_messages.say("written", path=result.out_dir.resolve()))
+    console.print(result.summary)  # it ends with the folder the files went to
 
 
 SEND_HELP = (

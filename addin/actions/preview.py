@@ -118,4 +118,6 @@ def run(book: Book, *, today: date, book_path: Path | None = None, out_dir: Path
         text += "\n\n" + "\n".join(notes)
     if not computed:
         text += "\n\n(Colonnes Prochaine action / Dernière relance non écrites : lancez « Actualiser ».)"
+    if files:  # where to look, in Excel's box as on the command line
+        text += f"\n\nFichiers écrits dans : {out_dir.resolve()}"
     return PreviewResult(text, files, prepared.actions, prepared.problems, out_dir)
