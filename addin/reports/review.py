@@ -218,19 +218,21 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
              "payées en retard, non prescrites : à réclamer si besoin"),
             ("Paiements non affectés", balance.totals.unallocated, "à imputer ou rembourser (hors balance)"),
         ),
-        ("text", "money", "text"), (34, 16, 44),  # the notes wrap in their column, left of the chart
+        # The notes run over the empty cells to their right (LibreOffice does not grow a wrapped row),
+        # the chart stands past them.
+        ("text", "money", "text"), (44, 16, 39),
     ))
     blocks.append(Block(
         "Ratios", ("DSO (jours)", "Part échue", "Méthode du DSO"),
         ((days, aging.overdue_share(states, as_of),
           "épuisement (count-back) sur le CA TTC"),),
-        ("number", "percent", "text"), (34, 16, 14),
+        ("number", "percent", "text"), (44, 16, 14),
     ))
     # Invoices in error have no age: their own column (and bar) only when there are some.
     unknown = any(aging.needs_fixing(s) and s.balance for s in states)
     spread = tuple(zip(aging.BUCKETS, balance.totals.buckets))
     spread += ((UNKNOWN_SHORT, balance.totals.unknown),) if unknown else ()
-    blocks.append(Block("Répartition par ancienneté", ("Tranche", "Montant"), spread, ("text", "money"), (34, 16)))
+    blocks.append(Block("Répartition par ancienneté", ("Tranche", "Montant"), spread, ("text", "money"), (44, 16)))
     chart_index = len(blocks) - 1
 
     def aged(r: aging.AgedRow) -> tuple:
@@ -239,7 +241,7 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
 
     headers = ("Client", "Code client", *aging.BUCKETS, *((UNKNOWN_SHORT,) if unknown else ()), "Avoirs", "Total",
                "Paiements non affectés")
-    widths = (34, 16) + (14,) * len(aging.BUCKETS) + ((18,) if unknown else ()) + (14, 14, 22)
+    widths = (44, 16) + (14,) * len(aging.BUCKETS) + ((18,) if unknown else ()) + (14, 14, 22)
     blocks.append(Block("Balance âgée par client", headers,
                         tuple(aged(r) for r in balance.rows) + (aged(balance.totals),),
                         ("text", "text") + ("money",) * (len(headers) - 2), widths))
@@ -251,18 +253,18 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
         diff, title = [], "Évolution : première revue (rien à comparer)"
     blocks.append(Block(title, ("Client", "Code client", "Facture", "Montant", "Changement", "Détail"),
                         tuple((names.get(c, ""), c, n, a, k, d) for k, c, n, d, a in diff),
-                        ("text", "text", "text", "money", "text", "text"), (34, 16, 14, 14, 20, 14)))
+                        ("text", "text", "text", "money", "text", "text"), (44, 16, 14, 14, 20, 14)))
     breaches = aging.credit_policy_breaches(clients, states, settings, as_of)
     blocks.append(Block("Clients à bloquer (politique de crédit des Paramètres)", ("Client", "Code client", "Motif"),
                         tuple((names.get(b.client, ""), b.client, hold_reason(b)) for b in breaches),
-                        ("text", "text", "text"), (34, 16, 14)))
+                        ("text", "text", "text"), (44, 16, 14)))
     profiles = {c.code: aging.payer_profile(c, states) for c in clients}
     blocks.append(Block(
         "Profils de paiement (factures soldées)",
         ("Client", "Code client", "Soldées", "Retard moyen", "Retard médian", "% en retard"),
         tuple((names.get(p.client, ""), p.client, p.paid_invoices, p.average_days_late, p.median_days_late,
                p.share_paid_late) for p in profiles.values() if p.paid_invoices),
-        ("text", "text", "int", "number", "number", "percent"), (34, 16, 14, 14, 14, 14),
+        ("text", "text", "int", "number", "number", "percent"), (44, 16, 14, 14, 14, 14),
     ))
     doubtful = not_covered(aging.doubtful_debts(states, clients, as_of), states, credits, as_of)
     blocks.append(Block(
@@ -270,10 +272,10 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
         ("Client", "Code client", "Facture", "Reste dû", "Jours retard", "Taux", "Provision HT", "Règle"),
         tuple((names.get(d.client, ""), d.client, d.invoice, d.balance, d.days_late, d.rate, d.provision, d.rule)
               for d in doubtful),
-        ("text", "text", "text", "money", "int", "percent", "money", "text"), (34, 16, 14, 14, 14, 14, 14, 14),
+        ("text", "text", "text", "money", "int", "percent", "money", "text"), (44, 16, 14, 14, 14, 14, 14, 14),
     ))
     blocks.append(Block("Règles de provision (la première qui s'applique)", ("Règle",),
-                        tuple((rule,) for rule in aging.DOUBTFUL_RULES), ("text",), (34,)))
+                        tuple((rule,) for rule in aging.DOUBTFUL_RULES), ("text",), (44,)))
     expected = aging.forecast(states, profiles, as_of, doubtful=[d.invoice for d in doubtful])
     apart = (("Au-delà de 13 semaines", expected.beyond), ("En litige : non daté", expected.disputed),
              ("Créances douteuses : hors prévision", expected.doubtful), (UNKNOWN, expected.to_fix))
@@ -283,7 +285,7 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
         ("Semaine du", "Montant attendu", "Factures", "dont re-daté"),
         tuple((w.start, w.amount, w.count, w.redated) for w in expected.weeks)
         + tuple((label, amount, count, None) for label, (amount, count) in apart if count),
-        ("date", "money", "int", "money"), (34, 16, 14, 14),
+        ("date", "money", "int", "money"), (44, 16, 14, 14),
     ))
 
     chart_top = _top_of(blocks, chart_index)  # the header row of the "Répartition" block
@@ -291,7 +293,7 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
         "Balance âgée (TTC)",
         categories=(chart_top + 1, 1, chart_top + len(spread), 1),
         values=(chart_top, 2, chart_top + len(spread), 2),
-        anchor="G2", y_title="€",
+        anchor="J2", y_title="€",
     )
     revue = GeneratedSheet(SHEET, tuple(blocks), charts=(chart,),
                            note="Revue mensuelle des créances, recalculée par « Revue mensuelle ». "
