@@ -134,7 +134,6 @@ def install(lang: str | None = None) -> None:
 
     usage.__wrapped__ = write_usage
     formatting.HelpFormatter.write_usage = usage
-    rich_utils._RICH_HELP_PANEL_NAME = getattr(rich_utils, "_RICH_HELP_PANEL_NAME", None)
     display = getattr(TyperArgument.display_type_rich, "__wrapped__", TyperArgument.display_type_rich)
 
     def display_type(self, ctx):  # an argument with its own name (CLASSEUR) needs no « <file> »

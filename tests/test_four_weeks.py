@@ -182,7 +182,7 @@ def test_nothing_typed_is_dropped_and_the_days_calls_stay(month):
     kept = {r["Clé"]: r.get("Commentaire") for r in said["relances_after_send"]}
     assert kept.get(said["comment"]) == "client en congés jusqu'au 20"
     calls = {r["Clé"]: r["Statut"] for r in said["relances_after_second_send"] if r["Canal"] == "Appel"}
-    assert calls and calls[said["promise"]] .startswith("Promesse de paiement")
+    assert calls and calls[said["promise"]].startswith("Promesse de paiement")
     assert all(status for status in calls.values())
 
 
@@ -210,7 +210,6 @@ def test_the_review_agrees_with_the_register(month):
                if r[0] and str(r[20] or "").startswith("Couvert")}
     start = next(i for i, r in enumerate(rows) if r and str(r[0]).startswith("Créances douteuses"))
     provisioned = {r[2] for r in rows[start + 2:] if r and r[0]}
-    provisioned = set(list(provisioned)[: len(provisioned)])
     assert not covered & provisioned
 
 
