@@ -480,7 +480,7 @@ def anomalies_sheet(problems: Sequence[Problem], today: date, lang: str = "fr", 
     return GeneratedSheet(
         name or (schema.ANOMALIES.en if english else schema.ANOMALIES.fr),
         (Block(title, headers, rows, ("text", "int", "text", "text", "text", "text", "text"),
-               (14, 7, 22, 22, 60, 60, 14)),),
+               (14, 7, 22, 30, 60, 60, 14)),),
         note=note,
     )
 

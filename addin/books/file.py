@@ -404,7 +404,12 @@ class FileBook:
                 fmt = formats[j - 1] if j - 1 < len(formats) else ""
                 column_styles[j] = styles.derive(0, numfmt=NUMBER_FORMATS[fmt] if fmt else None,
                                                  wrap=j in wrapped) if fmt or j in wrapped else 0
+            widths = _block_widths(block)
             for values in block.rows:
+                lines = max((_lines(values[j - 1], widths[j - 1]) for j in wrapped
+                             if j <= len(values) and j <= len(widths)), default=1)
+                if lines > 1:  # as tall as its wrapped text: it never runs over the next row
+                    grid.heights[row] = 15.0 * lines
                 for j, value in enumerate(values, start=1):
                     value = _cell_value(value)
                     style = column_styles.get(j, 0)
@@ -607,3 +612,11 @@ def _block_widths(block: Block) -> list[float]:
                 longest = max(longest, 10 if isinstance(value, (date, datetime)) else len(str(value)))
         widths.append(float(min(max(longest + 2, 8), 60)))
     return widths
+
+
+def _lines(value: object, width: float) -> int:
+    """The lines a text takes wrapped in a column ``width`` wide (about one character per unit)."""
+    if value is None:
+        return 1
+    per_line = max(int(width), 1)
+    return max(1, sum(-(-max(len(part), 1) // per_line) for part in str(value).split("\n")))

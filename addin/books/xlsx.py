@@ -806,6 +806,9 @@ class Grid:
     charts: list[Chart] = field(default_factory=list)
     landscape: bool = True
     validations: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # (sqref, suggested values)
+    # Row heights (points) of rows holding wrapped text: LibreOffice does not grow a row on load,
+    # so a wrapped text would run over the rows below it.
+    heights: dict[int, float] = field(default_factory=dict)
 
     def value(self, r: int, c: int) -> object:
         cell = self.cells.get((r, c))
@@ -838,7 +841,8 @@ def grid_sheet_xml(grid: Grid, date1904: bool, *, tab_selected: bool, drawing_ri
         parts.append("</cols>")
     parts.append("<sheetData>")
     for r in sorted(rows):
-        parts.append(f'<row r="{r}">')
+        height = grid.heights.get(r)
+        parts.append(f'<row r="{r}" ht="{height:g}" customHeight="1">' if height else f'<row r="{r}">')
         for c, (value, style) in sorted(rows[r], key=lambda item: item[0]):
             parts.append(cell_xml(ref_of(r, c), style, value, date1904))
         parts.append("</row>")

@@ -66,6 +66,17 @@ def layout_faults(path: Path) -> list[str]:
             need = wrapped_lines(help_text, ws.column_dimensions["C"].width) * LINE_HEIGHT
             if (ws.row_dimensions[i].height or 15) < need:
                 faults.append(f"Paramètres ligne {i} : description sur la ligne suivante")
+    for name in ("Anomalies", "Problems", "Relances", "Revue"):  # sheets Relance writes whole
+        if name not in wb.sheetnames:
+            continue
+        ws = wb[name]
+        for row in ws.iter_rows(min_row=2):
+            for c in row:
+                if isinstance(c.value, str) and c.alignment is not None and c.alignment.wrap_text:
+                    width = ws.column_dimensions[c.column_letter].width or 8.43
+                    need = wrapped_lines(c.value, width) * LINE_HEIGHT * 0.8
+                    if (ws.row_dimensions[c.row].height or 15) < need:
+                        faults.append(f"{name}!{c.coordinate}: texte replié plus haut que sa ligne")
     for name in ("Anomalies", "Problems"):
         if name in wb.sheetnames:
             ws = wb[name]
