@@ -16,7 +16,11 @@ from rich.console import Console
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
-console = Console()
+from addin import cli_messages
+
+cli_messages.install()  # the help option's words and the panels' titles, in the user's language
+# soft_wrap: a summary's long line (a command to copy, a path) is never broken at the terminal's width
+console = Console(soft_wrap=True)
 
 
 class _OneLineErrors(TyperGroup):
@@ -34,7 +38,8 @@ class _OneLineErrors(TyperGroup):
 app = typer.Typer(add_completion=False, no_args_is_help=True, cls=_OneLineErrors,
                   help="Relance : vos factures, vos relances, dans votre classeur Excel.")
 
-TODAY_HELP = "Date de calcul AAAA-MM-JJ (défaut : aujourd'hui). La même date donne les mêmes résultats partout."
+TODAY_HELP = cli_messages.say("today")
+BOOK_HELP = cli_messages.say("book")
 
 
 def _today(value: Optional[str]) -> date:
@@ -107,7 +112,7 @@ def _no_lock():
 @_guard
 def demo(
     directory: Path = typer.Argument(Path("."), help="Dossier où écrire le classeur de démonstration."),
-    today: Optional[str] = typer.Option(None, "--today", help=TODAY_HELP),
+    today: Optional[str] = typer.Option(None, "--today", help=TODAY_HELP, metavar="AAAA-MM-JJ"),
 ) -> None:
     """Écrit un classeur de démonstration (40 clients, 300+ factures), l'actualise et résume."""
     from addin.demo import run_demo
@@ -119,8 +124,8 @@ def demo(
 @app.command()
 @_guard
 def refresh(
-    book: Path = typer.Argument(..., exists=True, dir_okay=False, help="Le classeur (.xlsx / .xlsm)."),
-    today: Optional[str] = typer.Option(None, "--today", help=TODAY_HELP),
+    book: Path = typer.Argument(..., exists=True, dir_okay=False, help=BOOK_HELP, metavar="CLASSEUR"),
+    today: Optional[str] = typer.Option(None, "--today", help=TODAY_HELP, metavar="AAAA-MM-JJ"),
 ) -> None:
     """Actualiser : échéances, paiements, soldes, retards, intérêts, indemnités, relances, anomalies."""
     from addin.actions import refresh as action
@@ -133,29 +138,39 @@ def refresh(
 @app.command()
 @_guard
 def preview(
-    book: Path = typer.Argument(..., exists=True, dir_okay=False),
-    today: Optional[str] = typer.Option(None, "--today", help=TODAY_HELP),
-    out: Optional[Path] = typer.Option(None, "--out", help="Dossier des aperçus (défaut : à côté du classeur)."),
+    book: Path = typer.Argument(..., exists=True, dir_okay=False, help=BOOK_HELP, metavar="CLASSEUR"),
+    today: Optional[str] = typer.Option(None, "--today", help=TODAY_HELP, metavar="AAAA-MM-JJ"),
+    out: Optional[Path] = typer.Option(None, "--out", metavar="DOSSIER",
+                                       help="Dossier des aperçus (défaut : « Aperçu relances/<date>/ » à côté du classeur)."),
 ) -> None:
     """Aperçu : chaque message de la file rendu en fichiers à ouvrir, et un tableau récapitulatif."""
     from addin.actions import preview as action
 
     day = _today(today)
     result = action.run(_open(book, day), today=day, book_path=book, out_dir=out)
-    console.print(result.summary)
+    console.print(result.summary)  # it ends with the folder the files went to
 
 
-@app.command()
+SEND_HELP = (
+    "Envoyer : envoie chaque relance une seule fois et l'inscrit au Journal.\n\n"
+    "Serveur d'envoi : Paramètres (Serveur SMTP, Port SMTP, Utilisateur SMTP, Sécurité SMTP) ou les variables "
+    "d'environnement RELANCE_SMTP_HOST, RELANCE_SMTP_PORT, RELANCE_SMTP_USER, RELANCE_SMTP_PASSWORD (le mot de "
+    "passe, jamais dans le classeur ; sinon le trousseau du système) et RELANCE_SMTP_SECURITY (starttls, ssl ou "
+    "none). Sans serveur : des brouillons .eml dans « Boîte d'envoi/<date>/ », à envoyer depuis votre messagerie.")
+
+
+@app.command(help=SEND_HELP)
 @_guard
 def send(
-    book: Path = typer.Argument(..., exists=True, dir_okay=False),
-    today: Optional[str] = typer.Option(None, "--today", help=TODAY_HELP),
-    outbox: Optional[Path] = typer.Option(None, "--outbox", help="Dossier de fichiers .eml quand aucun SMTP n'est configuré."),
+    book: Path = typer.Argument(..., exists=True, dir_okay=False, help=BOOK_HELP, metavar="CLASSEUR"),
+    today: Optional[str] = typer.Option(None, "--today", help=TODAY_HELP, metavar="AAAA-MM-JJ"),
+    outbox: Optional[Path] = typer.Option(None, "--outbox", metavar="DOSSIER",
+                                          help="Dossier des brouillons .eml quand aucun serveur SMTP n'est configuré."),
     new_history: bool = typer.Option(False, "--new-history",
                                      help="Journal d'envoi introuvable (classeur copié d'un autre ordinateur) : "
                                           "repartir d'un historique neuf, décidé par vous (voir docs/sending.md)."),
 ) -> None:
-    """Envoyer : envoie chaque relance une seule fois (SMTP, ou fichiers .eml) et l'inscrit au Journal."""
+    """Envoyer : envoie chaque relance une seule fois et l'inscrit au Journal."""
     from rich.progress import Progress
 
     from addin.actions import send as action
@@ -177,9 +192,9 @@ def send(
 @app.command()
 @_guard
 def review(
-    book: Path = typer.Argument(..., exists=True, dir_okay=False),
+    book: Path = typer.Argument(..., exists=True, dir_okay=False, help=BOOK_HELP, metavar="CLASSEUR"),
     month: Optional[str] = typer.Option(None, "--month", help="Mois revu, AAAA-MM (défaut : le mois écoulé)."),
-    today: Optional[str] = typer.Option(None, "--today", help=TODAY_HELP),
+    today: Optional[str] = typer.Option(None, "--today", help=TODAY_HELP, metavar="AAAA-MM-JJ"),
 ) -> None:
     """Revue mensuelle : balance âgée, DSO, profils payeurs, encours à bloquer, prévision d'encaissements."""
     from addin.actions import review as action
@@ -200,9 +215,9 @@ def review(
 @app.command()
 @_guard
 def export(
-    book: Path = typer.Argument(..., exists=True, dir_okay=False),
+    book: Path = typer.Argument(..., exists=True, dir_okay=False, help=BOOK_HELP, metavar="CLASSEUR"),
     out: Path = typer.Argument(..., dir_okay=False, help="Le fichier .xlsx à écrire pour le comptable."),
-    today: Optional[str] = typer.Option(None, "--today", help=TODAY_HELP),
+    today: Optional[str] = typer.Option(None, "--today", help=TODAY_HELP, metavar="AAAA-MM-JJ"),
 ) -> None:
     """Exporter pour le comptable : une copie en valeurs seules, sans macros ni paramètres SMTP."""
     from addin.actions import export as action
@@ -214,12 +229,12 @@ def export(
 @app.command()
 @_guard
 def plan(
-    book: Path = typer.Argument(..., exists=True, dir_okay=False),
+    book: Path = typer.Argument(..., exists=True, dir_okay=False, help=BOOK_HELP, metavar="CLASSEUR"),
     invoice: str = typer.Argument(..., help="N° de la facture à étaler."),
     count: int = typer.Option(3, "--count", help="Nombre d'échéances."),
     first: Optional[str] = typer.Option(None, "--first", help="Première échéance AAAA-MM-JJ (défaut : dans un mois)."),
     months: int = typer.Option(1, "--months", help="Mois entre deux échéances."),
-    today: Optional[str] = typer.Option(None, "--today", help=TODAY_HELP),
+    today: Optional[str] = typer.Option(None, "--today", help=TODAY_HELP, metavar="AAAA-MM-JJ"),
 ) -> None:
     """Échéancier : ajoute un plan de paiement en N fois pour une facture dans la feuille Échéanciers."""
     from addin.actions import plan as action
@@ -278,7 +293,23 @@ def version() -> None:
 
 
 def main() -> None:  # pragma: no cover - console entry point
-    sys.exit(app())
+    """The ``relance`` command: usage errors as one line in the user's language, never click's English."""
+    from typer._click.exceptions import UsageError
+
+    try:
+        code = app(standalone_mode=False, prog_name="relance")
+    except UsageError as error:
+        if error.__class__.__name__ == "NoArgsIsHelpError":  # bare « relance »: the help itself
+            console.print(error.format_message())
+            sys.exit(0)
+        command = error.ctx.command_path if error.ctx is not None else "relance"
+        Console(stderr=True, soft_wrap=True).print(cli_messages.usage_error(error.format_message(), command),
+                                                   markup=False, highlight=False)
+        sys.exit(2)
+    except typer.Abort:
+        Console(stderr=True).print(cli_messages.say("aborted"))
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":  # python3 -m addin.cli … : the same as the relance command

@@ -60,7 +60,7 @@ def run_demo(directory: Path, *, today: date) -> DemoResult:
     data = generate(today)
     book = FileBook.open(path, today=today, backups=0)
     fill(book, data)
-    typed_mistakes(book, data, today)
+    planted = typed_mistakes(book, data, today)
     book.save()
 
     book = FileBook.open(path, today=today, backups=0)
@@ -73,9 +73,16 @@ def run_demo(directory: Path, *, today: date) -> DemoResult:
         f"  {counts}",
         result.summary,
         "",
-        f"Ensuite : relance preview {path} --today {today.isoformat()}   (les messages du jour)",
-        f"          relance send {path} --today {today.isoformat()}      (sans SMTP : fichiers .eml dans « Boîte d'envoi »)",
-        f"          relance review {path} --today {today.isoformat()}    (la revue mensuelle)",
+        "Erreurs glissées exprès dans la démo, pour montrer comment Relance les signale (feuille Anomalies) :",
+        *(f"  - {line}" for line in planted),
+        "",
+        "Ensuite :",
+        f"  relance preview {path} --today {today.isoformat()}",
+        "    les messages du jour, en fichiers dans « Aperçu relances »",
+        f"  relance send {path} --today {today.isoformat()}",
+        "    sans serveur SMTP : des brouillons .eml dans « Boîte d'envoi »",
+        f"  relance review {path} --today {today.isoformat()}",
+        "    la revue mensuelle",
     ])
     return DemoResult(path, summary)
 
@@ -138,13 +145,18 @@ def _fill_settings(book: Book, data: SampleData) -> None:
         column = schema.match_setting(row[key_col - 1] if len(row) >= key_col else None)
         if column is None or column.key.startswith("smtp") or column.key not in wanted:
             continue
-        value = wanted[column.key]
+        value = schema.setting_label(column.key, wanted[column.key])  # the drop-down's French value
+        if isinstance(value, bool):
+            value = schema.YES_NO[0] if value else schema.YES_NO[1]
         if value not in ("", None):
             book.write_cells(name, row_number, value_col, [[value]], ())
 
 
-def typed_mistakes(book: Book, data: SampleData, today: date) -> None:
-    """What a busy person types: the mistakes the Anomalies sheet must catch, and a dispute and a promise."""
+def typed_mistakes(book: Book, data: SampleData, today: date) -> list[str]:
+    """What a busy person types: the mistakes the Anomalies sheet must catch, and a dispute and a promise.
+
+    Returns what was planted, one line each, for the demo's summary."""
+    planted: list[str] = []
     name = schema.find_sheet(book.sheet_names(), schema.FACTURES)
     sheet = book.read_sheet(name)
     header = schema.locate_header(sheet, schema.FACTURES)
@@ -178,8 +190,14 @@ def typed_mistakes(book: Book, data: SampleData, today: date) -> None:
         book.write_cells(name, row_of[mistakes[1].number], col["client"], [["C999"]], ("text",))
         book.write_cells(name, row_of[mistakes[2].number], col["terms"], [["45 jours fin du mois prochain"]], ("text",))
         book.write_cells(name, row_of[mistakes[3].number], col["amount_ttc"], [["1 250,00 €"]], ("text",))
+        planted += [f"Factures ligne {row_of[mistakes[0].number]} : une date qui n'existe pas (31/02/2025)",
+                    f"Factures ligne {row_of[mistakes[1].number]} : un client inconnu (C999)",
+                    f"Factures ligne {row_of[mistakes[2].number]} : des conditions de paiement illisibles "
+                    "(« 45 jours fin du mois prochain »)",
+                    f"Factures ligne {row_of[mistakes[3].number]} : un montant tapé en texte (« 1 250,00 € »)"]
     duplicate = invoices[10]
     book.append_rows(name, [_duplicate_row(header, duplicate)])
+    planted.append(f"Factures, dernière ligne : la facture {duplicate.number} saisie deux fois")
 
     pay_name = schema.find_sheet(book.sheet_names(), schema.PAIEMENTS)
     pay_header = schema.locate_header(book.read_sheet(pay_name), schema.PAIEMENTS)
@@ -191,6 +209,8 @@ def typed_mistakes(book: Book, data: SampleData, today: date) -> None:
     row[pay_header.columns["amount"] - 1] = Decimal("480.00")
     row[pay_header.columns["method"] - 1] = "Virement"
     book.append_rows(pay_name, [row])
+    planted.append("Paiements, dernière ligne : un virement pour une facture qui n'existe pas (F2025-9999)")
+    return planted
 
 
 def _duplicate_row(header: schema.HeaderMap, invoice) -> list[object]:

@@ -24,6 +24,10 @@ _NAMES = ["Dupont", "Martin", "Bernard", "Lefèvre", "Moreau", "Laurent", "Girar
           "Chevalier", "Garnier", "Faure", "Rousseau", "Blanc", "Guérin", "Boyer", "Perrin", "Morel",
           "Mercier", "Dubois", "Lambert", "Bonnet", "François", "Legrand", "Gauthier", "Noël"]
 _CITIES = ["Lyon", "Villeurbanne", "Grenoble", "Saint-Étienne", "Annecy", "Mâcon", "Vienne", "Bourg-en-Bresse"]
+# Each town's own postcodes (La Poste): a Grenoble client is not in 69xxx.
+_POSTCODES = {"Lyon": [f"6900{n}" for n in range(1, 10)], "Villeurbanne": ["69100"], "Grenoble": ["38000", "38100"],
+              "Saint-Étienne": ["42000", "42100"], "Annecy": ["74000"], "Mâcon": ["71000"], "Vienne": ["38200"],
+              "Bourg-en-Bresse": ["01000"]}
 _PUBLIC = ["Mairie de {c}", "Communauté de communes de {c}", "Centre hospitalier de {c}", "Lycée Ampère de {c}",
            "Conseil départemental — {c}", "Syndicat des eaux de {c}", "Médiathèque municipale de {c}",
            "Office de tourisme de {c}"]
@@ -106,11 +110,10 @@ def _numbered_in_date_order(invoice_list: list[Invoice], payment_list: list[Paym
         number = f"F{inv.issued.year}-{counters[inv.issued.year]:{'06d' if wide else '04d'}}"
         renamed[inv.number] = number
         out.append(replace(inv, number=number))
-    def reference(text: str) -> str:  # "VIR F2025-0042": the transfer quotes the invoice number
-        old = text.removeprefix("VIR ")
-        return "VIR " + renamed[old] if text.startswith("VIR ") and old in renamed else text
+    def reference(text: str, old: str | None) -> str:  # "VIR F2025-0042": the transfer quotes the invoice
+        return text.replace(old, renamed[old]) if old and old in renamed and old in text else text
 
-    payments = [replace(p, invoice=renamed.get(p.invoice, p.invoice), reference=reference(p.reference))
+    payments = [replace(p, invoice=renamed.get(p.invoice, p.invoice), reference=reference(p.reference, p.invoice))
                 for p in payment_list]
     return out, payments
 
@@ -133,12 +136,13 @@ def _clients(rng: random.Random, count: int) -> list[Client]:
             name = f"{_FIRST[rng.randrange(len(_FIRST))]} {_NAMES[rng.randrange(len(_NAMES))]}"
             terms = "à réception"
         code = f"C{i + 1:05d}" if count > 9_999 else f"C{i + 1:03d}"
-        slug = "".join(ch for ch in name.lower().split()[-1] if ch.isalnum() and ch.isascii()) or "client"
+        slug = _ascii(name.lower().split()[-1]) or "client"  # Lefèvre → lefevre, not lefvre
         result.append(Client(
             code=code, name=name, type=kind, email=f"compta@{slug}{i + 1}.example",
             email_cc=f"direction@{slug}{i + 1}.example" if rng.random() < 0.2 else "",
             language="en" if rng.random() < 0.1 else "fr", terms=terms,
-            address=f"{rng.randrange(1, 120)} rue {_NAMES[rng.randrange(len(_NAMES))]}, {69001 + rng.randrange(9)} {city}",
+            address=f"{rng.randrange(1, 120)} rue {_NAMES[rng.randrange(len(_NAMES))]}, "
+                    f"{_postcode(city, rng.randrange(9))} {city}",
             credit_limit=Decimal(rng.choice([5000, 10000, 20000, 50000])) if kind is ClientType.BUSINESS else None,
             # From the index, not the random stream: the rest of the sample stays as it was.
             phone=f"04 {72 + i % 8:02d} {(i * 37) % 100:02d} {(i * 53) % 100:02d} {(i * 71) % 100:02d}",
@@ -171,15 +175,45 @@ def _payments(rng, invoice: Invoice, client: Client, habit, today: date, per_inv
     if parts == 2:
         first = cents(invoice.amount_ttc * Decimal(rng.choice(["0.3", "0.4", "0.5"])))
         first_on = max(invoice.issued + timedelta(days=1), settle - timedelta(days=rng.randrange(15, 45)))
-        result = [Payment(first_on, client.code, first, invoice.number, method, f"VIR {invoice.number}")]
+        result = [Payment(first_on, client.code, first, invoice.number, method, _reference(method, invoice.number))]
         if settle <= today:
             result.append(Payment(settle, client.code, invoice.amount_ttc - first, invoice.number, method,
-                                  f"VIR {invoice.number}"))
+                                  _reference(method, invoice.number, 2)))
         return [p for p in result if p.paid_on <= today]
     if settle > today:
         return []
     return [Payment(settle, client.code, invoice.amount_ttc, invoice.number if named else None, method,
-                    f"VIR {invoice.number}" if named else "VIR SEPA")]
+                    _reference(method, invoice.number if named else None))]
+
+
+def _ascii(text: str) -> str:
+    """Letters and digits of ``text`` without their accents (« François » → « francois »)."""
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return "".join(ch for ch in plain if ch.isalnum())
+
+
+def _postcode(city: str, draw: int) -> str:
+    codes = _POSTCODES.get(city, ["69001"])
+    return codes[draw % len(codes)]
+
+
+def _reference(method: str, number: str | None, part: int = 1) -> str:
+    """What the bank statement shows for a payment of ``method``: a transfer or a card quotes the
+    invoice, a cheque has its own number, a direct debit its mandate (« VIR » only for transfers)."""
+    import hashlib
+
+    seed = int(hashlib.sha256(f"{number}|{part}".encode()).hexdigest()[:8], 16)
+    if method == "Chèque":
+        return f"CHQ n° {1_000_000 + seed % 9_000_000}"
+    if method == "Prélèvement SEPA":
+        return f"PRLV SEPA {number}" if number else f"PRLV SEPA RUM-{seed % 100_000:05d}"
+    if method == "Carte":
+        return f"CB {number}" if number else f"CB {seed % 10_000:04d}"
+    if method == "Lien de paiement":
+        return f"Paiement en ligne {number}" if number else "Paiement en ligne"
+    return f"VIR {number}" if number else "VIR SEPA"
 
 
 def _credit_notes(rng: random.Random, invoices: list[Invoice], today: date) -> list[Invoice]:

@@ -91,9 +91,42 @@ def test_a_second_demo_keeps_the_first_and_starts_with_no_reminder_sent(tmp_path
 
     first = run_demo(tmp_path, today=TODAY).path
     report = send.run(FileBook.open(first, today=TODAY), today=TODAY, outbox=tmp_path / "out", environ={})
-    assert report.sent and Journal.open(first).entries()
+    assert report.prepared and Journal.open(first).entries()
     again = run_demo(tmp_path, today=TODAY)
     assert "la démo précédente est gardée" in again.summary
     assert not Journal.open(again.path).entries()  # the old sends belong to the old demo
     kept = list((tmp_path / ".relance-backups").glob("relance-demo.*.xlsx.relance-demo.xlsx.journal.jsonl"))
     assert len(kept) == 1
+
+
+def test_the_demo_is_a_believable_french_register():
+    """Issue 15 point 14: postcodes of each town, accents transliterated in e-mail domains,
+    cheques with cheque numbers (never « VIR »)."""
+    from datetime import date
+
+    from addin.sample import _POSTCODES, generate
+
+    data = generate(date(2026, 11, 23))
+    for c in data.clients:
+        town = c.address.split(", ", 1)[1].split(" ", 1)[1]
+        assert c.address.split(", ", 1)[1].split(" ", 1)[0] in _POSTCODES[town], c.address
+        assert c.email.isascii() and c.email.split("@")[1][0].isalpha()
+        if "Lefèvre" in c.name or "François" in c.name:
+            assert ("lefevre" in c.email) or ("francois" in c.email), c.email
+    cheques = [p for p in data.payments if p.method == "Chèque"]
+    assert cheques and all(p.reference.startswith("CHQ n° ") for p in cheques)
+    assert all(p.reference.startswith("VIR") for p in data.payments if p.reference.startswith("VIR") and
+               p.method == "Virement")
+    assert not [p for p in data.payments if p.method != "Virement" and p.reference.startswith("VIR")]
+
+
+def test_the_demo_summary_says_which_anomalies_are_planted(tmp_path):
+    from datetime import date
+
+    from addin.demo import run_demo
+
+    summary = run_demo(tmp_path, today=date(2026, 11, 23)).summary
+    assert "Erreurs glissées exprès dans la démo" in summary
+    for planted in ("31/02/2025", "C999", "45 jours fin du mois prochain", "1 250,00 €", "saisie deux fois",
+                    "F2025-9999"):
+        assert planted in summary

@@ -63,9 +63,11 @@ def run(book: Book, *, today: date, invoice: str | None = None, count: int = 3, 
     rows = []
     for step in steps:
         row: list[object] = [None] * width
+        # As complete as a plan typed by hand: a plan agreed after default does not suspend the
+        # penalties unless it says so (LAW.md §6b), so « Non » is written, never left blank.
         values = {"plan": plan_id, "client": state.invoice.client, "label": f"Échelonnement de la facture {number}",
                   "total": state.balance, "step": step.label, "amount": step.amount, "due": step.due,
-                  "invoice": number}
+                  "invoice": number, "suspends_penalties": "No" if header.language == "en" else "Non"}
         for key, value in values.items():
             if key in header.columns:
                 row[header.columns[key] - 1] = value

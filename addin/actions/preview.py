@@ -11,14 +11,14 @@ Skipping or postponing a line: see ``addin.actions.queue``.
 from __future__ import annotations
 
 import base64
-import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Mapping
 
-from addin.actions.queue import claimed, prepare, queue_sheet, recipients, status
-from addin.actions.refresh import write_computed_columns
+from addin.actions.day import relances_sheets
+from addin.actions.queue import claimed, file_stem, prepare, recipients, status
+from addin.actions.refresh import register_language, write_computed_columns
 from addin.books.base import Book
 from addin.core import dunning
 from addin.core.model import Action, Problem, Settings
@@ -61,17 +61,13 @@ def box_text(actions: list[Action], files: list[Path], notes: list[str], out_dir
 # --- rendering ---------------------------------------------------------------------------
 
 
-def _safe(text: str) -> str:
-    return re.sub(r"[^0-9A-Za-z+_.-]+", "_", text).strip("_")[:40] or "x"
-
-
-def render_files(action: Action, n: int, settings: Settings, today: date, out_dir: Path, book_name: str
-                 ) -> tuple[list[Path], list[str]]:
+def render_files(action: Action, n: int, settings: Settings, today: date, out_dir: Path, book_name: str,
+                 user_lang: str = "fr") -> tuple[list[Path], list[str]]:
     """Write one action's message as .html (+ .eml, + .pdf for a formal notice)."""
     from addin.mail import compose
 
-    stem = f"{n:02d}-{_safe(action.client.code)}-{_safe(action.step.name)}"
-    rendered = compose.render(action, settings, today=today)
+    stem = file_stem(n, action)
+    rendered = compose.render(action, settings, today=today, user_lang=user_lang)
     html = rendered.html
     for att in rendered.attachments:  # show the inline QR code in a browser too
         if att.inline_cid:
@@ -125,16 +121,18 @@ def run(book: Book, *, today: date, book_path: Path | None = None, out_dir: Path
     files: list[Path] = []
     notes: list[str] = []
     statuses = {a.key: status(a, prepared.journal, prepared.decisions.get(a.key), today) for a in prepared.actions}
+    lang = register_language(snapshot)  # what the user reads (call scripts)
     for n, action in enumerate(prepared.actions, start=1):
         book.progress(n / max(1, len(prepared.actions)), f"Aperçu {n}/{len(prepared.actions)} : {action.client.name}")
         try:
-            written, action_notes = render_files(action, n, prepared.settings, today, out_dir, book_path.name)
+            written, action_notes = render_files(action, n, prepared.settings, today, out_dir, book_path.name, lang)
         except Exception as error:  # a broken template must not hide the other messages
             notes.append(f"{action.client.code} {action.step.name} : rendu impossible ({error})")
             continue
         files.extend(written)
         notes.extend(f"{action.client.code} {action.step.name} : {x}" for x in action_notes)
-    book.write_generated(queue_sheet(prepared.actions, prepared.journal, prepared.decisions, today, statuses))
+    for sheet in relances_sheets(prepared, snapshot, today, statuses):
+        book.write_generated(sheet)
     computed = write_computed_columns(book, prepared, snapshot)
     book.save()
     text = summary_table(prepared.actions, statuses)
@@ -144,6 +142,8 @@ def run(book: Book, *, today: date, book_path: Path | None = None, out_dir: Path
         text += "\n\n" + "\n".join(notes)
     if not computed:
         text += "\n\n(Colonnes Prochaine action / Dernière relance non écrites : lancez « Actualiser ».)"
+    if files:  # where to look, in Excel's box as on the command line
+        text += f"\n\nFichiers écrits dans : {out_dir.resolve()}"
     box = box_text(prepared.actions, files, notes, out_dir)
     if not computed:
         box += "\n\n(Colonnes Prochaine action / Dernière relance non écrites : lancez « Actualiser ».)"

@@ -48,6 +48,14 @@ FORMATS = ("date", "text", "text", "text", "text", "text", "text", "money", "mon
 WIDTHS = (11, 10, 28, 12, 16, 30, 24, 13, 14, 16, 14, 18, 22, 36)
 
 
+def decision_choices(today: date) -> tuple[str, ...]:
+    """What the Décision drop-down suggests: « Ignorer », or postponing one or two weeks (any other
+    date or wording ``parse_decision`` reads may be typed)."""
+    from datetime import timedelta
+
+    return ("Ignorer", *(f"Reporter au {today + timedelta(days=n):%d/%m/%Y}" for n in (7, 14)))
+
+
 @dataclass(frozen=True)
 class Decision:
     kind: str  # "skip" | "postpone"
@@ -79,6 +87,7 @@ class Prepared:
     journal: Journal
     problems: list[Problem] = field(default_factory=list)
     installments: dict = field(default_factory=dict)  # invoice -> its installments (the plans' dates)
+    outcomes: dict = field(default_factory=dict)  # action key -> the call outcome typed in the Journal
 
 
 def parse_decision(value: object) -> Decision | None:
@@ -260,7 +269,7 @@ def prepare(book: Book, *, today: date, book_path: Path, journal: Journal | None
                                     "pour garder le journal d'envoi à côté de lui.",
                                     severity=Severity.WARNING, code="journal.location"))
     return Prepared(register, ledger, register.settings, scenarios, history, actions, next_actions, decisions,
-                    journal, all_problems, dict(installments))
+                    journal, all_problems, dict(installments), journal_outcomes(book))
 
 
 def with_journal_notes(register: Register, history: dunning.History) -> Register:
@@ -320,6 +329,17 @@ def installments_by_invoice(plan_steps) -> dict:
     return dict(by_invoice(plan_steps))
 
 
+def safe_name(text: str) -> str:
+    """A piece of a file name: letters, digits and ``+_.-`` only (at most 40)."""
+    return re.sub(r"[^0-9A-Za-z+_.-]+", "_", text).strip("_")[:40] or "x"
+
+
+def file_stem(n: int, action: Action) -> str:
+    """The file name (without extension) of the day's ``n``-th action: ``01-C002-J+7``. Aperçu's
+    files and the outbox's drafts of the same day carry the same name."""
+    return f"{n:02d}-{safe_name(action.client.code)}-{safe_name(action.step.name)}"
+
+
 # --- the Relances sheet ------------------------------------------------------------------
 
 
@@ -334,7 +354,7 @@ def status(action: Action, journal: Journal, decision: Decision | None, today: d
     if action.step.channel == Channel.LETTER:
         return "courrier à envoyer" if state is None else "courrier à faire"
     if state == "sent":
-        return "déjà fait"
+        return "brouillon préparé" if entry is not None and entry.prepared else "déjà fait"
     if state == "unknown":
         return "à vérifier"
     if state == "partial":
@@ -369,8 +389,67 @@ def recipients(action: Action) -> str:
     return "; ".join(e for e in emails if e)
 
 
+def journal_outcomes(book: Book) -> dict[str, str]:
+    """The outcome a person typed on each row of the ``Journal`` sheet that Relance wrote (its
+    ``Clé``): the call's *Issue de l'appel*, else a *Résultat* other than Relance's own."""
+    name = schema.find_sheet(book.sheet_names(), schema.JOURNAL)
+    if name is None:
+        return {}
+    data = book.read_sheet(name)
+    header = schema.locate_header(data, schema.JOURNAL)
+    if header.row is None or "key" not in header.columns:
+        return {}
+    out: dict[str, str] = {}
+    for row in data.rows[header.row:]:
+        def cell(k: str) -> str:
+            j = header.columns.get(k)
+            value = row[j - 1] if j is not None and j <= len(row) else None
+            return "" if value is None else str(value).strip()
+        key = cell("key")
+        outcome = cell("outcome")
+        promise = row[header.columns["promise_date"] - 1] if header.columns.get("promise_date", 99) <= len(row) else None
+        if key and outcome:
+            if isinstance(promise, (date, datetime)):
+                outcome += f" ({promise:%d/%m/%Y})"
+            out[key] = outcome
+    return out
+
+
+def done_today(actions: list[Action], journal: Journal, today: date, clients=(),
+               outcomes: Mapping[str, str] | None = None) -> list[tuple]:
+    """The day's actions the queue no longer proposes because they were done today (sent,
+    prepared as drafts, calls and letters handed to a person), as ``Relances`` rows with their
+    outcome: a second Aperçu, Envoyer or Actualiser the same day keeps them in sight."""
+    listed = {a.key for a in actions}
+    by_code = {c.code: c for c in clients}
+    rows = []
+    for e in journal.entries().values():
+        if e.state is None or e.key in listed or (e.on or e.at.date()) != today:
+            continue
+        client = by_code.get(e.client)
+        try:
+            channel = Channel(e.channel)
+        except ValueError:
+            channel = None
+        outcome = (outcomes or {}).get(e.key, "")
+        if channel == Channel.PHONE:
+            shown = "; ".join(x for x in ((client.phone or client.email) if client else "",) if x)
+            state = outcome or ("appel fait" if e.state == "sent" else "à appeler")
+        elif channel == Channel.LETTER:
+            shown = ""
+            state = outcome or ("lettre à poster" if e.step.endswith("LRAR") else "courrier à envoyer")
+        else:
+            shown = "; ".join(e.recipients)
+            state = outcome or e.result_label
+        rows.append((today, e.client, client.name if client else "", e.step,
+                     dunning.CHANNEL_LABELS.get(channel, e.channel) if channel else e.channel, shown,
+                     ", ".join(e.invoices), None, None, None, None, state, "", e.key))
+    return rows
+
+
 def queue_sheet(actions: list[Action], journal: Journal, decisions: Mapping[str, Decision], today: date,
-                statuses: Mapping[str, str] | None = None) -> GeneratedSheet:
+                statuses: Mapping[str, str] | None = None, *, clients=(),
+                outcomes: Mapping[str, str] | None = None) -> GeneratedSheet:
     from addin.mail.claims import claim
 
     rows = []
@@ -392,9 +471,11 @@ def queue_sheet(actions: list[Action], journal: Journal, decisions: Mapping[str,
     for key, decision in ignored_today(actions, decisions, today):  # taken today: still shown
         shown = dict(decision.shown)
         rows.append(tuple(shown.get(h) for h in HEADERS[:-3]) + (decision.label, decision.text, key))
+    rows.extend(done_today(actions, journal, today, clients, outcomes))
     return GeneratedSheet(
         SHEET,
-        (Block(f"Relances du {today:%d/%m/%Y}", HEADERS, tuple(rows), FORMATS, WIDTHS),),
+        (Block(f"Relances du {today:%d/%m/%Y}", HEADERS, tuple(rows), FORMATS, WIDTHS,
+               choices=((HEADERS.index("Décision") + 1, decision_choices(today)),)),),
         note=("File des relances du jour, recalculée à chaque Aperçu / Envoi. Colonne Décision : "
               "« Ignorer » ou « Reporter au JJ/MM/AAAA » ; elle est conservée d'un calcul à l'autre."),
     )

@@ -19,7 +19,7 @@ from addin.core import aging
 from addin.core.fast import choose as engine
 from addin.core.model import Register, Severity
 from addin.register import schema
-from addin.reports.review import SNAPSHOT_SHEET, build_review, month_end, read_snapshot, rows_to_fix
+from addin.reports.review import SNAPSHOT_SHEET, build_review, month_end, read_snapshot, rows_to_fix, unread_rows
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,28 @@ def _with_call_notes(book: Book, register: Register) -> Register:
     return with_journal_notes(register, history)
 
 
+def amounts_of_rows(book: Book, rows: set[int]):
+    """What the *Montant TTC* cells of these rows of Factures hold (rows the loader could not
+    read as invoices), summed; None when none is legible."""
+    from addin.register.cells import parse_money
+
+    name = schema.find_sheet(book.sheet_names(), schema.FACTURES)
+    if name is None or not rows:
+        return None
+    data = book.read_sheet(name)
+    header = schema.locate_header(data, schema.FACTURES)
+    column = header.columns.get("amount_ttc") if header.row is not None else None
+    if column is None:
+        return None
+    amounts = []
+    for row in sorted(rows):
+        values = data.rows[row - 1] if 0 < row <= len(data.rows) else ()
+        value, problem = parse_money(values[column - 1]) if column <= len(values) else (None, None)
+        if value is not None and problem is None:
+            amounts.append(value)
+    return sum(amounts) if amounts else None
+
+
 def run(book: Book, *, today: date, month: tuple[int, int] | None = None) -> ReviewResult:
     from addin.mail.formatting import money, number
     from addin.register.load import load, load_rates
@@ -65,6 +87,9 @@ def run(book: Book, *, today: date, month: tuple[int, int] | None = None) -> Rev
                     and p.row not in kept and schema.find_sheet([p.sheet], sheet) is not None})
 
     unreadable = rows_left_out(schema.FACTURES, loaded)
+    unread_amount = amounts_of_rows(book, {p.row for p in problems if p.row is not None
+                                           and p.severity is Severity.ERROR and p.row not in loaded
+                                           and schema.find_sheet([p.sheet], schema.FACTURES) is not None})
     ignored = rows_left_out(schema.PAIEMENTS, {p.row for p in register.payments})
     rates, _ = load_rates(book)
     at_month_end = Register(register.settings, register.clients,
@@ -74,7 +99,7 @@ def run(book: Book, *, today: date, month: tuple[int, int] | None = None) -> Rev
     previous = read_snapshot(book.read_sheet(SNAPSHOT_SHEET) if SNAPSHOT_SHEET in book.sheet_names() else None)
     revue, snapshot = build_review(ledger.states, register.clients, at_month_end.payments, register.settings,
                                    (year, mon), previous, credits=ledger.credits, unreadable_rows=unreadable,
-                                   ignored_payments=ignored)
+                                   ignored_payments=ignored, unreadable_amount=unread_amount)
     book.progress(0.6, "Relance : écriture de la revue…")
     book.write_generated(revue)
     book.write_generated(snapshot)
@@ -91,6 +116,9 @@ def run(book: Book, *, today: date, month: tuple[int, int] | None = None) -> Rev
     to_fix = rows_to_fix(figures, unreadable)
     if to_fix:
         lines.append(f"  Échéance inconnue {money(figures.to_fix)} — {to_fix}")
+    if unreadable:
+        held = f"{money(unread_amount)} " if unread_amount else ""
+        lines.append(f"  Non lues          {held}— {unread_rows(unreadable)}")
     lines += [f"  Balance âgée      {money(figures.net)} (total, avoirs déduits)",
               "  " + " · ".join(f"{label} {money(amount)}"
                                 for label, amount in zip(aging.BUCKETS, balance.totals.buckets)),

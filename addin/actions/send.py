@@ -7,8 +7,12 @@ send (never sent, a person asked for a re-send, or a transient refusal):
 
 so that a crash between the two leaves an « à vérifier » entry that is never re-sent
 automatically (``addin.mail.journal``). Phone calls and letters become journal tasks
-(« à faire »); a formal notice e-mail carries its PDF letter, and a task reminds the
-person to post it by registered letter (LRAR, LAW.md §7). A permanent refusal for one
+(« à faire »); a formal notice e-mail carries its PDF letter, the same PDF is kept in
+``Lettres à envoyer/<date>/`` next to the workbook (``keep_letter``), and a task names
+it and reminds the person to post it by registered letter (LRAR, LAW.md §7).
+Without a mail server the messages are drafts (``.eml`` in ``Boîte d'envoi/<date>/``,
+named as Aperçu names them): « brouillon préparé », never « envoyé »; the person sends
+them from her own mail software (docs/sending.md, « Brouillons »). A permanent refusal for one
 client is reported and the others are sent; a fatal transport error (login refused)
 stops the e-mails of the run. Skipped or postponed lines (``Décision`` column of the
 ``Relances`` sheet) are not sent.
@@ -45,9 +49,12 @@ from addin.core import dunning
 from addin.core.model import Action, Channel, Problem
 from addin.mail.journal import Journal, book_folder, message_id, sync_sheet
 from addin.actions import queue
+from addin.actions.day import relances_sheets
 from addin.actions.refresh import write_computed_columns
 
 OUTBOX = "Boîte d'envoi"
+LETTERS = "Lettres à envoyer"
+PREPARED = "brouillon préparé"
 
 
 @dataclass(frozen=True)
@@ -56,7 +63,7 @@ class Line:
     step: str
     channel: str
     key: str
-    status: str  # envoyé | envoyé partiellement | déjà fait | à vérifier | échec | échec définitif | à appeler | courrier à envoyer | ignorée | reportée au … | non envoyé
+    status: str  # envoyé | brouillon préparé | envoyé partiellement | déjà fait | à vérifier | échec | échec définitif | à appeler | courrier à envoyer | ignorée | reportée au … | non envoyé
     detail: str = ""
 
 
@@ -76,6 +83,8 @@ class SendReport:
     def failed_run(self) -> bool:
         """The run stopped short (transport) or its save failed: the command exits non-zero."""
         return bool(self.stopped or self.save_error)
+    drafts_folder: Path | None = None  # where the drafts went (no mail server), else None
+    letters: list[Path] = field(default_factory=list)  # the formal notices' PDFs to post (LRAR)
 
     def by_status(self, *statuses: str) -> list[Line]:
         return [x for x in self.lines if x.status in statuses]
@@ -83,6 +92,11 @@ class SendReport:
     @property
     def sent(self) -> list[Line]:
         return self.by_status("envoyé")
+
+    @property
+    def prepared(self) -> list[Line]:
+        """Drafts written to the outbox: not sent until the person sends them."""
+        return self.by_status(PREPARED)
 
     @property
     def to_check(self) -> list[Line]:
@@ -118,7 +132,7 @@ class SendReport:
                      "« à renvoyer » (renvoyé à tous les destinataires).")
         if self.stopped:
             text += f"\nEnvoi arrêté : {self.stopped}"
-        return text + self.outcome_note()
+        return text + self.where() + self.outcome_note()
 
     def outcome_note(self) -> str:
         """What the user must know beyond the lines: a history found elsewhere, a failed save."""
@@ -134,10 +148,23 @@ class SendReport:
                      "la feuille Journal sera complétée sans rien renvoyer.")
         return text
 
+    def where(self) -> str:
+        """Where the files went: the drafts' folder and each letter to post."""
+        text = ""
+        if self.prepared and self.drafts_folder is not None:
+            text += (f"\nBrouillons (pas de serveur d'envoi) : {self.drafts_folder}\n  Ouvrez chacun dans votre "
+                     "messagerie et envoyez-le aujourd'hui ; Relance le compte comme fait dès aujourd'hui. "
+                     "Une fois envoyé, écrivez « envoyé » dans la colonne Résultat du Journal (ou « à renvoyer » "
+                     "pour le préparer de nouveau).")
+        if self.letters:
+            text += "\nLettres à imprimer et envoyer en recommandé avec AR :"
+            text += "".join(f"\n  {path}" for path in self.letters)
+        return text
+
 
 ATTENTION = ("à vérifier", "envoyé partiellement", "échec", "échec définitif", "non envoyé")
 
-_PLURALS = {"envoyé": "envoyés", "envoyé partiellement": "envoyés partiellement", "ignorée": "ignorées", "reportée": "reportées", "non envoyé": "non envoyés",
+_PLURALS = {"envoyé": "envoyés", PREPARED: "brouillons préparés", "envoyé partiellement": "envoyés partiellement", "ignorée": "ignorées", "reportée": "reportées", "non envoyé": "non envoyés",
             "échec": "échecs", "échec définitif": "échecs définitifs", "courrier à envoyer": "courriers à envoyer"}
 
 
@@ -177,14 +204,16 @@ def run(
         if own_transport:
             from addin.mail.send import make_transport
 
-            folder = Path(outbox) if outbox is not None else book_folder(book_path) / OUTBOX
+            folder = Path(outbox) if outbox is not None else book_folder(book_path) / OUTBOX / today.isoformat()
             transport = make_transport(settings, outbox=folder, environ=environ)
+        if getattr(transport, "drafts", False):
+            report.drafts_folder = Path(transport.folder).resolve()
         statuses: dict[str, str] = {}
         total = len(prepared.actions)
         try:
             before_first_message(book, snapshot, settled, prepared.actions, transport)
             for n, action in enumerate(prepared.actions, start=1):
-                line = _one(action, prepared, journal, transport, today, book_path.name, report)
+                line = _one(action, prepared, journal, transport, today, book_path, report, n)
                 report.lines.append(line)
                 statuses[action.key] = line.status
                 book.progress(n / max(1, total), f"Envoi {n}/{total} : {action.client.name}")
@@ -209,7 +238,8 @@ def run(
                                          f"envoi interrompu le {entry.at:%d/%m/%Y à %H:%M}"))
         try:
             report.problems.extend(sync_sheet(book, journal, snapshot))
-            book.write_generated(queue.queue_sheet(prepared.actions, journal, prepared.decisions, today, statuses))
+            for sheet in relances_sheets(prepared, snapshot, today, statuses):
+                book.write_generated(sheet)
             report.computed_columns = write_computed_columns(book, _after_run(prepared, journal), snapshot)
             book.save()
         except (BookError, OSError) as error:  # sent already: the log holds every send
@@ -282,8 +312,8 @@ def store_identity(book: Book, snapshot, book_id: str) -> None:
     book.write_generated(record_sheet(replace(record, book_id=book_id)))
 
 
-def _one(action: Action, prepared: queue.Prepared, journal: Journal, transport, today: date, book_name: str,
-         report: SendReport) -> Line:
+def _one(action: Action, prepared: queue.Prepared, journal: Journal, transport, today: date, book_path: Path,
+         report: SendReport, n: int = 0) -> Line:
     key = action.key
     base = dict(client=action.client.code, step=action.step.name, channel=action.step.channel.value, key=key)
     decision = prepared.decisions.get(key)
@@ -305,7 +335,7 @@ def _one(action: Action, prepared: queue.Prepared, journal: Journal, transport, 
     if state == "partial":
         return Line(**base, status="envoyé partiellement", detail=entry.detail if entry else "")
     if state in ("sent", "task"):
-        return Line(**base, status="déjà fait")
+        return Line(**base, status=PREPARED if entry is not None and entry.prepared else "déjà fait")
     if not journal.may_send(key):
         return Line(**base, status="échec définitif",
                     detail=(entry.detail if entry else "") + " ; corrigez puis écrivez « à renvoyer » dans le Journal")
@@ -317,7 +347,7 @@ def _one(action: Action, prepared: queue.Prepared, journal: Journal, transport, 
     settings = prepared.settings
     try:
         rendered = compose.render(action, settings, today=today)
-        mid = message_id(key, book_name, settings.sender_email)
+        mid = message_id(key, book_path.name, settings.sender_email)
         msg = compose.to_message(rendered, settings, message_id=mid)
     except ValueError as error:  # no valid address, no sender: nothing left, nothing logged
         return Line(**base, status="non envoyé", detail=str(error))
@@ -328,12 +358,16 @@ def _one(action: Action, prepared: queue.Prepared, journal: Journal, transport, 
     except OSError as error:  # full disk, quota, file-size limit: nothing sent, the run stops
         report.stopped = f"journal d'envoi impossible à écrire ({error}) : {journal.path}"
         return Line(**base, status="non envoyé", detail="envoi arrêté")
-    result = transport.send(msg)
+    if getattr(transport, "drafts", False):  # named as Aperçu names the same message
+        result = transport.send(msg, name=queue.file_stem(n, action) + ".eml")
+    else:
+        result = transport.send(msg)
     try:
         journal.result(key, result)
     except OSError as error:  # handed to the server, its answer not recorded: « à vérifier »
         report.stopped = f"journal d'envoi impossible à écrire ({error}) : {journal.path}"
         return Line(**base, status="à vérifier", detail=f"réponse du serveur : {result.detail}")
+    done = PREPARED if getattr(result, "prepared", False) else "envoyé"
     if getattr(result, "fatal", False):
         # Nothing reached a server (login refused, TLS): the message stays pending, the run stops.
         report.stopped = result.detail
@@ -347,17 +381,49 @@ def _one(action: Action, prepared: queue.Prepared, journal: Journal, transport, 
     if channel == Channel.FORMAL_NOTICE:
         # The registered letter is the notice: it goes even when the cover e-mail missed the client.
         letter = replace(action, step=replace(action.step, name=f"{action.step.name} LRAR", channel=Channel.LETTER))
+        kept = keep_letter(rendered, action, book_path, today)
+        if kept is not None:
+            report.letters.append(kept)
         if journal.state(letter.key) is None:
+            where = f"la lettre {kept}" if kept is not None else "la lettre jointe à l'e-mail"
             try:
-                journal.task(letter, [], detail="imprimer la lettre jointe et l'envoyer en recommandé avec AR")
+                journal.task(letter, [], detail=f"imprimer {where} et l'envoyer en recommandé avec AR")
             except OSError as error:
                 report.stopped = f"journal d'envoi impossible à écrire ({error}) : {journal.path}"
         if not partial:
-            return Line(**base, status="envoyé", detail="lettre à envoyer en LRAR")
+            return Line(**base, status=done, detail=f"lettre à envoyer en LRAR : {kept}" if kept
+                        else "lettre à envoyer en LRAR")
     if partial:
         # A copy has it, the client does not: not a reminder, never re-sent automatically.
         return Line(**base, status="envoyé partiellement", detail=result.detail)
-    return Line(**base, status="envoyé", detail=result.detail)
+    return Line(**base, status=done, detail=result.detail)
+
+
+def letter_path(action: Action, book_path: Path, today: date) -> Path:
+    """``<workbook folder>/Lettres à envoyer/<date>/<code> <client> - <invoices>.pdf``."""
+    import re
+
+    invoices = ", ".join(i.number for i in action.items if i.kind == "invoice")
+    name = f"{action.client.code} {action.client.name} - {invoices}".strip(" -")
+    name = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', " ", name).strip(" .")[:120] or "lettre"
+    return book_folder(book_path) / LETTERS / today.isoformat() / f"{name}.pdf"
+
+
+def keep_letter(rendered, action: Action, book_path: Path, today: date) -> Path | None:
+    """Save the formal notice's PDF (the e-mail's attachment) where the person finds it to post
+    it by registered letter; None when the message has no PDF or the folder cannot be written."""
+    from addin.files import atomic_write
+
+    pdf = next((a.data for a in rendered.attachments if a.content_type == "application/pdf"), None)
+    if pdf is None:
+        return None
+    path = letter_path(action, book_path, today)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, pdf)
+    except OSError:
+        return None
+    return path.resolve()
 
 
 def _after_run(prepared: queue.Prepared, journal: Journal) -> queue.Prepared:

@@ -90,6 +90,9 @@ class Block:
     rows: tuple[tuple[object, ...], ...]
     formats: tuple[str, ...] = ()  # one of FORMATS per column; empty: guessed from values
     widths: tuple[float, ...] = ()
+    # Drop-downs that suggest without refusing: (1-based column, values) over the block's rows
+    # and some rows below (a person types there).
+    choices: tuple[tuple[int, tuple[str, ...]], ...] = ()
 
 
 class Book(Protocol):

@@ -463,7 +463,12 @@ class FileBook:
                 fmt = formats[j - 1] if j - 1 < len(formats) else ""
                 column_styles[j] = styles.derive(0, numfmt=NUMBER_FORMATS[fmt] if fmt else None,
                                                  wrap=j in wrapped) if fmt or j in wrapped else 0
+            widths = _block_widths(block)
             for values in block.rows:
+                lines = max((_lines(values[j - 1], widths[j - 1]) for j in wrapped
+                             if j <= len(values) and j <= len(widths)), default=1)
+                if lines > 1:  # as tall as its wrapped text: it never runs over the next row
+                    grid.heights[row] = 15.0 * lines
                 for j, value in enumerate(values, start=1):
                     value = _cell_value(value)
                     style = column_styles.get(j, 0)
@@ -473,6 +478,9 @@ class FileBook:
                     if value is not None or style:
                         grid.cells[(row, j)] = (value, style)
                 row += 1
+            for j, values in block.choices:  # suggestions only: a date or a note is accepted too
+                top = row - len(block.rows)
+                grid.validations.append((f"{xlsx.ref_of(top, j)}:{xlsx.ref_of(row + 200, j)}", values))
             for j, width in enumerate(_block_widths(block), start=1):
                 grid.widths[j] = max(grid.widths.get(j, 0), width)
             row += 1  # one blank row between blocks
@@ -713,3 +721,11 @@ def _block_widths(block: Block) -> list[float]:
                 longest = max(longest, 10 if isinstance(value, (date, datetime)) else len(str(value)))
         widths.append(float(min(max(longest + 2, 8), 60)))
     return widths
+
+
+def _lines(value: object, width: float) -> int:
+    """The lines a text takes wrapped in a column ``width`` wide (about one character per unit)."""
+    if value is None:
+        return 1
+    per_line = max(int(width), 1)
+    return max(1, sum(-(-max(len(part), 1) // per_line) for part in str(value).split("\n")))

@@ -852,6 +852,10 @@ class Grid:
     note: str = ""  # a note on A1
     charts: list[Chart] = field(default_factory=list)
     landscape: bool = True
+    validations: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # (sqref, suggested values)
+    # Row heights (points) of rows holding wrapped text: LibreOffice does not grow a row on load,
+    # so a wrapped text would run over the rows below it.
+    heights: dict[int, float] = field(default_factory=dict)
 
     def value(self, r: int, c: int) -> object:
         cell = self.cells.get((r, c))
@@ -884,11 +888,20 @@ def grid_sheet_xml(grid: Grid, date1904: bool, *, tab_selected: bool, drawing_ri
         parts.append("</cols>")
     parts.append("<sheetData>")
     for r in sorted(rows):
-        parts.append(f'<row r="{r}">')
+        height = grid.heights.get(r)
+        parts.append(f'<row r="{r}" ht="{height:g}" customHeight="1">' if height else f'<row r="{r}">')
         for c, (value, style) in sorted(rows[r], key=lambda item: item[0]):
             parts.append(cell_xml(ref_of(r, c), style, value, date1904))
         parts.append("</row>")
     parts.append("</sheetData>")
+    if grid.validations:
+        parts.append(f'<dataValidations count="{len(grid.validations)}">')
+        for sqref, values in grid.validations:
+            listed = _esc('"' + ",".join(values) + '"')
+            parts.append(f'<dataValidation type="list" errorStyle="information" allowBlank="1" '
+                         f'showInputMessage="1" showErrorMessage="1" sqref="{sqref}">'
+                         f'<formula1>{listed}</formula1></dataValidation>')
+        parts.append("</dataValidations>")
     parts.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')
     orientation = "landscape" if grid.landscape else "portrait"
     parts.append(f'<pageSetup paperSize="9" orientation="{orientation}" fitToWidth="1" fitToHeight="0"/>')

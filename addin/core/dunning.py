@@ -131,8 +131,7 @@ COVERED_BY = {
 COVERED = "covered"  # ActionItem.kind of an invoice the credit covers, listed beside the credit
 # A consumer's legal interest runs from the receipt of the formal notice (Code civil 1231-6,
 # 1344-1): once Relance sent it, the invoice asks for that date until it is typed.
-NOTICE_DATE_MISSING = ("Saisissez la date de réception de la mise en demeure (colonne Date de mise en "
-                       "demeure)")
+NOTICE_DATE_MISSING = "À saisir : Date de mise en demeure (réception)"  # short: it fits its column
 
 WRITTEN = frozenset({Channel.EMAIL, Channel.LETTER, Channel.FORMAL_NOTICE})
 PHONE = frozenset({Channel.PHONE})
@@ -973,7 +972,19 @@ class _Track:
             total_indemnity=sum([i.indemnity for i in invoices], ZERO),
             previous_reminders=len(previous),
             last_reminder=max(r.on for r in previous) if previous else None,
+            notice_next=self._notice_next(step, listed),
         )
+
+    def _notice_next(self, step: Step, listed: Sequence[_Item]) -> bool:
+        """Whether the formal notice follows this written reminder if it stays unpaid: the
+        scenario has one, and with this message every listed overdue invoice has the
+        reminders it needs (``min_previous``, counted as ``_Item.after_due``). A message that
+        announces the notice (« dernière relance amiable ») must be followed by it."""
+        if self.track is not WRITTEN or step.channel == Channel.FORMAL_NOTICE or not self.notices:
+            return False
+        need = self.steps[self.notices[0]].min_previous
+        overdue = [i for i in listed if i.overdue(self.today)]
+        return bool(overdue) and all(i.after_due + 1 >= need for i in overdue)
 
 
 def plan_position(state: InvoiceState, installments: Sequence[tuple[date, Decimal]] | None, today: date

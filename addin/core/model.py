@@ -206,6 +206,7 @@ class Settings:
     # A shorter legal cap of the seller's sector (transport, perishable food: 30 days,
     # L441-10 I and L441-11): terms beyond it are a warning. None: no sector cap.
     sector_max_days: int | None = None
+    bcc_sender: bool = False  # « Copie cachée à l'expéditeur »: every reminder also goes to the sender (Bcc)
     extra: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # unknown keys, kept
 
 
@@ -341,6 +342,10 @@ class Action:
     # the wording never claims a previous reminder that did not go out.
     previous_reminders: int = 0
     last_reminder: date | None = None
+    # The formal notice comes next if this message stays unpaid: every listed overdue invoice will
+    # have had the reminders the notice needs. Only then may a message call itself the last
+    # amicable reminder and announce the notice (``dunning``); otherwise it is a further reminder.
+    notice_next: bool = True
 
     @property
     def key(self) -> str:

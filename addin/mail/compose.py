@@ -73,6 +73,7 @@ FORMAL_NOTICE_TEMPLATE = "mise_en_demeure"
 PREVIEW_ONLY_TEMPLATES = frozenset({"appel"})
 NOTICE_DEADLINE_DAYS = Settings().reminder_deadline_days  # the default; the setting wins
 QR_CID = "qr-virement@relance"
+OLD_DEBT_DAYS = 60  # from two months late, a first message no longer calls the debt an oversight
 
 
 @dataclass(frozen=True)
@@ -235,6 +236,8 @@ def context(action: Action, settings: Settings, *, today: date, lang: str, qr_ci
         "step": {"name": one_line(action.step.name), "offset_days": action.step.offset_days},
         # The n-th sending of a step repeated while the formal notice waits (« J+30 (2) »): 0 if not one.
         "repeat": repeat_number(action.step.name),
+        # The formal notice follows this message if it stays unpaid: only then « dernière relance ».
+        "notice_next": action.notice_next,
         "client": {
             "name": one_line(action.client.name),
             "code": one_line(action.client.code),
@@ -264,6 +267,9 @@ def context(action: Action, settings: Settings, *, today: date, lang: str, qr_ci
         "reference": reference,
         "next_due": summary.next_due,
         "max_days_late": max((v["days_late"] for v in views), default=0),
+        # An old debt (the oldest listed invoice OLD_DEBT_DAYS late or more): its first message
+        # is no « simple oubli » but states the age and asks for payment or the reason.
+        "old_debt": max((v["days_late"] for v in views), default=0) >= OLD_DEBT_DAYS,
         "situation": _situations(views),
         "on_plan": any(v["on_plan"] for v in views),
         "previous_reminders": action.previous_reminders,
@@ -309,14 +315,20 @@ def _letter_filename(action: Action, lang: str, today: date) -> str:
     return f"{stem} - {name} - {today.isoformat()}.pdf" if name else f"{stem} - {today.isoformat()}.pdf"
 
 
-def render(action: Action, settings: Settings, *, today: date, templates_dir: Path = TEMPLATES_DIR) -> Rendered:
+def render(action: Action, settings: Settings, *, today: date, templates_dir: Path = TEMPLATES_DIR,
+           user_lang: str = "fr") -> Rendered:
     """Render the email of one action in the client's language (French when unknown).
+
+    A call script is read by the user: it is in ``user_lang`` (the register's language), and
+    only the sentence she says to the client (``_call_spoken``) is in the client's language.
 
     Raises ``jinja2.TemplateNotFound`` for a step naming a template that does not exist,
     and ``jinja2.UndefinedError`` if a template uses a variable the context lacks.
     """
     name = one_line(action.step.template)
-    lang = template_language(action.client.language, name, templates_dir)
+    client_lang = template_language(action.client.language, name, templates_dir)
+    script = name in PREVIEW_ONLY_TEMPLATES or action.step.channel == Channel.PHONE
+    lang = template_language(user_lang, name, templates_dir) if script else client_lang
     env = environment(lang, templates_dir)
     notes: list[str] = []
     summary = summarize(action)
@@ -338,12 +350,18 @@ def render(action: Action, settings: Settings, *, today: date, templates_dir: Pa
             attachments.append(Attachment("qr-virement.png", "image/png", png, QR_CID))
 
     ctx = context(action, settings, today=today, lang=lang, qr_cid=qr_cid)
+    spoken_html = ""
+    if script:  # the words for the client, in the client's language
+        spoken_env = environment(client_lang, templates_dir)
+        spoken_ctx = {**ctx, "lang": client_lang}
+        ctx["spoken"] = spoken_env.get_template("_call_spoken.txt").render(spoken_ctx).strip()
+        spoken_html = spoken_env.get_template("_call_spoken.html").render(spoken_ctx).strip()
     unknown = [v["number"] for v in ctx["invoices"] if v["interest"] is None]
     if unknown:
         notes.append("Intérêts non connus (taux manquant dans la feuille Taux) pour : " + ", ".join(unknown) + ".")
     subject = one_line(env.get_template(f"{name}.subject.txt").render(ctx))
     text = env.get_template(f"{name}.txt").render(ctx)
-    html = env.get_template(f"{name}.html").render(ctx)
+    html = env.get_template(f"{name}.html").render({**ctx, "spoken": spoken_html} if script else ctx)
 
     if name == FORMAL_NOTICE_TEMPLATE or action.step.channel == Channel.FORMAL_NOTICE:
 
@@ -428,6 +446,8 @@ def to_message(
     msg["To"] = tuple(_address(rendered.client_name, a) for a in rendered.to)
     if rendered.cc:
         msg["Cc"] = tuple(Address(addr_spec=a) for a in rendered.cc)
+    if settings.bcc_sender:  # « Copie cachée à l'expéditeur »: her mailbox keeps what the client got
+        msg["Bcc"] = _address(display, sender)
     msg["Reply-To"] = _address(display, sender)
     mid = one_line(message_id).replace(" ", "")
     msg["Message-ID"] = mid if mid.startswith("<") else f"<{mid}>"

@@ -65,6 +65,7 @@ RESULT_LABELS = {
     "unknown": "à vérifier",
     "task": "à faire",
     "partial": "envoyé partiellement",
+    "prepared": "brouillon préparé",
 }
 _SENT_WORDS = {"envoye", "envoyee", "sent", "ok", "fait", "done"}
 _RESEND_WORDS = {"a renvoyer", "renvoyer", "resend", "to resend"}
@@ -151,9 +152,14 @@ class Entry:
     detail: str = ""
     resolved_by: str = ""  # "Journal" when a person resolved it in the sheet
     on: date | None = None  # the run's day (--today): what the reminder history counts, not ``at``
+    # A draft written to the outbox (no mail server): it counts as done like a sent message
+    # (state "sent") but says « brouillon préparé » until a person writes « envoyé ».
+    prepared: bool = False
 
     @property
     def result_label(self) -> str:
+        if self.state == "sent" and self.prepared:
+            return RESULT_LABELS["prepared"]
         if self.state == "failed" and self.permanent:
             return RESULT_LABELS["failed_permanent"]
         return RESULT_LABELS.get(self.state or "", "")
@@ -245,6 +251,7 @@ class Journal:
                       # The transport could send nothing (login refused, TLS): the message never
                       # reached a server, so it stays pending, not failed.
                       "fatal": bool(getattr(result, "fatal", False)) and not result.ok,
+                      "prepared": bool(getattr(result, "prepared", False)) and bool(result.ok),
                       "detail": str(getattr(result, "detail", "") or ""), "at": self._now()})
 
     def task(self, action: Action, recipients: Sequence[str] = (), detail: str = "") -> None:
@@ -361,11 +368,12 @@ class Journal:
                          else "unknown" if r.get("unknown") else "failed")
                 out[key] = _replace(previous, state=state,
                                     permanent=bool(r.get("permanent")) and state == "failed",
-                                    detail=str(r.get("detail", "")))
+                                    detail=str(r.get("detail", "")),
+                                    prepared=bool(r.get("prepared")) and state == "sent")
             elif kind == "resolution":
                 state = "sent" if r.get("state") == "sent" else None
                 out[key] = _replace(previous, state=state, permanent=False, resolved_by=str(r.get("by", "")),
-                                    detail=previous.detail)
+                                    detail=previous.detail, prepared=False)
         return out
 
     def state(self, key: str) -> str | None:
@@ -688,6 +696,12 @@ def read_history(book: Book, journal: Journal, *, record: bool = True) -> tuple[
                 read_notes(cell, row_number, str(cell("client")), _split(cell("invoices")), on_row)
             if key and key in entries:
                 entry = entries[key]
+                if entry.prepared and (result in _SENT_WORDS or result in _RESEND_WORDS):
+                    # A draft the person sent herself (« envoyé ») or wants made again (« à renvoyer »).
+                    if record and (at is None or at >= entry.at):
+                        journal.resolve(key, "sent" if result in _SENT_WORDS else "resend", row=row_number)
+                        entries = journal.entries()
+                    continue
                 if entry.state in ("unknown", "failed", "partial") and (result in _SENT_WORDS or result in _RESEND_WORDS):
                     if at is None or at < entry.at:
                         if result != schema.normalize(entry.result_label):

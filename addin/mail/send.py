@@ -47,6 +47,9 @@ class SendResult:
     # even after the retries): not sent, never re-sent automatically (the others have it).
     partial: bool = False
     refused: tuple[str, ...] = ()  # the addresses that did not get it
+    # A draft written to the outbox folder, not a message sent: the person sends it from her
+    # own mail software (« brouillon préparé », never « envoyé »).
+    prepared: bool = False
 
 
 class Transport(Protocol):
@@ -69,21 +72,47 @@ def eml_filename(message_id: str) -> str:
     return safe[:180] + ".eml"
 
 
-class OutboxTransport:
-    """Writes each message as ``<message-id>.eml`` in ``folder``, atomically (temp file + rename).
+def draft_target(folder: Path, name: str, message_id: str) -> Path:
+    """Where the draft ``name`` goes in ``folder``: that name, unless a file of that name holds
+    another message (an earlier day's draft in the same folder), then ``name-2.eml``, ``-3``…
+    A file holding the same Message-ID is overwritten: a repeated run never doubles a draft."""
+    stem = name[:-4] if name.lower().endswith(".eml") else name
+    n = 1
+    while True:
+        target = folder / (f"{stem}.eml" if n == 1 else f"{stem}-{n}.eml")
+        if not target.exists() or _holds(target, message_id):
+            return target
+        n += 1
 
-    The file carries ``X-Unsent: 1`` so that Outlook opens it as a draft ready to send. The same
-    Message-ID always gives the same file name: a run repeated after a crash overwrites, never doubles.
+
+def _holds(path: Path, message_id: str) -> bool:
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8192)
+    except OSError:
+        return False
+    return bool(message_id) and message_id.encode("ascii", "replace") in head
+
+
+class OutboxTransport:
+    """Writes each message as a draft ``.eml`` in ``folder``, atomically (temp file + rename).
+
+    The file carries ``X-Unsent: 1`` so that Outlook opens it as a draft ready to send. Its name
+    is the one Aperçu gives the same message when the caller passes it (``01-C002-J+7.eml``),
+    else ``<message-id>.eml``; a run repeated after a crash overwrites the same draft, never
+    doubles it. The result is ``prepared``: a draft, not a sent message.
     """
+
+    drafts = True  # the send action names the files and says « brouillon préparé »
 
     def __init__(self, folder: Path | str):
         self.folder = Path(folder)
 
-    def send(self, message: EmailMessage) -> SendResult:
+    def send(self, message: EmailMessage, name: str | None = None) -> SendResult:
         mid = _message_id(message)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            target = self.folder / eml_filename(mid)
+            target = draft_target(self.folder, name, mid) if name else self.folder / eml_filename(mid)
             draft = _copy(message)
             if draft.get("X-Unsent") is None:
                 draft["X-Unsent"] = "1"
@@ -93,7 +122,7 @@ class OutboxTransport:
             atomic_write(target, data)
         except OSError as exc:
             return SendResult(False, False, mid, f"écriture impossible dans la boîte d'envoi {self.folder} : {exc}")
-        return SendResult(True, False, mid, f"enregistré dans {target}")
+        return SendResult(True, False, mid, f"brouillon enregistré dans {target}", prepared=True)
 
     def close(self) -> None:
         pass

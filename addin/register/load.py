@@ -437,10 +437,14 @@ def _setting_value(row: _Row, col: Column, raw: object) -> object:
     elif col.kind == "choice":
         word = schema.normalize(raw)
         value = _SETTING_WORDS.get(col.key, {}).get(word) or next(
-            (c for c in col.choices if schema.normalize(c) == word), None)
+            (schema.SETTING_CODES.get(col.key, {}).get(c, c) for c in col.choices if schema.normalize(c) == word),
+            None)
         problem = None if value else place.problem(
             raw, f"Valeur inconnue pour « {col.fr} » : « {text(raw)} ».",
-            "Choisissez parmi : " + ", ".join(col.choices) + f". En attendant : {default}.", "settings.choice")
+            "Choisissez parmi : " + ", ".join(col.choices) + f". En attendant : {schema.setting_label(col.key, default)}.",
+            "settings.choice")
+    elif col.kind == "bool":
+        value, problem = cells.parse_bool(raw, place)
     elif col.kind == "email":
         value, problem = cells.parse_emails(raw, place)
         if problem is None and ";" in value:

@@ -68,16 +68,36 @@ YES_NO = ("Oui", "Non")
 PAYMENT_METHODS = ("Virement", "Prélèvement SEPA", "Carte", "Chèque", "Espèces", "Lien de paiement")
 CHANNELS = ("E-mail", "Appel", "Courrier", "Mise en demeure")
 CALL_OUTCOMES = ("Promesse de paiement", "Litige", "Injoignable", "Paiement annoncé", "Autre")
-SMTP_SECURITY = ("starttls", "ssl", "none")
-PENALTY_MODES = ("legal", "contract")
-BELOW_FLOOR = ("legal_default", "floor", "contract")
-IMPUTATIONS = ("principal", "interest_first")
+# The settings' modes as the Paramètres drop-downs offer them (French); the model keeps a code
+# (``SETTING_CODES``), and the loader reads the English codes too (load._SETTING_WORDS).
+SMTP_SECURITY = ("starttls", "ssl", "aucune")
+PENALTY_MODES = ("taux légal", "contrat")
+BELOW_FLOOR = ("taux légal par défaut", "plancher", "contrat")
+IMPUTATIONS = ("capital d'abord", "intérêts d'abord")
+SETTING_CODES: dict[str, dict[str, str]] = {
+    "smtp_security": dict(zip(SMTP_SECURITY, ("starttls", "ssl", "none"))),
+    "penalty_mode": dict(zip(PENALTY_MODES, ("legal", "contract"))),
+    "below_floor_policy": dict(zip(BELOW_FLOOR, ("legal_default", "floor", "contract"))),
+    "imputation": dict(zip(IMPUTATIONS, ("principal", "interest_first"))),
+}
+
+
+def setting_label(key: str, code: object) -> object:
+    """The French drop-down value of a setting's code (``legal`` → « taux légal »); other values as they are."""
+    for label, value in SETTING_CODES.get(key, {}).items():
+        if value == code:
+            return label
+    return code
 # Payment terms offered in the template's drop-downs: common wordings, all read by
 # due_dates.parse_terms; any other wording it reads may be typed too.
 TERMS_SUGGESTED = ("à réception", "30 jours", "45 jours", "60 jours", "30 jours fin de mois",
                    "45 jours fin de mois", "fin de mois 45 jours")
 
 _COMPUTED = "Calculé par Relance — ne pas saisir. "
+
+# What a person writes in the Résultat column of Journal (a drop-down that suggests, Relance
+# writes other labels).
+JOURNAL_RESULTS = ("envoyé", "à renvoyer")
 
 # --- Paramètres ------------------------------------------------------------------
 
@@ -101,17 +121,17 @@ SETTING_KEYS: tuple[Column, ...] = (
     Column("smtp_user", "Utilisateur SMTP", "SMTP user",
            help="Identifiant SMTP. Le mot de passe ne s'écrit jamais ici : variable RELANCE_SMTP_PASSWORD ou trousseau du système."),
     Column("smtp_security", "Sécurité SMTP", "SMTP security", "choice", choices=SMTP_SECURITY,
-           help="starttls, ssl ou none."),
+           help="starttls (port 587), ssl (port 465) ou aucune (serveur local de test) ; none accepté."),
     Column("default_terms", "Conditions par défaut", "Default terms",
            help="Conditions de paiement quand ni la facture ni le client n'en donnent, ex. « 30 jours », « 45 jours fin de mois ».",
            aliases=("Default payment terms",)),
     Column("penalty_mode", "Mode de pénalité", "Penalty mode", "choice", choices=PENALTY_MODES,
-           help="contract (défaut) : le taux de pénalité de chaque facture quand il est rempli, sinon le taux légal ; "
-                "legal : toujours le taux légal (BCE + 10 points), un taux saisi sur une facture est ignoré et signalé."),
+           help="contrat (défaut) : le taux de pénalité de chaque facture quand il est rempli, sinon le taux légal ; "
+                "taux légal : toujours le taux légal (BCE + 10 points), un taux saisi sur une facture est ignoré et signalé."),
     Column("below_floor_policy", "Taux sous le plancher", "Rate below floor", "choice", choices=BELOW_FLOOR,
-           help="Taux contractuel inférieur à 3 × le taux légal : legal_default (taux BCE + 10 pts), floor (3 × taux légal) ou contract (le taux du contrat)."),
+           help="Taux contractuel inférieur à 3 × le taux légal : taux légal par défaut (taux BCE + 10 pts), plancher (3 × taux légal) ou contrat (le taux du contrat)."),
     Column("imputation", "Imputation des paiements", "Payment imputation", "choice", choices=IMPUTATIONS,
-           help="principal : les paiements soldent d'abord le capital ; interest_first : d'abord les intérêts (Code civil 1343-1)."),
+           help="capital d'abord : les paiements soldent d'abord le capital ; intérêts d'abord : d'abord les intérêts (Code civil 1343-1)."),
     Column("min_balance", "Seuil de relance (€)", "Reminder threshold (€)", "money",
            help="Un reste dû inférieur à ce montant n'est pas relancé.", aliases=("Seuil de relance",)),
     Column("reminder_deadline_days", "Délai accordé dans les relances (jours)", "Deadline given in reminders (days)",
@@ -127,6 +147,9 @@ SETTING_KEYS: tuple[Column, ...] = (
     Column("sector_max_days", "Délai maximal du secteur (jours)", "Sector payment cap (days)", "int",
            help="Plafond légal plus court de votre secteur (transport, denrées périssables : 30) ; "
                 "les conditions qui le dépassent sont signalées. Vide : pas de plafond de secteur."),
+    Column("bcc_sender", "Copie cachée à l'expéditeur", "Bcc to sender", "bool", choices=YES_NO,
+           help="Oui : chaque relance envoyée part aussi, en copie cachée, à l'adresse d'expéditeur, pour "
+                "garder dans votre messagerie ce que le client a reçu. Non par défaut."),
 )
 
 # A settings key that looks like a secret: refused, never read.
@@ -345,17 +368,28 @@ JOURNAL = Sheet(
         Column("timestamp", "Horodatage", "Timestamp", help="Date et heure de l'envoi ou de l'appel.", width=18),
         Column("client", "Client", "Client", help="Code client.", width=12),
         Column("invoices", "Factures", "Invoices", help="Numéros des factures concernées.", width=22),
-        Column("step", "Étape", "Step", width=10),
-        Column("channel", "Canal", "Channel", "choice", choices=CHANNELS, width=14),
-        Column("recipients", "Destinataires", "Recipients", width=28),
-        Column("message_id", "Message-ID", "Message ID", width=30),
-        Column("result", "Résultat", "Result", width=14),
+        Column("step", "Étape", "Step", help="Étape du scénario (J+7, Appel J+7…) ; pour un appel noté à la main, "
+               "laissez vide ou écrivez l'étape.", width=10),
+        Column("channel", "Canal", "Channel", "choice", choices=CHANNELS,
+               help="E-mail, Appel, Courrier ou Mise en demeure.", width=14),
+        Column("recipients", "Destinataires", "Recipients", help="Adresses (ou numéro) à qui la relance est allée.",
+               width=28),
+        Column("message_id", "Message-ID", "Message ID",
+               help="Identifiant de l'e-mail : le même à chaque essai, pour qu'un serveur écarte un doublon.", width=30),
+        Column("result", "Résultat", "Result",
+               help="Écrit par Relance (envoyé, brouillon préparé, à vérifier, à faire…). Écrivez « envoyé » quand "
+                    "vous avez vérifié ou envoyé vous-même, « à renvoyer » pour qu'il reparte au prochain envoi.",
+               width=18),
         Column("key", "Clé", "Key", help="Identité de la relance : empêche tout double envoi. Ne pas modifier.", width=30),
-        Column("outcome", "Issue de l'appel", "Outcome", "choice", choices=CALL_OUTCOMES, width=18),
-        Column("contact", "Interlocuteur", "Contact", width=18),
-        Column("promise_date", "Date de promesse", "Promise date", "date", width=12),
-        Column("dispute_reason", "Motif de litige", "Dispute reason", width=20),
-        Column("comment", "Commentaire", "Comment", width=30),
+        Column("outcome", "Issue de l'appel", "Outcome", "choice", choices=CALL_OUTCOMES,
+               help="Ce que l'appel a donné ; une promesse ou un litige suspend les relances.", width=18),
+        Column("contact", "Interlocuteur", "Contact", help="La personne jointe.", width=18),
+        Column("promise_date", "Date de promesse", "Promise date", "date",
+               help="Date de paiement promise : pas de relance jusqu'à cette date.", width=12),
+        Column("dispute_reason", "Motif de litige", "Dispute reason",
+               help="Motif du litige : la facture est suspendue ; « levé » ou « résolu » le lève.", width=20),
+        Column("comment", "Commentaire", "Comment", help="Vos notes ; Relance y écrit où est la lettre à poster.",
+               width=30),
         Column("run_date", "Date de relance", "Run date", "date",
                help="Le jour de relance (--today) quand il diffère de la date de l'envoi.", width=12),
     ),

@@ -100,7 +100,38 @@ def _choices(sheet: Sheet, col: Column) -> tuple[tuple[str, ...] | str, bool, st
         return CLIENT_CODES, False, _CLIENT_ERROR
     if col.kind == "bool":
         return schema.YES_NO, True, ""
+    if sheet is schema.JOURNAL and col.key == "result":
+        return schema.JOURNAL_RESULTS, False, ("Écrivez « envoyé » (vérifié, ou envoyé vous-même) ou « à renvoyer » ; "
+                                              "Relance écrit les autres résultats.")
     return col.choices, col.kind == "choice" and sheet is not schema.PAIEMENTS, ""
+
+
+HEADER_LINES = 2  # the header row is 32 points high: two lines of bold text
+LINE_HEIGHT = 15  # points per line of wrapped text (Calibri 11)
+# Computed columns whose values are longer than their header: their longest value fits.
+_LONGEST_VALUE = {"status": "Promesse de paiement", "next_action": "Couvert par un paiement non affecté : affectez-le",
+                  "step_status": "Facture inconnue"}
+
+
+_WRAPPED: frozenset[str] = frozenset()  # LibreOffice does not grow rows on load: nothing wraps in a register row
+
+
+def fit_width(col: Column) -> float:
+    """A column wide enough for its header on two lines (bold text runs about 1.2 characters per
+    unit of width, plus the drop-down arrow), for its drop-down values and its longest value."""
+    longest_word = max((len(w) for w in col.fr.split()), default=0)
+    words = [len(col.fr) * 1.2 / HEADER_LINES, longest_word * 1.2, *(len(c) * 1.1 for c in col.choices or ())]
+    if col.key in _LONGEST_VALUE:
+        words.append(len(_LONGEST_VALUE[col.key]) * 1.1)
+    return float(max(col.width, -(-int(max(words) + 3) // 1)))
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """How many lines ``text`` takes wrapped in a column ``width`` wide (about one character per unit)."""
+    import math
+
+    per_line = max(int(width * 1.05), 1)
+    return max(1, sum(math.ceil(max(len(part), 1) / per_line) for part in str(text).split("\n")))
 
 
 def _header_sheet(ws, sheet: Sheet, rows: list[list[object]] = (), table: bool = True) -> None:
@@ -109,12 +140,14 @@ def _header_sheet(ws, sheet: Sheet, rows: list[list[object]] = (), table: bool =
     for j, col in enumerate(columns, start=1):
         cell = ws.cell(row=1, column=j, value=col.fr)
         letter = get_column_letter(j)
-        ws.column_dimensions[letter].width = col.width
+        ws.column_dimensions[letter].width = fit_width(col)
         if col.help:
             cell.comment = _comment(col.help)
         fmt = FORMATS.get(col.kind)
         if fmt:
             ws.column_dimensions[letter].number_format = fmt
+        if col.key in _WRAPPED:  # free text (a dispute's reason) may be long: it wraps, never cut
+            ws.column_dimensions[letter].alignment = Alignment(wrap_text=True, vertical="top")
         if col.computed:
             ws.column_dimensions[letter].fill = COMPUTED_FILL
             cell.fill = COMPUTED_FILL
@@ -151,6 +184,9 @@ def _settings_rows() -> list[list[object]]:
             value = None
         if isinstance(value, Decimal):
             value = float(value)  # Excel stores numbers as doubles; 5.0 reads back as 5.00 €
+        if col.kind == "bool":
+            value = schema.YES_NO[0] if value else schema.YES_NO[1]
+        value = schema.setting_label(col.key, value)
         rows.append([col.fr, value, col.help])
     return rows
 
@@ -169,6 +205,12 @@ def _settings_sheet(ws) -> None:
         elif col.key == "default_terms":
             ws.add_data_validation(_list_validation(schema.TERMS_SUGGESTED, f"B{i}", False, _TERMS_ERROR))
         ws.cell(row=i, column=3).alignment = Alignment(wrap_text=True, vertical="top")
+        ws.cell(row=i, column=1).alignment = Alignment(wrap_text=True, vertical="top")
+        ws.cell(row=i, column=2).alignment = Alignment(vertical="top")
+        # A wrapped description gets the height it needs: it never runs over the next row.
+        lines = max(wrapped_lines(col.help, ws.column_dimensions["C"].width),
+                    wrapped_lines(col.fr, ws.column_dimensions["A"].width))
+        ws.row_dimensions[i].height = LINE_HEIGHT * lines + 3
 
 
 def _scenario_rows() -> list[list[object]]:
@@ -236,7 +278,7 @@ def build() -> openpyxl.Workbook:
         elif sheet.kind == "input":
             _header_sheet(ws, sheet)
         elif sheet.kind == "log":
-            _header_sheet(ws, sheet, table=False)  # appended by Relance: a Table would not grow with it
+            _header_sheet(ws, sheet)  # an Excel Table: Relance's appended rows grow it (FileBook.append_rows)
         elif sheet is schema.TAUX:
             _rates_sheet(ws)
         else:

@@ -22,7 +22,7 @@ from typing import Mapping, Sequence
 
 from addin.books.base import Block, ChartSpec, GeneratedSheet, SheetData
 from addin.core import aging
-from addin.core.model import ZERO, Client, InvoiceState, Payment, Settings, Status
+from addin.core.model import ZERO, Client, InvoiceState, Payment, Settings, Status, cents
 
 SHEET = "Revue"
 SNAPSHOT_SHEET = "_RevueSnapshot"
@@ -174,7 +174,8 @@ def changes(previous: Mapping[str, SnapshotLine], current: Mapping[str, Snapshot
 def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], payments: Sequence[Payment],
                  settings: Settings, month: tuple[int, int], previous: Snapshot | None = None, *,
                  credits: Mapping[str, Decimal] | None = None,
-                 unreadable_rows: int = 0, ignored_payments: int = 0) -> tuple[GeneratedSheet, GeneratedSheet]:
+                 unreadable_rows: int = 0, ignored_payments: int = 0,
+                 unreadable_amount: Decimal | None = None) -> tuple[GeneratedSheet, GeneratedSheet]:
     """The ``Revue`` sheet and the updated hidden ``_RevueSnapshot`` sheet for ``month``.
 
     ``states`` must be computed by the ledger as of the month's last day (``month_end``);
@@ -182,7 +183,9 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
     the payments not allocated to an invoice; ``previous`` the reviews kept so far;
     ``unreadable_rows`` the rows of ``Factures`` the loader could not read at all (no
     state, no amount), counted with the invoices in error among the rows to correct;
-    ``ignored_payments`` the rows of ``Paiements`` left out for an error (not collected here).
+    ``ignored_payments`` the rows of ``Paiements`` left out for an error (not collected here);
+    ``unreadable_amount`` what the *Montant TTC* cells of those unreadable rows hold (shown
+    on their own line, outside every total: the review never says 0,00 € for rows with amounts).
     """
     as_of = month_end(month)
     credits = credits or {}
@@ -203,7 +206,7 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
         (
             (DUE, figures.due, "factures ouvertes : le « Reste dû » d'Actualiser"),
             ("dont échu", figures.overdue, f"échéance dépassée au {as_of:%d/%m/%Y}"),
-        ) + _to_fix_line(figures, unreadable_rows) + (
+        ) + _to_fix_line(figures, unreadable_rows, unreadable_amount) + (
             ("Avoirs non utilisés", figures.credit_notes, "à imputer ou rembourser"),
             (NET, figures.net, "reste dû + échéance inconnue + avoirs"),
             ("Encaissé dans le mois", collected, f"paiements du {first:%d/%m} au {as_of:%d/%m/%Y}"
@@ -215,19 +218,21 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
              "payées en retard, non prescrites : à réclamer si besoin"),
             ("Paiements non affectés", balance.totals.unallocated, "à imputer ou rembourser (hors balance)"),
         ),
-        ("text", "money", "text"), (34, 16, 14),
+        # The notes run over the empty cells to their right (LibreOffice does not grow a wrapped row),
+        # the chart stands past them.
+        ("text", "money", "text"), (44, 16, 39),
     ))
     blocks.append(Block(
         "Ratios", ("DSO (jours)", "Part échue", "Méthode du DSO"),
         ((days, aging.overdue_share(states, as_of),
           "épuisement (count-back) sur le CA TTC"),),
-        ("number", "percent", "text"), (34, 16, 14),
+        ("number", "percent", "text"), (44, 16, 14),
     ))
     # Invoices in error have no age: their own column (and bar) only when there are some.
     unknown = any(aging.needs_fixing(s) and s.balance for s in states)
     spread = tuple(zip(aging.BUCKETS, balance.totals.buckets))
     spread += ((UNKNOWN_SHORT, balance.totals.unknown),) if unknown else ()
-    blocks.append(Block("Répartition par ancienneté", ("Tranche", "Montant"), spread, ("text", "money"), (34, 16)))
+    blocks.append(Block("Répartition par ancienneté", ("Tranche", "Montant"), spread, ("text", "money"), (44, 16)))
     chart_index = len(blocks) - 1
 
     def aged(r: aging.AgedRow) -> tuple:
@@ -236,7 +241,7 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
 
     headers = ("Client", "Code client", *aging.BUCKETS, *((UNKNOWN_SHORT,) if unknown else ()), "Avoirs", "Total",
                "Paiements non affectés")
-    widths = (34, 16) + (14,) * len(aging.BUCKETS) + ((18,) if unknown else ()) + (14, 14, 22)
+    widths = (44, 16) + (14,) * len(aging.BUCKETS) + ((18,) if unknown else ()) + (14, 14, 22)
     blocks.append(Block("Balance âgée par client", headers,
                         tuple(aged(r) for r in balance.rows) + (aged(balance.totals),),
                         ("text", "text") + ("money",) * (len(headers) - 2), widths))
@@ -248,29 +253,29 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
         diff, title = [], "Évolution : première revue (rien à comparer)"
     blocks.append(Block(title, ("Client", "Code client", "Facture", "Montant", "Changement", "Détail"),
                         tuple((names.get(c, ""), c, n, a, k, d) for k, c, n, d, a in diff),
-                        ("text", "text", "text", "money", "text", "text"), (34, 16, 14, 14, 20, 14)))
+                        ("text", "text", "text", "money", "text", "text"), (44, 16, 14, 14, 20, 14)))
     breaches = aging.credit_policy_breaches(clients, states, settings, as_of)
     blocks.append(Block("Clients à bloquer (politique de crédit des Paramètres)", ("Client", "Code client", "Motif"),
                         tuple((names.get(b.client, ""), b.client, hold_reason(b)) for b in breaches),
-                        ("text", "text", "text"), (34, 16, 14)))
+                        ("text", "text", "text"), (44, 16, 14)))
     profiles = aging.payer_profiles(clients, states)
     blocks.append(Block(
         "Profils de paiement (factures soldées)",
         ("Client", "Code client", "Soldées", "Retard moyen", "Retard médian", "% en retard"),
         tuple((names.get(p.client, ""), p.client, p.paid_invoices, p.average_days_late, p.median_days_late,
                p.share_paid_late) for p in profiles.values() if p.paid_invoices),
-        ("text", "text", "int", "number", "number", "percent"), (34, 16, 14, 14, 14, 14),
+        ("text", "text", "int", "number", "number", "percent"), (44, 16, 14, 14, 14, 14),
     ))
-    doubtful = aging.doubtful_debts(states, clients, as_of)
+    doubtful = not_covered(aging.doubtful_debts(states, clients, as_of), states, credits, as_of)
     blocks.append(Block(
         "Créances douteuses — suggestions de provision (à valider par le comptable)",
         ("Client", "Code client", "Facture", "Reste dû", "Jours retard", "Taux", "Provision HT", "Règle"),
         tuple((names.get(d.client, ""), d.client, d.invoice, d.balance, d.days_late, d.rate, d.provision, d.rule)
               for d in doubtful),
-        ("text", "text", "text", "money", "int", "percent", "money", "text"), (34, 16, 14, 14, 14, 14, 14, 14),
+        ("text", "text", "text", "money", "int", "percent", "money", "text"), (44, 16, 14, 14, 14, 14, 14, 14),
     ))
     blocks.append(Block("Règles de provision (la première qui s'applique)", ("Règle",),
-                        tuple((rule,) for rule in aging.DOUBTFUL_RULES), ("text",), (34,)))
+                        tuple((rule,) for rule in aging.DOUBTFUL_RULES), ("text",), (44,)))
     expected = aging.forecast(states, profiles, as_of, doubtful=[d.invoice for d in doubtful])
     apart = (("Au-delà de 13 semaines", expected.beyond), ("En litige : non daté", expected.disputed),
              ("Créances douteuses : hors prévision", expected.doubtful), (UNKNOWN, expected.to_fix))
@@ -280,7 +285,7 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
         ("Semaine du", "Montant attendu", "Factures", "dont re-daté"),
         tuple((w.start, w.amount, w.count, w.redated) for w in expected.weeks)
         + tuple((label, amount, count, None) for label, (amount, count) in apart if count),
-        ("date", "money", "int", "money"), (34, 16, 14, 14),
+        ("date", "money", "int", "money"), (44, 16, 14, 14),
     ))
 
     chart_top = _top_of(blocks, chart_index)  # the header row of the "Répartition" block
@@ -288,7 +293,7 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
         "Balance âgée (TTC)",
         categories=(chart_top + 1, 1, chart_top + len(spread), 1),
         values=(chart_top, 2, chart_top + len(spread), 2),
-        anchor="G2", y_title="€",
+        anchor="J2", y_title="€",
     )
     revue = GeneratedSheet(SHEET, tuple(blocks), charts=(chart,),
                            note="Revue mensuelle des créances, recalculée par « Revue mensuelle ». "
@@ -308,18 +313,79 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
     return revue, snapshot
 
 
+UNREAD = "Lignes de Factures non lues"
+
+
 def rows_to_fix(figures: aging.Receivables, unreadable_rows: int) -> str:
-    """``4 lignes de Factures en erreur : voir Anomalies`` (empty when none)."""
-    rows = figures.to_fix_count + unreadable_rows
-    if not rows:
+    """``2 factures sans échéance connue : voir Anomalies`` (empty when none): the invoices read
+    whose due date is unknown; rows not read at all are said by ``unread_rows``."""
+    rows = figures.to_fix_count
+    if not rows or not figures.to_fix:  # a paid invoice in error owes nothing: Anomalies says it
         return ""
-    return f"{rows} ligne{'s' if rows > 1 else ''} de Factures en erreur : voir Anomalies"
+    return f"{rows} facture{'s' if rows > 1 else ''} sans échéance connue : voir Anomalies"
 
 
-def _to_fix_line(figures: aging.Receivables, unreadable_rows: int) -> tuple[tuple[object, ...], ...]:
-    """The headline's "Échéance inconnue" line, when rows of Factures are in error."""
+def unread_rows(unreadable_rows: int) -> str:
+    """``4 lignes de Factures en erreur, comptées nulle part : voir Anomalies`` (empty when none)."""
+    if not unreadable_rows:
+        return ""
+    plural = unreadable_rows > 1
+    return (f"{unreadable_rows} ligne{'s' if plural else ''} de Factures en erreur, "
+            f"comptée{'s' if plural else ''} nulle part : voir Anomalies")
+
+
+def _to_fix_line(figures: aging.Receivables, unreadable_rows: int, unreadable_amount: Decimal | None = None
+                 ) -> tuple[tuple[object, ...], ...]:
+    """The headline's "Échéance inconnue" line (invoices read without a due date) and the rows
+    of Factures not read at all, with the amounts their cells hold (blank when none is legible)."""
+    lines: tuple[tuple[object, ...], ...] = ()
     text = rows_to_fix(figures, unreadable_rows)
-    return ((UNKNOWN, figures.to_fix, text),) if text else ()
+    if text:
+        lines += ((UNKNOWN, figures.to_fix, text),)
+    text = unread_rows(unreadable_rows)
+    if text:
+        lines += ((UNREAD, unreadable_amount or None, text),)
+    return lines
+
+
+def not_covered(doubtful: Sequence[aging.Suggestion], states: Sequence[InvoiceState],
+                credits: Mapping[str, Decimal] | None, as_of: date) -> list[aging.Suggestion]:
+    """The provision suggestions less what the client's credit covers (credit notes, unallocated
+    payments), set against its open invoices oldest due first as a payment is (Code civil
+    1342-10; the queue's and Anomalies' rule): a covered invoice needs no provision, a partly
+    covered one a provision on the rest."""
+    from dataclasses import replace as _replace
+
+    from addin.mail.formatting import money
+
+    credit: dict[str, Decimal] = {c: a for c, a in (credits or {}).items() if a > 0}
+    for s in states:
+        if s.status is Status.CREDIT_NOTE and s.balance < 0 and s.invoice.issued <= as_of:
+            credit[s.invoice.client] = credit.get(s.invoice.client, ZERO) - s.balance
+    if not credit or not doubtful:
+        return list(doubtful)
+    covered: dict[str, Decimal] = {}
+    open_states = sorted((s for s in states if s.invoice.client in credit and s.balance > 0
+                          and s.status is not Status.CREDIT_NOTE and s.due is not None),
+                         key=lambda s: (s.due, s.invoice.number))
+    for s in open_states:
+        left = credit[s.invoice.client]
+        if left <= 0:
+            continue
+        used = min(left, s.balance)
+        covered[s.invoice.number] = used
+        credit[s.invoice.client] = left - used
+    out = []
+    for d in doubtful:
+        used = covered.get(d.invoice, ZERO)
+        if used >= d.balance:
+            continue
+        if used:
+            rest = d.balance - used
+            d = _replace(d, provision=cents(d.provision * rest / d.balance),
+                         rule=f"{d.rule} ; {money(used)} couverts par le crédit du client")
+        out.append(d)
+    return out
 
 
 def hold_reason(breach: aging.Breach) -> str:

@@ -49,10 +49,22 @@ def test_the_plans_dates_drive_the_invoice_after_refresh(register):
              first_due=date(2025, 7, 10))
     refresh.run(FileBook.open(register, today=TODAY), today=TODAY)
     ws = openpyxl.load_workbook(register)["Factures"]
+    head = [c.value for c in ws[1]]
     row = next(r for r in ws.iter_rows(min_row=2, values_only=True) if r[0] == "F002")
-    assert row[16] == "À échoir"  # the next installment (10 Jul) is not due yet
+    # The next installment (10 Jul) is not due yet, but F002 is past its own due date with its days
+    # late, interest and 40 €: one consistent state, not « À échoir » beside them (issue 15 point 9).
+    assert row[head.index("Jours de retard")] > 0 and row[head.index("Indemnité forfaitaire")] == 40
+    assert row[head.index("Statut")] == "Échéancier en cours"
     statuses = [r[9] for r in plan_rows(register)]
     assert statuses == ["Facturée", "Facturée"]
+
+
+def test_a_plan_made_by_relance_is_as_complete_as_one_typed_by_hand(register):
+    plan.run(FileBook.open(register, today=TODAY), today=TODAY, invoice="F002", count=2)
+    head = [c.value for c in openpyxl.load_workbook(register)["Échéanciers"][1]]
+    rows = plan_rows(register)
+    assert [r[head.index("Pénalités suspendues")] for r in rows] == ["Non", "Non"]
+    assert all(r[head.index("Objet")] and r[head.index("Montant total")] for r in rows)
 
 
 @pytest.mark.parametrize("number, message", [

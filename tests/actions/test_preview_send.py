@@ -267,7 +267,7 @@ def test_the_formal_notice_carries_its_letter_and_a_registered_letter_task(book_
 def test_outbox_when_no_smtp_server(book_path, tmp_path):
     outbox = tmp_path / "outbox"
     report = send.run(FileBook.open(book_path), today=TODAY, book_path=book_path, outbox=outbox, environ={})
-    assert len(report.sent) == 6 and len(list(outbox.glob("*.eml"))) == 6
+    assert len(report.prepared) == 6 and len(list(outbox.glob("*.eml"))) == 6 and not report.sent
 
 
 def test_progress_is_reported_per_message(book_path):

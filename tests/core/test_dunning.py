@@ -885,3 +885,32 @@ def test_listed_items_are_made_whole_as_their_dataclass_would_make_them():
         made = ActionItem(**{name: getattr(item, name) for name in names})
         assert item == made and hash(item) == hash(made) and repr(item) == repr(made)
         assert replace(item, balance=D("1")).balance == D("1")
+
+
+def test_a_reminder_says_the_notice_comes_next_only_when_it_does():
+    """Issue 15 point 4: J+7 ignored, so J+30 is the second reminder: it cannot announce the
+    formal notice (which needs three); its repeat J+30 (2) is the third and does; then the notice."""
+    due = TODAY - timedelta(days=30)
+    states = [state("F1", due)]
+    reminders = (skipped("C1", ("F1",), "J+7", due + timedelta(days=7)),
+                 Reminder("C1", ("F1",), "J+15", Channel.EMAIL, due + timedelta(days=15), key="a"))
+    actions, _ = run(states, history=History(reminders=reminders), scenarios=NO_CALLS)
+    (j30,) = written(actions)
+    assert j30.step.name == "J+30" and not j30.notice_next
+    reminders += (sent(j30),)
+    day = due + timedelta(days=45)  # the notice's day: it waits for a third reminder
+    actions, _ = run(states, history=History(reminders=reminders), scenarios=NO_CALLS, today=day)
+    (again,) = written(actions)
+    assert again.step.name == "J+30 (2)" and again.notice_next
+    reminders += (sent(again, day),)
+    later = day + timedelta(days=9)
+    actions, _ = run(states, history=History(reminders=reminders), scenarios=NO_CALLS, today=later)
+    assert [a.step.channel for a in written(actions)] == [Channel.FORMAL_NOTICE]
+
+
+def test_the_third_reminder_of_the_usual_path_announces_the_notice():
+    due = TODAY - timedelta(days=30)
+    reminders = (Reminder("C1", ("F1",), "J+7", Channel.EMAIL, due + timedelta(days=7), key="a"),
+                 Reminder("C1", ("F1",), "J+15", Channel.EMAIL, due + timedelta(days=15), key="b"))
+    actions, _ = run([state("F1", due)], history=History(reminders=reminders), scenarios=NO_CALLS)
+    assert [(a.step.name, a.notice_next) for a in written(actions)] == [("J+30", True)]

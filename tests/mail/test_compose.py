@@ -28,7 +28,8 @@ def parsed(msg):
 @pytest.mark.parametrize("lang", ["fr", "en"])
 @pytest.mark.parametrize("template", TEMPLATE_NAMES)
 def test_every_template_lists_items_totals_and_how_to_pay(template, lang):
-    r = render(action(template, language=lang), SETTINGS, today=TODAY)
+    # A call script is read by the user: in her register's language (here the client's).
+    r = render(action(template, language=lang), SETTINGS, today=TODAY, user_lang=lang)
     assert r.lang == lang
     assert r.subject and "\n" not in r.subject and "F2025-001" in r.subject
     for body in (plain(r.text), plain(r.html)):
@@ -423,9 +424,9 @@ def reminded_action(template="relance_3", lang="fr", client_type=ClientType.BUSI
 
 @pytest.mark.parametrize("lang, opening", [
     ("fr", "Malgré nos rappels (le dernier le 5 décembre 2026) concernant la facture F2025-0246, celle-ci reste "
-           "impayée. Nous y joignons la facture F2026-0278, échue depuis le 10 décembre 2026."),
+           "impayée. Ce message porte aussi sur la facture F2026-0278, échue depuis le 10 décembre 2026."),
     ("en", "Despite our reminders (the last one on 5 December 2026) about invoice F2025-0246, it remains unpaid. "
-           "We also include invoice F2026-0278, overdue since 10 December 2026."),
+           "This message also covers invoice F2026-0278, overdue since 10 December 2026."),
 ])
 def test_the_last_reminder_claims_past_reminders_only_for_the_invoices_that_had_them(lang, opening):
     from datetime import date
@@ -437,6 +438,10 @@ def test_the_last_reminder_claims_past_reminders_only_for_the_invoices_that_had_
             else opening
         assert words in text, (template, text[:600])
         assert "430 jours de retard)." not in text and "430 days late)." not in text
+        # Nothing is said to be attached that is not (« joindre » reads as an attachment).
+        pdfs = [a for a in r.attachments if a.content_type == "application/pdf"]
+        claims = re.findall(r"joign|ci-joint|include|attach", text, re.IGNORECASE)
+        assert not claims or (template == "mise_en_demeure" and pdfs), (template, claims)
         assert words in " ".join(plain(re.sub(r"<[^>]+>", "", r.html)).split())
     # Every invoice reminded before, one date: the days late are still said in the opening.
     r = render(replace(reminded_action(lang=lang), items=reminded_action().items[:1]), SETTINGS,
@@ -455,7 +460,7 @@ def test_a_step_repeated_before_the_formal_notice_is_worded_as_a_repeat(template
     from datetime import date
 
     first = action(template, language=lang, type=ClientType.CONSUMER)
-    first = replace(first, previous_reminders=2, last_reminder=date(2025, 3, 1))
+    first = replace(first, previous_reminders=2, last_reminder=date(2025, 3, 1), notice_next=False)
     again = replace(first, step=replace(first.step, name="J+30 (2)"))
     r1, r2 = (render(a, SETTINGS, today=TODAY) for a in (first, again))
     said = {"fr": "Nous vous avons adressé", "en": "We sent you"}[lang]
@@ -470,9 +475,29 @@ def test_a_step_repeated_before_the_formal_notice_is_worded_as_a_repeat(template
     else:
         assert r1.subject != r2.subject
     if template in ("relance_3", "particulier_3"):
-        what = {"fr": "notre dernière relance amiable" if template == "relance_3" else "notre dernier rappel amiable",
-                "en": "our final amicable reminder"}[lang]
+        # The first was not the last (the notice was not next): the repeat says a further one.
+        what = {"fr": "une relance" if template == "relance_3" else "un rappel", "en": "a reminder"}[lang]
         assert f"{said} {what} {when}" in plain(r2.text)
+        further = {"fr": "supplémentaire", "en": "This is a further reminder."}[lang]
+        assert further in plain(r2.text)
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("template", ["relance_3", "particulier_3"])
+def test_only_a_message_the_formal_notice_follows_calls_itself_the_last(template, lang):
+    """Issue 15 point 4: « dernière relance amiable » and the threat of a formal notice only when
+    the notice comes next; otherwise a plain reminder with its deadline."""
+    last = {"fr": ("dernière relance amiable", "dernier rappel amiable", "Dernière relance", "Dernier rappel"),
+            "en": ("final amicable reminder", "Final reminder")}[lang]
+    threat = {"fr": "nous vous adresserons une mise en demeure", "en": "we will send you a formal notice"}[lang]
+    for notice_next in (True, False):
+        for name in ("J+30", "J+30 (2)"):
+            a = replace(action(template, language=lang, type=ClientType.CONSUMER), notice_next=notice_next)
+            a = replace(a, step=replace(a.step, name=name))
+            r = render(a, SETTINGS, today=TODAY)
+            for part in (r.subject, plain(r.text), plain(r.html)):
+                assert any(w in part for w in last) == notice_next, (notice_next, name, part[:300])
+            assert (threat in plain(r.text)) == notice_next
 
 
 FRENCH_SPACING = re.compile(r"[ \u00a0\u202f][:;!?](?!\w)|[«»]")
@@ -489,7 +514,7 @@ def test_english_messages_have_english_typography_and_number():
             for a in (action(template, language="en", type=kind), covered_action(template, "en"),
                       reminded_action(template, "en", kind)):
                 for each in (a, replace(a, step=replace(a.step, name="J+30 (2)"))):
-                    r = render(each, SETTINGS, today=date(2026, 12, 14))
+                    r = render(each, SETTINGS, today=date(2026, 12, 14), user_lang="en")
                     html = re.sub(r"<[^>]+>", " ", r.html).replace("&nbsp;", "\u00a0")
                     for part in (r.subject, r.text, html):
                         found += [(template, kind.value, part[max(0, m.start() - 30):m.end()])
@@ -512,3 +537,41 @@ def test_the_english_letter_has_english_typography(tmp_path):
         path.write_bytes(formal_notice_pdf(a, SETTINGS, today=TODAY))
         text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True).stdout
         assert [m.group() for m in FRENCH_SPACING.finditer(" ".join(text.split()))] == []
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("template", ["relance_1", "particulier_1"])
+def test_the_first_message_for_an_old_debt_fits_its_age(template, lang):
+    """Issue 15 point 6: a first run on an invoice 385 days late does not send « sans doute un oubli »."""
+    from datetime import date, timedelta
+
+    from addin.core.model import ActionItem
+
+    today = date(2026, 11, 23)
+    due = today - timedelta(days=385)
+    item = ActionItem("F2025-0100", "", due - timedelta(days=30), due, Decimal("900"), 385, Decimal("80"),
+                      Decimal("40"), ref=due, reminders=0)
+    old = replace(action(template, items=(item,), language=lang), on=today)
+    text = plain(render(old, SETTINGS, today=today).text)
+    assert not re.search(r"oubli|oversight", text), text[:400]
+    assert ("385 jours de retard" if lang == "fr" else "385 days late") in text
+    recent = replace(item, days_late=8, due=today - timedelta(days=8), ref=today - timedelta(days=8))
+    text = plain(render(replace(old, items=(recent,)), SETTINGS, today=today).text)
+    assert re.search(r"oubli|oversight", text)
+
+
+@pytest.mark.parametrize("user_lang, client_lang", [("fr", "en"), ("en", "fr")])
+def test_a_call_script_speaks_the_clients_language_and_instructs_in_the_users(user_lang, client_lang):
+    """Issue 15 point 7: the user reads her instructions in the register's language; she says the
+    quoted sentence in the client's."""
+    from addin.core.model import Channel
+
+    a = action("appel", language=client_lang)
+    a = replace(a, step=replace(a.step, channel=Channel.PHONE))
+    r = render(a, SETTINGS, today=TODAY, user_lang=user_lang)
+    spoken = {"fr": "Je vous appelle au sujet", "en": "I am calling about"}
+    notes = {"fr": "À noter pendant l'appel", "en": "Note during the call"}
+    for part in (plain(r.text), plain(r.html)):
+        assert spoken[client_lang] in part and spoken[user_lang] not in part
+        assert notes[user_lang] in part and notes[client_lang] not in part
+    assert r.subject.startswith({"fr": "Appel à passer", "en": "Call to make"}[user_lang])

@@ -5,7 +5,6 @@ gave « Intérêts de retard -14 283,58 € ». No ECB or legal rate was ever ne
 (LAW.md §6): such a row is an error and its half-year has no rate, so no interest is computed.
 """
 
-from datetime import date
 
 import openpyxl
 import pytest

@@ -61,7 +61,7 @@ def test_template_layout():
     assert wb.sheetnames == [s.fr for s in schema.SHEETS]
     for sheet in schema.SHEETS:
         ws = wb[sheet.fr]
-        if sheet.kind in ("input", "settings"):
+        if sheet.kind in ("input", "settings", "log"):
             assert list(ws.tables) == [sheet.table], sheet.fr
             table = ws.tables[sheet.table]
             assert table.tableStyleInfo.name == "TableStyleMedium2"
@@ -78,7 +78,17 @@ def test_template_layout():
     assert factures.column_dimensions[ttc.column_letter].number_format == '#,##0.00 "€"'
     assert ttc.fill.fill_type is None and "Calculé" not in ttc.comment.text
     assert tables_names(wb) == {"tblParametres", "tblClients", "tblFactures", "tblPaiements", "tblEcheanciers",
-                                "tblScenarios"}
+                                "tblScenarios", "tblJournal"}
+
+
+def test_the_journal_is_a_table_with_a_comment_on_every_header_and_a_result_drop_down():
+    """Issue 15 point 11."""
+    ws = openpyxl.load_workbook(TEMPLATE)["Journal"]
+    assert list(ws.tables) == ["tblJournal"]
+    assert all(c.comment is not None and c.comment.text for c in ws[1])
+    result = next(c for c in ws[1] if c.value == "Résultat").column_letter
+    lists = {str(dv.sqref).split(":")[0]: dv for dv in ws.data_validations.dataValidation}
+    assert lists[f"{result}2"].formula1 == '"envoyé,à renvoyer"' and lists[f"{result}2"].errorStyle == "warning"
 
 
 def tables_names(wb):
@@ -97,7 +107,7 @@ def test_drop_downs():
     assert lists(wb["Scénarios"])["D2"] == '"E-mail,Appel,Courrier,Mise en demeure"'
     settings = lists(wb["Paramètres"])
     row = 2 + [c.key for c in schema.SETTING_KEYS].index("imputation")
-    assert settings[f"B{row}"] == '"principal,interest_first"'
+    assert settings[f"B{row}"] == '"capital d\'abord,intérêts d\'abord"'  # French values (issue 15 point 10)
 
 
 def test_drop_downs_for_terms_and_client_codes_suggest_without_refusing():
@@ -146,3 +156,29 @@ def test_libreoffice_opens_the_template(tmp_path):
     converted = tmp_path / "out" / "workbook_template.xlsx"
     register, problems = load(xlsx_book(converted))
     assert problems == [] and register == Register(Settings())
+
+
+@pytest.mark.parametrize("key, typed, code", [
+    ("imputation", "capital d'abord", "principal"), ("imputation", "interest_first", "interest_first"),
+    ("penalty_mode", "taux légal", "legal"), ("penalty_mode", "contract", "contract"),
+    ("below_floor_policy", "Plancher", "floor"), ("below_floor_policy", "legal_default", "legal_default"),
+    ("below_floor_policy", "taux légal par défaut", "legal_default"),
+    ("smtp_security", "aucune", "none"), ("smtp_security", "none", "none"), ("smtp_security", "STARTTLS", "starttls"),
+])
+def test_settings_take_the_french_drop_down_values_and_the_english_codes(tmp_path, key, typed, code):
+    wb = openpyxl.load_workbook(TEMPLATE)
+    ws = wb["Paramètres"]
+    row = 2 + [c.key for c in schema.SETTING_KEYS].index(key)
+    ws.cell(row, 2).value = typed
+    wb.save(tmp_path / "r.xlsx")
+    register, problems = load(xlsx_book(tmp_path / "r.xlsx"))
+    assert problems == [] and getattr(register.settings, key) == code
+
+
+def test_every_settings_drop_down_value_is_french_and_reads_back():
+    wb = openpyxl.load_workbook(TEMPLATE)
+    register, problems = load(xlsx_book(TEMPLATE))
+    assert problems == [] and register.settings == Settings()
+    values = [ws_row[1].value for ws_row in wb["Paramètres"].iter_rows(min_row=2)]
+    for english in ("legal", "legal_default", "floor", "principal", "interest_first"):
+        assert english not in values

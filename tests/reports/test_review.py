@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import shutil
 import zipfile
 from datetime import date
@@ -115,7 +117,11 @@ def test_aged_balance_totals_equal_the_reste_du_of_factures_including_rows_in_er
     # The headline says how many rows need correcting.
     _, figures = block(revue_rows(book), "Revue des créances")
     to_fix = next(r for r in figures if r[0] == "Échéance inconnue (à corriger)")
-    assert f"{errors} ligne" in to_fix[2] and "Anomalies" in to_fix[2]
+    unread = next(r for r in figures if r[0] == "Lignes de Factures non lues")
+    said = [int(re.match(r"(\d+) ", line[2]).group(1)) for line in (to_fix, unread)]
+    assert sum(said) == errors and "Anomalies" in to_fix[2] and "Anomalies" in unread[2]
+    # Rows the loader could not read hold amounts: the review says them, never « 0,00 € ».
+    assert unread[1] and D(str(unread[1])) > 0
 
 
 def test_the_review_has_a_native_chart_and_every_block(book):
@@ -293,9 +299,9 @@ def test_the_forecast_block_keeps_doubtful_debts_out_of_the_weeks(book):
     first_week = weeks[0]
     assert not first_week[3]  # nothing re-dated into the week of the review
     _, figures = block(rows, "Revue des créances")
-    shown = {r[0]: D(str(r[1])) for r in figures}
+    shown = {r[0]: D(str(r[1])) for r in figures if r[1] is not None}
     placed = sum(D(str(r[1])) for r in forecast)
-    assert placed == shown["Reste dû (TTC, avoirs non déduits)"] + shown["Échéance inconnue (à corriger)"]
+    assert placed == shown["Reste dû (TTC, avoirs non déduits)"] + shown.get("Échéance inconnue (à corriger)", 0)
 
 
 @pytest.mark.parametrize("key", [
@@ -370,3 +376,29 @@ def test_collections_of_the_month_say_which_payment_rows_were_left_out(book):
     flagged = {r[1] for r in anomalies.iter_rows(values_only=True) if r[0] == "Paiements" and r[6] == "erreur"}
     assert row in flagged
     assert f"non comptées : {len(flagged)} ligne(s) de Paiements ignorée(s)" in collected[2]
+
+
+def test_no_provision_for_what_a_credit_already_covers():
+    """Issue 15 point 8: an invoice 400 days late that a credit note covers needs no provision;
+    one half covered, a provision on the other half. Credit 1 500 € against F1 (1 000 €, 400 days
+    late, due first) and F2 (1 000 €, 200 days late): F1 covered, F2 covered for 500 €, so its
+    50 % provision is on 500 € HT-share 1 (no HT given): 250,00 €."""
+    from addin.core.model import Client, Invoice, InvoiceState, Status
+    from addin.reports.review import not_covered
+    from addin.core import aging
+
+    as_of = date(2026, 10, 31)
+
+    def st(number, days, balance, status=Status.OVERDUE):
+        due = as_of - __import__("datetime").timedelta(days=days)
+        inv = Invoice(number=number, client="C1", issued=due, amount_ttc=D(balance))
+        return InvoiceState(invoice=inv, due=due, paid=D(0), balance=D(balance), status=status,
+                            days_late=days, interest=D(0), indemnity=D(0))
+
+    states = [st("F1", 400, "1000"), st("F2", 200, "1000"), st("AV1", 10, "-1500", Status.CREDIT_NOTE)]
+    clients = [Client(code="C1", name="Client 1")]
+    raw = aging.doubtful_debts(states, clients, as_of)
+    assert {d.invoice: d.provision for d in raw} == {"F1": D("1000.00"), "F2": D("500.00")}
+    kept = not_covered(raw, states, {}, as_of)
+    assert [(d.invoice, d.provision) for d in kept] == [("F2", D("250.00"))]
+    assert "couverts par le crédit" in kept[0].rule
