@@ -1,7 +1,7 @@
 """Acceptance (issue 15): four weeks of the demo register, as a user lives them, and every
 sentence Relance writes checked against what is there.
 
-Four dates of November 2026, nine days apart: Actualiser, Aperçu, Envoyer to a real SMTP server on 127.0.0.1
+Four dates from 26 October to 24 November 2026, each just past the deadline the previous firm reminder gave: Actualiser, Aperçu, Envoyer to a real SMTP server on 127.0.0.1
 (aiosmtpd). Between the weeks the user types what a person types: a comment in *Relances*, a
 call's outcome (a promise) in *Journal*, and she spreads an invoice with ``relance plan``. On the
 last day of the month, the monthly review. Then:
@@ -36,10 +36,11 @@ from addin.demo import run_demo
 from tests.actions.test_preview_send import free_port
 from tests.register.test_layout import layout_faults
 
-START = date(2026, 11, 2)  # a Monday
-# Every nine days: past the 8-day deadline each firm reminder gives, so that the month goes from a
-# first reminder to the formal notice for the oldest debts.
-WEEKS = [START + timedelta(days=9 * n) for n in range(4)]
+START = date(2026, 10, 26)  # a Monday
+# Each send just past the 8-day deadline the previous firm reminder gave (moved to the next working
+# day when it falls on a weekend or a public holiday: 21 Nov 2026 is a Saturday), so that the month
+# goes from a first reminder to the formal notice for the oldest debts.
+WEEKS = [START, date(2026, 11, 4), date(2026, 11, 13), date(2026, 11, 24)]
 MONTH_END = date(2026, 11, 30)
 LAST = re.compile(r"dernière relance amiable|dernier rappel amiable|final amicable reminder", re.IGNORECASE)
 ATTACHED = re.compile(r"ci-joint|nous y joignons|joint à ce message|attached|enclosed", re.IGNORECASE)
