@@ -214,6 +214,21 @@ def version() -> None:
     typer.echo(v("relance"))
 
 
+@app.command("import")
+@_guard
+def import_(
+    book: Path = typer.Argument(..., exists=True, dir_okay=False, help="Le classeur (.xlsx / .xlsm)."),
+    files: list[Path] = typer.Argument(..., help="Relevés : CAMT .xml, OFX / QFX, CFONB 120, CSV de la banque."),
+    today: Optional[str] = typer.Option(None, "--today", help=TODAY_HELP),
+) -> None:
+    """Importer des relevés : paiements rapprochés dans Paiements, le reste dans la feuille Rapprochement."""
+    from addin.actions import imports as action
+
+    day = _today(today)
+    result = action.run(_open(book, day), today=day, paths=files, book_path=book)
+    console.print(result.summary)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     sys.exit(app())
 

@@ -13,4 +13,5 @@ ACTIONS: dict[str, str] = {
     "export": "addin.actions.export",  # Exporter pour le comptable
     "plan": "addin.actions.plan",  # Échéancier
     "help": "addin.actions.help",  # Aide
+    "import": "addin.actions.imports",  # Importer (relevés bancaires)
 }

@@ -1,0 +1,120 @@
+"""Importer: bank statements into the register — payments are never typed again.
+
+``run(book, today=…, paths=[…])`` reads each file, tells its kind from its content
+(``addin.imports.detect``: CAMT.052/053/054, OFX/QFX, CFONB 120, the CSV of an online bank),
+reads its lines (``addin.imports.camt``, ``ofx``, ``cfonb``, ``bank_csv``), gives each line its
+identity, then lets ``addin.imports.reconcile`` apply the decisions already typed in
+*Rapprochement* and match the new lines: sure matches go to *Paiements*, the others to
+*Rapprochement*. The register is then refreshed exactly as « Actualiser » does (from the
+same snapshot, the new payments included), and the book is saved once.
+
+A file that is not a statement stops the import before anything is written, with one
+line saying which file and why. A malformed line of a statement is reported (file and
+line) in the summary and in *Anomalies*; the other lines are imported.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import Sequence
+
+from addin.books.base import Book
+from addin.core.model import Problem
+from addin.imports import bank_csv, camt, cfonb, detect, ofx, reconcile
+from addin.imports.statement import BankLine, LineProblem, NotAStatement, with_identities
+from addin.register.snapshot import READ, Snapshot
+
+READERS = {"camt": camt.read, "ofx": ofx.read, "cfonb": cfonb.read, "bank_csv": bank_csv.read}
+FORMAT_NAMES = {"camt": "CAMT (ISO 20022)", "ofx": "OFX", "cfonb": "CFONB 120", "bank_csv": "CSV bancaire"}
+# Invoice files (Factur-X, UBL, CII, FEC: issue 19) go to this action, with the same arguments.
+INVOICE_ACTION = "addin.actions.import_invoices"
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    summary: str
+    problems: list = field(default_factory=list)
+    lines: int = 0  # bank lines read
+    known: int = 0  # of which already imported before
+    payments: int = 0  # rows added to Paiements
+    pending: int = 0  # rows in Rapprochement after the import
+    files: tuple[tuple[str, str], ...] = ()  # (file name, kind)
+
+
+def read_statement(data: bytes, name: str, kind: str) -> tuple[list[BankLine], list[LineProblem]]:
+    """The lines of one statement file of ``kind``, with their identities."""
+    lines, problems = READERS[kind](data, name)
+    return with_identities(lines), problems
+
+
+def run(book: Book, *, today: date, paths: Sequence[str | Path] = (), book_path: Path | None = None) -> ImportResult:
+    """Import the statements ``paths`` into ``book`` (see the module's docstring)."""
+    paths = [Path(p) for p in (paths or ())]
+    if not paths:
+        return ImportResult("Aucun relevé choisi : rien n'a été importé. Choisissez un ou plusieurs fichiers de "
+                            "relevé (CAMT .xml, OFX/QFX, CFONB .txt, CSV de votre banque).")
+    files: list[tuple[Path, bytes, str]] = []
+    refused: list[str] = []
+    for path in paths:
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            refused.append(f"« {path.name} » illisible ({error.strerror or error}).")
+            continue
+        kind = detect.kind_of(data, path.name)
+        if kind is None:
+            refused.append(f"« {path.name} » n'est pas un relevé bancaire que Relance lit (CAMT, OFX/QFX, CFONB 120, "
+                           "CSV avec en-têtes Date et Montant ou Débit/Crédit).")
+        else:
+            files.append((path, data, kind))
+    lines: list[BankLine] = []
+    problems: list[LineProblem] = []
+    shown: list[tuple[str, str]] = []
+    for path, data, kind in files:
+        if kind not in detect.BANK:
+            continue
+        try:
+            found, bad = read_statement(data, path.name, kind)
+        except NotAStatement as error:
+            refused.append(str(error))
+            continue
+        lines += found
+        problems += bad
+        shown.append((path.name, kind))
+    if refused:  # nothing is written when one of the files is not a statement
+        raise ValueError("Import annulé, rien n'a été écrit : " + " ".join(refused))
+
+    book_path = Path(book_path) if book_path else (Path(book.path) if getattr(book, "path", None) else None)
+    invoice_files = [p for p, _, kind in files if kind not in detect.BANK]
+    before: list[str] = []
+    if invoice_files:
+        done = importlib.import_module(INVOICE_ACTION).run(book, today=today, paths=invoice_files, book_path=book_path)
+        before.append(done.summary)
+    if not shown:
+        return ImportResult("\n".join(before), [])
+
+    from addin.actions import refresh
+
+    book.progress(0.1, "Relance : lecture du classeur…")
+    snapshot = Snapshot.read(book, READ + reconcile.SHEETS)
+    book.progress(0.3, "Relance : rapprochement des relevés…")
+    phase = reconcile.run(snapshot, today=today, lines=lines, line_problems=problems)
+    writes = refresh.compute_writes(phase.snapshot, today=today, book_path=book_path or Path("."),
+                                    extra_problems=phase.problems)
+    book.progress(0.6, "Relance : écriture…")
+    phase.write(book)
+    refresh.write_all(book, writes.cells, writes.sheets)
+    book.save()
+    book.progress(1.0, "")
+    read_lines = [f"{name} : {FORMAT_NAMES[kind]}, {sum(1 for ln in lines if ln.source == name)} opération(s)"
+                  for name, kind in shown]
+    bad_lines = [f"  {p.source}, ligne {p.line} : {p.message}" for p in problems[:10]]
+    if len(problems) > 10:
+        bad_lines.append(f"  … et {len(problems) - 10} autre(s) : voir Anomalies.")
+    summary = "\n".join([*before, *read_lines, *phase.summary(), *bad_lines, "", writes.result.summary])
+    c = phase.counts
+    return ImportResult(summary, list(writes.result.problems), c["read"], c["known"], c["payment_rows"], c["pending"],
+                        tuple(shown))

@@ -1,0 +1,171 @@
+"""CSV exports of online banks: one operation per row under a header row.
+
+Read as UTF-8 (with or without BOM), else Windows-1252 / Latin-1 (what French banks'
+exports use). The separator is the one of ``;``, ``,`` or tab that splits the header row
+into the most columns. The header row is the first of the first 15 rows that names a
+date column and either an amount column or a debit and a credit column (lines above it —
+the account and period some banks print first — are skipped, the account kept when
+it holds an IBAN). Known column names (accents, case and punctuation ignored):
+
+| role | names |
+|---|---|
+| date | Date, Date opération, Date comptable, Date de comptabilisation, Booking date (else Date de valeur) |
+| amount | Montant, Montant (EUR), Montant en euros, Amount |
+| debit / credit | Débit, Crédit (with or without « euros », « EUR ») |
+| text | Libellé, Libellé simplifié, Libellé opération, Description, Intitulé, Détail, and the complements (Libellé complémentaire, Informations complémentaires, Motif, Référence) |
+| payer | Tiers, Contrepartie, Nom du tiers, Émetteur, Counterparty |
+| payer's IBAN | IBAN, IBAN contrepartie, IBAN du tiers |
+| currency | Devise, Currency |
+| bank id | Identifiant, Id opération, Numéro d'opération, Transaction ID |
+
+Amounts: French (``1 234,56``, ``-12,50``) or English (``1,234.56``) decimals; a debit
+column read as money out whatever its sign. Dates: ``JJ/MM/AAAA``, ``JJ/MM/AA``,
+``JJ-MM-AAAA``, ``JJ.MM.AAAA`` or ``AAAA-MM-JJ``. A row whose date or amount does not
+parse is reported with its line number; the others are read.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from addin.imports.statement import DIRECT_DEBIT, OTHER, RETURNED, TRANSFER, BankLine, LineProblem, NotAStatement, \
+    clean, parse_amount
+from addin.register.schema import normalize
+
+_ROLES: dict[str, tuple[str, ...]] = {
+    "date": ("date", "date operation", "date d operation", "date de l operation", "date comptable",
+             "date de comptabilisation", "booking date", "date operation date", "date de transaction"),
+    "value_date": ("date valeur", "date de valeur", "value date"),
+    "amount": ("montant", "montant eur", "montant en euros", "montant euros", "amount", "montant en eur",
+               "montant de l operation"),
+    "debit": ("debit", "debit eur", "debit euros", "debit en euros", "debits", "montant debit"),
+    "credit": ("credit", "credit eur", "credit euros", "credit en euros", "credits", "montant credit"),
+    "text": ("libelle", "libelle simplifie", "libelle operation", "libelle de l operation", "description",
+             "intitule", "detail", "details", "label", "nature de l operation", "operation"),
+    "more": ("libelle complementaire", "informations complementaires", "motif", "reference", "commentaire",
+             "detail de l ecriture", "libelle long", "communication"),
+    "payer": ("tiers", "contrepartie", "nom du tiers", "emetteur", "counterparty", "nom de la contrepartie",
+              "beneficiaire emetteur", "donneur d ordre"),
+    "payer_iban": ("iban", "iban contrepartie", "iban du tiers", "iban de la contrepartie", "compte contrepartie"),
+    "currency": ("devise", "currency"),
+    "bank_id": ("identifiant", "id operation", "numero d operation", "transaction id", "id", "reference banque"),
+}
+_BY_NAME = {name: role for role, names in _ROLES.items() for name in names}
+_DATE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})\s*$|^\s*(\d{4})-(\d{2})-(\d{2})")
+_IBAN = re.compile(r"\b([A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?)\b")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each role is (0-based columns) and the header row (0-based) of an export."""
+
+    header_row: int
+    columns: dict
+    delimiter: str
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (BOM or not), else Windows-1252, else Latin-1: never fails."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def _rows(text: str, delimiter: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+
+
+def detect(text: str) -> Layout | None:
+    """The layout of an export: separator, header row and columns, or None (not a bank CSV)."""
+    head = text.splitlines()[:15]
+    best: Layout | None = None
+    for delimiter in (";", ",", "\t"):
+        rows = _rows("\n".join(head), delimiter)
+        for i, row in enumerate(rows):
+            columns: dict[str, int] = {}
+            for j, cell in enumerate(row):
+                role = _BY_NAME.get(normalize(cell))
+                if role and role not in columns:
+                    columns[role] = j
+            if "date" not in columns and "value_date" in columns:
+                columns["date"] = columns["value_date"]
+            if "date" in columns and ("amount" in columns or {"debit", "credit"} <= columns.keys()):
+                if best is None or len(columns) > len(best.columns):
+                    best = Layout(i, columns, delimiter)
+                break
+    return best
+
+
+def sniff(data: bytes) -> bool:
+    return detect(decode(data[:8192])) is not None
+
+
+def parse_date(text: str) -> date:
+    m = _DATE.match(str(text))
+    if not m:
+        raise ValueError(f"date illisible « {text} »")
+    if m.group(4):
+        return date(int(m.group(4)), int(m.group(5)), int(m.group(6)))
+    day, month, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    return date(year + 2000 if year < 100 else year, month, day)
+
+
+def read(data: bytes, source: str, account: str = "") -> tuple[list[BankLine], list[LineProblem]]:
+    text = decode(data)
+    layout = detect(text)
+    if layout is None:
+        raise NotAStatement(f"{source} : ce CSV n'a pas de ligne d'en-têtes de relevé bancaire "
+                            "(une colonne Date et une colonne Montant, ou Débit et Crédit).")
+    rows = _rows(text, layout.delimiter)
+    above = " ".join(" ".join(r) for r in rows[:layout.header_row])
+    found = _IBAN.search(above.upper())
+    # Not the file's name: the same export saved twice under two names must give the same identities.
+    account = account or (found.group(1).replace(" ", "") if found else "CSV")
+    c = layout.columns
+    lines: list[BankLine] = []
+    problems: list[LineProblem] = []
+
+    def cell(row, role) -> str:
+        j = c.get(role)
+        return row[j].strip() if j is not None and j < len(row) else ""
+
+    for number, row in enumerate(rows[layout.header_row + 1:], start=layout.header_row + 2):
+        if not any(v.strip() for v in row):
+            continue
+        try:
+            booked = parse_date(cell(row, "date"))
+            if "amount" in c and cell(row, "amount"):
+                value = parse_amount(cell(row, "amount"))
+            else:
+                debit, credit = cell(row, "debit"), cell(row, "credit")
+                if not debit and not credit:
+                    raise ValueError("ni débit ni crédit")
+                value = (parse_amount(credit) if credit else 0) - (abs(parse_amount(debit)) if debit else 0)
+        except ValueError as error:
+            problems.append(LineProblem(source, number, str(error), clean(";".join(row))[:60]))
+            continue
+        label = clean(" ".join(v for v in (cell(row, "text"), cell(row, "more")) if v))
+        lines.append(BankLine(
+            account=account, booked=booked, amount=value, currency=(cell(row, "currency") or "EUR").upper(),
+            text=label, payer=clean(cell(row, "payer")), payer_iban=cell(row, "payer_iban").replace(" ", "").upper(),
+            bank_id=cell(row, "bank_id"), reference=cell(row, "bank_id"), family=_family(label), source=source,
+            line=number))
+    return lines, problems
+
+
+def _family(label: str) -> str:
+    words = normalize(label)
+    if re.search(r"\b(rejet|impaye|retour|rembt prlv|prlv rejete)", words):
+        return RETURNED
+    if re.search(r"\b(prlv|prelevement|prel sepa|sdd)\b", words):
+        return DIRECT_DEBIT
+    if re.search(r"\b(vir|virement|vrt|sct|transfer)\b", words):
+        return TRANSFER
+    return OTHER
