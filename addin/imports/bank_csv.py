@@ -112,9 +112,15 @@ def parse_date(text: str) -> date:
     if not m:
         raise ValueError(f"date illisible « {text} »")
     if m.group(4):
-        return date(int(m.group(4)), int(m.group(5)), int(m.group(6)))
+        try:
+            return date(int(m.group(4)), int(m.group(5)), int(m.group(6)))
+        except ValueError:
+            raise ValueError(f"date illisible « {text} »") from None
     day, month, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
-    return date(year + 2000 if year < 100 else year, month, day)
+    try:
+        return date(year + 2000 if year < 100 else year, month, day)
+    except ValueError:
+        raise ValueError(f"date illisible « {text} »") from None
 
 
 def read(data: bytes, source: str, account: str = "") -> tuple[list[BankLine], list[LineProblem]]:

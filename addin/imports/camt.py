@@ -65,7 +65,17 @@ def _text(el, *path) -> str:
 
 def _date(el) -> date | None:
     text = _text(el, "Dt") or _text(el, "DtTm")[:10]
-    return date.fromisoformat(text) if text else None
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        raise ValueError(f"date illisible « {text} »") from None
+
+
+def _decimal(text: str) -> Decimal:
+    try:
+        return Decimal(text.strip())
+    except InvalidOperation:
+        raise ValueError(f"montant illisible « {text.strip()} »") from None
 
 
 def read(data: bytes, source: str) -> tuple[list[BankLine], list[LineProblem]]:
@@ -100,7 +110,7 @@ def _entry(entry, account: str, source: str) -> list[BankLine]:
     amount_el = _child(entry, "Amt")
     if amount_el is None or not (amount_el.text or "").strip():
         raise ValueError("montant absent")
-    amount = Decimal(amount_el.text.strip())
+    amount = _decimal(amount_el.text)
     currency = (amount_el.get("Ccy") or "").upper()
     sign = _text(entry, "CdtDbtInd").upper()
     if sign not in ("CRDT", "DBIT"):
@@ -134,7 +144,7 @@ def _tx_amount(tx) -> Decimal | None:
     el = _child(tx, "Amt")
     if el is None:  # an lxml element with no children is falsy: never ``or`` two lookups
         el = _child(tx, "AmtDtls", "TxAmt", "Amt")
-    return Decimal(el.text.strip()) if el is not None and el.text else None
+    return _decimal(el.text) if el is not None and el.text else None
 
 
 def _details(tx, sign: str) -> tuple[list[str], str, str, str, str]:

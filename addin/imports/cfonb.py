@@ -69,7 +69,10 @@ def _date(field: str) -> date:
     if not field.isdigit() or len(field) != 6:
         raise ValueError(f"date illisible « {field} »")
     day, month, year = int(field[:2]), int(field[2:4]), int(field[4:])
-    return date(2000 + year if year < 70 else 1900 + year, month, day)
+    try:
+        return date(2000 + year if year < 70 else 1900 + year, month, day)
+    except ValueError:
+        raise ValueError(f"date illisible « {field} »") from None
 
 
 def read(data: bytes, source: str) -> tuple[list[BankLine], list[LineProblem]]:
@@ -81,6 +84,7 @@ def read(data: bytes, source: str) -> tuple[list[BankLine], list[LineProblem]]:
     problems: list[LineProblem] = []
     current: BankLine | None = None
     extras: dict[str, list[str]] = {}
+    skipping = False
 
     def flush() -> None:
         nonlocal current
@@ -98,19 +102,24 @@ def read(data: bytes, source: str) -> tuple[list[BankLine], list[LineProblem]]:
         try:
             if code == "04":
                 flush()
+                skipping = False
                 current = _operation(record, source, number)
             elif code == "05":
+                if skipping:
+                    continue  # the complement of an operation already reported
                 if current is None:
                     raise ValueError("complément (05) sans opération (04) avant lui")
                 qualifier = record[45:48].strip().upper()
                 extras.setdefault(qualifier, []).append(record[48:118])  # 70 characters, joined as they are
             elif code in ("01", "07"):
                 flush()
+                skipping = False
             else:
                 raise ValueError(f"enregistrement de type « {code} » inconnu (attendu 01, 04, 05 ou 07)")
         except ValueError as error:
             if code == "04":
                 flush()
+                skipping = True
             problems.append(LineProblem(source, number, str(error), record[:40].rstrip()))
     flush()
     return lines, problems
