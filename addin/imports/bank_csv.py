@@ -32,8 +32,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from addin.imports.statement import DIRECT_DEBIT, OTHER, RETURNED, TRANSFER, BankLine, LineProblem, NotAStatement, \
-    clean, parse_amount
+from addin.imports.statement import BankLine, LineProblem, NotAStatement, clean, family_from_text, parse_amount
 from addin.register.schema import normalize
 
 _ROLES: dict[str, tuple[str, ...]] = {
@@ -161,17 +160,6 @@ def read(data: bytes, source: str, account: str = "") -> tuple[list[BankLine], l
         lines.append(BankLine(
             account=account, booked=booked, amount=value, currency=(cell(row, "currency") or "EUR").upper(),
             text=label, payer=clean(cell(row, "payer")), payer_iban=cell(row, "payer_iban").replace(" ", "").upper(),
-            bank_id=cell(row, "bank_id"), reference=cell(row, "bank_id"), family=_family(label), source=source,
+            bank_id=cell(row, "bank_id"), reference=cell(row, "bank_id"), family=family_from_text(label), source=source,
             line=number))
     return lines, problems
-
-
-def _family(label: str) -> str:
-    words = normalize(label)
-    if re.search(r"\b(rejet|impaye|retour|rembt prlv|prlv rejete)", words):
-        return RETURNED
-    if re.search(r"\b(prlv|prelevement|prel sepa|sdd)\b", words):
-        return DIRECT_DEBIT
-    if re.search(r"\b(vir|virement|vrt|sct|transfer)\b", words):
-        return TRANSFER
-    return OTHER

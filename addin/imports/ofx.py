@@ -20,8 +20,8 @@ import warnings
 from datetime import date
 from decimal import Decimal
 
-from addin.imports.statement import DIRECT_DEBIT, OTHER, TRANSFER, BankLine, LineProblem, NotAStatement, clean, \
-    parse_amount
+from addin.imports.statement import DIRECT_DEBIT, OTHER, RETURNED, TRANSFER, BankLine, LineProblem, NotAStatement, \
+    clean, family_from_text, parse_amount
 
 _HEADER = re.compile(rb"OFXHEADER\s*[:=]|<\?OFX\s|<OFX>", re.IGNORECASE)
 _BLOCK = re.compile(rb"<STMTTRN>(.*?)</STMTTRN>", re.IGNORECASE | re.DOTALL)
@@ -90,5 +90,11 @@ def read(data: bytes, source: str) -> tuple[list[BankLine], list[LineProblem]]:
                 account=account, booked=booked, amount=Decimal(tx.trnamt),
                 currency=str(getattr(tx_currency, "cursym", "") or currency).upper(), text=text, payer=name,
                 bank_id=str(tx.fitid or ""), reference=str(getattr(tx, "refnum", None) or tx.fitid or ""),
-                family=_FAMILIES.get(str(tx.trntype).upper(), OTHER), source=source, line=number))
+                family=_family(str(tx.trntype).upper(), text), source=source, line=number))
     return lines, problems
+
+
+def _family(trntype: str, text: str) -> str:
+    """``TRNTYPE`` says transfer or direct debit; a returned debit has no type of its own: its words say it."""
+    from_text = family_from_text(text)
+    return RETURNED if from_text == RETURNED else _FAMILIES.get(trntype, from_text)

@@ -136,7 +136,7 @@ def _parties(snapshot: Snapshot) -> tuple[list[Party], dict[str, tuple[int, list
     return parties, where, (name, header, data)
 
 
-def _items(snapshot: Snapshot, today: date) -> list[Item]:
+def open_items(snapshot: Snapshot, today: date) -> list[Item]:
     """Every invoice with its balance as of ``today`` (the same engine as « Actualiser »)."""
     from addin.core.fast import choose as engine
     from addin.register.load import load, load_rates
@@ -167,7 +167,7 @@ def run(snapshot: Snapshot, *, today: date, lines: Sequence[BankLine] = (),
         return phase  # nothing to do: refresh stays as it was for a register without bank lines
 
     parties, where, clients_at = _parties(snapshot)
-    matcher = Matcher(_items(snapshot, today), parties)
+    matcher = Matcher(open_items(snapshot, today), parties)
     learned: dict[str, list[str]] = {}
     payments: list[tuple[BankLine, Allocation]] = []
     kept: list[dict] = []

@@ -104,3 +104,16 @@ def with_identities(lines: Iterable[BankLine]) -> list[BankLine]:
         digest = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:20]
         out.append(replace(line, identity=digest))
     return out
+
+
+def family_from_text(label: str) -> str:
+    """The family a label's usual words say (CSV exports and OFX have no code for a returned debit):
+    « REJET », « IMPAYE », « RETOUR » → returned; « PRLV » → direct debit; « VIR » → transfer."""
+    words = re.sub(r"[^0-9a-z]+", " ", label.lower().replace("é", "e").replace("è", "e"))
+    if re.search(r"\b(rejet|rejete|impaye|retour|unpaid|returned)", words):
+        return RETURNED
+    if re.search(r"\b(prlv|prelevement|prel sepa|sdd)\b", words):
+        return DIRECT_DEBIT
+    if re.search(r"\b(vir|virement|vrt|sct|transfer)\b", words):
+        return TRANSFER
+    return OTHER

@@ -53,8 +53,7 @@ def test_each_format_reads_every_operation_of_every_account(name):
     assert lines[3].family == DIRECT_DEBIT
     assert "règlement de la prestation de février" in lines[3].text  # long remittance kept whole
     assert "suite du chantier" in lines[3].text
-    if kind != "ofx":  # OFX has no family for a returned debit: it is a debit all the same
-        assert lines[2].family == RETURNED
+    assert lines[2].family == RETURNED  # OFX has no code for it: its words say it
     assert len({ln.identity for ln in lines}) == 5 and all(ln.line > 0 for ln in lines)
 
 
