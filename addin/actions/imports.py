@@ -44,10 +44,37 @@ class ImportResult:
     files: tuple[tuple[str, str], ...] = ()  # (file name, kind)
 
 
-def read_statement(data: bytes, name: str, kind: str) -> tuple[list[BankLine], list[LineProblem]]:
-    """The lines of one statement file of ``kind``, with their identities."""
-    lines, problems = READERS[kind](data, name)
+def read_statement(data: bytes, name: str, kind: str, layout: bank_csv.Layout | None = None
+                   ) -> tuple[list[BankLine], list[LineProblem]]:
+    """The lines of one statement file of ``kind``, with their identities (``layout``: a CSV's
+    confirmed columns)."""
+    if layout is not None:
+        lines, problems = bank_csv.read(data, name, layout=layout)
+    else:
+        lines, problems = READERS[kind](data, name)
     return with_identities(lines), problems
+
+
+def _csv_layout(data: bytes, name: str, confirmed: dict[str, str]):
+    """(layout, None) for a CSV whose header names its columns or whose guessed format was confirmed
+    once; (None, what to confirm) when the columns are only guessed."""
+    text = bank_csv.decode(data)
+    if bank_csv.detect(text) is not None:
+        return None, None
+    guessed = bank_csv.guess(text)
+    if guessed is None:
+        raise NotAStatement(f"« {name} » n'est pas un relevé bancaire que Relance lit.")
+    key = reconcile.layout_identity(bank_csv.signature(text, guessed))
+    if key in confirmed:
+        layout = bank_csv.from_spec(confirmed[key], guessed)
+        if layout is not None:
+            return layout, None
+    return None, reconcile.LayoutToConfirm(name, key, bank_csv.spec(guessed), _sample_row(text, guessed))
+
+
+def _sample_row(text: str, layout: bank_csv.Layout) -> str:
+    first = text.splitlines()[layout.header_row + 1:layout.header_row + 2]
+    return first[0][:100] if first else ""
 
 
 def run(book: Book, *, today: date, paths: Sequence[str | Path] = (), book_path: Path | None = None) -> ImportResult:
@@ -70,20 +97,6 @@ def run(book: Book, *, today: date, paths: Sequence[str | Path] = (), book_path:
                            "CSV avec en-têtes Date et Montant ou Débit/Crédit).")
         else:
             files.append((path, data, kind))
-    lines: list[BankLine] = []
-    problems: list[LineProblem] = []
-    shown: list[tuple[str, str]] = []
-    for path, data, kind in files:
-        if kind not in detect.BANK:
-            continue
-        try:
-            found, bad = read_statement(data, path.name, kind)
-        except NotAStatement as error:
-            refused.append(str(error))
-            continue
-        lines += found
-        problems += bad
-        shown.append((path.name, kind))
     if refused:  # nothing is written when one of the files is not a statement
         raise ValueError("Import annulé, rien n'a été écrit : " + " ".join(refused))
 
@@ -93,15 +106,37 @@ def run(book: Book, *, today: date, paths: Sequence[str | Path] = (), book_path:
     if invoice_files:
         done = importlib.import_module(INVOICE_ACTION).run(book, today=today, paths=invoice_files, book_path=book_path)
         before.append(done.summary)
-    if not shown:
+    if not any(kind in detect.BANK for _, _, kind in files):
         return ImportResult("\n".join(before), [])
-
-    from addin.actions import refresh
 
     book.progress(0.1, "Relance : lecture du classeur…")
     snapshot = Snapshot.read(book, READ + reconcile.SHEETS)
+    confirmed = reconcile.confirmed_layouts(snapshot)
+    lines: list[BankLine] = []
+    problems: list[LineProblem] = []
+    shown: list[tuple[str, str]] = []
+    unsure: list[reconcile.LayoutToConfirm] = []
+    for path, data, kind in files:
+        if kind not in detect.BANK:
+            continue
+        try:
+            layout = None
+            if kind == "bank_csv":
+                layout, ask = _csv_layout(data, path.name, confirmed)
+                if ask is not None:
+                    unsure.append(ask)
+                    continue
+            found, bad = read_statement(data, path.name, kind, layout)
+        except NotAStatement as error:
+            raise ValueError(f"Import annulé, rien n'a été écrit : {error}") from None
+        lines += found
+        problems += bad
+        shown.append((path.name, kind))
+
+    from addin.actions import refresh
+
     book.progress(0.3, "Relance : rapprochement des relevés…")
-    phase = reconcile.run(snapshot, today=today, lines=lines, line_problems=problems)
+    phase = reconcile.run(snapshot, today=today, lines=lines, line_problems=problems, layouts=unsure)
     writes = refresh.compute_writes(phase.snapshot, today=today, book_path=book_path or Path("."),
                                     extra_problems=phase.problems)
     book.progress(0.6, "Relance : écriture…")
@@ -111,6 +146,9 @@ def run(book: Book, *, today: date, paths: Sequence[str | Path] = (), book_path:
     book.progress(1.0, "")
     read_lines = [f"{name} : {FORMAT_NAMES[kind]}, {sum(1 for ln in lines if ln.source == name)} opération(s)"
                   for name, kind in shown]
+    read_lines += [f"{u.source} : CSV aux colonnes devinées ({u.spec}), rien d'importé de ce fichier : vérifiez "
+                   "et confirmez ce format dans la feuille « Rapprochement », puis importez-le à nouveau."
+                   for u in unsure]
     bad_lines = [f"  {p.source}, ligne {p.line} : {p.message}" for p in problems[:10]]
     if len(problems) > 10:
         bad_lines.append(f"  … et {len(problems) - 10} autre(s) : voir Anomalies.")

@@ -102,8 +102,87 @@ def detect(text: str) -> Layout | None:
     return best
 
 
+def guess(text: str) -> Layout | None:
+    """Columns guessed from the values when no header row names them: the first column of dates,
+    the columns of amounts (one: a signed amount; two, never both filled: debit then credit), the
+    longest text. Unsure by nature: the user confirms it once (see ``addin.actions.imports``)."""
+    head = text.splitlines()[:40]
+    for delimiter in (";", "\t", ","):
+        rows = [r for r in _rows("\n".join(head), delimiter) if any(v.strip() for v in r)]
+        width = max((len(r) for r in rows), default=0)
+        if width < 3:
+            continue
+        data = [r for r in rows if any(_DATE.match(v) for v in r)]
+        if not data or len(data) < (len(rows) - 1) // 2:
+            continue
+
+        def share(j, test):
+            values = [r[j].strip() for r in data if j < len(r) and r[j].strip()]
+            return bool(values) and sum(1 for v in values if test(v)) >= 0.9 * len(values)
+
+        dates = [j for j in range(width) if share(j, _DATE.match)]
+        amounts = [j for j in range(width) if j not in dates and share(j, _is_amount)]
+        if not dates or not amounts or len(amounts) > 2:
+            continue
+        columns = {"date": dates[0]}
+        if len(amounts) == 1:
+            columns["amount"] = amounts[0]
+        else:
+            columns["debit"], columns["credit"] = amounts
+        texts = [j for j in range(width) if j not in dates and j not in amounts]
+        if texts:
+            columns["text"] = max(texts, key=lambda j: sum(len(r[j]) for r in data if j < len(r)))
+        header = 0 if rows and rows[0] not in data else -1
+        return Layout(text.splitlines().index(next(ln for ln in head if ln.strip())) if header == 0 else -1,
+                      columns, delimiter)
+    return None
+
+
+def _is_amount(value: str) -> bool:
+    try:
+        parse_amount(value)
+    except ValueError:
+        return False
+    return True
+
+
+def signature(text: str, layout: Layout) -> str:
+    """What tells one bank's export format from another: its header row (or its width)."""
+    rows = _rows("\n".join(text.splitlines()[:40]), layout.delimiter)
+    if layout.header_row >= 0:
+        return "|".join(normalize(v) for v in rows[layout.header_row])
+    return f"{max(len(r) for r in rows)} colonnes sans en-tête, séparateur {layout.delimiter!r}"
+
+
+_SPEC_NAMES = {"date": "date", "amount": "montant", "debit": "débit", "credit": "crédit", "text": "libellé"}
+
+
+def spec(layout: Layout) -> str:
+    """The layout as a person reads and corrects it: ``date=1 ; libellé=3 ; montant=4`` (columns from 1)."""
+    parts = [f"{_SPEC_NAMES[k]}={j + 1}" for k, j in sorted(layout.columns.items(), key=lambda kv: kv[1])
+             if k in _SPEC_NAMES]
+    return " ; ".join(parts)
+
+
+def from_spec(text: str, like: Layout) -> Layout | None:
+    """The layout a (possibly corrected) spec says, with the separator and header of ``like``; None
+    when it has no date or no amount."""
+    names = {normalize(v): k for k, v in _SPEC_NAMES.items()}
+    columns = {}
+    for part in str(text).split(";"):
+        if "=" in part:
+            name, _, number = part.partition("=")
+            key = names.get(normalize(name))
+            if key and number.strip().isdigit() and int(number) > 0:
+                columns[key] = int(number) - 1
+    if "date" not in columns or not ("amount" in columns or {"debit", "credit"} <= columns.keys()):
+        return None
+    return Layout(like.header_row, columns, like.delimiter)
+
+
 def sniff(data: bytes) -> bool:
-    return detect(decode(data[:8192])) is not None
+    text = decode(data[:8192])
+    return detect(text) is not None or guess(text) is not None
 
 
 def parse_date(text: str) -> date:
@@ -122,14 +201,16 @@ def parse_date(text: str) -> date:
         raise ValueError(f"date illisible « {text} »") from None
 
 
-def read(data: bytes, source: str, account: str = "") -> tuple[list[BankLine], list[LineProblem]]:
+def read(data: bytes, source: str, account: str = "", layout: Layout | None = None
+         ) -> tuple[list[BankLine], list[LineProblem]]:
+    """The lines of an export, with its detected layout (or ``layout``, one the user confirmed)."""
     text = decode(data)
-    layout = detect(text)
+    layout = layout or detect(text)
     if layout is None:
         raise NotAStatement(f"{source} : ce CSV n'a pas de ligne d'en-têtes de relevé bancaire "
                             "(une colonne Date et une colonne Montant, ou Débit et Crédit).")
     rows = _rows(text, layout.delimiter)
-    above = " ".join(" ".join(r) for r in rows[:layout.header_row])
+    above = " ".join(" ".join(r) for r in rows[:max(layout.header_row, 0)])
     found = _IBAN.search(above.upper())
     # Not the file's name: the same export saved twice under two names must give the same identities.
     account = account or (found.group(1).replace(" ", "") if found else "CSV")

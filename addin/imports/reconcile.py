@@ -23,6 +23,7 @@ In this order:
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -44,6 +45,42 @@ METHODS = {TRANSFER: "Virement", DIRECT_DEBIT: "Prélèvement SEPA"}
 OPERATIONS = {TRANSFER: "Virement", DIRECT_DEBIT: "Prélèvement", RETURNED: "Rejet"}
 _KEYS = tuple(c.key for c in schema.RAPPROCHEMENT.columns)
 _FORMATS = {"date": "date", "amount": "money"}
+
+
+LAYOUT = "format CSV"  # the Opération of a row asking to confirm a CSV's guessed columns
+
+
+@dataclass(frozen=True)
+class LayoutToConfirm:
+    source: str  # the file
+    identity: str  # ``layout_identity`` of its format's signature
+    spec: str  # the guessed columns, ``date=1 ; libellé=2 ; montant=4``
+    sample: str  # its first data line, to check the guess against
+
+
+def layout_identity(signature: str) -> str:
+    return "csv:" + hashlib.sha256(signature.encode("utf-8")).hexdigest()[:16]
+
+
+def confirmed_layouts(snapshot: Snapshot) -> dict[str, str]:
+    """The CSV formats confirmed once (kept in *_Banque*): identity → columns spec."""
+    found = {k: v[4] for k, v in _read_log(snapshot).items() if k.startswith("csv:") and v[3] == LAYOUT}
+    _, data, header = _rows_of(snapshot, schema.RAPPROCHEMENT)
+    for row in _pending_rows(data, header) if header else ():  # confirmed just now: used by this import
+        if row["operation"] == LAYOUT and not cells.is_blank(row["decision"]):
+            spec = _layout_spec(row)
+            if spec:
+                found[row["identity"]] = spec
+    return found
+
+
+def _layout_spec(row: dict) -> str | None:
+    """The columns a decision on a « format CSV » row confirms (None: ignored or unreadable)."""
+    words = schema.normalize(row["decision"])
+    if words.startswith(("ignor", "non")):
+        return None
+    text = row["proposal"] if words.startswith(("confirm", "oui", "ok", "valid")) else row["decision"]
+    return str(text) if "date" in schema.normalize(text) and "=" in str(text) else None
 
 
 @dataclass
@@ -87,6 +124,8 @@ class BankPhase:
         if c["pending"]:
             out.append(f"  {c['pending']} opération(s) à vérifier dans la feuille « Rapprochement » "
                        f"(dont {c['listed']} débit(s), rejet(s) ou devise(s)) : choisissez une Décision.")
+        if c["layouts"]:
+            out.append(f"  {c['layouts']} format(s) CSV confirmé(s), gardé(s) pour les prochains imports.")
         if c["learned"]:
             out.append(f"  {c['learned']} IBAN appris dans Clients.")
         if c["unreadable"]:
@@ -153,7 +192,7 @@ def open_items(snapshot: Snapshot, today: date) -> list[Item]:
 
 
 def run(snapshot: Snapshot, *, today: date, lines: Sequence[BankLine] = (),
-        line_problems: Sequence[LineProblem] = ()) -> BankPhase:
+        line_problems: Sequence[LineProblem] = (), layouts: Sequence[LayoutToConfirm] = ()) -> BankPhase:
     """Apply the Rapprochement decisions, then match ``lines`` (see the module's docstring)."""
     phase = BankPhase(snapshot)
     rap_name, rap_data, rap_header = _rows_of(snapshot, schema.RAPPROCHEMENT)
@@ -162,7 +201,7 @@ def run(snapshot: Snapshot, *, today: date, lines: Sequence[BankLine] = (),
     phase.problems += [_line_problem(p) for p in line_problems]
     phase.counts["unreadable"] = len(line_problems)
     decided = [r for r in pending if not cells.is_blank(r["decision"])]
-    if not lines and not decided:
+    if not lines and not decided and not layouts:
         phase.problems += _iban_problems(pending)
         return phase  # nothing to do: refresh stays as it was for a register without bank lines
 
@@ -174,6 +213,9 @@ def run(snapshot: Snapshot, *, today: date, lines: Sequence[BankLine] = (),
     for row in pending:
         if cells.is_blank(row["decision"]):
             kept.append(row)
+            continue
+        if row["operation"] == LAYOUT:
+            _layout_decision(row, log, kept, phase)
             continue
         outcome = _decision(row, matcher, {p.code for p in parties})
         if outcome is None:
@@ -215,6 +257,17 @@ def run(snapshot: Snapshot, *, today: date, lines: Sequence[BankLine] = (),
             new_rows.append(_row_of(line, outcome))
             log[line.identity] = (line.identity, line.booked, line.amount, PENDING, line.source)
 
+    for ask in layouts:
+        if ask.identity not in seen:
+            seen.add(ask.identity)
+            new_rows.append({"date": None, "amount": None, "currency": "", "operation": LAYOUT, "payer": "",
+                             "payer_iban": "", "text": f"1re ligne : {ask.sample}",
+                             "reason": "Colonnes de ce CSV devinées, pas lues dans ses en-têtes : corrigez la "
+                                       "Proposition si besoin (n° de colonne à partir de 1), choisissez Confirmer, "
+                                       "puis importez à nouveau le fichier : ce format sera ensuite lu sans "
+                                       "rien demander.",
+                             "proposal": ask.spec, "others": "", "decision": "", "account": "", "reference": "",
+                             "source": ask.source, "identity": ask.identity})
     rows = kept + new_rows
     first = rap_header.row + 1 if rap_header else 2
     for i, row in enumerate(rows):
@@ -238,7 +291,7 @@ def _pending_rows(data: SheetData, header) -> list[dict]:
         values = {k: _value(row, header, k) for k in _KEYS}
         if all(cells.is_blank(v) for v in values.values()):
             continue
-        values["date"] = _as_date(values["date"])
+        values["date"] = _as_date(values["date"]) if not cells.is_blank(values["date"]) else None
         values["amount"], _ = cells.parse_money(values["amount"])
         for k in _KEYS:
             if k not in ("date", "amount"):
@@ -264,6 +317,19 @@ def _read_log(snapshot: Snapshot) -> dict[str, tuple]:
             amount, _ = cells.parse_money(row[2])
             log[str(row[0])] = (str(row[0]), _as_date(row[1]), amount, cells.text(row[3]), cells.text(row[4]))
     return log
+
+
+def _layout_decision(row: dict, log: dict, kept: list, phase: BankPhase) -> None:
+    """« Confirmer » keeps the Proposition as this CSV format's columns; « Ignorer » drops the row."""
+    if schema.normalize(row["decision"]).startswith(("ignor", "non")):
+        phase.counts["ignored"] += 1
+        return
+    spec = _layout_spec(row)
+    if spec is None:
+        kept.append({**row, "_unreadable": True})
+        return
+    log[row["identity"]] = (row["identity"], None, None, LAYOUT, spec)
+    phase.counts["layouts"] += 1
 
 
 def _decision(row: dict, matcher: Matcher, codes: set[str]):

@@ -183,3 +183,27 @@ def test_without_files_nothing_is_imported(book_path):
     before = book_path.read_bytes()
     result = imports.run(FileBook.open(book_path, today=TODAY), today=TODAY)
     assert "Aucun relevé choisi" in result.summary and book_path.read_bytes() == before
+
+
+def test_a_csv_whose_columns_are_only_guessed_is_confirmed_once_then_read(book_path, tmp_path):
+    # no header names its columns: Relance guesses date = 1, libellé = 2, montant = 3 and asks
+    path = tmp_path / "banque.csv"
+    path.write_bytes("Jour;Quoi;Combien\n02/03/2026;VIR F2026-0154;960,00\n03/03/2026;PRLV EDF;-80,00\n"
+                     .encode("latin-1"))
+    result = run(book_path, path)
+    assert "colonnes devinées (date=1 ; libellé=2 ; montant=3)" in result.summary
+    assert rows(book_path, "Paiements") == []
+    (ask,) = by_header(book_path, "Rapprochement")
+    assert ask["Opération"] == "format CSV" and ask["Proposition"] == "date=1 ; libellé=2 ; montant=3"
+    wb = openpyxl.load_workbook(book_path)
+    ws = wb["Rapprochement"]
+    ws.cell(2, [c.value for c in ws[1]].index("Décision") + 1, "Confirmer")
+    wb.save(book_path)
+    result = run(book_path, path)  # imported again: read with the columns confirmed
+    assert "1 format(s) CSV confirmé(s)" in result.summary
+    assert [r[2] for r in rows(book_path, "Paiements")] == ["F2026-0154"]
+    assert [r["Opération"] for r in by_header(book_path, "Rapprochement")] == ["Débit"]
+    other = tmp_path / "banque-avril.csv"  # the same bank's next export: read without asking
+    other.write_bytes("Jour;Quoi;Combien\n02/04/2026;VIR F2026-0157;480,00\n".encode("latin-1"))
+    assert "devinées" not in run(book_path, other).summary
+    assert [r[2] for r in rows(book_path, "Paiements")] == ["F2026-0154", "F2026-0157"]
