@@ -77,8 +77,11 @@ def _sample_row(text: str, layout: bank_csv.Layout) -> str:
     return first[0][:100] if first else ""
 
 
-def run(book: Book, *, today: date, paths: Sequence[str | Path] = (), book_path: Path | None = None) -> ImportResult:
-    """Import the statements ``paths`` into ``book`` (see the module's docstring)."""
+def run(book: Book, *, today: date, paths: Sequence[str | Path] = (), book_path: Path | None = None,
+        refresh: bool = True) -> ImportResult:
+    """Import the statements ``paths`` into ``book`` (see the module's docstring). ``refresh=False``
+    writes the bank lines only (a very large register: its refresh takes longer than the import);
+    « Actualiser » then brings balances, statuses, reminders and Anomalies up to date."""
     paths = [Path(p) for p in (paths or ())]
     if not paths:
         return ImportResult("Aucun relevé choisi : rien n'a été importé. Choisissez un ou plusieurs fichiers de "
@@ -133,15 +136,19 @@ def run(book: Book, *, today: date, paths: Sequence[str | Path] = (), book_path:
         problems += bad
         shown.append((path.name, kind))
 
-    from addin.actions import refresh
+    from addin.actions import refresh as refresh_action
 
     book.progress(0.3, "Relance : rapprochement des relevés…")
     phase = reconcile.run(snapshot, today=today, lines=lines, line_problems=problems, layouts=unsure)
-    writes = refresh.compute_writes(phase.snapshot, today=today, book_path=book_path or Path("."),
-                                    extra_problems=phase.problems)
+    writes = None
+    if refresh:
+        writes = refresh_action.compute_writes(phase.snapshot, today=today,
+                                               book_path=book_path or Path(getattr(book, "path")),
+                                               extra_problems=phase.problems)
     book.progress(0.6, "Relance : écriture…")
     phase.write(book)
-    refresh.write_all(book, writes.cells, writes.sheets)
+    if writes is not None:
+        refresh_action.write_all(book, writes.cells, writes.sheets)
     book.save()
     book.progress(1.0, "")
     read_lines = [f"{name} : {FORMAT_NAMES[kind]}, {sum(1 for ln in lines if ln.source == name)} opération(s)"
@@ -152,7 +159,10 @@ def run(book: Book, *, today: date, paths: Sequence[str | Path] = (), book_path:
     bad_lines = [f"  {p.source}, ligne {p.line} : {p.message}" for p in problems[:10]]
     if len(problems) > 10:
         bad_lines.append(f"  … et {len(problems) - 10} autre(s) : voir Anomalies.")
-    summary = "\n".join([*before, *read_lines, *phase.summary(), *bad_lines, "", writes.result.summary])
+    after = [writes.result.summary] if writes is not None else [
+        "Soldes, statuts, relances et Anomalies ne sont pas encore à jour : cliquez sur « Actualiser » "
+        "(relance refresh)."]
+    summary = "\n".join([*before, *read_lines, *phase.summary(), *bad_lines, "", *after])
     c = phase.counts
-    return ImportResult(summary, list(writes.result.problems), c["read"], c["known"], c["payment_rows"], c["pending"],
-                        tuple(shown))
+    found = list(writes.result.problems) if writes is not None else list(phase.problems)
+    return ImportResult(summary, found, c["read"], c["known"], c["payment_rows"], c["pending"], tuple(shown))

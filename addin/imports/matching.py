@@ -11,7 +11,7 @@ A credit line in euros is matched, in this order:
    the bank gives none, the text) against the clients' names, legal forms (SARL, SAS…)
    and small words left out;
 3. **the amount**: one open item of that client equal to it, or a set of two to four of
-   its open items (among its first 15) that adds up to it exactly and is the only such set;
+   its open items (among its first 15 smaller than the amount) that adds up to it exactly and is the only such set;
    with no client known, an open item of any client equal to it is only a candidate.
 
 A match is **sure**, and becomes payments, when (1) finds open invoices of one client
@@ -242,13 +242,18 @@ class Matcher:
         return Outcome(False, self.spread(line.amount, [first]), reason, others, "montant")
 
     def sets(self, numbers: list[str], amount: Decimal) -> list[tuple[str, ...]]:
-        """Sets of 2 to ``MAX_SET`` of ``numbers`` (the first 15) whose balances add up to ``amount``."""
-        pool = numbers[:MAX_ITEMS_FOR_SETS]
+        """Sets of 2 to ``MAX_SET`` of ``numbers`` (the first 15 smaller than ``amount``) whose balances
+        add up to ``amount`` (at most 4 listed: more means "ambiguous" all the same)."""
+        target = int(amount * 100)
+        pool = [(n, int(self.balance[n] * 100)) for n in numbers if 0 < self.balance[n] < amount]
+        pool = pool[:MAX_ITEMS_FOR_SETS]
+        if sum(c for _, c in pool) < target:
+            return []
         found = []
         for size in range(2, min(MAX_SET, len(pool)) + 1):
             for combo in itertools.combinations(pool, size):
-                if sum((self.balance[n] for n in combo), ZERO) == amount:
-                    found.append(combo)
+                if sum(c for _, c in combo) == target:
+                    found.append(tuple(n for n, _ in combo))
                     if len(found) > 3:
                         return found
         return found

@@ -207,3 +207,12 @@ def test_a_csv_whose_columns_are_only_guessed_is_confirmed_once_then_read(book_p
     other.write_bytes("Jour;Quoi;Combien\n02/04/2026;VIR F2026-0157;480,00\n".encode("latin-1"))
     assert "devinées" not in run(book_path, other).summary
     assert [r[2] for r in rows(book_path, "Paiements")] == ["F2026-0154", "F2026-0157"]
+
+
+def test_without_the_refresh_only_the_bank_lines_are_written(book_path, statement):
+    out = CliRunner().invoke(app, ["import", str(book_path), str(statement), "--today", TODAY.isoformat(),
+                                   "--sans-actualiser"])
+    assert out.exit_code == 0, out.output
+    assert len(rows(book_path, "Paiements")) == 5 and len(rows(book_path, "Rapprochement")) == 4
+    assert "Statut" not in [c.value for c in openpyxl.load_workbook(book_path)["Factures"][1]]
+    assert "Actualiser" in out.output
