@@ -25,6 +25,7 @@ and other currencies are never matched.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections import defaultdict
@@ -78,16 +79,22 @@ _LEGAL = {"sarl", "sas", "sasu", "sa", "eurl", "sci", "snc", "scop", "ste", "soc
           "mme", "m", "monsieur", "madame", "vir", "virement", "sepa", "recu", "de", "prlv", "sct", "inst"}
 
 
+_NOT_ALNUM = re.compile(r"[^0-9A-Z]")
+_ALNUM_RUN = re.compile(r"[A-Z0-9]+")
+_DIGITS_KEY = re.compile(r"[A-Z]{0,10}(\d{5,})")
+
+
+@functools.lru_cache(maxsize=65536)  # the same payers come back line after line
 def name_words(name: str) -> tuple[str, ...]:
     return tuple(w for w in normalize(name).split() if w not in _LEGAL)
 
 
 def compact(text: str) -> str:
-    return re.sub(r"[^0-9A-Z]", "", str(text).upper())
+    return _NOT_ALNUM.sub("", str(text).upper())
 
 
 def _digits_key(text: str) -> str | None:
-    m = re.fullmatch(r"[A-Z]{0,10}(\d{5,})", text)
+    m = _DIGITS_KEY.fullmatch(text)
     return m.group(1) if m else None
 
 
@@ -132,7 +139,7 @@ class Matcher:
 
     def found_in(self, text: str) -> tuple[list[str], list[str]]:
         """(invoice numbers, PO invoices) named in ``text``, in the order of the text."""
-        tokens = re.findall(r"[A-Z0-9]+", str(text).upper())
+        tokens = _ALNUM_RUN.findall(str(text).upper())
         numbers: list[str] = []
         pos: list[str] = []
         for i in range(len(tokens)):
