@@ -201,6 +201,7 @@ def run(snapshot: Snapshot, *, today: date, lines: Sequence[BankLine] = (),
     phase.problems += [_line_problem(p) for p in line_problems]
     phase.counts["unreadable"] = len(line_problems)
     decided = [r for r in pending if not cells.is_blank(r["decision"])]
+    phase.problems += _client_iban_problems(snapshot)
     if not lines and not decided and not layouts:
         phase.problems += _iban_problems(pending)
         return phase  # nothing to do: refresh stays as it was for a register without bank lines
@@ -389,6 +390,23 @@ def _checked_iban(line: BankLine) -> tuple[str, Problem | None]:
                        "IBAN du payeur invalide (clé de contrôle ou format) : il n'est ni utilisé ni appris.",
                        "Vérifiez-le sur le relevé de la banque ; l'opération est rapprochée sans lui.",
                        Severity.WARNING, "bank.iban")
+
+
+def _client_iban_problems(snapshot: Snapshot) -> list[Problem]:
+    """An IBAN typed in *Clients* that fails its check: a warning, and it recognises no payment."""
+    name, data, header = _rows_of(snapshot, schema.CLIENTS)
+    if header is None or "iban" not in header.columns:
+        return []
+    out = []
+    for r in range(header.row, len(data.rows)):
+        raw = cells.text(_value(data.rows[r], header, "iban"))
+        for iban in (v for v in raw.split(";") if v.strip()):
+            if not iban_is_valid(iban):
+                out.append(Problem(schema.CLIENTS.fr, r + 1, header.label_of("iban"), raw,
+                                   f"IBAN invalide « {iban.strip()} » (clé de contrôle ou format) : il ne reconnaît "
+                                   "aucun virement.", "Corrigez-le (recopiez-le d'un relevé ou d'un RIB).",
+                                   Severity.WARNING, "bank.client_iban"))
+    return out
 
 
 def _decision_problems(rows: Iterable[dict]) -> list[Problem]:

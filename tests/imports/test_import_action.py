@@ -216,3 +216,12 @@ def test_without_the_refresh_only_the_bank_lines_are_written(book_path, statemen
     assert len(rows(book_path, "Paiements")) == 5 and len(rows(book_path, "Rapprochement")) == 4
     assert "Statut" not in [c.value for c in openpyxl.load_workbook(book_path)["Factures"][1]]
     assert "Actualiser" in out.output
+
+
+def test_a_wrong_iban_typed_in_clients_is_a_warning_at_refresh(tmp_path):
+    clients = [("C1", "ACME SARL", "FR7630006000011234567890188"), ("C2", "Garage Martin", None),
+               ("C3", "Studio Roux", None), ("C4", "Café Morel", None), ("C5", "Maison Faure", None)]
+    path = build_book(tmp_path / "R.xlsx", clients=clients)
+    refresh.run(FileBook.open(path, today=TODAY), today=TODAY, book_path=path)
+    problems = rows(path, "Anomalies")
+    assert any(r[0] == "Clients" and r[1] == 2 and "IBAN invalide" in str(r[4]) for r in problems)
