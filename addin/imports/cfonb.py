@@ -13,9 +13,10 @@ specification):
 
 The amount holds 14 characters whose last one carries the sign and the last digit:
 ``{`` and ``A``–``I`` are +0…+9, ``}`` and ``J``–``R`` are −0…−9; column 20 gives
-the number of decimals. Interbank codes: ``05``/``15``… received transfers read as
-transfers; ``89``…: collected direct debits; a non-blank rejection code or a returned
-operation code (``33``, ``35``…) makes a returned operation.
+the number of decimals. A non-blank rejection code (41–42) makes a returned operation;
+otherwise the family comes from the words of the label and its complements (« VIR »,
+« PRLV », « REJET », « IMPAYE »…: ``statement.family_from_text``), the interbank operation
+codes not being relied upon.
 
 Complements of one qualifier are joined as they are (a remittance cut every 70 characters
 is whole again), then the qualifiers in order, after the label of the 04.
@@ -32,18 +33,12 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
-from addin.imports.statement import DIRECT_DEBIT, OTHER, RETURNED, TRANSFER, BankLine, LineProblem, NotAStatement, \
-    clean
+from addin.imports.statement import OTHER, RETURNED, BankLine, LineProblem, NotAStatement, clean, family_from_text
 
 _SIGNS = {"{": (1, "0"), "}": (-1, "0")}
 _SIGNS.update({chr(ord("A") + i): (1, str(i + 1)) for i in range(9)})
 _SIGNS.update({chr(ord("J") + i): (-1, str(i + 1)) for i in range(9)})
 _RECORD = re.compile(r"^(01|04|05|07)\d{5}")
-# Interbank operation codes (CFONB table): received transfers, direct debits, returns.
-_TRANSFER_CODES = {"05", "15", "16", "17", "18", "25", "26"}
-_DEBIT_CODES = {"01", "02", "06", "07", "08", "09", "53", "54", "55", "56", "57", "58", "59", "87", "88", "89"}
-_RETURN_CODES = {"33", "34", "35", "36", "37", "38", "39", "61", "62", "63", "64", "65", "66", "86"}
-
 
 def sniff(data: bytes) -> bool:
     """Most non-blank lines (of the first 20) start with a record code 01/04/05/07 and a
@@ -128,12 +123,9 @@ def read(data: bytes, source: str) -> tuple[list[BankLine], list[LineProblem]]:
 def _operation(record: str, source: str, number: int) -> BankLine:
     decimals = int(record[19]) if record[19].isdigit() else 2
     bank, branch, account = record[2:7], record[11:16], record[21:32].strip()
-    interbank = record[32:34]
     rejection = record[40:42].strip()
     value = amount(record[90:104], decimals)
-    family = TRANSFER if interbank in _TRANSFER_CODES else DIRECT_DEBIT if interbank in _DEBIT_CODES else OTHER
-    if rejection or interbank in _RETURN_CODES:
-        family = RETURNED
+    family = RETURNED if rejection else OTHER  # else told by the words, once the complements are joined
     reference = record[104:120].strip()
     return BankLine(
         account=f"{bank} {branch} {account}", booked=_date(record[34:40]), amount=value,
@@ -152,5 +144,6 @@ def _complete(line: BankLine, extras: dict[str, list[str]]) -> BankLine:
             continue
         texts.append(clean("".join(values)))  # a remittance cut every 70 characters is whole again
     reference = clean("".join(extras.get("REF", []))) or line.reference
-    return replace(line, payer=name, payer_iban=iban.replace(" ", ""), text=clean(" ".join(t for t in texts if t)),
-                   reference=reference)
+    text = clean(" ".join(t for t in texts if t))
+    family = line.family if line.family == RETURNED else family_from_text(text)
+    return replace(line, payer=name, payer_iban=iban.replace(" ", ""), text=text, reference=reference, family=family)

@@ -149,9 +149,13 @@ def cfonb(accounts: Accounts, *, pad: int = 0, newline: str = "\r\n") -> bytes:
         first = min((tx.booked for tx in txs), default=date(2026, 1, 1))
         out.append(_record("01", account, first, {91: _cfonb_amount(Decimal(0))}))
         for tx in txs:
-            interbank = {TRANSFER: "05", DIRECT_DEBIT: "89", RETURNED: "35"}.get(tx.family, "99")
-            label = (tx.text or tx.payer)[:31]
-            out.append(_record("04", account, tx.booked, {41: "  ", 43: tx.booked.strftime("%d%m%y"), 49: label.ljust(31),
+            interbank = {TRANSFER: "05", DIRECT_DEBIT: "01", RETURNED: "01"}.get(tx.family, "99")
+            # as banks write it: the kind of operation first, then the start of the remittance
+            prefix = {TRANSFER: "VIR ", DIRECT_DEBIT: "PRLV SEPA ", RETURNED: "REJET "}.get(tx.family, "")
+            label = (prefix + (tx.text or tx.payer))[:31]
+            rejection = "AM" if tx.family == RETURNED else "  "
+            out.append(_record("04", account, tx.booked, {41: rejection, 43: tx.booked.strftime("%d%m%y"),
+                                                          49: label.ljust(31),
                                                           91: _cfonb_amount(tx.amount), 105: tx.bank_id[:16]},
                                op="0001", interbank=interbank))
             if tx.payer:
