@@ -42,7 +42,8 @@ def sniff(data: bytes) -> bool:
 
 
 def _local(el) -> str:
-    return etree.QName(el).localname if isinstance(el.tag, str) else ""
+    tag = el.tag
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""  # "{namespace}Ntry" → "Ntry"
 
 
 def _child(el, *path):
