@@ -6,7 +6,11 @@ reads its lines (``addin.imports.camt``, ``ofx``, ``cfonb``, ``bank_csv``), give
 identity, then lets ``addin.imports.reconcile`` apply the decisions already typed in
 *Rapprochement* and match the new lines: sure matches go to *Paiements*, the others to
 *Rapprochement*. The register is then refreshed exactly as « Actualiser » does (from the
-same snapshot, the new payments included), and the book is saved once.
+same snapshot, the new payments included; ``refresh=False``, ``--sans-actualiser``: left to
+« Actualiser », for very large registers), and the book is saved once.
+
+A CSV whose columns could only be guessed is not read: its guess waits in *Rapprochement*
+(« format CSV ») until a person confirms it; from then on that format is read without asking.
 
 A file that is not a statement stops the import before anything is written, with one
 line saying which file and why. A malformed line of a statement is reported (file and
