@@ -151,3 +151,13 @@ def test_identity_is_stable_and_counts_identical_lines_of_a_day():
     again = read_statement(samples.csv([same, same, same]), "b.csv", "bank_csv")[0]
     assert once[0].identity != once[1].identity  # two real payments of the same day, both kept
     assert [ln.identity for ln in again[:2]] == [ln.identity for ln in once]  # the overlap is recognised
+
+
+def test_ofx_bad_transaction_is_reported_with_its_line_and_the_rest_read():
+    data = samples.ofx([(samples.ACCOUNT, TXS)]).decode("cp1252")
+    data = data.replace("<TRNAMT>-80.00", "<TRNAMT>quatre-vingts", 1)
+    bad_line = data[:data.index("quatre-vingts")].count("\n") + 1
+    lines, problems = read_statement(data.encode("cp1252"), "r.ofx", "ofx")
+    assert [ln.amount for ln in lines] == [Decimal("1200.50"), Decimal("-99.00"), Decimal("300.00")]
+    (problem,) = problems
+    assert problem.source == "r.ofx" and problem.line <= bad_line and "quatre-vingts" in problem.message
