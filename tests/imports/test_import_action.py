@@ -225,3 +225,22 @@ def test_a_wrong_iban_typed_in_clients_is_a_warning_at_refresh(tmp_path):
     refresh.run(FileBook.open(path, today=TODAY), today=TODAY, book_path=path)
     problems = rows(path, "Anomalies")
     assert any(r[0] == "Clients" and r[1] == 2 and "IBAN invalide" in str(r[4]) for r in problems)
+
+
+def test_in_excel_every_sheet_is_read_before_the_first_write(tmp_path):
+    from addin.books.live import LiveBook
+    from tests.actions.test_refresh import _SHEET_READS, _WRITES, live_register
+    from tests.actions.test_refresh import TODAY as DAY
+
+    fake = live_register(20, tmp_path)  # F0001: 121.00 € for C1, unpaid
+    statement = tmp_path / "r.xml"
+    statement.write_bytes(samples.camt([(samples.ACCOUNT, [Tx(DAY, D("121.00"), "VIR F0001", "Client 1", "", "L1")])]))
+    fake.app.calls.clear()
+    result = imports.run(LiveBook(fake), today=DAY, paths=[statement])
+    assert result.payments == 1 and result.pending == 0
+    calls = [c for c in fake.app.calls if not c.startswith("app.status_bar")]
+    reads = [i for i, c in enumerate(calls) if c.endswith(_SHEET_READS)]
+    writes = [i for i, c in enumerate(calls) if c.endswith(_WRITES) or any(w in c for w in _WRITES[1:])]
+    assert reads and writes and max(reads) < min(writes)
+    factures = fake.sheets["Factures"]
+    assert factures.values[(3, 17)] == "Payée"  # F0001, row 3: paid by the statement, at once
