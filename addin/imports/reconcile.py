@@ -91,7 +91,9 @@ class BankPhase:
     payments_after: int = 0
     iban_cells: list[tuple[str, int, int, object]] = field(default_factory=list)  # (sheet, row, col, value)
     reconciliation: list[dict] | None = None  # the Rapprochement rows to write (None: unchanged)
-    log: list[tuple] | None = None  # the _Banque rows to write (None: unchanged)
+    log: list[tuple] | None = None  # the _Banque rows to add (None: unchanged)
+    log_sheet: str = ""  # the existing _Banque sheet, and its last row (None: to create)
+    log_after: int | None = None
     problems: list[Problem] = field(default_factory=list)
     counts: Counter = field(default_factory=Counter)
     paid: Decimal = ZERO
@@ -104,7 +106,9 @@ class BankPhase:
             book.write_cells(sheet, row, col, ((value,),), ("text",))
         if self.reconciliation is not None:
             _write_reconciliation(book, self.snapshot, self.reconciliation)
-        if self.log is not None:
+        if self.log and self.log_after is not None:  # appended: a year of statements is not rewritten each time
+            book.append_rows(self.log_sheet, self.log, after=self.log_after)
+        elif self.log:
             book.write_generated(GeneratedSheet(
                 schema.BANK_LOG.fr, (Block("", LOG_HEADERS, tuple(self.log), ("text", "date", "money", "text", "text")),),
                 hidden=True, note=schema.BANK_LOG.help))
@@ -198,6 +202,7 @@ def run(snapshot: Snapshot, *, today: date, lines: Sequence[BankLine] = (),
     rap_name, rap_data, rap_header = _rows_of(snapshot, schema.RAPPROCHEMENT)
     pending = _pending_rows(rap_data, rap_header) if rap_header else []
     log = _read_log(snapshot)
+    before = dict(log)
     phase.problems += [_line_problem(p) for p in line_problems]
     phase.counts["unreadable"] = len(line_problems)
     decided = [r for r in pending if not cells.is_blank(r["decision"])]
@@ -278,7 +283,11 @@ def run(snapshot: Snapshot, *, today: date, lines: Sequence[BankLine] = (),
                                  or (r["currency"] or "EUR") != "EUR")
     phase.problems += _iban_problems(rows) + _decision_problems(rows)
     phase.reconciliation = rows
-    phase.log = list(log.values())
+    phase.log = [v for k, v in log.items() if before.get(k) != v]  # new lines, and lines whose fate changed
+    name, data = snapshot.data(schema.BANK_LOG)
+    if data is not None and _log_header(data) is not None:
+        phase.log_sheet = name
+        phase.log_after = max((i + 1 for i, r in enumerate(data.rows) if any(v is not None for v in r)), default=0)
     _payments_into(phase, snapshot, payments)
     _learned_into(phase, learned, where, clients_at)
     phase.counts["learned"] = sum(len(v) for v in learned.values())
@@ -309,12 +318,12 @@ def _read_log(snapshot: Snapshot) -> dict[str, tuple]:
     log: dict[str, tuple] = {}
     if data is None:
         return log
-    start = next((i for i, r in enumerate(data.rows[:5]) if r and r[0] == LOG_HEADERS[0]), None)
+    start = _log_header(data)
     if start is None:
         return log
     for row in data.rows[start + 1:]:
         row = tuple(row) + (None,) * (5 - len(row))
-        if row[0]:
+        if row[0]:  # a line's later rows (its fate decided) come after its first: the last one wins
             amount, _ = cells.parse_money(row[2])
             log[str(row[0])] = (str(row[0]), _as_date(row[1]), amount, cells.text(row[3]), cells.text(row[4]))
     return log
@@ -331,6 +340,11 @@ def _layout_decision(row: dict, log: dict, kept: list, phase: BankPhase) -> None
         return
     log[row["identity"]] = (row["identity"], None, None, LAYOUT, spec)
     phase.counts["layouts"] += 1
+
+
+def _log_header(data: SheetData) -> int | None:
+    """The 0-based row of *_Banque*'s headers; None when it has none (then it is written anew)."""
+    return next((i for i, r in enumerate(data.rows[:5]) if r and r[0] == LOG_HEADERS[0]), None)
 
 
 def _decision(row: dict, matcher: Matcher, codes: set[str]):
