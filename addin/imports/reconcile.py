@@ -116,9 +116,9 @@ class BankPhase:
     def summary(self) -> list[str]:
         c = self.counts
         out = []
-        if c["read"] or c["known"]:
-            out.append(f"Relevés : {c['read']} opération(s) lue(s), dont {c['known']} déjà connue(s) (rien d'ajouté "
-                       f"pour elles).")
+        if c["read"]:
+            known = f", dont {c['known']} déjà connue(s) : rien d'ajouté pour elles" if c["known"] else ""
+            out.append(f"Relevés : {c['read']} opération(s) lue(s){known}.")
         if c["paid_lines"]:
             out.append(f"  {c['paid_lines']} paiement(s) rapproché(s) avec certitude : {c['payment_rows']} ligne(s) "
                        f"ajoutée(s) à Paiements ({format_euros(self.paid)}).")
