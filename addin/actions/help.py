@@ -20,6 +20,8 @@ BUTTONS = (
     ("Revue mensuelle", "Balance âgée, DSO, profils payeurs, clients à bloquer, prévision d'encaissements."),
     ("Exporter pour le comptable", "Copie en valeurs seules, sans macros ni paramètres d'envoi."),
     ("Échéancier", "Étale la facture de la ligne active en plusieurs paiements."),
+    ("Importer", "Lit vos relevés bancaires (CAMT, OFX, CFONB, CSV) : les paiements sûrs vont dans Paiements, "
+                 "les autres dans la feuille Rapprochement à confirmer."),
 )
 
 

@@ -85,26 +85,35 @@ class Writes:
 
 def run(book: Book, *, today: date, book_path: Path | None = None, progress=None) -> RefreshResult:
     """Compute the register as of ``today`` and write the computed columns and sheets."""
+    from addin.imports import reconcile
+    from addin.register.snapshot import READ
+
     book_path = Path(book_path or getattr(book, "path"))
     book.progress(0.1, "Relance : lecture du classeur…")
-    writes = compute_writes(Snapshot.read(book), today=today, book_path=book_path)  # the only reads
+    snapshot = Snapshot.read(book, READ + reconcile.SHEETS)  # the only reads
+    bank = reconcile.run(snapshot, today=today)  # the decisions typed in Rapprochement, as payments
+    writes = compute_writes(bank.snapshot, today=today, book_path=book_path, extra_problems=bank.problems)
     book.progress(0.5, "Relance : écriture des résultats…")
+    bank.write(book)
     write_all(book, writes.cells, writes.sheets)
     book.progress(0.9, "Relance : enregistrement…")
     book.save()
     book.progress(1.0, "")
-    return writes.result
+    done = bank.summary()
+    return replace(writes.result, summary="\n".join([*done, writes.result.summary])) if done else writes.result
 
 
-def compute_writes(snapshot: Snapshot, *, today: date, book_path: Path) -> Writes:
-    """Phase 2: the ledger, the queue and every write, from the snapshot alone."""
+def compute_writes(snapshot: Snapshot, *, today: date, book_path: Path,
+                   extra_problems: Sequence[Problem] = ()) -> Writes:
+    """Phase 2: the ledger, the queue and every write, from the snapshot alone (``extra_problems``:
+    the bank import's, shown in Anomalies with the register's)."""
 
     prepared = prepare(snapshot, today=today, book_path=book_path)
     last = dunning.last_reminders(prepared.history)
     old_record = read_record(snapshot.data(schema.RECORD)[1])
     cells = factures_cells(snapshot, prepared.register, prepared.ledger, prepared.next_actions, last)
     plan_cells, plan_problems, amounts = plans_cells(snapshot, prepared.register, prepared.ledger, today, old_record)
-    problems = as_named_in(snapshot, [*prepared.problems, *plan_problems])
+    problems = as_named_in(snapshot, [*prepared.problems, *plan_problems, *extra_problems])
     lang = register_language(snapshot)
     problems_name = schema.find_sheet(snapshot.names, schema.ANOMALIES) or (
         schema.ANOMALIES.en if lang == "en" else schema.ANOMALIES.fr)

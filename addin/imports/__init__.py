@@ -1,1 +1,3 @@
-"""Docstring-only: the import readers (issues 18 and 19) live in modules of their own."""
+"""Reading what the bank and others send: bank statements (CAMT, OFX, CFONB 120, CSV) and,
+beside them, invoices (``einvoice``, ``fec``). ``detect.kind_of`` tells a file's kind from
+its content; each reader returns ``(lines, problems)`` and never raises on a bad line."""

@@ -21,6 +21,8 @@ import re
 from decimal import Decimal
 
 import segno
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
 
 from addin.core.model import Settings, cents
 
@@ -36,13 +38,16 @@ def normalize_iban(iban: str) -> str:
 
 
 def iban_is_valid(iban: str) -> bool:
-    """ISO 13616 check: move the first four characters to the end, letters to numbers, mod 97 == 1."""
+    """ISO 13616: the country's length and format (its national check digits too, where the
+    country has them) and the mod-97 check digits, as ``schwifty`` validates them."""
     code = normalize_iban(iban)
-    if not re.fullmatch(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}", code):
+    if not code:
         return False
-    rearranged = code[4:] + code[:4]
-    digits = "".join(str(int(ch, 36)) for ch in rearranged)
-    return int(digits) % 97 == 1
+    try:
+        IBAN(code)
+    except (SchwiftyException, ValueError):
+        return False
+    return True
 
 
 def _clean(text: str) -> str:

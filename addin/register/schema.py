@@ -206,6 +206,10 @@ CLIENTS = Sheet(
                help="Numéro de TVA intracommunautaire du client (facultatif) : l'import des factures électroniques "
                     "reconnaît le client par lui, son SIREN ou son nom.",
                aliases=("TVA intracommunautaire", "N° TVA intracommunautaire", "Numéro de TVA", "VAT ID"), width=18),
+        Column("iban", "IBAN", "IBAN",
+               help="IBAN(s) d'où paie le client, séparés par « ; » (facultatif) : l'import des relevés "
+                    "reconnaît ses virements ; Relance l'ajoute quand vous confirmez un rapprochement.",
+               aliases=("IBAN payeur", "IBANs"), width=30),
     ),
     "input",
     help="Vos clients : un code unique par ligne.",
@@ -427,8 +431,50 @@ ANOMALIES = Sheet(
 RECORD = Sheet("record", "_Relance", "_Relance", (), "generated",
                help="Ce que Relance a écrit dans vos feuilles, pour le distinguer de ce que vous tapez. Ne pas modifier.")
 
+# --- Rapprochement ------------------------------------------------------------------
+
+# Bank lines imported (``relance import``) that are not sure payments: written by Relance,
+# decided by a person in « Décision », applied by the next import or « Actualiser ».
+DECISIONS = ("Confirmer", "Ignorer")
+RAPPROCHEMENT = Sheet(
+    "reconciliation", "Rapprochement", "Reconciliation",
+    (
+        Column("date", "Date", "Date", "date", help="Date de l'opération au relevé.", width=11),
+        Column("amount", "Montant", "Amount", "money", help="Montant au relevé (négatif : débit).", width=13),
+        Column("currency", "Devise", "Currency", width=7),
+        Column("operation", "Opération", "Operation", help="Virement, Prélèvement, Débit, Rejet…", width=12),
+        Column("payer", "Payeur", "Payer", width=24),
+        Column("payer_iban", "IBAN payeur", "Payer IBAN", width=30),
+        Column("text", "Libellé", "Text", help="Libellé et informations de remise du relevé.", width=40),
+        Column("reason", "Motif", "Reason", help="Pourquoi Relance ne l'a pas enregistré tout seul.", width=50),
+        Column("proposal", "Proposition", "Proposal",
+               help="Ce que « Confirmer » enregistre : des n° de facture, ou un code client (paiement imputé sur "
+                    "ses factures les plus anciennes).", width=30),
+        Column("others", "Autres candidats", "Other candidates", width=26),
+        Column("decision", "Décision", "Decision", choices=DECISIONS,
+               help="Confirmer : enregistre la Proposition. Ignorer : la ligne n'est pas un paiement client. "
+                    "Ou tapez le(s) n° de facture, ou un code client. Appliqué au prochain import ou « Actualiser ».",
+               width=18),
+        Column("account", "Compte", "Account", help="Le compte du relevé.", width=28),
+        Column("reference", "Référence banque", "Bank reference", width=22),
+        Column("source", "Fichier", "File", width=18),
+        Column("identity", "Identité", "Identity",
+               help="Identité de la ligne du relevé : empêche tout double import. Ne pas modifier.", width=22),
+    ),
+    "log",
+    help="Opérations des relevés à rapprocher : choisissez une Décision ; le prochain import ou « Actualiser » "
+         "l'applique.",
+    aliases=("Reconciliation", "Rapprochement bancaire"),
+)
+
+# Relance's record of every bank line imported (its identity and what became of it): hidden,
+# rewritten by each import, so that a statement imported twice adds nothing. Not in the template.
+BANK_LOG = Sheet("bank_log", "_Banque", "_Bank", (), "generated",
+                 help="Les opérations bancaires déjà importées. Ne pas modifier.")
+
 SHEETS: tuple[Sheet, ...] = (
     PARAMETRES, CLIENTS, FACTURES, PAIEMENTS, ECHEANCIERS, SCENARIOS, JOURNAL, RELANCES, REVUE, TAUX, ANOMALIES,
+    RAPPROCHEMENT,
 )
 BY_KEY = {s.key: s for s in SHEETS}
 

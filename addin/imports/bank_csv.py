@@ -1,0 +1,246 @@
+"""CSV exports of online banks: one operation per row under a header row.
+
+Read as UTF-8 (with or without BOM), else Windows-1252 / Latin-1 (what French banks'
+exports use). The separator is the one of ``;``, ``,`` or tab that splits the header row
+into the most columns. The header row is the first of the first 15 rows that names a
+date column and either an amount column or a debit and a credit column (lines above it —
+the account and period some banks print first — are skipped, the account kept when
+it holds an IBAN). Known column names (accents, case and punctuation ignored):
+
+| role | names |
+|---|---|
+| date | Date, Date opération, Date comptable, Date de comptabilisation, Booking date (else Date de valeur) |
+| amount | Montant, Montant (EUR), Montant en euros, Amount |
+| debit / credit | Débit, Crédit (with or without « euros », « EUR ») |
+| text | Libellé, Libellé simplifié, Libellé opération, Description, Intitulé, Détail, and the complements (Libellé complémentaire, Informations complémentaires, Motif, Référence) |
+| payer | Tiers, Contrepartie, Nom du tiers, Émetteur, Counterparty |
+| payer's IBAN | IBAN, IBAN contrepartie, IBAN du tiers |
+| currency | Devise, Currency |
+| bank id | Identifiant, Id opération, Numéro d'opération, Transaction ID |
+
+Amounts: French (``1 234,56``, ``-12,50``) or English (``1,234.56``) decimals; a debit
+column read as money out whatever its sign. Dates: ``JJ/MM/AAAA``, ``JJ/MM/AA``,
+``JJ-MM-AAAA``, ``JJ.MM.AAAA`` or ``AAAA-MM-JJ``. A row whose date or amount does not
+parse is reported with its line number; the others are read.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from addin.imports.statement import BankLine, LineProblem, NotAStatement, clean, family_from_text, parse_amount
+from addin.register.schema import normalize
+
+_ROLES: dict[str, tuple[str, ...]] = {
+    "date": ("date", "date operation", "date d operation", "date de l operation", "date comptable",
+             "date de comptabilisation", "booking date", "date operation date", "date de transaction"),
+    "value_date": ("date valeur", "date de valeur", "value date"),
+    "amount": ("montant", "montant eur", "montant en euros", "montant euros", "amount", "montant en eur",
+               "montant de l operation"),
+    "debit": ("debit", "debit eur", "debit euros", "debit en euros", "debits", "montant debit"),
+    "credit": ("credit", "credit eur", "credit euros", "credit en euros", "credits", "montant credit"),
+    "text": ("libelle", "libelle simplifie", "libelle operation", "libelle de l operation", "description",
+             "intitule", "detail", "details", "label", "nature de l operation", "operation"),
+    "more": ("libelle complementaire", "informations complementaires", "motif", "reference", "commentaire",
+             "detail de l ecriture", "libelle long", "communication"),
+    "payer": ("tiers", "contrepartie", "nom du tiers", "emetteur", "counterparty", "nom de la contrepartie",
+              "beneficiaire emetteur", "donneur d ordre"),
+    "payer_iban": ("iban", "iban contrepartie", "iban du tiers", "iban de la contrepartie", "compte contrepartie"),
+    "currency": ("devise", "currency"),
+    "bank_id": ("identifiant", "id operation", "numero d operation", "transaction id", "id", "reference banque"),
+}
+_BY_NAME = {name: role for role, names in _ROLES.items() for name in names}
+_DATE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})\s*$|^\s*(\d{4})-(\d{2})-(\d{2})")
+_IBAN = re.compile(r"\b([A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?)\b")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each role is (0-based columns) and the header row (0-based) of an export."""
+
+    header_row: int
+    columns: dict
+    delimiter: str
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (BOM or not), else Windows-1252, else Latin-1: never fails."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def _rows(text: str, delimiter: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+
+
+def detect(text: str) -> Layout | None:
+    """The layout of an export: separator, header row and columns, or None (not a bank CSV)."""
+    head = text.splitlines()[:15]
+    best: Layout | None = None
+    for delimiter in (";", ",", "\t"):
+        rows = _rows("\n".join(head), delimiter)
+        for i, row in enumerate(rows):
+            columns: dict[str, int] = {}
+            for j, cell in enumerate(row):
+                role = _BY_NAME.get(normalize(cell))
+                if role and role not in columns:
+                    columns[role] = j
+            if "date" not in columns and "value_date" in columns:
+                columns["date"] = columns["value_date"]
+            if "date" in columns and ("amount" in columns or {"debit", "credit"} <= columns.keys()):
+                if best is None or len(columns) > len(best.columns):
+                    best = Layout(i, columns, delimiter)
+                break
+    return best
+
+
+def guess(text: str) -> Layout | None:
+    """Columns guessed from the values when no header row names them: the first column of dates,
+    the columns of amounts (one: a signed amount; two, never both filled: debit then credit), the
+    longest text. Unsure by nature: the user confirms it once (see ``addin.actions.imports``)."""
+    head = text.splitlines()[:40]
+    for delimiter in (";", "\t", ","):
+        rows = [r for r in _rows("\n".join(head), delimiter) if any(v.strip() for v in r)]
+        width = max((len(r) for r in rows), default=0)
+        if width < 3:
+            continue
+        data = [r for r in rows if any(_DATE.match(v) for v in r)]
+        if not data or len(data) < (len(rows) - 1) // 2:
+            continue
+
+        def share(j, test):
+            values = [r[j].strip() for r in data if j < len(r) and r[j].strip()]
+            return bool(values) and sum(1 for v in values if test(v)) >= 0.9 * len(values)
+
+        dates = [j for j in range(width) if share(j, _DATE.match)]
+        amounts = [j for j in range(width) if j not in dates and share(j, _is_amount)]
+        if not dates or not amounts or len(amounts) > 2:
+            continue
+        columns = {"date": dates[0]}
+        if len(amounts) == 1:
+            columns["amount"] = amounts[0]
+        else:
+            columns["debit"], columns["credit"] = amounts
+        texts = [j for j in range(width) if j not in dates and j not in amounts]
+        if texts:
+            columns["text"] = max(texts, key=lambda j: sum(len(r[j]) for r in data if j < len(r)))
+        header = 0 if rows and rows[0] not in data else -1
+        return Layout(text.splitlines().index(next(ln for ln in head if ln.strip())) if header == 0 else -1,
+                      columns, delimiter)
+    return None
+
+
+def _is_amount(value: str) -> bool:
+    try:
+        parse_amount(value)
+    except ValueError:
+        return False
+    return True
+
+
+def signature(text: str, layout: Layout) -> str:
+    """What tells one bank's export format from another: its header row (or its width)."""
+    rows = _rows("\n".join(text.splitlines()[:40]), layout.delimiter)
+    if layout.header_row >= 0:
+        return "|".join(normalize(v) for v in rows[layout.header_row])
+    return f"{max(len(r) for r in rows)} colonnes sans en-tête, séparateur {layout.delimiter!r}"
+
+
+_SPEC_NAMES = {"date": "date", "amount": "montant", "debit": "débit", "credit": "crédit", "text": "libellé"}
+
+
+def spec(layout: Layout) -> str:
+    """The layout as a person reads and corrects it: ``date=1 ; libellé=3 ; montant=4`` (columns from 1)."""
+    parts = [f"{_SPEC_NAMES[k]}={j + 1}" for k, j in sorted(layout.columns.items(), key=lambda kv: kv[1])
+             if k in _SPEC_NAMES]
+    return " ; ".join(parts)
+
+
+def from_spec(text: str, like: Layout) -> Layout | None:
+    """The layout a (possibly corrected) spec says, with the separator and header of ``like``; None
+    when it has no date or no amount."""
+    names = {normalize(v): k for k, v in _SPEC_NAMES.items()}
+    columns = {}
+    for part in str(text).split(";"):
+        if "=" in part:
+            name, _, number = part.partition("=")
+            key = names.get(normalize(name))
+            if key and number.strip().isdigit() and int(number) > 0:
+                columns[key] = int(number) - 1
+    if "date" not in columns or not ("amount" in columns or {"debit", "credit"} <= columns.keys()):
+        return None
+    return Layout(like.header_row, columns, like.delimiter)
+
+
+def sniff(data: bytes) -> bool:
+    text = decode(data[:8192])
+    return detect(text) is not None or guess(text) is not None
+
+
+def parse_date(text: str) -> date:
+    m = _DATE.match(str(text))
+    if not m:
+        raise ValueError(f"date illisible « {text} »")
+    if m.group(4):
+        try:
+            return date(int(m.group(4)), int(m.group(5)), int(m.group(6)))
+        except ValueError:
+            raise ValueError(f"date illisible « {text} »") from None
+    day, month, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    try:
+        return date(year + 2000 if year < 100 else year, month, day)
+    except ValueError:
+        raise ValueError(f"date illisible « {text} »") from None
+
+
+def read(data: bytes, source: str, account: str = "", layout: Layout | None = None
+         ) -> tuple[list[BankLine], list[LineProblem]]:
+    """The lines of an export, with its detected layout (or ``layout``, one the user confirmed)."""
+    text = decode(data)
+    layout = layout or detect(text)
+    if layout is None:
+        raise NotAStatement(f"{source} : ce CSV n'a pas de ligne d'en-têtes de relevé bancaire "
+                            "(une colonne Date et une colonne Montant, ou Débit et Crédit).")
+    rows = _rows(text, layout.delimiter)
+    above = " ".join(" ".join(r) for r in rows[:max(layout.header_row, 0)])
+    found = _IBAN.search(above.upper())
+    # Not the file's name: the same export saved twice under two names must give the same identities.
+    account = account or (found.group(1).replace(" ", "") if found else "CSV")
+    c = layout.columns
+    lines: list[BankLine] = []
+    problems: list[LineProblem] = []
+
+    def cell(row, role) -> str:
+        j = c.get(role)
+        return row[j].strip() if j is not None and j < len(row) else ""
+
+    for number, row in enumerate(rows[layout.header_row + 1:], start=layout.header_row + 2):
+        if not any(v.strip() for v in row):
+            continue
+        try:
+            booked = parse_date(cell(row, "date"))
+            if "amount" in c and cell(row, "amount"):
+                value = parse_amount(cell(row, "amount"))
+            else:
+                debit, credit = cell(row, "debit"), cell(row, "credit")
+                if not debit and not credit:
+                    raise ValueError("ni débit ni crédit")
+                value = (parse_amount(credit) if credit else 0) - (abs(parse_amount(debit)) if debit else 0)
+        except ValueError as error:
+            problems.append(LineProblem(source, number, str(error), clean(";".join(row))[:60]))
+            continue
+        label = clean(" ".join(v for v in (cell(row, "text"), cell(row, "more")) if v))
+        lines.append(BankLine(
+            account=account, booked=booked, amount=value, currency=(cell(row, "currency") or "EUR").upper(),
+            text=label, payer=clean(cell(row, "payer")), payer_iban=cell(row, "payer_iban").replace(" ", "").upper(),
+            bank_id=cell(row, "bank_id"), reference=cell(row, "bank_id"), family=family_from_text(label), source=source,
+            line=number))
+    return lines, problems
