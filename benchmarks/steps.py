@@ -19,7 +19,14 @@ Steps:
 - ``write_back``: refresh's phase 3 (``refresh.write_all`` of everything
   ``refresh.compute_writes`` produced, then the part-by-part save), on a fresh copy of
   the file each time;
-- ``refresh_cli``: ``relance refresh FILE`` in a subprocess, as a user waits for it.
+- ``refresh_cli``: ``relance refresh FILE`` in a subprocess, as a user waits for it;
+- ``review_cli``: ``relance review`` of the previous month on a register of ``--rows`` clients
+  with two invoices each (``registers.review_file``, written once into ``--work``);
+- ``peer_polars`` / ``peer_pandas``: the peers of ``benchmarks.peers`` on FILE (refused, with
+  what to install, when the library is missing).
+
+``cpu`` holds the CPU seconds (user + system, every thread) of each repetition: this
+process's, or the ``relance`` child's for the CLI steps.
 """
 
 from __future__ import annotations

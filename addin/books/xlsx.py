@@ -887,11 +887,21 @@ def grid_sheet_xml(grid: Grid, date1904: bool, *, tab_selected: bool, drawing_ri
             parts.append(f'<col min="{c}" max="{c}" width="{grid.widths[c]:g}" customWidth="1"/>')
         parts.append("</cols>")
     parts.append("<sheetData>")
+    tails: dict[tuple, str] = {}
     for r in sorted(rows):
         height = grid.heights.get(r)
         parts.append(f'<row r="{r}" ht="{height:g}" customHeight="1">' if height else f'<row r="{r}">')
         for c, (value, style) in sorted(rows[r], key=lambda item: item[0]):
-            parts.append(cell_xml(ref_of(r, c), style, value, date1904))
+            try:  # the same (style, type, value) gives the same cell after its reference: made once
+                key = (style, value.__class__, value)
+                tail = tails.get(key)
+            except TypeError:  # unhashable: cell_tail refuses it with its message
+                key, tail = None, None
+            if tail is None:
+                tail = cell_tail(style, value, date1904)
+                if key is not None:
+                    tails[key] = tail
+            parts.append(f'<c r="{ref_of(r, c)}"' + tail)
         parts.append("</row>")
     parts.append("</sheetData>")
     if grid.validations:

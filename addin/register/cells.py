@@ -61,8 +61,16 @@ def is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+# What trimming would change in a text: whitespace at either end, two in a row, or any
+# whitespace but the plain space (a tab, a line break, a non-breaking space). A text with none
+# of them is its own trimmed text (most cells of a register: numbers, codes, names).
+_UNTRIMMED = re.compile(r"^\s|\s$|\s\s|[^\S ]")
+
+
 def text(value: object) -> str:
     """A cell as trimmed text: numbers without a spurious ``.0`` (an invoice number typed as 1042)."""
+    if value.__class__ is str and _UNTRIMMED.search(value) is None:  # type: ignore[arg-type]
+        return value  # type: ignore[return-value]
     if value is None:
         return ""
     if isinstance(value, bool):

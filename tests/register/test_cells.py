@@ -4,6 +4,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from addin.core.model import Severity
 from addin.register.cells import (Place, parse_bool, parse_client_type, parse_date, parse_emails, parse_int,
@@ -135,3 +137,14 @@ def test_ints():
 def test_absurd_amounts_are_problems_not_crashes(raw):
     value, problem = parse_money(raw)
     assert value is None and problem.code == "amount.out_of_range"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aB1-é ") + ["\t", "\n", "\u00a0", "\u202f", "\u2009", "\r",
+                                                          "\x1c", "\u3000"]), max_size=12))
+def test_text_fast_path_trims_exactly_as_the_rule(value):
+    """A text that trimming would not change is returned as is; every other is trimmed and its
+    whitespace runs (tabs, line breaks, non-breaking spaces…) made one space."""
+    from addin.register.cells import text
+
+    assert text(value) == " ".join(value.replace("\u00a0", " ").split())
