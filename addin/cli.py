@@ -166,7 +166,7 @@ def send(
     today: Optional[str] = typer.Option(None, "--today", help=TODAY_HELP, metavar="AAAA-MM-JJ"),
     outbox: Optional[Path] = typer.Option(None, "--outbox", metavar="DOSSIER",
                                           help="Dossier des brouillons .eml quand aucun serveur SMTP n'est configuré."),
-    new_history: bool = typer.Option(False, "--new-history",
+    new_history: bool = typer.Option(False, "--new-history", metavar="",
                                      help="Journal d'envoi introuvable (classeur copié d'un autre ordinateur) : "
                                           "repartir d'un historique neuf, décidé par vous (voir docs/sending.md)."),
 ) -> None:
@@ -298,7 +298,7 @@ def import_(
     book: Path = typer.Argument(..., exists=True, dir_okay=False, help="Le classeur (.xlsx / .xlsm)."),
     files: list[Path] = typer.Argument(..., help="Relevés : CAMT .xml, OFX / QFX, CFONB 120, CSV de la banque."),
     today: Optional[str] = typer.Option(None, "--today", help=TODAY_HELP),
-    no_refresh: bool = typer.Option(False, "--sans-actualiser",
+    no_refresh: bool = typer.Option(False, "--sans-actualiser", metavar="",
                                     help="N'actualise pas le classeur après l'import (très grands registres)."),
 ) -> None:
     """Importer des relevés : paiements rapprochés dans Paiements, le reste dans la feuille Rapprochement."""

@@ -82,6 +82,19 @@ def test_sender_name(tmp_path):
     assert "Paul Durand" in letter(dataclasses.replace(SETTINGS, sender_name="Paul Durand"), tmp_path)
 
 
+def test_bcc_sender():
+    """« Copie cachée à l'expéditeur » (default Non): Oui puts the sender in Bcc of every reminder."""
+    from addin.mail.compose import to_message
+
+    def bcc(settings: Settings) -> list[str]:
+        msg = to_message(render(action("relance_2"), settings, today=TODAY), settings, message_id="<k@relance>")
+        return [str(v) for k, v in msg.items() if k.lower() == "bcc"]
+
+    assert bcc(SETTINGS) == []
+    sender = dataclasses.replace(SETTINGS, bcc_sender=True)
+    assert len(bcc(sender)) == 1 and sender.sender_email in bcc(sender)[0]
+
+
 def test_phone():
     assert "Tél. : 02 40 00 00 00" in mail(dataclasses.replace(SETTINGS, phone="02 40 00 00 00"))
 

@@ -143,7 +143,7 @@ def test_a_file_that_is_not_a_statement_writes_nothing(book_path, statement, tmp
     other = tmp_path / "notes.csv"
     other.write_text("Nom;Prénom\nDupont;Jean\n", encoding="utf-8")
     before = book_path.read_bytes()
-    with pytest.raises(ValueError, match="« notes.csv » n'est pas un relevé bancaire"):
+    with pytest.raises(ValueError, match="« notes.csv » n'est ni un relevé bancaire"):
         run(book_path, statement, other)
     assert book_path.read_bytes() == before
     out = CliRunner().invoke(app, ["import", str(book_path), str(other), "--today", TODAY.isoformat()])

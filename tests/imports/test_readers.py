@@ -133,10 +133,16 @@ def test_amounts_as_banks_write_them(text, value):
     assert parse_amount(text) == Decimal(value)
 
 
-@pytest.mark.parametrize("data", [b"", b"%PDF-1.4 not a statement", "Nom;Prénom\nDupont;Jean\n".encode(),
+@pytest.mark.parametrize("data", [b"", "Nom;Prénom\nDupont;Jean\n".encode(),
                                   b"<?xml version='1.0'?><Invoice/>", b"PK\x03\x04 a zip"])
 def test_what_is_not_a_statement_has_no_kind(data):
     assert detect.kind_of(data, "releve.xml") is None
+
+
+def test_a_pdf_goes_to_the_invoice_import_never_to_the_bank_readers():
+    # Every PDF is the e-invoice reader's: a PDF without Factur-X XML gets its own line there.
+    assert detect.kind_of(b"%PDF-1.4 not a statement", "releve.xml") == "einvoice"
+    assert "einvoice" not in detect.BANK
 
 
 def test_a_broken_statement_is_refused_as_a_whole():

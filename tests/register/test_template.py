@@ -78,7 +78,7 @@ def test_template_layout():
     assert factures.column_dimensions[ttc.column_letter].number_format == '#,##0.00 "€"'
     assert ttc.fill.fill_type is None and "Calculé" not in ttc.comment.text
     assert tables_names(wb) == {"tblParametres", "tblClients", "tblFactures", "tblPaiements", "tblEcheanciers",
-                                "tblScenarios", "tblJournal"}
+                                "tblScenarios", "tblJournal", "tblRapprochement"}
 
 
 def test_the_journal_is_a_table_with_a_comment_on_every_header_and_a_result_drop_down():
