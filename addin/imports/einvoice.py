@@ -94,7 +94,7 @@ def read(data: bytes, source: str) -> tuple[list[EInvoice], list[Problem]]:
         kind = "Factur-X"
     else:
         xml, kind = data, ""
-    invoice, problems = _parse(xml, source, kind)
+    invoice, problems = _parse(_trimmed(xml), source, kind)
     return ([invoice] if invoice is not None else []), problems
 
 
@@ -116,6 +116,27 @@ def _xml_of_pdf(data: bytes, source: str) -> tuple[bytes, Problem | None]:
                              "Importez la facture Factur-X (PDF avec son XML) ou son fichier XML, ou saisissez-la "
                              "dans Factures.", code="import.einvoice.no_xml")
     return xml, None
+
+
+def _trimmed(xml: bytes) -> bytes:
+    """The XML without what some exporters put before its declaration: a UTF-8 BOM, blank lines
+    (an XML parser refuses ``<?xml`` anywhere but at the very start)."""
+    if xml.startswith(b"\xef\xbb\xbf"):
+        xml = xml[3:]
+    return xml.lstrip(b" \t\r\n")
+
+
+# xsd:date allows a time zone (``2025-01-10Z``, ``2025-01-10+01:00``); the library reads the bare date only.
+_ZONED_DATE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})(?:Z|[+-]\d{2}:\d{2})\s*$")
+
+
+def _without_time_zones(root) -> None:
+    """UBL dates written with a time zone, reduced to their date (the day the document names)."""
+    for element in root.iter():
+        if isinstance(element.tag, str) and element.tag.endswith("Date") and element.text:
+            match = _ZONED_DATE.match(element.text)
+            if match:
+                element.text = match.group(1)
 
 
 def _short(error: Exception) -> str:
@@ -140,10 +161,15 @@ def _parse(xml: bytes, source: str, kind: str) -> tuple[EInvoice | None, list[Pr
                                "nouveau à son émetteur.", _xml_line(error), code="import.einvoice.xml")]
     try:
         flavor = get_flavor(root)
-        level = get_level(root, flavor)
     except Exception:
         return None, [_problem(source, "XML qui n'est ni une facture CII / Factur-X ni une facture UBL 2.1.",
                                "Importez une facture électronique (Factur-X, CII ou UBL) ou un FEC.")]
+    try:
+        level = get_level(root, flavor)
+    except Exception:
+        # A specification identifier the library does not know (Peppol BIS 2, a national CIUS, none
+        # at all): UBL has one schema for every profile; a CII is read as EXTENDED, its widest profile.
+        level = "en16931" if flavor.startswith("ubl") else "extended"
     if flavor == "zugferd":
         return None, [_problem(source, "Facture ZUGFeRD 1.0 (format de 2014, remplacé par ZUGFeRD 2 / Factur-X) : "
                                "non lue.", "Demandez à l'émetteur une facture Factur-X ou ZUGFeRD 2, ou saisissez-la "
@@ -152,12 +178,14 @@ def _parse(xml: bytes, source: str, kind: str) -> tuple[EInvoice | None, list[Pr
         return None, [_problem(source, f"Document {flavor} : ce n'est pas une facture.",
                                "Importez une facture électronique (Factur-X, CII ou UBL) ou un FEC.")]
     try:
-        xml_check_xsd(root, flavor=flavor, level=level)
+        _check_xsd(root, flavor, level, xml_check_xsd)
     except Exception as error:
         detail = str(error).split("Here is the error, which may give you an idea on the cause of the problem:")[-1]
         return None, [_problem(source, f"XML non conforme à son schéma officiel (XSD) : {_short(Exception(detail))}",
                                "Le fichier n'est pas une facture valide : demandez à son émetteur de la corriger.",
                                _xml_line(error), code="import.einvoice.schema")]
+    if flavor.startswith("ubl"):
+        _without_time_zones(root)
     try:
         fields = parse_ubl_cii_xml(root, flavor=flavor, level=level, check_xsd=False)
     except Exception as error:  # pragma: no cover - a valid file the library cannot read
@@ -166,6 +194,21 @@ def _parse(xml: bytes, source: str, kind: str) -> tuple[EInvoice | None, list[Pr
     name = {"factur-x": f"{kind or 'CII'} {level.upper()}".strip(), "ubl-2.1-invoice": "UBL 2.1 Invoice",
             "ubl-2.1-creditnote": "UBL 2.1 CreditNote"}[flavor]
     return _invoice(fields, source, name, flavor)
+
+
+def _check_xsd(root, flavor: str, level: str, xml_check_xsd) -> None:
+    """The official XSD of the file's profile; a CII that carries more than its declared profile
+    allows (XRechnung, EN 16931 examples, a BASIC with an EN 16931 field) is still a CII when the
+    EXTENDED schema, the widest Factur-X one, accepts it. The first error is the one reported."""
+    try:
+        xml_check_xsd(root, flavor=flavor, level=level)
+    except Exception:
+        if flavor != "factur-x" or level == "extended":
+            raise
+        try:
+            xml_check_xsd(root, flavor=flavor, level="extended")
+        except Exception:
+            xml_check_xsd(root, flavor=flavor, level=level)  # raises the declared profile's error
 
 
 def _first(value):
@@ -191,6 +234,10 @@ def _invoice(fields: dict, source: str, name: str, flavor: str) -> tuple[EInvoic
     ttc = _money(fields.get("BT-112"))
     if ttc is None:
         ttc = _money(fields.get("BT-115"))
+    elif _money(fields.get("BT-114")):
+        # BT-114 rounds what is due (BT-115 = BT-112 - BT-113 + BT-114, EN 16931 BR-CO-16): the client owes
+        # the rounded total, so the receivable's TTC includes it.
+        ttc += _money(fields.get("BT-114"))
     if not number or issued is None or ttc is None:
         return None, [_problem(source, "Facture sans numéro, sans date ou sans montant TTC.",
                                "Saisissez-la dans Factures.")]
@@ -223,6 +270,8 @@ def party(fields: dict, source: str, role: str) -> tuple[Party, list[Problem]]:
     digit is reported and not used.
     """
     problems: list[Problem] = []
+    fix = ("Vérifiez-le avec le client ; le reste de la facture est importé." if role == "client" else
+           "Vérifiez-le auprès de l'émetteur de la facture ; le reste de la facture est importé.")
     candidates: list[tuple[str | None, str]] = []
     if fields.get("legal_identifier"):
         candidates.append((fields.get("legal_identifier_schemeid"), str(fields["legal_identifier"])))
@@ -235,12 +284,15 @@ def party(fields: dict, source: str, role: str) -> tuple[Party, list[Problem]]:
             email = address_id.strip()
         else:
             candidates.append((fields.get("einvoicing_addr_schemeid"), address_id))
+    country = str(fields.get("country_code") or "").strip().upper()
+    if country and country != "FR":  # 9 or 14 digits without a scheme are a SIREN / SIRET only in France
+        candidates = [(scheme, value) for scheme, value in candidates if scheme]
     siren = siret = ""
     for scheme, value in candidates:
         kind, compact, problem = identifier(value, scheme)
         if problem:
             problems.append(_problem(source, f"{problem} ({role} « {_name(fields)} ») : ignoré.",
-                                     "Vérifiez-le avec le client ; le reste de la facture est importé.",
+                                     fix,
                                      severity=Severity.WARNING, code="import.einvoice.identifier"))
         elif kind == "siret" and not siret:
             siret, siren = compact, siren or compact[:9]
@@ -252,7 +304,7 @@ def party(fields: dict, source: str, role: str) -> tuple[Party, list[Problem]]:
         if problem:
             vat = ""
             problems.append(_problem(source, f"{problem} ({role} « {_name(fields)} ») : ignoré.",
-                                     "Vérifiez-le avec le client ; le reste de la facture est importé.",
+                                     fix,
                                      severity=Severity.WARNING, code="import.einvoice.identifier"))
         elif vat.startswith("FR") and not siren:
             siren = vat[4:]
@@ -261,7 +313,6 @@ def party(fields: dict, source: str, role: str) -> tuple[Party, list[Problem]]:
             email = str(contact["email"]).strip()
     parts = [fields.get("addr_l1"), fields.get("addr_l2"), fields.get("addr_l3"),
              " ".join(str(p) for p in (fields.get("postcode"), fields.get("city")) if p)]
-    country = str(fields.get("country_code") or "").strip().upper()
     address = ", ".join(str(p).strip() for p in parts if p and str(p).strip())
     if address and country and country != "FR":
         address += f", {country}"

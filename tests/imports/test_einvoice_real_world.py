@@ -1,0 +1,92 @@
+"""E-invoices as other software writes them: what real CII / UBL / XRechnung / Peppol files carry
+that the tidy files of test_einvoice.py do not (every file here is written by the test)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal as D
+
+from addin.imports import einvoice
+from tests.imports.files import Doc, cii, ubl
+
+SELLER = dict(name="Pixel & Cie SARL", siren="812345676", vat="FR19812345676")  # keys checked by python-stdnum
+
+
+def doc(**changes) -> Doc:
+    # 1,000.00 HT + 20 % VAT (200.00) = 1,200.00 TTC.
+    values = dict(number="F2025-001", issued=date(2025, 1, 10), ht=D("1000.00"), seller=dict(SELLER),
+                  buyer="Atelier Dupont", buyer_siren="443061841")
+    values.update(changes)
+    return Doc(**values)
+
+
+def test_a_bom_and_blank_lines_before_the_xml_declaration_are_read():
+    # Some exporters write a UTF-8 BOM then a blank line before « <?xml »: an XML parser refuses the
+    # declaration anywhere but at the very start.
+    for data in (b"\xef\xbb\xbf\r\n" + ubl(doc()), b"\n\n  " + cii(doc())):
+        assert einvoice.sniff(data)
+        (invoice,), problems = einvoice.read(data, "f.xml")
+        assert problems == [] and invoice.amount_ttc == D("1200.00")
+
+
+def test_a_specification_the_library_does_not_know_is_still_read():
+    # Peppol BIS 2 (UBL) and a CIUS of one's own (CII) name a specification the factur-x library
+    # cannot map to a profile: UBL has one schema, a CII is checked as EXTENDED (the widest).
+    bis2 = ubl(doc()).replace(b"<cbc:CustomizationID>urn:cen.eu:en16931:2017</cbc:CustomizationID>",
+                              b"<cbc:CustomizationID>urn:www.cenbii.eu:transaction:biitrns010:ver2.0:extended:"
+                              b"urn:www.peppol.eu:bis:peppol4a:ver2.0</cbc:CustomizationID>")
+    own = cii(doc()).replace(b"<ram:ID>urn:cen.eu:en16931:2017</ram:ID>", b"<ram:ID>urn:example.org:cius:v2</ram:ID>")
+    for data, format_ in ((bis2, "UBL 2.1 Invoice"), (own, "CII EXTENDED")):
+        (invoice,), problems = einvoice.read(data, "f.xml")
+        assert problems == [] and invoice.format == format_
+        assert (invoice.number, invoice.amount_ttc) == ("F2025-001", D("1200.00"))
+
+
+def test_ubl_dates_written_with_a_time_zone_are_their_day():
+    # xsd:date allows « 2025-01-10+01:00 » or « 2025-02-09Z »: the date is the day written.
+    data = ubl(doc(due=date(2025, 2, 9))).replace(b"2025-01-10<", b"2025-01-10+01:00<").replace(b"2025-02-09<",
+                                                                                              b"2025-02-09Z<")
+    (invoice,), problems = einvoice.read(data, "f.xml")
+    assert problems == [] and (invoice.issued, invoice.due) == (date(2025, 1, 10), date(2025, 2, 9))
+
+
+def rounded(profile: str) -> bytes:
+    """999.99 HT + 200.00 VAT = 1,199.99 (BT-112), rounded by 0.01 (BT-114): 1,200.00 due (BT-115)."""
+    data = cii(doc(ht=D("999.99")), profile).decode()
+    data = data.replace("<ram:TaxTotalAmount currencyID=\"EUR\">200.00</ram:TaxTotalAmount>",
+                        "<ram:TaxTotalAmount currencyID=\"EUR\">200.00</ram:TaxTotalAmount>"
+                        "<ram:RoundingAmount>0.01</ram:RoundingAmount>")
+    return data.replace("<ram:DuePayableAmount>1199.99", "<ram:DuePayableAmount>1200.00").encode()
+
+
+def test_the_rounding_amount_is_part_of_what_the_client_owes():
+    (invoice,), problems = einvoice.read(rounded("en16931"), "f.xml")
+    # 1,199.99 + 0.01 = 1,200.00: the amount due, which the client pays.
+    assert problems == [] and (invoice.amount_ht, invoice.amount_ttc) == (D("999.99"), D("1200.00"))
+
+
+def test_a_cii_with_a_field_beyond_its_declared_profile_is_read_when_extended_allows_it():
+    # A BASIC invoice carrying the EN 16931 rounding amount fails the BASIC XSD but not the
+    # EXTENDED one: it is a CII, read. A file no Factur-X schema accepts is still refused.
+    (invoice,), problems = einvoice.read(rounded("basic"), "f.xml")
+    assert problems == [] and invoice.amount_ttc == D("1200.00")
+    broken = rounded("basic").replace(b"<ram:RoundingAmount>", b"<ram:Rounding>").replace(b"</ram:RoundingAmount>",
+                                                                                        b"</ram:Rounding>")
+    invoices, (problem,) = einvoice.read(broken, "f.xml")
+    assert invoices == [] and problem.code == "import.einvoice.schema" and "Rounding" in problem.message
+
+
+def test_a_foreign_partys_number_without_scheme_is_no_siren():
+    # A German buyer's customer number « 123456789 » (no scheme) is not a French SIREN: no warning.
+    # The same number on a French buyer claims to be one, and fails its check digit.
+    def with_id(country: str) -> bytes:
+        data = cii(doc(buyer_siren="")).decode()
+        data = data.replace("<ram:BuyerTradeParty><ram:Name>", "<ram:BuyerTradeParty><ram:ID>123456789</ram:ID>"
+                            "<ram:Name>")
+        head, tail = data.rsplit("<ram:CountryID>FR</ram:CountryID>", 1)
+        return (head + f"<ram:CountryID>{country}</ram:CountryID>" + tail).encode()
+
+    (invoice,), problems = einvoice.read(with_id("DE"), "f.xml")
+    assert problems == [] and invoice.buyer.siren == "" and invoice.buyer.country == "DE"
+    (invoice,), problems = einvoice.read(with_id("FR"), "f.xml")
+    assert [p.code for p in problems] == ["import.einvoice.identifier"] and "123456789" in problems[0].message
