@@ -311,16 +311,19 @@ class _Plan:
             return
         if not ours:
             self.foreign += 1
+        # Amounts as written, turned negative for a credit note: an invoice of negative total (some
+        # exporters credit that way) is a credit note, and a credit note of negative total a debit.
         sign = -1 if invoice.is_credit_note else 1
-        ttc = sign * abs(invoice.amount_ttc)
+        ttc = sign * invoice.amount_ttc
+        credit_note = ttc < 0
         if self._already(invoice.number, invoice.issued, ttc, source, problems):
             return
-        ht = sign * abs(invoice.amount_ht) if invoice.amount_ht is not None else None
+        ht = sign * invoice.amount_ht if invoice.amount_ht is not None else None
         terms = ""
-        if invoice.due is not None and not invoice.is_credit_note:
+        if invoice.due is not None and not credit_note:
             days = (invoice.due - invoice.issued).days
             terms = "à réception" if days <= 0 else f"{days} jours" if days <= 999 else ""
-        elif invoice.terms and not invoice.is_credit_note:
+        elif invoice.terms and not credit_note:
             try:
                 parse_terms(invoice.terms)
                 terms = invoice.terms
@@ -336,7 +339,7 @@ class _Plan:
                                     "tels quels, que Relance compte en euros.",
                                     "Convertissez les montants en euros dans Factures si vous relancez en euros.",
                                     Severity.WARNING, "import.einvoice.currency"))
-        if invoice.is_credit_note and not invoice.original_invoice:
+        if credit_note and not invoice.original_invoice:
             problems.append(Problem(source, None, None, invoice.number,
                                     f"avoir « {invoice.number} » sans la facture qu'il corrige : importé comme crédit "
                                     "du client.", "Indiquez la facture corrigée dans « Facture d'origine » si vous la "
@@ -345,9 +348,11 @@ class _Plan:
         self._add_invoice({
             "number": invoice.number, "client": client, "issued": invoice.issued, "delivered": invoice.delivered,
             "amount_ht": ht, "amount_ttc": ttc, "terms": terms or None, "po_number": invoice.po_number or None,
-            "currency": invoice.currency, "corrects": invoice.original_invoice or None,
+            # Only a credit note corrects an invoice in Factures; the preceding invoice an invoice names
+            # (a corrective 384, a final invoice after a deposit) is no credit to link.
+            "currency": invoice.currency, "corrects": (invoice.original_invoice or None) if credit_note else None,
         })
-        if invoice.prepaid and invoice.prepaid > 0 and not invoice.is_credit_note:
+        if invoice.prepaid and invoice.prepaid > 0 and not credit_note:
             self.payments.new.append({"paid_on": invoice.issued, "client": client, "invoice": invoice.number,
                                       "amount": invoice.prepaid,
                                       "reference": f"Acompte déduit sur la facture {invoice.number}"})

@@ -365,3 +365,26 @@ def test_terms_come_from_the_due_date_else_from_their_wording(tmp_path):
     dues = {r[0]: r[due].date() for r in ws.iter_rows(min_row=2, values_only=True) if r[0]}
     # 10 Jan + 46 days = 25 Feb; 10 Jan + 45 days = 24 Feb, end of month = 28 Feb; default 30 days = 9 Feb.
     assert dues == {"F1": date(2025, 2, 25), "F2": date(2025, 2, 28), "F3": date(2025, 2, 9), "F4": date(2025, 2, 9)}
+
+
+def test_a_negative_invoice_is_a_credit_note_and_only_a_credit_note_corrects_an_invoice(tmp_path):
+    # F1: 1,000.00 HT + 200.00 VAT = 1,200.00. F2, type 380 but of total -100.00 HT + -20.00 VAT
+    # = -120.00 (how some software credits): a credit note, both amounts negative, no payment terms.
+    # F3, a corrective invoice (384) naming F1 as its preceding invoice (BT-25): an invoice, and no
+    # « Facture d'origine » (Relance links only credit notes). AV1, a credit note of F1: linked.
+    issued = date(2025, 1, 10)
+    docs = [(Doc("F1", issued, D("1000.00"), seller=dict(SELLER), **BUYERS[0]), "en16931"),
+            (Doc("F2", issued, D("-100.00"), due=date(2025, 2, 9), original="F1", seller=dict(SELLER), **BUYERS[0]),
+             "en16931"),
+            (Doc("F3", issued, D("50.00"), type_code="384", original="F1", seller=dict(SELLER), **BUYERS[0]), "cii"),
+            (Doc("AV1", issued, D("10.00"), type_code="381", original="F1", seller=dict(SELLER), **BUYERS[0]), "ubl")]
+    path = new_register(tmp_path / "r.xlsx")
+    result = import_invoices.run(FileBook.open(path, today=TODAY, backups=0), today=TODAY,
+                                 paths=files_of(docs, tmp_path))
+    assert result.problems == [] and result.invoices == 4
+    ws = openpyxl.load_workbook(path)["Factures"]
+    header = [c.value for c in ws[1]]
+    at = [header.index(h) for h in ("Montant HT", "Montant TTC", "Conditions de paiement", "Facture d'origine")]
+    rows = {r[0]: tuple(r[i] for i in at) for r in ws.iter_rows(min_row=2, values_only=True) if r[0]}
+    assert rows == {"F1": (1000, 1200, None, None), "F2": (-100, -120, None, "F1"), "F3": (50, 60, None, None),
+                    "AV1": (-10, -12, None, "F1")}
