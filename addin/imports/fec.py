@@ -7,7 +7,11 @@ PieceDate, EcritureLib, Debit, Credit, EcritureLet, DateLet, ValidDate, Montantd
 Idevise (or Montant and Sens in place of Debit and Credit); cash-basis books add DateRglt,
 ModeRglt, NatOp (21 fields) and IdClient (22). Dates are AAAAMMJJ, amounts use a decimal
 comma. Files come in UTF-8 (with or without BOM) or Latin-1, with CRLF or CR line ends,
-sometimes padded to fixed widths: all are read.
+sometimes padded to fixed widths: all are read. So are what packages and spreadsheets make of
+it: semicolons and double-quoted fields, a separator closing each line, empty trailing fields
+left off, names spelt in full or with accents (JournalLibelle, EcritureLettrage, Débit), columns
+in another order (read by name), dates JJ/MM/AAAA or with a midnight time, amounts 1 234,56,
+1.234,56, 1,234.56 or 12,50-.
 
 What Relance takes from it: the customer accounts (411…, one client per auxiliary account
 CompAuxNum, else per 411 account). On them, a debit is an invoice (number PieceRef, date
@@ -123,8 +127,13 @@ def parse_amount(text: str) -> Decimal:
     t = text.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
     if not t:
         return ZERO
-    if "," in t:
-        t = t.replace(".", "").replace(",", ".")
+    t = t.replace("'", "")  # 1'234,56
+    if "," in t and "." in t:  # the last one is the decimal mark: 1.234,56 or 1,234.56
+        t = t.replace(".", "").replace(",", ".") if t.rfind(",") > t.rfind(".") else t.replace(",", "")
+    elif "," in t:
+        t = t.replace(",", ".")
+    if t.endswith("-") and t[:-1]:  # 12,50- : a trailing minus
+        t = "-" + t[:-1]
     return Decimal(t)
 
 
@@ -133,12 +142,38 @@ def parse_date(text: str) -> date | None:
     t = text.strip()
     if not t:
         return None
+    t = re.sub(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "", t)  # 20250110 00:00:00, 2025-01-10T00:00:00
     if re.fullmatch(r"\d{8}", t):
         return date(int(t[:4]), int(t[4:6]), int(t[6:]))
     m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", t)
     if m:
         return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
     return date.fromisoformat(t)
+
+
+# The law's names as some packages spell them (full words, accents, underscores).
+ALIASES = {"journallibelle": "journallib", "comptelibelle": "comptelib", "compauxlibelle": "compauxlib",
+           "ecriturelibelle": "ecriturelib", "ecriturelettrage": "ecriturelet", "lettrage": "ecriturelet",
+           "datelettrage": "datelet", "ecriturenumero": "ecriturenum", "comptenumero": "comptenum",
+           "compauxnumero": "compauxnum", "pieceref": "pieceref", "numeropiece": "pieceref",
+           "validdate": "validdate", "datevalidation": "validdate", "devise": "idevise"}
+
+
+def _canonical(name: str) -> str:
+    """A header name compared without case, accents or separators, aliases mapped to the law's name."""
+    import unicodedata
+
+    bare = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    bare = re.sub(r"[^a-z0-9]", "", bare)
+    return ALIASES.get(bare, bare)
+
+
+def _cell(text: str) -> str:
+    """A field without its padding and the double quotes some packages put around every field."""
+    t = text.strip()
+    if len(t) >= 2 and t[0] == t[-1] == '"':
+        t = t[1:-1].replace('""', '"')
+    return t
 
 
 def _problem(source: str, line: int | None, message: str, fix: str, code: str = "import.fec",
@@ -153,9 +188,13 @@ def read(data: bytes, source: str) -> tuple[Fec, list[Problem]]:
     text = decode(data)
     rows = re.split(r"\r\n|\r|\n", text)
     header = rows[0] if rows else ""
-    sep = "|" if header.count("|") > header.count("\t") else "\t"
-    names = [h.strip().lstrip("\ufeff") for h in header.split(sep)]
-    index = {n.lower(): i for i, n in enumerate(names)}
+    sep = max(("\t", "|", ";"), key=header.count)  # the law's tab or pipe; some packages write semicolons
+    names = [_cell(h).lstrip("\ufeff") for h in header.split(sep)]
+    while names and not names[-1]:  # a separator closing the header line names no column
+        names.pop()
+    index: dict[str, int] = {}
+    for i, n in enumerate(names):
+        index.setdefault(_canonical(n), i)
     wanted = list(REQUIRED)
     if "debit" in index and "credit" in index:
         signed = False
@@ -179,6 +218,8 @@ def read(data: bytes, source: str) -> tuple[Fec, list[Problem]]:
     else:
         col_debit, col_credit = index["debit"], index["credit"]
     width = len(names)
+    quoted = header.lstrip("\ufeff").startswith('"')
+    needed = 1 + max([*col.values(), *((col_amount, col_sens) if signed else (col_debit, col_credit))])
 
     by_entry: dict[tuple[str, str], list[_Line]] = defaultdict(list)
     entry_sales: dict[tuple[str, str], bool] = {}
@@ -192,6 +233,10 @@ def read(data: bytes, source: str) -> tuple[Fec, list[Problem]]:
             continue
         fec.lines += 1
         cells = raw.split(sep)
+        if quoted:
+            cells = [_cell(c) for c in cells]
+        if needed <= len(cells) < width:  # empty trailing fields (ValidDate, Idevise…) left out by the exporter
+            cells += [""] * (width - len(cells))
         if len(cells) < width:
             problems.append(_problem(source, number, f"Ligne incomplète : {len(cells)} champs au lieu de {width} : "
                                      "ligne ignorée.", "Vérifiez le séparateur et les champs de cette ligne dans le "
