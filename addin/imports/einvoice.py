@@ -80,7 +80,9 @@ def sniff(data: bytes) -> bool:
     """A PDF (Factur-X is one; a PDF without its XML is reported by ``read``), or a CII or UBL XML."""
     if data[:1024].lstrip().startswith(_PDF):
         return True
-    head = data[:4096]
+    head = data[:65536]  # licence comments, stylesheets and schema locations can come before the root
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16, with its byte order mark
+        head = head.decode("utf-16", errors="ignore").encode("utf-8")
     return bool(_XML_ROOTS.search(head)) and any(ns in head for ns in _NAMESPACES)
 
 
@@ -334,6 +336,11 @@ def identifier(value: str, scheme: str | None = None) -> tuple[str, str, str]:
     from stdnum.fr import siret as siret_number
 
     compact = re.sub(r"[\s.\-]", "", value or "")
+    # A SIRET filed under the SIREN scheme, or the reverse, is what its length and key say it is.
+    if scheme == "0002" and len(compact) == 14 and siret_number.is_valid(compact):
+        return "siret", compact, ""
+    if scheme == "0009" and len(compact) == 9 and siren_number.is_valid(compact):
+        return "siren", compact, ""
     if scheme in ("0002",) or (scheme in (None, "") and len(compact) == 9 and compact.isdigit()):
         if siren_number.is_valid(compact):
             return "siren", compact, ""

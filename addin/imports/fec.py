@@ -29,6 +29,7 @@ line with missing fields and an unbalanced entry are reported and left out; the 
 
 from __future__ import annotations
 
+import csv
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -190,8 +191,10 @@ def read(data: bytes, source: str) -> tuple[Fec, list[Problem]]:
     header = rows[0] if rows else ""
     sep = max(("\t", "|", ";"), key=header.count)  # the law's tab or pipe; some packages write semicolons
     names = [_cell(h).lstrip("\ufeff") for h in header.split(sep)]
-    while names and not names[-1]:  # a separator closing the header line names no column
+    closing = False
+    while names and not names[-1]:  # a separator closing the header line (and each line) names no column
         names.pop()
+        closing = True
     index: dict[str, int] = {}
     for i, n in enumerate(names):
         index.setdefault(_canonical(n), i)
@@ -232,15 +235,23 @@ def read(data: bytes, source: str) -> tuple[Fec, list[Problem]]:
         if not raw.strip():
             continue
         fec.lines += 1
-        cells = raw.split(sep)
-        if quoted:
-            cells = [_cell(c) for c in cells]
+        if quoted:  # quoted fields may hold the separator: read as CSV
+            cells = [c.strip() for c in next(csv.reader([raw], delimiter=sep))]
+        else:
+            cells = raw.split(sep)
         if needed <= len(cells) < width:  # empty trailing fields (ValidDate, Idevise…) left out by the exporter
             cells += [""] * (width - len(cells))
         if len(cells) < width:
             problems.append(_problem(source, number, f"Ligne incomplète : {len(cells)} champs au lieu de {width} : "
                                      "ligne ignorée.", "Vérifiez le séparateur et les champs de cette ligne dans le "
                                      "logiciel comptable.", "import.fec.line"))
+            continue
+        if closing and len(cells) == width + 1 and not cells[-1].strip():  # a separator closing the line
+            cells.pop()
+        if len(cells) > width:  # a separator inside a label shifts every field after it
+            problems.append(_problem(source, number, f"Ligne de {len(cells)} champs au lieu de {width} (un libellé "
+                                     "contient-il le séparateur ?) : ligne ignorée.", "Retirez le séparateur du "
+                                     "libellé dans le logiciel comptable, puis réexportez le FEC.", "import.fec.line"))
             continue
         try:
             if signed:

@@ -90,3 +90,20 @@ def test_a_foreign_partys_number_without_scheme_is_no_siren():
     assert problems == [] and invoice.buyer.siren == "" and invoice.buyer.country == "DE"
     (invoice,), problems = einvoice.read(with_id("FR"), "f.xml")
     assert [p.code for p in problems] == ["import.einvoice.identifier"] and "123456789" in problems[0].message
+
+
+def test_a_long_comment_before_the_root_and_utf_16_are_still_e_invoices():
+    # Licence headers (the EN 16931 examples carry one) can push the root past the first few KB.
+    long = ubl(doc()).replace(b"?>", b"?><!-- " + b"licence text " * 600 + b"-->", 1)
+    utf16 = ubl(doc()).decode().replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")
+    for data in (long, utf16):
+        assert einvoice.sniff(data)
+        (invoice,), problems = einvoice.read(data, "f.xml")
+        assert problems == [] and invoice.amount_ttc == D("1200.00")
+
+
+def test_a_siret_filed_under_the_siren_scheme_is_a_siret():
+    # Scheme 0002 says SIREN, but 44306184100013 has 14 digits and a valid SIRET key: it is one.
+    data = cii(doc(buyer_siren="44306184100013"))
+    (invoice,), problems = einvoice.read(data, "f.xml")
+    assert problems == [] and (invoice.buyer.siret, invoice.buyer.siren) == ("44306184100013", "443061841")

@@ -79,3 +79,21 @@ def test_amounts_with_other_thousands_marks_and_a_trailing_minus(text, amount):
 @pytest.mark.parametrize("text", ["20250110 00:00:00", "2025-01-10T00:00:00", "10/01/2025 00:00"])
 def test_dates_with_a_midnight_time(text):
     assert fec.parse_date(text) == date(2025, 1, 10)
+
+
+def test_a_label_holding_the_separator():
+    # Quoted (a spreadsheet's CSV): the separator inside quotes is text, the line reads whole.
+    rows = [list(r) for r in ROWS]
+    rows[0][10] = "Facture F1; acompte déduit"
+    data = "\r\n".join(";".join(f'"{c}"' for c in r) for r in [HEADER, *rows]).encode("utf-8")
+    book, problems = fec.read(data, "export.csv")
+    expected(book, problems)
+    # Not quoted (a FEC exported with a « | » in a label): every field after it is shifted, so the
+    # line is reported and left out, never read with the wrong amounts. Line 6 is the payment's
+    # customer line: without it the bank entry is unbalanced too, and F1 stays wholly open.
+    rows = [list(r) for r in ROWS]
+    rows[4][10] = "Virement | Dupont"
+    data = "\n".join("|".join(r) for r in [HEADER, *rows]).encode("utf-8")
+    book, problems = fec.read(data, "FEC.txt")
+    assert [(p.row, p.code) for p in problems] == [(6, "import.fec.line")]
+    assert book.payments == [] and book.balances == {"C001": D("1234.56")}
