@@ -288,7 +288,6 @@ class _Plan:
         self.numbers[str(values["number"])] = (None, values["issued"], values["amount_ttc"])
 
     def einvoice(self, invoice, settings, problems: list[Problem]) -> None:
-        from addin.core.due_dates import TermsError, parse_terms
         from addin.imports.einvoice import siren_of
 
         source = invoice.source
@@ -324,10 +323,8 @@ class _Plan:
             days = (invoice.due - invoice.issued).days
             terms = "à réception" if days <= 0 else f"{days} jours" if days <= 999 else ""
         elif invoice.terms and not credit_note:
-            try:
-                parse_terms(invoice.terms)
-                terms = invoice.terms
-            except TermsError:
+            terms = terms_of(invoice.terms)
+            if not terms:
                 problems.append(Problem(source, None, None, invoice.number,
                                         f"facture « {invoice.number} » : conditions « {invoice.terms} » non reconnues "
                                         "et pas d'échéance : celles du client (ou de Paramètres) s'appliquent.",
@@ -446,6 +443,38 @@ class _Plan:
         if self.invoices.new or self.payments.new:
             lines.append(REFRESH_HINT)
         return "\n".join(lines)
+
+
+# What a French invoice's payment terms (BT-20) also say, by law (Code de commerce L441-9): the
+# late-payment penalties, the 40 € recovery indemnity, the early-payment discount. Not a delay.
+_NOT_A_DELAY = re.compile(r"p[ée]nalit|escompte|indemnit|retard|int[ée]r[êe]t|recouvrement|penalt|discount|late\b",
+                          re.IGNORECASE)
+
+
+def terms_of(text: str) -> str:
+    """The payment terms Relance reads in an invoice's terms text, else ``""``: the whole text, or
+    else its first sentence (split at ``.``, ``;``, `` - ``) that reads as terms once its label
+    (« Conditions de paiement : ») is dropped and that is not one of the legal mentions."""
+    from addin.core.due_dates import TermsError, parse_terms
+
+    def reads(candidate: str) -> bool:
+        try:
+            parse_terms(candidate)
+            return True
+        except TermsError:
+            return False
+
+    text = " ".join(text.split())
+    if reads(text):
+        return text
+    for part in re.split(r"\s*;\s*|(?<=\.)\s+(?=\D)|\s+[-–]\s+", text):
+        part = part.strip().rstrip(".").strip()
+        label, colon, rest = part.partition(":")
+        if colon and not any(c.isdigit() for c in label):
+            part = rest.strip()
+        if part and not _NOT_A_DELAY.search(part) and reads(part):
+            return part
+    return ""
 
 
 def open_balances(ledger) -> dict[str, Decimal]:

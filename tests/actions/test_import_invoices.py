@@ -388,3 +388,32 @@ def test_a_negative_invoice_is_a_credit_note_and_only_a_credit_note_corrects_an_
     rows = {r[0]: tuple(r[i] for i in at) for r in ws.iter_rows(min_row=2, values_only=True) if r[0]}
     assert rows == {"F1": (1000, 1200, None, None), "F2": (-100, -120, None, "F1"), "F3": (50, 60, None, None),
                     "AV1": (-10, -12, None, "F1")}
+
+
+def test_terms_are_found_among_the_legal_mentions_french_invoices_carry(tmp_path):
+    # French invoices put the late-payment mentions (Code de commerce L441-9) in the same payment
+    # terms text: the delay is the sentence that reads as one, without its label. None here has a
+    # due date. F1: « Paiement à 30 jours » ; F2: « 45 jours fin de mois » after a penalty sentence;
+    # F3: only the mentions: no terms, a warning.
+    issued = date(2025, 1, 10)
+    mentions = ("Pénalités de retard : 3 fois le taux d'intérêt légal ; indemnité forfaitaire pour frais de "
+                "recouvrement : 40 €. Escompte pour paiement anticipé : néant.")
+    docs = [(Doc("F1", issued, D("100.00"), terms="Paiement à 30 jours. " + mentions, seller=dict(SELLER),
+                 **BUYERS[0]), "en16931"),
+            (Doc("F2", issued, D("100.00"), terms=mentions + " Conditions de paiement : 45 jours fin de mois.",
+                 seller=dict(SELLER), **BUYERS[0]), "ubl"),
+            (Doc("F3", issued, D("100.00"), terms=mentions, seller=dict(SELLER), **BUYERS[0]), "cii")]
+    path = new_register(tmp_path / "r.xlsx")
+    result = import_invoices.run(FileBook.open(path, today=TODAY, backups=0), today=TODAY,
+                                 paths=files_of(docs, tmp_path))
+    assert [(p.value, p.code) for p in result.problems] == [("F3", "import.einvoice.terms")]
+    ws = openpyxl.load_workbook(path)["Factures"]
+    at = [c.value for c in ws[1]].index("Conditions de paiement")
+    rows = {r[0]: r[at] for r in ws.iter_rows(min_row=2, values_only=True) if r[0]}
+    assert rows == {"F1": "Paiement à 30 jours", "F2": "45 jours fin de mois", "F3": None}
+    refresh.run(FileBook.open(path, today=TODAY, backups=0), today=TODAY)
+    ws = openpyxl.load_workbook(path)["Factures"]
+    due = [c.value for c in ws[1]].index("Échéance")
+    dues = {r[0]: r[due].date() for r in ws.iter_rows(min_row=2, values_only=True) if r[0]}
+    # 10 Jan + 30 days = 9 Feb; 10 Jan + 45 days = 24 Feb, end of month = 28 Feb; F3 the default 30 days.
+    assert dues == {"F1": date(2025, 2, 9), "F2": date(2025, 2, 28), "F3": date(2025, 2, 9)}
