@@ -328,7 +328,8 @@ def _name(fields: dict) -> str:
 def identifier(value: str, scheme: str | None = None) -> tuple[str, str, str]:
     """``(kind, compact, problem)`` of a company identifier: ``siren``, ``siret`` or ``""`` (another scheme).
 
-    Scheme 0002 is a SIREN and 0009 a SIRET (ISO 6523 ICD); without a scheme, 9 or 14
+    Scheme 0002 is a SIREN and 0009 a SIRET (ISO 6523 ICD), 0225 the French e-invoicing
+    directory's address that starts with the SIREN (``SIREN_SIRET`` gives the SIRET); without a scheme, 9 or 14
     digits are taken as one. The check digit is verified (python-stdnum); ``problem`` says
     why a number that claims to be one is not.
     """
@@ -336,6 +337,13 @@ def identifier(value: str, scheme: str | None = None) -> tuple[str, str, str]:
     from stdnum.fr import siret as siret_number
 
     compact = re.sub(r"[\s.\-]", "", value or "")
+    if scheme == "0225":  # the French e-invoicing directory's address: SIREN, SIREN_SIRET or SIREN_suffix
+        parts = compact.split("_")
+        if len(parts) > 1 and len(parts[1]) == 14 and parts[1][:9] == parts[0] and siret_number.is_valid(parts[1]):
+            return "siret", parts[1], ""
+        if len(parts[0]) == 9 and siren_number.is_valid(parts[0]):
+            return "siren", parts[0], ""
+        return "", compact, ""
     # A SIRET filed under the SIREN scheme, or the reverse, is what its length and key say it is.
     if scheme == "0002" and len(compact) == 14 and siret_number.is_valid(compact):
         return "siret", compact, ""

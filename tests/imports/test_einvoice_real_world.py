@@ -107,3 +107,16 @@ def test_a_siret_filed_under_the_siren_scheme_is_a_siret():
     data = cii(doc(buyer_siren="44306184100013"))
     (invoice,), problems = einvoice.read(data, "f.xml")
     assert problems == [] and (invoice.buyer.siret, invoice.buyer.siren) == ("44306184100013", "443061841")
+
+
+def test_the_french_e_invoicing_directory_address_gives_the_siren_or_siret():
+    # Scheme 0225 (the reform's directory): « SIREN », « SIREN_SIRET » or « SIREN_suffix ».
+    def with_address(address: str) -> bytes:
+        data = ubl(doc(buyer_siren="", buyer_siret="44306184100013")).decode()
+        return data.replace('schemeID="0009">44306184100013', f'schemeID="0225">{address}').encode()
+
+    for address, siren, siret in (("443061841", "443061841", ""), ("443061841_44306184100013", "443061841",
+                                                                    "44306184100013"),
+                                  ("443061841_FACTURES", "443061841", "")):
+        (invoice,), problems = einvoice.read(with_address(address), "f.xml")
+        assert problems == [] and (invoice.buyer.siren, invoice.buyer.siret) == (siren, siret)
