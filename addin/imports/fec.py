@@ -7,7 +7,8 @@ PieceDate, EcritureLib, Debit, Credit, EcritureLet, DateLet, ValidDate, Montantd
 Idevise (or Montant and Sens in place of Debit and Credit); cash-basis books add DateRglt,
 ModeRglt, NatOp (21 fields) and IdClient (22). Dates are AAAAMMJJ, amounts use a decimal
 comma. Files come in UTF-8 (with or without BOM) or Latin-1, with CRLF or CR line ends,
-sometimes padded to fixed widths: all are read. So are what packages and spreadsheets make of
+sometimes padded to fixed widths: all are read. So are UTF-16 files (a spreadsheet's « texte
+Unicode ») and what packages and spreadsheets make of
 it: semicolons and double-quoted fields, a separator closing each line, empty trailing fields
 left off, names spelt in full or with accents (JournalLibelle, EcritureLettrage, Débit), columns
 in another order (read by name), dates JJ/MM/AAAA or with a midnight time, amounts 1 234,56,
@@ -106,13 +107,18 @@ class _Line:
 def sniff(data: bytes) -> bool:
     """A FEC: its first line names at least three of the FEC's fields (JournalCode, EcritureNum…);
     one missing a field it needs is still a FEC, reported by ``read``."""
-    head = data[:2048].lstrip(b"\xef\xbb\xbf")
+    head = data[:2048]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 (a spreadsheet's « texte Unicode »)
+        head = head.decode("utf-16", errors="ignore").encode("utf-8")
+    head = head.lstrip(b"\xef\xbb\xbf")
     first = re.split(rb"\r\n|\r|\n", head, maxsplit=1)[0].lower()
     return sum(name.lower().encode() in first for name in FIELDS_18) >= 3
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 (a BOM is dropped), else Windows-1252, else Latin-1 (which reads any byte)."""
+    """UTF-8 (a BOM is dropped), UTF-16 with its BOM, else Windows-1252, else Latin-1 (which reads any byte)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace").lstrip("\ufeff")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     for encoding in ("utf-8", "cp1252"):

@@ -97,3 +97,10 @@ def test_a_label_holding_the_separator():
     book, problems = fec.read(data, "FEC.txt")
     assert [(p.row, p.code) for p in problems] == [(6, "import.fec.line")]
     assert book.payments == [] and book.balances == {"C001": D("1234.56")}
+
+
+def test_a_spreadsheets_unicode_text_is_utf_16():
+    # « Texte Unicode (*.txt) »: UTF-16 with its byte order mark, tab-separated.
+    data = "\r\n".join("\t".join(r) for r in [HEADER, *ROWS]).encode("utf-16")
+    assert data.startswith((b"\xff\xfe", b"\xfe\xff")) and fec.sniff(data)
+    expected(*fec.read(data, "FEC.txt"))
