@@ -78,7 +78,7 @@ class EInvoice:
 
 def sniff(data: bytes) -> bool:
     """A PDF (Factur-X is one; a PDF without its XML is reported by ``read``), or a CII or UBL XML."""
-    if data[:1024].lstrip().startswith(_PDF):
+    if _is_pdf(data):
         return True
     head = data[:65536]  # licence comments, stylesheets and schema locations can come before the root
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16, with its byte order mark
@@ -88,8 +88,9 @@ def sniff(data: bytes) -> bool:
 
 def read(data: bytes, source: str) -> tuple[list[EInvoice], list[Problem]]:
     """The invoice a file holds, or the one line saying why it cannot be read."""
-    logging.getLogger("factur-x").setLevel(logging.CRITICAL)  # its warnings become our problems
-    if data[:1024].lstrip().startswith(_PDF):
+    for name in ("factur-x", "pypdf"):  # their warnings (in English, on the console) become our problems
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    if _is_pdf(data):
         xml, problem = _xml_of_pdf(data, source)
         if problem is not None:
             return [], [problem]
@@ -98,6 +99,12 @@ def read(data: bytes, source: str) -> tuple[list[EInvoice], list[Problem]]:
         xml, kind = data, ""
     invoice, problems = _parse(_trimmed(xml), source, kind)
     return ([invoice] if invoice is not None else []), problems
+
+
+def _is_pdf(data: bytes) -> bool:
+    """A PDF: ``%PDF-`` in its first KB, as PDF readers accept it (a mail gateway or a download
+    may leave a few bytes before it)."""
+    return _PDF in data[:1024]
 
 
 def _problem(source: str, message: str, fix: str, line: int | None = None,
@@ -190,7 +197,13 @@ def _parse(xml: bytes, source: str, kind: str) -> tuple[EInvoice | None, list[Pr
         _without_time_zones(root)
     try:
         fields = parse_ubl_cii_xml(root, flavor=flavor, level=level, check_xsd=False)
-    except Exception as error:  # pragma: no cover - a valid file the library cannot read
+    except Exception as error:  # a file its XSD lets through but whose values the library cannot read
+        date_text = re.search(r"time data '([^']*)'", str(error))
+        if date_text:  # the XSD types CII dates as text: « 2025-01-10 » where 20250110 (format 102) is due
+            expected = "AAAAMMJJ (format 102)" if flavor == "factur-x" else "AAAA-MM-JJ"
+            return None, [_problem(source, f"Facture illisible : date « {date_text.group(1)} » au lieu de "
+                                   f"{expected}.", "Demandez à l'émetteur de corriger la facture, ou saisissez-la "
+                                   "dans Factures.", code="import.einvoice.date")]
         return None, [_problem(source, f"Facture illisible : {_short(error)}.",
                                "Saisissez-la dans Factures.")]
     name = {"factur-x": f"{kind or 'CII'} {level.upper()}".strip(), "ubl-2.1-invoice": "UBL 2.1 Invoice",

@@ -120,3 +120,22 @@ def test_the_french_e_invoicing_directory_address_gives_the_siren_or_siret():
                                   ("443061841_FACTURES", "443061841", "")):
         (invoice,), problems = einvoice.read(with_address(address), "f.xml")
         assert problems == [] and (invoice.buyer.siren, invoice.buyer.siret) == (siren, siret)
+
+
+def test_a_factur_x_pdf_with_bytes_before_its_header_is_read():
+    # PDF readers accept « %PDF- » anywhere in the first KB (a gateway may leave a header line).
+    from tests.imports.files import facturx_pdf
+
+    data = b"X-Attachment-Id: f_1\r\n\r\n" + facturx_pdf(cii(doc()))
+    assert einvoice.sniff(data)
+    (invoice,), problems = einvoice.read(data, "f.pdf")
+    assert problems == [] and invoice.format == "Factur-X EN16931" and invoice.amount_ttc == D("1200.00")
+
+
+def test_a_cii_date_written_the_iso_way_is_one_french_line():
+    # The CII XSD types DateTimeString as text, so « 2025-01-10 » with format 102 passes it; the
+    # invoice cannot be read: one line in French saying which date and what is due, no English.
+    data = cii(doc()).replace(b">20250110<", b">2025-01-10<")
+    invoices, (problem,) = einvoice.read(data, "f.xml")
+    assert invoices == [] and problem.code == "import.einvoice.date"
+    assert "« 2025-01-10 » au lieu de AAAAMMJJ" in problem.message and "time data" not in problem.message
