@@ -168,6 +168,7 @@ def _parse(xml: bytes, source: str, kind: str) -> tuple[EInvoice | None, list[Pr
     except etree.XMLSyntaxError as error:
         return None, [_problem(source, f"XML illisible : {_short(error)}.", "Le fichier est abîmé : demandez-le à "
                                "nouveau à son émetteur.", _xml_line(error), code="import.einvoice.xml")]
+    root = _payload(root, etree)
     try:
         flavor = get_flavor(root)
     except Exception:
@@ -209,6 +210,21 @@ def _parse(xml: bytes, source: str, kind: str) -> tuple[EInvoice | None, list[Pr
     name = {"factur-x": f"{kind or 'CII'} {level.upper()}".strip(), "ubl-2.1-invoice": "UBL 2.1 Invoice",
             "ubl-2.1-creditnote": "UBL 2.1 CreditNote"}[flavor]
     return _invoice(fields, source, name, flavor)
+
+
+_SBDH = "{http://www.unece.org/cefact/namespaces/StandardBusinessDocumentHeader}StandardBusinessDocument"
+
+
+def _payload(root, etree):
+    """The invoice itself when a Peppol network envelope (a Standard Business Document, as access
+    points store what they receive) wraps it; else ``root``."""
+    if root.tag != _SBDH:
+        return root
+    for child in root:
+        if isinstance(child.tag, str) and child.tag.rsplit("}", 1)[-1] in ("Invoice", "CreditNote",
+                                                                           "CrossIndustryInvoice"):
+            return etree.fromstring(etree.tostring(child))
+    return root
 
 
 def _check_xsd(root, flavor: str, level: str, xml_check_xsd) -> None:

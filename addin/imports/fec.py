@@ -163,7 +163,7 @@ ALIASES = {"journallibelle": "journallib", "comptelibelle": "comptelib", "compau
            "ecriturelibelle": "ecriturelib", "ecriturelettrage": "ecriturelet", "lettrage": "ecriturelet",
            "datelettrage": "datelet", "ecriturenumero": "ecriturenum", "comptenumero": "comptenum",
            "compauxnumero": "compauxnum", "pieceref": "pieceref", "numeropiece": "pieceref",
-           "validdate": "validdate", "datevalidation": "validdate", "devise": "idevise"}
+           "validdate": "validdate", "datevalidation": "validdate", "devise": "idevise", "iddevise": "idevise"}
 
 
 def _canonical(name: str) -> str:

@@ -139,3 +139,20 @@ def test_a_cii_date_written_the_iso_way_is_one_french_line():
     invoices, (problem,) = einvoice.read(data, "f.xml")
     assert invoices == [] and problem.code == "import.einvoice.date"
     assert "« 2025-01-10 » au lieu de AAAAMMJJ" in problem.message and "time data" not in problem.message
+
+
+def test_a_peppol_envelope_around_the_invoice_is_opened():
+    # What a Peppol access point stores: the UBL inside a Standard Business Document (SBDH).
+    sbdh = "http://www.unece.org/cefact/namespaces/StandardBusinessDocumentHeader"
+    inner = ubl(doc()).split(b"?>", 1)[1]
+    data = (f'<?xml version="1.0" encoding="UTF-8"?><StandardBusinessDocument xmlns="{sbdh}">'
+            "<StandardBusinessDocumentHeader><HeaderVersion>1.0</HeaderVersion>"
+            '<Sender><Identifier Authority="iso6523-actorid-upis">0009:81234567600010</Identifier></Sender>'
+            '<Receiver><Identifier Authority="iso6523-actorid-upis">0009:44306184100013</Identifier></Receiver>'
+            "<DocumentIdentification><Standard>urn:oasis:names:specification:ubl:schema:xsd:Invoice-2</Standard>"
+            "<TypeVersion>2.1</TypeVersion><InstanceIdentifier>1</InstanceIdentifier><Type>Invoice</Type>"
+            "<CreationDateAndTime>2025-01-10T10:00:00</CreationDateAndTime></DocumentIdentification>"
+            "</StandardBusinessDocumentHeader>").encode() + inner + b"</StandardBusinessDocument>"
+    assert einvoice.sniff(data)
+    (invoice,), problems = einvoice.read(data, "f.xml")
+    assert problems == [] and invoice.format == "UBL 2.1 Invoice" and invoice.amount_ttc == D("1200.00")
