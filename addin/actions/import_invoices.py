@@ -293,9 +293,11 @@ class _Plan:
         source = invoice.source
         ours = siren_of(settings.siren)
         seller = invoice.seller.siren or siren_of(invoice.seller.vat)
-        if ours and seller and seller != ours:
+        foreign_vat = invoice.seller.vat if invoice.seller.vat and not seller else ""  # BE…, DE…: not a SIREN's
+        if ours and (seller and seller != ours or foreign_vat):
+            who = f"SIREN {seller}" if seller else f"n° de TVA {foreign_vat}"
             problems.append(Problem(source, None, None, invoice.number,
-                                    f"facture « {invoice.number} » émise par « {invoice.seller.name} » (SIREN {seller}), "
+                                    f"facture « {invoice.number} » émise par « {invoice.seller.name} » ({who}), "
                                     f"pas par votre entreprise (SIREN {ours} dans Paramètres) : ce n'est pas une "
                                     "créance, elle n'est pas importée.",
                                     "Importez vos factures de vente ; vérifiez le SIREN de Paramètres s'il est faux.",

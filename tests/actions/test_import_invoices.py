@@ -417,3 +417,18 @@ def test_terms_are_found_among_the_legal_mentions_french_invoices_carry(tmp_path
     dues = {r[0]: r[due].date() for r in ws.iter_rows(min_row=2, values_only=True) if r[0]}
     # 10 Jan + 30 days = 9 Feb; 10 Jan + 45 days = 24 Feb, end of month = 28 Feb; F3 the default 30 days.
     assert dues == {"F1": date(2025, 2, 9), "F2": date(2025, 2, 28), "F3": date(2025, 2, 9)}
+
+
+def test_a_foreign_seller_is_named_by_its_vat_number(tmp_path):
+    # A Belgian supplier (VAT BE0000000196, valid mod-97 key, no SIREN): not the company of
+    # Paramètres; the line names its VAT number rather than saying it has none.
+    supplier = dict(name="Leverancier NV", vat="BE0000000196")
+    doc = Doc("BE-1", date(2025, 2, 1), D("50.00"), seller=supplier, buyer="Pixel & Cie SARL")
+    path = new_register(tmp_path / "r.xlsx")
+    (tmp_path / "achat.xml").write_bytes(ubl(doc))
+    result = import_invoices.run(FileBook.open(path, today=TODAY, backups=0), today=TODAY,
+                                 paths=[tmp_path / "achat.xml"])
+    (problem,) = result.problems
+    assert problem.code == "import.einvoice.seller" and result.invoices == 0
+    assert "(n° de TVA BE0000000196), pas par votre entreprise (SIREN 812345676" in problem.message
+    assert "ni SIREN ni n° de TVA" not in problem.message
