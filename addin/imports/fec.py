@@ -238,7 +238,7 @@ def read(data: bytes, source: str) -> tuple[Fec, list[Problem]]:
     revenue: dict[tuple[str, str], Decimal] = {}  # sales (7…) lines, credit - debit
     receivable: dict[tuple[str, str], Decimal] = {}  # customer lines, debit - credit
     for number, raw in enumerate(rows[1:], start=2):
-        if not raw.strip():
+        if not raw.strip() or raw == header:  # a blank line; the header again (FECs of several years joined)
             continue
         fec.lines += 1
         if quoted:  # quoted fields may hold the separator: read as CSV
@@ -278,7 +278,9 @@ def read(data: bytes, source: str) -> tuple[Fec, list[Problem]]:
             continue
         journal, entry = cells[col["JournalCode"]].strip(), cells[col["EcritureNum"]].strip()
         account = cells[col["CompteNum"]].strip()
-        key = (journal, entry)
+        # An entry is its journal, number and date: numbers that restart each period or each year
+        # (concatenated FECs) never merge two entries, and one entry has one date.
+        key = (journal, entry, entry_date)
         total = totals.setdefault(key, [ZERO, ZERO])
         total[0 if amount > 0 else 1] += abs(amount)
         first_line.setdefault(key, number)
@@ -338,7 +340,7 @@ def _customers(fec: Fec, lines: list[_Line], sales: dict, methods: dict, shares:
             invoices[ln.number] = FecDocument(_unique(ln, used), client, ln.piece_date or ln.entry_date, ln.amount,
                                               _ht(ln, shares), ln.number)
         else:
-            credits.append((ln, "credit_note" if sales.get((ln.journal, ln.entry)) else "payment"))
+            credits.append((ln, "credit_note" if sales.get((ln.journal, ln.entry, ln.entry_date)) else "payment"))
     fec.clients = [FecClient(code, name) for code, name in names.items()]
 
     # Lettering: within a (client, letter) group, credit notes then payments settle the
@@ -394,7 +396,7 @@ def _customers(fec: Fec, lines: list[_Line], sales: dict, methods: dict, shares:
         reference = f"FEC {ln.journal}-{ln.entry}" + (f" {ln.piece}" if ln.piece else "")
         for invoice, amount in splits[number]:
             fec.payments.append(FecPayment(client, ln.entry_date, amount, invoice,
-                                           methods.get((ln.journal, ln.entry), ""), reference, ln.number))
+                                           methods.get((ln.journal, ln.entry, ln.entry_date), ""), reference, ln.number))
 
 
 def _unique(ln: _Line, used: set[str]) -> str:
@@ -415,7 +417,7 @@ def _unique(ln: _Line, used: set[str]) -> str:
 def _ht(ln: _Line, shares: dict) -> Decimal | None:
     """HT of a document booked with its sales: the entry's sales (7…) in proportion of this
     customer line's part of the entry's customer lines; ``None`` outside a sales entry."""
-    revenue, receivable = shares.get((ln.journal, ln.entry), (ZERO, ZERO))
+    revenue, receivable = shares.get((ln.journal, ln.entry, ln.entry_date), (ZERO, ZERO))
     if not revenue or not receivable:
         return None
     return cents(revenue * ln.amount / receivable)

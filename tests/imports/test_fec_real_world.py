@@ -104,3 +104,22 @@ def test_a_spreadsheets_unicode_text_is_utf_16():
     data = "\r\n".join("\t".join(r) for r in [HEADER, *ROWS]).encode("utf-16")
     assert data.startswith((b"\xff\xfe", b"\xfe\xff")) and fec.sniff(data)
     expected(*fec.read(data, "FEC.txt"))
+
+
+def test_fecs_of_two_years_joined_keep_their_entries_apart():
+    # Two exercises' FECs joined into one file: the header comes again, and entry numbers restart
+    # (VT 1 in 2024 and VT 1 in 2025). Each entry keeps its own sales: F0 660.00 TTC = 600.00 HT +
+    # 60.00 VAT at 10 %; F1 as in the plain file (1,028.80 HT). Merged, F0 would get the pair's
+    # blended share: 1,628.80 × 660.00 / 1,894.56 = 567.42. Balance 660.00 + 234.56 = 894.56.
+    year_before = [["VT", "Ventes", "1", "20240110", "411000", "Clients", "C001", "Atelier Dupont", "F0", "20240110",
+                    "Facture F0", "660,00", "0,00", "", "", "20240110", "", ""],
+                   ["VT", "Ventes", "1", "20240110", "706000", "Prestations", "", "", "F0", "20240110", "Facture F0",
+                    "0,00", "600,00", "", "", "20240110", "", ""],
+                   ["VT", "Ventes", "1", "20240110", "445710", "TVA collectée", "", "", "F0", "20240110",
+                    "Facture F0", "0,00", "60,00", "", "", "20240110", "", ""]]
+    text = "\r\n".join("\t".join(r) for r in [HEADER, *year_before, HEADER, *ROWS])
+    book, problems = fec.read(text.encode("utf-8"), "FEC.txt")
+    assert problems == []
+    assert [(d.number, d.amount_ttc, d.amount_ht) for d in book.documents] == [
+        ("F0", D("660.00"), D("600.00")), ("F1", D("1234.56"), D("1028.80"))]
+    assert book.balances == {"C001": D("894.56")}
