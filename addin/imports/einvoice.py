@@ -209,7 +209,29 @@ def _parse(xml: bytes, source: str, kind: str) -> tuple[EInvoice | None, list[Pr
                                "Saisissez-la dans Factures.")]
     name = {"factur-x": f"{kind or 'CII'} {level.upper()}".strip(), "ubl-2.1-invoice": "UBL 2.1 Invoice",
             "ubl-2.1-creditnote": "UBL 2.1 CreditNote"}[flavor]
+    if flavor.startswith("ubl") and not fields.get("BT-9"):
+        due = _ubl_other_due_dates(root)
+        if due:
+            fields["BT-9"] = due
     return _invoice(fields, source, name, flavor)
+
+
+_UBL_CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+_UBL_CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+
+
+def _ubl_other_due_dates(root) -> list[date]:
+    """The due dates a UBL gives outside BT-9's ``cbc:DueDate``, where UBL 2.1 also allows them
+    and Peppol BIS 2, OIOUBL and other writers put them: ``cac:PaymentMeans/cbc:PaymentDueDate``
+    and ``cac:PaymentTerms/cbc:PaymentDueDate``."""
+    found = []
+    for text in root.xpath("cac:PaymentMeans/cbc:PaymentDueDate/text() | cac:PaymentTerms/cbc:PaymentDueDate/text()",
+                           namespaces={"cac": _UBL_CAC, "cbc": _UBL_CBC}):
+        try:
+            found.append(date.fromisoformat(str(text).strip()[:10]))
+        except ValueError:
+            continue
+    return found
 
 
 _SBDH = "{http://www.unece.org/cefact/namespaces/StandardBusinessDocumentHeader}StandardBusinessDocument"

@@ -169,3 +169,15 @@ def test_a_cii_valid_against_the_full_un_cefact_schema_is_read():
                              b"<ram:TransactionNote>T-1</ram:TransactionNote>")
     invoices, (problem,) = einvoice.read(bad, "f.xml")
     assert invoices == [] and problem.code == "import.einvoice.schema"
+
+
+def test_a_ubl_due_date_in_payment_means_or_payment_terms_is_the_due_date():
+    # Peppol BIS 2 and others give the due date in cac:PaymentMeans or cac:PaymentTerms rather than
+    # cbc:DueDate (BT-9): 9 Feb 2025 for an invoice of 10 Jan.
+    means = ubl(doc()).replace(b"<cac:TaxTotal>", b"<cac:PaymentMeans><cbc:PaymentMeansCode>30</cbc:PaymentMeansCode>"
+                               b"<cbc:PaymentDueDate>2025-02-09</cbc:PaymentDueDate></cac:PaymentMeans><cac:TaxTotal>")
+    terms = ubl(doc()).replace(b"<cac:TaxTotal>", b"<cac:PaymentTerms><cbc:Note>Net 30</cbc:Note>"
+                               b"<cbc:PaymentDueDate>2025-02-09</cbc:PaymentDueDate></cac:PaymentTerms><cac:TaxTotal>")
+    for data in (means, terms):
+        (invoice,), problems = einvoice.read(data, "f.xml")
+        assert problems == [] and invoice.due == date(2025, 2, 9)
