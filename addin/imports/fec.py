@@ -112,6 +112,7 @@ def sniff(data: bytes) -> bool:
         head = head.decode("utf-16", errors="ignore").encode("utf-8")
     head = head.lstrip(b"\xef\xbb\xbf")
     first = re.split(rb"\r\n|\r|\n", head, maxsplit=1)[0].lower()
+    first = re.sub(rb"[^a-z0-9|\t;,]", b"", first)  # « Journal Code », « ECRITURE_NUM » name the same fields
     return sum(name.lower().encode() in first for name in FIELDS_18) >= 3
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal as D
 
@@ -123,3 +124,12 @@ def test_fecs_of_two_years_joined_keep_their_entries_apart():
     assert [(d.number, d.amount_ttc, d.amount_ht) for d in book.documents] == [
         ("F0", D("660.00"), D("600.00")), ("F1", D("1234.56"), D("1028.80"))]
     assert book.balances == {"C001": D("894.56")}
+
+
+def test_header_names_with_spaces_or_underscores():
+    # « Journal Code », « ECRITURE_NUM »…: the same fields, found by sniff and read by name.
+    header = [re.sub(r"(?<=[a-z])(?=[A-Z])", " ", h) for h in HEADER]  # JournalCode -> Journal Code
+    header[2] = "ECRITURE_NUM"
+    data = "\r\n".join("\t".join(r) for r in [header, *ROWS]).encode("utf-8")
+    assert header[0] == "Journal Code" and fec.sniff(data)
+    expected(*fec.read(data, "FEC.txt"))
