@@ -310,6 +310,15 @@ class _Plan:
                                     "Saisissez-la dans Factures si c'est bien la vôtre.",
                                     code="import.einvoice.seller"))
             return
+        buyer_siren = invoice.buyer.siren or siren_of(invoice.buyer.vat)
+        if (ours and buyer_siren == ours) or (settings.company and schema.normalize(invoice.buyer.name)
+                                              == schema.normalize(settings.company)):
+            problems.append(Problem(source, None, None, invoice.number,
+                                    f"facture « {invoice.number} » adressée à votre entreprise par « "
+                                    f"{invoice.seller.name} » : c'est une facture d'achat, pas une créance, elle "
+                                    "n'est pas importée.", "Importez vos factures de vente.",
+                                    code="import.einvoice.purchase"))
+            return
         if not ours:
             self.foreign += 1
         # Amounts as written, turned negative for a credit note: an invoice of negative total (some

@@ -432,3 +432,17 @@ def test_a_foreign_seller_is_named_by_its_vat_number(tmp_path):
     assert problem.code == "import.einvoice.seller" and result.invoices == 0
     assert "(n° de TVA BE0000000196), pas par votre entreprise (SIREN 812345676" in problem.message
     assert "ni SIREN ni n° de TVA" not in problem.message
+
+
+def test_a_purchase_invoice_is_not_a_receivable_even_without_a_siren_in_parametres(tmp_path):
+    # No SIREN in Paramètres, so the seller cannot be checked; but the buyer is the company of
+    # Paramètres (by name): the file is a supplier's invoice, not a receivable.
+    supplier = dict(name="Fournitures Lyonnaises")
+    doc = Doc("FL-9", date(2025, 2, 1), D("50.00"), seller=supplier, buyer="PIXEL & CIE, SARL")
+    path = new_register(tmp_path / "r.xlsx", siren="")
+    (tmp_path / "achat.xml").write_bytes(ubl(doc))
+    result = import_invoices.run(FileBook.open(path, today=TODAY, backups=0), today=TODAY,
+                                 paths=[tmp_path / "achat.xml"])
+    (problem,) = result.problems
+    assert problem.code == "import.einvoice.purchase" and "facture d'achat" in problem.message
+    assert result.invoices == 0 and result.clients == 0
