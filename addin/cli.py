@@ -30,6 +30,13 @@ class _OneLineErrors(TyperGroup):
         except Exception as error:  # noqa: BLE001 - MemoryError, OSError, anything: never a traceback
             _fail(error)
 
+    def main(self, *args, **kwargs):
+        try:
+            return super().main(*args, **kwargs)
+        except OSError:  # only the output fails out here: help or usage text to a closed pipe (Windows)
+            _output_gone()
+            sys.exit(1)
+
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, cls=_OneLineErrors,
                   help="Relance : vos factures, vos relances, dans votre classeur Excel.")
@@ -69,8 +76,27 @@ def _fail(error: Exception) -> None:
     from addin.failures import describe
 
     # One line whatever the terminal's width, and the message's own brackets are not markup.
-    console.print(Text.assemble(("Erreur : ", "bold red"), describe(error)), soft_wrap=True)
+    try:
+        console.print(Text.assemble(("Erreur : ", "bold red"), describe(error)), soft_wrap=True)
+    except OSError:  # the output itself is gone (the error may be that very write): nothing to tell
+        _output_gone()
     raise typer.Exit(code=1)
+
+
+def _output_gone() -> None:
+    """The reader of the output left (``relance … | head``, a closed window): exit 1, no traceback.
+
+    A closed pipe is ``BrokenPipeError`` on Linux and macOS, ``OSError`` EINVAL on Windows. The
+    output is pointed at the null device so that what is still buffered is not written again at
+    exit (Python would report that failure too); the caller then exits with code 1."""
+    import os
+
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):  # no file descriptor (a test's stream): nothing buffered
+        pass
 
 
 def _guard(func):
