@@ -112,6 +112,8 @@ def _guard(func):
             # One lock for every command that reads and writes a workbook (addin.actions.lock).
             from addin.actions.lock import command_lock
 
+            if func.__name__ != "new":
+                _refuse_before_lock(kwargs.get("book"))
             with gc_paused(), (command_lock(kwargs["book"]) if isinstance(kwargs.get("book"), Path) else _no_lock()):
                 # the whole command without the cyclic GC: its records make no cycles (README « Performance »)
                 return func(*args, **kwargs)
@@ -121,6 +123,21 @@ def _guard(func):
             _fail(error)
 
     return wrapper
+
+
+def _refuse_before_lock(book: object) -> None:
+    """A workbook Relance never worked on (no lock file yet) is checked to be a register before its
+    lock is taken: a file that is not one gets no ``.relance`` folder beside it. Once per workbook."""
+    if not isinstance(book, Path) or not book.is_file():
+        return
+    from addin.mail.journal import lock_path
+
+    if lock_path(book).exists():
+        return
+    from addin.books.file import FileBook
+    from addin.register.recognize import check_register
+
+    check_register(FileBook.open(book).sheet_names(), book.name)
 
 
 def _no_lock():

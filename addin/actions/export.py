@@ -81,6 +81,9 @@ def _run(source_path: Path, book_path: Path, out: Path, *, today: date, as_of: d
     from addin.register.load import load, load_rates
 
     source = FileBook.open(source_path)
+    from addin.register.recognize import check_register
+
+    check_register(source.sheet_names(), book_path.name)  # no copy of a workbook that is not a register
     recorded = last_computed(source)
     when = as_of or recorded or today
     register, _ = load(source)
