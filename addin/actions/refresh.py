@@ -335,7 +335,10 @@ def _installment_coverage(register: Register, states: Mapping[str, InvoiceState]
                           amounts: Mapping[tuple[str, str], Decimal] | None = None) -> dict:
     """For invoices spread over several steps: which installments the payments cover, in date order.
 
-    A step's amount is the one it is due (``amounts``: typed, else from its percentage).
+    A step's amount is the one it is due (``amounts``: typed, else from its percentage). What
+    covers them is what was paid on the invoice plus what the credit notes linked to it (« Facture
+    d'origine ») took off it, earliest installment first: the uncovered steps add up to the Reste
+    dû, as the ledger's next installment does (``addin.core.ledger``).
     """
     amounts = amounts or {}
     groups: dict[tuple[str, str], list] = {}
@@ -346,7 +349,7 @@ def _installment_coverage(register: Register, states: Mapping[str, InvoiceState]
     for (plan, number), steps in groups.items():
         if len(steps) < 2 or number not in states:
             continue
-        paid = states[number].paid
+        paid = states[number].paid + states[number].credited
         for step in sorted(steps, key=lambda s: (s.due or date.max, s.row or 0)):
             amount = amounts.get((plan, step.step), step.amount) or ZERO
             covered[(plan, number, step.step)] = paid >= amount
