@@ -87,13 +87,30 @@ def run(book: Book, *, today: date, book_path: Path | None = None, progress=None
     """Compute the register as of ``today`` and write the computed columns and sheets."""
     book_path = Path(book_path or getattr(book, "path"))
     book.progress(0.1, "Relance : lecture du classeur…")
-    writes = compute_writes(Snapshot.read(book), today=today, book_path=book_path)  # the only reads
+    snapshot = Snapshot.read(book)
+    writes = compute_writes(snapshot, today=today, book_path=book_path)  # the only reads
     book.progress(0.5, "Relance : écriture des résultats…")
     write_all(book, writes.cells, writes.sheets)
+    restore_journal_rows(book, snapshot, book_path)
     book.progress(0.9, "Relance : enregistrement…")
     book.save()
     book.progress(1.0, "")
     return writes.result
+
+
+def restore_journal_rows(book: Book, snapshot: Snapshot, book_path: Path) -> list[Problem]:
+    """The *Journal* rows of the sends the log holds and the sheet does not show (a send whose
+    save failed, a workbook copied or moved before it was saved): appended, as the next send
+    would, without sending anything. The log is the one the send uses (found by the workbook's
+    identity, ``addin.mail.identity.find``) and is only read; the workbook's lock, held by the
+    command, keeps a send out meanwhile. A workbook never sent from gets no *Journal* sheet."""
+    from addin.mail.identity import book_id_of, find
+    from addin.mail.journal import sync_sheet
+
+    journal = find(book_path, book_id_of(snapshot))
+    if not any(entry.state is not None for entry in journal.entries().values()):
+        return []
+    return sync_sheet(book, journal, snapshot)
 
 
 def compute_writes(snapshot: Snapshot, *, today: date, book_path: Path) -> Writes:
