@@ -507,14 +507,10 @@ class FileBook:
         try:
             _atomic_replace(preflight.real(self.path), data, self.backups)
         except OSError as error:  # a full disk, a quota, a file-size limit: the file is as it was
-            import errno
+            from addin.failures import describe  # the cause and what to do, as every command says them
 
-            full = error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBIG)
-            raise BookError(f"Enregistrement de « {self.path.name} » impossible "
-                            f"({'disque plein' if full else error.strerror or error}) : le fichier n'a pas été "
-                            "modifié.",
-                            "Libérez de la place sur le disque, puis recommencez." if full else
-                            "Vérifiez que le dossier est accessible, puis recommencez.") from error
+            raise BookError(f"Enregistrement de « {self.path.name} » impossible, le fichier n'a pas été "
+                            f"modifié : {describe(error)}") from error
         self._start(data)
         self._remember_disk()
 

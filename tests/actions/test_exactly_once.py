@@ -635,6 +635,6 @@ def test_a_full_disk_during_a_refresh_save_is_one_readable_line(book_path, monke
 
     monkeypatch.setattr(files, "write_all", no_space)
     result = cli("refresh", str(book_path), *DAY)
-    assert result.exit_code == 1 and "disque plein" in one_line(result.output)
+    assert result.exit_code == 1 and "disque est plein" in one_line(result.output)
     assert "Traceback" not in result.output and book_path.read_bytes() == before
     assert not list(book_path.parent.glob(".relance-*.tmp"))
