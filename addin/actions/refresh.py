@@ -107,7 +107,10 @@ def restore_journal_rows(book: Book, snapshot: Snapshot, book_path: Path) -> lis
     from addin.mail.identity import book_id_of, find
     from addin.mail.journal import sync_sheet
 
-    journal = find(book_path, book_id_of(snapshot))
+    book_id = book_id_of(snapshot)
+    journal = find(book_path, book_id)
+    if book_id and journal.book_id() not in ("", book_id):
+        return []  # another workbook's log beside this one (a copy over it): « Envoyer » refuses it
     if not any(entry.state is not None for entry in journal.entries().values()):
         return []
     return sync_sheet(book, journal, snapshot)

@@ -72,3 +72,18 @@ def test_a_moved_workbook_finds_its_log_by_identity_and_gets_its_rows_back(sent,
 def test_a_register_never_sent_from_gets_no_journal_sheet(book_path):
     assert cli("refresh", book_path, *DAY).exit_code == 0
     assert "Journal" not in openpyxl.load_workbook(book_path).sheetnames
+
+
+def test_another_workbooks_log_beside_it_gives_it_no_rows(sent, tmp_path):
+    # Registre.xlsx sent (its log beside it); another register, sent from elsewhere, is then copied
+    # over it: the log beside it is not its own, so its Journal gets none of that log's rows.
+    from .conftest import build_book
+
+    book, rows, outbox = sent
+    (tmp_path / "autre").mkdir()
+    other = build_book(tmp_path / "autre" / "Registre.xlsx")
+    assert cli("send", other, *DAY, "--outbox", tmp_path / "outbox2").exit_code == 0
+    lose_journal_rows(other)
+    shutil.copyfile(other, book)
+    assert cli("refresh", book, *DAY).exit_code == 0
+    assert journal_rows(book) == []
