@@ -34,6 +34,13 @@ class _OneLineErrors(TyperGroup):
         except Exception as error:  # noqa: BLE001 - MemoryError, OSError, anything: never a traceback
             _fail(error)
 
+    def main(self, *args, **kwargs):
+        try:
+            return super().main(*args, **kwargs)
+        except OSError:  # only the output fails out here: help or usage text to a closed pipe (Windows)
+            _output_gone()
+            sys.exit(1)
+
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, cls=_OneLineErrors,
                   help="Relance : vos factures, vos relances, dans votre classeur Excel.")
@@ -74,8 +81,27 @@ def _fail(error: Exception) -> None:
     from addin.failures import describe
 
     # One line whatever the terminal's width, and the message's own brackets are not markup.
-    console.print(Text.assemble(("Erreur : ", "bold red"), describe(error)), soft_wrap=True)
+    try:
+        console.print(Text.assemble(("Erreur : ", "bold red"), describe(error)), soft_wrap=True)
+    except OSError:  # the output itself is gone (the error may be that very write): nothing to tell
+        _output_gone()
     raise typer.Exit(code=1)
+
+
+def _output_gone() -> None:
+    """The reader of the output left (``relance … | head``, a closed window): exit 1, no traceback.
+
+    A closed pipe is ``BrokenPipeError`` on Linux and macOS, ``OSError`` EINVAL on Windows. The
+    output is pointed at the null device so that what is still buffered is not written again at
+    exit (Python would report that failure too); the caller then exits with code 1."""
+    import os
+
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):  # no file descriptor (a test's stream): nothing buffered
+        pass
 
 
 def _guard(func):
@@ -91,6 +117,8 @@ def _guard(func):
             # One lock for every command that reads and writes a workbook (addin.actions.lock).
             from addin.actions.lock import command_lock
 
+            if func.__name__ != "new":
+                _refuse_before_lock(kwargs.get("book"))
             with gc_paused(), (command_lock(kwargs["book"]) if isinstance(kwargs.get("book"), Path) else _no_lock()):
                 # the whole command without the cyclic GC: its records make no cycles (README « Performance »)
                 return func(*args, **kwargs)
@@ -100,6 +128,21 @@ def _guard(func):
             _fail(error)
 
     return wrapper
+
+
+def _refuse_before_lock(book: object) -> None:
+    """A workbook Relance never worked on (no lock file yet) is checked to be a register before its
+    lock is taken: a file that is not one gets no ``.relance`` folder beside it. Once per workbook."""
+    if not isinstance(book, Path) or not book.is_file():
+        return
+    from addin.mail.journal import lock_path
+
+    if lock_path(book).exists():
+        return
+    from addin.books.file import FileBook
+    from addin.register.recognize import check_register
+
+    check_register(FileBook.open(book).sheet_names(), book.name)
 
 
 def _no_lock():

@@ -114,6 +114,10 @@ def dispatch(
               "Le complément Relance et sa version Python ne correspondent pas : "
               "reconstruisez-le (relance build-addin) et réinstallez-le.", TITLE)
         return None
+    refusal = not_a_register(tag, book)
+    if refusal:  # before the lock: nothing is written beside a file that is not a register
+        alert(refusal, TITLE)
+        return None
     try:
         try:
             action = load(module_name)
@@ -133,6 +137,27 @@ def dispatch(
     if summary:
         alert(summary, TITLE)
     return result
+
+
+def not_a_register(tag: str, book: object) -> str | None:
+    """The command line's refusal (``addin.register.recognize``) of a workbook that is not a
+    register, for every button but Aide: the same French line, or None for a register. A book
+    that cannot say its sheets is left to the action, which reports why."""
+    from addin.actions.lock import READS_NOTHING
+    from addin.books.base import BookError
+    from addin.register.recognize import check_register
+
+    names = getattr(book, "sheet_names", None)
+    if tag in READS_NOTHING or not callable(names):
+        return None
+    path = getattr(book, "path", None)
+    try:
+        check_register(names(), Path(str(path)).name if path else "Ce classeur")
+    except BookError as error:
+        return str(error)
+    except Exception:  # noqa: BLE001 — Excel busy or gone: the action meets it and says so
+        return None
+    return None
 
 
 def _excel_alert(book) -> Alert:

@@ -63,6 +63,9 @@ class BookRules:
 
 
 _book_cache: dict[str, tuple[float, BookRules]] = {}
+# What xlwings raises when it cannot map a synced workbook's URL to its local file
+# (``addin.books.live.local_path``); any other failure is Excel not answering.
+_SYNC_FAILURES = ("XlwingsError", "UnboundLocalError")
 
 
 @functools.lru_cache(maxsize=1)
@@ -104,13 +107,17 @@ def book_rules(caller=None) -> BookRules:
     """The rates and settings of the workbook ``caller`` (an xlwings Range) belongs to.
 
     Without ``caller``: the shipped table and the default settings. Read at most once
-    every ``BOOK_CACHE_SECONDS`` per workbook (keyed on its full name).
+    every ``BOOK_CACHE_SECONDS`` per workbook (keyed on its file on this computer,
+    ``addin.books.live.local_path``).
     """
     if caller is None:
         return _shipped()
+    from addin.books.base import BookError
+    from addin.books.live import local_path
+
     try:
         book = caller.sheet.book
-        key = book.fullname
+        key = str(local_path(book))  # a synced workbook whose copy is not found: the French message
         now = time.monotonic()
         cached = _book_cache.get(key)
         if cached is not None and now - cached[0] < BOOK_CACHE_SECONDS:
@@ -118,6 +125,10 @@ def book_rules(caller=None) -> BookRules:
         rules = _read_rules(book)
     except ValueError:
         raise
+    except BookError as error:
+        if type(error.__cause__).__name__ in _SYNC_FAILURES or error.__cause__ is None:
+            raise ValueError(str(error)) from None  # the synced copy is not found: say what to do
+        raise ValueError(f"lecture des feuilles Taux et Paramètres impossible : {error.__cause__}") from None
     except Exception as error:  # COM or AppleScript failures: a readable cell, not a traceback
         raise ValueError(f"lecture des feuilles Taux et Paramètres impossible : {error}") from None
     _book_cache[key] = (now, rules)

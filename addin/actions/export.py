@@ -76,15 +76,20 @@ def _run(source_path: Path, book_path: Path, out: Path, *, today: date, as_of: d
     from addin.books.file import FileBook
     from addin.actions.queue import with_journal_notes
     from addin.core.fast import choose as engine
-    from addin.mail.journal import Journal, read_history
+    from addin.mail.identity import book_id_of, find
+    from addin.mail.journal import read_history
     from addin.register import schema
     from addin.register.load import load, load_rates
 
     source = FileBook.open(source_path)
+    from addin.register.recognize import check_register
+
+    check_register(source.sheet_names(), book_path.name)  # no copy of a workbook that is not a register
     recorded = last_computed(source)
     when = as_of or recorded or today
     register, _ = load(source)
-    history, _ = read_history(source, Journal.open(book_path), record=False)
+    # The send's own log (by the workbook's identity: a moved or copied workbook's too), read only.
+    history, _ = read_history(source, find(book_path, book_id_of(source)), record=False)
     register = with_journal_notes(register, history)  # the call outcomes count, as in the register
     rates, _ = load_rates(source)
     ledger, _ = engine(register)(register, when, rates)

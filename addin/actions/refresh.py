@@ -96,11 +96,30 @@ def run(book: Book, *, today: date, book_path: Path | None = None, progress=None
     book.progress(0.5, "Relance : écriture des résultats…")
     bank.write(book)
     write_all(book, writes.cells, writes.sheets)
+    restore_journal_rows(book, snapshot, book_path)
     book.progress(0.9, "Relance : enregistrement…")
     book.save()
     book.progress(1.0, "")
     done = bank.summary()
     return replace(writes.result, summary="\n".join([*done, writes.result.summary])) if done else writes.result
+
+
+def restore_journal_rows(book: Book, snapshot: Snapshot, book_path: Path) -> list[Problem]:
+    """The *Journal* rows of the sends the log holds and the sheet does not show (a send whose
+    save failed, a workbook copied or moved before it was saved): appended, as the next send
+    would, without sending anything. The log is the one the send uses (found by the workbook's
+    identity, ``addin.mail.identity.find``) and is only read; the workbook's lock, held by the
+    command, keeps a send out meanwhile. A workbook never sent from gets no *Journal* sheet."""
+    from addin.mail.identity import book_id_of, find
+    from addin.mail.journal import sync_sheet
+
+    book_id = book_id_of(snapshot)
+    journal = find(book_path, book_id)
+    if book_id and journal.book_id() not in ("", book_id):
+        return []  # another workbook's log beside this one (a copy over it): « Envoyer » refuses it
+    if not any(entry.state is not None for entry in journal.entries().values()):
+        return []
+    return sync_sheet(book, journal, snapshot)
 
 
 def compute_writes(snapshot: Snapshot, *, today: date, book_path: Path,
@@ -357,7 +376,10 @@ def _installment_coverage(register: Register, states: Mapping[str, InvoiceState]
                           amounts: Mapping[tuple[str, str], Decimal] | None = None) -> dict:
     """For invoices spread over several steps: which installments the payments cover, in date order.
 
-    A step's amount is the one it is due (``amounts``: typed, else from its percentage).
+    A step's amount is the one it is due (``amounts``: typed, else from its percentage). What
+    covers them is what was paid on the invoice plus what the credit notes linked to it (« Facture
+    d'origine ») took off it, earliest installment first: the uncovered steps add up to the Reste
+    dû, as the ledger's next installment does (``addin.core.ledger``).
     """
     amounts = amounts or {}
     groups: dict[tuple[str, str], list] = {}
@@ -368,7 +390,7 @@ def _installment_coverage(register: Register, states: Mapping[str, InvoiceState]
     for (plan, number), steps in groups.items():
         if len(steps) < 2 or number not in states:
             continue
-        paid = states[number].paid
+        paid = states[number].paid + states[number].credited
         for step in sorted(steps, key=lambda s: (s.due or date.max, s.row or 0)):
             amount = amounts.get((plan, step.step), step.amount) or ZERO
             covered[(plan, number, step.step)] = paid >= amount

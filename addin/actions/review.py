@@ -38,12 +38,14 @@ def default_month(today: date) -> tuple[int, int]:
 def _with_call_notes(book: Book, register: Register) -> Register:
     """Promises and disputes noted in the Journal (call outcomes) count here as in the queue."""
     from addin.actions.queue import with_journal_notes
-    from addin.mail.journal import Journal, read_history
+    from addin.mail.identity import book_id_of, find
+    from addin.mail.journal import read_history
 
     path = getattr(book, "path", None)
     if path is None:
         return register
-    history, _ = read_history(book, Journal.open(path), record=False)
+    # The send's own log (by the workbook's identity: a moved or copied workbook's too), read only.
+    history, _ = read_history(book, find(path, book_id_of(book)), record=False)
     return with_journal_notes(register, history)
 
 
