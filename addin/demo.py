@@ -9,6 +9,7 @@ the same action as the ribbon's « Actualiser ».
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from decimal import Decimal
@@ -67,6 +68,7 @@ def run_demo(directory: Path, *, today: date) -> DemoResult:
     result = refresh.run(book, today=today, book_path=path)
     counts = (f"{len(data.clients)} clients, {len(data.invoices)} factures et avoirs, "
               f"{len(data.payments)} paiements, {len(data.plan_steps)} étapes d'échéanciers")
+    program = command_name()
     summary = "\n".join([
         f"Classeur de démonstration : {path.resolve()}",
         *([f"  (la démo précédente est gardée : {previous.resolve()})"] if previous is not None else []),
@@ -77,14 +79,21 @@ def run_demo(directory: Path, *, today: date) -> DemoResult:
         *(f"  - {line}" for line in planted),
         "",
         "Ensuite :",
-        f"  relance preview {path} --today {today.isoformat()}",
+        f"  {program} preview {path} --today {today.isoformat()}",
         "    les messages du jour, en fichiers dans « Aperçu relances »",
-        f"  relance send {path} --today {today.isoformat()}",
+        f"  {program} send {path} --today {today.isoformat()}",
         "    sans serveur SMTP : des brouillons .eml dans « Boîte d'envoi »",
-        f"  relance review {path} --today {today.isoformat()}",
+        f"  {program} review {path} --today {today.isoformat()}",
         "    la revue mensuelle",
     ])
     return DemoResult(path, summary)
+
+
+def command_name() -> str:
+    """« relance » as the user typed it (``.venv/bin/relance`` when the environment is not
+    activated), so that the commands the summary suggests can be copied as they are."""
+    typed = sys.argv[0] if sys.argv else ""
+    return typed if Path(typed).name == "relance" else "relance"
 
 
 def _set_aside_its_log(path: Path, backup: Path) -> None:

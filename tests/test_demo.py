@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import sys
 import openpyxl
 import pytest
 from typer.testing import CliRunner
@@ -130,3 +131,13 @@ def test_the_demo_summary_says_which_anomalies_are_planted(tmp_path):
     for planted in ("31/02/2025", "C999", "45 jours fin du mois prochain", "1 250,00 €", "saisie deux fois",
                     "F2025-9999"):
         assert planted in summary
+
+
+def test_the_suggested_commands_are_the_one_typed(monkeypatch):
+    """The demo's « Ensuite » commands run as printed: through .venv/bin/relance when that was typed."""
+    from addin import demo
+
+    monkeypatch.setattr(sys, "argv", [".venv/bin/relance", "demo"])
+    assert demo.command_name() == ".venv/bin/relance"
+    monkeypatch.setattr(sys, "argv", ["/usr/lib/python3/site-packages/pytest/__main__.py"])
+    assert demo.command_name() == "relance"
