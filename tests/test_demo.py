@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date, datetime
 
-import sys
 import openpyxl
 import pytest
 from typer.testing import CliRunner
