@@ -1,0 +1,87 @@
+"""Statements as real banks write them, each built here (never copied from elsewhere), one test
+per habit that broke or mis-read the import: OFX files ofxtools refuses, signs the wrong way,
+CAMT in an envelope or without namespace, CFONB records on one line, CSV exports' own headers."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from addin.actions.imports import read_statement
+from addin.imports import bank_csv, camt, cfonb, detect
+from addin.imports.statement import DIRECT_DEBIT, RETURNED, TRANSFER
+
+# --- OFX -------------------------------------------------------------------------------------
+
+OFX_HEAD = ("OFXHEADER:100\r\nDATA:OFXSGML\r\nVERSION:102\r\nSECURITY:NONE\r\nENCODING:USASCII\r\nCHARSET:1252\r\n"
+            "COMPRESSION:NONE\r\nOLDFILEUID:NONE\r\nNEWFILEUID:NONE\r\n\r\n")
+
+
+def ofx_sgml(transactions: str, *, server: str = "20261205", head: str = OFX_HEAD, acct: str =
+             "<BANKID>30003<BRANCHID>01234<ACCTID>00012345678<ACCTTYPE>CHECKING") -> bytes:
+    """An OFX 1 (SGML: leaf elements without closing tags) statement of one account."""
+    body = (f"<OFX><SIGNONMSGSRSV1><SONRS><STATUS><CODE>0<SEVERITY>INFO</STATUS><DTSERVER>{server}"
+            "<LANGUAGE>FRA</SONRS></SIGNONMSGSRSV1><BANKMSGSRSV1><STMTTRNRS><TRNUID>1<STATUS><CODE>0"
+            f"<SEVERITY>INFO</STATUS><STMTRS><CURDEF>EUR<BANKACCTFROM>{acct}</BANKACCTFROM>"
+            f"<BANKTRANLIST><DTSTART>20261201<DTEND>20261205\r\n{transactions}</BANKTRANLIST>"
+            "<LEDGERBAL><BALAMT>100.00<DTASOF>20261205</LEDGERBAL></STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>\r\n")
+    return (head + body).encode("cp1252")
+
+
+def trn(kind: str, day: str, amount: str, fitid: str, name: str = "", memo: str = "") -> str:
+    return (f"<STMTTRN>\r\n<TRNTYPE>{kind}\r\n<DTPOSTED>{day}\r\n<TRNAMT>{amount}\r\n<FITID>{fitid}\r\n"
+            + (f"<NAME>{name}\r\n" if name else "") + (f"<MEMO>{memo}\r\n" if memo else "") + "</STMTTRN>\r\n")
+
+
+def test_ofx_account_without_branch_has_no_double_space():
+    data = ofx_sgml(trn("CREDIT", "20261203", "10.00", "A1"), acct="<BANKID>160000100<ACCTID>123 45<ACCTTYPE>CHECKING")
+    (line,), _ = read_statement(data, "r.ofx", "ofx")
+    assert line.account == "160000100 123 45"
+
+
+def test_ofx_that_ofxtools_refuses_is_read_tag_by_tag():
+    # Blank lines before the header, a server time « …:014 », an empty LANGUAGE, a lower-case
+    # TRNTYPE and empty FITID/NAME: ofxtools refuses each of them, the statement is whole anyway.
+    data = ofx_sgml(trn("Credit", "20261203", "1234,56", "", "SOCI\u00c9T\u00c9 &amp; FILS", "F2026-0153")
+                    + trn("DEBIT", "20261204120000.000[-5:EST]", "-12.00", "X2", "FRAIS"),
+                    server="20261205093914:014", head="\r\n\r\n\r\n" + OFX_HEAD)
+    data = data.replace(b"<LANGUAGE>FRA", b"<LANGUAGE></LANGUAGE>")
+    assert detect.kind_of(data, "r.bin") == "ofx"
+    lines, problems = read_statement(data, "r.ofx", "ofx")
+    assert problems == []
+    assert [(ln.booked, ln.amount) for ln in lines] == [(date(2026, 12, 3), Decimal("1234.56")),
+                                                        (date(2026, 12, 4), Decimal("-12.00"))]
+    assert lines[0].payer == "SOCIÉTÉ & FILS" and "F2026-0153" in lines[0].text  # CHARSET 1252, entity undone
+    assert lines[0].account == "30003 01234 00012345678" and lines[0].family == TRANSFER
+    assert lines[1].bank_id == "X2" and lines[0].identity != lines[1].identity
+
+
+def test_ofx_with_no_statement_at_all_is_still_refused():
+    data = (OFX_HEAD + "<OFX><SIGNONMSGSRSV1><SONRS><STATUS><CODE>15500<SEVERITY>ERROR</STATUS>"
+            "<DTSERVER>bad</SONRS></SIGNONMSGSRSV1></OFX>").encode()
+    with pytest.raises(ValueError, match="illisible"):
+        read_statement(data, "r.ofx", "ofx")
+
+
+def test_ofx_unsigned_amounts_take_their_sign_from_the_type():
+    data = ofx_sgml(trn("CREDIT", "20261203", "100.00", "A1", "ACME") + trn("DEBIT", "20261203", "30.00", "A2", "EDF")
+                    + trn("FEE", "20261204", "2.50", "A3", "FRAIS"))
+    lines, _ = read_statement(data, "r.ofx", "ofx")
+    assert [ln.amount for ln in lines] == [Decimal("100.00"), Decimal("-30.00"), Decimal("-2.50")]
+
+
+def test_ofx_signs_from_the_banks_point_of_view_are_turned_over():
+    # Every credit negative, every debit positive: the bank wrote its own side of the account.
+    data = ofx_sgml(trn("CREDIT", "20261203", "-100.00", "A1", "ACME") + trn("DEBIT", "20261203", "30.00", "A2")
+                    + trn("XFER", "20261204", "-5.00", "A3"))
+    lines, _ = read_statement(data, "r.ofx", "ofx")
+    assert [ln.amount for ln in lines] == [Decimal("100.00"), Decimal("-30.00"), Decimal("5.00")]
+
+
+def test_ofx_signs_already_right_are_left_alone():
+    data = ofx_sgml(trn("CREDIT", "20261203", "100.00", "A1") + trn("DEBIT", "20261203", "-30.00", "A2")
+                    + trn("CREDIT", "20261204", "-4.00", "A3", "ANNULATION"))
+    lines, _ = read_statement(data, "r.ofx", "ofx")
+    assert [ln.amount for ln in lines] == [Decimal("100.00"), Decimal("-30.00"), Decimal("-4.00")]
