@@ -85,3 +85,81 @@ def test_ofx_signs_already_right_are_left_alone():
                     + trn("CREDIT", "20261204", "-4.00", "A3", "ANNULATION"))
     lines, _ = read_statement(data, "r.ofx", "ofx")
     assert [ln.amount for ln in lines] == [Decimal("100.00"), Decimal("-30.00"), Decimal("-4.00")]
+
+
+# --- CAMT ------------------------------------------------------------------------------------
+
+IBAN = "FR7630006000011234567890189"
+
+
+def camt_doc(entries: str, *, ns: str = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.02", prefix: str = "",
+             envelope: bool = False, before: str = "") -> bytes:
+    p = f"{prefix}:" if prefix else ""
+    xmlns = f' xmlns{":" + prefix if prefix else ""}="{ns}"' if ns else ""
+    body = (f"<{p}Document{xmlns}><{p}BkToCstmrStmt><{p}Stmt><{p}Acct><{p}Id><{p}IBAN>{IBAN}</{p}IBAN></{p}Id>"
+            f"</{p}Acct>{entries.replace('<', f'<{p}').replace(f'<{p}/', f'</{p}')}</{p}Stmt></{p}BkToCstmrStmt>"
+            f"</{p}Document>")
+    if envelope:  # a business application header beside the Document, both in an envelope
+        body = f'<Envlp xmlns="urn:example:envelope"><AppHdr><Fr>BANK</Fr></AppHdr>{body}</Envlp>'
+    return (before + '<?xml version="1.0" encoding="UTF-8"?>\n' + body).encode("utf-8")
+
+
+ENTRY = ('<Ntry><Amt Ccy="EUR">300.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-03-02</Dt>'
+         '</BookgDt><AcctSvcrRef>R1</AcctSvcrRef><BkTxCd><Prtry><Cd>05</Cd><Issr>AFB</Issr></Prtry></BkTxCd>'
+         '<NtryDtls><TxDtls><RltdPties><Dbtr><Nm>ACME SARL</Nm></Dbtr></RltdPties><RmtInf><Ustrd>Facture F2026-0153'
+         '</Ustrd></RmtInf></TxDtls></NtryDtls><AddtlNtryInf>VIR SEPA RECU</AddtlNtryInf></Ntry>')
+
+
+@pytest.mark.parametrize("variant", ["prefix", "no namespace", "envelope", "blank lines first", "BOM",
+                                     "camt.053.001.13"])
+def test_camt_as_real_files_come(variant):
+    data = {"prefix": lambda: camt_doc(ENTRY, prefix="ns2"),
+            "no namespace": lambda: camt_doc(ENTRY, ns=""),
+            "envelope": lambda: camt_doc(ENTRY, envelope=True),
+            "blank lines first": lambda: camt_doc(ENTRY, before="\r\n\r\n  "),
+            "BOM": lambda: b"\xef\xbb\xbf" + camt_doc(ENTRY),
+            "camt.053.001.13": lambda: camt_doc(ENTRY, ns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.13")}[variant]()
+    assert detect.kind_of(data, "releve.bin") == "camt"
+    (line,), problems = read_statement(data, "releve.xml", "camt")
+    assert problems == []
+    assert (line.account, line.amount, line.booked, line.payer, line.bank_id) == (
+        IBAN, Decimal("300.00"), date(2026, 3, 2), "ACME SARL", "R1")
+    assert "F2026-0153" in line.text
+    assert line.family == TRANSFER  # a proprietary code only: « VIR » says it
+
+
+def test_camt_batch_transactions_keep_their_own_sign():
+    # A batch of 70.00 booked as a credit: +100.00 received and −30.00 sent back within it (100 − 30 = 70).
+    entry = ('<Ntry><Amt Ccy="EUR">70.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-03-02</Dt>'
+             '</BookgDt><NtryRef>LOT</NtryRef><NtryDtls>'
+             '<TxDtls><Amt Ccy="EUR">100.00</Amt><CdtDbtInd>CRDT</CdtDbtInd></TxDtls>'
+             '<TxDtls><Amt Ccy="EUR">30.00</Amt><CdtDbtInd>DBIT</CdtDbtInd></TxDtls>'
+             '<TxDtls><Amt Ccy="EUR">0.00</Amt></TxDtls></NtryDtls></Ntry>')
+    lines, _ = read_statement(camt_doc(entry), "lot.xml", "camt")
+    assert [ln.amount for ln in lines] == [Decimal("100.00"), Decimal("-30.00"), Decimal("0.00")]
+    assert sum(ln.amount for ln in lines) == Decimal("70.00")
+
+
+def test_camt_returned_direct_debit_names_the_client_not_ourselves():
+    entry = ('<Ntry><Amt Ccy="EUR">99.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-03-04</Dt>'
+             '</BookgDt><BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RDDT</Cd><SubFmlyCd>UPDD</SubFmlyCd></Fmly></Domn></BkTxCd>'
+             '<NtryDtls><TxDtls><RltdPties><Dbtr><Nm>Café Morel</Nm></Dbtr><DbtrAcct><Id><IBAN>DE89370400440532013000'
+             '</IBAN></Id></DbtrAcct><Cdtr><Nm>NOUS SARL</Nm></Cdtr></RltdPties></TxDtls></NtryDtls></Ntry>')
+    (line,), _ = read_statement(camt_doc(entry), "r.xml", "camt")
+    assert (line.amount, line.family, line.payer, line.payer_iban) == (
+        Decimal("-99.00"), RETURNED, "Café Morel", "DE89370400440532013000")
+
+
+def test_camt_family_from_the_transactions_own_code():
+    entry = ('<Ntry><Amt Ccy="EUR">12.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2026-03-04'
+             '</Dt></BookgDt><NtryDtls><TxDtls><BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>IDDT</Cd><SubFmlyCd>ESDD'
+             '</SubFmlyCd></Fmly></Domn></BkTxCd><RltdPties><Cdtr><Pty><Nm>EDF</Nm></Pty></Cdtr></RltdPties>'
+             '</TxDtls></NtryDtls></Ntry>')
+    (line,), _ = read_statement(camt_doc(entry, ns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"), "r.xml", "camt")
+    assert (line.amount, line.family, line.payer) == (Decimal("-12.00"), DIRECT_DEBIT, "EDF")
+
+
+def test_camt_without_any_statement_message_is_refused():
+    data = b'<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><Other/></Document>'
+    with pytest.raises(ValueError, match="CAMT"):
+        camt.read(data, "vide.xml")
