@@ -163,3 +163,46 @@ def test_camt_without_any_statement_message_is_refused():
     data = b'<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><Other/></Document>'
     with pytest.raises(ValueError, match="CAMT"):
         camt.read(data, "vide.xml")
+
+
+# --- CFONB 120 -------------------------------------------------------------------------------
+
+def cfonb_records() -> list[str]:
+    from addin.imports import samples
+    from addin.imports.samples import Tx
+
+    txs = [Tx(date(2026, 3, 2), Decimal("1200.50"), "VIR F2026-0153 merci", "SOCIÉTÉ ÉLÉGANTE", "", "B1"),
+           Tx(date(2026, 3, 3), Decimal("-80.00"), "PRLV EDF", "EDF", "", "B2")]
+    return samples.cfonb([(samples.ACCOUNT, txs)]).decode("latin-1").split("\r\n")[:-1]
+
+
+@pytest.mark.parametrize("variant", ["one line", "240 characters", "UTF-8", "end-of-file mark", "blanks stripped",
+                                     "CR only"])
+def test_cfonb_as_real_files_come(variant):
+    recs = cfonb_records()
+    assert all(len(r) == 120 for r in recs) and len(recs) == 6  # 01, 04, 05 NPY, 04, 05 NPY, 07
+    data = {"one line": lambda: "".join(recs).encode("latin-1"),
+            "240 characters": lambda: "\r\n".join(recs[i] + recs[i + 1] for i in range(0, 6, 2)).encode("latin-1"),
+            "UTF-8": lambda: "\r\n".join(recs).encode("utf-8"),
+            "end-of-file mark": lambda: "\r\n".join(recs).encode("latin-1") + b"\r\n\x1a",
+            "blanks stripped": lambda: "\n".join(r.rstrip() for r in recs).encode("latin-1"),
+            "CR only": lambda: "\r".join(recs).encode("latin-1")}[variant]()
+    assert detect.kind_of(data, "releve.bin") == "cfonb"
+    lines, problems = read_statement(data, "releve.txt", "cfonb")
+    assert problems == []
+    assert [(ln.booked, ln.amount, ln.payer) for ln in lines] == [
+        (date(2026, 3, 2), Decimal("1200.50"), "SOCIÉTÉ ÉLÉGANTE"), (date(2026, 3, 3), Decimal("-80.00"), "EDF")]
+    assert "F2026-0153" in lines[0].text
+
+
+@pytest.mark.parametrize("field, value", [("0000000012345{", "1234.50"), ("0000000012345A", "1234.51"),
+                                          ("0000000012345I", "1234.59"), ("0000000012345}", "-1234.50"),
+                                          ("0000000012345J", "-1234.51"), ("0000000012345R", "-1234.59")])
+def test_cfonb_every_sign_letter(field, value):
+    # "…12345" then the letter: { A…I are +0…+9, } J…R are −0…−9 → 123450…123459 cents.
+    assert cfonb.amount(field, 2) == Decimal(value)
+
+
+def test_text_that_merely_starts_with_record_codes_is_not_cfonb():
+    data = "\n".join(["0412345 bonjour", "0512345 au revoir"]).encode()
+    assert not cfonb.sniff(data)
