@@ -9,19 +9,25 @@ it holds an IBAN). Known column names (accents, case and punctuation ignored):
 
 | role | names |
 |---|---|
-| date | Date, Date opération, Date comptable, Date de comptabilisation, Booking date (else Date de valeur) |
-| amount | Montant, Montant (EUR), Montant en euros, Amount |
+| date | Date, Date opération, Date comptable, Date de comptabilisation, Booking date, dateOp, Settlement date (UTC), Date de la transaction (else Date de valeur, dateVal) |
+| amount | Montant, Montant (EUR), Montant en euros, Amount, Total amount (incl. VAT), Montant total (TTC) |
 | debit / credit | Débit, Crédit (with or without « euros », « EUR ») |
 | text | Libellé, Libellé simplifié, Libellé opération, Description, Intitulé, Détail, and the complements (Libellé complémentaire, Informations complémentaires, Motif, Référence) |
 | payer | Tiers, Contrepartie, Nom du tiers, Émetteur, Counterparty |
 | payer's IBAN | IBAN, IBAN contrepartie, IBAN du tiers |
 | currency | Devise, Currency |
-| bank id | Identifiant, Id opération, Numéro d'opération, Transaction ID |
+| bank id | Identifiant, Id opération, Numéro d'opération, Transaction ID, Identifiant de la transaction |
+| account | accountNum, Numéro de compte, Compte (else an IBAN printed above the header) |
+| status | Status, Statut, État: a row « declined », « pending », « annulée », « en attente »… is left out |
+| family | Payment method, Moyen de paiement, Type opération (its words join the label's to tell the family) |
 
 Amounts: French (``1 234,56``, ``-12,50``) or English (``1,234.56``) decimals; a debit
 column read as money out whatever its sign. Dates: ``JJ/MM/AAAA``, ``JJ/MM/AA``,
-``JJ-MM-AAAA``, ``JJ.MM.AAAA`` or ``AAAA-MM-JJ``. A row whose date or amount does not
-parse is reported with its line number; the others are read.
+``JJ-MM-AAAA``, ``JJ.MM.AAAA`` or ``AAAA-MM-JJ``, a time after it ignored
+(``05-12-2026 10:32:11``, ``2026-12-05T10:32:11Z``). A row whose date or amount does not
+parse is reported with its line number; the others are read — except a row without a date
+that names a total or a balance (« Total des opérations », « Solde au … »): the export's
+summary, skipped.
 """
 
 from __future__ import annotations
@@ -37,24 +43,40 @@ from addin.register.schema import normalize
 
 _ROLES: dict[str, tuple[str, ...]] = {
     "date": ("date", "date operation", "date d operation", "date de l operation", "date comptable",
-             "date de comptabilisation", "booking date", "date operation date", "date de transaction"),
-    "value_date": ("date valeur", "date de valeur", "value date"),
+             "date de comptabilisation", "booking date", "date operation date", "date de transaction",
+             "dateop", "settlement date utc", "settlement date", "date de la transaction", "date de l operation utc",
+             "operation date utc", "operation date", "transaction date", "date d execution"),
+    "value_date": ("date valeur", "date de valeur", "value date", "dateval", "date de la valeur utc",
+                   "date de la valeur"),
     "amount": ("montant", "montant eur", "montant en euros", "montant euros", "amount", "montant en eur",
-               "montant de l operation"),
+               "montant de l operation", "total amount incl vat", "montant total ttc", "montant ttc",
+               "montant total", "total amount"),
     "debit": ("debit", "debit eur", "debit euros", "debit en euros", "debits", "montant debit"),
     "credit": ("credit", "credit eur", "credit euros", "credit en euros", "credits", "montant credit"),
     "text": ("libelle", "libelle simplifie", "libelle operation", "libelle de l operation", "description",
-             "intitule", "detail", "details", "label", "nature de l operation", "operation"),
+             "intitule", "detail", "details", "label", "nature de l operation", "operation", "nom de la transaction",
+             "libelle de la transaction"),
     "more": ("libelle complementaire", "informations complementaires", "motif", "reference", "commentaire",
-             "detail de l ecriture", "libelle long", "communication"),
+             "detail de l ecriture", "libelle long", "communication", "note", "comment", "reference de paiement"),
     "payer": ("tiers", "contrepartie", "nom du tiers", "emetteur", "counterparty", "nom de la contrepartie",
-              "beneficiaire emetteur", "donneur d ordre"),
+              "beneficiaire emetteur", "donneur d ordre", "counterparty name"),
     "payer_iban": ("iban", "iban contrepartie", "iban du tiers", "iban de la contrepartie", "compte contrepartie"),
     "currency": ("devise", "currency"),
-    "bank_id": ("identifiant", "id operation", "numero d operation", "transaction id", "id", "reference banque"),
+    "bank_id": ("identifiant", "id operation", "numero d operation", "transaction id", "id", "reference banque",
+                "identifiant de la transaction", "id de la transaction"),
+    "account": ("accountnum", "numero de compte", "account number", "compte"),
+    "status": ("status", "statut", "etat"),
+    "method": ("payment method", "moyen de paiement", "type operation", "type d operation", "type de l operation",
+               "mode de paiement"),
 }
+# A row whose status says the money did not move (or not yet): not an operation of the statement.
+_NOT_BOOKED = {"declined", "canceled", "cancelled", "pending", "reversed", "refusee", "refuse", "annulee", "annule",
+               "en attente", "a venir", "rejetee", "echouee", "failed"}
+# A row without a date naming a total or a balance: the export's summary, not an operation.
+_SUMMARY = re.compile(r"\b(total|totaux|solde|balance|sous total)\b")
 _BY_NAME = {name: role for role, names in _ROLES.items() for name in names}
-_DATE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})\s*$|^\s*(\d{4})-(\d{2})-(\d{2})")
+_DATE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})(?:[ T]+\d{1,2}[:h]\d{2}(?::\d{2}(?:\.\d+)?)?Z?)?\s*$"
+                   r"|^\s*(\d{4})-(\d{2})-(\d{2})")
 _IBAN = re.compile(r"\b([A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?)\b")
 
 
@@ -225,6 +247,10 @@ def read(data: bytes, source: str, account: str = "", layout: Layout | None = No
     for number, row in enumerate(rows[layout.header_row + 1:], start=layout.header_row + 2):
         if not any(v.strip() for v in row):
             continue
+        if normalize(cell(row, "status")) in _NOT_BOOKED:
+            continue
+        if not _DATE.match(cell(row, "date")) and _SUMMARY.search(normalize(" ".join(row))):
+            continue
         try:
             booked = parse_date(cell(row, "date"))
             if "amount" in c and cell(row, "amount"):
@@ -239,8 +265,8 @@ def read(data: bytes, source: str, account: str = "", layout: Layout | None = No
             continue
         label = clean(" ".join(v for v in (cell(row, "text"), cell(row, "more")) if v))
         lines.append(BankLine(
-            account=account, booked=booked, amount=value, currency=(cell(row, "currency") or "EUR").upper(),
+            account=cell(row, "account").replace(" ", "") or account, booked=booked, amount=value, currency=(cell(row, "currency") or "EUR").upper(),
             text=label, payer=clean(cell(row, "payer")), payer_iban=cell(row, "payer_iban").replace(" ", "").upper(),
-            bank_id=cell(row, "bank_id"), reference=cell(row, "bank_id"), family=family_from_text(label), source=source,
+            bank_id=cell(row, "bank_id"), reference=cell(row, "bank_id"), family=family_from_text(f"{cell(row, 'method')} {label}"), source=source,
             line=number))
     return lines, problems

@@ -206,3 +206,66 @@ def test_cfonb_every_sign_letter(field, value):
 def test_text_that_merely_starts_with_record_codes_is_not_cfonb():
     data = "\n".join(["0412345 bonjour", "0512345 au revoir"]).encode()
     assert not cfonb.sniff(data)
+
+
+# --- CSV exports -----------------------------------------------------------------------------
+
+def csv_lines(text: str, encoding: str = "utf-8"):
+    data = text.encode(encoding)
+    assert detect.kind_of(data, "export.bin") == "bank_csv"
+    assert bank_csv.detect(bank_csv.decode(data)) is not None  # named columns: read without asking
+    return read_statement(data, "export.csv", "bank_csv")
+
+
+def test_csv_camel_case_headers_iso_dates_quoted_amounts_and_an_account_column():
+    lines, problems = csv_lines(
+        "\ufeffdateOp;dateVal;label;category;amount;comment;accountNum;accountbalance\n"
+        '2026-12-05;2026-12-06;"VIR SEPA ACME SARL";"Virements";"1 200,50";"F2026-0153";00040012345;"5 000,00"\n'
+        "2026-12-04;2026-12-04;PRLV SEPA EDF;Energie;-80,00;;00040012345;3 799,50\n")
+    assert problems == []
+    assert [(ln.account, ln.booked, ln.amount) for ln in lines] == [
+        ("00040012345", date(2026, 12, 5), Decimal("1200.50")), ("00040012345", date(2026, 12, 4), Decimal("-80.00"))]
+    assert "F2026-0153" in lines[0].text and lines[1].family == DIRECT_DEBIT
+
+
+def test_csv_english_headers_with_times_in_dates_and_rows_that_did_not_move_money():
+    lines, problems = csv_lines(
+        "Status,Settlement date (UTC),Operation date (UTC),Total amount (incl. VAT),Currency,Counterparty name,"
+        "Payment method,Note,Transaction ID\n"
+        "settled,05-12-2026 10:32:11,04-12-2026 18:00:00,1200.50,EUR,ACME SARL,transfer,F2026-0153,tx-1\n"
+        "declined,05-12-2026 11:00:00,05-12-2026 11:00:00,-45.00,EUR,SHOP,card,,tx-2\n"
+        "pending,,05-12-2026 12:00:00,300.00,EUR,BOB,transfer,,tx-3\n")
+    assert problems == []  # the declined and the pending rows are no operations yet, and no problem either
+    (line,) = lines
+    assert (line.booked, line.amount, line.payer, line.bank_id, line.family) == (
+        date(2026, 12, 5), Decimal("1200.50"), "ACME SARL", "tx-1", TRANSFER)
+
+
+def test_csv_french_headers_of_a_neobank_with_hours():
+    lines, problems = csv_lines(
+        "Statut;Date de la valeur (UTC);Date de l'opération (UTC);Montant total (TTC);Devise;Nom de la contrepartie;"
+        "Moyen de paiement;Référence;Identifiant de la transaction\n"
+        "Exécuté;06/12/2026 09:00;05/12/2026 10:30;1 200,50;EUR;ACME SARL;Prélèvement;F2026-0153;tx-1\n")
+    assert problems == []
+    assert [(ln.booked, ln.amount, ln.payer, ln.bank_id, ln.family) for ln in lines] == [
+        (date(2026, 12, 5), Decimal("1200.50"), "ACME SARL", "tx-1", DIRECT_DEBIT)]
+
+
+def test_csv_transaction_headers_with_separate_debit_and_credit():
+    lines, _ = csv_lines("Date de la transaction;Nom de la transaction;Débit;Crédit\n"
+                         "05/12/2026;ACME SARL F2026-0153;;1200,50\n04/12/2026;EDF;80,00;\n")
+    assert [(ln.amount, ln.text) for ln in lines] == [(Decimal("1200.50"), "ACME SARL F2026-0153"),
+                                                      (Decimal("-80.00"), "EDF")]
+
+
+def test_csv_total_and_balance_rows_are_not_bad_lines():
+    lines, problems = csv_lines("Date;Libellé;Débit;Crédit\n05/12/2026;VIR ACME;;1 200,50\n04/12/2026;PRLV EDF;80,00;\n"
+                                "Total des opérations;;80,00;1 200,50\nSolde au 05/12/2026;;;5 000,00\n"
+                                "31/13/2026;VIR BAD;;1,00\n", "cp1252")
+    assert [ln.amount for ln in lines] == [Decimal("1200.50"), Decimal("-80.00")]
+    assert [p.line for p in problems] == [6]  # a real bad row is still reported
+
+
+def test_unicode_minus_and_narrow_spaces_in_amounts():
+    lines, problems = csv_lines("Date;Libellé;Montant\n05/12/2026;CB;\u221212,50\n05/12/2026;VIR;+1\u202f200,50 €\n")
+    assert problems == [] and [ln.amount for ln in lines] == [Decimal("-12.50"), Decimal("1200.50")]
