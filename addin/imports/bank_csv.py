@@ -33,6 +33,7 @@ summary, skipped.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 from dataclasses import dataclass
@@ -235,7 +236,10 @@ def read(data: bytes, source: str, account: str = "", layout: Layout | None = No
     above = " ".join(" ".join(r) for r in rows[:max(layout.header_row, 0)])
     found = _IBAN.search(above.upper())
     # Not the file's name: the same export saved twice under two names must give the same identities.
-    account = account or (found.group(1).replace(" ", "") if found else "CSV")
+    # Without an account, the export's header row stands for it: two banks' exports holding the same
+    # « PRLV EDF −80,00 » of the same day are two operations, not one seen twice.
+    fallback = "CSV " + hashlib.sha256(signature(text, layout).encode("utf-8")).hexdigest()[:8]
+    account = account or (found.group(1).replace(" ", "") if found else fallback)
     c = layout.columns
     lines: list[BankLine] = []
     problems: list[LineProblem] = []

@@ -269,3 +269,13 @@ def test_csv_total_and_balance_rows_are_not_bad_lines():
 def test_unicode_minus_and_narrow_spaces_in_amounts():
     lines, problems = csv_lines("Date;Libellé;Montant\n05/12/2026;CB;\u221212,50\n05/12/2026;VIR;+1\u202f200,50 €\n")
     assert problems == [] and [ln.amount for ln in lines] == [Decimal("-12.50"), Decimal("1200.50")]
+
+
+def test_two_banks_exports_without_account_never_merge_their_lines():
+    one = "Date;Date de valeur;Débit;Crédit;Libellé\n04/12/2026;04/12/2026;-80,00;;PRLV EDF\n".encode()
+    other = "Date;Libellé;Débit;Crédit\n04/12/2026;PRLV EDF;80,00;\n".encode()
+    (a,), _ = read_statement(one, "a.csv", "bank_csv")
+    (b,), _ = read_statement(other, "b.csv", "bank_csv")
+    (again,), _ = read_statement(one, "a-copie.csv", "bank_csv")
+    assert a.amount == b.amount == Decimal("-80.00") and a.identity != b.identity
+    assert again.identity == a.identity  # the same export saved again: known
