@@ -28,7 +28,8 @@ debit); a transaction without one takes the entry's. The family, when ``BkTxCd/D
 not give it (a bank's proprietary code only), comes from the transaction's own ``BkTxCd``,
 else from the words of the text (``statement.family_from_text``). The counterparty of a
 debit is the creditor, except for a returned operation (a direct debit the client's bank
-sent back), whose counterparty is the debtor; ``UltmtDbtr`` / ``UltmtCdtr`` when the party
+sent back, or any transaction with a return reason ``RtrInf``), whose counterparty is the
+debtor (else the creditor, where some banks put it); ``UltmtDbtr`` / ``UltmtCdtr`` when the party
 itself has no name.
 """
 
@@ -155,6 +156,8 @@ def _entry(entry, account: str, source: str) -> list[BankLine]:
         tx_family = family
         if tx_family == OTHER and tx is not None:
             tx_family = _family(tx)
+        if tx is not None and _child(tx, "RtrInf") is not None:  # the return's reason: a returned operation
+            tx_family = RETURNED
         texts, name, iban, e2e, tx_ref = _details(tx, tx_sign, tx_family)
         bank_id = tx_ref or (f"{entry_ref}#{i}" if entry_ref and len(txs) > 1 else entry_ref)
         text = " ".join(t for t in (*texts, extra) if t)
@@ -181,10 +184,14 @@ def _details(tx, sign: str, family: str = OTHER) -> tuple[list[str], str, str, s
     if tx is None:
         return [], "", "", "", ""
     parties = _child(tx, "RltdPties")
-    side = "Dbtr" if sign == "CRDT" or family == RETURNED else "Cdtr"
-    name = (_text(parties, side, "Nm") or _text(parties, side, "Pty", "Nm") or _text(parties, "Ultmt" + side, "Nm")
-            or _text(parties, "Ultmt" + side, "Pty", "Nm"))
-    iban = _text(parties, side + "Acct", "Id", "IBAN")
+    sides = ("Dbtr", "Cdtr") if family == RETURNED else ("Dbtr",) if sign == "CRDT" else ("Cdtr",)
+    name = iban = ""
+    for side in sides:  # a returned operation: the debtor, else what the bank put as creditor
+        name = (_text(parties, side, "Nm") or _text(parties, side, "Pty", "Nm") or _text(parties, "Ultmt" + side, "Nm")
+                or _text(parties, "Ultmt" + side, "Pty", "Nm"))
+        iban = _text(parties, side + "Acct", "Id", "IBAN")
+        if name or iban:
+            break
     texts: list[str] = []
     rmt = _child(tx, "RmtInf")
     texts += [clean(u.text) for u in _children(rmt, "Ustrd") if u.text]

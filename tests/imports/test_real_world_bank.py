@@ -279,3 +279,15 @@ def test_two_banks_exports_without_account_never_merge_their_lines():
     (again,), _ = read_statement(one, "a-copie.csv", "bank_csv")
     assert a.amount == b.amount == Decimal("-80.00") and a.identity != b.identity
     assert again.identity == a.identity  # the same export saved again: known
+
+
+def test_camt_returned_batch_with_the_client_as_creditor_and_a_return_reason():
+    # Some banks name the original counterparty as Cdtr in a reversal; the RtrInf says it came back.
+    tx = ('<TxDtls><AmtDtls><TxAmt><Amt Ccy="EUR">{amt}</Amt></TxAmt></AmtDtls><RltdPties><Cdtr><Nm>Café Morel</Nm>'
+          '</Cdtr></RltdPties><RmtInf><Ustrd>PRLV F2026-0153</Ustrd></RmtInf><RtrInf><Rsn><Cd>AC06</Cd></Rsn></RtrInf>'
+          '</TxDtls>')
+    entry = ('<Ntry><Amt Ccy="EUR">150.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-03-04</Dt>'
+             '</BookgDt><NtryDtls>' + tx.format(amt="100.00") + tx.format(amt="50.00") + '</NtryDtls></Ntry>')
+    lines, _ = read_statement(camt_doc(entry), "r.xml", "camt")
+    assert [(ln.amount, ln.family, ln.payer) for ln in lines] == [
+        (Decimal("-100.00"), RETURNED, "Café Morel"), (Decimal("-50.00"), RETURNED, "Café Morel")]
