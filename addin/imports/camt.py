@@ -145,7 +145,7 @@ def _entry(entry, account: str, source: str) -> list[BankLine]:
         family = RETURNED
     entry_ref = _text(entry, "AcctSvcrRef") or _text(entry, "NtryRef")
     extra = _text(entry, "AddtlNtryInf")
-    txs = _children(_child(entry, "NtryDtls"), "TxDtls")
+    txs = [tx for details in _children(entry, "NtryDtls") for tx in _children(details, "TxDtls")]  # one or several
     own_amounts = len(txs) > 1 and all(_tx_amount(tx) is not None for tx in txs)
     out = []
     for i, tx in enumerate(txs or [None], start=1):

@@ -291,3 +291,14 @@ def test_camt_returned_batch_with_the_client_as_creditor_and_a_return_reason():
     lines, _ = read_statement(camt_doc(entry), "r.xml", "camt")
     assert [(ln.amount, ln.family, ln.payer) for ln in lines] == [
         (Decimal("-100.00"), RETURNED, "Café Morel"), (Decimal("-50.00"), RETURNED, "Café Morel")]
+
+
+def test_camt_entry_with_several_entry_details_blocks():
+    # NtryDtls may repeat (one per batch): every transaction of every block is a line (60 + 40 = 100).
+    details = ('<NtryDtls><Btch><NbOfTxs>1</NbOfTxs></Btch><TxDtls><Amt Ccy="EUR">{amt}</Amt><RmtInf><Ustrd>{ref}</Ustrd>'
+               '</RmtInf></TxDtls></NtryDtls>')
+    entry = ('<Ntry><Amt Ccy="EUR">100.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-03-04</Dt>'
+             '</BookgDt>' + details.format(amt="60.00", ref="F2026-0151") + details.format(amt="40.00", ref="F2026-0152")
+             + '</Ntry>')
+    lines, _ = read_statement(camt_doc(entry), "r.xml", "camt")
+    assert [(ln.amount, ln.text) for ln in lines] == [(Decimal("60.00"), "F2026-0151"), (Decimal("40.00"), "F2026-0152")]
