@@ -17,6 +17,8 @@ lines before the header, an empty ``<LANGUAGE></LANGUAGE>``, a server time
 still holds statements, their fields are read tag by tag (the same fields as above), so such a
 file is imported rather than refused.
 
+Text: a header saying Windows-1252 over bytes that are UTF-8 is read as UTF-8.
+
 Signs: ``TRNAMT`` is signed (money in is positive). Two bank habits are repaired per
 statement, from the ``TRNTYPE`` of its transactions: amounts all unsigned while some are typed
 as money out (``DEBIT``, ``PAYMENT``, ``CHECK``, ``FEE``…) take their sign from their type;
@@ -52,6 +54,17 @@ def sniff(data: bytes) -> bool:
 def _field(block: bytes, tag: str, encoding: str = "latin-1") -> str | None:
     m = re.search(rb"<" + tag.encode() + rb">([^<\r\n]*)", block, re.IGNORECASE)
     return html.unescape(m.group(1).decode(encoding, errors="replace")).strip() if m else None
+
+
+def _utf8_header(body: bytes) -> bytes:
+    """An OFX 1 header saying ``CHARSET:1252`` (or Latin-1) over bytes that are UTF-8 — many banks'
+    exports — is made to say UTF-8, so that « SOCIÉTÉ » is not read « SOCIÃ‰TÃ‰ »."""
+    if _encoding(body) != "utf-8" or body.isascii() or not body.startswith(b"OFXHEADER"):
+        return body
+    head, sep, rest = body.partition(b"<")
+    head = re.sub(rb"ENCODING\s*:\s*\S+", b"ENCODING:UTF-8", head)
+    head = re.sub(rb"CHARSET\s*:\s*\S+", b"CHARSET:NONE", head)
+    return head + sep + rest
 
 
 def _encoding(data: bytes) -> str:
@@ -90,7 +103,7 @@ def read(data: bytes, source: str) -> tuple[list[BankLine], list[LineProblem]]:
         dates.append(day)
         numbers.append(number)
     kept.append(data[last:])
-    body = b"".join(kept).lstrip()  # blank lines before the header make ofxtools refuse the file
+    body = _utf8_header(b"".join(kept).lstrip())  # blank lines before the header make ofxtools refuse the file
     try:
         statements = _with_ofxtools(body, dates, numbers)
     except Exception as error:  # ofxtools raises many kinds; read the fields tag by tag instead

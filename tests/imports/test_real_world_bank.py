@@ -302,3 +302,13 @@ def test_camt_entry_with_several_entry_details_blocks():
              + '</Ntry>')
     lines, _ = read_statement(camt_doc(entry), "r.xml", "camt")
     assert [(ln.amount, ln.text) for ln in lines] == [(Decimal("60.00"), "F2026-0151"), (Decimal("40.00"), "F2026-0152")]
+
+
+def test_ofx_declared_1252_but_written_in_utf8():
+    data = ofx_sgml(trn("CREDIT", "20261203", "10.00", "A1", "SOCIETE", "F2026-0153"))
+    data = data.replace(b"SOCIETE", "SOCIÉTÉ Générale".encode("utf-8"))
+    (line,), _ = read_statement(data, "r.ofx", "ofx")
+    assert line.payer == "SOCIÉTÉ Générale"
+    genuine = ofx_sgml(trn("CREDIT", "20261203", "10.00", "A1", "SOCIÉTÉ Générale"))  # cp1252 bytes, as declared
+    (line,), _ = read_statement(genuine, "r.ofx", "ofx")
+    assert line.payer == "SOCIÉTÉ Générale"
