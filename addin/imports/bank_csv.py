@@ -23,7 +23,7 @@ it holds an IBAN). Known column names (accents, case and punctuation ignored):
 
 Amounts: French (``1 234,56``, ``-12,50``) or English (``1,234.56``) decimals; a debit
 column read as money out whatever its sign. Dates: ``JJ/MM/AAAA``, ``JJ/MM/AA``,
-``JJ-MM-AAAA``, ``JJ.MM.AAAA`` or ``AAAA-MM-JJ``, a time after it ignored
+``JJ-MM-AAAA``, ``JJ.MM.AAAA``, ``AAAA-MM-JJ`` or ``AAAA/MM/JJ``, a time after it ignored
 (``05-12-2026 10:32:11``, ``2026-12-05T10:32:11Z``). A row whose date or amount does not
 parse is reported with its line number; the others are read — except a row without a date
 that names a total or a balance (« Total des opérations », « Solde au … »): the export's
@@ -46,38 +46,41 @@ _ROLES: dict[str, tuple[str, ...]] = {
     "date": ("date", "date operation", "date d operation", "date de l operation", "date comptable",
              "date de comptabilisation", "booking date", "date operation date", "date de transaction",
              "dateop", "settlement date utc", "settlement date", "date de la transaction", "date de l operation utc",
-             "operation date utc", "operation date", "transaction date", "date d execution"),
+             "operation date utc", "operation date", "transaction date", "date d execution",
+             "date completed utc", "date completed"),
     "value_date": ("date valeur", "date de valeur", "value date", "dateval", "date de la valeur utc",
                    "date de la valeur"),
     "amount": ("montant", "montant eur", "montant en euros", "montant euros", "amount", "montant en eur",
                "montant de l operation", "total amount incl vat", "montant total ttc", "montant ttc",
-               "montant total", "total amount"),
+               "montant total", "total amount", "amount eur", "montant en"),
     "debit": ("debit", "debit eur", "debit euros", "debit en euros", "debits", "montant debit"),
     "credit": ("credit", "credit eur", "credit euros", "credit en euros", "credits", "montant credit"),
     "text": ("libelle", "libelle simplifie", "libelle operation", "libelle de l operation", "description",
              "intitule", "detail", "details", "label", "nature de l operation", "operation", "nom de la transaction",
              "libelle de la transaction"),
     "more": ("libelle complementaire", "informations complementaires", "motif", "reference", "commentaire",
-             "detail de l ecriture", "libelle long", "communication", "note", "comment", "reference de paiement"),
+             "detail de l ecriture", "libelle long", "communication", "note", "comment", "reference de paiement", "payment reference"),
     "payer": ("tiers", "contrepartie", "nom du tiers", "emetteur", "counterparty", "nom de la contrepartie",
-              "beneficiaire emetteur", "donneur d ordre", "counterparty name"),
-    "payer_iban": ("iban", "iban contrepartie", "iban du tiers", "iban de la contrepartie", "compte contrepartie"),
+              "beneficiaire emetteur", "donneur d ordre", "counterparty name", "partner name", "payer"),
+    "payer_iban": ("iban", "iban contrepartie", "iban du tiers", "iban de la contrepartie", "compte contrepartie",
+                   "partner iban", "counterparty iban"),
     "currency": ("devise", "currency"),
     "bank_id": ("identifiant", "id operation", "numero d operation", "transaction id", "id", "reference banque",
                 "identifiant de la transaction", "id de la transaction"),
     "account": ("accountnum", "numero de compte", "account number", "compte"),
-    "status": ("status", "statut", "etat"),
+    "status": ("status", "statut", "etat", "state"),
     "method": ("payment method", "moyen de paiement", "type operation", "type d operation", "type de l operation",
-               "mode de paiement"),
+               "mode de paiement", "type"),
 }
 # A row whose status says the money did not move (or not yet): not an operation of the statement.
 _NOT_BOOKED = {"declined", "canceled", "cancelled", "pending", "reversed", "refusee", "refuse", "annulee", "annule",
-               "en attente", "a venir", "rejetee", "echouee", "failed"}
+               "en attente", "a venir", "rejetee", "echouee", "failed",
+               "reverted"}
 # A row without a date naming a total or a balance: the export's summary, not an operation.
 _SUMMARY = re.compile(r"\b(total|totaux|solde|balance|sous total)\b")
 _BY_NAME = {name: role for role, names in _ROLES.items() for name in names}
 _DATE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})(?:[ T]+\d{1,2}[:h]\d{2}(?::\d{2}(?:\.\d+)?)?Z?)?\s*$"
-                   r"|^\s*(\d{4})-(\d{2})-(\d{2})")
+                   r"|^\s*(\d{4})[-/.](\d{2})[-/.](\d{2})")
 _IBAN = re.compile(r"\b([A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?)\b")
 
 

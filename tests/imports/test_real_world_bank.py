@@ -312,3 +312,15 @@ def test_ofx_declared_1252_but_written_in_utf8():
     genuine = ofx_sgml(trn("CREDIT", "20261203", "10.00", "A1", "SOCIÉTÉ Générale"))  # cp1252 bytes, as declared
     (line,), _ = read_statement(genuine, "r.ofx", "ofx")
     assert line.payer == "SOCIÉTÉ Générale"
+
+
+def test_csv_partner_columns_and_states_of_english_exports():
+    lines, problems = csv_lines(
+        'Booking Date,Value Date,Partner Name,Partner Iban,Type,Payment Reference,Amount (EUR),State\n'
+        '2026/12/05,2026/12/06,ACME SARL,DE89 3704 0044 0532 0130 00,Credit Transfer,F2026-0153,1200.50,COMPLETED\n'
+        '2026/12/05,2026/12/05,SHOP,,Card,,-10.00,REVERTED\n')
+    assert problems == []
+    (line,) = lines
+    assert (line.booked, line.amount, line.payer, line.payer_iban, line.family) == (
+        date(2026, 12, 5), Decimal("1200.50"), "ACME SARL", "DE89370400440532013000", TRANSFER)
+    assert "F2026-0153" in line.text
