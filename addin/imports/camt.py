@@ -112,7 +112,7 @@ def read(data: bytes, source: str) -> tuple[list[BankLine], list[LineProblem]]:
         account = (_text(acct, "Id", "IBAN") or _text(acct, "Id", "Othr", "Id")).replace(" ", "").upper()
         for entry in _children(stmt, "Ntry"):
             try:
-                lines.extend(_entry(entry, account, source))
+                lines.extend(_entry(entry, account, source, _text(acct, "Ccy").upper() or "EUR"))
             except (ValueError, InvalidOperation) as error:
                 problems.append(LineProblem(source, entry.sourceline or 0, f"opération illisible : {error}"))
     return lines, problems
@@ -125,7 +125,7 @@ def _start(data: bytes) -> bytes:
     return data[start:] if start > 0 and not head.strip(b" \t\r\n\xef\xbb\xbf") else data
 
 
-def _entry(entry, account: str, source: str) -> list[BankLine]:
+def _entry(entry, account: str, source: str, account_currency: str = "EUR") -> list[BankLine]:
     status = _text(entry, "Sts") or _text(entry, "Sts", "Cd")
     if status and status.upper() != "BOOK":
         return []
@@ -133,7 +133,7 @@ def _entry(entry, account: str, source: str) -> list[BankLine]:
     if amount_el is None or not (amount_el.text or "").strip():
         raise ValueError("montant absent")
     amount = _decimal(amount_el.text)
-    currency = (amount_el.get("Ccy") or "").upper()
+    currency = (amount_el.get("Ccy") or "").upper() or account_currency  # no Ccy: the account's (Acct/Ccy)
     sign = _text(entry, "CdtDbtInd").upper()
     if sign not in ("CRDT", "DBIT"):
         raise ValueError(f"sens (CdtDbtInd) inconnu « {sign} »")

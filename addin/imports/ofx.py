@@ -170,9 +170,14 @@ def _by_tags(body: bytes, dates: list[date], numbers: list[int]) -> list:
             f = lambda tag: _field(tx, tag, encoding) or ""  # noqa: E731
             txs.append(dict(type=f("TRNTYPE").upper(), booked=booked, amount=parse_amount(f("TRNAMT")), line=number,
                             name=f("NAME") or f("PAYEE"), memo=f("MEMO"), fitid=f("FITID"), refnum=f("REFNUM"),
-                            currency=f("CURSYM")))
+                            currency=_field(_without(tx, b"ORIGCURRENCY"), "CURSYM", encoding) or ""))
         out.append((account, _field(head, "CURDEF", encoding) or "EUR", txs))
     return out
+
+
+def _without(block: bytes, tag: bytes) -> bytes:
+    """``block`` without its ``tag`` aggregate (``ORIGCURRENCY``: the amount is already in the account's currency)."""
+    return re.sub(rb"<" + tag + rb">.*?</" + tag + rb">", b"", block, flags=re.IGNORECASE | re.DOTALL)
 
 
 def _signed(typed: list[tuple[str, Decimal]]) -> list[Decimal]:

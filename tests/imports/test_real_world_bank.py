@@ -324,3 +324,21 @@ def test_csv_partner_columns_and_states_of_english_exports():
     assert (line.booked, line.amount, line.payer, line.payer_iban, line.family) == (
         date(2026, 12, 5), Decimal("1200.50"), "ACME SARL", "DE89370400440532013000", TRANSFER)
     assert "F2026-0153" in line.text
+
+
+def test_camt_amount_without_currency_is_in_the_accounts_currency():
+    entry = ('<Ntry><Amt>10.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-03-02</Dt></BookgDt>'
+             '</Ntry>')
+    (line,), _ = read_statement(camt_doc(entry), "r.xml", "camt")
+    assert line.currency == "EUR"
+    usd = camt_doc(entry).replace(b"</IBAN></Id>", b"</IBAN></Id><Ccy>USD</Ccy>")
+    (line,), _ = read_statement(usd, "r.xml", "camt")
+    assert line.currency == "USD"
+
+
+def test_ofx_read_tag_by_tag_keeps_the_account_currency_when_only_the_original_one_differs():
+    # ORIGCURRENCY: the amount is already converted into the account's currency (CURDEF).
+    tx = trn("CREDIT", "20261203", "10,00", "A1", "ACME").replace(
+        "</STMTTRN>", "<ORIGCURRENCY><CURRATE>1.1<CURSYM>USD</ORIGCURRENCY></STMTTRN>")
+    (line,), _ = read_statement(ofx_sgml(tx, server="x"), "r.ofx", "ofx")  # « x »: ofxtools refuses it
+    assert (line.amount, line.currency) == (Decimal("10.00"), "EUR")
