@@ -18,6 +18,7 @@ it holds an IBAN). Known column names (accents, case and punctuation ignored):
 | currency | Devise, Currency |
 | bank id | Identifiant, Id opération, Numéro d'opération, Transaction ID, Identifiant de la transaction |
 | account | accountNum, Numéro de compte, Compte (else an IBAN printed above the header) |
+| direction | Sens, Débit/Crédit, Credit/Debit indicator: « D », « Débit », « DBIT » make the amount money out, « C », « Crédit », « CRDT » money in |
 | status | Status, Statut, État: a row « declined », « pending », « annulée », « en attente »… is left out |
 | family | Payment method, Moyen de paiement, Type opération (its words join the label's to tell the family) |
 
@@ -69,6 +70,8 @@ _ROLES: dict[str, tuple[str, ...]] = {
                 "identifiant de la transaction", "id de la transaction"),
     "account": ("accountnum", "numero de compte", "account number", "compte"),
     "status": ("status", "statut", "etat", "state"),
+    "direction": ("sens", "debit credit", "credit debit", "sens de l operation", "credit debit indicator",
+                  "cdtdbtind", "d c", "c d"),
     "method": ("payment method", "moyen de paiement", "type operation", "type d operation", "type de l operation",
                "mode de paiement", "type"),
 }
@@ -262,6 +265,11 @@ def read(data: bytes, source: str, account: str = "", layout: Layout | None = No
             booked = parse_date(cell(row, "date"))
             if "amount" in c and cell(row, "amount"):
                 value = parse_amount(cell(row, "amount"))
+                way = normalize(cell(row, "direction"))
+                if way[:1] == "d":  # « D », « Débit », « DBIT »: money out whatever the amount's sign
+                    value = -abs(value)
+                elif way[:1] == "c":
+                    value = abs(value)
             else:
                 debit, credit = cell(row, "debit"), cell(row, "credit")
                 if not debit and not credit:

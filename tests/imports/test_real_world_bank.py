@@ -342,3 +342,9 @@ def test_ofx_read_tag_by_tag_keeps_the_account_currency_when_only_the_original_o
         "</STMTTRN>", "<ORIGCURRENCY><CURRATE>1.1<CURSYM>USD</ORIGCURRENCY></STMTTRN>")
     (line,), _ = read_statement(ofx_sgml(tx, server="x"), "r.ofx", "ofx")  # « x »: ofxtools refuses it
     assert (line.amount, line.currency) == (Decimal("10.00"), "EUR")
+
+
+def test_csv_unsigned_amount_with_a_direction_column():
+    lines, problems = csv_lines("Date;Libellé;Montant;Sens\n05/12/2026;VIR ACME;1 200,50;C\n05/12/2026;PRLV EDF;80,00;D\n"
+                                "06/12/2026;FRAIS;2,00;Débit\n")
+    assert problems == [] and [ln.amount for ln in lines] == [Decimal("1200.50"), Decimal("-80.00"), Decimal("-2.00")]
