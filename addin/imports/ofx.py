@@ -20,10 +20,11 @@ file is imported rather than refused.
 Text: a header saying Windows-1252 over bytes that are UTF-8 is read as UTF-8.
 
 Signs: ``TRNAMT`` is signed (money in is positive). Two bank habits are repaired per
-statement, from the ``TRNTYPE`` of its transactions: amounts all unsigned while some are typed
-as money out (``DEBIT``, ``PAYMENT``, ``CHECK``, ``FEE``…) take their sign from their type;
-amounts whose signs are all the reverse of their types (every credit-typed one negative, no
-debit-typed one negative) are turned over.
+statement, from the ``TRNTYPE`` of its transactions, when some are typed as money in
+(``CREDIT``, ``DEP``…) and some as money out (``DEBIT``, ``PAYMENT``, ``CHECK``, ``FEE``…):
+amounts all unsigned take their sign from their type; amounts whose signs are all the reverse
+of their types (every credit-typed one negative, every debit-typed one positive) are turned
+over. A statement typed one way only keeps its signs as written.
 """
 
 from __future__ import annotations
@@ -183,10 +184,13 @@ def _without(block: bytes, tag: bytes) -> bytes:
 def _signed(typed: list[tuple[str, Decimal]]) -> list[Decimal]:
     """The amounts of one statement, their signs repaired (see the module's docstring)."""
     amounts = [a for _, a in typed]
-    if not any(a < 0 for a in amounts) and any(t in _OUT and a > 0 for t, a in typed):
-        return [-a if t in _OUT else a for t, a in typed]  # unsigned amounts: the type says
     credits = [a for t, a in typed if t in _IN and a]
-    if credits and all(a < 0 for a in credits) and not any(t in _OUT and a < 0 for t, a in typed):
+    debits = [a for t, a in typed if t in _OUT and a]
+    if not credits or not debits:  # the types must tell both ways before they overrule the signs
+        return amounts
+    if not any(a < 0 for a in amounts):
+        return [-a if t in _OUT else a for t, a in typed]  # unsigned amounts: the type says
+    if all(a < 0 for a in credits) and all(a > 0 for a in debits):
         return [-a for a in amounts]  # the bank's own point of view: turned over
     return amounts
 

@@ -348,3 +348,13 @@ def test_csv_unsigned_amount_with_a_direction_column():
     lines, problems = csv_lines("Date;Libellé;Montant;Sens\n05/12/2026;VIR ACME;1 200,50;C\n05/12/2026;PRLV EDF;80,00;D\n"
                                 "06/12/2026;FRAIS;2,00;Débit\n")
     assert problems == [] and [ln.amount for ln in lines] == [Decimal("1200.50"), Decimal("-80.00"), Decimal("-2.00")]
+
+
+def test_ofx_types_one_way_only_never_overrule_the_signs():
+    # Only « DEBIT » types (a bank typing everything alike), all positive: they stay what they say.
+    data = ofx_sgml(trn("DEBIT", "20261203", "100.00", "A1", "ACME") + trn("DEBIT", "20261203", "30.00", "A2"))
+    lines, _ = read_statement(data, "r.ofx", "ofx")
+    assert [ln.amount for ln in lines] == [Decimal("100.00"), Decimal("30.00")]
+    data = ofx_sgml(trn("CREDIT", "20261203", "-4.00", "A1", "ANNULATION") + trn("OTHER", "20261203", "50.00", "A2"))
+    lines, _ = read_statement(data, "r.ofx", "ofx")
+    assert [ln.amount for ln in lines] == [Decimal("-4.00"), Decimal("50.00")]
