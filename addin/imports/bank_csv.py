@@ -1,6 +1,7 @@
 """CSV exports of online banks: one operation per row under a header row.
 
-Read as UTF-8 (with or without BOM), else Windows-1252 / Latin-1 (what French banks'
+Read as UTF-16 when it starts with its BOM (a bank export re-saved by Excel as « texte
+Unicode »), UTF-8 (with or without BOM), else Windows-1252 / Latin-1 (what French banks'
 exports use). The separator is the one of ``;``, ``,`` or tab that splits the header row
 into the most columns. The header row is the first of the first 15 rows that names a
 date column and either an amount column or a debit and a credit column (lines above it —
@@ -97,7 +98,10 @@ class Layout:
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 (BOM or not), else Windows-1252, else Latin-1: never fails."""
+    """UTF-16 with its BOM (Excel's « texte Unicode »), UTF-8 (BOM or not), else Windows-1252, else
+    Latin-1: never fails."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16", errors="replace")
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return data.decode(encoding)

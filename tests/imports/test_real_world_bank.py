@@ -358,3 +358,11 @@ def test_ofx_types_one_way_only_never_overrule_the_signs():
     data = ofx_sgml(trn("CREDIT", "20261203", "-4.00", "A1", "ANNULATION") + trn("OTHER", "20261203", "50.00", "A2"))
     lines, _ = read_statement(data, "r.ofx", "ofx")
     assert [ln.amount for ln in lines] == [Decimal("-4.00"), Decimal("50.00")]
+
+
+def test_csv_resaved_by_excel_as_unicode_text():
+    text = "Date\tLibellé\tMontant\r\n05/12/2026\tVIR SOCIÉTÉ F2026-0153\t1 200,50\r\n"
+    data = b"\xff\xfe" + text.encode("utf-16-le")
+    assert detect.kind_of(data, "export.txt") == "bank_csv"
+    (line,), problems = read_statement(data, "export.txt", "bank_csv")
+    assert problems == [] and (line.amount, line.text) == (Decimal("1200.50"), "VIR SOCIÉTÉ F2026-0153")
