@@ -14,7 +14,8 @@ several accounts:
 - per transaction (``NtryDtls/TxDtls``; an entry batching several transactions with their
   own amounts gives one line each): the debtor's name and IBAN (``RltdPties/Dbtr/Nm``,
   ``Dbtr/Pty/Nm`` from .001.08, ``DbtrAcct/Id/IBAN``), the remittance information,
-  unstructured (``RmtInf/Ustrd``) and structured (``CdtrRefInf/Ref``, ``RfrdDocInf/Nb``),
+  unstructured (``RmtInf/Ustrd``) and structured (``CdtrRefInf/Ref`` — an ISO 11649 ``RF…``
+  reference also without its ``RF`` and check digits —, ``RfrdDocInf/Nb``),
   ``AddtlTxInf`` and ``AddtlNtryInf``, the references ``EndToEndId`` and ``AcctSvcrRef``.
 
 The bank's id of a line is the transaction's ``AcctSvcrRef``, else the entry's
@@ -196,13 +197,20 @@ def _details(tx, sign: str, family: str = OTHER) -> tuple[list[str], str, str, s
     rmt = _child(tx, "RmtInf")
     texts += [clean(u.text) for u in _children(rmt, "Ustrd") if u.text]
     for strd in _children(rmt, "Strd"):
-        texts += [t for t in (_text(strd, "CdtrRefInf", "Ref"), *(_text(d, "Nb") for d in _children(strd, "RfrdDocInf")),
+        texts += [t for t in (_creditor_reference(_text(strd, "CdtrRefInf", "Ref")), *(_text(d, "Nb") for d in _children(strd, "RfrdDocInf")),
                               *(clean(a.text) for a in _children(strd, "AddtlRmtInf") if a.text)) if t]
     texts.append(_text(tx, "AddtlTxInf"))
     e2e = _text(tx, "Refs", "EndToEndId")
     if e2e.upper() == "NOTPROVIDED":
         e2e = ""
     return [t for t in texts if t], name, iban, e2e, _text(tx, "Refs", "AcctSvcrRef")
+
+
+def _creditor_reference(ref: str) -> str:
+    """An ISO 11649 reference ``RF18 F2026 0152`` holds the creditor's own one after ``RF`` and its two
+    check digits: both are kept, so that the invoice number inside is found."""
+    m = re.fullmatch(r"RF\d\d\s*(\S.*)", ref.upper())
+    return f"{ref} {m.group(1)}" if m else ref
 
 
 def _family(entry) -> str:

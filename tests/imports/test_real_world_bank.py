@@ -366,3 +366,15 @@ def test_csv_resaved_by_excel_as_unicode_text():
     assert detect.kind_of(data, "export.txt") == "bank_csv"
     (line,), problems = read_statement(data, "export.txt", "bank_csv")
     assert problems == [] and (line.amount, line.text) == (Decimal("1200.50"), "VIR SOCIÉTÉ F2026-0153")
+
+
+def test_camt_iso_11649_creditor_reference_names_the_invoice():
+    from addin.imports.matching import Item, Matcher
+
+    entry = ('<Ntry><Amt Ccy="EUR">200.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-03-02</Dt>'
+             '</BookgDt><NtryDtls><TxDtls><RmtInf><Strd><CdtrRefInf><Tp><CdOrPrtry><Cd>SCOR</Cd></CdOrPrtry></Tp>'
+             '<Ref>RF18F20260152</Ref></CdtrRefInf></Strd></RmtInf></TxDtls></NtryDtls></Ntry>')
+    (line,), _ = read_statement(camt_doc(entry), "r.xml", "camt")
+    assert "RF18F20260152" in line.text  # as the bank gave it, and the creditor's own reference inside
+    matcher = Matcher([Item("F2026-0152", "C1", Decimal("200.00"))], [])
+    assert matcher.found_in(line.text)[0] == ["F2026-0152"]
