@@ -28,8 +28,8 @@ column read as money out whatever its sign. Dates: ``JJ/MM/AAAA``, ``JJ/MM/AA``,
 ``JJ-MM-AAAA``, ``JJ.MM.AAAA``, ``AAAA-MM-JJ`` or ``AAAA/MM/JJ``, a time after it ignored
 (``05-12-2026 10:32:11``, ``2026-12-05T10:32:11Z``). A row whose date or amount does not
 parse is reported with its line number; the others are read — except a row without a date
-that names a total or a balance (« Total des opérations », « Solde au … »): the export's
-summary, skipped.
+that names a total or a balance (« Total des opérations », « Solde au … »), or a dated one
+without any amount whose label does: the export's summary, skipped.
 """
 
 from __future__ import annotations
@@ -265,6 +265,9 @@ def read(data: bytes, source: str, account: str = "", layout: Layout | None = No
             continue
         if not _DATE.match(cell(row, "date")) and _SUMMARY.search(normalize(" ".join(row))):
             continue
+        if not (cell(row, "amount") or cell(row, "debit") or cell(row, "credit")) and _SUMMARY.search(
+                normalize(cell(row, "text"))):
+            continue  # « 05/12/2026 ; Solde créditeur ; ; ; 5 000,00 »: a balance, dated
         try:
             booked = parse_date(cell(row, "date"))
             if "amount" in c and cell(row, "amount"):

@@ -378,3 +378,10 @@ def test_camt_iso_11649_creditor_reference_names_the_invoice():
     assert "RF18F20260152" in line.text  # as the bank gave it, and the creditor's own reference inside
     matcher = Matcher([Item("F2026-0152", "C1", Decimal("200.00"))], [])
     assert matcher.found_in(line.text)[0] == ["F2026-0152"]
+
+
+def test_csv_dated_balance_row_without_amount_is_skipped():
+    lines, problems = csv_lines("Date;Libellé;Débit;Crédit;Solde\n01/12/2026;Solde créditeur au 01/12/2026;;;5 000,00\n"
+                                "05/12/2026;VIR ACME;;1 200,50;6 200,50\n05/12/2026;VIR SANS MONTANT;;;6 200,50\n")
+    assert [ln.amount for ln in lines] == [Decimal("1200.50")]
+    assert [p.line for p in problems] == [4]  # an operation without an amount is still a bad line
