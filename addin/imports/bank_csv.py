@@ -287,8 +287,9 @@ def read(data: bytes, source: str, account: str = "", layout: Layout | None = No
             continue
         label = clean(" ".join(v for v in (cell(row, "text"), cell(row, "more")) if v))
         lines.append(BankLine(
-            account=cell(row, "account").replace(" ", "") or account, booked=booked, amount=value, currency=(cell(row, "currency") or "EUR").upper(),
-            text=label, payer=clean(cell(row, "payer")), payer_iban=cell(row, "payer_iban").replace(" ", "").upper(),
-            bank_id=cell(row, "bank_id"), reference=cell(row, "bank_id"), family=family_from_text(f"{cell(row, 'method')} {label}"), source=source,
+            account=cell(row, "account").replace(" ", "") or account, booked=booked, amount=value,
+            currency=(cell(row, "currency") or "EUR").upper(), text=label, payer=clean(cell(row, "payer")),
+            payer_iban=cell(row, "payer_iban").replace(" ", "").upper(), bank_id=cell(row, "bank_id"),
+            reference=cell(row, "bank_id"), family=family_from_text(f"{cell(row, 'method')} {label}"), source=source,
             line=number))
     return lines, problems

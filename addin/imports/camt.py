@@ -197,7 +197,8 @@ def _details(tx, sign: str, family: str = OTHER) -> tuple[list[str], str, str, s
     rmt = _child(tx, "RmtInf")
     texts += [clean(u.text) for u in _children(rmt, "Ustrd") if u.text]
     for strd in _children(rmt, "Strd"):
-        texts += [t for t in (_creditor_reference(_text(strd, "CdtrRefInf", "Ref")), *(_text(d, "Nb") for d in _children(strd, "RfrdDocInf")),
+        texts += [t for t in (_creditor_reference(_text(strd, "CdtrRefInf", "Ref")),
+                              *(_text(d, "Nb") for d in _children(strd, "RfrdDocInf")),
                               *(clean(a.text) for a in _children(strd, "AddtlRmtInf") if a.text)) if t]
     texts.append(_text(tx, "AddtlTxInf"))
     e2e = _text(tx, "Refs", "EndToEndId")
