@@ -242,7 +242,14 @@ def read(data: bytes, source: str, account: str = "", layout: Layout | None = No
     if layout is None:
         raise NotAStatement(f"{source} : ce CSV n'a pas de ligne d'en-têtes de relevé bancaire "
                             "(une colonne Date et une colonne Montant, ou Débit et Crédit).")
-    rows = _rows(text, layout.delimiter)
+    reader = csv.reader(io.StringIO(text), delimiter=layout.delimiter)
+    rows: list[list[str]] = []
+    starts: list[int] = []  # the line each row starts on (a quoted label may hold line breaks)
+    last = 0
+    for row in reader:
+        starts.append(last + 1)
+        rows.append(row)
+        last = reader.line_num
     above = " ".join(" ".join(r) for r in rows[:max(layout.header_row, 0)])
     found = _IBAN.search(above.upper())
     # Not the file's name: the same export saved twice under two names must give the same identities.
@@ -258,7 +265,8 @@ def read(data: bytes, source: str, account: str = "", layout: Layout | None = No
         j = c.get(role)
         return row[j].strip() if j is not None and j < len(row) else ""
 
-    for number, row in enumerate(rows[layout.header_row + 1:], start=layout.header_row + 2):
+    for index, row in enumerate(rows[layout.header_row + 1:], start=layout.header_row + 1):
+        number = starts[index]
         if not any(v.strip() for v in row):
             continue
         if normalize(cell(row, "status")) in _NOT_BOOKED:

@@ -385,3 +385,11 @@ def test_csv_dated_balance_row_without_amount_is_skipped():
                                 "05/12/2026;VIR ACME;;1 200,50;6 200,50\n05/12/2026;VIR SANS MONTANT;;;6 200,50\n")
     assert [ln.amount for ln in lines] == [Decimal("1200.50")]
     assert [p.line for p in problems] == [4]  # an operation without an amount is still a bad line
+
+
+def test_csv_bad_row_after_multiline_labels_is_reported_on_its_own_line():
+    text = ('Date;Libellé;Débit Euros;Crédit Euros;\n05/12/2026;"VIREMENT EN VOTRE FAVEUR \n ACME SARL\n F2026-0153 ";;'
+            '1 200,50;\n31/12/2026;"PRELEVEMENT \n EDF ";quatre-vingts;;\n')
+    lines, problems = csv_lines(text, "cp1252")
+    assert [(ln.amount, ln.text) for ln in lines] == [(Decimal("1200.50"), "VIREMENT EN VOTRE FAVEUR ACME SARL F2026-0153")]
+    assert [p.line for p in problems] == [5]  # the row starts on the 5th line of the file
