@@ -13,7 +13,8 @@ out before ``ofxtools`` reads the rest (it would refuse the whole file).
 
 Real files often break the OFX specification where it does not matter to a statement (blank
 lines before the header, an empty ``<LANGUAGE></LANGUAGE>``, a server time
-``20180804093914:014``, a lower-case ``TRNTYPE``…): when ``ofxtools`` refuses a file that
+``20180804093914:014``, a lower-case ``TRNTYPE``, transactions without their closing
+``</STMTTRN>``…): when ``ofxtools`` refuses a file that
 still holds statements, their fields are read tag by tag (the same fields as above), so such a
 file is imported rather than refused.
 
@@ -40,7 +41,9 @@ from addin.imports.statement import DIRECT_DEBIT, RETURNED, TRANSFER, BankLine, 
     clean, family_from_text, parse_amount
 
 _HEADER = re.compile(rb"OFXHEADER\s*[:=]|<\?OFX\s|<OFX>", re.IGNORECASE)
-_BLOCK = re.compile(rb"<STMTTRN>(.*?)</STMTTRN>", re.IGNORECASE | re.DOTALL)
+# A transaction ends at its closing tag — or, where a bank leaves it out, at the next one or the list's end.
+_BLOCK = re.compile(rb"<STMTTRN>(.*?)(?:</STMTTRN>|(?=<STMTTRN>)|(?=</BANKTRANLIST>)|(?=<LEDGERBAL>)|\Z)",
+                    re.IGNORECASE | re.DOTALL)
 _STMT = re.compile(rb"<(CC)?STMTRS>(.*?)(?:</(?:CC)?STMTRS>|(?=<(?:CC)?STMTRS>)|$)", re.IGNORECASE | re.DOTALL)
 _IN = {"CREDIT", "DEP", "DIRECTDEP", "INT", "DIV"}
 _OUT = {"DEBIT", "PAYMENT", "CHECK", "FEE", "SRVCHG", "ATM", "POS", "DIRECTDEBIT", "CASH", "REPEATPMT"}

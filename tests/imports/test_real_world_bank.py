@@ -393,3 +393,11 @@ def test_csv_bad_row_after_multiline_labels_is_reported_on_its_own_line():
     lines, problems = csv_lines(text, "cp1252")
     assert [(ln.amount, ln.text) for ln in lines] == [(Decimal("1200.50"), "VIREMENT EN VOTRE FAVEUR ACME SARL F2026-0153")]
     assert [p.line for p in problems] == [5]  # the row starts on the 5th line of the file
+
+
+def test_ofx_transactions_without_closing_tags_are_all_read():
+    data = ofx_sgml(trn("CREDIT", "20261203", "10.00", "A1", "ACME") + trn("DEBIT", "20261204", "-3.00", "A2", "X"))
+    data = data.replace(b"</STMTTRN>\r\n", b"")
+    lines, problems = read_statement(data, "r.ofx", "ofx")
+    assert problems == [] and [(ln.amount, ln.bank_id) for ln in lines] == [(Decimal("10.00"), "A1"),
+                                                                            (Decimal("-3.00"), "A2")]
