@@ -1,6 +1,7 @@
 """CSV exports of online banks: one operation per row under a header row.
 
-Read as UTF-8 (with or without BOM), else Windows-1252 / Latin-1 (what French banks'
+Read as UTF-16 when it starts with its BOM (a bank export re-saved by Excel as « texte
+Unicode »), UTF-8 (with or without BOM), else Windows-1252 / Latin-1 (what French banks'
 exports use). The separator is the one of ``;``, ``,`` or tab that splits the header row
 into the most columns. The header row is the first of the first 15 rows that names a
 date column and either an amount column or a debit and a credit column (lines above it —
@@ -9,24 +10,32 @@ it holds an IBAN). Known column names (accents, case and punctuation ignored):
 
 | role | names |
 |---|---|
-| date | Date, Date opération, Date comptable, Date de comptabilisation, Booking date (else Date de valeur) |
-| amount | Montant, Montant (EUR), Montant en euros, Amount |
+| date | Date, Date opération, Date comptable, Date de comptabilisation, Booking date, dateOp, Settlement date (UTC), Date de la transaction (else Date de valeur, dateVal) |
+| amount | Montant, Montant (EUR), Montant en euros, Amount, Total amount (incl. VAT), Montant total (TTC) |
 | debit / credit | Débit, Crédit (with or without « euros », « EUR ») |
 | text | Libellé, Libellé simplifié, Libellé opération, Description, Intitulé, Détail, and the complements (Libellé complémentaire, Informations complémentaires, Motif, Référence) |
 | payer | Tiers, Contrepartie, Nom du tiers, Émetteur, Counterparty |
 | payer's IBAN | IBAN, IBAN contrepartie, IBAN du tiers |
 | currency | Devise, Currency |
-| bank id | Identifiant, Id opération, Numéro d'opération, Transaction ID |
+| bank id | Identifiant, Id opération, Numéro d'opération, Transaction ID, Identifiant de la transaction |
+| account | accountNum, Numéro de compte, Compte (else an IBAN printed above the header) |
+| direction | Sens, Débit/Crédit, Credit/Debit indicator: « D », « Débit », « DBIT » make the amount money out, « C », « Crédit », « CRDT » money in |
+| status | Status, Statut, État: a row « declined », « pending », « annulée », « en attente »… is left out |
+| family | Payment method, Moyen de paiement, Type opération (its words join the label's to tell the family) |
 
 Amounts: French (``1 234,56``, ``-12,50``) or English (``1,234.56``) decimals; a debit
 column read as money out whatever its sign. Dates: ``JJ/MM/AAAA``, ``JJ/MM/AA``,
-``JJ-MM-AAAA``, ``JJ.MM.AAAA`` or ``AAAA-MM-JJ``. A row whose date or amount does not
-parse is reported with its line number; the others are read.
+``JJ-MM-AAAA``, ``JJ.MM.AAAA``, ``AAAA-MM-JJ`` or ``AAAA/MM/JJ``, a time after it ignored
+(``05-12-2026 10:32:11``, ``2026-12-05T10:32:11Z``). A row whose date or amount does not
+parse is reported with its line number; the others are read — except a row without a date
+that names a total or a balance (« Total des opérations », « Solde au … »), or a dated one
+without any amount whose label does: the export's summary, skipped.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 from dataclasses import dataclass
@@ -37,24 +46,45 @@ from addin.register.schema import normalize
 
 _ROLES: dict[str, tuple[str, ...]] = {
     "date": ("date", "date operation", "date d operation", "date de l operation", "date comptable",
-             "date de comptabilisation", "booking date", "date operation date", "date de transaction"),
-    "value_date": ("date valeur", "date de valeur", "value date"),
+             "date de comptabilisation", "booking date", "date operation date", "date de transaction",
+             "dateop", "settlement date utc", "settlement date", "date de la transaction", "date de l operation utc",
+             "operation date utc", "operation date", "transaction date", "date d execution",
+             "date completed utc", "date completed"),
+    "value_date": ("date valeur", "date de valeur", "value date", "dateval", "date de la valeur utc",
+                   "date de la valeur"),
     "amount": ("montant", "montant eur", "montant en euros", "montant euros", "amount", "montant en eur",
-               "montant de l operation"),
+               "montant de l operation", "total amount incl vat", "montant total ttc", "montant ttc",
+               "montant total", "total amount", "amount eur", "montant en"),
     "debit": ("debit", "debit eur", "debit euros", "debit en euros", "debits", "montant debit"),
     "credit": ("credit", "credit eur", "credit euros", "credit en euros", "credits", "montant credit"),
     "text": ("libelle", "libelle simplifie", "libelle operation", "libelle de l operation", "description",
-             "intitule", "detail", "details", "label", "nature de l operation", "operation"),
+             "intitule", "detail", "details", "label", "nature de l operation", "operation", "nom de la transaction",
+             "libelle de la transaction"),
     "more": ("libelle complementaire", "informations complementaires", "motif", "reference", "commentaire",
-             "detail de l ecriture", "libelle long", "communication"),
+             "detail de l ecriture", "libelle long", "communication", "note", "comment", "reference de paiement", "payment reference"),
     "payer": ("tiers", "contrepartie", "nom du tiers", "emetteur", "counterparty", "nom de la contrepartie",
-              "beneficiaire emetteur", "donneur d ordre"),
-    "payer_iban": ("iban", "iban contrepartie", "iban du tiers", "iban de la contrepartie", "compte contrepartie"),
+              "beneficiaire emetteur", "donneur d ordre", "counterparty name", "partner name", "payer"),
+    "payer_iban": ("iban", "iban contrepartie", "iban du tiers", "iban de la contrepartie", "compte contrepartie",
+                   "partner iban", "counterparty iban"),
     "currency": ("devise", "currency"),
-    "bank_id": ("identifiant", "id operation", "numero d operation", "transaction id", "id", "reference banque"),
+    "bank_id": ("identifiant", "id operation", "numero d operation", "transaction id", "id", "reference banque",
+                "identifiant de la transaction", "id de la transaction"),
+    "account": ("accountnum", "numero de compte", "account number", "compte"),
+    "status": ("status", "statut", "etat", "state"),
+    "direction": ("sens", "debit credit", "credit debit", "sens de l operation", "credit debit indicator",
+                  "cdtdbtind", "d c", "c d"),
+    "method": ("payment method", "moyen de paiement", "type operation", "type d operation", "type de l operation",
+               "mode de paiement", "type"),
 }
+# A row whose status says the money did not move (or not yet): not an operation of the statement.
+_NOT_BOOKED = {"declined", "canceled", "cancelled", "pending", "reversed", "refusee", "refuse", "annulee", "annule",
+               "en attente", "a venir", "rejetee", "echouee", "failed",
+               "reverted"}
+# A row without a date naming a total or a balance: the export's summary, not an operation.
+_SUMMARY = re.compile(r"\b(total|totaux|solde|balance|sous total)\b")
 _BY_NAME = {name: role for role, names in _ROLES.items() for name in names}
-_DATE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})\s*$|^\s*(\d{4})-(\d{2})-(\d{2})")
+_DATE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})(?:[ T]+\d{1,2}[:h]\d{2}(?::\d{2}(?:\.\d+)?)?Z?)?\s*$"
+                   r"|^\s*(\d{4})[-/.](\d{2})[-/.](\d{2})")
 _IBAN = re.compile(r"\b([A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?)\b")
 
 
@@ -68,7 +98,10 @@ class Layout:
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 (BOM or not), else Windows-1252, else Latin-1: never fails."""
+    """UTF-16 with its BOM (Excel's « texte Unicode »), UTF-8 (BOM or not), else Windows-1252, else
+    Latin-1: never fails."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16", errors="replace")
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return data.decode(encoding)
@@ -209,11 +242,21 @@ def read(data: bytes, source: str, account: str = "", layout: Layout | None = No
     if layout is None:
         raise NotAStatement(f"{source} : ce CSV n'a pas de ligne d'en-têtes de relevé bancaire "
                             "(une colonne Date et une colonne Montant, ou Débit et Crédit).")
-    rows = _rows(text, layout.delimiter)
+    reader = csv.reader(io.StringIO(text), delimiter=layout.delimiter)
+    rows: list[list[str]] = []
+    starts: list[int] = []  # the line each row starts on (a quoted label may hold line breaks)
+    last = 0
+    for row in reader:
+        starts.append(last + 1)
+        rows.append(row)
+        last = reader.line_num
     above = " ".join(" ".join(r) for r in rows[:max(layout.header_row, 0)])
     found = _IBAN.search(above.upper())
     # Not the file's name: the same export saved twice under two names must give the same identities.
-    account = account or (found.group(1).replace(" ", "") if found else "CSV")
+    # Without an account, the export's header row stands for it: two banks' exports holding the same
+    # « PRLV EDF −80,00 » of the same day are two operations, not one seen twice.
+    fallback = "CSV " + hashlib.sha256(signature(text, layout).encode("utf-8")).hexdigest()[:8]
+    account = account or (found.group(1).replace(" ", "") if found else fallback)
     c = layout.columns
     lines: list[BankLine] = []
     problems: list[LineProblem] = []
@@ -222,13 +265,26 @@ def read(data: bytes, source: str, account: str = "", layout: Layout | None = No
         j = c.get(role)
         return row[j].strip() if j is not None and j < len(row) else ""
 
-    for number, row in enumerate(rows[layout.header_row + 1:], start=layout.header_row + 2):
+    for index, row in enumerate(rows[layout.header_row + 1:], start=layout.header_row + 1):
+        number = starts[index]
         if not any(v.strip() for v in row):
             continue
+        if normalize(cell(row, "status")) in _NOT_BOOKED:
+            continue
+        if not _DATE.match(cell(row, "date")) and _SUMMARY.search(normalize(" ".join(row))):
+            continue
+        if not (cell(row, "amount") or cell(row, "debit") or cell(row, "credit")) and _SUMMARY.search(
+                normalize(cell(row, "text"))):
+            continue  # « 05/12/2026 ; Solde créditeur ; ; ; 5 000,00 »: a balance, dated
         try:
             booked = parse_date(cell(row, "date"))
             if "amount" in c and cell(row, "amount"):
                 value = parse_amount(cell(row, "amount"))
+                way = normalize(cell(row, "direction"))
+                if way[:1] == "d":  # « D », « Débit », « DBIT »: money out whatever the amount's sign
+                    value = -abs(value)
+                elif way[:1] == "c":
+                    value = abs(value)
             else:
                 debit, credit = cell(row, "debit"), cell(row, "credit")
                 if not debit and not credit:
@@ -239,8 +295,9 @@ def read(data: bytes, source: str, account: str = "", layout: Layout | None = No
             continue
         label = clean(" ".join(v for v in (cell(row, "text"), cell(row, "more")) if v))
         lines.append(BankLine(
-            account=account, booked=booked, amount=value, currency=(cell(row, "currency") or "EUR").upper(),
-            text=label, payer=clean(cell(row, "payer")), payer_iban=cell(row, "payer_iban").replace(" ", "").upper(),
-            bank_id=cell(row, "bank_id"), reference=cell(row, "bank_id"), family=family_from_text(label), source=source,
+            account=cell(row, "account").replace(" ", "") or account, booked=booked, amount=value,
+            currency=(cell(row, "currency") or "EUR").upper(), text=label, payer=clean(cell(row, "payer")),
+            payer_iban=cell(row, "payer_iban").replace(" ", "").upper(), bank_id=cell(row, "bank_id"),
+            reference=cell(row, "bank_id"), family=family_from_text(f"{cell(row, 'method')} {label}"), source=source,
             line=number))
     return lines, problems

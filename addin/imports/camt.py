@@ -14,11 +14,24 @@ several accounts:
 - per transaction (``NtryDtls/TxDtls``; an entry batching several transactions with their
   own amounts gives one line each): the debtor's name and IBAN (``RltdPties/Dbtr/Nm``,
   ``Dbtr/Pty/Nm`` from .001.08, ``DbtrAcct/Id/IBAN``), the remittance information,
-  unstructured (``RmtInf/Ustrd``) and structured (``CdtrRefInf/Ref``, ``RfrdDocInf/Nb``),
+  unstructured (``RmtInf/Ustrd``) and structured (``CdtrRefInf/Ref`` — an ISO 11649 ``RF…``
+  reference also without its ``RF`` and check digits —, ``RfrdDocInf/Nb``),
   ``AddtlTxInf`` and ``AddtlNtryInf``, the references ``EndToEndId`` and ``AcctSvcrRef``.
 
 The bank's id of a line is the transaction's ``AcctSvcrRef``, else the entry's
 ``AcctSvcrRef`` or ``NtryRef`` (with the transaction's rank in a batch).
+
+As real files come: with a namespace prefix (``ns2:Document``) or without any namespace (the
+message's root element ``BkToCstmrStmt``… says what it is), inside an envelope (a business
+application header beside the ``Document``), after blank lines or a byte-order mark. In a
+batch, a transaction's own ``CdtDbtInd`` gives its sign (a batch of credits may hold a
+debit); a transaction without one takes the entry's. The family, when ``BkTxCd/Domn`` does
+not give it (a bank's proprietary code only), comes from the transaction's own ``BkTxCd``,
+else from the words of the text (``statement.family_from_text``). The counterparty of a
+debit is the creditor, except for a returned operation (a direct debit the client's bank
+sent back, or any transaction with a return reason ``RtrInf``), whose counterparty is the
+debtor (else the creditor, where some banks put it); ``UltmtDbtr`` / ``UltmtCdtr`` when the party
+itself has no name.
 """
 
 from __future__ import annotations
@@ -30,14 +43,15 @@ from decimal import Decimal, InvalidOperation
 from lxml import etree
 
 from addin.imports.statement import DIRECT_DEBIT, OTHER, RETURNED, TRANSFER, BankLine, LineProblem, NotAStatement, \
-    clean
+    clean, family_from_text
 
-_CAMT = re.compile(rb"urn:iso:std:iso:20022:tech:xsd:camt\.05[234]\.001\.\d\d")
+_CAMT = re.compile(rb"urn:iso:std:iso:20022:tech:xsd:camt\.05[234]\.001\.\d\d|<(?:\w+:)?BkToCstmr(?:Stmt|AcctRpt|DbtCdtNtfctn)\b")
+_MESSAGES = ("BkToCstmrStmt", "BkToCstmrAcctRpt", "BkToCstmrDbtCdtNtfctn")
 _RETURN_SUBFAMILIES = {"UPDD", "RRTN", "ARET", "RPCR", "UPCT", "RCDD", "PRDD", "AUTT"}
 
 
 def sniff(data: bytes) -> bool:
-    """A CAMT.052/053/054 document: its namespace says so in the first few kilobytes."""
+    """A CAMT.052/053/054 document: its namespace, or its message element, says so in the first few kilobytes."""
     return bool(_CAMT.search(data[:4096]))
 
 
@@ -85,26 +99,34 @@ def read(data: bytes, source: str) -> tuple[list[BankLine], list[LineProblem]]:
         raise NotAStatement(f"{source} : ce n'est pas un relevé CAMT (ISO 20022).")
     parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
     try:
-        root = etree.fromstring(data, parser)
+        root = etree.fromstring(_start(data), parser)
     except etree.XMLSyntaxError as error:
         raise NotAStatement(f"{source} : fichier CAMT illisible (XML mal formé : {error}).") from None
-    body = next((c for c in root if isinstance(c.tag, str)), None)
+    bodies = [el for el in root.iter() if _local(el) in _MESSAGES]  # the message, wherever it is
+    if not bodies:
+        raise NotAStatement(f"{source} : ce fichier CAMT ne contient aucun relevé ni avis d'opération "
+                            "(BkToCstmrStmt, BkToCstmrAcctRpt ou BkToCstmrDbtCdtNtfctn).")
     lines: list[BankLine] = []
     problems: list[LineProblem] = []
-    if body is None:
-        return lines, problems
-    for stmt in [c for c in body if _local(c) in ("Stmt", "Rpt", "Ntfctn")]:
+    for stmt in [c for body in bodies for c in body if _local(c) in ("Stmt", "Rpt", "Ntfctn")]:
         acct = _child(stmt, "Acct")
         account = (_text(acct, "Id", "IBAN") or _text(acct, "Id", "Othr", "Id")).replace(" ", "").upper()
         for entry in _children(stmt, "Ntry"):
             try:
-                lines.extend(_entry(entry, account, source))
+                lines.extend(_entry(entry, account, source, _text(acct, "Ccy").upper() or "EUR"))
             except (ValueError, InvalidOperation) as error:
                 problems.append(LineProblem(source, entry.sourceline or 0, f"opération illisible : {error}"))
     return lines, problems
 
 
-def _entry(entry, account: str, source: str) -> list[BankLine]:
+def _start(data: bytes) -> bytes:
+    """The document from its first ``<``: blank lines or a byte-order mark before it make XML refuse it."""
+    start = data.find(b"<")
+    head = data[:max(start, 0)]
+    return data[start:] if start > 0 and not head.strip(b" \t\r\n\xef\xbb\xbf") else data
+
+
+def _entry(entry, account: str, source: str, account_currency: str = "EUR") -> list[BankLine]:
     status = _text(entry, "Sts") or _text(entry, "Sts", "Cd")
     if status and status.upper() != "BOOK":
         return []
@@ -112,7 +134,7 @@ def _entry(entry, account: str, source: str) -> list[BankLine]:
     if amount_el is None or not (amount_el.text or "").strip():
         raise ValueError("montant absent")
     amount = _decimal(amount_el.text)
-    currency = (amount_el.get("Ccy") or "").upper()
+    currency = (amount_el.get("Ccy") or "").upper() or account_currency  # no Ccy: the account's (Acct/Ccy)
     sign = _text(entry, "CdtDbtInd").upper()
     if sign not in ("CRDT", "DBIT"):
         raise ValueError(f"sens (CdtDbtInd) inconnu « {sign} »")
@@ -124,17 +146,27 @@ def _entry(entry, account: str, source: str) -> list[BankLine]:
         family = RETURNED
     entry_ref = _text(entry, "AcctSvcrRef") or _text(entry, "NtryRef")
     extra = _text(entry, "AddtlNtryInf")
-    txs = _children(_child(entry, "NtryDtls"), "TxDtls")
+    txs = [tx for details in _children(entry, "NtryDtls") for tx in _children(details, "TxDtls")]  # one or several
     own_amounts = len(txs) > 1 and all(_tx_amount(tx) is not None for tx in txs)
     out = []
     for i, tx in enumerate(txs or [None], start=1):
         value = _tx_amount(tx) if own_amounts else amount
-        texts, name, iban, e2e, tx_ref = _details(tx, sign)
+        tx_sign = (_text(tx, "CdtDbtInd").upper() if own_amounts else "") or sign
+        if tx_sign not in ("CRDT", "DBIT"):
+            tx_sign = sign
+        tx_family = family
+        if tx_family == OTHER and tx is not None:
+            tx_family = _family(tx)
+        if tx is not None and _child(tx, "RtrInf") is not None:  # the return's reason: a returned operation
+            tx_family = RETURNED
+        texts, name, iban, e2e, tx_ref = _details(tx, tx_sign, tx_family)
         bank_id = tx_ref or (f"{entry_ref}#{i}" if entry_ref and len(txs) > 1 else entry_ref)
         text = " ".join(t for t in (*texts, extra) if t)
+        if tx_family == OTHER:
+            tx_family = family_from_text(text)
         out.append(BankLine(
-            account=account, booked=booked, amount=value if sign == "CRDT" else -value, currency=currency,
-            text=text, payer=name, payer_iban=iban, bank_id=bank_id, reference=e2e or bank_id, family=family,
+            account=account, booked=booked, amount=value if tx_sign == "CRDT" else -value, currency=currency,
+            text=text, payer=name, payer_iban=iban, bank_id=bank_id, reference=e2e or bank_id, family=tx_family,
             source=source, line=(tx.sourceline if tx is not None else entry.sourceline) or 0))
     return out
 
@@ -148,25 +180,38 @@ def _tx_amount(tx) -> Decimal | None:
     return _decimal(el.text) if el is not None and el.text else None
 
 
-def _details(tx, sign: str) -> tuple[list[str], str, str, str, str]:
+def _details(tx, sign: str, family: str = OTHER) -> tuple[list[str], str, str, str, str]:
     """(texts, counterparty name, counterparty IBAN, end-to-end id, bank ref) of a TxDtls."""
     if tx is None:
         return [], "", "", "", ""
     parties = _child(tx, "RltdPties")
-    side = "Dbtr" if sign == "CRDT" else "Cdtr"
-    name = _text(parties, side, "Nm") or _text(parties, side, "Pty", "Nm")
-    iban = _text(parties, side + "Acct", "Id", "IBAN")
+    sides = ("Dbtr", "Cdtr") if family == RETURNED else ("Dbtr",) if sign == "CRDT" else ("Cdtr",)
+    name = iban = ""
+    for side in sides:  # a returned operation: the debtor, else what the bank put as creditor
+        name = (_text(parties, side, "Nm") or _text(parties, side, "Pty", "Nm") or _text(parties, "Ultmt" + side, "Nm")
+                or _text(parties, "Ultmt" + side, "Pty", "Nm"))
+        iban = _text(parties, side + "Acct", "Id", "IBAN")
+        if name or iban:
+            break
     texts: list[str] = []
     rmt = _child(tx, "RmtInf")
     texts += [clean(u.text) for u in _children(rmt, "Ustrd") if u.text]
     for strd in _children(rmt, "Strd"):
-        texts += [t for t in (_text(strd, "CdtrRefInf", "Ref"), *(_text(d, "Nb") for d in _children(strd, "RfrdDocInf")),
+        texts += [t for t in (_creditor_reference(_text(strd, "CdtrRefInf", "Ref")),
+                              *(_text(d, "Nb") for d in _children(strd, "RfrdDocInf")),
                               *(clean(a.text) for a in _children(strd, "AddtlRmtInf") if a.text)) if t]
     texts.append(_text(tx, "AddtlTxInf"))
     e2e = _text(tx, "Refs", "EndToEndId")
     if e2e.upper() == "NOTPROVIDED":
         e2e = ""
     return [t for t in texts if t], name, iban, e2e, _text(tx, "Refs", "AcctSvcrRef")
+
+
+def _creditor_reference(ref: str) -> str:
+    """An ISO 11649 reference ``RF18 F2026 0152`` holds the creditor's own one after ``RF`` and its two
+    check digits: both are kept, so that the invoice number inside is found."""
+    m = re.fullmatch(r"RF\d\d\s*(\S.*)", ref.upper())
+    return f"{ref} {m.group(1)}" if m else ref
 
 
 def _family(entry) -> str:

@@ -21,7 +21,12 @@ codes not being relied upon.
 Complements of one qualifier are joined as they are (a remittance cut every 70 characters
 is whole again), then the qualifiers in order, after the label of the 04.
 Lines longer than 120 characters (padded by some transfer tools) are read on their
-first 120; a blank line is skipped; a line that is neither 01, 04, 05 nor 07, or whose
+first 120 — unless what follows is another record: records written one after the other
+without line breaks (a whole file on one line, or 240-character lines) are cut every 120
+characters. Lines whose trailing blanks were stripped are padded back. The file is Latin-1
+(the standard's character set is a subset of it), or UTF-8 when it decodes as such (then the
+columns count characters, not bytes). A DOS end-of-file mark (``\x1a``) is ignored; a blank
+line is skipped; a line that is neither 01, 04, 05 nor 07, or whose
 fields do not parse, is reported with its number and the rest is read. The file has no
 transaction id: identities come from the hash (``statement.with_identities``).
 """
@@ -40,15 +45,36 @@ _SIGNS.update({chr(ord("A") + i): (1, str(i + 1)) for i in range(9)})
 _SIGNS.update({chr(ord("J") + i): (-1, str(i + 1)) for i in range(9)})
 _RECORD = re.compile(r"^(01|04|05|07)\d{5}")
 
+
+def records(text: str):
+    """(line number, record) for each record of the file, cut every 120 characters when a line
+    holds several (see the module's docstring)."""
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.replace("\x1a", "").rstrip("\r\n")
+        while len(line) > 120 and _RECORD.match(line[120:]):
+            yield number, line[:120]
+            line = line[120:]
+        yield number, line
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
 def sniff(data: bytes) -> bool:
-    """Most non-blank lines (of the first 20) start with a record code 01/04/05/07 and a
-    bank code, and are at least 120 characters long."""
+    """Most non-blank records (of the first 20) start with a record code 01/04/05/07 and a
+    bank code, and are at least 120 characters long — or all of them do, and one with an
+    amount (01, 04, 07) reaches its end (column 104): their trailing blanks were stripped."""
     text = data[:20 * 130 * 2].decode("latin-1", errors="replace")
-    lines = [ln for ln in text.splitlines()[:20] if ln.strip()]
+    lines = [ln for _, ln in records(text) if ln.strip()][:20]
     if not lines:
         return False
-    good = sum(1 for ln in lines if _RECORD.match(ln) and len(ln.rstrip("\r\n")) >= 118)
-    return good >= max(1, (len(lines) + 1) // 2)
+    good = sum(1 for ln in lines if _RECORD.match(ln) and len(ln) >= 118)
+    if good >= max(1, (len(lines) + 1) // 2):
+        return True
+    return all(_RECORD.match(ln) for ln in lines) and any(ln[:2] != "05" and len(ln) >= 104 for ln in lines)
 
 
 def amount(field: str, decimals: int) -> Decimal:
@@ -74,7 +100,7 @@ def read(data: bytes, source: str) -> tuple[list[BankLine], list[LineProblem]]:
     """Every operation (record 04, with its 05 complements) of every account in the file."""
     if not sniff(data):
         raise NotAStatement(f"{source} : ce n'est pas un relevé CFONB 120.")
-    text = data.decode("latin-1")  # the standard's character set is a subset of it
+    text = _decode(data)
     lines: list[BankLine] = []
     problems: list[LineProblem] = []
     current: BankLine | None = None
@@ -88,8 +114,7 @@ def read(data: bytes, source: str) -> tuple[list[BankLine], list[LineProblem]]:
         current = None
         extras.clear()
 
-    for number, raw in enumerate(text.splitlines(), start=1):
-        record = raw.rstrip("\r\n")
+    for number, record in records(text):
         if not record.strip():
             continue
         record = record[:120].ljust(120)

@@ -65,7 +65,7 @@ class NotAStatement(ValueError):
 
 def parse_amount(text: str) -> Decimal:
     """« 1 234,56 », « -1234.56 », « 1.234,56 », « +12 » → Decimal; raises ValueError otherwise."""
-    t = str(text).strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace("'", "")
+    t = str(text).strip().replace("\u2212", "-").replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace("'", "")
     t = t.replace("€", "").replace("EUR", "")
     negative = t.startswith("-") or (t.startswith("(") and t.endswith(")")) or t.endswith("-")
     t = t.strip("+-()")
@@ -112,7 +112,7 @@ def family_from_text(label: str) -> str:
     words = re.sub(r"[^0-9a-z]+", " ", label.lower().replace("é", "e").replace("è", "e"))
     if re.search(r"\b(rejet|rejete|impaye|retour|unpaid|returned)", words):
         return RETURNED
-    if re.search(r"\b(prlv|prelevement|prel sepa|sdd)\b", words):
+    if re.search(r"\b(prlv|prelevement|prel sepa|sdd|direct debit)\b", words):
         return DIRECT_DEBIT
     if re.search(r"\b(vir|virement|vrt|sct|transfer)\b", words):
         return TRANSFER

@@ -75,7 +75,7 @@ def test_camt_batch_entry_gives_one_line_per_transaction_and_pending_entries_are
 </Stmt></BkToCstmrStmt></Document>"""
     lines, problems = read_statement(data, "lot.xml", "camt")
     assert [(ln.amount, ln.text) for ln in lines] == [(Decimal("100.00"), "F2026-0151"),
-                                                     (Decimal("200.00"), "RF18F20260152")]
+                                                     (Decimal("200.00"), "RF18F20260152 F20260152")]
     assert [ln.bank_id for ln in lines] == ["LOT1#1", "LOT1#2"]
     (problem,) = problems  # the unreadable amount: its line, the rest imported
     assert problem.source == "lot.xml" and problem.line == 9 and "montant illisible « douze »" in problem.message
