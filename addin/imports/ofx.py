@@ -83,8 +83,6 @@ def _encoding(data: bytes) -> str:
 def read(data: bytes, source: str) -> tuple[list[BankLine], list[LineProblem]]:
     if not sniff(data):
         raise NotAStatement(f"{source} : ce n'est pas un relevé OFX.")
-    from ofxtools.Parser import OFXTree
-
     problems: list[LineProblem] = []
     kept: list[bytes] = []
     dates: list[date] = []
