@@ -41,6 +41,8 @@ from addin.core import dunning
 from addin.core.ledger import Ledger
 from addin.core.model import ZERO, InvoiceState, Problem, Register, Severity, Status, cents
 from addin.core.plans import plan_amounts
+from addin.mail.identity import book_id_of, find
+from addin.mail.journal import Journal
 from addin.register import schema
 from addin.register.record import Record, read_record, record_sheet
 from addin.register.snapshot import Snapshot
@@ -92,11 +94,13 @@ def run(book: Book, *, today: date, book_path: Path | None = None, progress=None
     book.progress(0.1, "Relance : lecture du classeur…")
     snapshot = Snapshot.read(book, READ + reconcile.SHEETS)  # the only reads
     bank = reconcile.run(snapshot, today=today)  # the decisions typed in Rapprochement, as payments
-    writes = compute_writes(bank.snapshot, today=today, book_path=book_path, extra_problems=bank.problems)
+    journal = find(book_path, book_id_of(snapshot))  # read once: the queue's history and the rows to restore
+    writes = compute_writes(bank.snapshot, today=today, book_path=book_path, extra_problems=bank.problems,
+                            journal=journal)
     book.progress(0.5, "Relance : écriture des résultats…")
     bank.write(book)
     write_all(book, writes.cells, writes.sheets)
-    restore_journal_rows(book, snapshot, book_path)
+    restore_journal_rows(book, snapshot, journal)
     book.progress(0.9, "Relance : enregistrement…")
     book.save()
     book.progress(1.0, "")
@@ -104,17 +108,15 @@ def run(book: Book, *, today: date, book_path: Path | None = None, progress=None
     return replace(writes.result, summary="\n".join([*done, writes.result.summary])) if done else writes.result
 
 
-def restore_journal_rows(book: Book, snapshot: Snapshot, book_path: Path) -> list[Problem]:
+def restore_journal_rows(book: Book, snapshot: Snapshot, journal: Journal) -> list[Problem]:
     """The *Journal* rows of the sends the log holds and the sheet does not show (a send whose
     save failed, a workbook copied or moved before it was saved): appended, as the next send
-    would, without sending anything. The log is the one the send uses (found by the workbook's
+    would, without sending anything. ``journal`` is the log the send uses (found by the workbook's
     identity, ``addin.mail.identity.find``) and is only read; the workbook's lock, held by the
     command, keeps a send out meanwhile. A workbook never sent from gets no *Journal* sheet."""
-    from addin.mail.identity import book_id_of, find
     from addin.mail.journal import sync_sheet
 
     book_id = book_id_of(snapshot)
-    journal = find(book_path, book_id)
     if book_id and journal.book_id() not in ("", book_id):
         return []  # another workbook's log beside this one (a copy over it): « Envoyer » refuses it
     if not any(entry.state is not None for entry in journal.entries().values()):
@@ -123,11 +125,12 @@ def restore_journal_rows(book: Book, snapshot: Snapshot, book_path: Path) -> lis
 
 
 def compute_writes(snapshot: Snapshot, *, today: date, book_path: Path,
-                   extra_problems: Sequence[Problem] = ()) -> Writes:
+                   extra_problems: Sequence[Problem] = (), journal: Journal | None = None) -> Writes:
     """Phase 2: the ledger, the queue and every write, from the snapshot alone (``extra_problems``:
-    the bank import's, shown in Anomalies with the register's)."""
+    the bank import's, shown in Anomalies with the register's; ``journal``: the send log when the
+    caller found it already, else ``queue.prepare`` finds it)."""
 
-    prepared = prepare(snapshot, today=today, book_path=book_path)
+    prepared = prepare(snapshot, today=today, book_path=book_path, journal=journal)
     last = dunning.last_reminders(prepared.history)
     old_record = read_record(snapshot.data(schema.RECORD)[1])
     cells = factures_cells(snapshot, prepared.register, prepared.ledger, prepared.next_actions, last)
