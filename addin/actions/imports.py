@@ -30,6 +30,7 @@ from typing import Sequence
 from addin.actions import import_invoices
 from addin.books.base import Book
 from addin.imports import bank_csv, camt, cfonb, detect, ofx, reconcile
+from addin.imports.encoding import decode
 from addin.imports.statement import BankLine, LineProblem, NotAStatement, with_identities
 from addin.register.snapshot import READ, Snapshot
 
@@ -63,7 +64,7 @@ def read_statement(data: bytes, name: str, kind: str, layout: bank_csv.Layout | 
 def _csv_layout(data: bytes, name: str, confirmed: dict[str, str]):
     """(layout, None) for a CSV whose header names its columns or whose guessed format was confirmed
     once; (None, what to confirm) when the columns are only guessed."""
-    text = bank_csv.decode(data)
+    text = decode(data)
     if bank_csv.detect(text) is not None:
         return None, None
     guessed = bank_csv.guess(text)

@@ -41,6 +41,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from addin.imports.encoding import decode
 from addin.imports.statement import BankLine, LineProblem, NotAStatement, clean, family_from_text, parse_amount
 from addin.register.schema import normalize
 
@@ -95,19 +96,6 @@ class Layout:
     header_row: int
     columns: dict
     delimiter: str
-
-
-def decode(data: bytes) -> str:
-    """UTF-16 with its BOM (Excel's « texte Unicode »), UTF-8 (BOM or not), else Windows-1252, else
-    Latin-1: never fails."""
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return data.decode("utf-16", errors="replace")
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
 
 
 def _rows(text: str, delimiter: str) -> list[list[str]]:

@@ -38,6 +38,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from addin.core.model import ZERO, Problem, Severity, cents
+from addin.imports.encoding import decode
 
 FIELDS_18 = ("JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib", "CompAuxNum",
              "CompAuxLib", "PieceRef", "PieceDate", "EcritureLib", "Debit", "Credit", "EcritureLet", "DateLet",
@@ -114,20 +115,6 @@ def sniff(data: bytes) -> bool:
     first = re.split(rb"\r\n|\r|\n", head, maxsplit=1)[0].lower()
     first = re.sub(rb"[^a-z0-9|\t;,]", b"", first)  # « Journal Code », « ECRITURE_NUM » name the same fields
     return sum(name.lower().encode() in first for name in FIELDS_18) >= 3
-
-
-def decode(data: bytes) -> str:
-    """UTF-8 (a BOM is dropped), UTF-16 with its BOM, else Windows-1252, else Latin-1 (which reads any byte)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace").lstrip("\ufeff")
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    for encoding in ("utf-8", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
 
 
 def parse_amount(text: str) -> Decimal:

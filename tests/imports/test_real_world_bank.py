@@ -11,6 +11,7 @@ import pytest
 
 from addin.actions.imports import read_statement
 from addin.imports import bank_csv, camt, cfonb, detect
+from addin.imports.encoding import decode
 from addin.imports.statement import DIRECT_DEBIT, RETURNED, TRANSFER
 
 # --- OFX -------------------------------------------------------------------------------------
@@ -213,7 +214,7 @@ def test_text_that_merely_starts_with_record_codes_is_not_cfonb():
 def csv_lines(text: str, encoding: str = "utf-8"):
     data = text.encode(encoding)
     assert detect.kind_of(data, "export.bin") == "bank_csv"
-    assert bank_csv.detect(bank_csv.decode(data)) is not None  # named columns: read without asking
+    assert bank_csv.detect(decode(data)) is not None  # named columns: read without asking
     return read_statement(data, "export.csv", "bank_csv")
 
 
