@@ -105,27 +105,20 @@ def _output_gone() -> None:
 
 
 def _guard(func):
-    """Known errors (a locked or unsafe workbook, bad options) become one readable line."""
+    """The workbook's lock (and no cyclic GC) around a command; its errors become one line in
+    ``_OneLineErrors``, like every command's."""
     import functools
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        from addin.books.base import BookError
+        from addin.actions.lock import command_lock  # one lock for every command that writes a workbook
         from addin.core.fast import gc_paused
 
-        try:
-            # One lock for every command that reads and writes a workbook (addin.actions.lock).
-            from addin.actions.lock import command_lock
-
-            if func.__name__ != "new":
-                _refuse_before_lock(kwargs.get("book"))
-            with gc_paused(), (command_lock(kwargs["book"]) if isinstance(kwargs.get("book"), Path) else _no_lock()):
-                # the whole command without the cyclic GC: its records make no cycles (README « Performance »)
-                return func(*args, **kwargs)
-        except (typer.Exit, typer.Abort):
-            raise  # both are RuntimeErrors: caught below, an exit would print an empty "Erreur :"
-        except (BookError, FileNotFoundError, PermissionError, ValueError, RuntimeError) as error:
-            _fail(error)
+        if func.__name__ != "new":
+            _refuse_before_lock(kwargs.get("book"))
+        with gc_paused(), (command_lock(kwargs["book"]) if isinstance(kwargs.get("book"), Path) else _no_lock()):
+            # the whole command without the cyclic GC: its records make no cycles (README « Performance »)
+            return func(*args, **kwargs)
 
     return wrapper
 
