@@ -76,3 +76,25 @@ def test_every_command_with_a_closed_output_exits_without_a_traceback(tmp_path, 
         assert ended.value.code == 1, args
         assert "Traceback" not in capsys.readouterr().err, args
     os.close(fd)
+
+
+def test_what_a_closed_output_never_got_is_not_written_by_the_next_print(tmp_path, monkeypatch):
+    """rich keeps the text of a write that failed; the next command of the same process (a test
+    session, a host that runs several) must not print it."""
+    book = fill_template(tmp_path / "Registre.xlsx")
+    fd = os.open(tmp_path / "stdout", os.O_WRONLY | os.O_CREAT)
+    monkeypatch.setattr(sys, "stdout", ClosedOutput(errno.EINVAL, fd))  # Windows' form: rich does not silence itself
+    with pytest.raises(SystemExit):
+        app(["refresh", str(book), "--today", TODAY.isoformat()])
+    os.close(fd)
+    later = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", later)
+    monkeypatch.setattr(cli.console, "quiet", False)
+    import openpyxl
+
+    openpyxl.Workbook().save(other := tmp_path / "Autre.xlsx")
+    with pytest.raises(SystemExit) as ended:
+        app(["refresh", str(other), "--today", TODAY.isoformat()])  # not a register: one error line
+    assert ended.value.code == 1
+    printed = later.getvalue().strip().splitlines()
+    assert len(printed) == 1 and "Autre.xlsx" in printed[0], printed  # its own error line, nothing before it
