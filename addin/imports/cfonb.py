@@ -38,6 +38,7 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
+from addin.imports.encoding import decode
 from addin.imports.statement import OTHER, RETURNED, BankLine, LineProblem, NotAStatement, clean, family_from_text
 
 _SIGNS = {"{": (1, "0"), "}": (-1, "0")}
@@ -56,12 +57,6 @@ def records(text: str):
             line = line[120:]
         yield number, line
 
-
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
 
 def sniff(data: bytes) -> bool:
     """Most non-blank records (of the first 20) start with a record code 01/04/05/07 and a
@@ -100,7 +95,7 @@ def read(data: bytes, source: str) -> tuple[list[BankLine], list[LineProblem]]:
     """Every operation (record 04, with its 05 complements) of every account in the file."""
     if not sniff(data):
         raise NotAStatement(f"{source} : ce n'est pas un relevé CFONB 120.")
-    text = _decode(data)
+    text = decode(data)  # UTF-8, else Windows-1252 (a bank's ’ or €), else Latin-1: columns count characters
     lines: list[BankLine] = []
     problems: list[LineProblem] = []
     current: BankLine | None = None

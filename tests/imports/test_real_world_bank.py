@@ -196,6 +196,15 @@ def test_cfonb_as_real_files_come(variant):
     assert "F2026-0153" in lines[0].text
 
 
+def test_cfonb_in_windows_1252_reads_its_curly_apostrophe():
+    """Banks on Windows write CFONB in Windows-1252: byte 0x92 is ’ there, a control character in Latin-1."""
+    recs = [r.replace("SOCIÉTÉ ÉLÉGANTE", "L’ÉLÉGANTE & CIE") for r in cfonb_records()]
+    data = "\r\n".join(recs).encode("cp1252")
+    assert b"\x92" in data
+    lines, problems = read_statement(data, "releve.txt", "cfonb")
+    assert problems == [] and lines[0].payer == "L’ÉLÉGANTE & CIE"
+
+
 @pytest.mark.parametrize("field, value", [("0000000012345{", "1234.50"), ("0000000012345A", "1234.51"),
                                           ("0000000012345I", "1234.59"), ("0000000012345}", "-1234.50"),
                                           ("0000000012345J", "-1234.51"), ("0000000012345R", "-1234.59")])
