@@ -39,6 +39,7 @@ from decimal import Decimal, InvalidOperation
 
 from addin.core.model import ZERO, Problem, Severity, cents
 from addin.imports.encoding import decode
+from addin.imports.statement import parse_amount as statement_amount
 
 FIELDS_18 = ("JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib", "CompAuxNum",
              "CompAuxLib", "PieceRef", "PieceDate", "EcritureLib", "Debit", "Credit", "EcritureLet", "DateLet",
@@ -118,18 +119,12 @@ def sniff(data: bytes) -> bool:
 
 
 def parse_amount(text: str) -> Decimal:
-    """``1 234,56``, ``1234.56``, `` 0,00 `` (padded), ``-12,5``, empty → Decimal."""
-    t = text.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
-    if not t:
+    """An FEC amount: empty (a debit or credit left blank) → 0, else what a bank file's amount may
+    be (``1 234,56``, ``1234.56``, ``12,50-``: ``statement.parse_amount``); ``NaN``, ``1e5`` and
+    other text raise ``ValueError``."""
+    if not text.strip():
         return ZERO
-    t = t.replace("'", "")  # 1'234,56
-    if "," in t and "." in t:  # the last one is the decimal mark: 1.234,56 or 1,234.56
-        t = t.replace(".", "").replace(",", ".") if t.rfind(",") > t.rfind(".") else t.replace(",", "")
-    elif "," in t:
-        t = t.replace(",", ".")
-    if t.endswith("-") and t[:-1]:  # 12,50- : a trailing minus
-        t = "-" + t[:-1]
-    return Decimal(t)
+    return statement_amount(text)
 
 
 def parse_date(text: str) -> date | None:

@@ -97,6 +97,13 @@ def test_french_decimals(text, amount):
     assert fec.parse_amount(text) == D(amount)
 
 
+@pytest.mark.parametrize("text", ["NaN", "Infinity", "1e5", "12 €uros"])
+def test_an_amount_decimal_would_take_but_no_accountant_writes_is_refused(text):
+    """``Decimal`` reads « NaN » and « 1e5 »; an FEC amount never is either: the line is reported."""
+    with pytest.raises(ValueError):
+        fec.parse_amount(text)
+
+
 def test_missing_columns_are_one_line_and_nothing_is_read():
     book, (problem,) = fec.read(write(LINES, drop=("EcritureLet", "PieceRef")), "FEC.txt")
     assert book.documents == [] and problem.row == 1 and problem.code == "import.fec.columns"
