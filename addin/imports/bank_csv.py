@@ -23,8 +23,10 @@ it holds an IBAN). Known column names (accents, case and punctuation ignored):
 | status | Status, Statut, État: a row « declined », « pending », « annulée », « en attente »… is left out |
 | family | Payment method, Moyen de paiement, Type opération (its words join the label's to tell the family) |
 
-Amounts: French (``1 234,56``, ``-12,50``) or English (``1,234.56``) decimals; a debit
-column read as money out whatever its sign. Dates: ``JJ/MM/AAAA``, ``JJ/MM/AA``,
+Amounts: French (``1 234,56``, ``-12,50``) or English (``1,234.56``) decimals, the file's
+decimal mark taken from the amounts that show their cents (``1.234`` beside ``12,50`` is
+1 234; with no amount showing cents it is reported as ambiguous); a debit column read as
+money out whatever its sign. Dates: ``JJ/MM/AAAA``, ``JJ/MM/AA``,
 ``JJ-MM-AAAA``, ``JJ.MM.AAAA``, ``AAAA-MM-JJ`` or ``AAAA/MM/JJ``, a time after it ignored
 (``05-12-2026 10:32:11``, ``2026-12-05T10:32:11Z``). A row whose date or amount does not
 parse is reported with its line number; the others are read — except a row without a date
@@ -40,6 +42,7 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from addin.imports.encoding import decode
 from addin.imports.statement import BankLine, LineProblem, NotAStatement, clean, family_from_text, parse_amount
@@ -206,6 +209,17 @@ def sniff(data: bytes) -> bool:
     return detect(text) is not None or guess(text) is not None
 
 
+_CENTS_AFTER = {",": re.compile(r",\d{1,2}\)?-?$"), ".": re.compile(r"\.\d{1,2}\)?-?$")}
+
+
+def decimal_mark(amounts: list[str]) -> str | None:
+    """The export's decimal mark, from the amounts that show their cents (« 12,50 », « 1.234,56 »
+    → « , »; « 12.50 » → « . »); None when none does, or when both appear."""
+    found = {mark for mark, pattern in _CENTS_AFTER.items()
+             if any(pattern.search(a.replace("€", "").replace("EUR", "").strip()) for a in amounts if a)}
+    return found.pop() if len(found) == 1 else None
+
+
 def parse_date(text: str) -> date:
     m = _DATE.match(str(text))
     if not m:
@@ -253,6 +267,15 @@ def read(data: bytes, source: str, account: str = "", layout: Layout | None = No
         j = c.get(role)
         return row[j].strip() if j is not None and j < len(row) else ""
 
+    mark = decimal_mark([cell(row, role) for row in rows[layout.header_row + 1:] for role in ("amount", "debit", "credit")])
+
+    def money(text: str) -> Decimal:
+        value = parse_amount(text, mark)
+        if value.as_tuple().exponent < -2:  # « 1.234 » in a file that never shows its decimal mark
+            raise ValueError(f"montant « {text} » ambigu (1,234 € ou 1 234 € ?) : le fichier n'écrit aucun "
+                             "montant avec ses centimes")
+        return value
+
     for index, row in enumerate(rows[layout.header_row + 1:], start=layout.header_row + 1):
         number = starts[index]
         if not any(v.strip() for v in row):
@@ -267,7 +290,7 @@ def read(data: bytes, source: str, account: str = "", layout: Layout | None = No
         try:
             booked = parse_date(cell(row, "date"))
             if "amount" in c and cell(row, "amount"):
-                value = parse_amount(cell(row, "amount"))
+                value = money(cell(row, "amount"))
                 way = normalize(cell(row, "direction"))
                 if way[:1] == "d":  # « D », « Débit », « DBIT »: money out whatever the amount's sign
                     value = -abs(value)
@@ -277,7 +300,7 @@ def read(data: bytes, source: str, account: str = "", layout: Layout | None = No
                 debit, credit = cell(row, "debit"), cell(row, "credit")
                 if not debit and not credit:
                     raise ValueError("ni débit ni crédit")
-                value = (parse_amount(credit) if credit else 0) - (abs(parse_amount(debit)) if debit else 0)
+                value = (money(credit) if credit else 0) - (abs(money(debit)) if debit else 0)
         except ValueError as error:
             problems.append(LineProblem(source, number, str(error), clean(";".join(row))[:60]))
             continue

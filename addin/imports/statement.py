@@ -63,13 +63,20 @@ class NotAStatement(ValueError):
     """The file is not a bank statement Relance reads (or is broken as a whole)."""
 
 
-def parse_amount(text: str) -> Decimal:
-    """« 1 234,56 », « -1234.56 », « 1.234,56 », « +12 » → Decimal; raises ValueError otherwise."""
+def parse_amount(text: str, decimal_mark: str | None = None) -> Decimal:
+    """« 1 234,56 », « -1234.56 », « 1.234,56 », « +12 » → Decimal; raises ValueError otherwise.
+
+    ``decimal_mark`` (« , » or « . »), when the file as a whole tells it, settles « 1.234 »: with
+    « , » the point separates thousands (1234), with « . » it is the decimal mark (1.234)."""
     t = str(text).strip().replace("\u2212", "-").replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace("'", "")
     t = t.replace("€", "").replace("EUR", "")
     negative = t.startswith("-") or (t.startswith("(") and t.endswith(")")) or t.endswith("-")
     t = t.strip("+-()")
-    if "," in t and "." in t:  # the last one is the decimal separator
+    if decimal_mark == ",":
+        t = t.replace(".", "").replace(",", ".")
+    elif decimal_mark == ".":
+        t = t.replace(",", "")
+    elif "," in t and "." in t:  # the last one is the decimal separator
         if t.rfind(",") > t.rfind("."):
             t = t.replace(".", "").replace(",", ".")
         else:

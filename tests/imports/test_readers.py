@@ -127,6 +127,21 @@ def test_csv_bad_row_is_reported_with_its_line():
     assert [p.line for p in problems] == [3, 4]
 
 
+def test_csv_thousands_point_is_read_by_the_files_decimal_mark():
+    """« 1.234 » is 1 234 € in a file whose other amounts show « ,50 » cents, 1 234 € in an English
+    file (« 12.50 », « 1,234 »), and a reported line, never a guess, when no amount shows its cents."""
+    french = "Date;Libellé;Montant\n02/03/2026;VIR A;1.234\n03/03/2026;VIR B;12,50\n"
+    lines, problems = bank_csv.read(french.encode("utf-8"), "fr.csv")
+    assert problems == [] and [ln.amount for ln in lines] == [Decimal("1234"), Decimal("12.50")]
+    english = 'Date,Description,Amount\n2026-03-02,VIR A,"1,234"\n2026-03-03,VIR B,12.50\n'
+    lines, problems = bank_csv.read(english.encode("utf-8"), "en.csv")
+    assert problems == [] and [ln.amount for ln in lines] == [Decimal("1234"), Decimal("12.50")]
+    unsure = "Date;Libellé;Montant\n02/03/2026;VIR A;1.234\n03/03/2026;VIR B;12\n"
+    lines, problems = bank_csv.read(unsure.encode("utf-8"), "x.csv")
+    assert [ln.amount for ln in lines] == [Decimal("12")]
+    assert [p.line for p in problems] == [2] and "ambigu" in problems[0].message
+
+
 @pytest.mark.parametrize("text, value", [("1 234,56", "1234.56"), ("-12,5", "-12.5"), ("1.234,56", "1234.56"),
                                          ("1,234.56", "1234.56"), ("+12", "12"), ("120,00-", "-120.00")])
 def test_amounts_as_banks_write_them(text, value):
