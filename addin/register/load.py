@@ -520,51 +520,90 @@ _LANGUAGES = {"fr": "fr", "francais": "fr", "french": "fr", "en": "en", "anglais
 
 def _load_clients(ctx: _Context, default_language: str = "fr") -> dict[str, Client]:
     clients: dict[str, Client] = {}
-    table = _table(ctx, schema.CLIENTS, required=True)
-    if table is None:
+    cut = _columns(ctx, schema.CLIENTS, required=True)
+    if cut is None:
         return clients
-    _, _, rows = table
     firsts: dict[str, int] = {}
-    for row in rows:
-        code = row.text("code", required=True)
-        if row.bad:
+    n, v, odd = cut.count, cut.values.get, bytearray(cut.count)
+    if ctx.by_rows:
+        odd = bytearray(b"\x01" * n)
+    cut.special(odd)
+    codes = columns.texts(v("code"), n, ctx.texts, odd)
+    names = columns.texts(v("name"), n, ctx.texts)
+    types = columns.typed(v("type"), n, odd, cells.parse_client_type)
+    emails = columns.typed(v("email"), n, odd, cells.parse_emails)
+    copies = columns.typed(v("email_cc"), n, odd, cells.parse_emails)
+    languages = columns.typed(v("language"), n, odd, _language)
+    limits = columns.amounts(v("credit_limit"), n, odd, ctx.amounts)
+    holds = columns.typed(v("on_hold"), n, odd, cells.parse_bool)
+    terms = columns.texts(v("terms"), n, ctx.texts)
+    scenarios = columns.texts(v("scenario"), n, ctx.texts)
+    notes = columns.texts(v("notes"), n, ctx.texts)
+    sirens = columns.texts(v("siren"), n, ctx.texts)
+    addresses = columns.texts(v("address"), n, ctx.texts)
+    phones = columns.texts(v("phone"), n, ctx.texts)
+    business = ClientType.BUSINESS
+    first = cut.first
+    for i in cut.records:
+        code, name = codes[i], names[i]
+        folded = _fold(code)
+        if odd[i] or folded in firsts or not name:
+            _client_row(ctx, cut.row(i), clients, firsts, default_language)  # a problem to say
             continue
-        if _fold(code) in firsts:
-            row.problem("code", f"Code client « {code} » en double (déjà ligne {firsts[_fold(code)]}) : cette ligne est ignorée.",
-                        "Donnez un code unique à chaque client, ou supprimez le doublon.", "client.duplicate")
-            continue
-        firsts[_fold(code)] = row.number
-        name = row.text("name")
-        if not name:
-            row.problem("name", "Nom du client manquant : le code est utilisé à la place.",
-                        "Saisissez le nom ou la raison sociale du client.", "client.name_missing", WARNING)
-            name = code
-        client_type, problem = cells.parse_client_type(row.raw.get("type"), row.place("type"))
-        if problem is not None:
-            row.problem("type", problem.message + " Le client est traité comme Professionnel en attendant.",
-                        problem.fix, problem.code, WARNING)
-        email, problem = cells.parse_emails(row.raw.get("email"), row.place("email"))
-        if problem is not None:
-            row.problem("email", problem.message, problem.fix, problem.code, WARNING)
-        cc, problem = cells.parse_emails(row.raw.get("email_cc"), row.place("email_cc"))
-        if problem is not None:
-            row.problem("email_cc", problem.message, problem.fix, problem.code, WARNING)
-        language = default_language  # blank: the Paramètres' « Langue »
-        if not is_blank(row.raw.get("language")):
-            language = _LANGUAGES.get(schema.normalize(row.raw["language"]), "")
-            if not language:
-                row.problem("language", f"Langue inconnue « {text(row.raw['language'])} » : français utilisé.",
-                            "Saisissez fr ou en.", "client.language", WARNING)
-                language = "fr"
-        credit_limit = row.money("credit_limit")
-        on_hold = row.boolean("on_hold")
-        clients[_fold(code)] = Client(
-            code=code, name=name, type=client_type or ClientType.BUSINESS, email=email, email_cc=cc,
-            language=language, terms=row.text("terms") or None, scenario=row.text("scenario") or None,
-            credit_limit=credit_limit, on_hold=bool(on_hold), notes=row.text("notes"), row=row.number,
-            siren=row.text("siren"), address=row.text("address"), phone=row.text("phone"),
-        )
+        firsts[folded] = first + i
+        clients[folded] = Client(code, name, types[i] or business, emails[i] or "", copies[i] or "",
+                                 languages[i] or default_language, terms[i] or None, scenarios[i] or None, limits[i],
+                                 bool(holds[i]), notes[i], first + i, sirens[i], addresses[i], phones[i])
     return clients
+
+
+def _language(value: object) -> tuple[str, object]:
+    """A client's « Langue » for the column reading: (language, None), or ("", True) when unknown."""
+    language = _LANGUAGES.get(schema.normalize(value), "")
+    return language, (None if language else True)
+
+
+def _client_row(ctx: _Context, row: _Row, clients: dict[str, Client], firsts: dict[str, int],
+                default_language: str) -> None:
+    """One *Clients* row, read cell by cell: the client, or the problems that leave it out."""
+    code = row.text("code", required=True)
+    if row.bad:
+        return
+    if _fold(code) in firsts:
+        row.problem("code", f"Code client « {code} » en double (déjà ligne {firsts[_fold(code)]}) : cette ligne est ignorée.",
+                    "Donnez un code unique à chaque client, ou supprimez le doublon.", "client.duplicate")
+        return
+    firsts[_fold(code)] = row.number
+    name = row.text("name")
+    if not name:
+        row.problem("name", "Nom du client manquant : le code est utilisé à la place.",
+                    "Saisissez le nom ou la raison sociale du client.", "client.name_missing", WARNING)
+        name = code
+    client_type, problem = cells.parse_client_type(row.raw.get("type"), row.place("type"))
+    if problem is not None:
+        row.problem("type", problem.message + " Le client est traité comme Professionnel en attendant.",
+                    problem.fix, problem.code, WARNING)
+    email, problem = cells.parse_emails(row.raw.get("email"), row.place("email"))
+    if problem is not None:
+        row.problem("email", problem.message, problem.fix, problem.code, WARNING)
+    cc, problem = cells.parse_emails(row.raw.get("email_cc"), row.place("email_cc"))
+    if problem is not None:
+        row.problem("email_cc", problem.message, problem.fix, problem.code, WARNING)
+    language = default_language  # blank: the Paramètres' « Langue »
+    if not is_blank(row.raw.get("language")):
+        language = _LANGUAGES.get(schema.normalize(row.raw["language"]), "")
+        if not language:
+            row.problem("language", f"Langue inconnue « {text(row.raw['language'])} » : français utilisé.",
+                        "Saisissez fr ou en.", "client.language", WARNING)
+            language = "fr"
+    credit_limit = row.money("credit_limit")
+    on_hold = row.boolean("on_hold")
+    clients[_fold(code)] = Client(
+        code=code, name=name, type=client_type or ClientType.BUSINESS, email=email, email_cc=cc,
+        language=language, terms=row.text("terms") or None, scenario=row.text("scenario") or None,
+        credit_limit=credit_limit, on_hold=bool(on_hold), notes=row.text("notes"), row=row.number,
+        siren=row.text("siren"), address=row.text("address"), phone=row.text("phone"),
+    )
 
 
 def _client_of(row: _Row, clients: dict[str, Client], code: str) -> Client | None:

@@ -25,10 +25,10 @@ CELL = st.one_of(st.none(), TEXTS, NUMBERS, DATES)
 
 
 @st.composite
-def _row(draw, good, key):
+def _row(draw, good, key, names=tuple(f"F{k}" for k in range(1, 41))):
     """A row: the good row with its own number (``key``: the column), and up to three odd cells."""
     row = list(good)
-    row[key] = f"F{draw(st.integers(1, 40))}"
+    row[key] = draw(st.sampled_from(names))
     for _ in range(draw(st.integers(0, 3))):
         row[draw(st.integers(0, len(row) - 1))] = draw(CELL)
     return row
@@ -36,12 +36,19 @@ def _row(draw, good, key):
 
 GOOD_INVOICE = ["F1", "C001", date(2025, 3, 15), None, 1000, 1200, None, None, None, None, None, None, None]
 GOOD_PAYMENT = [date(2025, 4, 20), "C001", "F1", 500.5, "Virement", "VIR 1"]
+GOOD_CLIENT = ["C001", "Atelier", "Professionnel", "a@b.fr", None, "fr", None, None, 1000, "Non", None, None]
+ODD_CLIENT = st.sampled_from([None, "", "Particulier", "Mairie", "Public", "a@b.fr; c@d", "pas une adresse", "en",
+                              "EN", "de", "Oui", "peut-être", "1 000,555", 12.345, -5, 0.0, "  ", date(2025, 1, 1)])
 
 
 @st.composite
 def registers(draw):
     invoices = draw(st.lists(_row(GOOD_INVOICE, 0), max_size=25))
     payments = draw(st.lists(_row(GOOD_PAYMENT, 2), max_size=25))
+    clients = draw(st.lists(_row(GOOD_CLIENT, 0, ("C001", "c001", " C001", "MAIRIE", "P01", "Z", "")), max_size=8))
+    for row in clients:  # odd cells a client row holds
+        for _ in range(draw(st.integers(0, 2))):
+            row[draw(st.sampled_from([1, 1, 2, 3, 4, 5, 8, 9]))] = draw(ODD_CLIENT)
     factures = [INVOICES_FR[:13], *invoices]
     paiements = [PAYMENTS_FR, *payments]
     formulas = {}
@@ -51,7 +58,8 @@ def registers(draw):
     if payments and draw(st.booleans()):
         top = draw(st.integers(2, len(payments) + 1))
         merged["Paiements"] = ((top, 2, top + 1, 3),)
-    sheets = french_sheets(Factures=factures, Paiements=paiements, **{"Échéanciers": [["N° plan"]]})
+    sheets = french_sheets(Clients=[CLIENTS_FR, *CLIENT_ROWS, *clients], Factures=factures, Paiements=paiements,
+                           **{"Échéanciers": [["N° plan"]]})
     return FakeBook(sheets, formulas=formulas, merged=merged, epoch_1904=draw(st.booleans()))
 
 
