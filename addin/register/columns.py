@@ -54,29 +54,35 @@ def filled(columns: Sequence[list], count: int) -> list[bool]:
             for values in zip(*columns)]
 
 
-def texts(values: Sequence[object] | None, count: int, memo: dict[str, str], odd: bytearray | None = None
-          ) -> list[str]:
+class Texts(dict):
+    """``cells.text`` of each text met, once per distinct text (a blank cell: "")."""
+
+    def __init__(self):
+        super().__init__({None: ""})
+
+    def __missing__(self, value: object) -> str:
+        found = cells.text(value)
+        if value.__class__ is _STR:  # numbers, booleans and dates are never keys (1 == True == 1.0)
+            self[value] = found
+        return found
+
+
+def texts(values: Sequence[object] | None, count: int, memo: Texts, odd: bytearray | None = None) -> list[str]:
     """``cells.text`` of each cell; with ``odd`` (a required column), a blank cell marks its row."""
     if values is None:
         if odd is not None:
             for i in range(count):
                 odd[i] = 1
         return [""] * count
-    text = cells.text
-    out = []
-    append = out.append
-    for v in values:
-        if v.__class__ is _STR:
-            found = memo.get(v)
-            if found is None:
-                found = memo[v] = text(v)
-            append(found)
-        else:
-            append(text(v))
+    out = list(map(memo.__getitem__, values))
     if odd is not None:
-        for i, found in enumerate(out):
-            if not found:
+        i = -1
+        try:
+            while True:
+                i = out.index("", i + 1)
                 odd[i] = 1
+        except ValueError:
+            pass
     return out
 
 
@@ -90,20 +96,17 @@ def dates(values: Sequence[object] | None, count: int, odd: bytearray, epoch_190
         return [None] * count
     low, high = cells.MIN_YEAR, cells.MAX_YEAR
     parse = cells.parse_date
-    out: list[date | None] = []
-    append = out.append
-    for i, v in enumerate(values):
-        if v.__class__ is _DATE and low <= v.year <= high:
-            append(v)
-        elif v is None or (v.__class__ is _STR and not v.strip()):
-            append(None)
+    out = list(values)
+    for i in [i for i, v in enumerate(values) if v.__class__ is not _DATE or not low <= v.year <= high]:
+        v = values[i]
+        if v is None or (v.__class__ is _STR and not v.strip()):
+            out[i] = None
             if required:
                 odd[i] = 1
         else:
-            found, problem = parse(v, epoch_1904=epoch_1904)
+            out[i], problem = parse(v, epoch_1904=epoch_1904)
             if problem is not None:
                 odd[i] = 1
-            append(found)
     return out
 
 

@@ -38,7 +38,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date as _Date
 from decimal import Decimal
-from typing import Callable
+from typing import Callable, Iterable
 
 from addin.books.base import Book, SheetData
 from addin.books.xlsx import col_letter
@@ -98,7 +98,7 @@ class _Context:
     epoch_1904: bool
     problems: list[Problem]
     # Memos of pure parses for this load: a register repeats its texts and amounts.
-    texts: dict[str, str] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=columns.Texts)
     amounts: dict[float, Decimal] = field(default_factory=dict)
     by_rows: bool = False  # every row through the per-row reading (the tests' oracle for the columns)
 
@@ -346,8 +346,16 @@ def totals_rows(data: SheetData, header: HeaderMap) -> frozenset[int]:
     formulas = data.formulas
     with_formula = {r for r, _c in formulas}
     found = set()
-    for r in range(header.row + 1, len(data.rows) + 1):
-        values = data.rows[r - 1]
+    rows = data.rows
+    candidates: Iterable[int] = range(header.row + 1, len(rows) + 1)
+    if columns:  # a row whose first identity cell is a text opening with a letter or digit (not g, s, t) is typed
+        j = columns[0] - 1
+        held = {r for r, c in formulas if c == j + 1}
+        candidates = [r for r, values in enumerate(rows[header.row:], start=header.row + 1)
+                      if r in held or not (len(values) > j and (v := values[j]).__class__ is str
+                                           and (c := v[:1]).isascii() and c.isalnum() and c not in "gstGST")]
+    for r in candidates:
+        values = rows[r - 1]
         typed = False
         for j in columns:
             value = values[j - 1] if j - 1 < len(values) else None
