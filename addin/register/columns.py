@@ -18,6 +18,7 @@ amounts); a date cell is its ``date``; a text is ``cells.text`` (memoised).
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from itertools import repeat
@@ -27,6 +28,16 @@ from typing import Callable, Sequence
 from addin.register import cells
 
 _DATE = date
+_NONE = type(None)
+_TEXTS = {str, _NONE}
+_OTHER_SPACE = re.compile(r"[^\S ]")
+
+
+def _trimmed(joined: str) -> bool:
+    """Whether every text of a column joined by NUL (a character no cell holds: XML forbids it) is
+    its own ``cells.text``: no whitespace but the plain space, none at an end, never two in a row."""
+    return (_OTHER_SPACE.search(joined) is None and "  " not in joined and " \x00" not in joined
+            and "\x00 " not in joined and not joined.startswith(" ") and not joined.endswith(" "))
 _STR = str
 _FLOAT = float
 _INT = int
@@ -50,8 +61,11 @@ def filled(columns: Sequence[list], count: int) -> list[bool]:
     """Per row: whether any of ``columns`` holds something (not None, not a blank text)."""
     if not columns:
         return [False] * count
-    return [any(v is not None and (v.__class__ is not _STR or v.strip()) for v in values)
-            for values in zip(*columns)]
+    first, others = columns[0], columns[1:]
+    flags = [v is not None and (v.__class__ is not _STR or v.strip() != "") for v in first]
+    for i in [i for i, flag in enumerate(flags) if not flag]:  # the first cell blank: look at the others
+        flags[i] = any(v is not None and (v.__class__ is not _STR or v.strip()) for v in (c[i] for c in others))
+    return flags
 
 
 class Texts(dict):
@@ -74,7 +88,11 @@ def texts(values: Sequence[object] | None, count: int, memo: Texts, odd: bytearr
             for i in range(count):
                 odd[i] = 1
         return [""] * count
-    out = list(map(memo.__getitem__, values))
+    kinds = set(map(type, values))
+    if kinds <= _TEXTS and _trimmed("\x00".join([v for v in values if v is not None] if _NONE in kinds else values)):
+        out = [("" if v is None else v) for v in values] if _NONE in kinds else list(values)  # each its own text
+    else:
+        out = list(map(memo.__getitem__, values))
     if odd is not None:
         i = -1
         try:
@@ -119,7 +137,28 @@ def amounts(values: Sequence[object] | None, count: int, odd: bytearray, memo: d
                 odd[i] = 1
         return [None] * count
     parse = cells.parse_money
-    out: list[Decimal | None] = []
+    if bool not in set(map(type, values)):  # (True == 1: a boolean would find the amount of 1)
+        out = list(map(memo.get, values))  # the numbers met before; the others one by one below
+        for i in [i for i, found in enumerate(out) if found is None]:
+            v = values[i]
+            c = v.__class__
+            if v is None or (c is _STR and not v.strip()):
+                if required:
+                    odd[i] = 1
+                continue
+            if c is _FLOAT or c is _INT:
+                found = memo.get(v)  # met earlier in this column
+                if found is not None:
+                    out[i] = found
+                    continue
+            found, problem = parse(v)
+            if problem is not None:
+                odd[i] = 1
+            elif (c is _FLOAT or c is _INT) and v:  # 0.0 and -0.0: equal keys, not the same Decimal
+                memo[v] = found
+            out[i] = found
+        return out
+    out = []
     append = out.append
     for i, v in enumerate(values):
         c = v.__class__

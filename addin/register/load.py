@@ -348,12 +348,13 @@ def totals_rows(data: SheetData, header: HeaderMap) -> frozenset[int]:
     found = set()
     rows = data.rows
     candidates: Iterable[int] = range(header.row + 1, len(rows) + 1)
-    if columns:  # a row whose first identity cell is a text opening with a letter or digit (not g, s, t) is typed
-        j = columns[0] - 1
+    if columns:  # a row whose first identity cell is a text opening with a letter or digit (not g, s, t),
+        j = columns[0] - 1  # or a value that is not a text (a date, a number), is typed unless a formula
         held = {r for r, c in formulas if c == j + 1}
         candidates = [r for r, values in enumerate(rows[header.row:], start=header.row + 1)
-                      if r in held or not (len(values) > j and (v := values[j]).__class__ is str
-                                           and (c := v[:1]).isascii() and c.isalnum() and c not in "gstGST")]
+                      if r in held or not (len(values) > j and (
+                          (v := values[j]).__class__ is str and (c := v[:1]).isascii() and c.isalnum()
+                          and c not in "gstGST" or (v is not None and v.__class__ is not str)))]
     for r in candidates:
         values = rows[r - 1]
         typed = False
