@@ -119,8 +119,8 @@ _BIG = 2.0 ** 53
 
 def _plain_row(row: list) -> tuple:
     """``_plain`` on a whole row (inlined: a register has millions of cells)."""
-    return tuple(None if v == "" else int(v) if v.__class__ is _FLOAT and v.is_integer() and -_BIG < v < _BIG
-                 else v for v in row)
+    return tuple([None if v == "" else int(v) if v.__class__ is _FLOAT and v.is_integer() and -_BIG < v < _BIG
+                  else v for v in row])
 
 
 def _trim(rows) -> tuple[tuple[object, ...], ...]:

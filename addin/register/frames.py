@@ -22,6 +22,7 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
+from operator import attrgetter
 from pathlib import Path
 
 import pandas as pd
@@ -47,9 +48,17 @@ class Tables:
 
 
 def _frame(records, cls) -> pd.DataFrame:
-    """One column per field of ``cls``, even when there is no record; enums as their text."""
+    """One column per field of ``cls``, even when there is no record; enums as their text.
+
+    Built a column at a time (one ``attrgetter`` pass per field), as the loader reads the sheets."""
     names = [f.name for f in dataclasses.fields(cls)]
-    return pd.DataFrame([[_plain(getattr(r, n)) for n in names] for r in records], columns=names, dtype=object)
+    columns = {}
+    for name in names:
+        values = list(map(attrgetter(name), records))
+        if any(isinstance(v, Enum) for v in values):
+            values = list(map(_plain, values))
+        columns[name] = values
+    return pd.DataFrame(columns, columns=names, dtype=object)
 
 
 def _plain(value: object) -> object:

@@ -38,12 +38,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import date as _Date
 from decimal import Decimal
-from typing import Callable
+from typing import Callable, Iterable
 
 from addin.books.base import Book, SheetData
 from addin.books.xlsx import col_letter
 from addin.core.model import Client, ClientType, Invoice, Payment, PlanStep, Problem, Register, Settings, Severity
-from addin.register import cells, schema
+from addin.register import cells, columns, schema
 from addin.register.cells import Place, is_blank, text
 from addin.register.schema import Column, HeaderMap, Sheet
 
@@ -52,15 +52,22 @@ _REQUIRED_SHEETS = (schema.CLIENTS, schema.FACTURES, schema.PAIEMENTS)
 _SECRET_MASK = "••••••"
 
 
-def load(book: Book) -> tuple[Register, list[Problem]]:
-    """Read the whole register. Never raises on bad data: every defect is a ``Problem``."""
-    names = list(book.sheet_names())
-    ctx = _Context(book, names, epoch_1904(book), [])
-    settings = _load_settings(ctx)
-    clients = _load_clients(ctx, settings.language)
-    invoices, seen_numbers = _load_invoices(ctx, clients)
-    payments = _load_payments(ctx, clients, invoices, seen_numbers)
-    plan_steps = _load_plans(ctx, clients, invoices, _record(ctx))
+def load(book: Book, *, by_rows: bool = False) -> tuple[Register, list[Problem]]:
+    """Read the whole register. Never raises on bad data: every defect is a ``Problem``.
+
+    The data sheets are read column by column (``addin.register.columns``); ``by_rows``
+    reads every row through the per-row reading instead, as the tests' oracle.
+    """
+    from addin.core.fast import gc_paused
+
+    with gc_paused():  # hundreds of thousands of records, no cycles
+        names = list(book.sheet_names())
+        ctx = _Context(book, names, epoch_1904(book), [], by_rows=by_rows)
+        settings = _load_settings(ctx)
+        clients = _load_clients(ctx, settings.language)
+        invoices, seen_numbers = _load_invoices(ctx, clients)
+        payments = _load_payments(ctx, clients, invoices, seen_numbers)
+        plan_steps = _load_plans(ctx, clients, invoices, _record(ctx))
     register = Register(settings, tuple(clients.values()), tuple(invoices.values()), tuple(payments), tuple(plan_steps))
     return register, ctx.problems
 
@@ -91,8 +98,9 @@ class _Context:
     epoch_1904: bool
     problems: list[Problem]
     # Memos of pure parses for this load: a register repeats its texts and amounts.
-    texts: dict[str, str] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=columns.Texts)
     amounts: dict[float, Decimal] = field(default_factory=dict)
+    by_rows: bool = False  # every row through the per-row reading (the tests' oracle for the columns)
 
     def parse_date(self, value: object, place) -> tuple:
         return cells.parse_date(value, place, epoch_1904=self.epoch_1904)
@@ -183,7 +191,8 @@ class _Row:
                     if problem.severity == Severity.ERROR and required:
                         self.bad = True
                     return found
-                self.ctx.amounts[value] = found
+                if value:  # 0.0 and -0.0: equal keys, not the same Decimal
+                    self.ctx.amounts[value] = found
             return found
         return self._typed(key, cells.parse_money, required)
 
@@ -196,6 +205,12 @@ class _Row:
 
 def _table(ctx: _Context, sheet: Sheet, required: bool) -> tuple[str, HeaderMap, list[_Row]] | None:
     """Locate, check and cut a sheet into data rows; None when it cannot be read (problems said why)."""
+    cut = _columns(ctx, sheet, required)
+    return None if cut is None else (cut.name, cut.header, cut.rows())
+
+
+def _columns(ctx: _Context, sheet: Sheet, required: bool) -> "_Cut | None":
+    """Locate, check and cut a sheet into input columns; None when it cannot be read (problems said why)."""
     name = schema.find_sheet(ctx.names, sheet)
     if name is None:
         if required:
@@ -235,16 +250,53 @@ def _table(ctx: _Context, sheet: Sheet, required: bool) -> tuple[str, HeaderMap,
                 Severity.ERROR, "column.missing"))
         return None
 
+    return _cut(ctx, data, header, name)
+
+
+@dataclass
+class _Cut:
+    """A table's data rows as input columns (``columns.cut``): ``values[key][i]`` is the cell of
+    sheet row ``first + i``; ``records`` the offsets of the rows that may be records (not a
+    totals row, not empty); ``pending``/``formulas`` the keys of uncalculated/formula cells by row."""
+
+    ctx: _Context
+    name: str
+    header: HeaderMap
+    first: int
+    count: int
+    values: dict[str, list]
+    records: list[int]
+    pending: dict[int, set[str]]
+    formulas: dict[int, set[str]]
+
+    def row(self, i: int) -> _Row:
+        """The per-row reading of offset ``i`` (a row with a problem, or every row for the oracle)."""
+        number = self.first + i
+        empty: frozenset[str] = frozenset()
+        return _Row(self.ctx, self.name, self.header, number, {k: v[i] for k, v in self.values.items()},
+                    frozenset(self.pending.get(number, empty)), formulas=frozenset(self.formulas.get(number, empty)))
+
+    def rows(self) -> list[_Row]:
+        return [self.row(i) for i in self.records]
+
+    def special(self, odd: bytearray) -> None:
+        """Rows with a formula or an uncalculated cell among their inputs take the per-row reading."""
+        for number in (*self.pending, *self.formulas):
+            if 0 <= number - self.first < self.count:
+                odd[number - self.first] = 1
+
+
+def _cut(ctx: _Context, data: SheetData, header: HeaderMap, name: str) -> _Cut:
+    """Cut a located table into input columns; merged cells and uncalculated formulas are said here."""
+    sheet = header.sheet
     inputs = {k: j for k, j in header.columns.items() if k not in header.appended and not sheet.column(k).computed}
     by_index = {j: k for k, j in inputs.items()}
-    rows = [list(r) for r in data.rows]
-    _merged(ctx, data, header, by_index, rows, name)
+    body = data.rows[header.row:]
+    values = columns.cut(body, inputs)
+    first = header.row + 1
+    _merged(ctx, data, header, by_index, values, name)
     totals = totals_rows(data, header)
-    uncalculated = _formulas(ctx, data, header, by_index, rows, name, totals)
-
-    result: list[_Row] = []
-    items = list(inputs.items())
-    width = max(inputs.values(), default=0)
+    uncalculated = _formulas(ctx, data, header, by_index, values, name, totals)
     # The formula cells and uncalculated cells by row: most rows have none.
     formula_keys: dict[int, set[str]] = {}
     for r, j in data.formulas:
@@ -253,20 +305,10 @@ def _table(ctx: _Context, sheet: Sheet, required: bool) -> tuple[str, HeaderMap,
     pending_keys: dict[int, set[str]] = {}
     for r, j in uncalculated:
         pending_keys.setdefault(r, set()).add(by_index[j])
-    empty: frozenset[str] = frozenset()
-    for i in range(header.row, len(rows)):
-        if i + 1 in totals:
-            continue
-        values = rows[i]
-        if len(values) < width:
-            values = list(values) + [None] * (width - len(values))
-        raw = {k: values[j - 1] for k, j in items}
-        pending = frozenset(pending_keys.get(i + 1, empty))
-        if not pending and all(v is None or (v.__class__ is str and not v.strip()) for v in raw.values()):
-            continue
-        result.append(_Row(ctx, name, header, i + 1, raw, pending,
-                           formulas=frozenset(formula_keys.get(i + 1, empty))))
-    return name, header, result
+    count = len(body)
+    filled = columns.filled(list(values.values()), count)
+    records = [i for i in range(count) if (filled[i] or first + i in pending_keys) and first + i not in totals]
+    return _Cut(ctx, name, header, first, count, values, records, pending_keys, formula_keys)
 
 
 # The cells that make a row a record: a row with none of them typed is not one (see totals_rows).
@@ -304,8 +346,17 @@ def totals_rows(data: SheetData, header: HeaderMap) -> frozenset[int]:
     formulas = data.formulas
     with_formula = {r for r, _c in formulas}
     found = set()
-    for r in range(header.row + 1, len(data.rows) + 1):
-        values = data.rows[r - 1]
+    rows = data.rows
+    candidates: Iterable[int] = range(header.row + 1, len(rows) + 1)
+    if columns:  # a row whose first identity cell is a text opening with a letter or digit (not g, s, t),
+        j = columns[0] - 1  # or a value that is not a text (a date, a number), is typed unless a formula
+        held = {r for r, c in formulas if c == j + 1}
+        candidates = [r for r, values in enumerate(rows[header.row:], start=header.row + 1)
+                      if r in held or not (len(values) > j and (
+                          (v := values[j]).__class__ is str and (c := v[:1]).isascii() and c.isalnum()
+                          and c not in "gstGST" or (v is not None and v.__class__ is not str)))]
+    for r in candidates:
+        values = rows[r - 1]
         typed = False
         for j in columns:
             value = values[j - 1] if j - 1 < len(values) else None
@@ -321,15 +372,26 @@ def totals_rows(data: SheetData, header: HeaderMap) -> frozenset[int]:
     return frozenset(found)
 
 
-def _merged(ctx: _Context, data: SheetData, header: HeaderMap, by_index: dict[int, str], rows: list[list], name: str) -> None:
+def _merged(ctx: _Context, data: SheetData, header: HeaderMap, by_index: dict[int, str], values: dict[str, list],
+            name: str) -> None:
+    first = header.row + 1
     for min_row, min_col, max_row, max_col in data.merged:
         if max_row < header.row or not any(min_col <= j <= max_col for j in by_index):
             continue  # a title banner above the table, or the user's own columns
-        top_left = rows[min_row - 1][min_col - 1] if min_row - 1 < len(rows) and min_col - 1 < len(rows[min_row - 1]) else None
-        for r in range(min_row, max_row + 1):
-            for c in range(min_col, max_col + 1):
-                if (r, c) != (min_row, min_col) and r - 1 < len(rows) and c - 1 < len(rows[r - 1]):
-                    rows[r - 1][c - 1] = None
+        if min_row >= first and min_col in by_index:
+            column = values[by_index[min_col]]
+            top_left = column[min_row - first] if min_row - first < len(column) else None
+        else:
+            rows = data.rows
+            top_left = rows[min_row - 1][min_col - 1] if min_row - 1 < len(rows) and min_col - 1 < len(rows[min_row - 1]) else None
+        for c in range(min_col, max_col + 1):
+            key = by_index.get(c)
+            if key is None:
+                continue
+            column = values[key]
+            for r in range(max(min_row, first), max_row + 1):
+                if (r, c) != (min_row, min_col) and r - first < len(column):
+                    column[r - first] = None
         ref = f"{col_letter(min_col)}{min_row}:{col_letter(max_col)}{max_row}"
         key = by_index.get(min_col)
         ctx.problems.append(Problem(
@@ -339,14 +401,15 @@ def _merged(ctx: _Context, data: SheetData, header: HeaderMap, by_index: dict[in
             WARNING, "cell.merged"))
 
 
-def _formulas(ctx: _Context, data: SheetData, header: HeaderMap, by_index: dict[int, str], rows: list[list],
+def _formulas(ctx: _Context, data: SheetData, header: HeaderMap, by_index: dict[int, str], values: dict[str, list],
               name: str, totals: frozenset[int] = frozenset()) -> set[tuple[int, int]]:
     """Input cells holding a formula never calculated: a problem each (their cached value is read otherwise)."""
     found: set[tuple[int, int]] = set()
     for r, c in sorted(data.formulas):
         if r <= header.row or c not in by_index or r in totals:
             continue
-        value = rows[r - 1][c - 1] if r - 1 < len(rows) and c - 1 < len(rows[r - 1]) else None
+        column = values[by_index[c]]
+        value = column[r - header.row - 1] if r - header.row - 1 < len(column) else None
         if value is None:
             found.add((r, c))
             ctx.problems.append(Problem(
@@ -466,51 +529,90 @@ _LANGUAGES = {"fr": "fr", "francais": "fr", "french": "fr", "en": "en", "anglais
 
 def _load_clients(ctx: _Context, default_language: str = "fr") -> dict[str, Client]:
     clients: dict[str, Client] = {}
-    table = _table(ctx, schema.CLIENTS, required=True)
-    if table is None:
+    cut = _columns(ctx, schema.CLIENTS, required=True)
+    if cut is None:
         return clients
-    _, _, rows = table
     firsts: dict[str, int] = {}
-    for row in rows:
-        code = row.text("code", required=True)
-        if row.bad:
+    n, v, odd = cut.count, cut.values.get, bytearray(cut.count)
+    if ctx.by_rows:
+        odd = bytearray(b"\x01" * n)
+    cut.special(odd)
+    codes = columns.texts(v("code"), n, ctx.texts, odd)
+    names = columns.texts(v("name"), n, ctx.texts)
+    types = columns.typed(v("type"), n, odd, cells.parse_client_type)
+    emails = columns.typed(v("email"), n, odd, cells.parse_emails)
+    copies = columns.typed(v("email_cc"), n, odd, cells.parse_emails)
+    languages = columns.typed(v("language"), n, odd, _language)
+    limits = columns.amounts(v("credit_limit"), n, odd, ctx.amounts)
+    holds = columns.typed(v("on_hold"), n, odd, cells.parse_bool)
+    terms = columns.texts(v("terms"), n, ctx.texts)
+    scenarios = columns.texts(v("scenario"), n, ctx.texts)
+    notes = columns.texts(v("notes"), n, ctx.texts)
+    sirens = columns.texts(v("siren"), n, ctx.texts)
+    addresses = columns.texts(v("address"), n, ctx.texts)
+    phones = columns.texts(v("phone"), n, ctx.texts)
+    business = ClientType.BUSINESS
+    first = cut.first
+    for i in cut.records:
+        code, name = codes[i], names[i]
+        folded = _fold(code)
+        if odd[i] or folded in firsts or not name:
+            _client_row(ctx, cut.row(i), clients, firsts, default_language)  # a problem to say
             continue
-        if _fold(code) in firsts:
-            row.problem("code", f"Code client « {code} » en double (déjà ligne {firsts[_fold(code)]}) : cette ligne est ignorée.",
-                        "Donnez un code unique à chaque client, ou supprimez le doublon.", "client.duplicate")
-            continue
-        firsts[_fold(code)] = row.number
-        name = row.text("name")
-        if not name:
-            row.problem("name", "Nom du client manquant : le code est utilisé à la place.",
-                        "Saisissez le nom ou la raison sociale du client.", "client.name_missing", WARNING)
-            name = code
-        client_type, problem = cells.parse_client_type(row.raw.get("type"), row.place("type"))
-        if problem is not None:
-            row.problem("type", problem.message + " Le client est traité comme Professionnel en attendant.",
-                        problem.fix, problem.code, WARNING)
-        email, problem = cells.parse_emails(row.raw.get("email"), row.place("email"))
-        if problem is not None:
-            row.problem("email", problem.message, problem.fix, problem.code, WARNING)
-        cc, problem = cells.parse_emails(row.raw.get("email_cc"), row.place("email_cc"))
-        if problem is not None:
-            row.problem("email_cc", problem.message, problem.fix, problem.code, WARNING)
-        language = default_language  # blank: the Paramètres' « Langue »
-        if not is_blank(row.raw.get("language")):
-            language = _LANGUAGES.get(schema.normalize(row.raw["language"]), "")
-            if not language:
-                row.problem("language", f"Langue inconnue « {text(row.raw['language'])} » : français utilisé.",
-                            "Saisissez fr ou en.", "client.language", WARNING)
-                language = "fr"
-        credit_limit = row.money("credit_limit")
-        on_hold = row.boolean("on_hold")
-        clients[_fold(code)] = Client(
-            code=code, name=name, type=client_type or ClientType.BUSINESS, email=email, email_cc=cc,
-            language=language, terms=row.text("terms") or None, scenario=row.text("scenario") or None,
-            credit_limit=credit_limit, on_hold=bool(on_hold), notes=row.text("notes"), row=row.number,
-            siren=row.text("siren"), address=row.text("address"), phone=row.text("phone"),
-        )
+        firsts[folded] = first + i
+        clients[folded] = Client(code, name, types[i] or business, emails[i] or "", copies[i] or "",
+                                 languages[i] or default_language, terms[i] or None, scenarios[i] or None, limits[i],
+                                 bool(holds[i]), notes[i], first + i, sirens[i], addresses[i], phones[i])
     return clients
+
+
+def _language(value: object) -> tuple[str, object]:
+    """A client's « Langue » for the column reading: (language, None), or ("", True) when unknown."""
+    language = _LANGUAGES.get(schema.normalize(value), "")
+    return language, (None if language else True)
+
+
+def _client_row(ctx: _Context, row: _Row, clients: dict[str, Client], firsts: dict[str, int],
+                default_language: str) -> None:
+    """One *Clients* row, read cell by cell: the client, or the problems that leave it out."""
+    code = row.text("code", required=True)
+    if row.bad:
+        return
+    if _fold(code) in firsts:
+        row.problem("code", f"Code client « {code} » en double (déjà ligne {firsts[_fold(code)]}) : cette ligne est ignorée.",
+                    "Donnez un code unique à chaque client, ou supprimez le doublon.", "client.duplicate")
+        return
+    firsts[_fold(code)] = row.number
+    name = row.text("name")
+    if not name:
+        row.problem("name", "Nom du client manquant : le code est utilisé à la place.",
+                    "Saisissez le nom ou la raison sociale du client.", "client.name_missing", WARNING)
+        name = code
+    client_type, problem = cells.parse_client_type(row.raw.get("type"), row.place("type"))
+    if problem is not None:
+        row.problem("type", problem.message + " Le client est traité comme Professionnel en attendant.",
+                    problem.fix, problem.code, WARNING)
+    email, problem = cells.parse_emails(row.raw.get("email"), row.place("email"))
+    if problem is not None:
+        row.problem("email", problem.message, problem.fix, problem.code, WARNING)
+    cc, problem = cells.parse_emails(row.raw.get("email_cc"), row.place("email_cc"))
+    if problem is not None:
+        row.problem("email_cc", problem.message, problem.fix, problem.code, WARNING)
+    language = default_language  # blank: the Paramètres' « Langue »
+    if not is_blank(row.raw.get("language")):
+        language = _LANGUAGES.get(schema.normalize(row.raw["language"]), "")
+        if not language:
+            row.problem("language", f"Langue inconnue « {text(row.raw['language'])} » : français utilisé.",
+                        "Saisissez fr ou en.", "client.language", WARNING)
+            language = "fr"
+    credit_limit = row.money("credit_limit")
+    on_hold = row.boolean("on_hold")
+    clients[_fold(code)] = Client(
+        code=code, name=name, type=client_type or ClientType.BUSINESS, email=email, email_cc=cc,
+        language=language, terms=row.text("terms") or None, scenario=row.text("scenario") or None,
+        credit_limit=credit_limit, on_hold=bool(on_hold), notes=row.text("notes"), row=row.number,
+        siren=row.text("siren"), address=row.text("address"), phone=row.text("phone"),
+    )
 
 
 def _client_of(row: _Row, clients: dict[str, Client], code: str) -> Client | None:
@@ -536,59 +638,121 @@ def is_credit_note_number(number: str) -> bool:
 def _load_invoices(ctx: _Context, clients: dict[str, Client]) -> tuple[dict[str, Invoice], set[str]]:
     invoices: dict[str, Invoice] = {}
     seen: dict[str, int] = {}  # every number typed, even on a row left out
-    table = _table(ctx, schema.FACTURES, required=True)
-    if table is None:
+    cut = _columns(ctx, schema.FACTURES, required=True)
+    if cut is None:
         return invoices, set()
-    _, _, rows = table
-    for row in rows:
-        number = row.text("number", required=True)
-        code = row.text("client", required=True)
-        issued = row.date("issued", required=True)
-        ttc = row.money("amount_ttc", required=True)
-        ht = row.money("amount_ht")
-        if number:
-            if number in seen:
-                row.problem("number", f"N° de facture « {number} » en double (déjà ligne {seen[number]}) : cette ligne est ignorée.",
-                            "Chaque facture a un numéro unique : corrigez le numéro ou supprimez le doublon.",
-                            "invoice.duplicate")
-                continue
-            seen[number] = row.number
-        if row.bad:
+    n, v, odd = cut.count, cut.values.get, bytearray(cut.count)
+    if ctx.by_rows:
+        odd = bytearray(b"\x01" * n)
+    cut.special(odd)
+    numbers = columns.texts(v("number"), n, ctx.texts, odd)
+    codes = columns.texts(v("client"), n, ctx.texts, odd)
+    issued = columns.dates(v("issued"), n, odd, ctx.epoch_1904, required=True)
+    ttcs = columns.amounts(v("amount_ttc"), n, odd, ctx.amounts, required=True)
+    hts = columns.amounts(v("amount_ht"), n, odd, ctx.amounts)
+    delivered = columns.dates(v("delivered"), n, odd, ctx.epoch_1904)
+    terms = columns.texts(v("terms"), n, ctx.texts)
+    rates = columns.typed(v("penalty_rate"), n, odd, _rate)
+    discounts = columns.typed(v("discount_rate"), n, odd, _small_percent)
+    orders = columns.texts(v("po_number"), n, ctx.texts)
+    disputes = columns.texts(v("dispute"), n, ctx.texts)
+    promises = columns.dates(v("promise"), n, odd, ctx.epoch_1904)
+    notices = columns.dates(v("notice_date"), n, odd, ctx.epoch_1904)
+    corrects = columns.texts(v("corrects"), n, ctx.texts)
+    received = columns.dates(v("received"), n, odd, ctx.epoch_1904)
+    folds = _Folds()
+    strict = _CREDIT_NOTE_STRICT.search
+    first = cut.first
+    for i in cut.records:
+        number, ttc, ht = numbers[i], ttcs[i], hts[i]
+        client = None
+        if not odd[i] and number not in seen:
+            client = clients.get(folds[codes[i]])
+        if client is None or (ttc > 0 and strict(number)) or (ttc < 0 and not (
+                is_credit_note_number(number) or (ht is not None and ht < 0))) or (
+                ht is not None and (((ht < 0) != (ttc < 0) and ht != 0 and ttc != 0) or abs(ttc) < abs(ht))):
+            _invoice_row(ctx, cut.row(i), clients, invoices, seen)  # a problem to say: the per-row reading
             continue
-        client = _client_of(row, clients, code)
-        if client is None:
-            continue
-        if ttc > 0 and _CREDIT_NOTE_STRICT.search(number):
-            row.problem("amount_ttc", f"« {number} » est numéroté comme un avoir mais son montant est positif "
-                        f"({cells.format_euros(ttc)}) : la ligne est ignorée (ni relancée, ni déduite).",
-                        "Un avoir se saisit en négatif (HT et TTC) ; si c'est bien une facture, donnez-lui un "
-                        "numéro de facture.", "invoice.credit_note_positive")
-            continue
-        if ttc < 0 and not (is_credit_note_number(number) or (ht is not None and ht < 0)):
-            row.problem("amount_ttc", f"Montant TTC négatif ({cells.format_euros(ttc)}) sur une facture qui n'est pas un avoir : la ligne est ignorée.",
-                        "Pour un avoir, numérotez-le « AV… » (ou saisissez aussi le HT en négatif) ; sinon saisissez un montant positif.",
-                        "invoice.negative")
-            continue
-        if ht is not None:
-            if (ht < 0) != (ttc < 0) and ht != 0 and ttc != 0:
-                row.problem("amount_ht", "Le HT et le TTC n'ont pas le même signe.",
-                            "Saisissez les deux en positif pour une facture, en négatif pour un avoir.",
-                            "invoice.sign_mismatch", WARNING)
-            elif abs(ttc) < abs(ht):
-                row.problem("amount_ttc", f"Montant TTC ({cells.format_euros(ttc)}) inférieur au HT ({cells.format_euros(ht)}).",
-                            "Vérifiez que les colonnes HT et TTC ne sont pas inversées : le TTC inclut la TVA.",
-                            "invoice.ttc_below_ht", WARNING)
-        penalty_rate = _penalty_rate(row)
-        discount = row.percent("discount_rate", one_is_whole=False)
-        invoices[number] = Invoice(
-            number=number, client=client.code, issued=issued, amount_ttc=ttc, amount_ht=ht,
-            delivered=row.date("delivered"), terms=row.text("terms") or None, penalty_rate=penalty_rate,
-            discount_rate=discount, po_number=row.text("po_number"), dispute=row.text("dispute"),
-            promise=row.date("promise"), notice_date=row.date("notice_date"), row=row.number,
-            corrects=row.text("corrects") or None, received=row.date("received"),
-        )
+        seen[number] = first + i
+        invoices[number] = Invoice(number, client.code, issued[i], ttc, ht, delivered[i], terms[i] or None, rates[i],
+                                   discounts[i], orders[i], disputes[i], promises[i], notices[i], first + i,
+                                   corrects[i] or None, received[i])
     _check_corrects(ctx, invoices)
     return invoices, set(seen)
+
+
+class _Folds(dict):
+    """``_fold`` of each code, once per distinct code."""
+
+    def __missing__(self, code: str) -> str:
+        folded = self[code] = _fold(code)
+        return folded
+
+
+def _rate(value: object) -> tuple[Decimal | None, object]:
+    """The ``Taux de pénalité`` of a cell for the column reading: (rate, None), or (None, True) when
+    ``_penalty_rate`` would say a problem."""
+    from addin.core.penalties import parse_rate
+
+    try:
+        return parse_rate(value), None
+    except ValueError:
+        return None, True
+
+
+def _small_percent(value: object):
+    return cells.parse_percent(value, one_is_whole=False)
+
+
+def _invoice_row(ctx: _Context, row: _Row, clients: dict[str, Client], invoices: dict[str, Invoice],
+                 seen: dict[str, int]) -> None:
+    """One *Factures* row, read cell by cell: what it holds, or the problems that leave it out."""
+    number = row.text("number", required=True)
+    code = row.text("client", required=True)
+    issued = row.date("issued", required=True)
+    ttc = row.money("amount_ttc", required=True)
+    ht = row.money("amount_ht")
+    if number:
+        if number in seen:
+            row.problem("number", f"N° de facture « {number} » en double (déjà ligne {seen[number]}) : cette ligne est ignorée.",
+                        "Chaque facture a un numéro unique : corrigez le numéro ou supprimez le doublon.",
+                        "invoice.duplicate")
+            return
+        seen[number] = row.number
+    if row.bad:
+        return
+    client = _client_of(row, clients, code)
+    if client is None:
+        return
+    if ttc > 0 and _CREDIT_NOTE_STRICT.search(number):
+        row.problem("amount_ttc", f"« {number} » est numéroté comme un avoir mais son montant est positif "
+                    f"({cells.format_euros(ttc)}) : la ligne est ignorée (ni relancée, ni déduite).",
+                    "Un avoir se saisit en négatif (HT et TTC) ; si c'est bien une facture, donnez-lui un "
+                    "numéro de facture.", "invoice.credit_note_positive")
+        return
+    if ttc < 0 and not (is_credit_note_number(number) or (ht is not None and ht < 0)):
+        row.problem("amount_ttc", f"Montant TTC négatif ({cells.format_euros(ttc)}) sur une facture qui n'est pas un avoir : la ligne est ignorée.",
+                    "Pour un avoir, numérotez-le « AV… » (ou saisissez aussi le HT en négatif) ; sinon saisissez un montant positif.",
+                    "invoice.negative")
+        return
+    if ht is not None:
+        if (ht < 0) != (ttc < 0) and ht != 0 and ttc != 0:
+            row.problem("amount_ht", "Le HT et le TTC n'ont pas le même signe.",
+                        "Saisissez les deux en positif pour une facture, en négatif pour un avoir.",
+                        "invoice.sign_mismatch", WARNING)
+        elif abs(ttc) < abs(ht):
+            row.problem("amount_ttc", f"Montant TTC ({cells.format_euros(ttc)}) inférieur au HT ({cells.format_euros(ht)}).",
+                        "Vérifiez que les colonnes HT et TTC ne sont pas inversées : le TTC inclut la TVA.",
+                        "invoice.ttc_below_ht", WARNING)
+    penalty_rate = _penalty_rate(row)
+    discount = row.percent("discount_rate", one_is_whole=False)
+    invoices[number] = Invoice(
+        number=number, client=client.code, issued=issued, amount_ttc=ttc, amount_ht=ht,
+        delivered=row.date("delivered"), terms=row.text("terms") or None, penalty_rate=penalty_rate,
+        discount_rate=discount, po_number=row.text("po_number"), dispute=row.text("dispute"),
+        promise=row.date("promise"), notice_date=row.date("notice_date"), row=row.number,
+        corrects=row.text("corrects") or None, received=row.date("received"),
+    )
 
 
 def _check_corrects(ctx: _Context, invoices: dict[str, Invoice]) -> None:
@@ -628,61 +792,94 @@ def _penalty_rate(row: _Row) -> Decimal | None:
 def _load_payments(ctx: _Context, clients: dict[str, Client], invoices: dict[str, Invoice],
                    seen_numbers: set[str]) -> list[Payment]:
     payments: list[Payment] = []
-    table = _table(ctx, schema.PAIEMENTS, required=True)
-    if table is None:
+    cut = _columns(ctx, schema.PAIEMENTS, required=True)
+    if cut is None:
         return payments
-    _, _, rows = table
-    for row in rows:
-        paid_on = row.date("paid_on", required=True)
-        amount = row.money("amount", required=True)
-        number = row.text("invoice") or None
-        code = row.text("client")
+    n, v, odd = cut.count, cut.values.get, bytearray(cut.count)
+    if ctx.by_rows:
+        odd = bytearray(b"\x01" * n)
+    cut.special(odd)
+    paid = columns.dates(v("paid_on"), n, odd, ctx.epoch_1904, required=True)
+    amounts = columns.amounts(v("amount"), n, odd, ctx.amounts, required=True)
+    numbers = columns.texts(v("invoice"), n, ctx.texts)
+    codes = columns.texts(v("client"), n, ctx.texts)
+    methods = columns.texts(v("method"), n, ctx.texts)
+    references = columns.texts(v("reference"), n, ctx.texts)
+    folds = _Folds()
+    choices: dict[str, str] = {}
+    first = cut.first
+    for i in cut.records:
+        number, code, amount = numbers[i] or None, codes[i], amounts[i]
         invoice = invoices.get(number) if number else None
-        if number and invoice is None:
-            if number in seen_numbers:
-                row.problem("invoice", f"La facture « {number} » que ce paiement règle a une erreur : le paiement est ignoré.",
-                            "Corrigez d'abord la ligne de la facture dans la feuille Factures (voir ses anomalies).",
-                            "payment.invoice_in_error")
-            else:
-                row.problem("invoice", f"N° de facture « {number} » inconnu : le paiement est ignoré.",
-                            "Corrigez le numéro (tel qu'écrit dans Factures), ou videz la cellule pour imputer "
-                            "le paiement sur la facture échue la plus ancienne.", "payment.invoice_unknown")
-        if not code:
-            if invoice is not None:
+        client = None
+        if not odd[i] and (invoice is not None or not number) and (code or invoice is not None):
+            if not code:
                 code = invoice.client
-            elif not row.bad:
-                row.problem("client", "Code client manquant : le paiement est ignoré.",
-                            "Saisissez le code du client qui a payé.", "cell.required")
-        if row.bad:
+            client = clients.get(folds[code])
+        if client is None or amount <= 0 or (invoice is not None and folds[invoice.client] != folds[client.code]):
+            _payment_row(ctx, cut.row(i), clients, invoices, seen_numbers, payments)  # a problem to say
             continue
-        client = _client_of(row, clients, code)
-        if client is None:
-            continue
-        if amount < 0:
-            row.problem("amount", f"Paiement négatif ({cells.format_euros(amount)}) : il est ignoré.",
-                        "Un paiement se saisit en positif ; un remboursement ou un avoir se saisit dans Factures (n° « AV… »).",
-                        "payment.negative")
-            continue
-        if amount == 0:
-            row.problem("amount", "Paiement de 0 € : il est ignoré.", "Saisissez le montant reçu, ou supprimez la ligne.",
-                        "payment.zero", WARNING)
-            continue
-        if invoice is not None and _fold(invoice.client) != _fold(client.code):
-            # Said as the allocation engine does it (Code civil 1342-10): the payer's own open
-            # invoices, the oldest due first, never the other client's invoice.
-            row.problem("client", f"La facture « {invoice.number} » est au client « {invoice.client} », pas à "
-                        f"« {client.code} » : le paiement est imputé sur les factures de « {client.code} », "
-                        "la plus ancienne échue d'abord, pas sur cette facture.",
-                        f"Si ce paiement règle bien la facture « {invoice.number} », corrigez le code client "
-                        f"(« {invoice.client} ») ; sinon corrigez ou videz le n° de facture.",
-                        "payment.client_mismatch", WARNING)
-        method = text(row.raw.get("method"))
-        matched, _ = cells.parse_choice(method, schema.PAYMENT_METHODS)
-        payments.append(Payment(
-            paid_on=paid_on, client=client.code, amount=amount, invoice=invoice.number if invoice else None,
-            method=matched or method, reference=row.text("reference"), row=row.number,
-        ))
+        method = methods[i]
+        matched = choices.get(method)
+        if matched is None:
+            matched = choices[method] = cells.parse_choice(method, schema.PAYMENT_METHODS)[0] or method
+        payments.append(Payment(paid[i], client.code, amount, invoice.number if invoice else None, matched,
+                                references[i], first + i))
     return payments
+
+
+def _payment_row(ctx: _Context, row: _Row, clients: dict[str, Client], invoices: dict[str, Invoice],
+                 seen_numbers: set[str], payments: list[Payment]) -> None:
+    """One *Paiements* row, read cell by cell: the payment, or the problems that leave it out."""
+    paid_on = row.date("paid_on", required=True)
+    amount = row.money("amount", required=True)
+    number = row.text("invoice") or None
+    code = row.text("client")
+    invoice = invoices.get(number) if number else None
+    if number and invoice is None:
+        if number in seen_numbers:
+            row.problem("invoice", f"La facture « {number} » que ce paiement règle a une erreur : le paiement est ignoré.",
+                        "Corrigez d'abord la ligne de la facture dans la feuille Factures (voir ses anomalies).",
+                        "payment.invoice_in_error")
+        else:
+            row.problem("invoice", f"N° de facture « {number} » inconnu : le paiement est ignoré.",
+                        "Corrigez le numéro (tel qu'écrit dans Factures), ou videz la cellule pour imputer "
+                        "le paiement sur la facture échue la plus ancienne.", "payment.invoice_unknown")
+    if not code:
+        if invoice is not None:
+            code = invoice.client
+        elif not row.bad:
+            row.problem("client", "Code client manquant : le paiement est ignoré.",
+                        "Saisissez le code du client qui a payé.", "cell.required")
+    if row.bad:
+        return
+    client = _client_of(row, clients, code)
+    if client is None:
+        return
+    if amount < 0:
+        row.problem("amount", f"Paiement négatif ({cells.format_euros(amount)}) : il est ignoré.",
+                    "Un paiement se saisit en positif ; un remboursement ou un avoir se saisit dans Factures (n° « AV… »).",
+                    "payment.negative")
+        return
+    if amount == 0:
+        row.problem("amount", "Paiement de 0 € : il est ignoré.", "Saisissez le montant reçu, ou supprimez la ligne.",
+                    "payment.zero", WARNING)
+        return
+    if invoice is not None and _fold(invoice.client) != _fold(client.code):
+        # Said as the allocation engine does it (Code civil 1342-10): the payer's own open
+        # invoices, the oldest due first, never the other client's invoice.
+        row.problem("client", f"La facture « {invoice.number} » est au client « {invoice.client} », pas à "
+                    f"« {client.code} » : le paiement est imputé sur les factures de « {client.code} », "
+                    "la plus ancienne échue d'abord, pas sur cette facture.",
+                    f"Si ce paiement règle bien la facture « {invoice.number} », corrigez le code client "
+                    f"(« {invoice.client} ») ; sinon corrigez ou videz le n° de facture.",
+                    "payment.client_mismatch", WARNING)
+    method = text(row.raw.get("method"))
+    matched, _ = cells.parse_choice(method, schema.PAYMENT_METHODS)
+    payments.append(Payment(
+        paid_on=paid_on, client=client.code, amount=amount, invoice=invoice.number if invoice else None,
+        method=matched or method, reference=row.text("reference"), row=row.number,
+    ))
 
 
 # --- Échéanciers -------------------------------------------------------------------
