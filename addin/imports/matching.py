@@ -89,13 +89,26 @@ def name_words(name: str) -> tuple[str, ...]:
     return tuple(w for w in normalize(name).split() if w not in _LEGAL)
 
 
+_SEPARATORS = str.maketrans("", "", " -./_")
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
 def compact(text: str) -> str:
-    return _NOT_ALNUM.sub("", str(text).upper())
+    """Letters and digits only, in upper case (``f 2026-0153`` → ``F20260153``)."""
+    upper = str(text).upper()
+    plain = upper.translate(_SEPARATORS)
+    if plain.isascii() and plain.isalnum():  # the usual number: only its separators to drop
+        return plain
+    return _NOT_ALNUM.sub("", upper)
 
 
 def _digits_key(text: str) -> str | None:
-    m = _DIGITS_KEY.fullmatch(text)
-    return m.group(1) if m else None
+    """The digits of a compact key made of up to ten letters then five digits or more, else None."""
+    if not text.isascii():
+        m = _DIGITS_KEY.fullmatch(text)
+        return m.group(1) if m else None
+    digits = text.lstrip(_LETTERS)
+    return digits if len(digits) >= 5 and len(text) - len(digits) <= 10 and digits.isdigit() else None
 
 
 class Matcher:
@@ -119,7 +132,7 @@ class Matcher:
                 digits = _digits_key(key)
                 if digits:
                     self.by_digits[digits].append(item.number)
-            po = compact(item.po)
+            po = compact(item.po) if item.po else ""
             if len(po) >= 4:
                 self.by_po[po].append(item.number)
             if item.balance > 0:
@@ -127,13 +140,14 @@ class Matcher:
                 self.by_amount[item.balance].append(item.number)
         self.parties = {p.code: p for p in parties}
         self.by_iban: dict[str, str | None] = {}
-        self.by_first_word: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
+        self.by_words: dict[tuple[str, ...], set[str]] = defaultdict(set)  # a name's words → its clients
         for p in self.parties.values():
             for iban in p.ibans:
                 self.by_iban[iban] = p.code if self.by_iban.get(iban, p.code) == p.code else None
             words = name_words(p.name)
             if words and len("".join(words)) >= 3:
-                self.by_first_word[words[0]].append((words, p.code))
+                self.by_words[words].add(p.code)
+        self.name_lengths = sorted({len(w) for w in self.by_words})
 
     # --- finding ---------------------------------------------------------------------
 
@@ -167,11 +181,12 @@ class Matcher:
         if iban and self.by_iban.get(iban):
             return self.by_iban[iban], "IBAN"
         words = name_words(line.payer or line.text)
-        found = set()
-        for i, w in enumerate(words):
-            for key, code in self.by_first_word.get(w, ()):
-                if tuple(words[i:i + len(key)]) == key:
-                    found.add(code)
+        found: set[str] = set()
+        for i in range(len(words)):  # every client whose name's words are found in a row in the payer's
+            for n in self.name_lengths:
+                if i + n > len(words):
+                    break
+                found.update(self.by_words.get(words[i:i + n], ()))
         return (found.pop(), "nom") if len(found) == 1 else (None, "")
 
     # --- deciding --------------------------------------------------------------------

@@ -85,7 +85,7 @@ def _layout_spec(row: dict) -> str | None:
 
 @dataclass
 class BankPhase:
-    snapshot: Snapshot
+    read: Snapshot  # the workbook as read before the phase
     payments: list[tuple[object, ...]] = field(default_factory=list)  # Paiements rows, sheet's columns
     payments_sheet: str | None = None
     payments_after: int = 0
@@ -97,6 +97,15 @@ class BankPhase:
     problems: list[Problem] = field(default_factory=list)
     counts: Counter = field(default_factory=Counter)
     paid: Decimal = ZERO
+    _with_payments: Snapshot | None = field(default=None, repr=False)
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """The snapshot in which *Paiements* already holds the new payments (what a refresh computes
+        from), made when first asked: an import that does not refresh never copies the sheet."""
+        if self._with_payments is None:
+            self._with_payments = _with_rows(self.read, self.payments_sheet, self.payments_after, self.payments)
+        return self._with_payments
 
     def write(self, book: Book) -> None:
         """Every write of the phase, through the ``Book`` port (no read)."""
@@ -105,7 +114,7 @@ class BankPhase:
         for sheet, row, col, value in self.iban_cells:
             book.write_cells(sheet, row, col, ((value,),), ("text",))
         if self.reconciliation is not None:
-            _write_reconciliation(book, self.snapshot, self.reconciliation)
+            _write_reconciliation(book, self.read, self.reconciliation)
         if self.log and self.log_after is not None:  # appended: a year of statements is not rewritten each time
             book.append_rows(self.log_sheet, self.log, after=self.log_after)
         elif self.log:
@@ -287,7 +296,7 @@ def run(snapshot: Snapshot, *, today: date, lines: Sequence[BankLine] = (),
     name, data = snapshot.data(schema.BANK_LOG)
     if data is not None and _log_header(data) is not None:
         phase.log_sheet = name
-        phase.log_after = max((i + 1 for i, r in enumerate(data.rows) if any(v is not None for v in r)), default=0)
+        phase.log_after = _last_row(data)
     _payments_into(phase, snapshot, payments)
     _learned_into(phase, learned, where, clients_at)
     phase.counts["learned"] = sum(len(v) for v in learned.values())
@@ -460,7 +469,6 @@ def _payments_into(phase: BankPhase, snapshot: Snapshot, payments: list[tuple[Ba
     if header is None:
         raise ValueError("Le classeur n'a pas de feuille « Paiements » avec ses en-têtes : repartez du modèle "
                          "workbook_template.xlsx.")
-    width = max(max(header.columns.values()), max((len(r) for r in data.rows), default=0))
     rows = []
     for line, a in payments:
         values = {"paid_on": line.booked, "client": a.client, "invoice": a.invoice, "amount": cents(a.amount),
@@ -471,14 +479,27 @@ def _payments_into(phase: BankPhase, snapshot: Snapshot, payments: list[tuple[Ba
                 row[header.columns[key] - 1] = value
         rows.append(tuple(row))
         phase.paid += a.amount
-    after = max((i + 1 for i, r in enumerate(data.rows) if any(v is not None for v in r)), default=0)
+    phase.payments, phase.payments_sheet, phase.payments_after = rows, name, _last_row(data)
+    phase.counts["payment_rows"] = len(rows)
+
+
+def _last_row(data: SheetData) -> int:
+    """The 1-based number of the last row holding a value (0: none)."""
+    rows = data.rows
+    return next((i for i in range(len(rows), 0, -1) if any(v is not None for v in rows[i - 1])), 0)
+
+
+def _with_rows(snapshot: Snapshot, name: str | None, after: int, rows: list[tuple]) -> Snapshot:
+    """``snapshot`` with ``rows`` written in sheet ``name`` after its row ``after``."""
+    if not rows or name is None:
+        return snapshot
+    data = snapshot.sheets[name]
+    width = max(max(len(r) for r in rows), max((len(r) for r in data.rows), default=0))
     grown = [tuple(r) + (None,) * (width - len(r)) for r in data.rows[:after]]
     grown += [r + (None,) * (width - len(r)) for r in rows]
     sheets = dict(snapshot.sheets)
     sheets[name] = replace(data, rows=tuple(grown))
-    phase.snapshot = replace(snapshot, sheets=sheets)
-    phase.payments, phase.payments_sheet, phase.payments_after = rows, name, after
-    phase.counts["payment_rows"] = len(rows)
+    return replace(snapshot, sheets=sheets)
 
 
 def _learned_into(phase: BankPhase, learned: dict[str, list[str]], where, clients_at) -> None:
