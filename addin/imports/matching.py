@@ -116,25 +116,28 @@ class Matcher:
     what was paid so that the next lines see the balances left."""
 
     def __init__(self, items: Iterable[Item], parties: Iterable[Party]):
-        self.items: dict[str, Item] = {}
-        self.balance: dict[str, Decimal] = {}
-        self.by_compact: dict[str, str] = {}
+        # Built a column at a time (a register has a hundred thousand invoices): a later item with
+        # the same number or key replaces an earlier one, as one item at a time would.
+        items = list(items)
+        numbers = [item.number for item in items]
+        self.items: dict[str, Item] = dict(zip(numbers, items))
+        self.balance: dict[str, Decimal] = {item.number: item.balance for item in items}
+        keys = list(map(compact, numbers))
+        self.by_compact: dict[str, str] = dict(zip(keys, numbers))
+        self.by_compact.pop("", None)  # a number of no letter or digit is found by nothing
         self.by_digits: dict[str, list[str]] = defaultdict(list)
+        for number, digits in zip(numbers, map(_digits_key, keys)):
+            if digits:
+                self.by_digits[digits].append(number)
         self.by_po: dict[str, list[str]] = defaultdict(list)
+        for item in items:
+            if item.po:
+                po = compact(item.po)
+                if len(po) >= 4:
+                    self.by_po[po].append(item.number)
         self.open_by_client: dict[str, list[str]] = defaultdict(list)
         self.by_amount: dict[Decimal, list[str]] = defaultdict(list)
         for item in items:
-            self.items[item.number] = item
-            self.balance[item.number] = item.balance
-            key = compact(item.number)
-            if key:
-                self.by_compact[key] = item.number
-                digits = _digits_key(key)
-                if digits:
-                    self.by_digits[digits].append(item.number)
-            po = compact(item.po) if item.po else ""
-            if len(po) >= 4:
-                self.by_po[po].append(item.number)
             if item.balance > 0:
                 self.open_by_client[item.client].append(item.number)
                 self.by_amount[item.balance].append(item.number)

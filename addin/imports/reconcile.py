@@ -31,7 +31,7 @@ from decimal import Decimal
 from typing import Iterable, Sequence
 
 from addin.books.base import Block, Book, GeneratedSheet, SheetData
-from addin.core.model import ZERO, Problem, Severity, Status, cents, format_euros
+from addin.core.model import ZERO, Problem, Severity, cents, format_euros
 from addin.imports.matching import Allocation, Item, Matcher, Outcome, Party, compact
 from addin.imports.statement import DIRECT_DEBIT, RETURNED, TRANSFER, BankLine, LineProblem
 from addin.mail.qr import iban_is_valid, normalize_iban
@@ -189,16 +189,16 @@ def _parties(snapshot: Snapshot) -> tuple[list[Party], dict[str, tuple[int, list
 
 
 def open_items(snapshot: Snapshot, today: date) -> list[Item]:
-    """Every invoice with its balance as of ``today`` (the same engine as « Actualiser »)."""
-    from addin.core.fast import choose as engine
+    """Every invoice with its balance as of ``today``: the balance « Actualiser » computes for an open
+    item, 0 for the others (``core.balances``: the due dates and the allocation, not the whole ledger)."""
+    from addin.core.balances import open_balances
     from addin.register.load import load, load_rates
 
     register, _ = load(snapshot)
     rates, _ = load_rates(snapshot)
-    ledger, _ = engine(register)(register, today, rates)
-    return [Item(s.invoice.number, s.invoice.client,
-                 s.balance if s.status not in (Status.CREDIT_NOTE, Status.ERROR) and s.balance > 0 else ZERO,
-                 s.invoice.po_number) for s in ledger.states]
+    owed = open_balances(register, today, rates)
+    return list(map(Item, [i.number for i in register.invoices], [i.client for i in register.invoices], owed,
+                    [i.po_number for i in register.invoices]))
 
 
 # --- the phase ------------------------------------------------------------------------------
