@@ -139,7 +139,7 @@ def _run(book: Book, *, today: date, paths: Sequence[str | Path], book_path: Pat
         return ImportResult("\n".join([*before, "", refreshed.summary]), [*invoice_problems, *refreshed.problems])
 
     book.progress(0.1, "Relance : lecture du classeur…")
-    snapshot = Snapshot.read(book, READ + reconcile.SHEETS)
+    snapshot = Snapshot.read(book, (READ if refresh else reconcile.REGISTER) + reconcile.SHEETS)
     confirmed = reconcile.confirmed_layouts(snapshot)
     lines: list[BankLine] = []
     problems: list[LineProblem] = []

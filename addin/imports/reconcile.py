@@ -39,6 +39,10 @@ from addin.register import cells, schema
 from addin.register.snapshot import Snapshot
 
 SHEETS = (schema.RAPPROCHEMENT, schema.BANK_LOG)
+# What ``open_items`` reads (``load``, ``load_rates``): an import that does not refresh reads these
+# and ``SHEETS``, never the queue's sheets (Scénarios, Journal, Relances).
+REGISTER = (schema.PARAMETRES, schema.CLIENTS, schema.FACTURES, schema.PAIEMENTS, schema.ECHEANCIERS, schema.TAUX,
+            schema.RECORD)
 LOG_HEADERS = ("Identité", "Date", "Montant", "Issue", "Fichier")
 PAID, PENDING, IGNORED = "payée", "à rapprocher", "ignorée"
 METHODS = {TRANSFER: "Virement", DIRECT_DEBIT: "Prélèvement SEPA"}
