@@ -209,8 +209,10 @@ def open_items(snapshot: Snapshot, today: date) -> list[Item]:
 
 
 def run(snapshot: Snapshot, *, today: date, lines: Sequence[BankLine] = (),
-        line_problems: Sequence[LineProblem] = (), layouts: Sequence[LayoutToConfirm] = ()) -> BankPhase:
-    """Apply the Rapprochement decisions, then match ``lines`` (see the module's docstring)."""
+        line_problems: Sequence[LineProblem] = (), layouts: Sequence[LayoutToConfirm] = (),
+        items: Sequence[Item] | None = None) -> BankPhase:
+    """Apply the Rapprochement decisions, then match ``lines`` (see the module's docstring).
+    ``items``: ``open_items(snapshot, today)`` when the caller has them already."""
     phase = BankPhase(snapshot)
     rap_name, rap_data, rap_header = _rows_of(snapshot, schema.RAPPROCHEMENT)
     pending = _pending_rows(rap_data, rap_header) if rap_header else []
@@ -225,7 +227,7 @@ def run(snapshot: Snapshot, *, today: date, lines: Sequence[BankLine] = (),
         return phase  # nothing to do: refresh stays as it was for a register without bank lines
 
     parties, where, clients_at = _parties(snapshot)
-    matcher = Matcher(open_items(snapshot, today), parties)
+    matcher = Matcher(open_items(snapshot, today) if items is None else items, parties)
     learned: dict[str, list[str]] = {}
     payments: list[tuple[BankLine, Allocation]] = []
     kept: list[dict] = []
