@@ -195,14 +195,19 @@ def _parties(snapshot: Snapshot) -> tuple[list[Party], dict[str, tuple[int, list
 def open_items(snapshot: Snapshot, today: date) -> list[Item]:
     """Every invoice with its balance as of ``today``: the balance « Actualiser » computes for an open
     item, 0 for the others (``core.balances``: the due dates and the allocation, not the whole ledger)."""
+    return list(map(Item, *_open_columns(snapshot, today)))
+
+
+def _open_columns(snapshot: Snapshot, today: date) -> tuple[list, list, list, list]:
+    """``open_items`` as columns: numbers, clients, balances, purchase-order numbers."""
     from addin.core.balances import open_balances
     from addin.register.load import load, load_rates
 
     register, _ = load(snapshot)
     rates, _ = load_rates(snapshot)
-    owed = open_balances(register, today, rates)
-    return list(map(Item, [i.number for i in register.invoices], [i.client for i in register.invoices], owed,
-                    [i.po_number for i in register.invoices]))
+    invoices = register.invoices
+    return ([i.number for i in invoices], [i.client for i in invoices], open_balances(register, today, rates),
+            [i.po_number for i in invoices])
 
 
 # --- the phase ------------------------------------------------------------------------------
@@ -227,7 +232,8 @@ def run(snapshot: Snapshot, *, today: date, lines: Sequence[BankLine] = (),
         return phase  # nothing to do: refresh stays as it was for a register without bank lines
 
     parties, where, clients_at = _parties(snapshot)
-    matcher = Matcher(open_items(snapshot, today) if items is None else items, parties)
+    matcher = (Matcher.of_columns(*_open_columns(snapshot, today), parties) if items is None
+               else Matcher(items, parties))
     learned: dict[str, list[str]] = {}
     payments: list[tuple[BankLine, Allocation]] = []
     kept: list[dict] = []
