@@ -87,7 +87,19 @@ def run(book: Book, *, today: date, paths: Sequence[str | Path] = (), book_path:
         refresh: bool = True) -> ImportResult:
     """Import the statements ``paths`` into ``book`` (see the module's docstring). ``refresh=False``
     writes the bank lines only (a very large register: its refresh takes longer than the import);
-    « Actualiser » then brings balances, statuses, reminders and Anomalies up to date."""
+    « Actualiser » then brings balances, statuses, reminders and Anomalies up to date.
+
+    Without the cyclic garbage collector (``fast.gc_paused``, as every command of the CLI): the
+    register's records make no cycles, and each collection would walk all of them again — from the
+    ribbon too."""
+    from addin.core.fast import gc_paused
+
+    with gc_paused():
+        return _run(book, today=today, paths=paths, book_path=book_path, refresh=refresh)
+
+
+def _run(book: Book, *, today: date, paths: Sequence[str | Path], book_path: Path | None,
+         refresh: bool) -> ImportResult:
     paths = [Path(p) for p in (paths or ())]
     if not paths:
         return ImportResult("Aucun relevé choisi : rien n'a été importé. Choisissez un ou plusieurs fichiers de "
@@ -127,7 +139,7 @@ def run(book: Book, *, today: date, paths: Sequence[str | Path] = (), book_path:
         return ImportResult("\n".join([*before, "", refreshed.summary]), [*invoice_problems, *refreshed.problems])
 
     book.progress(0.1, "Relance : lecture du classeur…")
-    snapshot = Snapshot.read(book, READ + reconcile.SHEETS)
+    snapshot = Snapshot.read(book, (READ if refresh else reconcile.REGISTER) + reconcile.SHEETS)
     confirmed = reconcile.confirmed_layouts(snapshot)
     lines: list[BankLine] = []
     problems: list[LineProblem] = []

@@ -1108,3 +1108,77 @@ def _interest(amount: Decimal, start: date, as_of: date, payments: Sequence[tupl
             i += 1
         day = end + _ONE_DAY
     return _quantize(total, CENT, ROUND_HALF_UP), tuple(periods), notes
+
+
+# --- the balances alone (bank matching) --------------------------------------------------------
+
+
+def open_balances(register: Register, today: date) -> list[Decimal] | None:
+    """Per invoice, in order: the balance ``compute`` gives it when it is an open item (status neither
+    a credit note nor an error, balance above 0), else 0.00 — from the due dates and the allocation
+    alone, without interest, statuses or state records (``addin.core.balances``, for bank matching).
+
+    ``ledger._state``'s balance is the amount less the linked credit notes and the payments
+    allocated to it, or 0 when an early-payment discount is earned (the payments made by its
+    deadline then cover the amount less the discount). None when ``compute`` hands the register
+    to the reference (interest-first imputation, an invalid policy, a number twice, an amount not
+    in whole cents): ask the engine then.
+    """
+    settings = register.settings
+    if settings.imputation != "principal" or settings.below_floor_policy not in penalties.BELOW_FLOOR_POLICIES:
+        return None
+    with gc_paused():
+        return _open_balances(register, today)
+
+
+def _open_balances(register: Register, today: date) -> list[Decimal] | None:
+    invoices = register.invoices
+    n = len(invoices)
+    every_day = np.fromiter(map(date.toordinal, map(_PAID_ON, register.payments)), np.int64, len(register.payments))
+    known = every_day <= today.toordinal()  # as ``_compute``: later payments are ignored
+    if known.all():
+        payments, day = register.payments, every_day
+    else:
+        payments, day = list(compress(register.payments, known.tolist())), every_day[known]
+    numbers = [invoice.number for invoice in invoices]
+    number_index = dict(zip(numbers, range(n)))
+    given = [p.amount for p in payments]
+    cents = _cents([invoice.amount_ttc for invoice in invoices]) if len(number_index) == n else None
+    paid_cents = _cents(given) if cents is not None else None
+    if paid_cents is None:
+        return None
+    clients = {c.code: c for c in register.clients}
+    code_of: dict[str, int] = {}
+    first_seen = np.fromiter(map(code_of.setdefault, chain(map(_CLIENT, invoices), map(_CLIENT, payments)), count()),
+                             np.int64, n + len(payments))
+    dense = np.zeros(len(first_seen), dtype=np.int64)
+    dense[np.fromiter(code_of.values(), np.int64, len(code_of))] = np.arange(len(code_of))
+    first_seen = dense[first_seen]
+    invoice_client, payment_client = first_seen[:n], first_seen[n:]
+    kind = np.array([_TYPES.index(clients[code].type) if code in clients else 0 for code in code_of],
+                    dtype=np.int64)[invoice_client]
+    code_terms = [clients[code].terms if code in clients else None for code in code_of]
+    _, due_day = _due_dates(invoices, invoice_client, kind, code_terms, register.settings, [])
+    links = credit_notes.link(invoices)
+    capacity = cents.copy()
+    for number in links.applied:
+        capacity[number_index[number]] -= int(links.credited(number) * 100)
+    found = _allocate(invoices, numbers, number_index, cents, due_day, invoice_client, payments, given, paid_cents,
+                      day, payment_client, _Calendar(day), [], capacity)
+    balance = capacity - found.paid
+    is_open = (cents > 0) & (due_day > 0) & (balance > 0)
+    out = [ZERO] * n
+    for index, left in zip(np.flatnonzero(is_open).tolist(), balance[is_open].tolist()):
+        out[index] = _decimal(left)
+    # An early-payment discount (never with linked credit notes): earned, the invoice is paid.
+    offered = [i for i in np.flatnonzero(is_open).tolist()
+               if invoices[i].discount_rate and invoices[i].number not in links.applied]
+    for index, pairs in zip(offered, found.pairs_of(np.array(offered, dtype=np.int64))):
+        invoice = invoices[index]
+        off = _discount(invoice, pairs)
+        if off is None:  # odd figures: the reference decides, as in ``_state``
+            discount = reference._discount(invoice, pairs)
+            off = discount.discount_ttc if discount is not None and discount.applies else ZERO
+        if off and out[index] - off <= 0:
+            out[index] = ZERO
+    return out

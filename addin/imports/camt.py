@@ -55,22 +55,17 @@ def sniff(data: bytes) -> bool:
     return bool(_CAMT.search(data[:4096]))
 
 
-def _local(el) -> str:
-    tag = el.tag
-    return tag.rpartition("}")[2] if isinstance(tag, str) else ""  # "{namespace}Ntry" → "Ntry"
-
-
 def _child(el, *path):
-    """The first descendant along ``path`` of local names, or None."""
+    """The first descendant along ``path`` of local names (any namespace or none), or None."""
     for name in path:
         if el is None:
             return None
-        el = next((c for c in el if _local(c) == name), None)
+        el = next(el.iterchildren("{*}" + name), None)
     return el
 
 
 def _children(el, name):
-    return [c for c in el if _local(c) == name] if el is not None else []
+    return list(el.iterchildren("{*}" + name)) if el is not None else []
 
 
 def _text(el, *path) -> str:
@@ -102,13 +97,13 @@ def read(data: bytes, source: str) -> tuple[list[BankLine], list[LineProblem]]:
         root = etree.fromstring(_start(data), parser)
     except etree.XMLSyntaxError as error:
         raise NotAStatement(f"{source} : fichier CAMT illisible (XML mal formé : {error}).") from None
-    bodies = [el for el in root.iter() if _local(el) in _MESSAGES]  # the message, wherever it is
+    bodies = list(root.iter(*("{*}" + m for m in _MESSAGES)))  # the message, wherever it is
     if not bodies:
         raise NotAStatement(f"{source} : ce fichier CAMT ne contient aucun relevé ni avis d'opération "
                             "(BkToCstmrStmt, BkToCstmrAcctRpt ou BkToCstmrDbtCdtNtfctn).")
     lines: list[BankLine] = []
     problems: list[LineProblem] = []
-    for stmt in [c for body in bodies for c in body if _local(c) in ("Stmt", "Rpt", "Ntfctn")]:
+    for stmt in [c for body in bodies for c in body.iterchildren("{*}Stmt", "{*}Rpt", "{*}Ntfctn")]:
         acct = _child(stmt, "Acct")
         account = (_text(acct, "Id", "IBAN") or _text(acct, "Id", "Othr", "Id")).replace(" ", "").upper()
         for entry in _children(stmt, "Ntry"):

@@ -31,7 +31,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from addin.core.model import ZERO, format_euros
 from addin.imports.statement import RETURNED, BankLine
@@ -89,13 +89,27 @@ def name_words(name: str) -> tuple[str, ...]:
     return tuple(w for w in normalize(name).split() if w not in _LEGAL)
 
 
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
 def compact(text: str) -> str:
-    return _NOT_ALNUM.sub("", str(text).upper())
+    """Letters and digits only, in upper case (``f 2026-0153`` → ``F20260153``)."""
+    upper = str(text).upper()
+    if upper.isalnum() and upper.isascii():  # nothing to drop
+        return upper
+    plain = upper.replace("-", "").replace(" ", "")
+    if plain.isalnum() and plain.isascii():  # the usual number: only dashes or spaces to drop
+        return plain
+    return _NOT_ALNUM.sub("", upper)
 
 
 def _digits_key(text: str) -> str | None:
-    m = _DIGITS_KEY.fullmatch(text)
-    return m.group(1) if m else None
+    """The digits of a compact key made of up to ten letters then five digits or more, else None."""
+    if not text.isascii():
+        m = _DIGITS_KEY.fullmatch(text)
+        return m.group(1) if m else None
+    digits = text.lstrip(_LETTERS)
+    return digits if len(digits) >= 5 and len(text) - len(digits) <= 10 and digits.isdigit() else None
 
 
 class Matcher:
@@ -103,37 +117,52 @@ class Matcher:
     what was paid so that the next lines see the balances left."""
 
     def __init__(self, items: Iterable[Item], parties: Iterable[Party]):
-        self.items: dict[str, Item] = {}
-        self.balance: dict[str, Decimal] = {}
-        self.by_compact: dict[str, str] = {}
+        items = list(items)
+        self._index([i.number for i in items], [i.client for i in items], [i.balance for i in items],
+                    [i.po for i in items], parties)
+
+    @classmethod
+    def of_columns(cls, numbers: Sequence[str], clients: Sequence[str], balances: Sequence[Decimal],
+                   pos: Sequence[str | None], parties: Iterable[Party]) -> "Matcher":
+        """The same as ``Matcher(items, parties)``, from the items' columns (no ``Item`` made)."""
+        matcher = cls.__new__(cls)
+        matcher._index(numbers, clients, balances, pos, parties)
+        return matcher
+
+    def _index(self, numbers, clients, balances, pos, parties) -> None:
+        # Built a column at a time (a register has a hundred thousand invoices): a later item with
+        # the same number or key replaces an earlier one, as one item at a time would.
+        self.client_of: dict[str, str] = dict(zip(numbers, clients))
+        self.balance: dict[str, Decimal] = dict(zip(numbers, balances))
+        keys = list(map(compact, numbers))
+        self.by_compact: dict[str, str] = dict(zip(keys, numbers))
+        self.by_compact.pop("", None)  # a number of no letter or digit is found by nothing
         self.by_digits: dict[str, list[str]] = defaultdict(list)
+        for number, digits in zip(numbers, map(_digits_key, keys)):
+            if digits:
+                self.by_digits[digits].append(number)
         self.by_po: dict[str, list[str]] = defaultdict(list)
+        for number, po in zip(numbers, pos):
+            if po:
+                po = compact(po)
+                if len(po) >= 4:
+                    self.by_po[po].append(number)
         self.open_by_client: dict[str, list[str]] = defaultdict(list)
         self.by_amount: dict[Decimal, list[str]] = defaultdict(list)
-        for item in items:
-            self.items[item.number] = item
-            self.balance[item.number] = item.balance
-            key = compact(item.number)
-            if key:
-                self.by_compact[key] = item.number
-                digits = _digits_key(key)
-                if digits:
-                    self.by_digits[digits].append(item.number)
-            po = compact(item.po)
-            if len(po) >= 4:
-                self.by_po[po].append(item.number)
-            if item.balance > 0:
-                self.open_by_client[item.client].append(item.number)
-                self.by_amount[item.balance].append(item.number)
+        for number, client, balance in zip(numbers, clients, balances):
+            if balance > 0:
+                self.open_by_client[client].append(number)
+                self.by_amount[balance].append(number)
         self.parties = {p.code: p for p in parties}
         self.by_iban: dict[str, str | None] = {}
-        self.by_first_word: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
+        self.by_words: dict[tuple[str, ...], set[str]] = defaultdict(set)  # a name's words → its clients
         for p in self.parties.values():
             for iban in p.ibans:
                 self.by_iban[iban] = p.code if self.by_iban.get(iban, p.code) == p.code else None
             words = name_words(p.name)
             if words and len("".join(words)) >= 3:
-                self.by_first_word[words[0]].append((words, p.code))
+                self.by_words[words].add(p.code)
+        self.name_lengths = sorted({len(w) for w in self.by_words})
 
     # --- finding ---------------------------------------------------------------------
 
@@ -142,24 +171,24 @@ class Matcher:
         tokens = _ALNUM_RUN.findall(str(text).upper())
         numbers: list[str] = []
         pos: list[str] = []
+        by_compact, by_digits, by_po = self.by_compact, self.by_digits, self.by_po
         for i in range(len(tokens)):
-            for n in range(1, 5):
-                if i + n > len(tokens):
-                    break
-                s = "".join(tokens[i:i + n])
-                hits = []
-                if s in self.by_compact:
-                    hits = [self.by_compact[s]]
+            s = ""
+            for token in tokens[i:i + 4]:  # one to four tokens joined: « F 2026 0153 »
+                s += token
+                hit = by_compact.get(s)
+                if hit is not None:
+                    hits = (hit,)
                 else:
-                    digits = _digits_key(s)
-                    if digits and digits in self.by_digits:
-                        hits = self.by_digits[digits]
+                    digits = _digits_key(s) if s[-1].isdigit() else None  # a digits key ends with a digit
+                    hits = by_digits.get(digits, ()) if digits else ()
                 for h in hits:
                     if h not in numbers:
                         numbers.append(h)
-                for h in self.by_po.get(s, ()):
-                    if h not in pos:
-                        pos.append(h)
+                if by_po:
+                    for h in by_po.get(s, ()):
+                        if h not in pos:
+                            pos.append(h)
         return numbers, pos
 
     def payer(self, line: BankLine, iban: str) -> tuple[str | None, str]:
@@ -167,11 +196,12 @@ class Matcher:
         if iban and self.by_iban.get(iban):
             return self.by_iban[iban], "IBAN"
         words = name_words(line.payer or line.text)
-        found = set()
-        for i, w in enumerate(words):
-            for key, code in self.by_first_word.get(w, ()):
-                if tuple(words[i:i + len(key)]) == key:
-                    found.add(code)
+        found: set[str] = set()
+        for i in range(len(words)):  # every client whose name's words are found in a row in the payer's
+            for n in self.name_lengths:
+                if i + n > len(words):
+                    break
+                found.update(self.by_words.get(words[i:i + n], ()))
         return (found.pop(), "nom") if len(found) == 1 else (None, "")
 
     # --- deciding --------------------------------------------------------------------
@@ -197,7 +227,7 @@ class Matcher:
         return self._by_amount(line)
 
     def _by_invoices(self, line: BankLine, numbers: list[str], payer: str | None, how: str) -> Outcome:
-        clients = list(dict.fromkeys(self.items[n].client for n in numbers))
+        clients = list(dict.fromkeys(self.client_of[n] for n in numbers))
         named = ", ".join(numbers)
         if len(clients) > 1:
             return Outcome(False, self.spread(line.amount, numbers),
@@ -243,7 +273,7 @@ class Matcher:
         if not numbers:
             return Outcome(False, reason="Aucune facture, aucun client ni aucun montant ne correspond.")
         first = numbers[0]
-        others = tuple(f"{n} ({self.items[n].client})" for n in numbers[1:4])
+        others = tuple(f"{n} ({self.client_of[n]})" for n in numbers[1:4])
         reason = ("Seul le montant correspond (une facture de ce reste dû) : confirmez."
                   if len(numbers) == 1 else f"{len(numbers)} factures ont ce reste dû : choisissez.")
         return Outcome(False, self.spread(line.amount, [first]), reason, others, "montant")
@@ -275,7 +305,7 @@ class Matcher:
             part = left if i == len(numbers) - 1 else min(left, max(self.balance.get(n, ZERO), ZERO))
             if part <= 0 and i < len(numbers) - 1:
                 continue
-            out.append(Allocation(self.items[n].client if n in self.items else "", n, part))
+            out.append(Allocation(self.client_of.get(n, ""), n, part))
             left -= part
         return tuple(a for a in out if a.amount > 0)
 

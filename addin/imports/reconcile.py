@@ -31,7 +31,7 @@ from decimal import Decimal
 from typing import Iterable, Sequence
 
 from addin.books.base import Block, Book, GeneratedSheet, SheetData
-from addin.core.model import ZERO, Problem, Severity, Status, cents, format_euros
+from addin.core.model import ZERO, Problem, Severity, cents, format_euros
 from addin.imports.matching import Allocation, Item, Matcher, Outcome, Party, compact
 from addin.imports.statement import DIRECT_DEBIT, RETURNED, TRANSFER, BankLine, LineProblem
 from addin.mail.qr import iban_is_valid, normalize_iban
@@ -39,6 +39,10 @@ from addin.register import cells, schema
 from addin.register.snapshot import Snapshot
 
 SHEETS = (schema.RAPPROCHEMENT, schema.BANK_LOG)
+# What ``open_items`` reads (``load``, ``load_rates``): an import that does not refresh reads these
+# and ``SHEETS``, never the queue's sheets (Scénarios, Journal, Relances).
+REGISTER = (schema.PARAMETRES, schema.CLIENTS, schema.FACTURES, schema.PAIEMENTS, schema.ECHEANCIERS, schema.TAUX,
+            schema.RECORD)
 LOG_HEADERS = ("Identité", "Date", "Montant", "Issue", "Fichier")
 PAID, PENDING, IGNORED = "payée", "à rapprocher", "ignorée"
 METHODS = {TRANSFER: "Virement", DIRECT_DEBIT: "Prélèvement SEPA"}
@@ -85,7 +89,7 @@ def _layout_spec(row: dict) -> str | None:
 
 @dataclass
 class BankPhase:
-    snapshot: Snapshot
+    read: Snapshot  # the workbook as read before the phase
     payments: list[tuple[object, ...]] = field(default_factory=list)  # Paiements rows, sheet's columns
     payments_sheet: str | None = None
     payments_after: int = 0
@@ -97,6 +101,15 @@ class BankPhase:
     problems: list[Problem] = field(default_factory=list)
     counts: Counter = field(default_factory=Counter)
     paid: Decimal = ZERO
+    _with_payments: Snapshot | None = field(default=None, repr=False)
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """The snapshot in which *Paiements* already holds the new payments (what a refresh computes
+        from), made when first asked: an import that does not refresh never copies the sheet."""
+        if self._with_payments is None:
+            self._with_payments = _with_rows(self.read, self.payments_sheet, self.payments_after, self.payments)
+        return self._with_payments
 
     def write(self, book: Book) -> None:
         """Every write of the phase, through the ``Book`` port (no read)."""
@@ -105,7 +118,7 @@ class BankPhase:
         for sheet, row, col, value in self.iban_cells:
             book.write_cells(sheet, row, col, ((value,),), ("text",))
         if self.reconciliation is not None:
-            _write_reconciliation(book, self.snapshot, self.reconciliation)
+            _write_reconciliation(book, self.read, self.reconciliation)
         if self.log and self.log_after is not None:  # appended: a year of statements is not rewritten each time
             book.append_rows(self.log_sheet, self.log, after=self.log_after)
         elif self.log:
@@ -180,24 +193,31 @@ def _parties(snapshot: Snapshot) -> tuple[list[Party], dict[str, tuple[int, list
 
 
 def open_items(snapshot: Snapshot, today: date) -> list[Item]:
-    """Every invoice with its balance as of ``today`` (the same engine as « Actualiser »)."""
-    from addin.core.fast import choose as engine
+    """Every invoice with its balance as of ``today``: the balance « Actualiser » computes for an open
+    item, 0 for the others (``core.balances``: the due dates and the allocation, not the whole ledger)."""
+    return list(map(Item, *_open_columns(snapshot, today)))
+
+
+def _open_columns(snapshot: Snapshot, today: date) -> tuple[list, list, list, list]:
+    """``open_items`` as columns: numbers, clients, balances, purchase-order numbers."""
+    from addin.core.balances import open_balances
     from addin.register.load import load, load_rates
 
     register, _ = load(snapshot)
     rates, _ = load_rates(snapshot)
-    ledger, _ = engine(register)(register, today, rates)
-    return [Item(s.invoice.number, s.invoice.client,
-                 s.balance if s.status not in (Status.CREDIT_NOTE, Status.ERROR) and s.balance > 0 else ZERO,
-                 s.invoice.po_number) for s in ledger.states]
+    invoices = register.invoices
+    return ([i.number for i in invoices], [i.client for i in invoices], open_balances(register, today, rates),
+            [i.po_number for i in invoices])
 
 
 # --- the phase ------------------------------------------------------------------------------
 
 
 def run(snapshot: Snapshot, *, today: date, lines: Sequence[BankLine] = (),
-        line_problems: Sequence[LineProblem] = (), layouts: Sequence[LayoutToConfirm] = ()) -> BankPhase:
-    """Apply the Rapprochement decisions, then match ``lines`` (see the module's docstring)."""
+        line_problems: Sequence[LineProblem] = (), layouts: Sequence[LayoutToConfirm] = (),
+        items: Sequence[Item] | None = None) -> BankPhase:
+    """Apply the Rapprochement decisions, then match ``lines`` (see the module's docstring).
+    ``items``: ``open_items(snapshot, today)`` when the caller has them already."""
     phase = BankPhase(snapshot)
     rap_name, rap_data, rap_header = _rows_of(snapshot, schema.RAPPROCHEMENT)
     pending = _pending_rows(rap_data, rap_header) if rap_header else []
@@ -212,7 +232,8 @@ def run(snapshot: Snapshot, *, today: date, lines: Sequence[BankLine] = (),
         return phase  # nothing to do: refresh stays as it was for a register without bank lines
 
     parties, where, clients_at = _parties(snapshot)
-    matcher = Matcher(open_items(snapshot, today), parties)
+    matcher = (Matcher.of_columns(*_open_columns(snapshot, today), parties) if items is None
+               else Matcher(items, parties))
     learned: dict[str, list[str]] = {}
     payments: list[tuple[BankLine, Allocation]] = []
     kept: list[dict] = []
@@ -287,7 +308,7 @@ def run(snapshot: Snapshot, *, today: date, lines: Sequence[BankLine] = (),
     name, data = snapshot.data(schema.BANK_LOG)
     if data is not None and _log_header(data) is not None:
         phase.log_sheet = name
-        phase.log_after = max((i + 1 for i, r in enumerate(data.rows) if any(v is not None for v in r)), default=0)
+        phase.log_after = _last_row(data)
     _payments_into(phase, snapshot, payments)
     _learned_into(phase, learned, where, clients_at)
     phase.counts["learned"] = sum(len(v) for v in learned.values())
@@ -460,7 +481,6 @@ def _payments_into(phase: BankPhase, snapshot: Snapshot, payments: list[tuple[Ba
     if header is None:
         raise ValueError("Le classeur n'a pas de feuille « Paiements » avec ses en-têtes : repartez du modèle "
                          "workbook_template.xlsx.")
-    width = max(max(header.columns.values()), max((len(r) for r in data.rows), default=0))
     rows = []
     for line, a in payments:
         values = {"paid_on": line.booked, "client": a.client, "invoice": a.invoice, "amount": cents(a.amount),
@@ -471,14 +491,27 @@ def _payments_into(phase: BankPhase, snapshot: Snapshot, payments: list[tuple[Ba
                 row[header.columns[key] - 1] = value
         rows.append(tuple(row))
         phase.paid += a.amount
-    after = max((i + 1 for i, r in enumerate(data.rows) if any(v is not None for v in r)), default=0)
+    phase.payments, phase.payments_sheet, phase.payments_after = rows, name, _last_row(data)
+    phase.counts["payment_rows"] = len(rows)
+
+
+def _last_row(data: SheetData) -> int:
+    """The 1-based number of the last row holding a value (0: none)."""
+    rows = data.rows
+    return next((i for i in range(len(rows), 0, -1) if any(v is not None for v in rows[i - 1])), 0)
+
+
+def _with_rows(snapshot: Snapshot, name: str | None, after: int, rows: list[tuple]) -> Snapshot:
+    """``snapshot`` with ``rows`` written in sheet ``name`` after its row ``after``."""
+    if not rows or name is None:
+        return snapshot
+    data = snapshot.sheets[name]
+    width = max(max(len(r) for r in rows), max((len(r) for r in data.rows), default=0))
     grown = [tuple(r) + (None,) * (width - len(r)) for r in data.rows[:after]]
     grown += [r + (None,) * (width - len(r)) for r in rows]
     sheets = dict(snapshot.sheets)
     sheets[name] = replace(data, rows=tuple(grown))
-    phase.snapshot = replace(snapshot, sheets=sheets)
-    phase.payments, phase.payments_sheet, phase.payments_after = rows, name, after
-    phase.counts["payment_rows"] = len(rows)
+    return replace(snapshot, sheets=sheets)
 
 
 def _learned_into(phase: BankPhase, learned: dict[str, list[str]], where, clients_at) -> None:

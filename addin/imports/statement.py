@@ -92,9 +92,15 @@ def parse_amount(text: str, decimal_mark: str | None = None) -> Decimal:
     return -value if negative else value
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def clean(text: object) -> str:
     """One line of text: control characters and runs of spaces become one space."""
-    return re.sub(r"\s+", " ", re.sub(r"[\x00-\x1f\x7f]", " ", str(text or ""))).strip()
+    text = str(text or "")
+    if not text.isprintable():  # a control character (the usual text has none)
+        text = _CONTROL.sub(" ", text)
+    return " ".join(text.split())  # ``split`` cuts on what ``\s`` matches: runs of spaces become one
 
 
 def with_identities(lines: Iterable[BankLine]) -> list[BankLine]:

@@ -244,3 +244,20 @@ def test_in_excel_every_sheet_is_read_before_the_first_write(tmp_path):
     assert reads and writes and max(reads) < min(writes)
     factures = fake.sheets["Factures"]
     assert factures.values[(3, 17)] == "Payée"  # F0001, row 3: paid by the statement, at once
+
+
+def test_without_the_refresh_the_queues_sheets_are_not_read(book_path, statement, monkeypatch):
+    # An import that leaves the refresh to « Actualiser » reads the register and the bank's sheets,
+    # not Scénarios, Journal or Relances (a Journal grows with every send).
+    wb = openpyxl.load_workbook(book_path)
+    for name in ("Scénarios", "Journal", "Relances"):
+        if name not in wb.sheetnames:
+            wb.create_sheet(name).append(["Date", "Client"])
+    wb.save(book_path)
+    book = FileBook.open(book_path, today=TODAY)
+    read = []
+    original = FileBook.read_sheet
+    monkeypatch.setattr(FileBook, "read_sheet", lambda self, name: read.append(name) or original(self, name))
+    result = imports.run(book, today=TODAY, paths=[statement], book_path=book_path, refresh=False)
+    assert result.payments == 5 and result.pending == 4
+    assert {"Factures", "Paiements", "Clients"} <= set(read) and not {"Scénarios", "Journal", "Relances"} & set(read)
