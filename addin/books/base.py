@@ -9,7 +9,10 @@ with the register.
 Values crossing the port are plain Python: ``str``, ``int``, ``float``,
 ``Decimal``, ``bool``, ``date``/``datetime`` and ``None``. A ``str`` is always
 written as text, even when it starts with ``=``, ``+``, ``-`` or ``@``: data
-never becomes a formula.
+never becomes a formula. A ``Link`` is a text that opens a file or a web page when
+clicked: ``FileBook`` writes a real hyperlink (``addin.books.hyperlinks``: a file beside
+the workbook is linked by a path relative to it), ``LiveBook`` asks Excel for one
+(``Range.add_hyperlink``). Reading a linked cell gives its text.
 """
 
 from __future__ import annotations
@@ -24,6 +27,18 @@ def naive(value: datetime) -> datetime:
     if value.tzinfo is not None:
         raise ValueError(f"date avec fuseau horaire refusée : {value!r} (Relance n'utilise pas de fuseau)")
     return value
+
+
+@dataclass(frozen=True)
+class Link:
+    """A cell's ``text`` that opens ``target`` when clicked: an absolute path of a local file
+    (a formal notice's PDF kept beside the workbook) or a URL (``https:``, ``mailto:``)."""
+
+    text: str
+    target: str
+
+    def __str__(self) -> str:
+        return self.text
 
 
 @dataclass(frozen=True)

@@ -257,9 +257,9 @@ class FakeSheets(_Guarded):
 class FakeSheet(_Guarded):
     _XLWINGS = "Sheet"
     _TEST_ONLY = frozenset({"values", "formulas", "number_formats", "bold", "colors", "widths", "notes",
-                            "frozen", "log", "store", "seed"})
+                            "frozen", "log", "store", "seed", "links"})
     __slots__ = ("_book", "_name", "values", "formulas", "number_formats", "bold", "colors", "widths",
-                 "notes", "_visible", "_charts", "frozen")
+                 "notes", "_visible", "_charts", "frozen", "links")
 
     def __init__(self, book: FakeBook, name: str):
         self._book = book
@@ -271,6 +271,7 @@ class FakeSheet(_Guarded):
         self.colors: dict[tuple[int, int], tuple] = {}
         self.widths: dict[int, float] = {}
         self.notes: dict[tuple[int, int], str] = {}
+        self.links: dict[tuple[int, int], str] = {}  # cell -> hyperlink address
         self._visible = True
         self._charts: list[FakeChart] = []
         self.frozen: int = 0  # rows kept visible at the top (Window.SplitRow once frozen)
@@ -327,7 +328,7 @@ class FakeSheet(_Guarded):
     def clear(self) -> None:
         """Contents and formats; the window's panes stay as they are (as in Excel)."""
         self.log("clear()")
-        for store in (self.values, self.formulas, self.number_formats, self.colors, self.notes):
+        for store in (self.values, self.formulas, self.number_formats, self.colors, self.notes, self.links):
             store.clear()
         self.bold.clear()
         self._book._dirty = True
@@ -522,6 +523,12 @@ class FakeRange(_Guarded):
         self.sheet.log("range.column_width=")
         for c in range(self.c1, self.c2 + 1):
             self.sheet.widths[c] = value
+
+    def add_hyperlink(self, address: str, text_to_display: str | None = None, screen_tip: str | None = None):
+        """Excel's ``Hyperlinks.Add``: the cell shows ``text_to_display`` (the address when none)."""
+        self.sheet.log("range.add_hyperlink()")
+        self.sheet.links[(self.r1, self.c1)] = address
+        self.sheet.values[(self.r1, self.c1)] = address if text_to_display is None else text_to_display
 
     def add_note(self, text: str):
         self.sheet.log("range.add_note()")
