@@ -20,7 +20,7 @@ from addin import cli_messages
 
 cli_messages.install()  # the help option's words and the panels' titles, in the user's language
 # soft_wrap: a summary's long line (a command to copy, a path) is never broken at the terminal's width
-console = Console(soft_wrap=True)
+console = cli_messages.console(soft_wrap=True)  # in the register's language (English: translated)
 
 
 class _OneLineErrors(TyperGroup):
@@ -35,6 +35,7 @@ class _OneLineErrors(TyperGroup):
             _fail(error)
 
     def main(self, *args, **kwargs):
+        cli_messages.begin(self, args[0] if args else kwargs.get("args"))  # the register's language, else LANG
         try:
             return super().main(*args, **kwargs)
         except OSError:  # only the output fails out here: help or usage text to a closed pipe (Windows)
