@@ -96,6 +96,9 @@ class GeneratedSheet:
     hidden: bool = False
     charts: tuple[ChartSpec, ...] = ()
     note: str = ""  # shown in A1's comment: what the sheet is, that it is regenerated
+    # The first block as an Excel Table of this name (a sheet a person then adds rows to: the
+    # Journal Relance creates); its header notes (``Block.notes``) then hold ``note`` too.
+    table: str = ""
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,7 @@ class Block:
     # Drop-downs that suggest without refusing: (1-based column, values) over the block's rows
     # and some rows below (a person types there).
     choices: tuple[tuple[int, tuple[str, ...]], ...] = ()
+    notes: tuple[str, ...] = ()  # a note on each header (the column's help), "" for none
 
 
 class Book(Protocol):

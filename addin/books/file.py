@@ -45,7 +45,7 @@ from typing import Sequence
 
 from lxml import etree
 
-from addin.books import hyperlinks, inspect, preflight, safety, xlsx
+from addin.books import hyperlinks, inspect, preflight, safety, tables, xlsx
 from addin.books.base import FORMATS, NUMBER_FORMATS, Block, BookError, GeneratedSheet, Link, SheetData, naive
 from addin.books import package
 from addin.books.package import Package, parse_xml, to_xml
@@ -443,6 +443,7 @@ class FileBook:
         self._links.pop(sheet.name, None)
         self._generated[sheet.name] = (sheet, self._grid(sheet))
         hyperlinks.take(self._generated[sheet.name][1].cells, self._links.setdefault(sheet.name, {}))
+        tables.prepare(sheet, self._generated[sheet.name][1])
 
     def _grid(self, sheet: GeneratedSheet) -> xlsx.Grid:
         """The cells of a generated sheet: block titles, headers, rows, with their formats."""
@@ -557,6 +558,7 @@ class FileBook:
         for name, (sheet, grid) in self._generated.items():
             self._write_grid(package, workbook, entries[name], grid, new_types, sheet.hidden)
             workbook.set_hidden(entries[name], sheet.hidden)
+        tables.apply_all(package, workbook, self._generated, new_types)
         hyperlinks.apply_all(package, workbook, self._links, preflight.real(self.path).parent)
         # 3. Styles, workbook, document properties.
         if self._styles.changed:

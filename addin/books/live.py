@@ -293,7 +293,16 @@ class LiveBook:
             chart = sht.charts.add(chart_type="column_clustered", source=source, anchor=sht.range(spec.anchor),
                                    width=510, height=255)
             chart.title = spec.title
-        if sheet.note:
+        from addin.books import tables  # a Table and header notes, as FileBook writes them
+
+        if tables.has_extras(sheet):
+            for r, c, text in tables.header_notes(sheet):
+                sht.range((r, c)).add_note(text)
+            header, count = tables.layout(sheet)[0]
+            if sheet.table and sheet.blocks[0].headers:
+                sht.tables.add(source=sht.range((header, 1), (header + max(1, count), len(sheet.blocks[0].headers))),
+                               name=sheet.table)
+        elif sheet.note:
             sht.range("A1").add_note(sheet.note)
         if sheet.hidden:
             sht.visible = False

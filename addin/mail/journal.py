@@ -509,6 +509,11 @@ _COLUMNS = tuple(c.key for c in schema.JOURNAL.columns)
 HEADERS = tuple(c.fr for c in schema.JOURNAL.columns)
 # Text, except the times and days: a date and time (its own format), a day.
 _FORMATS = tuple("" if k == "timestamp" else "date" if k == "run_date" else "text" for k in _COLUMNS)
+_WIDTHS = tuple(float(c.width) for c in schema.JOURNAL.columns)
+_NOTES = tuple(c.help for c in schema.JOURNAL.columns)
+# The drop-downs the template offers: channel, the person's result words, the call's outcome.
+_CHOICES = ((_COLUMNS.index("channel") + 1, schema.CHANNELS), (_COLUMNS.index("result") + 1, schema.JOURNAL_RESULTS),
+            (_COLUMNS.index("outcome") + 1, schema.CALL_OUTCOMES))
 
 
 def _channel_label(value: str) -> str:
@@ -542,9 +547,11 @@ def sync_sheet(book: Book, journal: Journal, snapshot=None) -> list[Problem]:
     name = schema.find_sheet(reader.sheet_names(), schema.JOURNAL)
     if name is None:
         rows = tuple(tuple(_row_values(e).get(k) for k in _COLUMNS) for e in entries)
+        # As the template's Journal: an Excel Table, the columns' help on their headers, drop-downs.
         book.write_generated(GeneratedSheet(
-            SHEET, (Block("", HEADERS, rows, formats=_FORMATS),),
+            SHEET, (Block("", HEADERS, rows, formats=_FORMATS, widths=_WIDTHS, choices=_CHOICES, notes=_NOTES),),
             note="Journal des relances : Relance ajoute une ligne par envoi ; notez vos appels à la suite.",
+            table=schema.JOURNAL.table,
         ))
         return []
     data = reader.read_sheet(name)

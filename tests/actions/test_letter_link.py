@@ -103,6 +103,8 @@ def test_libreoffice_reads_the_link_to_the_letter(tmp_path):
     href = next(h for h in hrefs if h.endswith(".pdf"))
     # LibreOffice read it relative to the workbook and writes it relative to its own copy (in lo/).
     assert not href.startswith("file:") and (tmp_path / "lo" / href).resolve() == pdf
+    # The Journal Relance created is read as a table (point 11): a database range over its rows.
+    assert re.search(r'<table:database-range table:name="tblJournal" table:target-range-address="[^"]*Journal', flat)
 
 
 def test_a_lost_hyperlink_is_still_refused(tmp_path):
