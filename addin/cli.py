@@ -247,6 +247,7 @@ def review(
             raise typer.BadParameter(f"mois attendu au format AAAA-MM, reçu « {month} »") from None
     result = action.run(_open(book, day), month=parsed, today=day)
     console.print(result.summary)
+    console.print(cli_messages.say("saved", path=book.resolve()))  # where the file went
 
 
 @app.command()
@@ -281,6 +282,7 @@ def plan(
     result = action.run(_open(book, day), today=day, invoice=invoice, count=count, first_due=first_due,
                         months_between=months)
     console.print(result.summary)
+    console.print(cli_messages.say("saved", path=book.resolve()))  # where the file went
 
 
 @app.command("build-addin")
@@ -344,6 +346,8 @@ def import_(
     day = _today(today)
     result = action.run(_open(book, day), today=day, paths=files, book_path=book, refresh=not no_refresh)
     console.print(result.summary)
+    if no_refresh:  # a refresh's summary names the workbook itself
+        console.print(cli_messages.say("saved", path=book.resolve()))
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -90,3 +90,21 @@ def test_every_command_summary_reads_in_english():
     assert english("Classeur de démonstration : /x/relance-demo.xlsx") == "Demonstration workbook: /x/relance-demo.xlsx"
     assert english("Ensuite :") == "Next:"
     assert english("Fichiers écrits dans : /x") == "Files written to: /x"
+
+
+def test_review_and_plan_say_which_workbook_they_saved(tmp_path):
+    """Issue 15 point 12: « always print where files went »."""
+    from tests.actions.conftest import build_book
+
+    registre = build_book(tmp_path / "Registre.xlsx")
+    out = relance("review", str(registre), "--today", "2025-06-30").stdout
+    assert out.rstrip().endswith(f"Classeur enregistré : {registre.resolve()}")
+    import openpyxl
+
+    from addin.register import schema
+
+    wb = openpyxl.load_workbook(registre)
+    wb.create_sheet("Échéanciers").append([c.fr for c in schema.ECHEANCIERS.columns if not c.computed])
+    wb.save(registre)
+    out = relance("plan", str(registre), "F001", "--today", "2025-06-30").stdout
+    assert out.rstrip().endswith(f"Classeur enregistré : {registre.resolve()}")
