@@ -304,6 +304,7 @@ _SUMMARY_EN: tuple[tuple[str, str], ...] = (
      "sent, write « envoyé » in the Résultat column of the Journal (or « à renvoyer » to prepare it again)."),
     (r"^Lettres à imprimer et envoyer en recommandé avec AR :",
      "Letters to print and send by registered post with acknowledgement of receipt:"),
+    (r"lettre à envoyer en LRAR : ", "letter to post by registered mail: "),
     (r"^Envoi arrêté : ", "Sending stopped: "),
     (r"^Journal d'envoi : ", "Send log: "),
     # review

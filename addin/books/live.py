@@ -298,8 +298,8 @@ class LiveBook:
         if tables.has_extras(sheet):
             for r, c, text in tables.header_notes(sheet):
                 sht.range((r, c)).add_note(text)
-            header, count = tables.layout(sheet)[0]
-            if sheet.table and sheet.blocks[0].headers:
+            if sheet.table and sheet.blocks and sheet.blocks[0].headers:
+                header, count = tables.layout(sheet)[0]
                 sht.tables.add(source=sht.range((header, 1), (header + max(1, count), len(sheet.blocks[0].headers))),
                                name=sheet.table)
         elif sheet.note:
