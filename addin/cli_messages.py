@@ -204,7 +204,30 @@ def begin(group, argv: "list[str] | None") -> str:
     install(lang)
     if lang == EN:
         english_help(group)
+    name_params(group, lang)
     return lang
+
+
+# The placeholder of each parameter without one of its own (never click's « <file> », « <str> »,
+# « <list[Path]> » nor an English argument name in French help), by parameter name.
+_METAVARS = {
+    "book": ("CLASSEUR", "BOOK"), "directory": ("DOSSIER", "FOLDER"), "out": ("FICHIER", "FILE"),
+    "invoice": ("FACTURE", "INVOICE"), "files": ("RELEVÉS", "STATEMENTS"), "xlam": ("FICHIER_XLAM", "XLAM_FILE"),
+    "sources": ("FICHIER", "FILE"), "today": ("AAAA-MM-JJ", "YYYY-MM-DD"), "first": ("AAAA-MM-JJ", "YYYY-MM-DD"),
+    "month": ("AAAA-MM", "YYYY-MM"), "count": ("N", "N"), "months": ("N", "N"),
+}
+
+
+def name_params(group, lang: str) -> None:
+    """Give every parameter without a placeholder its placeholder in ``lang`` (``_METAVARS``), and
+    the group's usage its words (« COMMANDE [ARGUMENTS]... »)."""
+    if lang == FR:
+        group.subcommand_metavar = "COMMANDE [ARGUMENTS]..."
+    for command in getattr(group, "commands", {}).values():
+        for param in command.params:
+            names = _METAVARS.get(param.name)
+            if names and not getattr(param, "metavar", None) and not getattr(param, "is_flag", False):
+                param.metavar = names[0 if lang == FR else 1]
 
 
 # Each command's help in English: "" is the command's own text, the others its parameters'.

@@ -108,3 +108,24 @@ def test_review_and_plan_say_which_workbook_they_saved(tmp_path):
     wb.save(registre)
     out = relance("plan", str(registre), "F001", "--today", "2025-06-30").stdout
     assert out.rstrip().endswith(f"Classeur enregistré : {registre.resolve()}")
+
+
+def test_no_help_shows_a_type_name_or_an_english_placeholder():
+    """Issue 15 point 12: no « <file> », « <str> », « <list[Path]> », « book » in the French help
+    of any command (in process: one run per command)."""
+    import re
+
+    from typer.testing import CliRunner
+
+    from addin.cli import app
+
+    runner = CliRunner()
+    env = {"LANG": "fr_FR.UTF-8", "LC_ALL": "", "LC_MESSAGES": "", "COLUMNS": "100"}
+    commands = ["demo", "refresh", "preview", "send", "review", "export", "plan", "build-addin", "install-addin",
+                "new", "version", "import"]
+    assert "COMMANDE [ARGUMENTS]" in runner.invoke(app, ["--help"], env=env).output
+    for command in commands:
+        out = runner.invoke(app, [command, "--help"], env=env).output
+        assert "Utilisation" in out, command
+        assert not re.search(r"<(str|int|path|file|list\[Path\]|bool)>", out), (command, out)
+        assert not re.search(r"(?<![-\w.])(book|files|directory|invoice|xlam|out)\b", out), (command, out)
