@@ -166,8 +166,6 @@ def register_language(path: "os.PathLike | str") -> str | None:
     import zipfile
     from xml.etree import ElementTree
 
-    from addin.register import schema
-
     try:
         with zipfile.ZipFile(path) as archive:
             part = next((n for n in archive.namelist() if n.lower().endswith("workbook.xml")), None)
@@ -176,7 +174,14 @@ def register_language(path: "os.PathLike | str") -> str | None:
             root = ElementTree.fromstring(archive.read(part))
     except (OSError, zipfile.BadZipFile, ElementTree.ParseError, KeyError, ValueError):
         return None
-    names = [el.get("name", "") for el in root.iter() if el.tag.rsplit("}", 1)[-1] == "sheet"]
+    return names_language([el.get("name", "") for el in root.iter() if el.tag.rsplit("}", 1)[-1] == "sheet"])
+
+
+def names_language(names: "list[str]") -> str | None:
+    """``en`` when more of the register's sheets carry their English name than their French one,
+    ``fr`` when the French ones win, ``None`` when no name tells."""
+    from addin.register import schema
+
     fr = en = 0
     for sheet in (schema.PARAMETRES, schema.FACTURES, schema.PAIEMENTS, schema.ECHEANCIERS, schema.SCENARIOS):
         found = schema.find_sheet(names, sheet)
@@ -433,3 +438,14 @@ def console(**options):
             super().print(*objects, **kwargs)
 
     return UserConsole(**options)
+
+
+def for_book(text: str, book: object) -> str:
+    """A summary for a message box in Excel (the ribbon): in English when the workbook is an
+    English register (its sheet names), else as written. Excel's own language is not asked."""
+    names = getattr(book, "sheet_names", None)
+    try:
+        english_book = callable(names) and names_language(list(names())) == EN
+    except Exception:  # noqa: BLE001 - a book that cannot say its sheets: the text as written
+        english_book = False
+    return english(text) if english_book else text

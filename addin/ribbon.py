@@ -135,7 +135,9 @@ def dispatch(
         return None
     summary = summary_of(result)
     if summary:
-        alert(summary, TITLE)
+        from addin.cli_messages import for_book  # an English register reads its summary in English
+
+        alert(for_book(summary, book), TITLE)
     return result
 
 
