@@ -371,7 +371,7 @@ class FileBook:
         Excel does.
         """
         self._before_write()
-        if sheet in self._links or hyperlinks.holds(block):
+        if self._links.get(sheet) or hyperlinks.holds(block):
             block = hyperlinks.split(block, first_row, first_col, self._links.setdefault(sheet, {}))
         for f in formats:
             if f and f not in FORMATS:
