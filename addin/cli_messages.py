@@ -440,12 +440,13 @@ def console(**options):
     return UserConsole(**options)
 
 
-def for_book(text: str, book: object) -> str:
-    """A summary for a message box in Excel (the ribbon): in English when the workbook is an
-    English register (its sheet names), else as written. Excel's own language is not asked."""
+def for_book(book: object):
+    """How to word a summary for a message box in Excel (the ribbon): ``english`` when the
+    workbook is an English register (its sheet names), else the text as written. Excel's own
+    language is not asked."""
     names = getattr(book, "sheet_names", None)
     try:
         english_book = callable(names) and names_language(list(names())) == EN
     except Exception:  # noqa: BLE001 - a book that cannot say its sheets: the text as written
         english_book = False
-    return english(text) if english_book else text
+    return english if english_book else (lambda text: text)
