@@ -20,7 +20,7 @@ from addin import cli_messages
 
 cli_messages.install()  # the help option's words and the panels' titles, in the user's language
 # soft_wrap: a summary's long line (a command to copy, a path) is never broken at the terminal's width
-console = Console(soft_wrap=True)
+console = cli_messages.console(soft_wrap=True)  # in the register's language (English: translated)
 
 
 class _OneLineErrors(TyperGroup):
@@ -35,6 +35,7 @@ class _OneLineErrors(TyperGroup):
             _fail(error)
 
     def main(self, *args, **kwargs):
+        cli_messages.begin(self, args[0] if args else kwargs.get("args"))  # the register's language, else LANG
         try:
             return super().main(*args, **kwargs)
         except OSError:  # only the output fails out here: help or usage text to a closed pipe (Windows)
@@ -251,6 +252,7 @@ def review(
             raise typer.BadParameter(f"mois attendu au format AAAA-MM, reçu « {month} »") from None
     result = action.run(_open(book, day), month=parsed, today=day)
     console.print(result.summary)
+    console.print(cli_messages.say("saved", path=book.resolve()))  # where the file went
 
 
 @app.command()
@@ -285,6 +287,7 @@ def plan(
     result = action.run(_open(book, day), today=day, invoice=invoice, count=count, first_due=first_due,
                         months_between=months)
     console.print(result.summary)
+    console.print(cli_messages.say("saved", path=book.resolve()))  # where the file went
 
 
 @app.command("build-addin")
@@ -348,6 +351,8 @@ def import_(
     day = _today(today)
     result = action.run(_open(book, day), today=day, paths=files, book_path=book, refresh=not no_refresh)
     console.print(result.summary)
+    if no_refresh:  # a refresh's summary names the workbook itself
+        console.print(cli_messages.say("saved", path=book.resolve()))
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -118,6 +118,9 @@ def dispatch(
     if refusal:  # before the lock: nothing is written beside a file that is not a register
         alert(refusal, TITLE)
         return None
+    from addin.cli_messages import for_book  # an English register reads its summary in English
+
+    in_its_language = for_book(book)  # asked before the action: Excel's status bar is given back last
     try:
         try:
             action = load(module_name)
@@ -135,7 +138,7 @@ def dispatch(
         return None
     summary = summary_of(result)
     if summary:
-        alert(summary, TITLE)
+        alert(in_its_language(summary), TITLE)
     return result
 
 

@@ -24,6 +24,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from email.policy import default as default_policy
 from pathlib import Path
+from urllib.parse import unquote
 
 import openpyxl
 import pytest
@@ -154,6 +155,14 @@ def test_every_formal_notice_sent_has_its_letter_kept_listed_and_linked(month):
         report = dict(said["sends"])[day]
         assert str(letter) in report.summary
         assert any(str(letter) in str(r["Commentaire"]) for r in journal)
+    # Linked: each LRAR row's Commentaire opens its letter (a path relative to the workbook).
+    ws = openpyxl.load_workbook(path)["Journal"]
+    header = [c.value for c in ws[1]]
+    step, comment = header.index("Étape") + 1, header.index("Commentaire") + 1
+    linked = {(path.parent / unquote(ws.cell(r, comment).hyperlink.target)).resolve()
+              for r in range(2, ws.max_row + 1)
+              if str(ws.cell(r, step).value or "").endswith("LRAR") and ws.cell(r, comment).hyperlink}
+    assert linked == {letter for _day, letter in letters}
 
 
 def test_no_message_claims_an_attachment_that_is_not_there(month):

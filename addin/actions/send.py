@@ -387,7 +387,8 @@ def _one(action: Action, prepared: queue.Prepared, journal: Journal, transport, 
         if journal.state(letter.key) is None:
             where = f"la lettre {kept}" if kept is not None else "la lettre jointe à l'e-mail"
             try:
-                journal.task(letter, [], detail=f"imprimer {where} et l'envoyer en recommandé avec AR")
+                journal.task(letter, [], detail=f"imprimer {where} et l'envoyer en recommandé avec AR",
+                             letter=str(kept or ""))
             except OSError as error:
                 report.stopped = f"journal d'envoi impossible à écrire ({error}) : {journal.path}"
         if not partial:

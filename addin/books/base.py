@@ -9,7 +9,10 @@ with the register.
 Values crossing the port are plain Python: ``str``, ``int``, ``float``,
 ``Decimal``, ``bool``, ``date``/``datetime`` and ``None``. A ``str`` is always
 written as text, even when it starts with ``=``, ``+``, ``-`` or ``@``: data
-never becomes a formula.
+never becomes a formula. A ``Link`` is a text that opens a file or a web page when
+clicked: ``FileBook`` writes a real hyperlink (``addin.books.hyperlinks``: a file beside
+the workbook is linked by a path relative to it), ``LiveBook`` asks Excel for one
+(``Range.add_hyperlink``). Reading a linked cell gives its text.
 """
 
 from __future__ import annotations
@@ -24,6 +27,18 @@ def naive(value: datetime) -> datetime:
     if value.tzinfo is not None:
         raise ValueError(f"date avec fuseau horaire refusée : {value!r} (Relance n'utilise pas de fuseau)")
     return value
+
+
+@dataclass(frozen=True)
+class Link:
+    """A cell's ``text`` that opens ``target`` when clicked: an absolute path of a local file
+    (a formal notice's PDF kept beside the workbook) or a URL (``https:``, ``mailto:``)."""
+
+    text: str
+    target: str
+
+    def __str__(self) -> str:
+        return self.text
 
 
 @dataclass(frozen=True)
@@ -81,6 +96,9 @@ class GeneratedSheet:
     hidden: bool = False
     charts: tuple[ChartSpec, ...] = ()
     note: str = ""  # shown in A1's comment: what the sheet is, that it is regenerated
+    # The first block as an Excel Table of this name (a sheet a person then adds rows to: the
+    # Journal Relance creates); its header notes (``Block.notes``) then hold ``note`` too.
+    table: str = ""
 
 
 @dataclass(frozen=True)
@@ -93,6 +111,7 @@ class Block:
     # Drop-downs that suggest without refusing: (1-based column, values) over the block's rows
     # and some rows below (a person types there).
     choices: tuple[tuple[int, tuple[str, ...]], ...] = ()
+    notes: tuple[str, ...] = ()  # a note on each header (the column's help), "" for none
 
 
 class Book(Protocol):

@@ -45,8 +45,8 @@ from typing import Sequence
 
 from lxml import etree
 
-from addin.books import inspect, preflight, safety, xlsx
-from addin.books.base import FORMATS, NUMBER_FORMATS, Block, BookError, GeneratedSheet, SheetData, naive
+from addin.books import hyperlinks, inspect, preflight, safety, tables, xlsx
+from addin.books.base import FORMATS, NUMBER_FORMATS, Block, BookError, GeneratedSheet, Link, SheetData, naive
 from addin.books import package
 from addin.books.package import Package, parse_xml, to_xml
 from addin.files import atomic_write, fsync_dir, sweep_temporary
@@ -140,7 +140,7 @@ def _trim(rows) -> tuple[tuple[object, ...], ...]:
 
 def _cell_value(value: object) -> object:
     """A port value checked for a cell (Decimal stays exact: the XML gets its digits)."""
-    if value is None or isinstance(value, (bool, int, float, Decimal, str, time)):
+    if value is None or isinstance(value, (bool, int, float, Decimal, str, time, Link)):
         return value
     if isinstance(value, datetime):
         return naive(value)
@@ -185,6 +185,7 @@ class FileBook:
         self._values = None  # calamine workbook, opened on the first read
         self._rows: dict[str, tuple[tuple[object, ...], ...]] = {}  # values per sheet, as read, trimmed
         self._checked = False
+        self._links: dict[str, dict[tuple[int, int], str]] = {}  # sheet -> cell -> hyperlink target
 
     @classmethod
     def open(cls, path, *, backups: int = 5, today: date | None = None) -> "FileBook":
@@ -370,6 +371,8 @@ class FileBook:
         Excel does.
         """
         self._before_write()
+        if self._links.get(sheet) or hyperlinks.holds(block):
+            block = hyperlinks.split(block, first_row, first_col, self._links.setdefault(sheet, {}))
         for f in formats:
             if f and f not in FORMATS:
                 raise ValueError(f"format de colonne inconnu : {f!r} (attendu : {', '.join(FORMATS)})")
@@ -437,7 +440,10 @@ class FileBook:
             raise BookError(f"« {sheet.name} » est une feuille de graphique : Relance ne peut pas la remplacer.",
                             "Renommez-la, puis recommencez.")
         self._edits.pop(sheet.name, None)
+        self._links.pop(sheet.name, None)
         self._generated[sheet.name] = (sheet, self._grid(sheet))
+        hyperlinks.take(self._generated[sheet.name][1].cells, self._links.setdefault(sheet.name, {}))
+        tables.prepare(sheet, self._generated[sheet.name][1])
 
     def _grid(self, sheet: GeneratedSheet) -> xlsx.Grid:
         """The cells of a generated sheet: block titles, headers, rows, with their formats."""
@@ -552,6 +558,8 @@ class FileBook:
         for name, (sheet, grid) in self._generated.items():
             self._write_grid(package, workbook, entries[name], grid, new_types, sheet.hidden)
             workbook.set_hidden(entries[name], sheet.hidden)
+        tables.apply_all(package, workbook, self._generated, new_types)
+        hyperlinks.apply_all(package, workbook, self._links, preflight.real(self.path).parent)
         # 3. Styles, workbook, document properties.
         if self._styles.changed:
             part = workbook.styles_part()

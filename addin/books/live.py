@@ -12,7 +12,9 @@ grow with the register:
   cell becomes a date; in a cell already formatted "@" it stays text);
 - ``write_generated``: a number of calls that depends on the blocks, columns
   and charts, never on the rows;
-- progress goes to Excel's status bar (one call).
+- progress goes to Excel's status bar (one call);
+- a ``Link`` is its text in the block, then one ``Range.add_hyperlink`` per link (Excel's
+  ``Hyperlinks.Add``: Excel stores a file beside the workbook relative to it when saving).
 
 The action reads everything it needs before writing anything (that is the
 action's job, not the book's): a refresh costs a few dozen calls whatever the
@@ -47,7 +49,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from addin.books.base import FORMATS, NUMBER_FORMATS, Block, BookError, GeneratedSheet, SheetData, naive
+from addin.books.base import FORMATS, NUMBER_FORMATS, Block, BookError, GeneratedSheet, Link, SheetData, naive
 
 _HEADER_COLOR = (221, 235, 247)
 
@@ -60,6 +62,8 @@ def excel_value(value: object, text_cell: bool = False) -> object:
     formatted "@" (``text_cell``) it keeps the text as is; elsewhere a leading
     apostrophe, which Excel reads as "this is text" and does not keep, protects it.
     """
+    if isinstance(value, Link):
+        value = value.text  # the link itself is added after the block (``LiveBook.write_cells``)
     if isinstance(value, str):
         return value if text_cell or not value else "'" + value
     if isinstance(value, bool) or value is None or isinstance(value, (int, float)):
@@ -223,6 +227,10 @@ class LiveBook:
             sht.range((first_row, first_col + j1), (last_row, first_col + j2)).number_format = \
                 NUMBER_FORMATS[fmt]
         sht.range((first_row, first_col), (last_row, first_col + width - 1)).value = data
+        for i, row in enumerate(block if any(Link in map(type, r) for r in block) else ()):
+            for j, value in enumerate(row):  # one call per hyperlink (a Journal row has one at most)
+                if isinstance(value, Link):
+                    sht.range((first_row + i, first_col + j)).add_hyperlink(value.target, value.text)
 
     def append_rows(self, sheet: str, rows: Sequence[Sequence[object]], after: int | None = None) -> int:
         """Below ``after`` (the caller read the sheet before writing anything) or, when not
@@ -285,7 +293,16 @@ class LiveBook:
             chart = sht.charts.add(chart_type="column_clustered", source=source, anchor=sht.range(spec.anchor),
                                    width=510, height=255)
             chart.title = spec.title
-        if sheet.note:
+        from addin.books import tables  # a Table and header notes, as FileBook writes them
+
+        if tables.has_extras(sheet):
+            for r, c, text in tables.header_notes(sheet):
+                sht.range((r, c)).add_note(text)
+            if sheet.table and sheet.blocks and sheet.blocks[0].headers:
+                header, count = tables.layout(sheet)[0]
+                sht.tables.add(source=sht.range((header, 1), (header + max(1, count), len(sheet.blocks[0].headers))),
+                               name=sheet.table)
+        elif sheet.note:
             sht.range("A1").add_note(sheet.note)
         if sheet.hidden:
             sht.visible = False

@@ -50,6 +50,7 @@ LABELS = {
     "conditional_formats": "mise(s) en forme conditionnelle(s)",
     "tables": "tableau(x) Excel",
     "extensions": "extension(s) Excel (sparklines, segments…)",
+    "hyperlinks": "lien(s) hypertexte",
 }
 
 
@@ -123,6 +124,7 @@ def _sheet_counts(xml: bytes) -> tuple[Counter, list[str]]:
     outside = xml[:start] + xml[end:] if start >= 0 else xml
     counts["data_validations"] = len(re.findall(rb"<(?:\w+:)?dataValidation[\s>]", outside))
     counts["conditional_formats"] = len(re.findall(rb"<(?:\w+:)?conditionalFormatting[\s>]", outside))
+    counts["hyperlinks"] = len(re.findall(rb"<(?:\w+:)?hyperlink[\s/>]", outside))
     exts = [_EXT_NAMES.get(uri.decode(), f"extension Excel {uri.decode()}")
             for uri in re.findall(rb'<(?:\w+:)?ext\b[^>]*?\buri="([^"]+)"', outside)]
     counts["extensions"] = len(exts)

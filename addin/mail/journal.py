@@ -48,7 +48,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
-from addin.books.base import Block, Book, GeneratedSheet
+from addin.books.base import Block, Book, GeneratedSheet, Link
 from addin.core.dunning import Call, Dispute, History, Promise, Reminder
 from addin.files import fsync_dir, write_all
 from addin.core.model import Action, Channel, Problem, Severity
@@ -155,6 +155,7 @@ class Entry:
     # A draft written to the outbox (no mail server): it counts as done like a sent message
     # (state "sent") but says « brouillon préparé » until a person writes « envoyé ».
     prepared: bool = False
+    letter: str = ""  # a formal notice's PDF kept to post (absolute path): its row links to it
 
     @property
     def result_label(self) -> str:
@@ -254,10 +255,14 @@ class Journal:
                       "prepared": bool(getattr(result, "prepared", False)) and bool(result.ok),
                       "detail": str(getattr(result, "detail", "") or ""), "at": self._now()})
 
-    def task(self, action: Action, recipients: Sequence[str] = (), detail: str = "") -> None:
-        """A call or a letter handed to a person (« à faire »)."""
-        self._append(dict(_describe(action), type="task", message_id="", recipients=list(recipients),
-                          detail=detail, at=self._now()))
+    def task(self, action: Action, recipients: Sequence[str] = (), detail: str = "", letter: str = "") -> None:
+        """A call or a letter handed to a person (« à faire »); ``letter``: the PDF to post, which
+        the task's row in the Journal sheet links to."""
+        record = dict(_describe(action), type="task", message_id="", recipients=list(recipients),
+                      detail=detail, at=self._now())
+        if letter:
+            record["letter"] = str(letter)
+        self._append(record)
 
     def resolve(self, key: str, state: str, by: str = SHEET, row: int | None = None) -> None:
         """A person's decision on an unknown or failed send: ``"sent"`` or ``"resend"``."""
@@ -342,7 +347,7 @@ class Journal:
                     channel=str(r.get("channel", "")), recipients=tuple(r.get("recipients", ())),
                     message_id=str(r.get("message_id", "")), at=_parse_at(r.get("at")),
                     state="unknown" if kind == "intent" else "task", detail=str(r.get("detail", "")),
-                    on=_parse_on(r.get("on")),
+                    on=_parse_on(r.get("on")), letter=str(r.get("letter", "") or ""),
                 )
             elif kind == "torn":
                 # A line cut by a crash or a full disk: the message may have gone.
@@ -504,6 +509,11 @@ _COLUMNS = tuple(c.key for c in schema.JOURNAL.columns)
 HEADERS = tuple(c.fr for c in schema.JOURNAL.columns)
 # Text, except the times and days: a date and time (its own format), a day.
 _FORMATS = tuple("" if k == "timestamp" else "date" if k == "run_date" else "text" for k in _COLUMNS)
+_WIDTHS = tuple(float(c.width) for c in schema.JOURNAL.columns)
+_NOTES = tuple(c.help for c in schema.JOURNAL.columns)
+# The drop-downs the template offers: channel, the person's result words, the call's outcome.
+_CHOICES = ((_COLUMNS.index("channel") + 1, schema.CHANNELS), (_COLUMNS.index("result") + 1, schema.JOURNAL_RESULTS),
+            (_COLUMNS.index("outcome") + 1, schema.CALL_OUTCOMES))
 
 
 def _channel_label(value: str) -> str:
@@ -519,7 +529,8 @@ def _row_values(entry: Entry) -> dict[str, object]:
         "timestamp": entry.at, "client": entry.client, "invoices": ", ".join(entry.invoices),
         "step": entry.step, "channel": _channel_label(entry.channel), "recipients": "; ".join(entry.recipients),
         "message_id": entry.message_id, "result": entry.result_label, "key": entry.key,
-        "comment": entry.detail,
+        # A letter to post: the comment names it and opens it when clicked.
+        "comment": Link(entry.detail, entry.letter) if entry.letter else entry.detail,
         # The day the run treated as today (--today), beside the real time when they differ:
         # a copy of the workbook without its log still dates each step by its run's day.
         "run_date": entry.on if entry.on is not None and entry.on != entry.at.date() else None,
@@ -536,9 +547,11 @@ def sync_sheet(book: Book, journal: Journal, snapshot=None) -> list[Problem]:
     name = schema.find_sheet(reader.sheet_names(), schema.JOURNAL)
     if name is None:
         rows = tuple(tuple(_row_values(e).get(k) for k in _COLUMNS) for e in entries)
+        # As the template's Journal: an Excel Table, the columns' help on their headers, drop-downs.
         book.write_generated(GeneratedSheet(
-            SHEET, (Block("", HEADERS, rows, formats=_FORMATS),),
+            SHEET, (Block("", HEADERS, rows, formats=_FORMATS, widths=_WIDTHS, choices=_CHOICES, notes=_NOTES),),
             note="Journal des relances : Relance ajoute une ligne par envoi ; notez vos appels à la suite.",
+            table=schema.JOURNAL.table,
         ))
         return []
     data = reader.read_sheet(name)

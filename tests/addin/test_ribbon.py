@@ -266,3 +266,21 @@ def test_each_button_s_action_has_tests_of_its_own(tag, module):
     owners = [p for p in tests.rglob("test_*.py") if p.name not in generic
               and pattern.search(p.read_text(encoding="utf-8"))]
     assert owners, f"no test module exercises {module} (button {tag})"
+
+
+def test_an_english_register_reads_its_summary_in_english(tmp_path):
+    """Issue 15 point 12: what the user reads is in the register's language, in Excel too."""
+    class Book:
+        def __init__(self, names):
+            self.names = names
+
+        def sheet_names(self):
+            return self.names
+
+    summary = "Actualisé au 14/03/2025 : Ledger.xlsx\n  Relances du jour  3"
+    for names, first in ((["Settings", "Clients", "Invoices", "Payments"], "Refreshed as of 14/03/2025: Ledger.xlsx"),
+                         (["Paramètres", "Clients", "Factures", "Paiements"], "Actualisé au 14/03/2025 : Ledger.xlsx")):
+        alerts = Alerts()
+        ribbon.dispatch("review", Book(names), today=TODAY, alert=alerts, log=tmp_path / "r.log",
+                        load=loader(lambda b, today: Result(summary)))
+        assert alerts.shown[0][0].splitlines()[0] == first

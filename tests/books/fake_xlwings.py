@@ -257,9 +257,9 @@ class FakeSheets(_Guarded):
 class FakeSheet(_Guarded):
     _XLWINGS = "Sheet"
     _TEST_ONLY = frozenset({"values", "formulas", "number_formats", "bold", "colors", "widths", "notes",
-                            "frozen", "log", "store", "seed"})
+                            "frozen", "log", "store", "seed", "links", "made_tables"})
     __slots__ = ("_book", "_name", "values", "formulas", "number_formats", "bold", "colors", "widths",
-                 "notes", "_visible", "_charts", "frozen")
+                 "notes", "_visible", "_charts", "frozen", "links", "made_tables")
 
     def __init__(self, book: FakeBook, name: str):
         self._book = book
@@ -271,6 +271,8 @@ class FakeSheet(_Guarded):
         self.colors: dict[tuple[int, int], tuple] = {}
         self.widths: dict[int, float] = {}
         self.notes: dict[tuple[int, int], str] = {}
+        self.links: dict[tuple[int, int], str] = {}  # cell -> hyperlink address
+        self.made_tables: dict[str, tuple[int, int, int, int]] = {}  # Excel Tables: name -> range
         self._visible = True
         self._charts: list[FakeChart] = []
         self.frozen: int = 0  # rows kept visible at the top (Window.SplitRow once frozen)
@@ -327,7 +329,7 @@ class FakeSheet(_Guarded):
     def clear(self) -> None:
         """Contents and formats; the window's panes stay as they are (as in Excel)."""
         self.log("clear()")
-        for store in (self.values, self.formulas, self.number_formats, self.colors, self.notes):
+        for store in (self.values, self.formulas, self.number_formats, self.colors, self.notes, self.links):
             store.clear()
         self.bold.clear()
         self._book._dirty = True
@@ -343,6 +345,10 @@ class FakeSheet(_Guarded):
         return FakeCharts(self)
 
     @property
+    def tables(self) -> "FakeTables":
+        return FakeTables(self)
+
+    @property
     def visible(self) -> bool:
         self.log("visible")
         return self._visible
@@ -351,6 +357,22 @@ class FakeSheet(_Guarded):
     def visible(self, value: bool) -> None:
         self.log("visible=")
         self._visible = value
+
+
+class FakeTables(_Guarded):
+    """``Sheet.tables``: Excel's ListObjects; ``add`` makes one over a range (headers in its first row)."""
+
+    _XLWINGS = "Tables"
+    __slots__ = ("_sheet",)
+
+    def __init__(self, sheet):
+        self._sheet = sheet
+
+    def add(self, source=None, name=None, has_headers=True, table_style_name="TableStyleMedium2"):
+        self._sheet.log("tables.add()")
+        if name in self._sheet.made_tables:
+            raise ValueError("a table of that name exists")
+        self._sheet.made_tables[name] = (source.r1, source.c1, source.r2, source.c2)
 
 
 class FakeCharts(_Guarded):
@@ -522,6 +544,12 @@ class FakeRange(_Guarded):
         self.sheet.log("range.column_width=")
         for c in range(self.c1, self.c2 + 1):
             self.sheet.widths[c] = value
+
+    def add_hyperlink(self, address: str, text_to_display: str | None = None, screen_tip: str | None = None):
+        """Excel's ``Hyperlinks.Add``: the cell shows ``text_to_display`` (the address when none)."""
+        self.sheet.log("range.add_hyperlink()")
+        self.sheet.links[(self.r1, self.c1)] = address
+        self.sheet.values[(self.r1, self.c1)] = address if text_to_display is None else text_to_display
 
     def add_note(self, text: str):
         self.sheet.log("range.add_note()")

@@ -323,3 +323,20 @@ def test_the_ribbon_shows_the_synced_workbook_message_in_french(no_sync_folders,
     (message,) = shown
     assert message.startswith("Ce classeur est synchronisé par OneDrive ou SharePoint")
     assert "XlwingsError" in (no_sync_folders / "r.log").read_text(encoding="utf-8")
+
+
+def test_a_link_is_its_text_then_one_hyperlink_call():
+    """Issue 15, point 1: a Journal row links to its letter in Excel too (``Range.add_hyperlink``)."""
+    from addin.books.base import Link
+
+    book = FakeBook({"Journal": {(1, 1): "Commentaire"}})
+    live = LiveBook(book)
+    live.append_rows("Journal", [["à faire", Link("imprimer la lettre", "/dossier/Lettres à envoyer/l.pdf")]],
+                     after=1)
+    sheet = book._sheets[0]
+    assert sheet.links == {(2, 2): "/dossier/Lettres à envoyer/l.pdf"}
+    assert sheet.values[(2, 2)] == "imprimer la lettre" and sheet.values[(2, 1)] == "à faire"
+    assert [c for c in book.app.calls if c.startswith("Journal.range.")].count("Journal.range.add_hyperlink()") == 1
+    # A block without a link makes no hyperlink call.
+    live.append_rows("Journal", [["x", "y"]], after=2)
+    assert book.app.calls.count("Journal.range.add_hyperlink()") == 1
