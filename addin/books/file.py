@@ -38,6 +38,7 @@ import re
 import shutil
 import warnings
 import zipfile
+import zlib
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
@@ -138,6 +139,9 @@ def _trim(rows) -> tuple[tuple[object, ...], ...]:
                  for r in rows)
 
 
+_PLAIN = frozenset((type(None), bool, int, float, Decimal, str, time, date))
+
+
 def _cell_value(value: object) -> object:
     """A port value checked for a cell (Decimal stays exact: the XML gets its digits)."""
     if value is None or isinstance(value, (bool, int, float, Decimal, str, time)):
@@ -178,10 +182,10 @@ class FileBook:
             raise BookError(f"« {self.path.name} » n'est pas un classeur Excel lisible "
                             f"({inspect.reason(error)}).", _UNREADABLE_FIX) from error
         # sheet -> row -> column -> (value, number format or None)
-        self._edits: dict[str, dict[int, dict[int, tuple[object, str | None]]]] = {}
+        self._edits: dict[str, xlsx.SheetEdits] = {}
         self._generated: dict[str, tuple[GeneratedSheet, xlsx.Grid]] = {}
         self._tables: dict[str, str] = {}  # table part -> new ref, for appended rows
-        self._scans: dict[str, xlsx.SheetXml] = {}
+        self._scans: dict[str, xlsx.SheetFacts] = {}  # what a read needs of a sheet's XML, not the XML
         self._values = None  # calamine workbook, opened on the first read
         self._rows: dict[str, tuple[tuple[object, ...], ...]] = {}  # values per sheet, as read, trimmed
         self._checked = False
@@ -233,7 +237,7 @@ class FileBook:
                             "Vérifiez le nom de la feuille (ou copiez-la depuis workbook_template.xlsx).")
         return entry
 
-    def _scan(self, name: str) -> xlsx.SheetXml:
+    def _scan(self, name: str) -> xlsx.SheetFacts:
         if name not in self._scans:
             part = self._entry(name).part
             if not self._package.exists(part):
@@ -242,7 +246,7 @@ class FileBook:
                                 "Reprenez la dernière sauvegarde du classeur (dossier .relance-backups) ou "
                                 "ouvrez-le dans Excel, qui propose de le réparer, et enregistrez-le.")
             try:
-                self._scans[name] = xlsx.SheetXml(self._package.read(part))
+                self._scans[name] = xlsx.SheetXml(self._package.read(part)).facts()
             except (xlsx.XlsxError, ValueError) as error:
                 raise BookError(f"La feuille « {name} » de « {self.path.name} » est illisible "
                                 f"({inspect.reason(error)}).",
@@ -384,17 +388,22 @@ class FileBook:
                     grid.cells[(first_row + i, first_col + j)] = (_cell_value(value), style)
             return
         self._entry(sheet)
-        edits = self._edits.setdefault(sheet, {})
-        width = max((len(v) for v in block), default=0)
-        numfmts = [NUMBER_FORMATS[f] if f else None for f in formats] + [None] * max(0, width - len(formats))
-        columns = range(first_col, first_col + width)
-        checked = _cell_value
-        for i, values in enumerate(block):
-            row = edits.get(first_row + i)
-            if row is None:
-                row = edits[first_row + i] = {}
-            for c, value, numfmt in zip(columns, values, numfmts):
-                row[c] = (checked(value), numfmt)
+        edits = self._edits.get(sheet)
+        if edits is None:
+            edits = self._edits[sheet] = xlsx.SheetEdits()
+        # The block is kept as given (rows as tuples), checked value by value; a row is copied
+        # only when a value must change (a date and time with a time zone).
+        plain = _PLAIN
+        rows = []
+        for values in block:
+            if values.__class__ is not tuple:
+                values = tuple(values)
+            for value in values:
+                if value.__class__ not in plain:
+                    values = tuple(map(_cell_value, values))
+                    break
+            rows.append(values)
+        edits.add(first_row, first_col, rows, [NUMBER_FORMATS[f] if f else None for f in formats])
 
     def append_rows(self, sheet: str, rows: Sequence[Sequence[object]], after: int | None = None) -> int:
         """Append below the last row holding a value (``after`` when given); an Excel table
@@ -528,11 +537,23 @@ class FileBook:
         workbook = xlsx.WorkbookPart(package)
         new_types: dict[str, str] = {}
         reachable = package.reachable()
-        # 1. Cells spliced into the sheets that exist (styles grow as cells need formats).
+        # 1. Cells spliced into the sheets that exist (styles grow as cells need formats), in one
+        #    pass over each sheet read from the file, deflated as it is made.
         for name, edits in self._edits.items():
             entry = workbook.entry(name)
             if edits:
-                package.write(entry.part, self._scan(name).patch(edits, self._styles, workbook.date1904))
+                self._entry(name)  # a sheet announced but missing says so
+                if not package.exists(entry.part):
+                    self._scan(name)
+                max_row, max_col = edits.extent()
+                try:
+                    package.write_stream(entry.part, xlsx.splice(package.stream(entry.part), edits.rows(), max_row,
+                                                                 max_col, self._styles, workbook.date1904))
+                except (xlsx.XlsxError, ValueError, zipfile.BadZipFile, zlib.error) as error:
+                    raise BookError(f"La feuille « {name} » de « {self.path.name} » est illisible "
+                                    f"({inspect.reason(error)}).",
+                                    "Reprenez la dernière sauvegarde du classeur (dossier .relance-backups) ou "
+                                    "ouvrez-le dans Excel, qui propose de le réparer, et enregistrez-le.") from error
         for part, ref in self._tables.items():
             root = parse_xml(package.read(part))
             root.set("ref", ref)
