@@ -512,8 +512,10 @@ class FileBook:
         """
         check_writable(self.path)
         data = self.to_bytes()
-        before = safety.inventory(io.BytesIO(self._data))
-        lost = safety.losses(before, safety.inventory(io.BytesIO(data)), set(self._generated))
+        # The sheets whose parts changed are counted on both sides; the others were copied as they were.
+        changed = safety.changed_parts(io.BytesIO(self._data), io.BytesIO(data))
+        before = safety.inventory(io.BytesIO(self._data), changed)
+        lost = safety.losses(before, safety.inventory(io.BytesIO(data), changed), set(self._generated))
         if lost:
             raise BookError(f"Relance refuse d'enregistrer « {self.path.name} » : le classeur enregistré "
                             "perdrait des éléments (" + "; ".join(lost) + "). Le fichier n'a pas été modifié.",
