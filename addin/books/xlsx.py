@@ -832,8 +832,9 @@ class _Splicer:
         return found
 
     def plan(self, c0: int, fmts: Sequence[str | None], bases: tuple | None, row_style: int | None) -> tuple:
-        """Per column of a run: the cell's opening, its base style, its number format and the
-        cells made so far for that style and format (value -> (type, the cell after its reference))."""
+        """A run's first cell opening (``<c r="N``), then per column: the cells made so far for
+        its style and format, each followed by the next cell's opening (value -> (type, bytes)),
+        its base style, its number format and the next cell's opening."""
         key = (c0, fmts, bases, row_style)
         found = self.plans.get(key)
         if found is None:
@@ -844,38 +845,45 @@ class _Splicer:
                 base = replaced.get(c)
                 if base is None:
                     base = row_style if row_style is not None else self.column_style(c)
-                memo = self.memos.get((base, fmt))
+                following = self.open_of(c + 1) if j + 1 < len(fmts) else b""
+                memo = self.memos.get((base, fmt, following))
                 if memo is None:
-                    memo = self.memos[(base, fmt)] = {}
-                out.append((self.open_of(c), base, fmt, memo))
-            found = self.plans[key] = tuple(out)
+                    memo = self.memos[(base, fmt, following)] = {}
+                out.append((memo, base, fmt, following))
+            found = self.plans[key] = (self.open_of(c0), tuple(out))
         return found
 
     def cells(self, r_bytes: bytes, runs: Sequence[Run], bases: tuple | None, row_style: int | None) -> list[bytes]:
-        """The written cells of a row, in column order: each one's opening, row number, rest.
+        """The written cells of a row, in column order, as pieces to join.
 
         ``bases``: (column, style) of the cells replaced; a new cell takes ``row_style``, or
-        its column's style."""
+        its column's style. A cell is made once per distinct value of its column (same style
+        and format), with the next cell's opening after it, so that a run of cells is its first
+        opening and those pieces joined by the row number; equal values of another type (1 and
+        True, 1 and 1.0) are told apart by the type kept beside."""
         out: list[bytes] = []
-        append = out.append
+        miss = self.miss
         for c0, values, fmts in runs:
-            # Made once per distinct value of a column (same style and format); equal values of
-            # another type (1 and True, 1 and 1.0) are told apart by the type kept beside.
-            for (opening, base, fmt, memo), value in zip(self.plan(c0, fmts, bases, row_style), values):
-                try:
-                    hit = memo.get(value)
-                except TypeError:  # unhashable: cell_tail refuses it with its message
-                    hit = None
-                if hit is not None and hit[0] is value.__class__:
-                    tail = hit[1]
-                else:
-                    tail = self.tail(base, value, fmt)
-                    if hit is None:
-                        memo[value] = (value.__class__, tail)
-                append(opening)
-                append(r_bytes)
-                append(tail)
+            if len(values) != len(fmts):
+                fmts = fmts[:len(values)]
+            first, columns = self.plan(c0, fmts, bases, row_style)
+            try:
+                pieces = [hit[1] if (hit := column[0].get(value)) is not None and hit[0] is value.__class__
+                          else miss(column, value) for column, value in zip(columns, values)]
+            except TypeError:  # an unhashable value: cell_tail refuses it with its message
+                pieces = [miss(column, value) for column, value in zip(columns, values)]
+            out += (first, r_bytes, r_bytes.join(pieces))
         return out
+
+    def miss(self, column: tuple, value: object) -> bytes:
+        memo, base, fmt, following = column
+        piece = self.tail(base, value, fmt) + following
+        try:
+            if memo.get(value) is None:
+                memo[value] = (value.__class__, piece)
+        except TypeError:
+            pass
+        return piece
 
     def new_row(self, edit: RowEdit) -> bytes:
         r, runs, _columns = edit
