@@ -788,6 +788,7 @@ class _Splicer:
         self.by_column: dict[int, int] = {}  # column -> its style
         self.bases: dict[tuple, tuple | bool] = {}  # (columns, the replaced cells' refs) -> (column, style)
         self.plans: dict[tuple, tuple] = {}
+        self.frames: dict[tuple, tuple[bytes, bytes] | bool] = {}
         self.last = 0
         self.row_close = b"</" + p + b"row>"
         self.ext = b"<" + p + b"extLst"
@@ -876,14 +877,43 @@ class _Splicer:
         return out
 
     def miss(self, column: tuple, value: object) -> bytes:
+        """A cell not made yet for its column: numbers, dates and texts from their type's frame
+        (the cell's bytes around its value, the same for every value of that type), others whole."""
         memo, base, fmt, following = column
-        piece = self.tail(base, value, fmt) + following
+        cls = value.__class__
+        key = (base, fmt, following, cls)
+        frame = self.frames.get(key)
+        if frame is None:
+            frame = self.frames[key] = self.frame(base, fmt, following, cls)
+        if frame is False or (cls is str and not value):
+            piece = self.tail(base, value, fmt) + following
+        elif cls is str:
+            piece = frame[0] + html.escape(excel_text(value), quote=False).replace("\r", "&#13;").encode("utf-8") \
+                + frame[1]
+        elif cls is date:
+            piece = frame[0] + _number(excel_serial(value, self.date1904)).encode() + frame[1]
+        else:
+            piece = frame[0] + _number(value).encode() + frame[1]
         try:
             if memo.get(value) is None:
                 memo[value] = (value.__class__, piece)
         except TypeError:
             pass
         return piece
+
+    def frame(self, base: int, fmt: str | None, following: bytes, cls: type) -> tuple[bytes, bytes] | bool:
+        """``cell_tail``'s bytes before and after the value, for a type whose style and form do
+        not depend on the value (``False`` for the others: made whole)."""
+        sample = {int: 0, float: 0.5, Decimal: Decimal(0), str: "x", date: date(2000, 1, 1)}.get(cls)
+        if sample is None:
+            return False
+        ps = self.ps
+        s = self.style_for(base, sample, fmt)
+        s = f' s="{s}"' if s else ""
+        if cls is str:
+            return (f'"{s} t="inlineStr"><{ps}is><{ps}t xml:space="preserve">'.encode(),
+                    f"</{ps}t></{ps}is></{ps}c>".encode() + following)
+        return f'"{s}><{ps}v>'.encode(), f"</{ps}v></{ps}c>".encode() + following
 
     def new_row(self, edit: RowEdit) -> bytes:
         r, runs, _columns = edit

@@ -42,7 +42,8 @@ SHEET = (b'<worksheet ' + NS + b'><dimension ref="A1:F13"/><cols><col min="4" ma
 def edits() -> SheetEdits:
     out = SheetEdits()
     rows = [(D("1.50"), "Payée"), (date(2025, 1, 31), None), (7, "x"), (True, ""), (D("-2"), "é<&>"), (0.5, None),
-            (None, "a"), (1, 2), (3, 4), (5, 6), (7, 8), (9, 10), (11, 12), (13, 14)]
+            (None, "a"), (1e16, "_x0041_ a\r\nb"), (-0.25, 1e-7), (D("1E+3"), D("-0.00")), (7, 8), (9, 10),
+            (11, 12), (13, 14)]
     out.add(2, 3, rows, ["0.00", None])
     out.add(1, 3, [("Calculé", "Statut")], [None, None])
     out.add(3, 4, [("overwritten",)], [None])  # a later write over an earlier one wins
@@ -85,8 +86,8 @@ def test_what_is_kept_and_what_is_written():
     assert b'<c r="a6"><v>6</v></c><c r="C6"' in out and b"c6" not in out  # kept as is; replaced once
     assert b'<extLst><ext uri="{X}"/></extLst></row>' in out
     assert b'<c r="E9"><f>C9*2</f><v>18</v></c>' in out and b"si=" not in out
-    assert b'<c r="D10" s="2"><v>4</v></c>' in out  # a new cell takes its row's style
-    assert b'<row r="11"><c r="C11" s="1"><v>5</v></c><c r="D11" s="5"><v>6</v></c></row>' in out  # added between
+    assert b'<c r="D10" s="2"><v>1e-07</v></c>' in out  # a new cell takes its row's style
+    assert b'<row r="11"><c r="C11" s="1"><v>1000</v></c><c r="D11" s="5"><v>-0</v></c></row>' in out  # added
     assert b'<row r="13"><c r="A13"><v>13</v></c><c r="C13" s="1"><v>9</v></c>' in out  # positions made explicit
     assert b'<row r="15"><c r="C15" s="1"><v>13</v></c>' in out  # below the last row
     assert b'<dimension ref="A1:F15"/>' in out
