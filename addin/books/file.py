@@ -41,6 +41,7 @@ import zipfile
 import zlib
 from datetime import date, datetime, time
 from decimal import Decimal
+from itertools import chain
 from pathlib import Path
 from typing import Sequence
 
@@ -393,16 +394,11 @@ class FileBook:
             edits = self._edits[sheet] = xlsx.SheetEdits()
         # The block is kept as given (rows as tuples), checked value by value; a row is copied
         # only when a value must change (a date and time with a time zone).
-        plain = _PLAIN
-        rows = []
-        for values in block:
-            if values.__class__ is not tuple:
-                values = tuple(values)
-            for value in values:
-                if value.__class__ not in plain:
-                    values = tuple(map(_cell_value, values))
-                    break
-            rows.append(values)
+        rows = block if block.__class__ is tuple and all(r.__class__ is tuple for r in block) \
+            else [tuple(values) for values in block]
+        if not _PLAIN.issuperset(map(type, chain.from_iterable(rows))):  # one pass in C, usually enough
+            rows = [values if _PLAIN.issuperset(map(type, values)) else tuple(map(_cell_value, values))
+                    for values in rows]
         edits.add(first_row, first_col, rows, [NUMBER_FORMATS[f] if f else None for f in formats])
 
     def append_rows(self, sheet: str, rows: Sequence[Sequence[object]], after: int | None = None) -> int:
