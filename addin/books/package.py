@@ -120,7 +120,7 @@ class Package:
         name = self._entry(name)
         if name in self._changed:
             data = self._changed[name]
-            return zlib.decompress(data.raw, -15) if isinstance(data, Deflated) else data
+            return zlib.decompress(b"".join(data.chunks), -15) if isinstance(data, Deflated) else data
         if name in self._removed or name not in self._original:
             raise KeyError(name)
         return self._zip.read(name)
@@ -159,7 +159,7 @@ class Package:
         out.append(deflate.flush())
         name = self._entry(name)
         self._removed.discard(name)
-        self._changed[name] = Deflated(b"".join(out), crc, size)
+        self._changed[name] = Deflated(tuple(c for c in out if c), crc, size)
 
     def remove(self, name: str) -> None:
         name = self._entry(name)
@@ -332,7 +332,7 @@ class Package:
                 if changed is None and _copy_raw(self._zip, name, dst, info):
                     continue
                 if isinstance(changed, Deflated):
-                    _write_raw(dst, info, zipfile.ZIP_DEFLATED, changed.raw, changed.crc, changed.size)
+                    _write_raw(dst, info, zipfile.ZIP_DEFLATED, changed.chunks, changed.crc, changed.size)
                     continue
                 info.compress_type = zipfile.ZIP_DEFLATED
                 dst.writestr(info, self.read(name), compresslevel=CHANGED_LEVEL)
@@ -341,9 +341,10 @@ class Package:
 
 @dataclass(frozen=True)
 class Deflated:
-    """A part written from a stream (``Package.write_stream``): its deflated bytes, CRC and size."""
+    """A part written from a stream (``Package.write_stream``): its deflated bytes (in the chunks
+    they came in: never joined), CRC and size."""
 
-    raw: bytes
+    chunks: tuple[bytes, ...]
     crc: int
     size: int
 
@@ -390,22 +391,25 @@ def _copy_raw(src: zipfile.ZipFile, name: str, dst: zipfile.ZipFile, info: zipfi
     raw = fp.read(original.compress_size)
     if len(raw) != original.compress_size:
         return False
-    _write_raw(dst, info, original.compress_type, raw, original.CRC, original.file_size)
+    _write_raw(dst, info, original.compress_type, (raw,), original.CRC, original.file_size)
     return True
 
 
-def _write_raw(dst: zipfile.ZipFile, info: zipfile.ZipInfo, method: int, raw: bytes, crc: int, size: int) -> None:
-    """Write an entry whose compressed bytes are ``raw`` (``method``), as ``ZipFile.writestr``
-    writes one: local header from ``ZipInfo.FileHeader``, the data, the directory entry at close."""
+def _write_raw(dst: zipfile.ZipFile, info: zipfile.ZipInfo, method: int, raw: tuple[bytes, ...], crc: int,
+               size: int) -> None:
+    """Write an entry whose compressed bytes are the chunks ``raw`` (``method``), as
+    ``ZipFile.writestr`` writes one: local header from ``ZipInfo.FileHeader``, the data, the
+    directory entry at close."""
     info.compress_type = method
     info.CRC = crc
-    info.compress_size = len(raw)
+    info.compress_size = sum(map(len, raw))
     info.file_size = size
     info.flag_bits = 0
     out = dst.fp
     info.header_offset = out.tell()
     out.write(info.FileHeader(None))
-    out.write(raw)
+    for chunk in raw:
+        out.write(chunk)
     dst.start_dir = out.tell()  # where the next entry, or the central directory, goes
     dst.filelist.append(info)
     dst.NameToInfo[info.filename] = info
