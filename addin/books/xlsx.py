@@ -789,6 +789,9 @@ class _Splicer:
         self.bases: dict[tuple, tuple | bool] = {}  # (columns, the replaced cells' refs) -> (column, style)
         self.plans: dict[tuple, tuple] = {}
         self.frames: dict[tuple, tuple[bytes, bytes] | bool] = {}
+        self.last_plan: tuple = (None, None, None, None, None)
+        self.at_or_after: dict[int, re.Pattern] = {}
+        self.row_open = b"<" + p + b"row"
         self.last = 0
         self.row_close = b"</" + p + b"row>"
         self.ext = b"<" + p + b"extLst"
@@ -854,27 +857,31 @@ class _Splicer:
             found = self.plans[key] = (self.open_of(c0), tuple(out))
         return found
 
-    def cells(self, r_bytes: bytes, runs: Sequence[Run], bases: tuple | None, row_style: int | None) -> list[bytes]:
-        """The written cells of a row, in column order, as pieces to join.
+    def cells(self, out: list[bytes], r_bytes: bytes, runs: Sequence[Run], bases: tuple | None,
+              row_style: int | None) -> None:
+        """The written cells of a row, in column order, as pieces to join appended to ``out``.
 
         ``bases``: (column, style) of the cells replaced; a new cell takes ``row_style``, or
         its column's style. A cell is made once per distinct value of its column (same style
         and format), with the next cell's opening after it, so that a run of cells is its first
         opening and those pieces joined by the row number; equal values of another type (1 and
         True, 1 and 1.0) are told apart by the type kept beside."""
-        out: list[bytes] = []
         miss = self.miss
         for c0, values, fmts in runs:
             if len(values) != len(fmts):
                 fmts = fmts[:len(values)]
-            first, columns = self.plan(c0, fmts, bases, row_style)
+            last = self.last_plan  # the rows of one block share their layout: the same plan
+            if last[0] is fmts and last[1] == c0 and last[2] is bases and last[3] == row_style:
+                first, columns = last[4]
+            else:
+                first, columns = self.plan(c0, fmts, bases, row_style)
+                self.last_plan = (fmts, c0, bases, row_style, (first, columns))
             try:
                 pieces = [hit[1] if (hit := column[0].get(value)) is not None and hit[0] is value.__class__
                           else miss(column, value) for column, value in zip(columns, values)]
             except TypeError:  # an unhashable value: cell_tail refuses it with its message
                 pieces = [miss(column, value) for column, value in zip(columns, values)]
             out += (first, r_bytes, r_bytes.join(pieces))
-        return out
 
     def miss(self, column: tuple, value: object) -> bytes:
         """A cell not made yet for its column: numbers, dates and texts from their type's frame
@@ -918,8 +925,10 @@ class _Splicer:
     def new_row(self, edit: RowEdit) -> bytes:
         r, runs, _columns = edit
         r_bytes = b"%d" % r
-        return b"".join([b"<" + self.p + b'row r="' + r_bytes + b'">', *self.cells(r_bytes, runs, None, None),
-                         self.row_close])
+        out = [b"<" + self.p + b'row r="' + r_bytes + b'">']
+        self.cells(out, r_bytes, runs, None, None)
+        out.append(self.row_close)
+        return b"".join(out)
 
     def replaced(self, rest: bytes, columns: frozenset) -> tuple | None | bool:
         """(column, style) of the cells in ``rest`` (a row from its first written column on),
@@ -939,34 +948,44 @@ class _Splicer:
             bases = self.bases[key] = tuple(out) if out is not False else False
         return bases
 
-    def edited_row(self, attrs: bytes, inner: bytes, r_attr: bytes | None, r: int, edit: RowEdit) -> bytes:
-        """A row with written cells. Fast path: every cell opens with its reference (as Excel,
-        LibreOffice and openpyxl write them) and the cells at or right of the first written
-        column are all written: the row is kept up to there and the written cells follow."""
+    def edited_row(self, out: list[bytes], attrs: bytes, inner: bytes, r_attr: bytes | None, r: int,
+                   edit: RowEdit) -> None:
+        """A row with written cells, appended to ``out``. Fast path: every cell opens with its
+        reference (as Excel, LibreOffice and openpyxl write them) and the cells at or right of
+        the first written column are all written: the row is kept up to there and the written
+        cells follow."""
         _r, runs, columns = edit
         # Every "<c" opens a cell with its reference first (not so with rich text, whose
         # <color> also starts so, nor an extension: then cell by cell).
         if (r_attr is None or inner.count(self.c_any) != inner.count(self.c_ref)
                 or (self.shared.orphans and b"si=" in inner) or self.ext in inner):
-            return self.any_row(attrs, inner, r_attr, r, runs)
+            out.append(self.any_row(attrs, inner, r_attr, r, runs))
+            return
         row_style = None
         if b"customFormat" in attrs and _attr(attrs, b"customFormat") in (b"1", b"true"):
             s = _attr(attrs, b"s")
             row_style = int(s) if s else None
-        hit = _at_or_after(self.p, runs[0][0]).search(inner)
+        c0 = runs[0][0]
+        at_or_after = self.at_or_after.get(c0)
+        if at_or_after is None:
+            at_or_after = self.at_or_after[c0] = _at_or_after(self.p, c0)
+        hit = at_or_after.search(inner)
         bases = None
         if hit is not None:
             rest = inner[hit.start():]
             if self.formula in rest:  # a formula overwritten: its shared group may need its other cells
-                return self.any_row(attrs, inner, r_attr, r, runs)
+                out.append(self.any_row(attrs, inner, r_attr, r, runs))
+                return
             bases = self.replaced(rest, columns)
             if bases is False:
-                return self.any_row(attrs, inner, r_attr, r, runs)
+                out.append(self.any_row(attrs, inner, r_attr, r, runs))
+                return
             inner = inner[:hit.start()]
         if b"spans=" in attrs:  # an optional hint of the row's first and last cell: wrong once cells are added
             attrs = re.sub(rb'\s+spans="[^"]*"', b"", attrs)
-        return b"".join([b"<" + self.p + b"row" + attrs + b">", inner, *self.cells(r_attr, runs, bases, row_style),
-                         self.row_close])
+        out += (self.row_open, attrs, b">", inner)
+        self.cells(out, r_attr, runs, bases, row_style)
+        out.append(self.row_close)
 
     def any_row(self, attrs: bytes, inner: bytes, r_attr: bytes | None, r: int, runs: Sequence[Run] | None) -> bytes:
         """Any row, cell by cell: written cells replaced or inserted, positions made explicit,
@@ -1116,7 +1135,7 @@ def splice(chunks: Iterable[bytes], edits: Iterable[RowEdit], max_row: int, max_
                     out.append(splicer.new_row(edit))
                     edit = next(pending, None)
                 if edit is not None and edit[0] == r:
-                    out.append(splicer.edited_row(attrs, inner, r_attr, r, edit))
+                    splicer.edited_row(out, attrs, inner, r_attr, r, edit)
                     edit = next(pending, None)
                 elif r_attr is None or (splicer.shared.orphans and b"si=" in inner):
                     out.append(splicer.any_row(attrs, inner, r_attr, r, None))

@@ -57,8 +57,8 @@ def spliced(chunks, book_edits=None, styles=None) -> bytes:
 
 def cell_by_cell(monkeypatch) -> bytes:
     with monkeypatch.context() as m:
-        m.setattr(xlsx._Splicer, "edited_row", lambda self, attrs, inner, r_attr, r, edit:
-                  self.any_row(attrs, inner, r_attr, r, edit[1]))
+        m.setattr(xlsx._Splicer, "edited_row", lambda self, out, attrs, inner, r_attr, r, edit:
+                  out.append(self.any_row(attrs, inner, r_attr, r, edit[1])))
         return spliced([SHEET])
 
 
