@@ -4,7 +4,9 @@ Reading: cell values come from python-calamine (the cached results of formulas
 included); formula cells and merged ranges from a scan of the sheet's XML.
 
 Writing never re-saves the workbook through a library that rewrites it: the cells
-Relance writes are spliced into their sheet's XML and its own sheets are written
+Relance writes are spliced into their sheet's XML (``xlsx.splice``: one streamed pass
+per row, the sheet read from the file and deflated as it is made, never whole in
+memory; a read keeps a sheet's formula cells and merges, not its XML) and its own sheets are written
 whole (``addin.books.xlsx``); every other part of the package — other sheets, the
 cached results of formulas, shapes, form controls, slicers, pivot tables, charts,
 images, notes, macros, custom properties — is copied byte for byte
@@ -14,8 +16,8 @@ whatever it holds, comes out of a refresh with all of it.
 Saving follows four rules, each one tested in ``tests/books``:
 
 1. Only the written cells and the generated sheets change; ``addin.books.safety``
-   counts what each sheet holds before and after and refuses a save that would
-   lose anything, before the file is touched.
+   counts what each sheet whose parts changed holds before and after and refuses a
+   save that would lose anything, before the file is touched.
 2. Atomic: a temporary file in the same folder, fsync, the previous version
    kept in ``.relance-backups/`` (a hard link where the file system allows it, else
    a copy), then ``os.replace``. A crash at any moment leaves either the old or the
