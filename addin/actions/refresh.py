@@ -32,6 +32,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+from operator import itemgetter
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -201,22 +202,28 @@ def factures_cells(snapshot: Snapshot, register: Register, ledger: Ledger,
     inputs = [j for k, j in header.columns.items()
               if k not in header.appended and not schema.FACTURES.column(k).computed]
     skipped = totals_rows(data, header)
-    values_by_key: dict[str, list[object]] = {k: [] for k in keys}
+    # Each sheet row's computed values as one tuple in the columns' order (the blocks are made of them).
+    pick = itemgetter(*keys) if len(keys) > 1 else (lambda values: (values[keys[0]],))
+    empty = tuple(None for _k in keys)
+    error = tuple(Status.ERROR.value if k == "status" else None for k in keys)
+    computed: list[tuple[object, ...]] = []
     for row in range(first, last + 1):
         state = by_row.get(row)
+        if state:
+            computed.append(pick(computed_values(state, next_actions, last_reminders)))
+            continue
         raw = data.rows[row - 1] if row - 1 < len(data.rows) else ()
-        blank = all(raw[j - 1] in (None, "") for j in inputs if j - 1 < len(raw))
-        values = computed_values(state, next_actions, last_reminders) if state else (
-            {k: None for k in keys} if blank else {**{k: None for k in keys}, "status": Status.ERROR.value})
-        for k in keys:
-            values_by_key[k].append(values[k])
+        computed.append(empty if all(raw[j - 1] in (None, "") for j in inputs if j - 1 < len(raw)) else error)
 
     out = [Cells(name, header.row, header.columns[key], ((header.new_label(key),),), ("text",))
            for key in header.appended]
     rows = [None if first + i in skipped else i for i in range(last - first + 1)]
     for start, offsets in _runs(rows):  # runs of rows between totals rows
         for run in _contiguous(keys, header.columns):
-            block = tuple(tuple(values_by_key[k][i] for k in run) for i in offsets)
+            block = tuple(computed[offsets[0]:offsets[0] + len(offsets)])
+            if len(run) < len(keys):
+                take = [keys.index(k) for k in run]
+                block = tuple(tuple(values[j] for j in take) for values in block)
             formats = tuple(_FORMATS.get(schema.FACTURES.column(k).kind, "text") for k in run)
             out.append(Cells(name, first + start, header.columns[run[0]], block, formats))
     return out

@@ -4,7 +4,9 @@ Reading: cell values come from python-calamine (the cached results of formulas
 included); formula cells and merged ranges from a scan of the sheet's XML.
 
 Writing never re-saves the workbook through a library that rewrites it: the cells
-Relance writes are spliced into their sheet's XML and its own sheets are written
+Relance writes are spliced into their sheet's XML (``xlsx.splice``: one streamed pass
+per row, the sheet read from the file and deflated as it is made, never whole in
+memory; a read keeps a sheet's formula cells and merges, not its XML) and its own sheets are written
 whole (``addin.books.xlsx``); every other part of the package — other sheets, the
 cached results of formulas, shapes, form controls, slicers, pivot tables, charts,
 images, notes, macros, custom properties — is copied byte for byte
@@ -14,8 +16,8 @@ whatever it holds, comes out of a refresh with all of it.
 Saving follows four rules, each one tested in ``tests/books``:
 
 1. Only the written cells and the generated sheets change; ``addin.books.safety``
-   counts what each sheet holds before and after and refuses a save that would
-   lose anything, before the file is touched.
+   counts what each sheet whose parts changed holds before and after and refuses a
+   save that would lose anything, before the file is touched.
 2. Atomic: a temporary file in the same folder, fsync, the previous version
    kept in ``.relance-backups/`` (a hard link where the file system allows it, else
    a copy), then ``os.replace``. A crash at any moment leaves either the old or the
@@ -38,8 +40,10 @@ import re
 import shutil
 import warnings
 import zipfile
+import zlib
 from datetime import date, datetime, time
 from decimal import Decimal
+from itertools import chain
 from pathlib import Path
 from typing import Sequence
 
@@ -138,6 +142,9 @@ def _trim(rows) -> tuple[tuple[object, ...], ...]:
                  for r in rows)
 
 
+_PLAIN = frozenset((type(None), bool, int, float, Decimal, str, time, date))
+
+
 def _cell_value(value: object) -> object:
     """A port value checked for a cell (Decimal stays exact: the XML gets its digits)."""
     if value is None or isinstance(value, (bool, int, float, Decimal, str, time, Link)):
@@ -178,10 +185,10 @@ class FileBook:
             raise BookError(f"« {self.path.name} » n'est pas un classeur Excel lisible "
                             f"({inspect.reason(error)}).", _UNREADABLE_FIX) from error
         # sheet -> row -> column -> (value, number format or None)
-        self._edits: dict[str, dict[int, dict[int, tuple[object, str | None]]]] = {}
+        self._edits: dict[str, xlsx.SheetEdits] = {}
         self._generated: dict[str, tuple[GeneratedSheet, xlsx.Grid]] = {}
         self._tables: dict[str, str] = {}  # table part -> new ref, for appended rows
-        self._scans: dict[str, xlsx.SheetXml] = {}
+        self._scans: dict[str, xlsx.SheetFacts] = {}  # what a read needs of a sheet's XML, not the XML
         self._values = None  # calamine workbook, opened on the first read
         self._rows: dict[str, tuple[tuple[object, ...], ...]] = {}  # values per sheet, as read, trimmed
         self._checked = False
@@ -234,7 +241,7 @@ class FileBook:
                             "Vérifiez le nom de la feuille (ou copiez-la depuis workbook_template.xlsx).")
         return entry
 
-    def _scan(self, name: str) -> xlsx.SheetXml:
+    def _scan(self, name: str) -> xlsx.SheetFacts:
         if name not in self._scans:
             part = self._entry(name).part
             if not self._package.exists(part):
@@ -243,7 +250,7 @@ class FileBook:
                                 "Reprenez la dernière sauvegarde du classeur (dossier .relance-backups) ou "
                                 "ouvrez-le dans Excel, qui propose de le réparer, et enregistrez-le.")
             try:
-                self._scans[name] = xlsx.SheetXml(self._package.read(part))
+                self._scans[name] = xlsx.SheetXml(self._package.read(part)).facts()
             except (xlsx.XlsxError, ValueError) as error:
                 raise BookError(f"La feuille « {name} » de « {self.path.name} » est illisible "
                                 f"({inspect.reason(error)}).",
@@ -387,17 +394,17 @@ class FileBook:
                     grid.cells[(first_row + i, first_col + j)] = (_cell_value(value), style)
             return
         self._entry(sheet)
-        edits = self._edits.setdefault(sheet, {})
-        width = max((len(v) for v in block), default=0)
-        numfmts = [NUMBER_FORMATS[f] if f else None for f in formats] + [None] * max(0, width - len(formats))
-        columns = range(first_col, first_col + width)
-        checked = _cell_value
-        for i, values in enumerate(block):
-            row = edits.get(first_row + i)
-            if row is None:
-                row = edits[first_row + i] = {}
-            for c, value, numfmt in zip(columns, values, numfmts):
-                row[c] = (checked(value), numfmt)
+        edits = self._edits.get(sheet)
+        if edits is None:
+            edits = self._edits[sheet] = xlsx.SheetEdits()
+        # The block is kept as given (rows as tuples), checked value by value; a row is copied
+        # only when a value must change (a date and time with a time zone).
+        rows = block if block.__class__ is tuple and all(r.__class__ is tuple for r in block) \
+            else [tuple(values) for values in block]
+        if not _PLAIN.issuperset(map(type, chain.from_iterable(rows))):  # one pass in C, usually enough
+            rows = [values if _PLAIN.issuperset(map(type, values)) else tuple(map(_cell_value, values))
+                    for values in rows]
+        edits.add(first_row, first_col, rows, [NUMBER_FORMATS[f] if f else None for f in formats])
 
     def append_rows(self, sheet: str, rows: Sequence[Sequence[object]], after: int | None = None) -> int:
         """Append below the last row holding a value (``after`` when given); an Excel table
@@ -509,8 +516,10 @@ class FileBook:
         """
         check_writable(self.path)
         data = self.to_bytes()
-        before = safety.inventory(io.BytesIO(self._data))
-        lost = safety.losses(before, safety.inventory(io.BytesIO(data)), set(self._generated))
+        # The sheets whose parts changed are counted on both sides; the others were copied as they were.
+        changed = safety.changed_parts(io.BytesIO(self._data), io.BytesIO(data))
+        before = safety.inventory(io.BytesIO(self._data), changed)
+        lost = safety.losses(before, safety.inventory(io.BytesIO(data), changed), set(self._generated))
         if lost:
             raise BookError(f"Relance refuse d'enregistrer « {self.path.name} » : le classeur enregistré "
                             "perdrait des éléments (" + "; ".join(lost) + "). Le fichier n'a pas été modifié.",
@@ -534,11 +543,23 @@ class FileBook:
         workbook = xlsx.WorkbookPart(package)
         new_types: dict[str, str] = {}
         reachable = package.reachable()
-        # 1. Cells spliced into the sheets that exist (styles grow as cells need formats).
+        # 1. Cells spliced into the sheets that exist (styles grow as cells need formats), in one
+        #    pass over each sheet read from the file, deflated as it is made.
         for name, edits in self._edits.items():
             entry = workbook.entry(name)
             if edits:
-                package.write(entry.part, self._scan(name).patch(edits, self._styles, workbook.date1904))
+                self._entry(name)  # a sheet announced but missing says so
+                if not package.exists(entry.part):
+                    self._scan(name)
+                max_row, max_col = edits.extent()
+                try:
+                    package.write_stream(entry.part, xlsx.splice(package.stream(entry.part), edits.rows(), max_row,
+                                                                 max_col, self._styles, workbook.date1904))
+                except (xlsx.XlsxError, ValueError, zipfile.BadZipFile, zlib.error) as error:
+                    raise BookError(f"La feuille « {name} » de « {self.path.name} » est illisible "
+                                    f"({inspect.reason(error)}).",
+                                    "Reprenez la dernière sauvegarde du classeur (dossier .relance-backups) ou "
+                                    "ouvrez-le dans Excel, qui propose de le réparer, et enregistrez-le.") from error
         for part, ref in self._tables.items():
             root = parse_xml(package.read(part))
             root.set("ref", ref)

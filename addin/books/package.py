@@ -18,8 +18,10 @@ import io
 import posixpath
 import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable, Iterator
 
 from lxml import etree
 
@@ -88,7 +90,7 @@ class Package:
         # Part names compare without case (OPC §9.1.1.3): "/xl/sharedStrings.xml" in the content
         # types or a relationship names the entry "xl/SharedStrings.xml".
         self._cased = {n.lower(): n for n in self.order}
-        self._changed: dict[str, bytes] = {}
+        self._changed: dict[str, bytes | Deflated] = {}
         self._removed: set[str] = set()
 
     @classmethod
@@ -117,7 +119,8 @@ class Package:
     def read(self, name: str) -> bytes:
         name = self._entry(name)
         if name in self._changed:
-            return self._changed[name]
+            data = self._changed[name]
+            return zlib.decompress(b"".join(data.chunks), -15) if isinstance(data, Deflated) else data
         if name in self._removed or name not in self._original:
             raise KeyError(name)
         return self._zip.read(name)
@@ -131,6 +134,32 @@ class Package:
         name = self._entry(name)
         self._removed.discard(name)
         self._changed[name] = bytes(data)
+
+    def stream(self, name: str, size: int = 1 << 22) -> Iterator[bytes]:
+        """The part as the file has it, in chunks of ``size`` bytes inflated as they are read
+        (a sheet of a million rows is never whole in memory)."""
+        name = self._entry(name)
+        if name in self._changed or name in self._removed or name not in self._original:
+            yield self.read(name)
+            return
+        with self._zip.open(name) as part:
+            while chunk := part.read(size):
+                yield chunk
+
+    def write_stream(self, name: str, chunks: Iterable[bytes]) -> None:
+        """Write a part from ``chunks``, deflated at ``CHANGED_LEVEL`` as they come: only the
+        compressed part is kept, never the whole XML."""
+        deflate = zlib.compressobj(CHANGED_LEVEL, zlib.DEFLATED, -15)
+        out = []
+        crc = size = 0
+        for chunk in chunks:
+            crc = zlib.crc32(chunk, crc)
+            size += len(chunk)
+            out.append(deflate.compress(chunk))
+        out.append(deflate.flush())
+        name = self._entry(name)
+        self._removed.discard(name)
+        self._changed[name] = Deflated(tuple(c for c in out if c), crc, size)
 
     def remove(self, name: str) -> None:
         name = self._entry(name)
@@ -299,11 +328,25 @@ class Package:
             names.sort(key=lambda n: n != CONTENT_TYPES)
             for name in names:
                 info = _entry(name)
-                if name not in self._changed and _copy_raw(self._zip, name, dst, info):
+                changed = self._changed.get(name)
+                if changed is None and _copy_raw(self._zip, name, dst, info):
+                    continue
+                if isinstance(changed, Deflated):
+                    _write_raw(dst, info, zipfile.ZIP_DEFLATED, changed.chunks, changed.crc, changed.size)
                     continue
                 info.compress_type = zipfile.ZIP_DEFLATED
                 dst.writestr(info, self.read(name), compresslevel=CHANGED_LEVEL)
         return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Deflated:
+    """A part written from a stream (``Package.write_stream``): its deflated bytes (in the chunks
+    they came in: never joined), CRC and size."""
+
+    chunks: tuple[bytes, ...]
+    crc: int
+    size: int
 
 
 # zlib level of the parts an edit changed. Level 1 deflates the 100,000-row Factures sheet
@@ -348,16 +391,25 @@ def _copy_raw(src: zipfile.ZipFile, name: str, dst: zipfile.ZipFile, info: zipfi
     raw = fp.read(original.compress_size)
     if len(raw) != original.compress_size:
         return False
-    info.compress_type = original.compress_type
-    info.CRC = original.CRC
-    info.compress_size = original.compress_size
-    info.file_size = original.file_size
+    _write_raw(dst, info, original.compress_type, (raw,), original.CRC, original.file_size)
+    return True
+
+
+def _write_raw(dst: zipfile.ZipFile, info: zipfile.ZipInfo, method: int, raw: tuple[bytes, ...], crc: int,
+               size: int) -> None:
+    """Write an entry whose compressed bytes are the chunks ``raw`` (``method``), as
+    ``ZipFile.writestr`` writes one: local header from ``ZipInfo.FileHeader``, the data, the
+    directory entry at close."""
+    info.compress_type = method
+    info.CRC = crc
+    info.compress_size = sum(map(len, raw))
+    info.file_size = size
     info.flag_bits = 0
     out = dst.fp
     info.header_offset = out.tell()
     out.write(info.FileHeader(None))
-    out.write(raw)
+    for chunk in raw:
+        out.write(chunk)
     dst.start_dir = out.tell()  # where the next entry, or the central directory, goes
     dst.filelist.append(info)
     dst.NameToInfo[info.filename] = info
-    return True

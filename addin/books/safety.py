@@ -6,6 +6,11 @@ slicers, pivot tables, notes and every sheet extension stay as they were. This m
 is the independent check of that promise: ``inventory`` counts what each sheet holds
 (before and after), ``losses`` names what the new package would lack, outside the
 sheets Relance regenerates. A save with a loss is refused and the file left untouched.
+
+A save checks the sheets whose part, relationships or related parts (drawings, notes,
+tables…) differ between the two packages (``changed_parts``: by CRC and size, read off
+the zip directories): a part copied unchanged counts the same on both sides. Content
+types and relationships are compared for the whole package, always.
 """
 
 from __future__ import annotations
@@ -67,12 +72,16 @@ class Inventory:
     sheet_parts: dict[str, str] = field(default_factory=dict)  # sheet name -> its part (lower case)
 
 
+def _rels_path(part: str) -> str:
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", name + ".rels") if part else "_rels/.rels"
+
+
 def _rels(archive: zipfile.ZipFile, part: str) -> list[tuple[str, str]]:
     """(type suffix, absolute target) of a part's internal relationships."""
-    folder, name = posixpath.split(part)
-    rels_path = posixpath.join(folder, "_rels", name + ".rels") if part else "_rels/.rels"
+    folder = posixpath.dirname(part)
     try:
-        root = ET.fromstring(archive.read(rels_path))
+        root = ET.fromstring(archive.read(_rels_path(part)))
     except KeyError:
         return []
     out = []
@@ -115,13 +124,52 @@ def _vml_controls(xml: bytes) -> int:
     return sum(1 for t in types if t != b"Note")
 
 
-def _sheet_counts(xml: bytes) -> tuple[Counter, list[str]]:
-    """Counts read off a worksheet part without parsing its cells (a sheet may be 100 MB)."""
+_ROWS_OPEN = re.compile(rb"<(?:\w+:)?sheetData\b[^>]*?(/?)>")
+_ROWS_CLOSE = re.compile(rb"</(?:\w+:)?sheetData\s*>")
+
+
+def _closing(data: bytes) -> int:
+    """Where ``</sheetData>`` starts in ``data`` (-1: not there). Found by its name first (a
+    fast search through megabytes of rows), then checked as a closing tag."""
+    at = data.find(b"sheetData")
+    while at >= 0:
+        start = data.rfind(b"<", max(0, at - 40), at)
+        if start >= 0 and _ROWS_CLOSE.match(data, start):
+            return start
+        at = data.find(b"sheetData", at + 1)
+    return -1
+
+
+def _outside_rows(archive: zipfile.ZipFile, part: str, size: int = 1 << 22) -> bytes:
+    """A worksheet part without its rows (what ``sheetData`` holds), read in chunks: a sheet
+    may be a gigabyte, and its rows are never kept."""
+    head, tail, inside, carry = b"", None, False, b""
+    with archive.open(part) as stream:
+        while chunk := stream.read(size):
+            if tail is not None:
+                tail += chunk
+                continue
+            if not inside:
+                head += chunk
+                m = _ROWS_OPEN.search(head)
+                if m is None:
+                    continue
+                if m.group(1):  # <sheetData/>: no rows, everything is outside
+                    continue
+                head, chunk, inside = head[:m.start()], head[m.end():], True
+            buffer = carry + chunk
+            at = _closing(buffer)
+            if at >= 0:
+                tail = buffer[at:]
+            else:
+                carry = buffer[-40:]  # a closing tag may start here and end in the next chunk
+    return head + (tail if tail is not None else carry)
+
+
+def _sheet_counts(outside: bytes) -> tuple[Counter, list[str]]:
+    """Counts read off a worksheet part outside its rows (``_outside_rows``): a cell's text
+    cannot fake a count."""
     counts: Counter = Counter()
-    # Outside sheetData only: a cell's text cannot fake a count.
-    start = xml.find(b"sheetData")
-    end = xml.rfind(b"sheetData")
-    outside = xml[:start] + xml[end:] if start >= 0 else xml
     counts["data_validations"] = len(re.findall(rb"<(?:\w+:)?dataValidation[\s>]", outside))
     counts["conditional_formats"] = len(re.findall(rb"<(?:\w+:)?conditionalFormatting[\s>]", outside))
     counts["hyperlinks"] = len(re.findall(rb"<(?:\w+:)?hyperlink[\s/>]", outside))
@@ -131,8 +179,21 @@ def _sheet_counts(xml: bytes) -> tuple[Counter, list[str]]:
     return counts, exts
 
 
-def inventory(source) -> Inventory:
-    """Describe a package (a path, a file object or bytes wrapped in ``io.BytesIO``)."""
+def changed_parts(before, after) -> set[str]:
+    """The parts (lower case) added, removed or changed between two packages, by their CRC and size."""
+    def directory(source) -> dict[str, tuple[int, int]]:
+        with zipfile.ZipFile(source) as archive:
+            return {i.filename.lower(): (i.CRC, i.file_size) for i in archive.infolist()}
+
+    old, new = directory(before), directory(after)
+    return {name for name in old.keys() | new.keys() if old.get(name) != new.get(name)}
+
+
+def inventory(source, changed: set[str] | None = None) -> Inventory:
+    """Describe a package (a path, a file object or bytes wrapped in ``io.BytesIO``).
+
+    ``changed`` (parts in lower case, ``changed_parts``): count only the sheets whose part,
+    relationships or related parts are among them; the others are listed with no counts."""
     inv = Inventory()
     with zipfile.ZipFile(source) as archive:
         names = set(archive.namelist())
@@ -153,11 +214,15 @@ def inventory(source) -> Inventory:
                 inv.sheet_parts[name] = part.lower()
             if not part or part not in names:
                 continue
-            sheet_counts, exts = _sheet_counts(archive.read(part))
+            related = _rels(archive, part)
+            if changed is not None and not ({part.lower(), _rels_path(part).lower()}
+                                            | {target.lower() for _kind, target in related}) & changed:
+                continue
+            sheet_counts, exts = _sheet_counts(_outside_rows(archive, part))
             counts.update(sheet_counts)
             if exts:
                 inv.extensions[name] = exts
-            for rel_type, target in _rels(archive, part):
+            for rel_type, target in related:
                 if target not in names:
                     continue
                 if rel_type == "drawing":

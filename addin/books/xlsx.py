@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Mapping, Sequence
+from typing import Iterable, Iterator, Mapping, Sequence
 
 from lxml import etree
 
@@ -531,7 +531,9 @@ def _attr(attrs: bytes, name: bytes) -> bytes | None:
 
 
 class SheetXml:
-    """A worksheet part split around its ``sheetData``, with fast scans of what a read needs."""
+    """A worksheet part split around its ``sheetData``, with fast scans of what a read needs.
+
+    The rows are not copied out of the part: scans run over ``xml`` between two offsets."""
 
     def __init__(self, xml: bytes):
         self.xml = xml
@@ -542,30 +544,34 @@ class SheetXml:
             raise XlsxError("feuille sans sheetData")
         if m.group(1):
             self.head = xml[:m.start()] + b"<" + p + b"sheetData>"
-            self.data = b""
+            self._start = self._end = m.end()
             self.tail = b"</" + p + b"sheetData>" + xml[m.end():]
         else:
             end = xml.find(b"</" + p + b"sheetData>", m.end())
             if end < 0:
                 raise XlsxError("feuille incomplète (sheetData non refermé : la partie est tronquée)")
-            self.head, self.data, self.tail = xml[:m.end()], xml[m.end():end], xml[end:]
+            self.head, self._start, self._end, self.tail = xml[:m.end()], m.end(), end, xml[end:]
         self._row = re.compile(rb"<" + p + rb"row\b([^>]*?)(?:/>|>(.*?)</" + p + rb"row>)", re.S)
-        self._cell_start = re.compile(rb"<" + p + rb'c r="([A-Z]{1,3})\d+"')
-        self._cell = re.compile(rb"<" + p + rb"c\b([^>]*?)(?:/>|>(.*?)</" + p + rb"c>)", re.S)
+        self._parts = _RowParts(p)
+
+    @property
+    def data(self) -> bytes:
+        """The rows, as in the part (a copy: scans use ``xml`` and the offsets)."""
+        return self.xml[self._start:self._end]
 
     def formulas(self) -> frozenset[tuple[int, int]]:
         """(row, column) of every cell holding a formula."""
-        p, data = self.p, self.data
+        p, data, first, last = self.p, self.xml, self._start, self._end
         if not self._cells_have_refs():
             return frozenset((r, c) for r, cells in self.rows() for c, raw in cells
                              if re.search(rb"<" + p + rb"f[\s>/]", raw))
         found = set()
         opening = b"<" + p + b"c"
-        for m in re.finditer(rb"<" + p + rb"f[\s>/]", data):
-            start = data.rfind(opening, 0, m.start())
+        for m in re.compile(rb"<" + p + rb"f[\s>/]").finditer(data, first, last):
+            start = data.rfind(opening, first, m.start())
             # "<c" must open a cell, not a longer tag name.
             while start >= 0 and data[start + len(opening):start + len(opening) + 1] not in b" \t\n\r>/":
-                start = data.rfind(opening, 0, start)
+                start = data.rfind(opening, first, start)
             if start >= 0:
                 ref = _attr(data[start:data.index(b">", start)], b"r")
                 if ref is not None:
@@ -575,27 +581,18 @@ class SheetXml:
     def _cells_have_refs(self) -> bool:
         # A writer may omit r on cells (positions are then implicit): rare, read the slow way.
         p = self.p
-        cells = len(re.findall(rb"<" + p + rb"c[\s>/]", self.data))
-        return cells == len(re.findall(rb"<" + p + rb'c\s[^>]*?(?<![\w:])r="', self.data))
+        cells = re.compile(rb"<" + p + rb"c[\s>/]").findall(self.xml, self._start, self._end)
+        refs = re.compile(rb"<" + p + rb'c\s[^>]*?(?<![\w:])r="').findall(self.xml, self._start, self._end)
+        return len(cells) == len(refs)
 
     def rows(self):
         """(row, [(col, raw cell bytes)]) for every row, positions made explicit."""
         last = 0
-        for m in self._row.finditer(self.data):
+        for m in self._row.finditer(self.xml, self._start, self._end):
             r_attr = _attr(m.group(1), b"r")
             r = int(r_attr) if r_attr else last + 1
             last = r
-            yield r, self._cells(m.group(2) or b"")
-
-    def _cells(self, inner: bytes) -> list[tuple[int, bytes]]:
-        out = []
-        last = 0
-        for m in self._cell.finditer(inner):
-            ref = _attr(m.group(1), b"r")
-            c = split_ref(ref.decode())[1] if ref else last + 1
-            last = c
-            out.append((c, m.group(0)))
-        return out
+            yield r, self._parts.cells(m.group(2) or b"")
 
     def merged(self) -> tuple[tuple[int, int, int, int], ...]:
         out = []
@@ -614,23 +611,9 @@ class SheetXml:
                 out.append((int(lo), int(hi), int(style)))
         return out
 
-    def _cells_by_column(self, inner: bytes) -> dict[int, bytes]:
-        """A row's cells by column. Fast path: every cell opens with its r attribute, as Excel,
-        LibreOffice and openpyxl write them; a cell starts where the previous one ends."""
-        p = self.p
-        starts = [(m.start(), m.group(1)) for m in self._cell_start.finditer(inner)]
-        if len(starts) != inner.count(b"<" + p + b"c ") + inner.count(b"<" + p + b"c>") + \
-                inner.count(b"<" + p + b"c/>"):
-            return dict(self._cells(inner))
-        out = {}
-        index = _COLUMN_INDEX
-        for i, (begin, letters) in enumerate(starts):
-            stop = starts[i + 1][0] if i + 1 < len(starts) else len(inner)
-            column = index.get(letters)
-            if column is None:
-                column = index[letters] = col_index(letters.decode())
-            out[column] = inner[begin:stop]
-        return out
+    def facts(self) -> "SheetFacts":
+        """What a read needs of this sheet, without its XML (which can then be let go)."""
+        return SheetFacts(self.formulas(), self.merged())
 
     def patch(self, edits: Mapping[int, Mapping[int, tuple[object, str | None]]], styles: Styles,
               date1904: bool) -> bytes:
@@ -638,143 +621,539 @@ class SheetXml:
 
         Nothing else changes: rows and cells not written keep their bytes. A written cell
         keeps its style but for the number format (a date in a General cell gets
-        ``DATE_FORMAT``); a new cell takes its row's or column's style.
+        ``DATE_FORMAT``); a new cell takes its row's or column's style (``splice``, which
+        does the same on a stream).
         """
-        p = self.p
-        ps = p.decode()
-        col_styles = self.column_styles()
-        styled: dict[tuple[int, str | None, bool], int] = {}
-
-        def col_style(c: int) -> int:
-            for lo, hi, style in col_styles:
-                if lo <= c <= hi:
-                    return style
-            return 0
-
-        def style_for(base: int, value: object, numfmt: str | None) -> int:
-            kind = temporal_format(value)
-            key = (base, numfmt, kind)
-            found = styled.get(key)
-            if found is None:
-                if numfmt is not None:
-                    found = styles.derive(base, numfmt=numfmt)
-                elif kind is not None and styles.is_general(base):
-                    found = styles.derive(base, numfmt=kind)
-                else:
-                    found = base
-                styled[key] = found
-            return found
-
-        letters = {}
-
-        def ref(r: int, c: int) -> str:
-            found = letters.get(c)
-            if found is None:
-                found = letters[c] = col_letter(c)
-            return f"{found}{r}"
-
-        shared = _Shared()
-        out: list[bytes] = []
-        pending = sorted(edits)
-        index = 0
-        pos = 0
-        last = 0
-        opening = b"<" + p + b"f"
-
-        # A written cell's bytes after its reference, by (base style, number format, type,
-        # value): made once per distinct cell of the sheet, not once per cell.
-        written: dict[tuple, bytes] = {}
-        opens: dict[int, bytes] = {}  # column -> b'<c r="AB'
-        col_styles_by: dict[int, int] = {}
-
-        def written_cell(r_bytes: bytes, c: int, base: int, value: object, numfmt: str | None) -> bytes:
-            try:
-                key = (base, numfmt, value.__class__, value)
-                tail = written.get(key)
-            except TypeError:  # unhashable: cell_tail refuses it with its message
-                key, tail = None, None
-            if tail is None:
-                tail = cell_tail(style_for(base, value, numfmt), value, date1904, ps).encode("utf-8")
-                if key is not None:
-                    written[key] = tail
-            start = opens.get(c)
-            if start is None:
-                start = opens[c] = f'<{ps}c r="{col_letter(c)}'.encode()
-            return start + r_bytes + b'"' + tail
-
-        def column_style(c: int) -> int:
-            found = col_styles_by.get(c)
-            if found is None:
-                found = col_styles_by[c] = col_style(c)
-            return found
-
-        def new_row(r: int) -> bytes:
-            row = edits[r]
-            r_bytes = b"%d" % r
-            return (f'<{ps}row r="{r}">'.encode()
-                    + b"".join(written_cell(r_bytes, c, column_style(c), row[c][0], row[c][1]) for c in sorted(row))
-                    + f"</{ps}row>".encode())
-
-
-        data = self.data
-        for m in self._row.finditer(data):
-            out.append(data[pos:m.start()])
-            pos = m.end()
-            attrs, inner = m.group(1), m.group(2) or b""
-            r_attr = _attr(attrs, b"r")
-            r = int(r_attr) if r_attr else last + 1
-            last = r
-            extension = b""
-            at = inner.find(b"<" + p + b"extLst")
-            if at >= 0:  # a row's own extension comes after its cells, and stays there
-                inner, extension = inner[:at], inner[at:]
-            while index < len(pending) and pending[index] < r:
-                out.append(new_row(pending[index]))
-                index += 1
-            row_edits = edits.get(r) if index < len(pending) and pending[index] == r else None
-            if row_edits is None:
-                if r_attr is None or (shared.orphans and b"si=" in inner):
-                    body = b"".join(shared.adopt(_with_ref(raw, ref(r, c), p), ref(r, c), p)
-                                    for c, raw in self._cells(inner))
-                    out.append(_row_open(attrs, r, p, keep_spans=True) + body + extension + b"</" + p + b"row>")
-                else:
-                    out.append(m.group(0))
-                continue
-            index += 1
-            row_style = None
-            if _attr(attrs, b"customFormat") in (b"1", b"true"):
-                s = _attr(attrs, b"s")
-                row_style = int(s) if s else None
-            cells = self._cells_by_column(inner)
-            r_bytes = b"%d" % r
-            for c, (value, numfmt) in row_edits.items():
-                old = cells.get(c)
-                if old is not None:
-                    s = _attr(old[:old.index(b">")], b"s")
-                    base = int(s) if s else 0
-                    if opening in old:
-                        shared.note_overwritten(old, p)
-                else:
-                    base = row_style if row_style is not None else column_style(c)
-                cells[c] = written_cell(r_bytes, c, base, value, numfmt)
-            body = []
-            for c in sorted(cells):
-                raw = cells[c]
-                if c not in row_edits and (shared.orphans or r_attr is None):
-                    raw = shared.adopt(_with_ref(raw, ref(r, c), p), ref(r, c), p)
-                body.append(raw)
-            out.append(_row_open(attrs, r, p, keep_spans=False) + b"".join(body) + extension + b"</" + p + b"row>")
-        out.append(data[pos:])
-        while index < len(pending):
-            out.append(new_row(pending[index]))
-            index += 1
         max_row = max(edits, default=0)
         max_col = max((max(row) for row in edits.values() if row), default=0)
-        head = _grow_dimension(self.head, p, max_row, max_col)
-        return head + b"".join(out) + self.tail
+        return b"".join(splice([self.xml], rows_of(edits), max_row, max_col, styles, date1904))
+
+
+@dataclass(frozen=True)
+class SheetFacts:
+    """A sheet's formula cells and merged ranges (``SheetXml.facts``): what a read keeps of it."""
+
+    _formulas: frozenset
+    _merged: tuple
+
+    def formulas(self) -> frozenset[tuple[int, int]]:
+        return self._formulas
+
+    def merged(self) -> tuple[tuple[int, int, int, int], ...]:
+        return self._merged
 
 
 _COLUMN_INDEX: dict[bytes, int] = {}
+
+
+# --- splicing cells into a sheet, as a stream ---------------------------------------------------
+
+# A run of cells written in one row: (first column, values, number formats), one format per value.
+Run = tuple[int, Sequence[object], Sequence["str | None"]]
+# A written row for ``splice``: (row, its runs in column order and disjoint, the columns written).
+RowEdit = tuple[int, Sequence[Run], frozenset]
+
+
+def rows_of(edits: Mapping[int, Mapping[int, tuple[object, str | None]]]) -> Iterator[RowEdit]:
+    """``splice``'s rows from a mapping row → column → (value, number format)."""
+    for r in sorted(edits):
+        cells = edits[r]
+        yield r, tuple((c, (cells[c][0],), (cells[c][1],)) for c in sorted(cells)), frozenset(cells)
+
+
+class SheetEdits(Mapping):
+    """The cells written to one sheet, kept as the blocks ``write_cells`` was given.
+
+    No value per cell is made: a million-row block stays the rows it came as. Later
+    writes win over earlier ones on the same cell. As a mapping, row → column → (value,
+    number format), made on demand (reading a sheet back after writing it); ``rows``
+    gives ``splice`` each written row's runs in column order.
+    """
+
+    def __init__(self) -> None:
+        # (first row, first column, rows, number formats, width, every row as wide)
+        self.blocks: list[tuple[int, int, tuple[tuple[object, ...], ...], tuple, int, bool]] = []
+        self._map: dict[int, dict[int, tuple[object, str | None]]] | None = None
+
+    def add(self, first_row: int, first_col: int, rows: Sequence[tuple[object, ...]],
+            numfmts: Sequence[str | None]) -> None:
+        rows = tuple(rows)
+        if not rows:
+            return
+        lengths = set(map(len, rows))
+        width = max(lengths)
+        numfmts = (tuple(numfmts) + (None,) * width)[:width]
+        self.blocks.append((first_row, first_col, rows, numfmts, width, len(lengths) == 1))
+        self._map = None
+
+    def _mapping(self) -> dict[int, dict[int, tuple[object, str | None]]]:
+        if self._map is None:
+            out: dict[int, dict[int, tuple[object, str | None]]] = {}
+            for r0, c0, rows, fmts, _width, _even in self.blocks:
+                for i, values in enumerate(rows):
+                    row = out.setdefault(r0 + i, {})
+                    for j, value in enumerate(values):
+                        row[c0 + j] = (value, fmts[j])
+            self._map = out
+        return self._map
+
+    def __getitem__(self, row: int) -> dict[int, tuple[object, str | None]]:
+        return self._mapping()[row]
+
+    def __iter__(self):
+        return iter(self._mapping())
+
+    def __len__(self) -> int:
+        return len(self._mapping())
+
+    def __bool__(self) -> bool:
+        return bool(self.blocks)
+
+    def extent(self) -> tuple[int, int]:
+        """The last row and the last column written (0, 0 when nothing is)."""
+        rows = [r0 + len(rows) - 1 for r0, _c0, rows, _f, _w, _e in self.blocks]
+        cols = [c0 + width - 1 for _r0, c0, _rows, _f, width, _e in self.blocks if width]
+        return max(rows, default=0), max(cols, default=0)
+
+    def rows(self) -> Iterator[RowEdit]:
+        """Each written row in order: its runs (first column, values, formats), sorted and
+        disjoint, and the set of its columns (one object shared by the rows of one layout)."""
+        blocks = self.blocks
+        bounds = sorted({b[0] for b in blocks} | {b[0] + len(b[2]) for b in blocks})
+        for lo, hi in zip(bounds, bounds[1:]):
+            active = [b for b in blocks if b[0] <= lo < b[0] + len(b[2])]
+            if not active:
+                continue
+            spans = sorted((b[1], b[1] + b[4]) for b in active)
+            if all(b[5] and b[4] for b in active) and all(a[1] <= b[0] for a, b in zip(spans, spans[1:])):
+                order = sorted(active, key=lambda b: b[1])
+                columns = frozenset(c for b in order for c in range(b[1], b[1] + b[4]))
+                if len(order) == 1:
+                    r0, c0, rows, fmts = order[0][:4]
+                    for r in range(lo, hi):
+                        yield r, ((c0, rows[r - r0], fmts),), columns
+                else:
+                    for r in range(lo, hi):
+                        yield r, tuple((b[1], b[2][r - b[0]], b[3]) for b in order), columns
+                continue
+            for r in range(lo, hi):  # overlapping or ragged blocks: cell by cell, the last write wins
+                cells: dict[int, tuple[object, str | None]] = {}
+                for r0, c0, rows, fmts, _width, _even in active:
+                    for j, value in enumerate(rows[r - r0]):
+                        cells[c0 + j] = (value, fmts[j])
+                if cells:
+                    yield r, tuple((c, (cells[c][0],), (cells[c][1],)) for c in sorted(cells)), frozenset(cells)
+
+
+@functools.lru_cache(maxsize=None)
+def _at_or_after(p: bytes, col: int) -> re.Pattern:
+    """A cell whose reference is at column ``col`` or to its right (letters compared as Excel
+    orders them: shorter first, then alphabetically)."""
+    letters = col_letter(col)
+    n = len(letters)
+    alternatives = [f"[A-Z]{{{n + 1},3}}"] if n < 3 else []
+    for i, ch in enumerate(letters):
+        if i == n - 1:
+            alternatives.append(f"{letters[:i]}[{ch}-Z]")
+        elif ch < "Z":
+            alternatives.append(f"{letters[:i]}[{chr(ord(ch) + 1)}-Z][A-Z]{{{n - i - 1}}}")
+    # Without case: a reference in lower case ("n5") is found too, and then read cell by cell.
+    return re.compile(b"<" + p + b'c r="(?:' + "|".join(alternatives).encode() + rb")\d", re.I)
+
+
+def _column_of(letters: bytes) -> int:
+    column = _COLUMN_INDEX.get(letters)
+    if column is None:
+        column = _COLUMN_INDEX[letters] = col_index(letters.decode())
+    return column
+
+
+class _Splicer:
+    """The state of one sheet's splice: styles made, written cells made once, shared formulas."""
+
+    def __init__(self, head: bytes, styles: Styles, date1904: bool):
+        self.p = p = _prefix(head)
+        self.ps = p.decode()
+        self.styles = styles
+        self.date1904 = date1904
+        self.col_styles = [(int(lo), int(hi), int(style)) for attrs in
+                           re.findall(rb"<" + p + rb"col\b([^>]*)", head)
+                           for lo, hi, style in [(_attr(attrs, b"min"), _attr(attrs, b"max"), _attr(attrs, b"style"))]
+                           if lo and hi and style]
+        self.parts = _RowParts(p)
+        self.shared = _Shared()
+        self.styled: dict[tuple, int] = {}
+        self.memos: dict[tuple, dict] = {}  # (base style, format) -> value -> (type, the cell after its reference)
+        self.opens: dict[int, bytes] = {}  # column -> b'<c r="AB'
+        self.by_column: dict[int, int] = {}  # column -> its style
+        self.bases: dict[tuple, tuple | bool] = {}  # (columns, the replaced cells' refs) -> (column, style)
+        self.plans: dict[tuple, tuple] = {}
+        self.frames: dict[tuple, tuple[bytes, bytes] | bool] = {}
+        self.last_plan: tuple = (None, None, None, None, None)
+        self.at_or_after: dict[int, re.Pattern] = {}
+        self.row_open = b"<" + p + b"row"
+        self.last = 0
+        self.row_close = b"</" + p + b"row>"
+        self.ext = b"<" + p + b"extLst"
+        self.formula = b"<" + p + b"f"
+        self.c_any = b"<" + p + b"c"
+        self.c_ref = b"<" + p + b'c r="'
+        self.refs = re.compile(b"<" + p + rb'c r="([A-Z]{1,3})\d+"([^>]*)>')
+
+    def column_style(self, c: int) -> int:
+        found = self.by_column.get(c)
+        if found is None:
+            found = 0
+            for lo, hi, style in self.col_styles:
+                if lo <= c <= hi:
+                    found = style
+                    break
+            self.by_column[c] = found
+        return found
+
+    def style_for(self, base: int, value: object, numfmt: str | None) -> int:
+        kind = temporal_format(value)
+        key = (base, numfmt, kind)
+        found = self.styled.get(key)
+        if found is None:
+            if numfmt is not None:
+                found = self.styles.derive(base, numfmt=numfmt)
+            elif kind is not None and self.styles.is_general(base):
+                found = self.styles.derive(base, numfmt=kind)
+            else:
+                found = base
+            self.styled[key] = found
+        return found
+
+    def tail(self, base: int, value: object, numfmt: str | None) -> bytes:
+        """A written cell after its reference (from the closing quote of ``r``)."""
+        return b'"' + cell_tail(self.style_for(base, value, numfmt), value, self.date1904, self.ps).encode("utf-8")
+
+    def open_of(self, c: int) -> bytes:
+        found = self.opens.get(c)
+        if found is None:
+            found = self.opens[c] = f'<{self.ps}c r="{col_letter(c)}'.encode()
+        return found
+
+    def plan(self, c0: int, fmts: Sequence[str | None], bases: tuple | None, row_style: int | None) -> tuple:
+        """A run's first cell opening (``<c r="N``), then per column: the cells made so far for
+        its style and format, each followed by the next cell's opening (value -> (type, bytes)),
+        its base style, its number format and the next cell's opening."""
+        key = (c0, fmts, bases, row_style)
+        found = self.plans.get(key)
+        if found is None:
+            replaced = dict(bases or ())
+            out = []
+            for j, fmt in enumerate(fmts):
+                c = c0 + j
+                base = replaced.get(c)
+                if base is None:
+                    base = row_style if row_style is not None else self.column_style(c)
+                following = self.open_of(c + 1) if j + 1 < len(fmts) else b""
+                memo = self.memos.get((base, fmt, following))
+                if memo is None:
+                    memo = self.memos[(base, fmt, following)] = {}
+                out.append((memo, base, fmt, following))
+            found = self.plans[key] = (self.open_of(c0), tuple(out))
+        return found
+
+    def cells(self, out: list[bytes], r_bytes: bytes, runs: Sequence[Run], bases: tuple | None,
+              row_style: int | None) -> None:
+        """The written cells of a row, in column order, as pieces to join appended to ``out``.
+
+        ``bases``: (column, style) of the cells replaced; a new cell takes ``row_style``, or
+        its column's style. A cell is made once per distinct value of its column (same style
+        and format), with the next cell's opening after it, so that a run of cells is its first
+        opening and those pieces joined by the row number; equal values of another type (1 and
+        True, 1 and 1.0) are told apart by the type kept beside."""
+        miss = self.miss
+        for c0, values, fmts in runs:
+            if len(values) != len(fmts):
+                fmts = fmts[:len(values)]
+            last = self.last_plan  # the rows of one block share their layout: the same plan
+            if last[0] is fmts and last[1] == c0 and last[2] is bases and last[3] == row_style:
+                first, columns = last[4]
+            else:
+                first, columns = self.plan(c0, fmts, bases, row_style)
+                self.last_plan = (fmts, c0, bases, row_style, (first, columns))
+            try:
+                pieces = [hit[1] if (hit := column[0].get(value)) is not None and hit[0] is value.__class__
+                          else miss(column, value) for column, value in zip(columns, values)]
+            except TypeError:  # an unhashable value: cell_tail refuses it with its message
+                pieces = [miss(column, value) for column, value in zip(columns, values)]
+            out += (first, r_bytes, r_bytes.join(pieces))
+
+    def miss(self, column: tuple, value: object) -> bytes:
+        """A cell not made yet for its column: numbers, dates and texts from their type's frame
+        (the cell's bytes around its value, the same for every value of that type), others whole."""
+        memo, base, fmt, following = column
+        cls = value.__class__
+        key = (base, fmt, following, cls)
+        frame = self.frames.get(key)
+        if frame is None:
+            frame = self.frames[key] = self.frame(base, fmt, following, cls)
+        if frame is False or (cls is str and not value):
+            piece = self.tail(base, value, fmt) + following
+        elif cls is str:
+            piece = frame[0] + html.escape(excel_text(value), quote=False).replace("\r", "&#13;").encode("utf-8") \
+                + frame[1]
+        elif cls is date:
+            piece = frame[0] + _number(excel_serial(value, self.date1904)).encode() + frame[1]
+        else:
+            piece = frame[0] + _number(value).encode() + frame[1]
+        try:
+            if memo.get(value) is None:
+                memo[value] = (value.__class__, piece)
+        except TypeError:
+            pass
+        return piece
+
+    def frame(self, base: int, fmt: str | None, following: bytes, cls: type) -> tuple[bytes, bytes] | bool:
+        """``cell_tail``'s bytes before and after the value, for a type whose style and form do
+        not depend on the value (``False`` for the others: made whole)."""
+        sample = {int: 0, float: 0.5, Decimal: Decimal(0), str: "x", date: date(2000, 1, 1)}.get(cls)
+        if sample is None:
+            return False
+        ps = self.ps
+        s = self.style_for(base, sample, fmt)
+        s = f' s="{s}"' if s else ""
+        if cls is str:
+            return (f'"{s} t="inlineStr"><{ps}is><{ps}t xml:space="preserve">'.encode(),
+                    f"</{ps}t></{ps}is></{ps}c>".encode() + following)
+        return f'"{s}><{ps}v>'.encode(), f"</{ps}v></{ps}c>".encode() + following
+
+    def new_row(self, edit: RowEdit) -> bytes:
+        r, runs, _columns = edit
+        r_bytes = b"%d" % r
+        out = [b"<" + self.p + b'row r="' + r_bytes + b'">']
+        self.cells(out, r_bytes, runs, None, None)
+        out.append(self.row_close)
+        return b"".join(out)
+
+    def replaced(self, rest: bytes, columns: frozenset) -> tuple | None | bool:
+        """(column, style) of the cells in ``rest`` (a row from its first written column on),
+        ``False`` when one of them is not written (a cell of the user's between or after)."""
+        found = self.refs.findall(rest)
+        key = (columns, tuple(found))
+        bases = self.bases.get(key)
+        if bases is None:
+            out: list | bool = [] if len(found) == rest.count(self.c_ref) else False  # letters, then digits
+            for letters, cell_attrs in found if out is not False else ():
+                c = _column_of(letters)
+                if c not in columns:
+                    out = False
+                    break
+                s = _attr(cell_attrs, b"s")
+                out.append((c, int(s) if s else 0))
+            bases = self.bases[key] = tuple(out) if out is not False else False
+        return bases
+
+    def edited_row(self, out: list[bytes], attrs: bytes, inner: bytes, r_attr: bytes | None, r: int,
+                   edit: RowEdit) -> None:
+        """A row with written cells, appended to ``out``. Fast path: every cell opens with its
+        reference (as Excel, LibreOffice and openpyxl write them) and the cells at or right of
+        the first written column are all written: the row is kept up to there and the written
+        cells follow."""
+        _r, runs, columns = edit
+        # Every "<c" opens a cell with its reference first (not so with rich text, whose
+        # <color> also starts so, nor an extension: then cell by cell).
+        if (r_attr is None or inner.count(self.c_any) != inner.count(self.c_ref)
+                or (self.shared.orphans and b"si=" in inner) or self.ext in inner):
+            out.append(self.any_row(attrs, inner, r_attr, r, runs))
+            return
+        row_style = None
+        if b"customFormat" in attrs and _attr(attrs, b"customFormat") in (b"1", b"true"):
+            s = _attr(attrs, b"s")
+            row_style = int(s) if s else None
+        c0 = runs[0][0]
+        at_or_after = self.at_or_after.get(c0)
+        if at_or_after is None:
+            at_or_after = self.at_or_after[c0] = _at_or_after(self.p, c0)
+        hit = at_or_after.search(inner)
+        bases = None
+        if hit is not None:
+            rest = inner[hit.start():]
+            if self.formula in rest:  # a formula overwritten: its shared group may need its other cells
+                out.append(self.any_row(attrs, inner, r_attr, r, runs))
+                return
+            bases = self.replaced(rest, columns)
+            if bases is False:
+                out.append(self.any_row(attrs, inner, r_attr, r, runs))
+                return
+            inner = inner[:hit.start()]
+        if b"spans=" in attrs:  # an optional hint of the row's first and last cell: wrong once cells are added
+            attrs = re.sub(rb'\s+spans="[^"]*"', b"", attrs)
+        out += (self.row_open, attrs, b">", inner)
+        self.cells(out, r_attr, runs, bases, row_style)
+        out.append(self.row_close)
+
+    def any_row(self, attrs: bytes, inner: bytes, r_attr: bytes | None, r: int, runs: Sequence[Run] | None) -> bytes:
+        """Any row, cell by cell: written cells replaced or inserted, positions made explicit,
+        the cells of an orphaned shared formula given their own."""
+        p = self.p
+        shared = self.shared
+        extension = b""
+        at = inner.find(self.ext)
+        if at >= 0:  # a row's own extension comes after its cells, and stays there
+            inner, extension = inner[:at], inner[at:]
+        if runs is None:
+            body = b"".join(shared.adopt(_with_ref(raw, ref_of(r, c), p), ref_of(r, c), p)
+                            for c, raw in self.parts.cells(inner))
+            return _row_open(attrs, r, p, keep_spans=True) + body + extension + self.row_close
+        edits = {c0 + j: (value, fmt) for c0, values, fmts in runs for j, (value, fmt) in enumerate(zip(values, fmts))}
+        row_style = None
+        if _attr(attrs, b"customFormat") in (b"1", b"true"):
+            s = _attr(attrs, b"s")
+            row_style = int(s) if s else None
+        cells = self.parts.cells_by_column(inner)
+        r_bytes = b"%d" % r
+        for c, (value, numfmt) in edits.items():
+            old = cells.get(c)
+            if old is not None:
+                s = _attr(old[:old.index(b">")], b"s")
+                base = int(s) if s else 0
+                if self.formula in old:
+                    shared.note_overwritten(old, p)
+            else:
+                base = row_style if row_style is not None else self.column_style(c)
+            cells[c] = self.open_of(c) + r_bytes + self.tail(base, value, numfmt)
+        body = []
+        for c in sorted(cells):
+            raw = cells[c]
+            if c not in edits and (shared.orphans or r_attr is None):
+                raw = shared.adopt(_with_ref(raw, ref_of(r, c), p), ref_of(r, c), p)
+            body.append(raw)
+        return _row_open(attrs, r, p, keep_spans=False) + b"".join(body) + extension + self.row_close
+
+
+class _RowParts:
+    """A row's cells found by their tags (``p``: the sheet's namespace prefix)."""
+
+    def __init__(self, p: bytes):
+        self.p = p
+        self.cell = re.compile(rb"<" + p + rb"c\b([^>]*?)(?:/>|>(.*?)</" + p + rb"c>)", re.S)
+        self.cell_start = re.compile(rb"<" + p + rb'c r="([A-Z]{1,3})\d+"')
+
+    def cells(self, inner: bytes) -> list[tuple[int, bytes]]:
+        out = []
+        last = 0
+        for m in self.cell.finditer(inner):
+            ref = _attr(m.group(1), b"r")
+            c = split_ref(ref.decode())[1] if ref else last + 1
+            last = c
+            out.append((c, m.group(0)))
+        return out
+
+    def cells_by_column(self, inner: bytes) -> dict[int, bytes]:
+        """A row's cells by column. Fast path: every cell opens with its r attribute, as Excel,
+        LibreOffice and openpyxl write them; a cell starts where the previous one ends."""
+        p = self.p
+        starts = [(m.start(), m.group(1)) for m in self.cell_start.finditer(inner)]
+        if len(starts) != inner.count(b"<" + p + b"c ") + inner.count(b"<" + p + b"c>") + \
+                inner.count(b"<" + p + b"c/>"):
+            return dict(self.cells(inner))
+        out = {}
+        for i, (begin, letters) in enumerate(starts):
+            stop = starts[i + 1][0] if i + 1 < len(starts) else len(inner)
+            out[_column_of(letters)] = inner[begin:stop]
+        return out
+
+
+_SHEET_DATA = re.compile(rb"<(\w+:)?sheetData\b[^>]*?(/?)>")
+
+
+def splice(chunks: Iterable[bytes], edits: Iterable[RowEdit], max_row: int, max_col: int, styles: Styles,
+           date1904: bool) -> Iterator[bytes]:
+    """A worksheet part, read as ``chunks`` of its bytes, with the written rows spliced in, as chunks.
+
+    One pass, row by row: rows not written keep their bytes; a written row keeps its cells
+    left of the first written column and gets the written cells after them, each keeping the
+    style of the cell it replaces but for the number format (a date in a General cell gets
+    ``DATE_FORMAT``), a new cell taking its row's or column's style; rows written below the
+    last are added. Neither the sheet nor its result is ever whole in memory: a chunk of rows
+    at a time. ``edits``: the written rows in order (``rows_of``, ``SheetEdits.rows``).
+    """
+    source = iter(chunks)
+    buffer = b""
+    for chunk in source:
+        buffer += chunk
+        if _SHEET_DATA.search(buffer):
+            break
+    worksheet = re.search(rb"<(?:(\w+):)?worksheet\b", buffer)
+    if not worksheet:
+        raise XlsxError("partie de feuille sans élément worksheet")
+    p = worksheet.group(1) + b":" if worksheet.group(1) else b""
+    m = re.compile(rb"<" + p + rb"sheetData\b[^>]*?(/?)>").search(buffer)
+    if not m:
+        raise XlsxError("feuille sans sheetData")
+    splicer = _Splicer(buffer[:m.start()], styles, date1904)
+    closing = b"</" + p + b"sheetData>"
+    if m.group(1):  # <sheetData/>: no rows
+        head, buffer, ended = buffer[:m.start()] + b"<" + p + b"sheetData>", closing + buffer[m.end():], True
+    else:
+        head, buffer, ended = buffer[:m.end()], buffer[m.end():], False
+    yield _grow_dimension(head, p, max_row, max_col)
+    pending = iter(edits)
+    edit = next(pending, None)
+    row_open = b"<" + p + b"row"
+    after_name = len(row_open)
+    row_close = splicer.row_close
+    while True:
+        end = buffer.find(closing)
+        if end >= 0:
+            data, buffer = buffer[:end], buffer[end:]
+        else:
+            cut = buffer.rfind(row_close)
+            data, buffer = (buffer[:cut + len(row_close)], buffer[cut + len(row_close):]) if cut >= 0 else (b"", buffer)
+        if data:
+            out: list[bytes] = []
+            pos = 0
+            while True:  # each row: <row attrs/> or <row attrs>inner</row>
+                start = data.find(row_open, pos)
+                if start < 0:
+                    break
+                following = data[start + after_name:start + after_name + 1]
+                if not following or following not in b" \t\r\n/>":  # a longer tag name
+                    out.append(data[pos:start + after_name])
+                    pos = start + after_name
+                    continue
+                if start != pos:
+                    out.append(data[pos:start])
+                gt = data.index(b">", start)
+                if data[gt - 1] == 47:  # "/>"
+                    attrs, inner, pos = data[start + after_name:gt - 1], b"", gt + 1
+                else:
+                    close = data.index(row_close, gt)
+                    attrs, inner, pos = data[start + after_name:gt], data[gt + 1:close], close + len(row_close)
+                if attrs.startswith(b' r="'):
+                    r_attr = attrs[4:attrs.index(b'"', 4)]
+                else:
+                    r_attr = _attr(attrs, b"r")
+                r = int(r_attr) if r_attr else splicer.last + 1
+                splicer.last = r
+                while edit is not None and edit[0] < r:
+                    out.append(splicer.new_row(edit))
+                    edit = next(pending, None)
+                if edit is not None and edit[0] == r:
+                    splicer.edited_row(out, attrs, inner, r_attr, r, edit)
+                    edit = next(pending, None)
+                elif r_attr is None or (splicer.shared.orphans and b"si=" in inner):
+                    out.append(splicer.any_row(attrs, inner, r_attr, r, None))
+                else:
+                    out.append(data[start:pos])
+            out.append(data[pos:])
+            yield b"".join(out)
+        if end >= 0 or ended:
+            break
+        chunk = next(source, None)
+        if chunk is None:
+            raise XlsxError("feuille incomplète (sheetData non refermé : la partie est tronquée)")
+        buffer += chunk
+    while edit is not None:
+        yield splicer.new_row(edit)
+        edit = next(pending, None)
+    yield buffer
+    yield from source
 
 
 DATE_FORMAT = "dd/mm/yyyy"

@@ -126,12 +126,12 @@ def test_a_save_that_would_lose_something_is_refused_and_the_file_untouched(rich
     rewrite_zip(rich, add_shape)
     before = _state(rich.parent)
     book = FileBook.open(rich, today=date(2024, 6, 1))
-    book.write_cells("Factures", 2, 5, [[1]])
+    book.write_cells("Notes perso", 1, 5, [[1]])  # the sheet changes: its shapes are counted
     real = safety.inventory
     calls = []
 
-    def losing_inventory(source):
-        inv = real(source)
+    def losing_inventory(source, changed=None):
+        inv = real(source, changed)
         calls.append(inv)
         if len(calls) == 2:  # the new package
             inv.sheets["Notes perso"]["shapes"] = 0
