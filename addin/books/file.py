@@ -138,6 +138,9 @@ def _trim(rows) -> tuple[tuple[object, ...], ...]:
                  for r in rows)
 
 
+_PLAIN_VALUES = frozenset((type(None), bool, int, float, Decimal, str))  # ``_cell_value`` keeps them, no format
+
+
 def _cell_value(value: object) -> object:
     """A port value checked for a cell (Decimal stays exact: the XML gets its digits)."""
     if value is None or isinstance(value, (bool, int, float, Decimal, str, time)):
@@ -464,19 +467,21 @@ class FileBook:
                 column_styles[j] = styles.derive(0, numfmt=NUMBER_FORMATS[fmt] if fmt else None,
                                                  wrap=j in wrapped) if fmt or j in wrapped else 0
             widths = _block_widths(block)
+            cells = grid.cells
             for values in block.rows:
                 lines = max((_lines(values[j - 1], widths[j - 1]) for j in wrapped
                              if j <= len(values) and j <= len(widths)), default=1)
                 if lines > 1:  # as tall as its wrapped text: it never runs over the next row
                     grid.heights[row] = 15.0 * lines
                 for j, value in enumerate(values, start=1):
-                    value = _cell_value(value)
                     style = column_styles.get(j, 0)
-                    temporal = None if style else xlsx.temporal_format(value)
-                    if temporal:
-                        style = styles.derive(0, numfmt=temporal)
+                    if value.__class__ not in _PLAIN_VALUES:  # a date, a time, or a value to check
+                        value = _cell_value(value)
+                        temporal = None if style else xlsx.temporal_format(value)
+                        if temporal:
+                            style = styles.derive(0, numfmt=temporal)
                     if value is not None or style:
-                        grid.cells[(row, j)] = (value, style)
+                        cells[(row, j)] = (value, style)
                 row += 1
             for j, values in block.choices:  # suggestions only: a date or a note is accepted too
                 top = row - len(block.rows)
@@ -728,4 +733,6 @@ def _lines(value: object, width: float) -> int:
     if value is None:
         return 1
     per_line = max(int(width), 1)
+    if value.__class__ is str and len(value) <= per_line and "\n" not in value:  # most names: one line
+        return 1
     return max(1, sum(-(-max(len(part), 1) // per_line) for part in str(value).split("\n")))

@@ -21,6 +21,7 @@ import copy
 import functools
 import html
 import math
+import operator
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -862,14 +863,29 @@ class Grid:
         return cell[0] if cell else None
 
 
+_column = operator.itemgetter(1)
+# What ``cell_tail`` would change in a text: characters XML cannot carry, Excel's escape, XML's own.
+_NOT_PLAIN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff&<>\r]|_x")
+
+
+def _plain_text_tail(style: int, value: object) -> str | None:
+    """``cell_tail`` of a text it would write as it is (most names and codes), without its
+    three passes over the text; None for any other value."""
+    if value.__class__ is not str or not value or _NOT_PLAIN.search(value):  # type: ignore[arg-type]
+        return None
+    s = f' s="{style}"' if style else ""
+    return f'{s} t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>'
+
+
 def grid_sheet_xml(grid: Grid, date1904: bool, *, tab_selected: bool, drawing_rid: str | None,
                    legacy_rid: str | None) -> bytes:
     """A worksheet part for ``grid`` (no prefix, inline strings)."""
-    rows: dict[int, list[tuple[int, tuple[object, int]]]] = {}
-    for (r, c), cell in grid.cells.items():
-        rows.setdefault(r, []).append((c, cell))
-    max_row = max(rows, default=1)
-    max_col = max((c for (_r, c) in grid.cells), default=1)
+    cells = list(grid.cells.items())
+    # Writers put cells in row order, columns left to right: sorted only when they did not.
+    if list(grid.cells) != sorted(grid.cells):
+        cells.sort(key=lambda item: item[0])
+    max_row = cells[-1][0][0] if cells else 1
+    max_col = max(grid.cells, key=_column)[1] if grid.cells else 1
     selected = ' tabSelected="1"' if tab_selected else ""
     parts = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
              f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_R}">'
@@ -888,20 +904,32 @@ def grid_sheet_xml(grid: Grid, date1904: bool, *, tab_selected: bool, drawing_ri
         parts.append("</cols>")
     parts.append("<sheetData>")
     tails: dict[tuple, str] = {}
-    for r in sorted(rows):
-        height = grid.heights.get(r)
-        parts.append(f'<row r="{r}" ht="{height:g}" customHeight="1">' if height else f'<row r="{r}">')
-        for c, (value, style) in sorted(rows[r], key=lambda item: item[0]):
-            try:  # the same (style, type, value) gives the same cell after its reference: made once
-                key = (style, value.__class__, value)
-                tail = tails.get(key)
-            except TypeError:  # unhashable: cell_tail refuses it with its message
-                key, tail = None, None
-            if tail is None:
-                tail = cell_tail(style, value, date1904)
-                if key is not None:
-                    tails[key] = tail
-            parts.append(f'<c r="{ref_of(r, c)}"' + tail)
+    starts: dict[int, str] = {}  # column -> '<c r="B'
+    heights = grid.heights
+    current = 0  # the row open
+    number = ""  # its number and the quote that ends a cell's reference
+    for (r, c), (value, style) in cells:
+        if r != current:
+            if current:
+                parts.append("</row>")
+            current = r
+            number = f'{r}"'
+            height = heights.get(r)
+            parts.append(f'<row r="{r}" ht="{height:g}" customHeight="1">' if height else f'<row r="{r}">')
+        try:  # the same (style, type, value) gives the same cell after its reference: made once
+            key = (style, value.__class__, value)
+            tail = tails.get(key)
+        except TypeError:  # unhashable: cell_tail refuses it with its message
+            key, tail = None, None
+        if tail is None:
+            tail = _plain_text_tail(style, value) or cell_tail(style, value, date1904)
+            if key is not None:
+                tails[key] = tail
+        start = starts.get(c)
+        if start is None:
+            start = starts[c] = '<c r="' + col_letter(c)
+        parts.append(start + number + tail)
+    if current:
         parts.append("</row>")
     parts.append("</sheetData>")
     if grid.validations:
