@@ -468,13 +468,13 @@ class FileBook:
                                                  wrap=j in wrapped) if fmt or j in wrapped else 0
             widths = _block_widths(block)
             cells = grid.cells
+            numbered = tuple(enumerate(column_styles.values(), start=1))  # (column, style), left to right
             for values in block.rows:
                 lines = max((_lines(values[j - 1], widths[j - 1]) for j in wrapped
                              if j <= len(values) and j <= len(widths)), default=1)
                 if lines > 1:  # as tall as its wrapped text: it never runs over the next row
                     grid.heights[row] = 15.0 * lines
-                for j, value in enumerate(values, start=1):
-                    style = column_styles.get(j, 0)
+                for (j, style), value in zip(numbered, values):
                     if value.__class__ not in _PLAIN_VALUES:  # a date, a time, or a value to check
                         value = _cell_value(value)
                         temporal = None if style else xlsx.temporal_format(value)
