@@ -452,10 +452,10 @@ class FileBook:
         first_header = 0
         for block in sheet.blocks:
             if block.title:
-                grid.cells[(row, 1)] = (block.title, title)
+                grid.placed[(row, 1)] = (block.title, title)
                 row += 1
             for j, text in enumerate(block.headers, start=1):
-                grid.cells[(row, j)] = (text, header)
+                grid.placed[(row, j)] = (text, header)
             first_header = first_header or row
             row += 1
             formats = _block_formats(block)
@@ -467,21 +467,25 @@ class FileBook:
                 column_styles[j] = styles.derive(0, numfmt=NUMBER_FORMATS[fmt] if fmt else None,
                                                  wrap=j in wrapped) if fmt or j in wrapped else 0
             widths = _block_widths(block)
-            cells = grid.cells
-            numbered = tuple(enumerate(column_styles.values(), start=1))  # (column, style), left to right
+            column_style = tuple(column_styles.values())  # columns 1, 2... left to right
+            plain = _PLAIN_VALUES.issuperset
             for values in block.rows:
                 lines = max((_lines(values[j - 1], widths[j - 1]) for j in wrapped
                              if j <= len(values) and j <= len(widths)), default=1)
                 if lines > 1:  # as tall as its wrapped text: it never runs over the next row
                     grid.heights[row] = 15.0 * lines
-                for (j, style), value in zip(numbered, values):
-                    if value.__class__ not in _PLAIN_VALUES:  # a date, a time, or a value to check
+                if plain(map(type, values)):  # kept as they are, each in its column's format
+                    grid.rows[row] = (values, column_style)
+                else:  # a date, a time, or a value to check: cell by cell
+                    checked, own = [], []
+                    for value, style in zip(values, column_style):
                         value = _cell_value(value)
                         temporal = None if style else xlsx.temporal_format(value)
                         if temporal:
                             style = styles.derive(0, numfmt=temporal)
-                    if value is not None or style:
-                        cells[(row, j)] = (value, style)
+                        checked.append(value)
+                        own.append(style)
+                    grid.rows[row] = (tuple(checked), tuple(own))
                 row += 1
             for j, values in block.choices:  # suggestions only: a date or a note is accepted too
                 top = row - len(block.rows)

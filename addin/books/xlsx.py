@@ -845,9 +845,16 @@ class Chart:
 
 @dataclass
 class Grid:
-    """A whole sheet as Relance writes it: cells with their format, widths, frozen rows."""
+    """A whole sheet as Relance writes it: cells with their format, widths, frozen rows.
 
-    cells: dict[tuple[int, int], tuple[object, int]] = field(default_factory=dict)
+    Cells are ``placed`` one by one ({(row, column): (value, style)}), or given a whole row
+    at a time in ``rows`` ({row: (values, styles)}: column j holds values[j-1] with the style
+    styles[j-1], a cell only when its value is not None or its style not 0), the way a
+    block's rows come, without a Python object per cell. ``cells`` is all of them.
+    """
+
+    placed: dict[tuple[int, int], tuple[object, int]] = field(default_factory=dict)
+    rows: dict[int, tuple[Sequence[object], Sequence[int]]] = field(default_factory=dict)
     widths: dict[int, float] = field(default_factory=dict)
     freeze_rows: int = 0  # rows kept on screen when scrolling
     note: str = ""  # a note on A1
@@ -858,12 +865,26 @@ class Grid:
     # so a wrapped text would run over the rows below it.
     heights: dict[int, float] = field(default_factory=dict)
 
+    @property
+    def cells(self) -> dict[tuple[int, int], tuple[object, int]]:
+        """Every cell by (row, column), whole rows taken in (for good: a cell set afterwards wins)."""
+        if self.rows:
+            placed = self.placed
+            for r, (values, styles) in self.rows.items():
+                for c, value, style in zip(range(1, len(values) + 1), values, styles):
+                    if value is not None or style:
+                        placed[(r, c)] = (value, style)
+            self.rows = {}
+        return self.placed
+
     def value(self, r: int, c: int) -> object:
-        cell = self.cells.get((r, c))
-        return cell[0] if cell else None
+        cell = self.placed.get((r, c))
+        if cell:
+            return cell[0]
+        row = self.rows.get(r)
+        return row[0][c - 1] if row is not None and 0 < c <= len(row[0]) else None
 
 
-_column = operator.itemgetter(1)
 # What ``cell_tail`` would change in a text: characters XML cannot carry, Excel's escape, XML's own.
 _NOT_PLAIN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff&<>\r]|_x")
 
@@ -880,12 +901,7 @@ def _plain_text_tail(style: int, value: object) -> str | None:
 def grid_sheet_xml(grid: Grid, date1904: bool, *, tab_selected: bool, drawing_rid: str | None,
                    legacy_rid: str | None) -> bytes:
     """A worksheet part for ``grid`` (no prefix, inline strings)."""
-    cells = list(grid.cells.items())
-    # Writers put cells in row order, columns left to right: sorted only when they did not.
-    if list(grid.cells) != sorted(grid.cells):
-        cells.sort(key=lambda item: item[0])
-    max_row = cells[-1][0][0] if cells else 1
-    max_col = max(grid.cells, key=_column)[1] if grid.cells else 1
+    body, max_row, max_col = _sheet_data(grid, date1904)
     selected = ' tabSelected="1"' if tab_selected else ""
     parts = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
              f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_R}">'
@@ -903,34 +919,7 @@ def grid_sheet_xml(grid: Grid, date1904: bool, *, tab_selected: bool, drawing_ri
             parts.append(f'<col min="{c}" max="{c}" width="{grid.widths[c]:g}" customWidth="1"/>')
         parts.append("</cols>")
     parts.append("<sheetData>")
-    tails: dict[tuple, str] = {}
-    starts: dict[int, str] = {}  # column -> '<c r="B'
-    heights = grid.heights
-    current = 0  # the row open
-    number = ""  # its number and the quote that ends a cell's reference
-    for (r, c), (value, style) in cells:
-        if r != current:
-            if current:
-                parts.append("</row>")
-            current = r
-            number = f'{r}"'
-            height = heights.get(r)
-            parts.append(f'<row r="{r}" ht="{height:g}" customHeight="1">' if height else f'<row r="{r}">')
-        try:  # the same (style, type, value) gives the same cell after its reference: made once
-            key = (style, value.__class__, value)
-            tail = tails.get(key)
-        except TypeError:  # unhashable: cell_tail refuses it with its message
-            key, tail = None, None
-        if tail is None:
-            tail = _plain_text_tail(style, value) or cell_tail(style, value, date1904)
-            if key is not None:
-                tails[key] = tail
-        start = starts.get(c)
-        if start is None:
-            start = starts[c] = '<c r="' + col_letter(c)
-        parts.append(start + number + tail)
-    if current:
-        parts.append("</row>")
+    parts += body
     parts.append("</sheetData>")
     if grid.validations:
         parts.append(f'<dataValidations count="{len(grid.validations)}">')
@@ -949,6 +938,66 @@ def grid_sheet_xml(grid: Grid, date1904: bool, *, tab_selected: bool, drawing_ri
         parts.append(f'<legacyDrawing r:id="{legacy_rid}"/>')
     parts.append("</worksheet>")
     return "".join(parts).encode("utf-8")
+
+
+def _sheet_data(grid: Grid, date1904: bool) -> tuple[list[str], int, int]:
+    """The ``<row>`` elements of ``grid`` in order, with its last row and column (1 and 1 when empty).
+
+    Each cell's text after its reference is made once per distinct (style, type, value): a
+    review's million cells hold a few hundred thousand distinct ones.
+    """
+    placed: dict[int, list[tuple[int, object, int]]] = {}
+    for (r, c), (value, style) in grid.placed.items():
+        placed.setdefault(r, []).append((c, value, style))
+    whole = grid.rows
+    if any(r in whole for r in placed):  # a cell placed over a whole row: the cells as one dict
+        placed = {}
+        for (r, c), (value, style) in grid.cells.items():
+            placed.setdefault(r, []).append((c, value, style))
+        whole = {}
+    parts: list[str] = []
+    tails: dict[tuple, str] = {}
+    widest = max(max((len(values) for values, _styles in whole.values()), default=0),
+                 max((c for cells in placed.values() for c, _v, _s in cells), default=0))
+    starts = [f'<c r="{col_letter(c)}' for c in range(widest + 1)]  # column -> '<c r="B'
+    heights = grid.heights
+    max_row = max_col = last = 1
+    for r in sorted(placed.keys() | whole.keys()):
+        if r in whole:
+            values, styles = whole[r]
+            cells = zip(range(1, len(values) + 1), values, styles)
+        else:
+            cells = sorted(placed[r], key=_first)
+        height = heights.get(r)
+        parts.append(f'<row r="{r}" ht="{height:g}" customHeight="1">' if height else f'<row r="{r}">')
+        opened = len(parts)
+        number = f'{r}"'  # the row's number and the quote that ends a cell's reference
+        gaps = r in whole  # in a whole row, a None without a style is no cell
+        for c, value, style in cells:
+            if gaps and value is None and not style:
+                continue
+            try:  # the same (style, type, value) gives the same cell after its reference: made once
+                key = (style, value.__class__, value)
+                tail = tails.get(key)
+            except TypeError:  # unhashable: cell_tail refuses it with its message
+                key, tail = None, None
+            if tail is None:
+                tail = _plain_text_tail(style, value) or cell_tail(style, value, date1904)
+                if key is not None:
+                    tails[key] = tail
+            parts.append(starts[c] + number + tail)
+            last = c
+        if len(parts) == opened:  # a whole row with no cell is no row
+            parts.pop()
+            continue
+        parts.append("</row>")
+        max_row = r
+        if last > max_col:
+            max_col = last
+    return parts, max_row, max_col
+
+
+_first = operator.itemgetter(0)
 
 
 def _esc(text: str) -> str:

@@ -65,3 +65,33 @@ def test_a_sheet_from_a_generated_register_is_the_same_whatever_its_cell_order()
     backwards = dict(reversed(list(cells.items())))
     assert part(grid_of(cells.items())) == part(grid_of(backwards.items()))
     assert b'<dimension ref="A1:K59"/>' in part(grid_of(backwards.items()))
+
+
+ROW = st.lists(VALUES, max_size=6)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(ROW, max_size=8), st.lists(st.sampled_from([0, 3]), min_size=6, max_size=6),
+       st.dictionaries(st.tuples(st.integers(1, 3), st.integers(1, 8)), st.tuples(TEXTS, st.just(9)), max_size=4))
+def test_whole_rows_write_what_the_same_cells_placed_one_by_one_write(rows, styles, titles):
+    """A block's rows given whole (``Grid.rows``) and the same cells placed one by one give the same
+    part: a None without a style is no cell, a row without a cell is no row, the dimension the same."""
+    whole, single = grid_of(titles.items()), grid_of(titles.items())
+    for k, values in enumerate(rows, start=4):
+        whole.rows[k] = (tuple(values), tuple(styles))
+        for j, (value, style) in enumerate(zip(values, styles), start=1):
+            if value is not None or style:
+                single.placed[(k, j)] = (value, style)
+            assert whole.value(k, j) == value
+    assert whole.value(4 + len(rows), 1) is None
+    assert part(whole) == part(single)
+    assert whole.cells == single.cells and not whole.rows  # taken in for good
+
+
+def test_a_cell_set_after_the_rows_were_taken_in_wins_over_its_row():
+    grid = grid_of({(1, 1): ("Titre", 9)}.items())
+    grid.rows[2] = (("Dupont", D("10.00"), None), (0, 4, 0))
+    grid.cells[(2, 2)] = (D("12.00"), 4)  # as write_block does in a generated sheet
+    assert grid.value(2, 2) == D("12.00") and grid.value(2, 1) == "Dupont"
+    xml = part(grid).decode()
+    assert '<c r="B2" s="4"><v>12</v></c>' in xml and "<v>10</v>" not in xml and 'r="C2"' not in xml
