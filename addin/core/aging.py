@@ -298,20 +298,16 @@ def payer_profiles(clients: Sequence[Client | str], states: Sequence[InvoiceStat
         if s.status is Status.PAID and s.paid_on and s.due and s.invoice.amount_ttc > ZERO:
             delays[s.invoice.client].append(max(0, (s.paid_on - s.due).days))
     # Clients share their delays often (a few invoices each): each distinct set's figures made once.
-    figures: dict[tuple[int, ...], Profile] = {}
+    figures: dict[tuple[int, ...], tuple] = {(): (0, None, None, None)}
     result = {}
     for client in clients:
         code = client.code if isinstance(client, Client) else client
-        mine = delays.get(code)
-        if not mine:
-            result[code] = Profile(code, 0, None, None, None)
-            continue
+        mine = delays.get(code, ())
         key = tuple(sorted(mine))
         found = figures.get(key)
         if found is None:
-            found = figures[key] = _profile(code, mine)
-        result[code] = Profile(code, found.paid_invoices, found.average_days_late, found.median_days_late,
-                               found.share_paid_late)
+            found = figures[key] = _figures(mine)
+        result[code] = Profile(code, *found)
     return result
 
 
@@ -326,15 +322,19 @@ _TENTH, _HUNDREDTH = Decimal("0.1"), Decimal("0.01")
 
 
 def _profile(client: str, delays: list[int]) -> Profile:
+    return Profile(client, *_figures(delays))
+
+
+def _figures(delays: Sequence[int]) -> tuple[int, Decimal | None, Decimal | None, Decimal | None]:
+    """A profile's count, average, median and share paid late (None each without a delay)."""
     if not delays:
-        return Profile(client, 0, None, None, None)
+        return 0, None, None, None
     count = len(delays)
-    return Profile(client, count, (Decimal(sum(delays)) / count).quantize(_TENTH),
-                   _median(delays).quantize(_TENTH),
-                   (Decimal(sum(1 for d in delays if d > 0)) / count).quantize(_HUNDREDTH))
+    return (count, (Decimal(sum(delays)) / count).quantize(_TENTH), _median(delays).quantize(_TENTH),
+            (Decimal(sum(1 for d in delays if d > 0)) / count).quantize(_HUNDREDTH))
 
 
-def _median(days: list[int]) -> Decimal:
+def _median(days: Sequence[int]) -> Decimal:
     """The median of whole days, exact: the middle one, or the half-sum of the two middle ones
     (``statistics.median``'s value, without going through a float)."""
     ordered = sorted(days)
@@ -550,14 +550,15 @@ def forecast(states: Sequence[InvoiceState], profiles: Mapping[str, Profile], as
     totals = [[ZERO, 0, ZERO] for _ in range(weeks)]
     beyond, disputed, dubious, wrong = [ZERO, 0], [ZERO, 0], [ZERO, 0], [ZERO, 0]
     for s in states:
-        if needs_fixing(s):
+        status = s.status
+        if status is Status.ERROR:  # needs_fixing
             if s.balance > 0:
                 wrong[0] += s.balance
                 wrong[1] += 1
             continue
-        if not is_open(s) or s.status is Status.CREDIT_NOTE or s.balance <= 0 or s.due is None:
+        if status not in OPEN or s.balance <= 0 or s.due is None:  # open invoices owing something
             continue
-        line = (dubious if s.invoice.number in skip else disputed if s.status is Status.DISPUTED else None)
+        line = (dubious if s.invoice.number in skip else disputed if status is Status.DISPUTED else None)
         if line is not None:
             line[0] += s.balance
             line[1] += 1
