@@ -139,6 +139,7 @@ def _trim(rows) -> tuple[tuple[object, ...], ...]:
 
 
 _PLAIN_VALUES = frozenset((type(None), bool, int, float, Decimal, str))  # ``_cell_value`` keeps them, no format
+_PLAIN_DATED = _PLAIN_VALUES | {date}  # in a column with a format of its own
 
 
 def _cell_value(value: object) -> object:
@@ -468,7 +469,8 @@ class FileBook:
                                                  wrap=j in wrapped) if fmt or j in wrapped else 0
             widths = _block_widths(block)
             column_style = tuple(column_styles.values())  # columns 1, 2... left to right
-            plain = _PLAIN_VALUES.issuperset
+            # A date keeps its column's format (a "date" column's): no format of its own to find.
+            plain = (_PLAIN_DATED if all(column_style) else _PLAIN_VALUES).issuperset
             for values in block.rows:
                 lines = max((_lines(values[j - 1], widths[j - 1]) for j in wrapped
                              if j <= len(values) and j <= len(widths)), default=1)
