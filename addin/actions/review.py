@@ -19,7 +19,8 @@ from addin.core import aging
 from addin.core.fast import choose as engine
 from addin.core.model import Register, Severity
 from addin.register import schema
-from addin.reports.review import SNAPSHOT_SHEET, build_review, month_end, read_snapshot, rows_to_fix, unread_rows
+from addin.reports.review import (SNAPSHOT_SHEET, build_review, headline, month_end, read_snapshot, rows_to_fix,
+                                   unread_rows)
 
 
 @dataclass(frozen=True)
@@ -99,18 +100,17 @@ def run(book: Book, *, today: date, month: tuple[int, int] | None = None) -> Rev
                             tuple(p for p in register.payments if p.paid_on <= as_of), register.plan_steps)
     ledger, _ = engine(at_month_end)(at_month_end, as_of, rates)
     previous = read_snapshot(book.read_sheet(SNAPSHOT_SHEET) if SNAPSHOT_SHEET in book.sheet_names() else None)
+    head = headline(ledger.states, register.clients, register.settings, as_of, ledger.credits)
     revue, snapshot = build_review(ledger.states, register.clients, at_month_end.payments, register.settings,
                                    (year, mon), previous, credits=ledger.credits, unreadable_rows=unreadable,
-                                   ignored_payments=ignored, unreadable_amount=unread_amount)
+                                   ignored_payments=ignored, unreadable_amount=unread_amount, head=head)
     book.progress(0.6, "Relance : écriture de la revue…")
     book.write_generated(revue)
     book.write_generated(snapshot)
     book.save()
     book.progress(1.0, "")
-    balance = aging.aged_balance(ledger.states, register.clients, as_of, ledger.credits)
-    figures = aging.receivables(ledger.states, as_of)
-    days = aging.dso(ledger.states, as_of)
-    breaches = aging.credit_policy_breaches(register.clients, ledger.states, register.settings, as_of)
+    # The same figures as the sheet's, computed once.
+    balance, figures, days, breaches = head.balance, head.figures, head.days, head.breaches
     projected = f" (mois en cours : projetée au {as_of:%d/%m/%Y})" if as_of > today else ""
     # The same words as the refresh summary: one "Reste dû", credit notes beside it.
     lines = [f"Revue au {as_of:%d/%m/%Y} écrite dans la feuille Revue{projected}.",

@@ -143,6 +143,8 @@ def _trim(rows) -> tuple[tuple[object, ...], ...]:
 
 
 _PLAIN = frozenset((type(None), bool, int, float, Decimal, str, time, date))
+_PLAIN_VALUES = frozenset((type(None), bool, int, float, Decimal, str))  # ``_cell_value`` keeps them, no format
+_PLAIN_DATED = _PLAIN_VALUES | {date}  # in a column with a format of its own
 
 
 def _cell_value(value: object) -> object:
@@ -462,10 +464,10 @@ class FileBook:
         first_header = 0
         for block in sheet.blocks:
             if block.title:
-                grid.cells[(row, 1)] = (block.title, title)
+                grid.placed[(row, 1)] = (block.title, title)
                 row += 1
             for j, text in enumerate(block.headers, start=1):
-                grid.cells[(row, j)] = (text, header)
+                grid.placed[(row, j)] = (text, header)
             first_header = first_header or row
             row += 1
             formats = _block_formats(block)
@@ -477,19 +479,26 @@ class FileBook:
                 column_styles[j] = styles.derive(0, numfmt=NUMBER_FORMATS[fmt] if fmt else None,
                                                  wrap=j in wrapped) if fmt or j in wrapped else 0
             widths = _block_widths(block)
+            column_style = tuple(column_styles.values())  # columns 1, 2... left to right
+            # A date keeps its column's format (a "date" column's): no format of its own to find.
+            plain = (_PLAIN_DATED if all(column_style) else _PLAIN_VALUES).issuperset
             for values in block.rows:
                 lines = max((_lines(values[j - 1], widths[j - 1]) for j in wrapped
                              if j <= len(values) and j <= len(widths)), default=1)
                 if lines > 1:  # as tall as its wrapped text: it never runs over the next row
                     grid.heights[row] = 15.0 * lines
-                for j, value in enumerate(values, start=1):
-                    value = _cell_value(value)
-                    style = column_styles.get(j, 0)
-                    temporal = None if style else xlsx.temporal_format(value)
-                    if temporal:
-                        style = styles.derive(0, numfmt=temporal)
-                    if value is not None or style:
-                        grid.cells[(row, j)] = (value, style)
+                if plain(map(type, values)):  # kept as they are, each in its column's format
+                    grid.rows[row] = (values, column_style)
+                else:  # a date, a time, or a value to check: cell by cell
+                    checked, own = [], []
+                    for value, style in zip(values, column_style):
+                        value = _cell_value(value)
+                        temporal = None if style else xlsx.temporal_format(value)
+                        if temporal:
+                            style = styles.derive(0, numfmt=temporal)
+                        checked.append(value)
+                        own.append(style)
+                    grid.rows[row] = (tuple(checked), tuple(own))
                 row += 1
             for j, values in block.choices:  # suggestions only: a date or a note is accepted too
                 top = row - len(block.rows)
@@ -757,4 +766,6 @@ def _lines(value: object, width: float) -> int:
     if value is None:
         return 1
     per_line = max(int(width), 1)
+    if value.__class__ is str and len(value) <= per_line and "\n" not in value:  # most names: one line
+        return 1
     return max(1, sum(-(-max(len(part), 1) // per_line) for part in str(value).split("\n")))

@@ -21,6 +21,7 @@ import copy
 import functools
 import html
 import math
+import operator
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -1223,9 +1224,16 @@ class Chart:
 
 @dataclass
 class Grid:
-    """A whole sheet as Relance writes it: cells with their format, widths, frozen rows."""
+    """A whole sheet as Relance writes it: cells with their format, widths, frozen rows.
 
-    cells: dict[tuple[int, int], tuple[object, int]] = field(default_factory=dict)
+    Cells are ``placed`` one by one ({(row, column): (value, style)}), or given a whole row
+    at a time in ``rows`` ({row: (values, styles)}: column j holds values[j-1] with the style
+    styles[j-1], a cell only when its value is not None or its style not 0), the way a
+    block's rows come, without a Python object per cell. ``cells`` is all of them.
+    """
+
+    placed: dict[tuple[int, int], tuple[object, int]] = field(default_factory=dict)
+    rows: dict[int, tuple[Sequence[object], Sequence[int]]] = field(default_factory=dict)
     widths: dict[int, float] = field(default_factory=dict)
     freeze_rows: int = 0  # rows kept on screen when scrolling
     note: str = ""  # a note on A1
@@ -1236,19 +1244,43 @@ class Grid:
     # so a wrapped text would run over the rows below it.
     heights: dict[int, float] = field(default_factory=dict)
 
+    @property
+    def cells(self) -> dict[tuple[int, int], tuple[object, int]]:
+        """Every cell by (row, column), whole rows taken in (for good: a cell set afterwards wins)."""
+        if self.rows:
+            placed = self.placed
+            for r, (values, styles) in self.rows.items():
+                for c, value, style in zip(range(1, len(values) + 1), values, styles):
+                    if value is not None or style:
+                        placed[(r, c)] = (value, style)
+            self.rows = {}
+        return self.placed
+
     def value(self, r: int, c: int) -> object:
-        cell = self.cells.get((r, c))
-        return cell[0] if cell else None
+        cell = self.placed.get((r, c))
+        if cell:
+            return cell[0]
+        row = self.rows.get(r)
+        return row[0][c - 1] if row is not None and 0 < c <= len(row[0]) else None
+
+
+# What ``cell_tail`` would change in a text: characters XML cannot carry, Excel's escape, XML's own.
+_NOT_PLAIN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff&<>\r]|_x")
+
+
+def _plain_text_tail(style: int, value: object) -> str | None:
+    """``cell_tail`` of a text it would write as it is (most names and codes), without its
+    three passes over the text; None for any other value."""
+    if value.__class__ is not str or not value or _NOT_PLAIN.search(value):  # type: ignore[arg-type]
+        return None
+    s = f' s="{style}"' if style else ""
+    return f'{s} t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>'
 
 
 def grid_sheet_xml(grid: Grid, date1904: bool, *, tab_selected: bool, drawing_rid: str | None,
                    legacy_rid: str | None) -> bytes:
     """A worksheet part for ``grid`` (no prefix, inline strings)."""
-    rows: dict[int, list[tuple[int, tuple[object, int]]]] = {}
-    for (r, c), cell in grid.cells.items():
-        rows.setdefault(r, []).append((c, cell))
-    max_row = max(rows, default=1)
-    max_col = max((c for (_r, c) in grid.cells), default=1)
+    body, max_row, max_col = _sheet_data(grid, date1904)
     selected = ' tabSelected="1"' if tab_selected else ""
     parts = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
              f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_R}">'
@@ -1266,22 +1298,7 @@ def grid_sheet_xml(grid: Grid, date1904: bool, *, tab_selected: bool, drawing_ri
             parts.append(f'<col min="{c}" max="{c}" width="{grid.widths[c]:g}" customWidth="1"/>')
         parts.append("</cols>")
     parts.append("<sheetData>")
-    tails: dict[tuple, str] = {}
-    for r in sorted(rows):
-        height = grid.heights.get(r)
-        parts.append(f'<row r="{r}" ht="{height:g}" customHeight="1">' if height else f'<row r="{r}">')
-        for c, (value, style) in sorted(rows[r], key=lambda item: item[0]):
-            try:  # the same (style, type, value) gives the same cell after its reference: made once
-                key = (style, value.__class__, value)
-                tail = tails.get(key)
-            except TypeError:  # unhashable: cell_tail refuses it with its message
-                key, tail = None, None
-            if tail is None:
-                tail = cell_tail(style, value, date1904)
-                if key is not None:
-                    tails[key] = tail
-            parts.append(f'<c r="{ref_of(r, c)}"' + tail)
-        parts.append("</row>")
+    parts += body
     parts.append("</sheetData>")
     if grid.validations:
         parts.append(f'<dataValidations count="{len(grid.validations)}">')
@@ -1300,6 +1317,66 @@ def grid_sheet_xml(grid: Grid, date1904: bool, *, tab_selected: bool, drawing_ri
         parts.append(f'<legacyDrawing r:id="{legacy_rid}"/>')
     parts.append("</worksheet>")
     return "".join(parts).encode("utf-8")
+
+
+def _sheet_data(grid: Grid, date1904: bool) -> tuple[list[str], int, int]:
+    """The ``<row>`` elements of ``grid`` in order, with its last row and column (1 and 1 when empty).
+
+    Each cell's text after its reference is made once per distinct (style, type, value): a
+    review's million cells hold a few hundred thousand distinct ones.
+    """
+    placed: dict[int, list[tuple[int, object, int]]] = {}
+    for (r, c), (value, style) in grid.placed.items():
+        placed.setdefault(r, []).append((c, value, style))
+    whole = grid.rows
+    if any(r in whole for r in placed):  # a cell placed over a whole row: the cells as one dict
+        placed = {}
+        for (r, c), (value, style) in grid.cells.items():
+            placed.setdefault(r, []).append((c, value, style))
+        whole = {}
+    parts: list[str] = []
+    tails: dict[tuple, str] = {}
+    widest = max(max((len(values) for values, _styles in whole.values()), default=0),
+                 max((c for cells in placed.values() for c, _v, _s in cells), default=0))
+    starts = [f'<c r="{col_letter(c)}' for c in range(widest + 1)]  # column -> '<c r="B'
+    heights = grid.heights
+    max_row = max_col = last = 1
+    for r in sorted(placed.keys() | whole.keys()):
+        if r in whole:
+            values, styles = whole[r]
+            cells = zip(range(1, len(values) + 1), values, styles)
+        else:
+            cells = sorted(placed[r], key=_first)
+        height = heights.get(r)
+        parts.append(f'<row r="{r}" ht="{height:g}" customHeight="1">' if height else f'<row r="{r}">')
+        opened = len(parts)
+        number = f'{r}"'  # the row's number and the quote that ends a cell's reference
+        gaps = r in whole  # in a whole row, a None without a style is no cell
+        for c, value, style in cells:
+            if gaps and value is None and not style:
+                continue
+            try:  # the same (style, type, value) gives the same cell after its reference: made once
+                key = (style, value.__class__, value)
+                tail = tails.get(key)
+            except TypeError:  # unhashable: cell_tail refuses it with its message
+                key, tail = None, None
+            if tail is None:
+                tail = _plain_text_tail(style, value) or cell_tail(style, value, date1904)
+                if key is not None:
+                    tails[key] = tail
+            parts.append(starts[c] + number + tail)
+            last = c
+        if len(parts) == opened:  # a whole row with no cell is no row
+            parts.pop()
+            continue
+        parts.append("</row>")
+        max_row = r
+        if last > max_col:
+            max_col = last
+    return parts, max_row, max_col
+
+
+_first = operator.itemgetter(0)
 
 
 def _esc(text: str) -> str:

@@ -113,10 +113,11 @@ def aged_balance(states: Sequence[InvoiceState], clients: Sequence[Client], as_o
         amounts = per_client[code]
         rows.append(AgedRow(code, names.get(code, ""), tuple(amounts[:unknown]), amounts[unknown], amounts[notes],
                             sum(amounts, ZERO), -credits.get(code, ZERO)))
-    totals = AgedRow("", "Total",
-                     tuple(sum((r.buckets[i] for r in rows), ZERO) for i in range(len(BUCKETS))),
-                     sum((r.unknown for r in rows), ZERO), sum((r.credit_notes for r in rows), ZERO),
-                     sum((r.total for r in rows), ZERO), sum((r.unallocated for r in rows), ZERO))
+    # Each column summed down the rows (in their order), one column at a time.
+    columns = list(zip(*((*r.buckets, r.unknown, r.credit_notes, r.total, r.unallocated) for r in rows))) or \
+        [()] * (len(BUCKETS) + 4)
+    sums = [sum(column, ZERO) for column in columns]
+    totals = AgedRow("", "Total", tuple(sums[:unknown]), sums[unknown], sums[notes], sums[notes + 1], sums[notes + 2])
     return AgedBalance(tuple(rows), totals)
 
 
@@ -140,11 +141,21 @@ class Receivables:
 
 def receivables(states: Sequence[InvoiceState], as_of: date) -> Receivables:
     """The headline figures as of ``as_of`` (states computed by the ledger at that date)."""
-    invoices = [s for s in states if is_open(s) and s.status is not Status.CREDIT_NOTE]
-    due = sum((s.balance for s in invoices), ZERO)
-    overdue = sum((s.balance for s in invoices if s.due is not None and s.due < as_of), ZERO)
-    wrong, count = to_fix(states)
-    notes = sum((s.balance for s in states if s.status is Status.CREDIT_NOTE and is_open(s)), ZERO)
+    # One pass: the open invoices (is_open, credit notes apart), those in error, the credit notes.
+    due = overdue = wrong = notes = ZERO
+    count = 0
+    for s in states:
+        status = s.status
+        if status in OPEN:
+            if s.balance != 0:
+                due += s.balance
+                if s.due is not None and s.due < as_of:
+                    overdue += s.balance
+        elif status is Status.ERROR:
+            wrong += s.balance
+            count += 1
+        elif status is Status.CREDIT_NOTE and s.balance != 0:
+            notes += s.balance
     return Receivables(cents(due), cents(overdue), cents(wrong), count, cents(notes), cents(due + wrong + notes))
 
 
@@ -241,12 +252,19 @@ def claimable(states: Sequence[InvoiceState], clients: Sequence[Client], as_of: 
     """
     kinds = {c.code: c.type for c in clients}
     open_i = open_f = settled_i = settled_f = ZERO
+    barred: dict[tuple[date, ClientType], bool] = {}  # (date of payment, kind) -> time-barred at as_of
     for s in states:
-        if is_open(s) and s.status is not Status.CREDIT_NOTE:
-            open_i += s.interest
-            open_f += s.indemnity
-        elif s.status is Status.PAID and s.paid_on is not None and (s.interest or s.indemnity):
-            if limitation_date(s.paid_on, kinds.get(s.invoice.client, ClientType.BUSINESS)) > as_of:
+        status = s.status
+        if status in OPEN:  # is_open, credit notes apart
+            if s.balance != 0:
+                open_i += s.interest
+                open_f += s.indemnity
+        elif status is Status.PAID and s.paid_on is not None and (s.interest or s.indemnity):
+            key = (s.paid_on, kinds.get(s.invoice.client, ClientType.BUSINESS))
+            late = barred.get(key)
+            if late is None:
+                late = barred[key] = limitation_date(*key) <= as_of
+            if not late:
                 settled_i += s.interest
                 settled_f += s.indemnity
     return Claimable(open_i, open_f, settled_i, settled_f)
@@ -278,8 +296,18 @@ def payer_profiles(clients: Sequence[Client | str], states: Sequence[InvoiceStat
     delays: dict[str, list[int]] = defaultdict(list)
     for code, days in _paid_delays(states):
         delays[code].append(days)
-    codes = [c.code if isinstance(c, Client) else c for c in clients]
-    return {code: _profile(code, delays.get(code, [])) for code in codes}
+    # Clients share their delays often (a few invoices each): each distinct set's figures made once.
+    figures: dict[tuple[int, ...], tuple] = {(): (0, None, None, None)}
+    result = {}
+    for client in clients:
+        code = client.code if isinstance(client, Client) else client
+        mine = delays.get(code, ())
+        key = tuple(sorted(mine))
+        found = figures.get(key)
+        if found is None:
+            found = figures[key] = _figures(mine)
+        result[code] = Profile(code, *found)
+    return result
 
 
 def _paid_delays(states: Sequence[InvoiceState]) -> Iterator[tuple[str, int]]:
@@ -289,12 +317,30 @@ def _paid_delays(states: Sequence[InvoiceState]) -> Iterator[tuple[str, int]]:
             yield s.invoice.client, max(0, (s.paid_on - s.due).days)
 
 
+_TENTH, _HUNDREDTH = Decimal("0.1"), Decimal("0.01")
+
+
 def _profile(client: str, delays: list[int]) -> Profile:
+    return Profile(client, *_figures(delays))
+
+
+def _figures(delays: Sequence[int]) -> tuple[int, Decimal | None, Decimal | None, Decimal | None]:
+    """A profile's count, average, median and share paid late (None each without a delay)."""
     if not delays:
-        return Profile(client, 0, None, None, None)
-    return Profile(client, len(delays), (Decimal(sum(delays)) / len(delays)).quantize(Decimal("0.1")),
-                   Decimal(str(median(delays))).quantize(Decimal("0.1")),
-                   (Decimal(sum(1 for d in delays if d > 0)) / len(delays)).quantize(Decimal("0.01")))
+        return 0, None, None, None
+    count = len(delays)
+    return (count, (Decimal(sum(delays)) / count).quantize(_TENTH), _median(delays).quantize(_TENTH),
+            (Decimal(sum(1 for d in delays if d > 0)) / count).quantize(_HUNDREDTH))
+
+
+def _median(days: Sequence[int]) -> Decimal:
+    """The median of whole days, exact: the middle one, or the half-sum of the two middle ones
+    (``statistics.median``'s value, without going through a float)."""
+    ordered = sorted(days)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return Decimal(ordered[middle])
+    return Decimal(ordered[middle - 1] + ordered[middle]) / 2
 
 
 @dataclass(frozen=True)
@@ -328,26 +374,39 @@ def credit_policy_breaches(clients: Sequence[Client], states: Sequence[InvoiceSt
     ``as_of``; without it, the states' own ``days_late`` (computed by the ledger at its
     date) are used.
     """
-    by_client: dict[str, list[InvoiceState]] = defaultdict(list)
+    # One pass over the states (linear in clients and invoices): per client, the open
+    # invoices' worst days late, overdue amount and balance, and the disputed ones apart.
+    worst_of: dict[str, int] = {}
+    overdue_of: dict[str, Decimal] = {}
+    balance_of: dict[str, Decimal] = {}
+    disputed_of: dict[str, list[InvoiceState]] = defaultdict(list)
     for s in states:
-        by_client[s.invoice.client].append(s)
+        status = s.status
+        if s.balance == 0 or (status is not Status.CREDIT_NOTE and status not in OPEN):  # not is_open
+            continue
+        code = s.invoice.client
+        if status is Status.DISPUTED:
+            disputed_of[code].append(s)
+            continue
+        balance_of[code] = balance_of.get(code, ZERO) + s.balance
+        if status is not Status.CREDIT_NOTE and s.due:
+            late = (as_of - s.due).days if as_of is not None else s.days_late
+            if late > 0:
+                overdue_of[code] = overdue_of.get(code, ZERO) + s.balance
+                worst_of[code] = max(worst_of.get(code, 0), late)
     result = []
     for client in clients:
-        mine = [s for s in by_client.get(client.code, []) if is_open(s)]
-        disputed = [s for s in mine if s.status is Status.DISPUTED]
-        counted = [s for s in mine if s.status is not Status.DISPUTED]
-        late = {id(s): ((as_of - s.due).days if as_of is not None else s.days_late)
-                for s in counted if s.status is not Status.CREDIT_NOTE and s.due}
-        overdue = [s for s in counted if late.get(id(s), 0) > 0]
-        worst = max((late[id(s)] for s in overdue), default=0)
-        overdue_amount = sum((s.balance for s in overdue), ZERO)
-        balance = sum((s.balance for s in counted), ZERO)
+        code = client.code
+        worst = worst_of.get(code, 0)
+        overdue_amount = overdue_of.get(code, ZERO)
+        balance = balance_of.get(code, ZERO)
         too_late = bool(settings.hold_days_late) and worst > settings.hold_days_late
         too_much = settings.hold_amount_overdue is not None and overdue_amount > settings.hold_amount_overdue
         over_limit = client.credit_limit is not None and balance > client.credit_limit
         if too_late or too_much or over_limit:
+            disputed = disputed_of.get(code, [])
             result.append(Breach(
-                client.code,
+                code,
                 worst if too_late else None, settings.hold_days_late if too_late else None,
                 overdue_amount if too_much else None, settings.hold_amount_overdue if too_much else None,
                 balance if over_limit else None, client.credit_limit if over_limit else None,
@@ -399,12 +458,16 @@ def doubtful_debts(states: Sequence[InvoiceState], clients: Sequence[Client], as
     over 90 days past due.
     """
     kinds = {c.code: c.type for c in clients}
+    limits: dict[tuple[date, ClientType], date] = {}  # many invoices share a due date
     result = []
     for s in states:
-        if not is_open(s) or s.status is Status.CREDIT_NOTE or s.due is None or s.balance <= 0:
+        if s.status not in OPEN or s.due is None or s.balance <= 0:  # open invoices owing something
             continue
         late = (as_of - s.due).days
-        limit = limitation_date(s.due, kinds.get(s.invoice.client, ClientType.BUSINESS))
+        key = (s.due, kinds.get(s.invoice.client, ClientType.BUSINESS))
+        limit = limits.get(key)
+        if limit is None:
+            limit = limits[key] = limitation_date(*key)
         if limit <= as_of:
             rule, rate = f"prescrite depuis le {limit:%d/%m/%Y}", Decimal(1)
         elif (limit - as_of).days <= LIMITATION_WARNING_DAYS:
@@ -486,14 +549,15 @@ def forecast(states: Sequence[InvoiceState], profiles: Mapping[str, Profile], as
     totals = [[ZERO, 0, ZERO] for _ in range(weeks)]
     beyond, disputed, dubious, wrong = [ZERO, 0], [ZERO, 0], [ZERO, 0], [ZERO, 0]
     for s in states:
-        if needs_fixing(s):
+        status = s.status
+        if status is Status.ERROR:  # needs_fixing
             if s.balance > 0:
                 wrong[0] += s.balance
                 wrong[1] += 1
             continue
-        if not is_open(s) or s.status is Status.CREDIT_NOTE or s.balance <= 0 or s.due is None:
+        if status not in OPEN or s.balance <= 0 or s.due is None:  # open invoices owing something
             continue
-        line = (dubious if s.invoice.number in skip else disputed if s.status is Status.DISPUTED else None)
+        line = (dubious if s.invoice.number in skip else disputed if status is Status.DISPUTED else None)
         if line is not None:
             line[0] += s.balance
             line[1] += 1

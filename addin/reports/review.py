@@ -117,7 +117,17 @@ def month_end(month: tuple[int, int]) -> date:
 
 
 def snapshot_lines(states: Sequence[InvoiceState], as_of: date) -> dict[str, SnapshotLine]:
-    return {s.invoice.number: SnapshotLine(s.invoice.client, s.balance, aging.bucket(s.due, as_of) if s.due else 0,
+    buckets: dict[date, int] = {}  # due date -> its bucket (many invoices share a due date)
+
+    def bucket(due: date | None) -> int:
+        if not due:
+            return 0
+        found = buckets.get(due)
+        if found is None:
+            found = buckets[due] = aging.bucket(due, as_of)
+        return found
+
+    return {s.invoice.number: SnapshotLine(s.invoice.client, s.balance, bucket(s.due),
                                            s.status.value, s.invoice.promise, s.invoice.dispute)
             for s in states if aging.is_open(s) and s.status is not Status.CREDIT_NOTE}
 
@@ -171,11 +181,29 @@ def changes(previous: Mapping[str, SnapshotLine], current: Mapping[str, Snapshot
     return result
 
 
+@dataclass(frozen=True)
+class Headline:
+    """The figures both the sheet and the command's summary give: computed once per review."""
+
+    balance: aging.AgedBalance
+    figures: aging.Receivables
+    days: Decimal | None  # DSO
+    breaches: list[aging.Breach]
+
+
+def headline(states: Sequence[InvoiceState], clients: Sequence[Client], settings: Settings, as_of: date,
+             credits: Mapping[str, Decimal] | None = None) -> Headline:
+    """Aged balance, receivables, DSO and the clients to put on hold as of ``as_of``."""
+    return Headline(aging.aged_balance(states, clients, as_of, credits or {}), aging.receivables(states, as_of),
+                    aging.dso(states, as_of), aging.credit_policy_breaches(clients, states, settings, as_of))
+
+
 def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], payments: Sequence[Payment],
                  settings: Settings, month: tuple[int, int], previous: Snapshot | None = None, *,
                  credits: Mapping[str, Decimal] | None = None,
                  unreadable_rows: int = 0, ignored_payments: int = 0,
-                 unreadable_amount: Decimal | None = None) -> tuple[GeneratedSheet, GeneratedSheet]:
+                 unreadable_amount: Decimal | None = None,
+                 head: Headline | None = None) -> tuple[GeneratedSheet, GeneratedSheet]:
     """The ``Revue`` sheet and the updated hidden ``_RevueSnapshot`` sheet for ``month``.
 
     ``states`` must be computed by the ledger as of the month's last day (``month_end``);
@@ -185,18 +213,18 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
     state, no amount), counted with the invoices in error among the rows to correct;
     ``ignored_payments`` the rows of ``Paiements`` left out for an error (not collected here);
     ``unreadable_amount`` what the *Montant TTC* cells of those unreadable rows hold (shown
-    on their own line, outside every total: the review never says 0,00 € for rows with amounts).
+    on their own line, outside every total: the review never says 0,00 € for rows with amounts);
+    ``head`` the ``headline`` of the same states, when the caller has it already.
     """
     as_of = month_end(month)
     credits = credits or {}
     previous = previous or Snapshot({})
-    balance = aging.aged_balance(states, clients, as_of, credits)
+    head = head or headline(states, clients, settings, as_of, credits)
+    balance, figures, days, breaches = head.balance, head.figures, head.days, head.breaches
     names = {c.code: c.name for c in clients}
-    figures = aging.receivables(states, as_of)
     first = as_of.replace(day=1)
     collected = sum((p.amount for p in payments if first <= p.paid_on <= as_of), ZERO)
     owed = aging.claimable(states, clients, as_of)
-    days = aging.dso(states, as_of)
     key = month_key(month)
     before = previous.before(key)
 
@@ -254,7 +282,6 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
     blocks.append(Block(title, ("Client", "Code client", "Facture", "Montant", "Changement", "Détail"),
                         tuple((names.get(c, ""), c, n, a, k, d) for k, c, n, d, a in diff),
                         ("text", "text", "text", "money", "text", "text"), (44, 16, 14, 14, 20, 14)))
-    breaches = aging.credit_policy_breaches(clients, states, settings, as_of)
     blocks.append(Block("Clients à bloquer (politique de crédit des Paramètres)", ("Client", "Code client", "Motif"),
                         tuple((names.get(b.client, ""), b.client, hold_reason(b)) for b in breaches),
                         ("text", "text", "text"), (44, 16, 14)))
