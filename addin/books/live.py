@@ -316,11 +316,12 @@ class LiveBook:
 
     def _wrap(self, sht, block: Block, first: int) -> None:
         """Long texts wrap in their column, and their rows grow to show them, as in ``FileBook``
-        (a column at least 40 wide wraps): one call per such column, one row autofit per block."""
+        (a column at least 40 wide wraps): one call per run of such adjacent columns, one row
+        autofit per block."""
         last = first + len(block.rows) - 1
         wrapped = [j for j, width in enumerate(block.widths, start=1) if width >= WRAP_WIDTH]
-        for j in wrapped:
-            sht.range((first, j), (last, j)).wrap_text = True
+        for j1, j2, _ in _column_runs(["text" if j + 1 in wrapped else "" for j in range(len(block.widths))]):
+            sht.range((first, j1 + 1), (last, j2 + 1)).wrap_text = True
         if wrapped:
             sht.range((first, 1), (last, max(len(r) for r in block.rows))).rows.autofit()
 
