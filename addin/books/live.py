@@ -15,6 +15,10 @@ grow with the register:
 - progress goes to Excel's status bar (one call);
 - a ``Link`` is its text in the block, then one ``Range.add_hyperlink`` per link (Excel's
   ``Hyperlinks.Add``: Excel stores a file beside the workbook relative to it when saving).
+- a block's drop-downs (``Block.choices``): ``Range.data_validation`` (delete, ``set_list``,
+  then its error alert off, so that any other value is taken: « suggestions only », as in
+  ``FileBook``), four calls per column; a long-text column (40 wide or more) wraps, one call,
+  and the block's rows fit their text, one call (``FileBook`` sets each row's height).
 
 The action reads everything it needs before writing anything (that is the
 action's job, not the book's): a refresh costs a few dozen calls whatever the
@@ -275,7 +279,10 @@ class LiveBook:
             row += 1
             if block.rows:
                 self.write_cells(sheet.name, row, 1, block.rows, _formats(block))
+                self._wrap(sht, block, row)
                 row += len(block.rows)
+            for j, values in block.choices:  # the rows written and 200 below, as FileBook does
+                self._drop_down(sht.range((row - len(block.rows), j), (row + 200, j)), values)
             for j, width in enumerate(_widths(block), start=1):
                 widths[j] = max(widths.get(j, 0), width)
             row += 1
@@ -306,6 +313,43 @@ class LiveBook:
             sht.range("A1").add_note(sheet.note)
         if sheet.hidden:
             sht.visible = False
+
+    def _wrap(self, sht, block: Block, first: int) -> None:
+        """Long texts wrap in their column, and their rows grow to show them, as in ``FileBook``
+        (a column at least 40 wide wraps): one call per run of such adjacent columns, one row
+        autofit per block."""
+        last = first + len(block.rows) - 1
+        wrapped = [j for j, width in enumerate(block.widths, start=1) if width >= WRAP_WIDTH]
+        for j1, j2, _ in _column_runs(["text" if j + 1 in wrapped else "" for j in range(len(block.widths))]):
+            sht.range((first, j1 + 1), (last, j2 + 1)).wrap_text = True
+        if wrapped:
+            sht.range((first, 1), (last, max(len(r) for r in block.rows))).rows.autofit()
+
+    def _drop_down(self, rng, values: Sequence[str]) -> bool:
+        """A list drop-down that suggests without refusing, as ``FileBook`` writes one; False when
+        Excel refused it (the sheet is written all the same: a drop-down is a help).
+
+        xlwings' ``DataValidation.set_list`` writes the list with the separator of Excel's own
+        settings (``Application.International(xlListSeparator)``: « ; » in a French Excel) on
+        Windows and on a Mac alike; it refuses a value holding « , » or « ; » and a list over 255
+        characters, so those values are left out (``list_choices``). Excel's list then stops other
+        values (alert style « Stop »): its error alert is switched off (``ShowError``), so any
+        other value is taken as typed, as FileBook's « information » alert lets it be.
+        """
+        values = list_choices(values)
+        if not values:
+            return False
+        try:
+            validation = rng.data_validation
+            validation.delete()
+            validation.set_list(values)
+            if self.platform == "darwin":
+                validation.api.show_error.set(False)
+            else:
+                validation.api.ShowError = False
+        except Exception:  # noqa: BLE001 — a help: never worth failing an action (Envoyer has already sent)
+            return False
+        return True
 
     def _freeze_top_rows(self, sht, rows: int) -> bool:
         """Keep rows 1..``rows`` of ``sht`` visible when scrolling; False if Excel refused.
@@ -380,6 +424,27 @@ class LiveBook:
     def save(self) -> None:
         """Nothing to save: the user saves in Excel. Gives the status bar back to Excel."""
         self.end_progress()
+
+
+# A column this wide or wider wraps its texts (``FileBook._grid``'s rule).
+WRAP_WIDTH = 40
+
+# Excel's limit on a list drop-down's formula (``Validation.Add``'s Formula1: 255 characters).
+LIST_LIMIT = 255
+
+
+def list_choices(values: Sequence[str]) -> list[str]:
+    """The values a live drop-down can list: none holding « , » or « ; » (Excel's list
+    separators: the list would be cut there), and the first ones whose list, joined by one
+    separator, keeps within Excel's 255 characters."""
+    kept: list[str] = []
+    for value in (str(v) for v in values):
+        if not value or "," in value or ";" in value:
+            continue
+        if len(",".join([*kept, value])) > LIST_LIMIT:
+            break
+        kept.append(value)
+    return kept
 
 
 def _formats(block: Block) -> tuple[str, ...]:

@@ -317,7 +317,7 @@ def test_live_refresh_calls_do_not_grow_with_the_invoices(tmp_path):
     _, small = live_refresh(20, tmp_path / "a")
     _, large = live_refresh(200, tmp_path / "b")
     assert len(small) == len(large), set(Counter(large).items()) ^ set(Counter(small).items())
-    assert len(small) < 300
+    assert len(small) < 320  # ~300, plus a fixed dozen for drop-downs and wrapped long texts (LiveBook)
 
 
 def test_totals_rows_and_note_rows_under_the_invoices_are_left_alone(register):

@@ -7,7 +7,8 @@ as documented and as ``LiveBook`` relies on it, nothing more.
 Two layers, two guarantees:
 
 - **xlwings objects** (``FakeApp``, ``FakeBook``, ``FakeSheets``, ``FakeSheet``,
-  ``FakeRange``, ``FakeFont``, ``FakeCharts``, ``FakeChart``, ``FakeSelection``):
+  ``FakeRange``, ``FakeFont``, ``FakeCharts``, ``FakeChart``, ``FakeSelection``, ``FakeTables``,
+  ``FakeRangeRows``, ``FakeDataValidation``):
   each names the xlwings class it stands for in ``_XLWINGS``; every public name it
   offers (outside its ``_TEST_ONLY`` helpers and stores) is checked by
   ``tests/books/test_fake_xlwings.py``, by introspection of the installed xlwings, to
@@ -21,8 +22,8 @@ Two layers, two guarantees:
   xlwings hands these through untouched, so no introspection can check them. Each
   names, in ``_EXCEL``, the VBA/AppleScript object it stands for; the few members
   used are the documented ones (``Window.SplitRow``/``SplitColumn``/``FreezePanes``,
-  ``Workbook.SaveCopyAs``/``Saved``; AppleScript ``active window``, ``split row``,
-  ``split column``, ``freeze panes``, ``saved``), listed in macros/README.md for
+  ``Workbook.SaveCopyAs``/``Saved``, ``Validation.ShowError``; AppleScript ``active window``,
+  ``split row``, ``split column``, ``freeze panes``, ``saved``, ``show error``), listed in macros/README.md for
   the check in real Excel.
 
 Excel's behaviour reproduced: numbers come back as floats and dates as datetimes;
@@ -257,9 +258,11 @@ class FakeSheets(_Guarded):
 class FakeSheet(_Guarded):
     _XLWINGS = "Sheet"
     _TEST_ONLY = frozenset({"values", "formulas", "number_formats", "bold", "colors", "widths", "notes",
-                            "frozen", "log", "store", "seed", "links", "made_tables"})
+                            "frozen", "log", "store", "seed", "links", "made_tables", "validations", "wrapped",
+                            "fitted_rows"})
     __slots__ = ("_book", "_name", "values", "formulas", "number_formats", "bold", "colors", "widths",
-                 "notes", "_visible", "_charts", "frozen", "links", "made_tables")
+                 "notes", "_visible", "_charts", "frozen", "links", "made_tables", "validations", "wrapped",
+                 "fitted_rows")
 
     def __init__(self, book: FakeBook, name: str):
         self._book = book
@@ -273,6 +276,10 @@ class FakeSheet(_Guarded):
         self.notes: dict[tuple[int, int], str] = {}
         self.links: dict[tuple[int, int], str] = {}  # cell -> hyperlink address
         self.made_tables: dict[str, tuple[int, int, int, int]] = {}  # Excel Tables: name -> range
+        # Data validation per cell: {"values": the list, "show_error": Excel's ShowError, "alert": its AlertStyle}
+        self.validations: dict[tuple[int, int], dict] = {}
+        self.wrapped: set[tuple[int, int]] = set()  # cells whose text wraps
+        self.fitted_rows: set[int] = set()  # rows whose height Excel fitted to their contents (AutoFit)
         self._visible = True
         self._charts: list[FakeChart] = []
         self.frozen: int = 0  # rows kept visible at the top (Window.SplitRow once frozen)
@@ -545,6 +552,24 @@ class FakeRange(_Guarded):
         for c in range(self.c1, self.c2 + 1):
             self.sheet.widths[c] = value
 
+    @property
+    def wrap_text(self):
+        raise AttributeError("LiveBook never reads wrap_text")
+
+    @wrap_text.setter
+    def wrap_text(self, value: bool):
+        self.sheet.log("range.wrap_text=")
+        for key in self.keys():
+            (self.sheet.wrapped.add if value else self.sheet.wrapped.discard)(key)
+
+    @property
+    def rows(self) -> "FakeRangeRows":
+        return FakeRangeRows(self)
+
+    @property
+    def data_validation(self) -> "FakeDataValidation":
+        return FakeDataValidation(self)
+
     def add_hyperlink(self, address: str, text_to_display: str | None = None, screen_tip: str | None = None):
         """Excel's ``Hyperlinks.Add``: the cell shows ``text_to_display`` (the address when none)."""
         self.sheet.log("range.add_hyperlink()")
@@ -558,7 +583,107 @@ class FakeRange(_Guarded):
         self.sheet.notes[(self.r1, self.c1)] = text
 
 
+class FakeRangeRows(_Guarded):
+    """``Range.rows``: only ``autofit()`` (Excel's ``Rows.AutoFit``: each row as tall as its contents)."""
+
+    _XLWINGS = "RangeRows"
+    _TEST_ONLY = frozenset()
+    __slots__ = ("_range",)
+
+    def __init__(self, rng):
+        self._range = rng
+
+    def autofit(self):
+        self._range.sheet.log("range.rows.autofit()")
+        self._range.sheet.fitted_rows.update(range(self._range.r1, self._range.r2 + 1))
+
+
+class FakeDataValidation(_Guarded):
+    """``Range.data_validation`` (xlwings 0.37.5): ``set_list`` as desktop xlwings checks it (no value
+    holding « , » or « ; », at most 255 characters, not over cells with other rules), ``delete``,
+    and ``api``, Excel's ``Validation`` object. A list made by ``set_list`` refuses other values
+    (Excel's default alert style, « Stop », error alert shown)."""
+
+    _XLWINGS = "DataValidation"
+    _TEST_ONLY = frozenset()
+    __slots__ = ("_range",)
+
+    def __init__(self, rng):
+        self._range = rng
+
+    def delete(self):
+        self._range.sheet.log("data_validation.delete()")
+        for key in self._range.keys():
+            self._range.sheet.validations.pop(key, None)
+
+    def set_list(self, source, *, in_cell_dropdown=True):
+        self._range.sheet.log("data_validation.set_list()")
+        values = [str(v) for v in source]
+        if not values:
+            raise ValueError("source must not be empty")
+        if any("," in v or ";" in v for v in values):
+            raise ValueError("literal list values cannot contain ',' or ';'")
+        if len(",".join(values)) > 255:
+            raise ValueError("a literal list source cannot exceed 255 characters")
+        rules = {id(self._range.sheet.validations.get(key)) for key in self._range.keys()}
+        if len(rules) > 1:
+            import xlwings
+
+            raise xlwings.XlwingsError("Cannot update data validation because the target cells have "
+                                       "different validation rules.")
+        rule = {"values": tuple(values), "show_error": True, "alert": "stop", "dropdown": in_cell_dropdown}
+        for key in self._range.keys():
+            self._range.sheet.validations[key] = rule
+
+    @property
+    def api(self):
+        """Excel's ``Validation`` object: COM on Windows, an appscript reference on macOS."""
+        if self._range.sheet._book._platform == "darwin":
+            return FakeAppscriptValidation(self._range)
+        return FakeValidationCom(self._range)
+
+
 # --- Excel's own object model, behind ``.api`` -------------------------------------------
+
+
+class FakeValidationCom:
+    """``Excel.Validation`` (COM): only ``ShowError`` (read/write: False lets any value in)."""
+
+    _EXCEL = "Validation"
+    _MEMBERS = ("ShowError",)
+    __slots__ = ("_range",)
+
+    def __init__(self, rng):
+        object.__setattr__(self, "_range", rng)
+
+    def __setattr__(self, name, value):
+        if name not in self._MEMBERS:
+            raise AttributeError(f"Excel.Validation has no settable {name!r} in this fake")
+        self._range.sheet.log(f"api.Validation.{name}=")
+        for key in self._range.keys():
+            rule = self._range.sheet.validations.get(key)
+            if rule is None:
+                raise RuntimeError("no validation on these cells (COM error 0x800A03EC)")
+            rule["show_error"] = bool(value)
+
+
+class FakeAppscriptValidation:
+    """AppleScript ``validation`` of a range: only ``show error`` (``.set(False)``)."""
+
+    _EXCEL = "validation"
+    __slots__ = ("_range",)
+
+    def __init__(self, rng):
+        self._range = rng
+
+    @property
+    def show_error(self) -> "FakeAppscriptProperty":
+        def write(value):
+            for key in self._range.keys():
+                self._range.sheet.validations[key]["show_error"] = bool(value)
+        return FakeAppscriptProperty(lambda what: self._range.sheet.log(f"api.validation.show_error.{what}"),
+                                     lambda: None, write)
+
 
 
 class FakeExcelCom:
