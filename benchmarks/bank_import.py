@@ -15,7 +15,9 @@ collector as ``relance`` runs every command (``fast.gc_paused``):
   comparison, not counted), reading the statement, matching its lines, writing the bank lines
   (*Paiements*, *Rapprochement*, *_Banque*) and saving;
 - ``relance import --sans-actualiser`` itself (``imports.run(refresh=False)``) on another fresh
-  copy, and the whole ``relance import`` (the same, then the refresh it ends with, as « Actualiser »).
+  copy, and the whole ``relance import`` (the same, then the refresh it ends with, as « Actualiser »);
+- the command ``relance import --sans-actualiser`` in its own process, ``--repeat`` times on fresh
+  copies (CPU of the child, user + system): the median is what the target line judges.
 
 Target (issue 18): the import under 10 s of CPU; the refresh that follows costs what « Actualiser »
 costs (README, Performance). Printed, never asserted by a test.
@@ -34,6 +36,7 @@ from benchmarks import registers
 
 TARGET_S = 10.0
 IMPORT = "relance import --sans-actualiser"
+COMMAND = "relance import --sans-actualiser (commande)"
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -41,6 +44,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--invoices", type=int, default=100_000)
     parser.add_argument("--lines", type=int, default=10_000)
     parser.add_argument("--work", type=Path, default=None)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of the relance command itself (CPU of the child)")
     args = parser.parse_args(argv)
 
     from addin.actions import imports
@@ -101,9 +105,24 @@ def main(argv: list[str] | None = None) -> dict:
         result = step(label, lambda: imports.run(FileBook.open(copy, today=today, backups=0), today=today,
                                                  paths=[statement], refresh=refresh))
 
+    # The command as a user runs it: « relance import » in its own process, on fresh copies; its CPU
+    # is the child's (user + system), which the target is about. The in-process measure above runs
+    # after the steps, in a process that holds their objects, and varies more.
+    from benchmarks import steps as bench
+
+    first = len(bench.CPU)
+    bench.refresh_cli(path, today, args.repeat, ("import", str(statement.resolve()), "--sans-actualiser"))
+    runs = sorted(bench.CPU[first:])
+    command = runs[len(runs) // 2]
+    figures[COMMAND] = command
+
     print(f"Import bancaire : {len(lines)} lignes dans un registre de {len(sample.invoices)} factures "
           f"({len(items)} ouvertes)")
     for label, seconds in figures.items():
+        if label == COMMAND:
+            print(f"  {label:<46} {seconds:7.2f} s CPU (médiane de {len(runs)} : "
+                  + ", ".join(f"{r:.2f}" for r in runs) + ")")
+            continue
         if label == IMPORT:
             print(f"  {'somme des étapes':<46} {steps:7.2f} s CPU")
         print(f"  {label:<46} {seconds:7.2f} s CPU")
@@ -111,8 +130,8 @@ def main(argv: list[str] | None = None) -> dict:
             print(f"  {other:<46} {more:7.2f} s CPU")
     print(f"  paiements sûrs : {phase.counts['paid_lines']} lignes → {result.payments} lignes de Paiements ; "
           f"à rapprocher : {result.pending}")
-    total = figures[IMPORT]
-    print(f"  cible < {TARGET_S:.0f} s CPU (l'import, sans l'actualisation qui suit) : "
+    total = figures[COMMAND]
+    print(f"  cible < {TARGET_S:.0f} s CPU (la commande d'import, sans l'actualisation qui suit) : "
           f"{'PASS' if total < TARGET_S else 'FAIL'} ({total:.2f} s)")
     return figures
 
