@@ -258,13 +258,35 @@ class _Calendar:
 _STATUS = np.array([Status.PAID, Status.DISPUTED, Status.NOT_DUE, Status.PROMISED, Status.OVERDUE], dtype=object)
 
 
-def _compute(register: Register, today: date, rates: RateTable):
+@dataclasses.dataclass(frozen=True)
+class _Allocated:
+    """The engine's first half, shared by ``_compute`` and ``open_balances``: the payments known
+    on the day, amounts in cents, each invoice's buyer kind and due date, the linked credit
+    notes and the allocation of the payments."""
+
+    day: np.ndarray  # the known payments' days (ordinals)
+    number_index: dict[str, int]
+    amounts: list[Decimal]
+    cents: np.ndarray
+    clients: dict[str, Client]
+    kind: np.ndarray
+    dues: np.ndarray
+    due_day: np.ndarray  # 0: unreadable terms
+    calendar: "_Calendar"
+    links: credit_notes.Links
+    linked: np.ndarray
+    capacity: np.ndarray  # cents less what linked credit notes take off
+    found: "_Payments"
+
+
+def _allocated(register: Register, today: date, problems: list[Problem]) -> _Allocated | None:
+    """The first half of the engine on ``register``; None when it goes to the reference (a
+    number twice, an amount not in whole cents)."""
     invoices = register.invoices
     n = len(invoices)
-    today_day = today.toordinal()
     # The payments known on ``today``; later ones are ignored.
     every_day = np.fromiter(map(date.toordinal, map(_PAID_ON, register.payments)), np.int64, len(register.payments))
-    known = every_day <= today_day
+    known = every_day <= today.toordinal()
     if known.all():
         payments, day = register.payments, every_day
     else:
@@ -280,9 +302,7 @@ def _compute(register: Register, today: date, rates: RateTable):
         # one row's figures serve both (the loader keeps the first row only); and amounts
         # not in whole cents do not go into int64 columns. Such registers get exactly the
         # reference, at its pace.
-        return reference.compute(register, today, rates)
-    problems: list[Problem] = []
-    settings = register.settings
+        return None
     clients = {c.code: c for c in register.clients}
     # Client codes, numbered in order of appearance, in one look-up per record: each code
     # first gets the running count as its number, then made dense.
@@ -297,7 +317,7 @@ def _compute(register: Register, today: date, rates: RateTable):
                     dtype=np.int64)[invoice_client]
 
     code_terms = [clients[code].terms if code in clients else None for code in code_of]
-    dues, due_day = _due_dates(invoices, invoice_client, kind, code_terms, settings, problems)  # 0: unreadable
+    dues, due_day = _due_dates(invoices, invoice_client, kind, code_terms, register.settings, problems)
     calendar = _Calendar(day)
     # Linked credit notes (``credit_notes``): what they take off an invoice is not open to payments.
     links = credit_notes.link(invoices)
@@ -310,6 +330,22 @@ def _compute(register: Register, today: date, rates: RateTable):
         linked[[number_index[number] for number in chain(links.applied, links.left)]] = True
     found = _allocate(invoices, numbers, number_index, cents, due_day, invoice_client, payments, given, paid_cents,
                       day, payment_client, calendar, problems, capacity)
+    return _Allocated(day, number_index, amounts, cents, clients, kind, dues, due_day, calendar, links, linked,
+                      capacity, found)
+
+
+def _compute(register: Register, today: date, rates: RateTable):
+    problems: list[Problem] = []
+    ready = _allocated(register, today, problems)
+    if ready is None:
+        return reference.compute(register, today, rates)
+    invoices = register.invoices
+    n = len(invoices)
+    today_day = today.toordinal()
+    settings = register.settings
+    day, number_index, amounts, cents, clients = ready.day, ready.number_index, ready.amounts, ready.cents, ready.clients
+    kind, dues, due_day, calendar = ready.kind, ready.dues, ready.due_day, ready.calendar
+    links, linked, found = ready.links, ready.linked, ready.found
 
     # Which invoices this path computes in columns ("plain" ones): open items (positive,
     # with a due date) of a business or public buyer at the legal rate, or of a consumer
@@ -1132,39 +1168,12 @@ def open_balances(register: Register, today: date) -> list[Decimal] | None:
 
 
 def _open_balances(register: Register, today: date) -> list[Decimal] | None:
+    ready = _allocated(register, today, [])
+    if ready is None:
+        return None
     invoices = register.invoices
     n = len(invoices)
-    every_day = np.fromiter(map(date.toordinal, map(_PAID_ON, register.payments)), np.int64, len(register.payments))
-    known = every_day <= today.toordinal()  # as ``_compute``: later payments are ignored
-    if known.all():
-        payments, day = register.payments, every_day
-    else:
-        payments, day = list(compress(register.payments, known.tolist())), every_day[known]
-    numbers = [invoice.number for invoice in invoices]
-    number_index = dict(zip(numbers, range(n)))
-    given = [p.amount for p in payments]
-    cents = _cents([invoice.amount_ttc for invoice in invoices]) if len(number_index) == n else None
-    paid_cents = _cents(given) if cents is not None else None
-    if paid_cents is None:
-        return None
-    clients = {c.code: c for c in register.clients}
-    code_of: dict[str, int] = {}
-    first_seen = np.fromiter(map(code_of.setdefault, chain(map(_CLIENT, invoices), map(_CLIENT, payments)), count()),
-                             np.int64, n + len(payments))
-    dense = np.zeros(len(first_seen), dtype=np.int64)
-    dense[np.fromiter(code_of.values(), np.int64, len(code_of))] = np.arange(len(code_of))
-    first_seen = dense[first_seen]
-    invoice_client, payment_client = first_seen[:n], first_seen[n:]
-    kind = np.array([_TYPES.index(clients[code].type) if code in clients else 0 for code in code_of],
-                    dtype=np.int64)[invoice_client]
-    code_terms = [clients[code].terms if code in clients else None for code in code_of]
-    _, due_day = _due_dates(invoices, invoice_client, kind, code_terms, register.settings, [])
-    links = credit_notes.link(invoices)
-    capacity = cents.copy()
-    for number in links.applied:
-        capacity[number_index[number]] -= int(links.credited(number) * 100)
-    found = _allocate(invoices, numbers, number_index, cents, due_day, invoice_client, payments, given, paid_cents,
-                      day, payment_client, _Calendar(day), [], capacity)
+    cents, due_day, links, capacity, found = ready.cents, ready.due_day, ready.links, ready.capacity, ready.found
     balance = capacity - found.paid
     is_open = (cents > 0) & (due_day > 0) & (balance > 0)
     out = [ZERO] * n
