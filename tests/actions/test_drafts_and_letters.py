@@ -4,8 +4,6 @@ to post, and the sender may keep a blind copy (issue 15, points 1 and 2)."""
 from __future__ import annotations
 
 import email
-from datetime import datetime, timedelta
-from decimal import Decimal
 from email.policy import default as default_policy
 from pathlib import Path
 
@@ -15,7 +13,7 @@ from addin.books.file import FileBook
 from addin.mail.journal import Journal
 
 from .conftest import TODAY
-from .test_preview_send import Recorder, Result, relances, rows_of, run_send
+from .test_preview_send import Recorder, Result, notice_due, relances, rows_of, run_send
 
 from addin.actions import preview, send
 
@@ -66,21 +64,6 @@ def test_the_person_confirms_a_draft_sent_or_asks_for_it_again(book_path):
     assert entries[("C1", "J+30")].state == "sent" and not entries[("C1", "J+30")].prepared
     assert entries[("C2", "J+7")].prepared  # made again
     assert [x.client for x in report.lines if x.step == "J+7" and x.status == "brouillon préparé"] == ["C2"]
-
-
-def notice_due(book_path: Path) -> None:
-    """C3 has had its three reminders: the formal notice is due today."""
-    from addin.core.dunning import DEFAULTS
-    from addin.core.model import Action, ActionItem, Client
-
-    for step, days in ((DEFAULTS["Professionnel"][2], 38), (DEFAULTS["Professionnel"][4], 30),
-                       (DEFAULTS["Professionnel"][5], 15)):
-        d = TODAY - timedelta(days=days)
-        journal = Journal.open(book_path, clock=lambda d=d: datetime(d.year, d.month, d.day, 9))
-        item = ActionItem("F004", "", None, None, Decimal("2400"), 0, Decimal(0), Decimal(0))
-        action = Action(Client("C3", "Studio Roux"), step, d, (item,), Decimal("2400"), Decimal(0), Decimal(0))
-        journal.intent(action, "<x>", ["roux@studio.example"])
-        journal.result(action.key, Result(True))
 
 
 def test_every_formal_notice_leaves_its_letter_to_post(book_path, tmp_path):

@@ -21,7 +21,7 @@ from addin.books.file import FileBook
 from tests import libreoffice
 
 from .conftest import TODAY, build_book
-from .test_drafts_and_letters import notice_due
+from .test_preview_send import notice_due
 from .test_preview_send import free_port
 
 

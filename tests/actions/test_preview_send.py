@@ -238,8 +238,8 @@ def test_a_crash_between_intent_and_result_is_never_resent(book_path):
     assert any(r[8] == lost and r[7] == "à vérifier" for r in journal)
 
 
-def test_the_formal_notice_carries_its_letter_and_a_registered_letter_task(book_path):
-    # C3 has had its three reminders: the formal notice is due.
+def notice_due(book_path: Path) -> None:
+    """C3 has had its three reminders: the formal notice is due today."""
     from datetime import datetime
     from decimal import Decimal
 
@@ -254,6 +254,10 @@ def test_the_formal_notice_carries_its_letter_and_a_registered_letter_task(book_
         action = Action(Client("C3", "Studio Roux"), step, d, (item,), Decimal("2400"), Decimal(0), Decimal(0))
         journal.intent(action, "<x>", ["roux@studio.example"])
         journal.result(action.key, Result(True))
+
+
+def test_the_formal_notice_carries_its_letter_and_a_registered_letter_task(book_path):
+    notice_due(book_path)
     recorder = Recorder()
     report = run_send(book_path, recorder)
     notice = next(m for m in recorder.messages if "C3|" in str(m["X-Relance-Key"]))
