@@ -252,7 +252,9 @@ class FileBook:
                                 "Reprenez la dernière sauvegarde du classeur (dossier .relance-backups) ou "
                                 "ouvrez-le dans Excel, qui propose de le réparer, et enregistrez-le.")
             try:
-                self._scans[name] = xlsx.SheetXml(self._package.read(part)).facts()
+                # A plain data sheet is scanned as a stream; one with formulas (or odd) is read whole.
+                facts = xlsx.stream_facts(self._package.stream(part))
+                self._scans[name] = facts if facts is not None else xlsx.SheetXml(self._package.read(part)).facts()
             except (xlsx.XlsxError, ValueError) as error:
                 raise BookError(f"La feuille « {name} » de « {self.path.name} » est illisible "
                                 f"({inspect.reason(error)}).",

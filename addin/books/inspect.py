@@ -20,10 +20,14 @@ A workbook is a zip of parts (ECMA-376 Part 2). Before any part is inflated or p
   on an unsigned copy);
 - has a DOCTYPE in one of its XML parts (Excel never writes one; entities are never
   expanded either way, but calamine refuses such a part with an unhelpful message).
+
+The same bytes are checked once per process: a command that first checks a file is a register
+(before taking its lock) and then opens it does not inflate it twice.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import struct
 import zipfile
@@ -68,6 +72,18 @@ def check_package(data: bytes, name: str) -> None:
         data: the file's bytes.
         name: the file name, for the message.
     """
+    digest = hashlib.blake2b(data, digest_size=32).digest()
+    if digest in _PASSED:  # these very bytes passed in this process (a command opens its file twice)
+        return
+    _check(data, name)
+    _PASSED.clear()  # one is enough: the file a command opens again
+    _PASSED.add(digest)
+
+
+_PASSED: set[bytes] = set()  # the digest of the last bytes that passed ``check_package``
+
+
+def _check(data: bytes, name: str) -> None:
     resave = "Ouvrez-le dans Excel et enregistrez-le sous « Classeur Excel (*.xlsx) » ou « (*.xlsm) »."
     if data[:8] == _OLE2:
         raise _refuse(name, "est un ancien classeur .xls ou un classeur protégé par un mot de passe "

@@ -563,12 +563,15 @@ class SheetXml:
     def formulas(self) -> frozenset[tuple[int, int]]:
         """(row, column) of every cell holding a formula."""
         p, data, first, last = self.p, self.xml, self._start, self._end
+        tag = re.compile(rb"<" + p + rb"f[\s>/]")
+        if tag.search(data, first, last) is None:  # a data sheet: no formula, nothing else to scan
+            return frozenset()
         if not self._cells_have_refs():
             return frozenset((r, c) for r, cells in self.rows() for c, raw in cells
                              if re.search(rb"<" + p + rb"f[\s>/]", raw))
         found = set()
         opening = b"<" + p + b"c"
-        for m in re.compile(rb"<" + p + rb"f[\s>/]").finditer(data, first, last):
+        for m in tag.finditer(data, first, last):
             start = data.rfind(opening, first, m.start())
             # "<c" must open a cell, not a longer tag name.
             while start >= 0 and data[start + len(opening):start + len(opening) + 1] not in b" \t\n\r>/":
@@ -596,10 +599,7 @@ class SheetXml:
             yield r, self._parts.cells(m.group(2) or b"")
 
     def merged(self) -> tuple[tuple[int, int, int, int], ...]:
-        out = []
-        for m in re.finditer(rb"<" + self.p + rb'mergeCell\b[^>]*?\bref="([^"]+)"', self.tail):
-            out.append(range_bounds(m.group(1).decode()))
-        return tuple(out)
+        return _merged_in(self.p, self.tail)
 
     def tab_selected(self) -> bool:
         return bool(re.search(rb'<' + self.p + rb'sheetView\b[^>]*\btabSelected="(1|true)"', self.head))
@@ -642,6 +642,54 @@ class SheetFacts:
 
     def merged(self) -> tuple[tuple[int, int, int, int], ...]:
         return self._merged
+
+
+def stream_facts(chunks: Iterable[bytes], head_limit: int = 1 << 24) -> SheetFacts | None:
+    """``SheetXml(part).facts()`` of a part read as ``chunks``, never whole in memory (a sheet of a
+    million rows is hundreds of megabytes of XML): its merged ranges, and no formula.
+
+    None when the part is not that plain case (a formula, no ``sheetData``, a head beyond
+    ``head_limit``): the caller then reads it whole with ``SheetXml``, which finds the formulas
+    or says what is wrong, exactly as before."""
+    chunks = iter(chunks)
+    buf = b""
+    opening = None
+    for chunk in chunks:
+        buf += chunk
+        try:
+            p = _prefix(buf)
+        except XlsxError:
+            p = None
+        if p is not None:
+            opening = re.search(rb"<" + p + rb"sheetData\b[^>]*?(/?)>", buf)
+            if opening:
+                break
+        if len(buf) > head_limit:
+            return None
+    if opening is None:
+        return None
+    if opening.group(1):  # <sheetData/>: no rows
+        tail = b"".join([buf[opening.end():], *chunks])
+        return SheetFacts(frozenset(), _merged_in(p, tail))
+    formula = re.compile(rb"<" + p + rb"f[\s>/]")
+    closing = b"</" + p + b"sheetData>"
+    keep = len(closing) + len(p) + 4  # a tag cut between two chunks is whole in the next window
+    window = buf[opening.end():]
+    while True:
+        end = window.find(closing)
+        if formula.search(window, 0, len(window) if end < 0 else end) is not None:
+            return None
+        if end >= 0:
+            return SheetFacts(frozenset(), _merged_in(p, b"".join([window[end:], *chunks])))
+        chunk = next(chunks, None)
+        if chunk is None:
+            return None  # sheetData never closed: the whole reading says so
+        window = window[-keep:] + chunk
+
+
+def _merged_in(p: bytes, tail: bytes) -> tuple[tuple[int, int, int, int], ...]:
+    return tuple(range_bounds(m.group(1).decode())
+                 for m in re.finditer(rb"<" + p + rb'mergeCell\b[^>]*?\bref="([^"]+)"', tail))
 
 
 _COLUMN_INDEX: dict[bytes, int] = {}
