@@ -67,7 +67,12 @@ def _open(path: Path, today: date):
     from addin.books.file import FileBook
     from addin.register.load import load_settings
 
-    book = FileBook.open(path, today=today)
+    checked, _CHECKED[:] = _CHECKED[:], []
+    if checked and checked[0][0] == path and checked[0][1] == _stamp(path):  # opened (and checked) once
+        book = checked[0][2]
+        book.today = today
+    else:
+        book = FileBook.open(path, today=today)
     from addin.register.recognize import check_register
 
     check_register(book.sheet_names(), path.name)  # never write into a workbook that is not a register
@@ -122,9 +127,12 @@ def _guard(func):
 
         if func.__name__ != "new":
             _refuse_before_lock(kwargs.get("book"))
-        with gc_paused(), (command_lock(kwargs["book"]) if isinstance(kwargs.get("book"), Path) else _no_lock()):
-            # the whole command without the cyclic GC: its records make no cycles (README « Performance »)
-            return func(*args, **kwargs)
+        try:
+            with gc_paused(), (command_lock(kwargs["book"]) if isinstance(kwargs.get("book"), Path) else _no_lock()):
+                # the whole command without the cyclic GC: its records make no cycles (README « Performance »)
+                return func(*args, **kwargs)
+        finally:
+            _CHECKED.clear()  # a command that did not open it lets it go
 
     return wrapper
 
@@ -141,7 +149,18 @@ def _refuse_before_lock(book: object) -> None:
     from addin.books.file import FileBook
     from addin.register.recognize import check_register
 
-    check_register(FileBook.open(book).sheet_names(), book.name)
+    opened = FileBook.open(book)
+    check_register(opened.sheet_names(), book.name)
+    _CHECKED[:] = [(book, _stamp(book), opened)]  # ``_open`` takes it if the file has not changed since
+
+
+_CHECKED: list = []  # (path, stamp, FileBook) of the workbook checked before its lock, at most one
+
+
+def _stamp(path: Path) -> tuple:
+    """What says a file is the one read: its size, its modified time and its inode."""
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns, stat.st_ino
 
 
 def _no_lock():

@@ -106,3 +106,29 @@ def test_the_backups_setting_is_how_many_backups_are_kept(register):
         assert result.exit_code == 0, result.output
     backups = sorted((register.parent / ".relance-backups").iterdir())
     assert len(backups) == 2, backups
+
+
+def test_a_new_workbook_is_checked_once_before_its_lock_and_that_opening_is_the_commands(register, monkeypatch):
+    from addin.books import inspect
+
+    checks = []
+    real = inspect.check_package
+    monkeypatch.setattr(inspect, "check_package", lambda data, name, *a: (checks.append(name), real(data, name, *a)))
+    assert CliRunner().invoke(app, ["refresh", str(register), "--today", TODAY.isoformat()]).exit_code == 0
+    assert checks == [register.name]  # first run: checked (no .relance yet), then that very book is used
+    checks.clear()
+    assert CliRunner().invoke(app, ["refresh", str(register), "--today", TODAY.isoformat()]).exit_code == 0
+    assert checks == [register.name]  # the lock exists: opened once, by the command
+
+
+def test_a_workbook_changed_between_its_check_and_the_command_is_opened_again(register, monkeypatch):
+    from addin import cli
+    from addin.books import inspect
+
+    checks = []
+    real = inspect.check_package
+    monkeypatch.setattr(inspect, "check_package", lambda data, name, *a: (checks.append(name), real(data, name, *a)))
+    stamps = iter(range(100))
+    monkeypatch.setattr(cli, "_stamp", lambda path: next(stamps))  # every look at the file finds it changed
+    assert CliRunner().invoke(app, ["refresh", str(register), "--today", TODAY.isoformat()]).exit_code == 0
+    assert checks == [register.name, register.name]

@@ -208,6 +208,7 @@ class FileBook:
         self._generated: dict[str, tuple[GeneratedSheet, xlsx.Grid]] = {}
         self._tables: dict[str, str] = {}  # table part -> new ref, for appended rows
         self._scans: dict[str, xlsx.SheetFacts] = {}  # what a read needs of a sheet's XML, not the XML
+        self._scanned: dict[str, xlsx.SheetFacts] = {}  # the same, per part, found while the package was checked
         self._values = None  # calamine workbook, opened on the first read
         self._rows: dict[str, tuple[tuple[object, ...], ...]] = {}  # values per sheet, as read, trimmed
         self._checked = False
@@ -231,8 +232,17 @@ class FileBook:
             data = path.read_bytes()
         except OSError as error:
             raise BookError(f"« {path.name} » ne peut pas être lu ({error}).", _UNREADABLE_FIX) from error
-        inspect.check_package(data, path.name)
+        scanners: dict[str, xlsx.FactsScanner] = {}
+
+        def watch(entry: str):  # the worksheets' facts, learnt in the pass that checks the package
+            if entry.lower().startswith("xl/worksheets/") and entry.lower().endswith(".xml"):
+                return scanners.setdefault(entry.lower(), xlsx.FactsScanner()).feed
+            return None
+
+        inspect.check_package(data, path.name, watch)
         book = cls(path, data, backups=backups, today=today)
+        book._scanned = {entry: facts for entry, scanner in scanners.items()
+                         if (facts := scanner.result()) is not None}
         book._remember_disk()
         return book
 
@@ -269,8 +279,9 @@ class FileBook:
                                 "Reprenez la dernière sauvegarde du classeur (dossier .relance-backups) ou "
                                 "ouvrez-le dans Excel, qui propose de le réparer, et enregistrez-le.")
             try:
-                # A plain data sheet is scanned as a stream; one with formulas (or odd) is read whole.
-                facts = xlsx.stream_facts(self._package.stream(part))
+                # A plain data sheet is scanned as a stream (or was, by the package check); one with
+                # formulas (or odd) is read whole.
+                facts = self._scanned.get(part.lower()) or xlsx.stream_facts(self._package.stream(part))
                 self._scans[name] = facts if facts is not None else xlsx.SheetXml(self._package.read(part)).facts()
             except (xlsx.XlsxError, ValueError) as error:
                 raise BookError(f"La feuille « {name} » de « {self.path.name} » est illisible "

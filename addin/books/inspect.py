@@ -20,19 +20,16 @@ A workbook is a zip of parts (ECMA-376 Part 2). Before any part is inflated or p
   on an unsigned copy);
 - has a DOCTYPE in one of its XML parts (Excel never writes one; entities are never
   expanded either way, but calamine refuses such a part with an unhelpful message).
-
-The same bytes are checked once per process: a command that first checks a file is a register
-(before taking its lock) and then opens it does not inflate it twice.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 import struct
 import zipfile
 import zlib
 from io import BytesIO
+from typing import Callable
 
 from addin.books.base import BookError
 
@@ -65,25 +62,15 @@ def _refuse(name: str, what: str, fix: str) -> BookError:
     return BookError(f"« {name} » {what} Le fichier n'a pas été modifié.", fix)
 
 
-def check_package(data: bytes, name: str) -> None:
+def check_package(data: bytes, name: str, watch: Callable[[str], Callable[[bytes], None] | None] | None = None) -> None:
     """Raise ``BookError`` (one sentence, and what to do) unless ``data`` is a package Relance may open.
 
     Args:
         data: the file's bytes.
         name: the file name, for the message.
+        watch: given an entry's name, what to feed its inflated bytes to (or None), so that a
+            reader learns what it needs of a part in the one pass that checks it.
     """
-    digest = hashlib.blake2b(data, digest_size=32).digest()
-    if digest in _PASSED:  # these very bytes passed in this process (a command opens its file twice)
-        return
-    _check(data, name)
-    _PASSED.clear()  # one is enough: the file a command opens again
-    _PASSED.add(digest)
-
-
-_PASSED: set[bytes] = set()  # the digest of the last bytes that passed ``check_package``
-
-
-def _check(data: bytes, name: str) -> None:
     resave = "Ouvrez-le dans Excel et enregistrez-le sous « Classeur Excel (*.xlsx) » ou « (*.xlsm) »."
     if data[:8] == _OLE2:
         raise _refuse(name, "est un ancien classeur .xls ou un classeur protégé par un mot de passe "
@@ -99,7 +86,7 @@ def _check(data: bytes, name: str) -> None:
     with archive:
         _check_names(infos, name)
         _check_sizes(infos, len(data), name)
-        _check_streams(data, infos, name)
+        _check_streams(data, infos, name, watch)
         _check_kind(archive, name)
         _check_doctypes(archive, infos, name)
         _check_small_parts(archive, infos, name)
@@ -147,10 +134,11 @@ def _check_sizes(infos: list[zipfile.ZipInfo], size: int, name: str) -> None:
                             f"{_mib(MAX_TOTAL)} en tout) : fichier refusé (bombe de décompression).", fix)
 
 
-def _check_streams(data: bytes, infos: list[zipfile.ZipInfo], name: str) -> None:
+def _check_streams(data: bytes, infos: list[zipfile.ZipInfo], name: str, watch=None) -> None:
     """Inflate each entry from its raw bytes, a chunk at a time: never more than it declared."""
     view = memoryview(data)
     for info in infos:
+        feed = watch(info.filename) if watch is not None else None
         damaged = _refuse(name, f"est endommagé (partie « {info.filename[:80]} » illisible ou incomplète).",
                           "Reprenez la dernière sauvegarde du classeur (dossier .relance-backups) ou une copie saine.")
         start = info.header_offset
@@ -167,6 +155,8 @@ def _check_streams(data: bytes, infos: list[zipfile.ZipInfo], name: str) -> None
         if info.compress_type == zipfile.ZIP_STORED:
             crc = zlib.crc32(raw)
             produced = len(raw)
+            if feed is not None:
+                feed(bytes(raw))
         else:
             inflater = zlib.decompressobj(-15)
             try:
@@ -177,6 +167,8 @@ def _check_streams(data: bytes, infos: list[zipfile.ZipInfo], name: str) -> None
                         out = inflater.decompress(chunk, min(_CHUNK, info.file_size - produced + 1))
                         produced += len(out)
                         crc = zlib.crc32(out, crc)
+                        if feed is not None and produced <= info.file_size:
+                            feed(out)
                         if produced > info.file_size:
                             raise _refuse(name, f"contient une partie qui se décompresse au-delà de la taille "
                                                 f"qu'elle déclare (« {info.filename[:80]} ») : fichier refusé "
@@ -186,6 +178,8 @@ def _check_streams(data: bytes, infos: list[zipfile.ZipInfo], name: str) -> None
                 out = inflater.flush()
                 produced += len(out)
                 crc = zlib.crc32(out, crc)
+                if feed is not None and out:
+                    feed(out)
             except zlib.error:
                 raise damaged from None
         if produced != info.file_size or crc != info.CRC:

@@ -651,40 +651,75 @@ def stream_facts(chunks: Iterable[bytes], head_limit: int = 1 << 24) -> SheetFac
     None when the part is not that plain case (a formula, no ``sheetData``, a head beyond
     ``head_limit``): the caller then reads it whole with ``SheetXml``, which finds the formulas
     or says what is wrong, exactly as before."""
-    chunks = iter(chunks)
-    buf = b""
-    opening = None
+    scanner = FactsScanner(head_limit)
     for chunk in chunks:
-        buf += chunk
+        if not scanner.feed(chunk):
+            break
+    return scanner.result()
+
+
+class FactsScanner:
+    """``stream_facts`` fed a chunk at a time (``feed``), as the package check inflates the part:
+    the sheet is then inflated once for both. Keeps a small window, the head until ``sheetData``
+    opens, and the tail from where it closes (merged ranges are there)."""
+
+    def __init__(self, head_limit: int = 1 << 24):
+        self.head_limit = head_limit
+        self._buf = b""  # the head, then the window of the rows not yet searched
+        self._p: bytes | None = None
+        self._formula = self._closing = None
+        self._keep = 0
+        self._tail: list[bytes] | None = None
+        self._odd = False
+
+    def feed(self, chunk: bytes) -> bool:
+        """Take the next chunk; False once the answer is known to be None (the rest can be skipped)."""
+        if self._odd:
+            return False
+        if self._tail is not None:
+            self._tail.append(chunk)
+            return True
+        self._buf += chunk
+        if self._formula is None and not self._open():
+            return not self._odd
+        window = self._buf
+        end = window.find(self._closing)
+        if self._formula.search(window, 0, len(window) if end < 0 else end) is not None:
+            self._odd, self._buf = True, b""  # a formula: the whole reading finds them all
+            return False
+        if end >= 0:
+            self._tail, self._buf = [window[end:]], b""
+        else:
+            self._buf = window[-self._keep:]
+        return True
+
+    def _open(self) -> bool:
+        """Find the prefix and ``<sheetData>`` in the head; False while they are not there yet."""
+        buf = self._buf
         try:
             p = _prefix(buf)
         except XlsxError:
             p = None
-        if p is not None:
-            opening = re.search(rb"<" + p + rb"sheetData\b[^>]*?(/?)>", buf)
-            if opening:
-                break
-        if len(buf) > head_limit:
+        opening = re.search(rb"<" + p + rb"sheetData\b[^>]*?(/?)>", buf) if p is not None else None
+        if opening is None:
+            if len(buf) > self.head_limit:
+                self._odd, self._buf = True, b""
+            return False
+        self._p = p
+        if opening.group(1):  # <sheetData/>: no rows, the rest is the tail
+            self._tail, self._buf = [buf[opening.end():]], b""
+            return False
+        self._formula = re.compile(rb"<" + p + rb"f[\s>/]")
+        self._closing = b"</" + p + b"sheetData>"
+        self._keep = len(self._closing) + len(p) + 4  # a tag cut between two chunks is whole in the next window
+        self._buf = buf[opening.end():]
+        return True
+
+    def result(self) -> SheetFacts | None:
+        """The facts, or None: a formula, an odd part, or one that ended before ``sheetData`` closed."""
+        if self._odd or self._tail is None:
             return None
-    if opening is None:
-        return None
-    if opening.group(1):  # <sheetData/>: no rows
-        tail = b"".join([buf[opening.end():], *chunks])
-        return SheetFacts(frozenset(), _merged_in(p, tail))
-    formula = re.compile(rb"<" + p + rb"f[\s>/]")
-    closing = b"</" + p + b"sheetData>"
-    keep = len(closing) + len(p) + 4  # a tag cut between two chunks is whole in the next window
-    window = buf[opening.end():]
-    while True:
-        end = window.find(closing)
-        if formula.search(window, 0, len(window) if end < 0 else end) is not None:
-            return None
-        if end >= 0:
-            return SheetFacts(frozenset(), _merged_in(p, b"".join([window[end:], *chunks])))
-        chunk = next(chunks, None)
-        if chunk is None:
-            return None  # sheetData never closed: the whole reading says so
-        window = window[-keep:] + chunk
+        return SheetFacts(frozenset(), _merged_in(self._p, b"".join(self._tail)))
 
 
 def _merged_in(p: bytes, tail: bytes) -> tuple[tuple[int, int, int, int], ...]:

@@ -58,3 +58,32 @@ def test_a_head_too_long_to_be_a_sheet_head_is_left_to_the_whole_reading():
     xml = b"<worksheet " + NS + b"><sheetPr>" + b" " * 5000 + b"</sheetPr><sheetData/></worksheet>"
     assert xlsx.stream_facts(chunked(xml, 100), head_limit=1000) is None
     assert xlsx.stream_facts(chunked(xml, 100)) == xlsx.SheetXml(xml).facts()
+
+
+def noise(size: int) -> bytes:
+    """Bytes that do not compress (a part that compresses too well is refused as a zip bomb)."""
+    import hashlib
+
+    return b"".join(hashlib.sha256(b"%d" % i).hexdigest().encode() for i in range(size // 64))
+
+
+def test_the_package_check_feeds_each_watched_part_its_inflated_bytes_once(tmp_path):
+    import io
+    import zipfile
+
+    from addin.books.inspect import check_package
+
+    parts = {"[Content_Types].xml": b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+             "xl/worksheets/sheet1.xml": PLAIN[0] * 1, "xl/worksheets/big.xml": PLAIN[3] + noise(3 << 20)}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+        archive.writestr("stored.xml", b"<a/>", compress_type=zipfile.ZIP_STORED)
+    fed: dict[str, list[bytes]] = {}
+    try:
+        check_package(buffer.getvalue(), "t.xlsx", lambda entry: fed.setdefault(entry, []).append)
+    except Exception:  # not a workbook: the streams are checked (and fed) before the kind is
+        pass
+    assert {name: b"".join(chunks) for name, chunks in fed.items()} == {**parts, "stored.xml": b"<a/>"}
+    assert len(fed["xl/worksheets/big.xml"]) > 1  # in chunks, never whole
