@@ -667,7 +667,7 @@ class FactsScanner:
         self.head_limit = head_limit
         self._buf = b""  # the head, then the window of the rows not yet searched
         self._p: bytes | None = None
-        self._formula = self._closing = None
+        self._formula: re.Pattern | None = None  # a formula's tag, or (group 1) the rows' end
         self._keep = 0
         self._tail: list[bytes] | None = None
         self._odd = False
@@ -683,14 +683,14 @@ class FactsScanner:
         if self._formula is None and not self._open():
             return not self._odd
         window = self._buf
-        end = window.find(self._closing)
-        if self._formula.search(window, 0, len(window) if end < 0 else end) is not None:
+        found = self._formula.search(window)  # the first formula or the end of the rows, in one pass
+        if found is None:
+            self._buf = window[-self._keep:]
+        elif found.group(1) is None:
             self._odd, self._buf = True, b""  # a formula: the whole reading finds them all
             return False
-        if end >= 0:
-            self._tail, self._buf = [window[end:]], b""
         else:
-            self._buf = window[-self._keep:]
+            self._tail, self._buf = [window[found.start():]], b""
         return True
 
     def _open(self) -> bool:
@@ -709,9 +709,8 @@ class FactsScanner:
         if opening.group(1):  # <sheetData/>: no rows, the rest is the tail
             self._tail, self._buf = [buf[opening.end():]], b""
             return False
-        self._formula = re.compile(rb"<" + p + rb"f[\s>/]")
-        self._closing = b"</" + p + b"sheetData>"
-        self._keep = len(self._closing) + len(p) + 4  # a tag cut between two chunks is whole in the next window
+        self._formula = re.compile(rb"<(?:" + p + rb"f[\s>/]|(/)" + p + rb"sheetData>)")
+        self._keep = len(p) + 16  # a tag cut between two chunks is whole in the next window
         self._buf = buf[opening.end():]
         return True
 
