@@ -183,17 +183,25 @@ def amounts(values: Sequence[object] | None, count: int, odd: bytearray, memo: d
     return out
 
 
-def typed(values: Sequence[object] | None, count: int, odd: bytearray, parse: Callable) -> list:
-    """Any other optional column: ``parse(value)`` → (value, problem) of each non-blank cell."""
+def typed(values: Sequence[object] | None, count: int, odd: bytearray, parse: Callable, repeats: bool = False) -> list:
+    """Any other optional column: ``parse(value)`` → (value, problem) of each non-blank cell;
+    ``repeats`` (a column of a few values: a client type, a language) parses each text once."""
     if values is None:
         return [None] * count
     out = []
     append = out.append
+    seen: dict[str, tuple] = {}
     for i, v in enumerate(values):
         if v is None or (v.__class__ is _STR and not v.strip()):
             append(None)
             continue
-        found, problem = parse(v)
+        if repeats and v.__class__ is _STR:  # only texts: 1 == 1.0 == True would share a key
+            parsed = seen.get(v)
+            if parsed is None:
+                parsed = seen[v] = parse(v)
+            found, problem = parsed
+        else:
+            found, problem = parse(v)
         if problem is not None:
             odd[i] = 1
         append(found)
