@@ -20,10 +20,6 @@ import io
 import re
 from decimal import Decimal
 
-import segno
-from schwifty import IBAN
-from schwifty.exceptions import SchwiftyException
-
 from addin.core.model import Settings, cents
 
 MAX_NAME = 70
@@ -40,6 +36,9 @@ def normalize_iban(iban: str) -> str:
 def iban_is_valid(iban: str) -> bool:
     """ISO 13616: the country's length and format (its national check digits too, where the
     country has them) and the mod-97 check digits, as ``schwifty`` validates them."""
+    from schwifty import IBAN  # here: a refresh that checks no IBAN never loads its registry
+    from schwifty.exceptions import SchwiftyException
+
     code = normalize_iban(iban)
     if not code:
         return False
@@ -83,6 +82,8 @@ def epc_qr_png(settings: Settings, amount: Decimal, reference: str) -> bytes | N
     payload = epc_payload(settings, amount, reference)
     if payload is None:
         return None
+    import segno  # here: only a letter or an e-mail with a QR code needs it
+
     data = payload.encode("utf-8")
     qr = segno.make_qr(data, error="m", boost_error=False, encoding="utf-8")
     if qr.version > 13:  # the standard's limit (331 bytes); unreachable with the limits above
