@@ -660,14 +660,14 @@ def _load_invoices(ctx: _Context, clients: dict[str, Client]) -> tuple[dict[str,
     notices = columns.dates(v("notice_date"), n, odd, ctx.epoch_1904)
     corrects = columns.texts(v("corrects"), n, ctx.texts)
     received = columns.dates(v("received"), n, odd, ctx.epoch_1904)
-    folds = _Folds()
+    client_of = _ClientOf(clients)
     strict = _CREDIT_NOTE_STRICT.search
     first = cut.first
     for i in cut.records:
         number, ttc, ht = numbers[i], ttcs[i], hts[i]
         client = None
         if not odd[i] and number not in seen:
-            client = clients.get(folds[codes[i]])
+            client = client_of[codes[i]]
         if client is None or (ttc > 0 and strict(number)) or (ttc < 0 and not (
                 is_credit_note_number(number) or (ht is not None and ht < 0))) or (
                 ht is not None and (((ht < 0) != (ttc < 0) and ht != 0 and ttc != 0) or abs(ttc) < abs(ht))):
@@ -681,12 +681,16 @@ def _load_invoices(ctx: _Context, clients: dict[str, Client]) -> tuple[dict[str,
     return invoices, set(seen)
 
 
-class _Folds(dict):
-    """``_fold`` of each code, once per distinct code."""
+class _ClientOf(dict):
+    """The client a code typed names (compared folded: ``_fold``), or None; once per distinct code."""
 
-    def __missing__(self, code: str) -> str:
-        folded = self[code] = _fold(code)
-        return folded
+    def __init__(self, clients: dict[str, Client]):
+        super().__init__()
+        self.clients = clients
+
+    def __missing__(self, code: str) -> Client | None:
+        client = self[code] = self.clients.get(_fold(code))
+        return client
 
 
 def _rate(value: object) -> tuple[Decimal | None, object]:
@@ -805,7 +809,7 @@ def _load_payments(ctx: _Context, clients: dict[str, Client], invoices: dict[str
     codes = columns.texts(v("client"), n, ctx.texts)
     methods = columns.texts(v("method"), n, ctx.texts)
     references = columns.texts(v("reference"), n, ctx.texts)
-    folds = _Folds()
+    client_of = _ClientOf(clients)
     choices: dict[str, str] = {}
     first = cut.first
     for i in cut.records:
@@ -813,10 +817,9 @@ def _load_payments(ctx: _Context, clients: dict[str, Client], invoices: dict[str
         invoice = invoices.get(number) if number else None
         client = None
         if not odd[i] and (invoice is not None or not number) and (code or invoice is not None):
-            if not code:
-                code = invoice.client
-            client = clients.get(folds[code])
-        if client is None or amount <= 0 or (invoice is not None and folds[invoice.client] != folds[client.code]):
+            client = client_of[code or invoice.client]
+        # An invoice's client is a client's own code: another code is another client.
+        if client is None or amount <= 0 or (invoice is not None and invoice.client != client.code):
             _payment_row(ctx, cut.row(i), clients, invoices, seen_numbers, payments)  # a problem to say
             continue
         method = methods[i]
