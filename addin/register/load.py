@@ -43,6 +43,7 @@ from typing import Callable, Iterable
 from addin.books.base import Book, SheetData
 from addin.books.xlsx import col_letter
 from addin.core.model import Client, ClientType, Invoice, Payment, PlanStep, Problem, Register, Settings, Severity
+from addin.core.records import fast_constructor
 from addin.register import cells, columns, schema
 from addin.register.cells import Place, is_blank, text
 from addin.register.schema import Column, HeaderMap, Sheet
@@ -51,6 +52,11 @@ WARNING = Severity.WARNING
 _REQUIRED_SHEETS = (schema.CLIENTS, schema.FACTURES, schema.PAIEMENTS)
 _SECRET_MASK = "••••••"
 
+
+# The records of the rows read without a problem, built as ``Invoice(...)``/``Payment(...)`` build
+# them, faster (a register has hundreds of thousands of rows; see ``records.fast_constructor``).
+new_invoice = fast_constructor(Invoice)
+new_payment = fast_constructor(Payment)
 
 def load(book: Book, *, by_rows: bool = False) -> tuple[Register, list[Problem]]:
     """Read the whole register. Never raises on bad data: every defect is a ``Problem``.
@@ -674,7 +680,7 @@ def _load_invoices(ctx: _Context, clients: dict[str, Client]) -> tuple[dict[str,
             _invoice_row(ctx, cut.row(i), clients, invoices, seen)  # a problem to say: the per-row reading
             continue
         seen[number] = first + i
-        invoices[number] = Invoice(number, client.code, issued[i], ttc, ht, delivered[i], terms[i] or None, rates[i],
+        invoices[number] = new_invoice(number, client.code, issued[i], ttc, ht, delivered[i], terms[i] or None, rates[i],
                                    discounts[i], orders[i], disputes[i], promises[i], notices[i], first + i,
                                    corrects[i] or None, received[i])
     _check_corrects(ctx, invoices)
@@ -826,8 +832,8 @@ def _load_payments(ctx: _Context, clients: dict[str, Client], invoices: dict[str
         matched = choices.get(method)
         if matched is None:
             matched = choices[method] = cells.parse_choice(method, schema.PAYMENT_METHODS)[0] or method
-        payments.append(Payment(paid[i], client.code, amount, invoice.number if invoice else None, matched,
-                                references[i], first + i))
+        payments.append(new_payment(paid[i], client.code, amount, invoice.number if invoice else None, matched,
+                                    references[i], first + i))
     return payments
 
 
