@@ -53,10 +53,11 @@ _REQUIRED_SHEETS = (schema.CLIENTS, schema.FACTURES, schema.PAIEMENTS)
 _SECRET_MASK = "••••••"
 
 
-# The records of the rows read without a problem, built as ``Invoice(...)``/``Payment(...)`` build
+# The records of the rows read without a problem, built as ``Invoice(...)``, ``Payment(...)``… build
 # them, faster (a register has hundreds of thousands of rows; see ``records.fast_constructor``).
 new_invoice = fast_constructor(Invoice)
 new_payment = fast_constructor(Payment)
+new_client = fast_constructor(Client)
 
 def load(book: Book, *, by_rows: bool = False) -> tuple[Register, list[Problem]]:
     """Read the whole register. Never raises on bad data: every defect is a ``Problem``.
@@ -566,9 +567,9 @@ def _load_clients(ctx: _Context, default_language: str = "fr") -> dict[str, Clie
             _client_row(ctx, cut.row(i), clients, firsts, default_language)  # a problem to say
             continue
         firsts[folded] = first + i
-        clients[folded] = Client(code, name, types[i] or business, emails[i] or "", copies[i] or "",
-                                 languages[i] or default_language, terms[i] or None, scenarios[i] or None, limits[i],
-                                 bool(holds[i]), notes[i], first + i, sirens[i], addresses[i], phones[i])
+        clients[folded] = new_client(code, name, types[i] or business, emails[i] or "", copies[i] or "",
+                                     languages[i] or default_language, terms[i] or None, scenarios[i] or None,
+                                     limits[i], bool(holds[i]), notes[i], first + i, sirens[i], addresses[i], phones[i])
     return clients
 
 
