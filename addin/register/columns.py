@@ -30,6 +30,7 @@ from addin.register import cells
 _DATE = date
 _NONE = type(None)
 _TEXTS = {str, _NONE}
+_ONLY_TEXTS = {str}
 _OTHER_SPACE = re.compile(r"[^\S ]")
 
 
@@ -88,8 +89,12 @@ def texts(values: Sequence[object] | None, count: int, memo: Texts, odd: bytearr
             for i in range(count):
                 odd[i] = 1
         return [""] * count
-    kinds = set(map(type, values))
-    if kinds <= _TEXTS and _trimmed("\x00".join([v for v in values if v is not None] if _NONE in kinds else values)):
+    try:  # a column of texts only (most are): joined at once, no pass to look at the kinds
+        joined, kinds = "\x00".join(values), _ONLY_TEXTS
+    except TypeError:
+        kinds = set(map(type, values))
+        joined = "\x00".join([v for v in values if v is not None]) if kinds <= _TEXTS else ""
+    if kinds <= _TEXTS and _trimmed(joined):
         out = [("" if v is None else v) for v in values] if _NONE in kinds else list(values)  # each its own text
     else:
         out = list(map(memo.__getitem__, values))
