@@ -120,6 +120,8 @@ def dates(values: Sequence[object] | None, count: int, odd: bytearray, epoch_190
     low, high = cells.MIN_YEAR, cells.MAX_YEAR
     parse = cells.parse_date
     out = list(values)
+    if not required and (not values or values[0] is None) and values.count(None) == len(values):
+        return out  # an optional date empty on every row (a promise, a notice): counted in C, not looped
     for i in [i for i, v in enumerate(values) if v.__class__ is not _DATE or not low <= v.year <= high]:
         v = values[i]
         if v is None or (v.__class__ is _STR and not v.strip()):
