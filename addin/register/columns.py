@@ -193,8 +193,8 @@ def amounts(values: Sequence[object] | None, count: int, odd: bytearray, memo: d
 def typed(values: Sequence[object] | None, count: int, odd: bytearray, parse: Callable, repeats: bool = False) -> list:
     """Any other optional column: ``parse(value)`` → (value, problem) of each non-blank cell;
     ``repeats`` (a column of a few values: a client type, a language) parses each text once."""
-    if values is None:
-        return [None] * count
+    if values is None or ((not values or values[0] is None) and values.count(None) == len(values)):
+        return [None] * count  # absent, or empty on every row (counted in C)
     out = []
     append = out.append
     seen: dict[str, tuple] = {}
