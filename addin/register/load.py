@@ -38,7 +38,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import date as _Date
 from decimal import Decimal
+from operator import itemgetter
 from typing import Callable, Iterable
+
+import numpy as np
 
 from addin.books.base import Book, SheetData
 from addin.books.xlsx import col_letter
@@ -358,10 +361,7 @@ def totals_rows(data: SheetData, header: HeaderMap) -> frozenset[int]:
     if columns:  # a row whose first identity cell is a text opening with a letter or digit (not g, s, t),
         j = columns[0] - 1  # or a value that is not a text (a date, a number), is typed unless a formula
         held = {r for r, c in formulas if c == j + 1}
-        candidates = [r for r, values in enumerate(rows[header.row:], start=header.row + 1)
-                      if r in held or not (len(values) > j and (
-                          (v := values[j]).__class__ is str and (c := v[:1]).isascii() and c.isalnum()
-                          and c not in "gstGST" or (v is not None and v.__class__ is not str)))]
+        candidates = _untyped(rows, header.row, j, held)
     for r in candidates:
         values = rows[r - 1]
         typed = False
@@ -377,6 +377,33 @@ def totals_rows(data: SheetData, header: HeaderMap) -> frozenset[int]:
         if r in with_formula or any(is_total_label(v) for v in values):
             found.add(r)
     return frozenset(found)
+
+
+_UNTYPED_START = re.compile(r"\x00(?![0-9A-FH-RU-Za-fh-ru-z])")  # not an ASCII letter or digit, or g, s, t
+
+
+def _untyped(rows, start: int, j: int, held: set[int]) -> list[int]:
+    """The rows below ``start`` (1-based) whose cell ``j`` (0-based) is not surely a record's: not a
+    text opening with an ASCII letter or digit other than g, s, t, nor another value (a date, a
+    number); or in ``held``. A column of texts only, or of no text, is looked at in C."""
+    body = rows[start:]
+    if body and min(map(len, body)) > j:
+        column = list(map(itemgetter(j), body))
+        kinds = set(map(type, column))
+        if str not in kinds and type(None) not in kinds:  # dates or numbers: every row typed
+            return sorted(r for r in held if start < r <= len(rows))
+        joined = "\x00" + "\x00".join(column) if kinds == {str} else ""
+        if joined.count("\x00") == len(column) and column:  # (a NUL, which XML forbids, would shift the cells)
+            found = [m.start() for m in _UNTYPED_START.finditer(joined)]
+            if found:  # the cell each match opens: by the cells' starts in ``joined``
+                lengths = np.fromiter(map(len, column), np.int64, len(column)) + 1
+                starts = np.cumsum(lengths) - lengths
+                found = (np.searchsorted(starts, found) + start + 1).tolist()
+            return sorted({*found, *(r for r in held if start < r <= len(rows))})
+    return [r for r, values in enumerate(body, start=start + 1)
+            if r in held or not (len(values) > j and (
+                (v := values[j]).__class__ is str and (c := v[:1]).isascii() and c.isalnum()
+                and c not in "gstGST" or (v is not None and v.__class__ is not str)))]
 
 
 def _merged(ctx: _Context, data: SheetData, header: HeaderMap, by_index: dict[int, str], values: dict[str, list],

@@ -97,3 +97,37 @@ def test_only_rows_with_a_problem_are_read_row_by_row(monkeypatch):
 def test_client_rows_of_the_example_read_alike():
     book = FakeBook(french_sheets(Clients=[CLIENTS_FR, *CLIENT_ROWS]))
     assert load(book) == load(book, by_rows=True)
+
+
+# --- the rows a totals check looks at (``load._untyped``), against the rule cell by cell ---------
+
+def _untyped_by_rows(rows, start, j, held):
+    """The rule, one row at a time: a record's first identity cell is a text opening with an ASCII
+    letter or digit other than g, s, t, or another value (a date, a number)."""
+    out = []
+    for r, values in enumerate(rows[start:], start=start + 1):
+        v = values[j] if len(values) > j else None
+        typed = (isinstance(v, str) and v[:1].isascii() and v[:1].isalnum() and v[:1] not in "gstGST") or (
+            v is not None and not isinstance(v, str))
+        if r in held or not typed:
+            out.append(r)
+    return out
+
+
+_FIRST_CELLS = st.one_of(st.sampled_from(["F2025-001", "Total", "sous-total", "Grand total", "É12", "", " x", "abc",
+                                          "g1", "S", "9z", "é", "Zed", "\x01a", "Somme", "tva"]),
+                         st.text(max_size=4), st.none(), st.integers(0, 9), st.dates())
+
+
+@given(kind=st.sampled_from(["texts", "dates", "mixed"]), data=st.data())
+@hsettings(max_examples=150, deadline=None)
+def test_the_rows_a_totals_check_looks_at_are_those_of_the_rule_cell_by_cell(kind, data):
+    from addin.register.load import _untyped
+
+    cells = {"texts": st.one_of(_FIRST_CELLS.filter(lambda v: isinstance(v, str)), st.text(max_size=5)),
+             "dates": st.dates(), "mixed": _FIRST_CELLS}[kind]
+    body = data.draw(st.lists(st.one_of(cells.map(lambda v: (v, "x")), st.just(())) if kind == "mixed"
+                              else cells.map(lambda v: (v, "x")), max_size=12))
+    rows = [("N°", "Client"), *body]
+    held = set(data.draw(st.lists(st.integers(0, len(rows) + 2), max_size=3)))
+    assert _untyped(rows, 1, 0, held) == _untyped_by_rows(rows, 1, 0, held)
