@@ -54,6 +54,7 @@ from addin.register.schema import Column, HeaderMap, Sheet
 WARNING = Severity.WARNING
 _REQUIRED_SHEETS = (schema.CLIENTS, schema.FACTURES, schema.PAIEMENTS)
 _SECRET_MASK = "••••••"
+_ZERO = Decimal(0)  # compared with an amount: faster than the int 0
 
 
 # The records of the rows read without a problem, built as ``Invoice(...)``, ``Payment(...)``… build
@@ -702,9 +703,12 @@ def _load_invoices(ctx: _Context, clients: dict[str, Client]) -> tuple[dict[str,
         client = None
         if not odd[i] and number not in seen:
             client = client_of[codes[i]]
-        if client is None or (ttc > 0 and strict(number)) or (ttc < 0 and not (
-                is_credit_note_number(number) or (ht is not None and ht < 0))) or (
-                ht is not None and (((ht < 0) != (ttc < 0) and ht != 0 and ttc != 0) or abs(ttc) < abs(ht))):
+        if client is not None and ttc > _ZERO:  # an invoice (most rows): the rules below, fewer steps
+            bad = strict(number) or (ht is not None and (ht < _ZERO or ttc < ht))
+        else:  # no client, a credit note or a zero amount
+            bad = client is None or (ttc < 0 and not (is_credit_note_number(number) or (ht is not None and ht < 0))) or (
+                ht is not None and (((ht < 0) != (ttc < 0) and ht != 0 and ttc != 0) or abs(ttc) < abs(ht)))
+        if bad:
             _invoice_row(ctx, cut.row(i), clients, invoices, seen)  # a problem to say: the per-row reading
             continue
         seen[number] = first + i
@@ -853,7 +857,7 @@ def _load_payments(ctx: _Context, clients: dict[str, Client], invoices: dict[str
         if not odd[i] and (invoice is not None or not number) and (code or invoice is not None):
             client = client_of[code or invoice.client]
         # An invoice's client is a client's own code: another code is another client.
-        if client is None or amount <= 0 or (invoice is not None and invoice.client != client.code):
+        if client is None or amount <= _ZERO or (invoice is not None and invoice.client != client.code):
             _payment_row(ctx, cut.row(i), clients, invoices, seen_numbers, payments)  # a problem to say
             continue
         method = methods[i]
