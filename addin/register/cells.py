@@ -368,6 +368,8 @@ _EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-
 
 def parse_emails(value: object, place: Place = NOWHERE) -> tuple[str, Problem | None]:
     """A cell → the valid addresses joined by ``"; "`` (duplicates removed); a problem names the rejected ones."""
+    if value.__class__ is str and _EMAIL.fullmatch(value):  # one clean address (most cells): itself
+        return value, None
     if is_blank(value):
         return "", None
     raw = str(value).replace("\u00a0", " ")

@@ -126,6 +126,34 @@ def test_emails():
     assert kept == "" and problem.severity == Severity.ERROR
 
 
+def _emails_part_by_part(value):
+    """The rule of ``parse_emails`` written out: split on ; , and new lines, trim, drop < > and
+    mailto:, keep the valid addresses once (case aside), say the others."""
+    import re
+
+    from addin.register.cells import _EMAIL, is_blank
+
+    if is_blank(value):
+        return "", False
+    valid, rejected = [], []
+    for part in re.split(r"[;,\n]", str(value).replace("\u00a0", " ")):
+        candidate = part.strip().strip("<>").removeprefix("mailto:")
+        if candidate and _EMAIL.fullmatch(candidate):
+            if candidate.lower() not in {v.lower() for v in valid}:
+                valid.append(candidate)
+        elif candidate:
+            rejected.append(candidate)
+    return "; ".join(valid), bool(rejected)
+
+
+@given(st.lists(st.sampled_from([*"ab.@-_;, <>:\n\u00a0xyzAé1", "mailto:", ".fr", "@d.fr", "a@b.fr"]),
+                max_size=12).map("".join))
+@settings(max_examples=300, deadline=None)
+def test_emails_of_any_cell_follow_the_rule_whatever_path_reads_them(value):
+    kept, problem = parse_emails(value)
+    assert (kept, problem is not None) == _emails_part_by_part(value)
+
+
 def test_ints():
     assert parse_int("7") == (7, None)
     assert parse_int(7.0) == (7, None)
