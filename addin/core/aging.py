@@ -10,10 +10,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from statistics import median
+from itertools import repeat
 from typing import Iterator, Mapping, Sequence
+
+import numpy as np
 
 from addin.core.dates import add_months
 from addin.core.model import ZERO, Client, ClientType, InvoiceState, Settings, Status, cents
+from addin.core.records import fast_constructor
 
 BUCKETS = ("Non échu", "1–30 j", "31–60 j", "61–90 j", "> 90 j")
 _LIMITS = (0, 30, 60, 90)
@@ -35,6 +39,14 @@ def is_open(state: InvoiceState) -> bool:
     if state.status is Status.CREDIT_NOTE:
         return state.balance != 0
     return state.status in OPEN and state.balance != 0
+
+
+def unpaid(states: Sequence[InvoiceState]) -> list[InvoiceState]:
+    """The states not paid in full, in their order: all that the aged balance, the receivables,
+    the credit policy, the overdue share, the doubtful debts and the review's snapshot read (each
+    skips a paid invoice), a sixth of a register's states or so. Filtered once per review."""
+    paid = Status.PAID
+    return [s for s in states if s.status is not paid]
 
 
 def needs_fixing(state: InvoiceState) -> bool:
@@ -250,9 +262,10 @@ def claimable(states: Sequence[InvoiceState], clients: Sequence[Client], as_of: 
     paid: they are shown apart, as what could still be claimed before limitation
     (counted from the date of full payment).
     """
-    kinds = {c.code: c.type for c in clients}
+    consumers = _consumers(clients)
     open_i = open_f = settled_i = settled_f = ZERO
-    barred: dict[tuple[date, ClientType], bool] = {}  # (date of payment, kind) -> time-barred at as_of
+    # date of payment -> (time-barred at as_of for a business or public buyer, for a consumer)
+    barred: dict[date, tuple[bool, bool]] = {}
     for s in states:
         status = s.status
         if status in OPEN:  # is_open, credit notes apart
@@ -260,23 +273,29 @@ def claimable(states: Sequence[InvoiceState], clients: Sequence[Client], as_of: 
                 open_i += s.interest
                 open_f += s.indemnity
         elif status is Status.PAID and s.paid_on is not None and (s.interest or s.indemnity):
-            key = (s.paid_on, kinds.get(s.invoice.client, ClientType.BUSINESS))
-            late = barred.get(key)
-            if late is None:
-                late = barred[key] = limitation_date(*key) <= as_of
+            paid_on = s.paid_on
+            both = barred.get(paid_on)
+            if both is None:
+                both = barred[paid_on] = (limitation_date(paid_on, ClientType.BUSINESS) <= as_of,
+                                          limitation_date(paid_on, ClientType.CONSUMER) <= as_of)
+            # Only a consumer's limitation differs: the client is looked up when it matters.
+            late = both[0] if both[0] == both[1] else both[s.invoice.client in consumers]
             if not late:
                 settled_i += s.interest
                 settled_f += s.indemnity
     return Claimable(open_i, open_f, settled_i, settled_f)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Profile:
     client: str
     paid_invoices: int
     average_days_late: Decimal | None
     median_days_late: Decimal | None
     share_paid_late: Decimal | None  # fraction
+
+
+_new_profile = fast_constructor(Profile)  # a hundred thousand clients' profiles in a review
 
 
 def payer_profile(client: Client | str, states: Sequence[InvoiceState]) -> Profile:
@@ -287,34 +306,55 @@ def payer_profile(client: Client | str, states: Sequence[InvoiceState]) -> Profi
     late (None each when the client has no invoice paid in full).
     """
     client = client.code if isinstance(client, Client) else client
-    return _profile(client, [d for code, d in _paid_delays(states) if code == client])
+    codes, delays = _paid_delays(states)
+    return _profile(client, [d for code, d in zip(codes, delays) if code == client])
 
 
 def payer_profiles(clients: Sequence[Client | str], states: Sequence[InvoiceState]) -> dict[str, Profile]:
     """``payer_profile`` of every client, by code, in one pass over ``states`` (linear in
-    clients and invoices: the review and the forecast of 100,000 clients need it)."""
-    delays: dict[str, list[int]] = defaultdict(list)
-    for code, days in _paid_delays(states):
-        delays[code].append(days)
-    # Clients share their delays often (a few invoices each): each distinct set's figures made once.
-    figures: dict[tuple[int, ...], tuple] = {(): (0, None, None, None)}
+    clients and invoices: the review and the forecast of 100,000 clients need it).
+
+    The delays are grouped by client in columns (numpy: sorted by client then days, so that
+    each client's median is read at its middle); a client's figures depend only on its count,
+    total, median and count paid late, and each distinct set of those is made once.
+    """
+    codes = [c.code if isinstance(c, Client) else c for c in clients]
+    position = dict(zip(codes, range(len(codes))))
+    whose, delays = _paid_delays(states)
+    index = np.fromiter(map(position.get, whose, repeat(-1)), np.int64, len(whose))
+    days = np.array(delays, dtype=np.int64)
+    mine = index >= 0
+    index, days = index[mine], days[mine]
+    order = np.lexsort((days, index))
+    index, days = index[order], days[order]
+    count = np.bincount(index, minlength=len(codes))
+    late = np.bincount(index[days > 0], minlength=len(codes))
+    first = np.cumsum(count) - count
+    total = np.zeros(len(codes), dtype=np.int64)
+    some = count > 0
+    if len(days):
+        total[some] = np.add.reduceat(days, first[some])  # each client's days, consecutive
+    middle = np.minimum(first + count // 2, max(len(days) - 1, 0))
+    twice = np.zeros(len(codes), dtype=np.int64)
+    if len(days):
+        # odd count: twice the middle one; even: the two middle ones added
+        twice = np.where(count % 2 == 1, 2 * days[middle], days[middle] + days[np.maximum(middle - 1, 0)])
+    figures: dict[tuple[int, int, int, int], tuple] = {}
     result = {}
-    for client in clients:
-        code = client.code if isinstance(client, Client) else client
-        mine = delays.get(code, ())
-        key = tuple(sorted(mine))
+    for code, key in zip(codes, zip(count.tolist(), total.tolist(), twice.tolist(), late.tolist())):
         found = figures.get(key)
         if found is None:
-            found = figures[key] = _figures(mine)
-        result[code] = Profile(code, *found)
+            found = figures[key] = _figures_of(*key)
+        result[code] = _new_profile(code, *found)
     return result
 
 
-def _paid_delays(states: Sequence[InvoiceState]) -> Iterator[tuple[str, int]]:
-    """(client, days late at full payment) of each invoice paid in full (credit notes left out)."""
-    for s in states:
-        if s.status is Status.PAID and s.paid_on and s.due and s.invoice.amount_ttc > 0:
-            yield s.invoice.client, max(0, (s.paid_on - s.due).days)
+def _paid_delays(states: Sequence[InvoiceState]) -> tuple[list[str], list[int]]:
+    """The client and the days late at full payment of each invoice paid in full (credit
+    notes left out), as two lists in the states' order."""
+    paid = Status.PAID
+    settled = [s for s in states if s.status is paid and s.paid_on and s.due and s.invoice.amount_ttc > ZERO]
+    return [s.invoice.client for s in settled], [max(0, (s.paid_on - s.due).days) for s in settled]
 
 
 _TENTH, _HUNDREDTH = Decimal("0.1"), Decimal("0.01")
@@ -326,21 +366,21 @@ def _profile(client: str, delays: list[int]) -> Profile:
 
 def _figures(delays: Sequence[int]) -> tuple[int, Decimal | None, Decimal | None, Decimal | None]:
     """A profile's count, average, median and share paid late (None each without a delay)."""
-    if not delays:
+    ordered = sorted(delays)
+    count, middle = len(ordered), len(ordered) // 2
+    twice = (2 * ordered[middle] if count % 2 else ordered[middle - 1] + ordered[middle]) if count else 0
+    return _figures_of(count, sum(ordered), twice, sum(1 for d in ordered if d > 0))
+
+
+def _figures_of(count: int, total: int, twice_median: int, late: int
+                ) -> tuple[int, Decimal | None, Decimal | None, Decimal | None]:
+    """The figures of ``count`` delays summing to ``total`` days, ``late`` of them over 0, whose
+    median is ``twice_median`` ÷ 2: the middle one, or the half-sum of the two middle ones
+    (``statistics.median``'s value, exact, without going through a float)."""
+    if not count:
         return 0, None, None, None
-    count = len(delays)
-    return (count, (Decimal(sum(delays)) / count).quantize(_TENTH), _median(delays).quantize(_TENTH),
-            (Decimal(sum(1 for d in delays if d > 0)) / count).quantize(_HUNDREDTH))
-
-
-def _median(days: Sequence[int]) -> Decimal:
-    """The median of whole days, exact: the middle one, or the half-sum of the two middle ones
-    (``statistics.median``'s value, without going through a float)."""
-    ordered = sorted(days)
-    middle = len(ordered) // 2
-    if len(ordered) % 2:
-        return Decimal(ordered[middle])
-    return Decimal(ordered[middle - 1] + ordered[middle]) / 2
+    return (count, (Decimal(total) / count).quantize(_TENTH), (Decimal(twice_median) / 2).quantize(_TENTH),
+            (Decimal(late) / count).quantize(_HUNDREDTH))
 
 
 @dataclass(frozen=True)
@@ -439,6 +479,14 @@ DOUBTFUL_RULES = (
 LIMITATION_WARNING_DAYS = 92  # "within 3 months" of the limitation date
 
 
+def _consumers(clients: Sequence[Client]) -> set[str]:
+    """The codes of the consumer clients: the only ones whose limitation is not 5 years (a
+    set of codes, as hashing a ``ClientType`` runs Python code for each key)."""
+    consumer = ClientType.CONSUMER
+    kinds = {c.code: c.type for c in clients}  # a code twice: its last record, as everywhere
+    return {code for code, kind in kinds.items() if kind is consumer}
+
+
 def limitation_date(due: date, client_type: ClientType) -> date:
     """When the claim is time-barred: 2 years after the due date for a consumer (L218-2
     C. conso.), 5 years otherwise (L110-4 C. com.). A 29 February moves to the 28th."""
@@ -457,17 +505,17 @@ def doubtful_debts(states: Sequence[InvoiceState], clients: Sequence[Client], as
     register does not date a dispute: "disputed for over 90 days" is read as disputed and
     over 90 days past due.
     """
-    kinds = {c.code: c.type for c in clients}
-    limits: dict[tuple[date, ClientType], date] = {}  # many invoices share a due date
+    consumers = _consumers(clients)
+    limits: dict[tuple[date, bool], date] = {}  # many invoices share a due date
     result = []
     for s in states:
         if s.status not in OPEN or s.due is None or s.balance <= 0:  # open invoices owing something
             continue
         late = (as_of - s.due).days
-        key = (s.due, kinds.get(s.invoice.client, ClientType.BUSINESS))
+        key = (s.due, s.invoice.client in consumers)
         limit = limits.get(key)
         if limit is None:
-            limit = limits[key] = limitation_date(*key)
+            limit = limits[key] = limitation_date(key[0], ClientType.CONSUMER if key[1] else ClientType.BUSINESS)
         if limit <= as_of:
             rule, rate = f"prescrite depuis le {limit:%d/%m/%Y}", Decimal(1)
         elif (limit - as_of).days <= LIMITATION_WARNING_DAYS:

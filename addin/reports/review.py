@@ -194,8 +194,9 @@ class Headline:
 def headline(states: Sequence[InvoiceState], clients: Sequence[Client], settings: Settings, as_of: date,
              credits: Mapping[str, Decimal] | None = None) -> Headline:
     """Aged balance, receivables, DSO and the clients to put on hold as of ``as_of``."""
-    return Headline(aging.aged_balance(states, clients, as_of, credits or {}), aging.receivables(states, as_of),
-                    aging.dso(states, as_of), aging.credit_policy_breaches(clients, states, settings, as_of))
+    unpaid = aging.unpaid(states)  # a paid invoice counts in the DSO's sales only
+    return Headline(aging.aged_balance(unpaid, clients, as_of, credits or {}), aging.receivables(unpaid, as_of),
+                    aging.dso(states, as_of), aging.credit_policy_breaches(clients, unpaid, settings, as_of))
 
 
 def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], payments: Sequence[Payment],
@@ -220,6 +221,8 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
     credits = credits or {}
     previous = previous or Snapshot({})
     head = head or headline(states, clients, settings, as_of, credits)
+    # Most figures below skip a paid invoice: they read the unpaid ones only (``aging.unpaid``).
+    unpaid = aging.unpaid(states)
     balance, figures, days, breaches = head.balance, head.figures, head.days, head.breaches
     names = {c.code: c.name for c in clients}
     first = as_of.replace(day=1)
@@ -252,12 +255,12 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
     ))
     blocks.append(Block(
         "Ratios", ("DSO (jours)", "Part échue", "Méthode du DSO"),
-        ((days, aging.overdue_share(states, as_of),
+        ((days, aging.overdue_share(unpaid, as_of),
           "épuisement (count-back) sur le CA TTC"),),
         ("number", "percent", "text"), (44, 16, 14),
     ))
     # Invoices in error have no age: their own column (and bar) only when there are some.
-    unknown = any(aging.needs_fixing(s) and s.balance for s in states)
+    unknown = any(aging.needs_fixing(s) and s.balance for s in unpaid)
     spread = tuple(zip(aging.BUCKETS, balance.totals.buckets))
     spread += ((UNKNOWN_SHORT, balance.totals.unknown),) if unknown else ()
     blocks.append(Block("Répartition par ancienneté", ("Tranche", "Montant"), spread, ("text", "money"), (44, 16)))
@@ -273,7 +276,7 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
     blocks.append(Block("Balance âgée par client", headers,
                         tuple(aged(r) for r in balance.rows) + (aged(balance.totals),),
                         ("text", "text") + ("money",) * (len(headers) - 2), widths))
-    current = snapshot_lines(states, as_of)
+    current = snapshot_lines(unpaid, as_of)
     if before is not None:
         diff = changes(before[1], current, states, as_of, month_end(_parse_key(before[0])))
         title = f"Évolution depuis la revue de {month_label(before[0])}"
@@ -293,7 +296,7 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
                p.share_paid_late) for p in profiles.values() if p.paid_invoices),
         ("text", "text", "int", "number", "number", "percent"), (44, 16, 14, 14, 14, 14),
     ))
-    doubtful = not_covered(aging.doubtful_debts(states, clients, as_of), states, credits, as_of)
+    doubtful = not_covered(aging.doubtful_debts(unpaid, clients, as_of), unpaid, credits, as_of)
     blocks.append(Block(
         "Créances douteuses — suggestions de provision (à valider par le comptable)",
         ("Client", "Code client", "Facture", "Reste dû", "Jours retard", "Taux", "Provision HT", "Règle"),
