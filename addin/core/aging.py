@@ -61,7 +61,7 @@ def to_fix(states: Sequence[InvoiceState]) -> tuple[Decimal, int]:
     return sum((s.balance for s in wrong), ZERO), len(wrong)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AgedRow:
     client: str
     name: str
@@ -70,6 +70,9 @@ class AgedRow:
     credit_notes: Decimal  # open credit notes (negative)
     total: Decimal  # = buckets + unknown + credit notes = the client's open Reste dû in Factures
     unallocated: Decimal  # payments not allocated to an invoice (shown apart, not in total)
+
+
+_new_aged_row = fast_constructor(AgedRow)  # a row per client with something open
 
 
 @dataclass(frozen=True)
@@ -123,8 +126,8 @@ def aged_balance(states: Sequence[InvoiceState], clients: Sequence[Client], as_o
     rows = []
     for code in sorted(per_client):
         amounts = per_client[code]
-        rows.append(AgedRow(code, names.get(code, ""), tuple(amounts[:unknown]), amounts[unknown], amounts[notes],
-                            sum(amounts, ZERO), -credits.get(code, ZERO)))
+        rows.append(_new_aged_row(code, names.get(code, ""), tuple(amounts[:unknown]), amounts[unknown],
+                                  amounts[notes], sum(amounts, ZERO), -credits.get(code, ZERO)))
     # Each column summed down the rows (in their order), one column at a time.
     columns = list(zip(*((*r.buckets, r.unknown, r.credit_notes, r.total, r.unallocated) for r in rows))) or \
         [()] * (len(BUCKETS) + 4)
@@ -435,13 +438,20 @@ def credit_policy_breaches(clients: Sequence[Client], states: Sequence[InvoiceSt
                 overdue_of[code] = overdue_of.get(code, ZERO) + s.balance
                 worst_of[code] = max(worst_of.get(code, 0), late)
     result = []
+    days_limit, overdue_limit = settings.hold_days_late, settings.hold_amount_overdue
+    # A client with nothing open (most of them) has 0 days late, ZERO overdue and a ZERO balance:
+    # whether the policy's limits hold it is the same for each, found once.
+    idle_held = ((bool(days_limit) and 0 > days_limit) or (overdue_limit is not None and ZERO > overdue_limit))
     for client in clients:
         code = client.code
+        if code not in balance_of and code not in disputed_of and not idle_held and (
+                client.credit_limit is None or not ZERO > client.credit_limit):
+            continue
         worst = worst_of.get(code, 0)
         overdue_amount = overdue_of.get(code, ZERO)
         balance = balance_of.get(code, ZERO)
-        too_late = bool(settings.hold_days_late) and worst > settings.hold_days_late
-        too_much = settings.hold_amount_overdue is not None and overdue_amount > settings.hold_amount_overdue
+        too_late = bool(days_limit) and worst > days_limit
+        too_much = overdue_limit is not None and overdue_amount > overdue_limit
         over_limit = client.credit_limit is not None and balance > client.credit_limit
         if too_late or too_much or over_limit:
             disputed = disputed_of.get(code, [])

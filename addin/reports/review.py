@@ -23,6 +23,7 @@ from typing import Mapping, Sequence
 from addin.books.base import Block, ChartSpec, GeneratedSheet, SheetData
 from addin.core import aging
 from addin.core.model import ZERO, Client, InvoiceState, Payment, Settings, Status, cents
+from addin.core.records import fast_constructor
 
 SHEET = "Revue"
 SNAPSHOT_SHEET = "_RevueSnapshot"
@@ -36,7 +37,7 @@ _MONTH_TEXT = re.compile(r"M?(\d{4})-(0[1-9]|1[0-2])(-\d{2})?")
 _EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1 Jan 1900 (Excel's leap-year bug included)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SnapshotLine:
     client: str
     balance: Decimal
@@ -44,6 +45,9 @@ class SnapshotLine:
     status: str
     promise: date | None
     dispute: str
+
+
+_new_line = fast_constructor(SnapshotLine)  # a line per open invoice in a review
 
 
 @dataclass(frozen=True)
@@ -117,19 +121,20 @@ def month_end(month: tuple[int, int]) -> date:
 
 
 def snapshot_lines(states: Sequence[InvoiceState], as_of: date) -> dict[str, SnapshotLine]:
-    buckets: dict[date, int] = {}  # due date -> its bucket (many invoices share a due date)
-
-    def bucket(due: date | None) -> int:
-        if not due:
-            return 0
+    buckets: dict[date | None, int] = {None: 0}  # due date -> its bucket (many invoices share a due date)
+    lines = {}
+    for s in states:
+        status = s.status
+        if status is Status.CREDIT_NOTE or status not in aging.OPEN or s.balance == 0:  # not is_open
+            continue
+        due = s.due
         found = buckets.get(due)
         if found is None:
-            found = buckets[due] = aging.bucket(due, as_of)
-        return found
-
-    return {s.invoice.number: SnapshotLine(s.invoice.client, s.balance, bucket(s.due),
-                                           s.status.value, s.invoice.promise, s.invoice.dispute)
-            for s in states if aging.is_open(s) and s.status is not Status.CREDIT_NOTE}
+            found = buckets[due] = aging.bucket(due, as_of) if due else 0
+        invoice = s.invoice
+        lines[invoice.number] = _new_line(invoice.client, s.balance, found, status.value, invoice.promise,
+                                          invoice.dispute)
+    return lines
 
 
 def changes(previous: Mapping[str, SnapshotLine], current: Mapping[str, SnapshotLine],
