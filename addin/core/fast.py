@@ -277,10 +277,11 @@ def _allocated(register: Register, today: date, problems: list[Problem]) -> _All
     dense[np.fromiter(code_of.values(), np.int64, len(code_of))] = np.arange(len(code_of))
     first_seen = dense[first_seen]
     invoice_client, payment_client = first_seen[:n], first_seen[n:]
-    kind = np.array([_TYPES.index(clients[code].type) if code in clients else 0 for code in code_of],
+    records = list(map(clients.get, code_of))  # each code's client record, None when unknown: one look-up
+    kind = np.array([0 if client is None else _TYPES.index(client.type) for client in records],
                     dtype=np.int64)[invoice_client]
 
-    code_terms = [clients[code].terms if code in clients else None for code in code_of]
+    code_terms = [None if client is None else client.terms for client in records]
     dues, due_day = _due_dates(invoices, invoice_client, kind, code_terms, register.settings, problems)
     calendar = _Calendar(day)
     # Linked credit notes (``credit_notes``): what they take off an invoice is not open to payments.
