@@ -258,12 +258,8 @@ def computed_row(state: InvoiceState, next_actions, last_reminders) -> tuple[obj
     thousand rows are made at each refresh)."""
     number = state.invoice.number
     label, when = next_actions.get(number, _NOTHING_NEXT)
-    status = state.status
     return (
-        state.due, state.paid, state.balance,
-        # status_label, inline
-        ON_PLAN if status is Status.NOT_DUE and state.plan_due is not None and state.days_late > 0 else status.value,
-        state.days_late,
+        state.due, state.paid, state.balance, status_label(state), state.days_late,
         # A lower bound (a half-year missing from Taux) is not the interest owed: left empty, Anomalies says why.
         state.interest if state.interest_known else None,
         state.indemnity, label or "", when, last_reminders.get(number),

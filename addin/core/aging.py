@@ -9,9 +9,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from statistics import median
 from itertools import repeat
-from typing import Iterator, Mapping, Sequence
+from statistics import median
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -342,6 +342,7 @@ def payer_profiles(clients: Sequence[Client | str], states: Sequence[InvoiceStat
     if len(days):
         # odd count: twice the middle one; even: the two middle ones added
         twice = np.where(count % 2 == 1, 2 * days[middle], days[middle] + days[np.maximum(middle - 1, 0)])
+        twice[count == 0] = 0  # no delay: no median (and one key for all such clients)
     figures: dict[tuple[int, int, int, int], tuple] = {}
     result = {}
     for code, key in zip(codes, zip(count.tolist(), total.tolist(), twice.tolist(), late.tolist())):
