@@ -97,6 +97,7 @@ def aged_balance(states: Sequence[InvoiceState], clients: Sequence[Client], as_o
     open balances of ``Factures`` to the cent. A client with only an unallocated payment
     still gets a row. Rows are sorted by client code.
     """
+    paid, error, credit_note = Status.PAID, Status.ERROR, Status.CREDIT_NOTE  # each read once (a Python look-up)
     credits = credits or {}
     names = {c.code: c.name for c in clients}
     unknown, notes = len(BUCKETS), len(BUCKETS) + 1  # the two columns after the buckets
@@ -105,13 +106,13 @@ def aged_balance(states: Sequence[InvoiceState], clients: Sequence[Client], as_o
     for state in states:
         # needs_fixing and is_open, the status read once; a paid invoice (most) skipped first.
         status = state.status
-        if status is Status.PAID:
+        if status is paid:
             continue
-        if status is Status.ERROR:
+        if status is error:
             if state.balance:
                 per_client[state.invoice.client][unknown] += state.balance
             continue
-        if status is Status.CREDIT_NOTE:
+        if status is credit_note:
             if state.balance != 0:
                 per_client[state.invoice.client][notes] += state.balance
             continue
@@ -156,6 +157,7 @@ class Receivables:
 
 def receivables(states: Sequence[InvoiceState], as_of: date) -> Receivables:
     """The headline figures as of ``as_of`` (states computed by the ledger at that date)."""
+    error, credit_note = Status.ERROR, Status.CREDIT_NOTE  # each read once (a Python look-up)
     # One pass: the open invoices (is_open, credit notes apart), those in error, the credit notes.
     due = overdue = wrong = notes = ZERO
     count = 0
@@ -166,10 +168,10 @@ def receivables(states: Sequence[InvoiceState], as_of: date) -> Receivables:
                 due += s.balance
                 if s.due is not None and s.due < as_of:
                     overdue += s.balance
-        elif status is Status.ERROR:
+        elif status is error:
             wrong += s.balance
             count += 1
-        elif status is Status.CREDIT_NOTE and s.balance != 0:
+        elif status is credit_note and s.balance != 0:
             notes += s.balance
     return Receivables(cents(due), cents(overdue), cents(wrong), count, cents(notes), cents(due + wrong + notes))
 
@@ -190,6 +192,7 @@ def dso(states: Sequence[InvoiceState], as_of: date, months: int = 3) -> Decimal
     instead of one capped at the window. None when there are no sales at all, or nothing
     is owed and nothing was sold in the window.
     """
+    paid = Status.PAID  # each read once (a Python look-up)
     if months < 1:
         raise ValueError("le DSO se calcule sur au moins un mois")
     # One pass: the receivables (is_open, credit notes excepted) and the sales by day of
@@ -199,7 +202,7 @@ def dso(states: Sequence[InvoiceState], as_of: date, months: int = 3) -> Decimal
     sales_by_day: dict[date, Decimal] = {}
     for s in states:
         status = s.status
-        if status is not Status.PAID and status in OPEN and s.balance != ZERO:
+        if status is not paid and status in OPEN and s.balance != ZERO:
             receivables += s.balance
         inv = s.invoice
         amount = inv.amount_ttc
@@ -265,6 +268,7 @@ def claimable(states: Sequence[InvoiceState], clients: Sequence[Client], as_of: 
     paid: they are shown apart, as what could still be claimed before limitation
     (counted from the date of full payment).
     """
+    paid = Status.PAID  # each read once (a Python look-up)
     consumers = _consumers(clients)
     open_i = open_f = settled_i = settled_f = ZERO
     # date of payment -> (time-barred at as_of for a business or public buyer, for a consumer)
@@ -275,7 +279,7 @@ def claimable(states: Sequence[InvoiceState], clients: Sequence[Client], as_of: 
             if s.balance != 0:
                 open_i += s.interest
                 open_f += s.indemnity
-        elif status is Status.PAID and s.paid_on is not None and (s.interest or s.indemnity):
+        elif status is paid and s.paid_on is not None and (s.interest or s.indemnity):
             paid_on = s.paid_on
             both = barred.get(paid_on)
             if both is None:
@@ -418,6 +422,7 @@ def credit_policy_breaches(clients: Sequence[Client], states: Sequence[InvoiceSt
     ``as_of``; without it, the states' own ``days_late`` (computed by the ledger at its
     date) are used.
     """
+    credit_note, disputed_status = Status.CREDIT_NOTE, Status.DISPUTED  # each read once (a Python look-up)
     # One pass over the states (linear in clients and invoices): per client, the open
     # invoices' worst days late, overdue amount and balance, and the disputed ones apart.
     worst_of: dict[str, int] = {}
@@ -426,14 +431,14 @@ def credit_policy_breaches(clients: Sequence[Client], states: Sequence[InvoiceSt
     disputed_of: dict[str, list[InvoiceState]] = defaultdict(list)
     for s in states:
         status = s.status
-        if s.balance == 0 or (status is not Status.CREDIT_NOTE and status not in OPEN):  # not is_open
+        if s.balance == 0 or (status is not credit_note and status not in OPEN):  # not is_open
             continue
         code = s.invoice.client
-        if status is Status.DISPUTED:
+        if status is disputed_status:
             disputed_of[code].append(s)
             continue
         balance_of[code] = balance_of.get(code, ZERO) + s.balance
-        if status is not Status.CREDIT_NOTE and s.due:
+        if status is not credit_note and s.due:
             late = (as_of - s.due).days if as_of is not None else s.days_late
             if late > 0:
                 overdue_of[code] = overdue_of.get(code, ZERO) + s.balance
@@ -516,6 +521,7 @@ def doubtful_debts(states: Sequence[InvoiceState], clients: Sequence[Client], as
     register does not date a dispute: "disputed for over 90 days" is read as disputed and
     over 90 days past due.
     """
+    disputed_status = Status.DISPUTED  # each read once (a Python look-up)
     consumers = _consumers(clients)
     limits: dict[tuple[date, bool], date] = {}  # many invoices share a due date
     result = []
@@ -533,7 +539,7 @@ def doubtful_debts(states: Sequence[InvoiceState], clients: Sequence[Client], as
             rule, rate = f"prescription le {limit:%d/%m/%Y}", Decimal(1)
         elif late > 365:
             rule, rate = "plus de 365 jours de retard", Decimal(1)
-        elif s.status is Status.DISPUTED and late > 90:
+        elif s.status is disputed_status and late > 90:
             rule, rate = "litige, échue depuis plus de 90 jours", Decimal(1)
         elif late > 180:
             rule, rate = "plus de 180 jours de retard", Decimal("0.5")
@@ -562,7 +568,8 @@ def expected_date(state: InvoiceState, profiles: Mapping[str, Profile], book_del
 
 def book_delay(states: Sequence[InvoiceState]) -> Decimal:
     """The median days late over every invoice paid in full (0 when none)."""
-    delays = [max(0, (s.paid_on - s.due).days) for s in states if s.status is Status.PAID and s.paid_on and s.due]
+    paid = Status.PAID  # each read once (a Python look-up)
+    delays = [max(0, (s.paid_on - s.due).days) for s in states if s.status is paid and s.paid_on and s.due]
     return Decimal(str(median(delays))) if delays else ZERO
 
 
@@ -602,6 +609,7 @@ def forecast(states: Sequence[InvoiceState], profiles: Mapping[str, Profile], as
     the disputed ones (nobody knows when), those in error (no due date) and those
     expected after the last week. Every open invoice is in exactly one place.
     """
+    error, disputed_status = Status.ERROR, Status.DISPUTED  # each read once (a Python look-up)
     delay = book_delay(states)
     skip = set(doubtful)
     first_monday = as_of - timedelta(days=as_of.weekday())
@@ -609,14 +617,14 @@ def forecast(states: Sequence[InvoiceState], profiles: Mapping[str, Profile], as
     beyond, disputed, dubious, wrong = [ZERO, 0], [ZERO, 0], [ZERO, 0], [ZERO, 0]
     for s in states:
         status = s.status
-        if status is Status.ERROR:  # needs_fixing
+        if status is error:  # needs_fixing
             if s.balance > 0:
                 wrong[0] += s.balance
                 wrong[1] += 1
             continue
         if status not in OPEN or s.balance <= 0 or s.due is None:  # open invoices owing something
             continue
-        line = (dubious if s.invoice.number in skip else disputed if status is Status.DISPUTED else None)
+        line = (dubious if s.invoice.number in skip else disputed if status is disputed_status else None)
         if line is not None:
             line[0] += s.balance
             line[1] += 1
