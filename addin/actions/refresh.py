@@ -203,14 +203,17 @@ def factures_cells(snapshot: Snapshot, register: Register, ledger: Ledger,
               if k not in header.appended and not schema.FACTURES.column(k).computed]
     skipped = totals_rows(data, header)
     # Each sheet row's computed values as one tuple in the columns' order (the blocks are made of them).
-    pick = itemgetter(*keys) if len(keys) > 1 else (lambda values: (values[keys[0]],))
+    places = [_ROW_KEYS.index(k) for k in keys]
+    pick = None if places == list(range(len(_ROW_KEYS))) else (
+        itemgetter(*places) if len(places) > 1 else (lambda values: (values[places[0]],)))
     empty = tuple(None for _k in keys)
     error = tuple(Status.ERROR.value if k == "status" else None for k in keys)
     computed: list[tuple[object, ...]] = []
     for row in range(first, last + 1):
         state = by_row.get(row)
         if state:
-            computed.append(pick(computed_values(state, next_actions, last_reminders)))
+            values = computed_row(state, next_actions, last_reminders)
+            computed.append(values if pick is None else pick(values))
             continue
         raw = data.rows[row - 1] if row - 1 < len(data.rows) else ()
         computed.append(empty if all(raw[j - 1] in (None, "") for j in inputs if j - 1 < len(raw)) else error)
@@ -242,20 +245,25 @@ def status_label(state: InvoiceState) -> str:
 
 
 def computed_values(state: InvoiceState, next_actions, last_reminders) -> dict[str, object]:
-    label, when = next_actions.get(state.invoice.number, ("", None))
-    return {
-        "due": state.due,
-        "paid": state.paid,
-        "balance": state.balance,
-        "status": status_label(state),
-        "days_late": state.days_late,
+    return dict(zip(_ROW_KEYS, computed_row(state, next_actions, last_reminders)))
+
+
+_ROW_KEYS = ("due", "paid", "balance", "status", "days_late", "interest", "indemnity", "next_action",
+             "next_action_date", "last_reminder")  # computed_row's order
+_NOTHING_NEXT = ("", None)
+
+
+def computed_row(state: InvoiceState, next_actions, last_reminders) -> tuple[object, ...]:
+    """The computed cells of ``state``'s row, in the order of ``_ROW_KEYS`` (a tuple: a hundred
+    thousand rows are made at each refresh)."""
+    number = state.invoice.number
+    label, when = next_actions.get(number, _NOTHING_NEXT)
+    return (
+        state.due, state.paid, state.balance, status_label(state), state.days_late,
         # A lower bound (a half-year missing from Taux) is not the interest owed: left empty, Anomalies says why.
-        "interest": state.interest if state.interest_known else None,
-        "indemnity": state.indemnity,
-        "next_action": label or "",
-        "next_action_date": when,
-        "last_reminder": last_reminders.get(state.invoice.number),
-    }
+        state.interest if state.interest_known else None,
+        state.indemnity, label or "", when, last_reminders.get(number),
+    )
 
 
 def _contiguous(keys: Sequence[str], columns: Mapping[str, int]) -> list[list[str]]:
@@ -569,14 +577,16 @@ def totals_of(states: Sequence[InvoiceState], today: date | None = None) -> dict
     ``promised`` say how much of it); ``to_fix``: the balance of invoices in error, whose
     due date is unknown (not in ``due``).
     """
-    open_states = [s for s in states if s.status not in (Status.PAID, Status.ERROR, Status.CREDIT_NOTE)]
+    paid, error, credit_note = Status.PAID, Status.ERROR, Status.CREDIT_NOTE
+    unpaid = [s for s in states if s.status is not paid]  # most states are paid: one pass over them
+    open_states = [s for s in unpaid if s.status is not error and s.status is not credit_note]
     late = [s for s in open_states if today is not None and (s.plan_due or s.due) is not None
             and (s.plan_due or s.due) < today] if today is not None else \
         [s for s in open_states if s.status is Status.OVERDUE]
-    errors = [s for s in states if s.status is Status.ERROR and s.balance > 0]
+    errors = [s for s in unpaid if s.status is error and s.balance > 0]
     return {
         "due": cents(sum((s.balance for s in open_states), ZERO)),
-        "credit_notes": cents(sum((s.balance for s in states if s.status is Status.CREDIT_NOTE), ZERO)),
+        "credit_notes": cents(sum((s.balance for s in unpaid if s.status is credit_note), ZERO)),
         "overdue": cents(sum((s.balance for s in late), ZERO)),
         "disputed": cents(sum((s.balance for s in late if s.status is Status.DISPUTED), ZERO)),
         "promised": cents(sum((s.balance for s in late if s.status is Status.PROMISED), ZERO)),

@@ -9,11 +9,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import repeat
 from statistics import median
-from typing import Iterator, Mapping, Sequence
+from typing import Mapping, Sequence
+
+import numpy as np
 
 from addin.core.dates import add_months
 from addin.core.model import ZERO, Client, ClientType, InvoiceState, Settings, Status, cents
+from addin.core.records import fast_constructor
 
 BUCKETS = ("Non échu", "1–30 j", "31–60 j", "61–90 j", "> 90 j")
 _LIMITS = (0, 30, 60, 90)
@@ -37,6 +41,14 @@ def is_open(state: InvoiceState) -> bool:
     return state.status in OPEN and state.balance != 0
 
 
+def unpaid(states: Sequence[InvoiceState]) -> list[InvoiceState]:
+    """The states not paid in full, in their order: all that the aged balance, the receivables,
+    the credit policy, the overdue share, the doubtful debts and the review's snapshot read (each
+    skips a paid invoice), a sixth of a register's states or so. Filtered once per review."""
+    paid = Status.PAID
+    return [s for s in states if s.status is not paid]
+
+
 def needs_fixing(state: InvoiceState) -> bool:
     """An invoice in error (its due date could not be computed): its *Reste dû* is in
     ``Factures`` but it has no age; the Anomalies sheet says what to correct."""
@@ -49,7 +61,7 @@ def to_fix(states: Sequence[InvoiceState]) -> tuple[Decimal, int]:
     return sum((s.balance for s in wrong), ZERO), len(wrong)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AgedRow:
     client: str
     name: str
@@ -58,6 +70,9 @@ class AgedRow:
     credit_notes: Decimal  # open credit notes (negative)
     total: Decimal  # = buckets + unknown + credit notes = the client's open Reste dû in Factures
     unallocated: Decimal  # payments not allocated to an invoice (shown apart, not in total)
+
+
+_new_aged_row = fast_constructor(AgedRow)  # a row per client with something open
 
 
 @dataclass(frozen=True)
@@ -82,6 +97,7 @@ def aged_balance(states: Sequence[InvoiceState], clients: Sequence[Client], as_o
     open balances of ``Factures`` to the cent. A client with only an unallocated payment
     still gets a row. Rows are sorted by client code.
     """
+    paid, error, credit_note = Status.PAID, Status.ERROR, Status.CREDIT_NOTE  # each read once (a Python look-up)
     credits = credits or {}
     names = {c.code: c.name for c in clients}
     unknown, notes = len(BUCKETS), len(BUCKETS) + 1  # the two columns after the buckets
@@ -90,13 +106,13 @@ def aged_balance(states: Sequence[InvoiceState], clients: Sequence[Client], as_o
     for state in states:
         # needs_fixing and is_open, the status read once; a paid invoice (most) skipped first.
         status = state.status
-        if status is Status.PAID:
+        if status is paid:
             continue
-        if status is Status.ERROR:
+        if status is error:
             if state.balance:
                 per_client[state.invoice.client][unknown] += state.balance
             continue
-        if status is Status.CREDIT_NOTE:
+        if status is credit_note:
             if state.balance != 0:
                 per_client[state.invoice.client][notes] += state.balance
             continue
@@ -111,8 +127,8 @@ def aged_balance(states: Sequence[InvoiceState], clients: Sequence[Client], as_o
     rows = []
     for code in sorted(per_client):
         amounts = per_client[code]
-        rows.append(AgedRow(code, names.get(code, ""), tuple(amounts[:unknown]), amounts[unknown], amounts[notes],
-                            sum(amounts, ZERO), -credits.get(code, ZERO)))
+        rows.append(_new_aged_row(code, names.get(code, ""), tuple(amounts[:unknown]), amounts[unknown],
+                                  amounts[notes], sum(amounts, ZERO), -credits.get(code, ZERO)))
     # Each column summed down the rows (in their order), one column at a time.
     columns = list(zip(*((*r.buckets, r.unknown, r.credit_notes, r.total, r.unallocated) for r in rows))) or \
         [()] * (len(BUCKETS) + 4)
@@ -141,6 +157,7 @@ class Receivables:
 
 def receivables(states: Sequence[InvoiceState], as_of: date) -> Receivables:
     """The headline figures as of ``as_of`` (states computed by the ledger at that date)."""
+    error, credit_note = Status.ERROR, Status.CREDIT_NOTE  # each read once (a Python look-up)
     # One pass: the open invoices (is_open, credit notes apart), those in error, the credit notes.
     due = overdue = wrong = notes = ZERO
     count = 0
@@ -151,10 +168,10 @@ def receivables(states: Sequence[InvoiceState], as_of: date) -> Receivables:
                 due += s.balance
                 if s.due is not None and s.due < as_of:
                     overdue += s.balance
-        elif status is Status.ERROR:
+        elif status is error:
             wrong += s.balance
             count += 1
-        elif status is Status.CREDIT_NOTE and s.balance != 0:
+        elif status is credit_note and s.balance != 0:
             notes += s.balance
     return Receivables(cents(due), cents(overdue), cents(wrong), count, cents(notes), cents(due + wrong + notes))
 
@@ -175,6 +192,7 @@ def dso(states: Sequence[InvoiceState], as_of: date, months: int = 3) -> Decimal
     instead of one capped at the window. None when there are no sales at all, or nothing
     is owed and nothing was sold in the window.
     """
+    paid = Status.PAID  # each read once (a Python look-up)
     if months < 1:
         raise ValueError("le DSO se calcule sur au moins un mois")
     # One pass: the receivables (is_open, credit notes excepted) and the sales by day of
@@ -184,7 +202,7 @@ def dso(states: Sequence[InvoiceState], as_of: date, months: int = 3) -> Decimal
     sales_by_day: dict[date, Decimal] = {}
     for s in states:
         status = s.status
-        if status is not Status.PAID and status in OPEN and s.balance != ZERO:
+        if status is not paid and status in OPEN and s.balance != ZERO:
             receivables += s.balance
         inv = s.invoice
         amount = inv.amount_ttc
@@ -250,33 +268,41 @@ def claimable(states: Sequence[InvoiceState], clients: Sequence[Client], as_of: 
     paid: they are shown apart, as what could still be claimed before limitation
     (counted from the date of full payment).
     """
-    kinds = {c.code: c.type for c in clients}
+    paid = Status.PAID  # each read once (a Python look-up)
+    consumers = _consumers(clients)
     open_i = open_f = settled_i = settled_f = ZERO
-    barred: dict[tuple[date, ClientType], bool] = {}  # (date of payment, kind) -> time-barred at as_of
+    # date of payment -> (time-barred at as_of for a business or public buyer, for a consumer)
+    barred: dict[date, tuple[bool, bool]] = {}
     for s in states:
         status = s.status
         if status in OPEN:  # is_open, credit notes apart
             if s.balance != 0:
                 open_i += s.interest
                 open_f += s.indemnity
-        elif status is Status.PAID and s.paid_on is not None and (s.interest or s.indemnity):
-            key = (s.paid_on, kinds.get(s.invoice.client, ClientType.BUSINESS))
-            late = barred.get(key)
-            if late is None:
-                late = barred[key] = limitation_date(*key) <= as_of
+        elif status is paid and s.paid_on is not None and (s.interest or s.indemnity):
+            paid_on = s.paid_on
+            both = barred.get(paid_on)
+            if both is None:
+                both = barred[paid_on] = (limitation_date(paid_on, ClientType.BUSINESS) <= as_of,
+                                          limitation_date(paid_on, ClientType.CONSUMER) <= as_of)
+            # Only a consumer's limitation differs: the client is looked up when it matters.
+            late = both[0] if both[0] == both[1] else both[s.invoice.client in consumers]
             if not late:
                 settled_i += s.interest
                 settled_f += s.indemnity
     return Claimable(open_i, open_f, settled_i, settled_f)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Profile:
     client: str
     paid_invoices: int
     average_days_late: Decimal | None
     median_days_late: Decimal | None
     share_paid_late: Decimal | None  # fraction
+
+
+_new_profile = fast_constructor(Profile)  # a hundred thousand clients' profiles in a review
 
 
 def payer_profile(client: Client | str, states: Sequence[InvoiceState]) -> Profile:
@@ -287,34 +313,56 @@ def payer_profile(client: Client | str, states: Sequence[InvoiceState]) -> Profi
     late (None each when the client has no invoice paid in full).
     """
     client = client.code if isinstance(client, Client) else client
-    return _profile(client, [d for code, d in _paid_delays(states) if code == client])
+    codes, delays = _paid_delays(states)
+    return _profile(client, [d for code, d in zip(codes, delays) if code == client])
 
 
 def payer_profiles(clients: Sequence[Client | str], states: Sequence[InvoiceState]) -> dict[str, Profile]:
     """``payer_profile`` of every client, by code, in one pass over ``states`` (linear in
-    clients and invoices: the review and the forecast of 100,000 clients need it)."""
-    delays: dict[str, list[int]] = defaultdict(list)
-    for code, days in _paid_delays(states):
-        delays[code].append(days)
-    # Clients share their delays often (a few invoices each): each distinct set's figures made once.
-    figures: dict[tuple[int, ...], tuple] = {(): (0, None, None, None)}
+    clients and invoices: the review and the forecast of 100,000 clients need it).
+
+    The delays are grouped by client in columns (numpy: sorted by client then days, so that
+    each client's median is read at its middle); a client's figures depend only on its count,
+    total, median and count paid late, and each distinct set of those is made once.
+    """
+    codes = [c.code if isinstance(c, Client) else c for c in clients]
+    position = dict(zip(codes, range(len(codes))))
+    whose, delays = _paid_delays(states)
+    index = np.fromiter(map(position.get, whose, repeat(-1)), np.int64, len(whose))
+    days = np.array(delays, dtype=np.int64)
+    mine = index >= 0
+    index, days = index[mine], days[mine]
+    order = np.lexsort((days, index))
+    index, days = index[order], days[order]
+    count = np.bincount(index, minlength=len(codes))
+    late = np.bincount(index[days > 0], minlength=len(codes))
+    first = np.cumsum(count) - count
+    total = np.zeros(len(codes), dtype=np.int64)
+    some = count > 0
+    if len(days):
+        total[some] = np.add.reduceat(days, first[some])  # each client's days, consecutive
+    middle = np.minimum(first + count // 2, max(len(days) - 1, 0))
+    twice = np.zeros(len(codes), dtype=np.int64)
+    if len(days):
+        # odd count: twice the middle one; even: the two middle ones added
+        twice = np.where(count % 2 == 1, 2 * days[middle], days[middle] + days[np.maximum(middle - 1, 0)])
+        twice[count == 0] = 0  # no delay: no median (and one key for all such clients)
+    figures: dict[tuple[int, int, int, int], tuple] = {}
     result = {}
-    for client in clients:
-        code = client.code if isinstance(client, Client) else client
-        mine = delays.get(code, ())
-        key = tuple(sorted(mine))
+    for code, key in zip(codes, zip(count.tolist(), total.tolist(), twice.tolist(), late.tolist())):
         found = figures.get(key)
         if found is None:
-            found = figures[key] = _figures(mine)
-        result[code] = Profile(code, *found)
+            found = figures[key] = _figures_of(*key)
+        result[code] = _new_profile(code, *found)
     return result
 
 
-def _paid_delays(states: Sequence[InvoiceState]) -> Iterator[tuple[str, int]]:
-    """(client, days late at full payment) of each invoice paid in full (credit notes left out)."""
-    for s in states:
-        if s.status is Status.PAID and s.paid_on and s.due and s.invoice.amount_ttc > 0:
-            yield s.invoice.client, max(0, (s.paid_on - s.due).days)
+def _paid_delays(states: Sequence[InvoiceState]) -> tuple[list[str], list[int]]:
+    """The client and the days late at full payment of each invoice paid in full (credit
+    notes left out), as two lists in the states' order."""
+    paid = Status.PAID
+    settled = [s for s in states if s.status is paid and s.paid_on and s.due and s.invoice.amount_ttc > ZERO]
+    return [s.invoice.client for s in settled], [max(0, (s.paid_on - s.due).days) for s in settled]
 
 
 _TENTH, _HUNDREDTH = Decimal("0.1"), Decimal("0.01")
@@ -326,21 +374,21 @@ def _profile(client: str, delays: list[int]) -> Profile:
 
 def _figures(delays: Sequence[int]) -> tuple[int, Decimal | None, Decimal | None, Decimal | None]:
     """A profile's count, average, median and share paid late (None each without a delay)."""
-    if not delays:
+    ordered = sorted(delays)
+    count, middle = len(ordered), len(ordered) // 2
+    twice = (2 * ordered[middle] if count % 2 else ordered[middle - 1] + ordered[middle]) if count else 0
+    return _figures_of(count, sum(ordered), twice, sum(1 for d in ordered if d > 0))
+
+
+def _figures_of(count: int, total: int, twice_median: int, late: int
+                ) -> tuple[int, Decimal | None, Decimal | None, Decimal | None]:
+    """The figures of ``count`` delays summing to ``total`` days, ``late`` of them over 0, whose
+    median is ``twice_median`` ÷ 2: the middle one, or the half-sum of the two middle ones
+    (``statistics.median``'s value, exact, without going through a float)."""
+    if not count:
         return 0, None, None, None
-    count = len(delays)
-    return (count, (Decimal(sum(delays)) / count).quantize(_TENTH), _median(delays).quantize(_TENTH),
-            (Decimal(sum(1 for d in delays if d > 0)) / count).quantize(_HUNDREDTH))
-
-
-def _median(days: Sequence[int]) -> Decimal:
-    """The median of whole days, exact: the middle one, or the half-sum of the two middle ones
-    (``statistics.median``'s value, without going through a float)."""
-    ordered = sorted(days)
-    middle = len(ordered) // 2
-    if len(ordered) % 2:
-        return Decimal(ordered[middle])
-    return Decimal(ordered[middle - 1] + ordered[middle]) / 2
+    return (count, (Decimal(total) / count).quantize(_TENTH), (Decimal(twice_median) / 2).quantize(_TENTH),
+            (Decimal(late) / count).quantize(_HUNDREDTH))
 
 
 @dataclass(frozen=True)
@@ -374,6 +422,7 @@ def credit_policy_breaches(clients: Sequence[Client], states: Sequence[InvoiceSt
     ``as_of``; without it, the states' own ``days_late`` (computed by the ledger at its
     date) are used.
     """
+    credit_note, disputed_status = Status.CREDIT_NOTE, Status.DISPUTED  # each read once (a Python look-up)
     # One pass over the states (linear in clients and invoices): per client, the open
     # invoices' worst days late, overdue amount and balance, and the disputed ones apart.
     worst_of: dict[str, int] = {}
@@ -382,26 +431,33 @@ def credit_policy_breaches(clients: Sequence[Client], states: Sequence[InvoiceSt
     disputed_of: dict[str, list[InvoiceState]] = defaultdict(list)
     for s in states:
         status = s.status
-        if s.balance == 0 or (status is not Status.CREDIT_NOTE and status not in OPEN):  # not is_open
+        if s.balance == 0 or (status is not credit_note and status not in OPEN):  # not is_open
             continue
         code = s.invoice.client
-        if status is Status.DISPUTED:
+        if status is disputed_status:
             disputed_of[code].append(s)
             continue
         balance_of[code] = balance_of.get(code, ZERO) + s.balance
-        if status is not Status.CREDIT_NOTE and s.due:
+        if status is not credit_note and s.due:
             late = (as_of - s.due).days if as_of is not None else s.days_late
             if late > 0:
                 overdue_of[code] = overdue_of.get(code, ZERO) + s.balance
                 worst_of[code] = max(worst_of.get(code, 0), late)
     result = []
+    days_limit, overdue_limit = settings.hold_days_late, settings.hold_amount_overdue
+    # A client with nothing open (most of them) has 0 days late, ZERO overdue and a ZERO balance:
+    # whether the policy's limits hold it is the same for each, found once.
+    idle_held = ((bool(days_limit) and 0 > days_limit) or (overdue_limit is not None and ZERO > overdue_limit))
     for client in clients:
         code = client.code
+        if code not in balance_of and code not in disputed_of and not idle_held and (
+                client.credit_limit is None or not ZERO > client.credit_limit):
+            continue
         worst = worst_of.get(code, 0)
         overdue_amount = overdue_of.get(code, ZERO)
         balance = balance_of.get(code, ZERO)
-        too_late = bool(settings.hold_days_late) and worst > settings.hold_days_late
-        too_much = settings.hold_amount_overdue is not None and overdue_amount > settings.hold_amount_overdue
+        too_late = bool(days_limit) and worst > days_limit
+        too_much = overdue_limit is not None and overdue_amount > overdue_limit
         over_limit = client.credit_limit is not None and balance > client.credit_limit
         if too_late or too_much or over_limit:
             disputed = disputed_of.get(code, [])
@@ -439,6 +495,14 @@ DOUBTFUL_RULES = (
 LIMITATION_WARNING_DAYS = 92  # "within 3 months" of the limitation date
 
 
+def _consumers(clients: Sequence[Client]) -> set[str]:
+    """The codes of the consumer clients: the only ones whose limitation is not 5 years (a
+    set of codes, as hashing a ``ClientType`` runs Python code for each key)."""
+    consumer = ClientType.CONSUMER
+    kinds = {c.code: c.type for c in clients}  # a code twice: its last record, as everywhere
+    return {code for code, kind in kinds.items() if kind is consumer}
+
+
 def limitation_date(due: date, client_type: ClientType) -> date:
     """When the claim is time-barred: 2 years after the due date for a consumer (L218-2
     C. conso.), 5 years otherwise (L110-4 C. com.). A 29 February moves to the 28th."""
@@ -457,24 +521,25 @@ def doubtful_debts(states: Sequence[InvoiceState], clients: Sequence[Client], as
     register does not date a dispute: "disputed for over 90 days" is read as disputed and
     over 90 days past due.
     """
-    kinds = {c.code: c.type for c in clients}
-    limits: dict[tuple[date, ClientType], date] = {}  # many invoices share a due date
+    disputed_status = Status.DISPUTED  # each read once (a Python look-up)
+    consumers = _consumers(clients)
+    limits: dict[tuple[date, bool], date] = {}  # many invoices share a due date
     result = []
     for s in states:
         if s.status not in OPEN or s.due is None or s.balance <= 0:  # open invoices owing something
             continue
         late = (as_of - s.due).days
-        key = (s.due, kinds.get(s.invoice.client, ClientType.BUSINESS))
+        key = (s.due, s.invoice.client in consumers)
         limit = limits.get(key)
         if limit is None:
-            limit = limits[key] = limitation_date(*key)
+            limit = limits[key] = limitation_date(key[0], ClientType.CONSUMER if key[1] else ClientType.BUSINESS)
         if limit <= as_of:
             rule, rate = f"prescrite depuis le {limit:%d/%m/%Y}", Decimal(1)
         elif (limit - as_of).days <= LIMITATION_WARNING_DAYS:
             rule, rate = f"prescription le {limit:%d/%m/%Y}", Decimal(1)
         elif late > 365:
             rule, rate = "plus de 365 jours de retard", Decimal(1)
-        elif s.status is Status.DISPUTED and late > 90:
+        elif s.status is disputed_status and late > 90:
             rule, rate = "litige, échue depuis plus de 90 jours", Decimal(1)
         elif late > 180:
             rule, rate = "plus de 180 jours de retard", Decimal("0.5")
@@ -503,7 +568,8 @@ def expected_date(state: InvoiceState, profiles: Mapping[str, Profile], book_del
 
 def book_delay(states: Sequence[InvoiceState]) -> Decimal:
     """The median days late over every invoice paid in full (0 when none)."""
-    delays = [max(0, (s.paid_on - s.due).days) for s in states if s.status is Status.PAID and s.paid_on and s.due]
+    paid = Status.PAID  # each read once (a Python look-up)
+    delays = [max(0, (s.paid_on - s.due).days) for s in states if s.status is paid and s.paid_on and s.due]
     return Decimal(str(median(delays))) if delays else ZERO
 
 
@@ -543,6 +609,7 @@ def forecast(states: Sequence[InvoiceState], profiles: Mapping[str, Profile], as
     the disputed ones (nobody knows when), those in error (no due date) and those
     expected after the last week. Every open invoice is in exactly one place.
     """
+    error, disputed_status = Status.ERROR, Status.DISPUTED  # each read once (a Python look-up)
     delay = book_delay(states)
     skip = set(doubtful)
     first_monday = as_of - timedelta(days=as_of.weekday())
@@ -550,14 +617,14 @@ def forecast(states: Sequence[InvoiceState], profiles: Mapping[str, Profile], as
     beyond, disputed, dubious, wrong = [ZERO, 0], [ZERO, 0], [ZERO, 0], [ZERO, 0]
     for s in states:
         status = s.status
-        if status is Status.ERROR:  # needs_fixing
+        if status is error:  # needs_fixing
             if s.balance > 0:
                 wrong[0] += s.balance
                 wrong[1] += 1
             continue
         if status not in OPEN or s.balance <= 0 or s.due is None:  # open invoices owing something
             continue
-        line = (dubious if s.invoice.number in skip else disputed if status is Status.DISPUTED else None)
+        line = (dubious if s.invoice.number in skip else disputed if status is disputed_status else None)
         if line is not None:
             line[0] += s.balance
             line[1] += 1

@@ -18,6 +18,7 @@ Read their fields with ``dataclasses.fields``, not ``vars()``.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -347,7 +348,7 @@ class Action:
     # amicable reminder and announce the notice (``dunning``); otherwise it is a further reminder.
     notice_next: bool = True
 
-    @property
+    @functools.cached_property  # read a few times per action by the queue, the sheet and the journal
     def key(self) -> str:
         """Identity used by the journal to send exactly once: client, step and invoices."""
         numbers = ",".join(sorted(i.number for i in self.items if i.kind == "invoice"))

@@ -23,6 +23,7 @@ from typing import Mapping, Sequence
 from addin.books.base import Block, ChartSpec, GeneratedSheet, SheetData
 from addin.core import aging
 from addin.core.model import ZERO, Client, InvoiceState, Payment, Settings, Status, cents
+from addin.core.records import fast_constructor
 
 SHEET = "Revue"
 SNAPSHOT_SHEET = "_RevueSnapshot"
@@ -36,7 +37,7 @@ _MONTH_TEXT = re.compile(r"M?(\d{4})-(0[1-9]|1[0-2])(-\d{2})?")
 _EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1 Jan 1900 (Excel's leap-year bug included)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SnapshotLine:
     client: str
     balance: Decimal
@@ -44,6 +45,9 @@ class SnapshotLine:
     status: str
     promise: date | None
     dispute: str
+
+
+_new_line = fast_constructor(SnapshotLine)  # a line per open invoice in a review
 
 
 @dataclass(frozen=True)
@@ -117,19 +121,20 @@ def month_end(month: tuple[int, int]) -> date:
 
 
 def snapshot_lines(states: Sequence[InvoiceState], as_of: date) -> dict[str, SnapshotLine]:
-    buckets: dict[date, int] = {}  # due date -> its bucket (many invoices share a due date)
-
-    def bucket(due: date | None) -> int:
-        if not due:
-            return 0
+    buckets: dict[date | None, int] = {None: 0}  # due date -> its bucket (many invoices share a due date)
+    lines = {}
+    for s in states:
+        status = s.status
+        if status is Status.CREDIT_NOTE or status not in aging.OPEN or s.balance == 0:  # not is_open
+            continue
+        due = s.due
         found = buckets.get(due)
         if found is None:
-            found = buckets[due] = aging.bucket(due, as_of)
-        return found
-
-    return {s.invoice.number: SnapshotLine(s.invoice.client, s.balance, bucket(s.due),
-                                           s.status.value, s.invoice.promise, s.invoice.dispute)
-            for s in states if aging.is_open(s) and s.status is not Status.CREDIT_NOTE}
+            found = buckets[due] = aging.bucket(due, as_of) if due else 0
+        invoice = s.invoice
+        lines[invoice.number] = _new_line(invoice.client, s.balance, found, status.value, invoice.promise,
+                                          invoice.dispute)
+    return lines
 
 
 def changes(previous: Mapping[str, SnapshotLine], current: Mapping[str, SnapshotLine],
@@ -194,8 +199,9 @@ class Headline:
 def headline(states: Sequence[InvoiceState], clients: Sequence[Client], settings: Settings, as_of: date,
              credits: Mapping[str, Decimal] | None = None) -> Headline:
     """Aged balance, receivables, DSO and the clients to put on hold as of ``as_of``."""
-    return Headline(aging.aged_balance(states, clients, as_of, credits or {}), aging.receivables(states, as_of),
-                    aging.dso(states, as_of), aging.credit_policy_breaches(clients, states, settings, as_of))
+    unpaid = aging.unpaid(states)  # a paid invoice counts in the DSO's sales only
+    return Headline(aging.aged_balance(unpaid, clients, as_of, credits or {}), aging.receivables(unpaid, as_of),
+                    aging.dso(states, as_of), aging.credit_policy_breaches(clients, unpaid, settings, as_of))
 
 
 def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], payments: Sequence[Payment],
@@ -220,6 +226,8 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
     credits = credits or {}
     previous = previous or Snapshot({})
     head = head or headline(states, clients, settings, as_of, credits)
+    # Most figures below skip a paid invoice: they read the unpaid ones only (``aging.unpaid``).
+    unpaid = aging.unpaid(states)
     balance, figures, days, breaches = head.balance, head.figures, head.days, head.breaches
     names = {c.code: c.name for c in clients}
     first = as_of.replace(day=1)
@@ -252,12 +260,12 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
     ))
     blocks.append(Block(
         "Ratios", ("DSO (jours)", "Part échue", "Méthode du DSO"),
-        ((days, aging.overdue_share(states, as_of),
+        ((days, aging.overdue_share(unpaid, as_of),
           "épuisement (count-back) sur le CA TTC"),),
         ("number", "percent", "text"), (44, 16, 14),
     ))
     # Invoices in error have no age: their own column (and bar) only when there are some.
-    unknown = any(aging.needs_fixing(s) and s.balance for s in states)
+    unknown = any(aging.needs_fixing(s) and s.balance for s in unpaid)
     spread = tuple(zip(aging.BUCKETS, balance.totals.buckets))
     spread += ((UNKNOWN_SHORT, balance.totals.unknown),) if unknown else ()
     blocks.append(Block("Répartition par ancienneté", ("Tranche", "Montant"), spread, ("text", "money"), (44, 16)))
@@ -273,7 +281,7 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
     blocks.append(Block("Balance âgée par client", headers,
                         tuple(aged(r) for r in balance.rows) + (aged(balance.totals),),
                         ("text", "text") + ("money",) * (len(headers) - 2), widths))
-    current = snapshot_lines(states, as_of)
+    current = snapshot_lines(unpaid, as_of)
     if before is not None:
         diff = changes(before[1], current, states, as_of, month_end(_parse_key(before[0])))
         title = f"Évolution depuis la revue de {month_label(before[0])}"
@@ -293,7 +301,7 @@ def build_review(states: Sequence[InvoiceState], clients: Sequence[Client], paym
                p.share_paid_late) for p in profiles.values() if p.paid_invoices),
         ("text", "text", "int", "number", "number", "percent"), (44, 16, 14, 14, 14, 14),
     ))
-    doubtful = not_covered(aging.doubtful_debts(states, clients, as_of), states, credits, as_of)
+    doubtful = not_covered(aging.doubtful_debts(unpaid, clients, as_of), unpaid, credits, as_of)
     blocks.append(Block(
         "Créances douteuses — suggestions de provision (à valider par le comptable)",
         ("Client", "Code client", "Facture", "Reste dû", "Jours retard", "Taux", "Provision HT", "Règle"),

@@ -609,3 +609,22 @@ def test_an_invoice_with_unreadable_terms_keeps_the_payment_that_names_it(regist
     assert ws.cell(rows["F008"], header["Payé"]).value == 600
     assert ws.cell(rows["F008"], header["Statut"]).value == "Erreur"  # its terms still need fixing
     assert ws.cell(rows["F002"], header["Payé"]).value in (None, 0)  # nothing moved onto another invoice
+
+
+def test_a_rows_computed_cells_come_in_the_order_of_the_computed_columns():
+    """``computed_row`` gives a Factures row's computed cells as one tuple (a hundred thousand rows
+    at each refresh), ``computed_values`` names them: every computed column of the schema, in its
+    order, each with its value (an unknown interest left empty, the next action from the queue)."""
+    from addin.core.model import Invoice, InvoiceState, Status
+    from addin.register import schema
+
+    invoice = Invoice("F1", "C1", date(2025, 9, 1), D("120.00"))
+    state = InvoiceState(invoice, date(2025, 10, 1), D("20.00"), D("100.00"), Status.OVERDUE, 44, D("1.23"),
+                         D("40"), interest_known=False)
+    values = refresh.computed_values(state, {"F1": ("Relance 1", date(2025, 11, 14))}, {"F1": date(2025, 11, 2)})
+    assert tuple(values) == tuple(c.key for c in schema.FACTURES.columns if c.computed)
+    assert values == {"due": date(2025, 10, 1), "paid": D("20.00"), "balance": D("100.00"), "status": "En retard",
+                      "days_late": 44, "interest": None, "indemnity": D("40"), "next_action": "Relance 1",
+                      "next_action_date": date(2025, 11, 14), "last_reminder": date(2025, 11, 2)}
+    assert refresh.computed_row(state, {}, {}) == (date(2025, 10, 1), D("20.00"), D("100.00"), "En retard", 44,
+                                                   None, D("40"), "", None, None)

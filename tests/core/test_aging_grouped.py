@@ -129,3 +129,39 @@ def test_headline_claimable_and_doubtful_in_one_pass_equal_their_definitions(ite
         expected = ((limit - AS_OF).days <= aging.LIMITATION_WARNING_DAYS or late > 365
                     or (s.status is Status.DISPUTED and late > 90) or late > 180)
         assert (s.invoice.number in flagged) == expected
+
+
+@settings(max_examples=80, deadline=None)
+@given(states(), clients_list, st.sampled_from([0, 30, -1]), st.sampled_from([None, D("0"), D("-1")]),
+       st.sampled_from([None, D("-1"), D("0")]))
+def test_credit_policy_decides_a_client_with_nothing_open_as_its_own_scan_does(items, clients, days, overdue, limit):
+    """Clients with nothing open are decided once for all (0 days late, 0 overdue, 0 balance): with
+    limits below those (a negative days or amount limit, a credit limit under 0) each of them is
+    held, as the client's own scan says; otherwise none is."""
+    policy = Settings(hold_days_late=days, hold_amount_overdue=overdue)
+    idle = Client("C9", "Sans facture", credit_limit=limit)
+    assert aging.credit_policy_breaches([*clients, idle], items, policy, AS_OF) == \
+        breaches_per_client([*clients, idle], items, policy, AS_OF)
+
+
+@settings(max_examples=80, deadline=None)
+@given(states(), clients_list)
+def test_the_figures_read_on_the_unpaid_states_only_are_those_of_all_the_states(items, clients):
+    """The review filters the paid invoices out once (``aging.unpaid``) for the figures that skip
+    them: each gives what it gives on every state."""
+    from addin.reports.review import not_covered, snapshot_lines
+
+    unpaid = aging.unpaid(items)
+    assert all(s.status is not Status.PAID for s in unpaid)
+    assert [s for s in items if s not in unpaid] == [s for s in items if s.status is Status.PAID]
+    policy = Settings(hold_days_late=30, hold_amount_overdue=D("100"))
+    assert aging.aged_balance(unpaid, clients, AS_OF, {}) == aging.aged_balance(items, clients, AS_OF, {})
+    assert aging.receivables(unpaid, AS_OF) == aging.receivables(items, AS_OF)
+    assert aging.credit_policy_breaches(clients, unpaid, policy, AS_OF) == \
+        aging.credit_policy_breaches(clients, items, policy, AS_OF)
+    assert aging.overdue_share(unpaid, AS_OF) == aging.overdue_share(items, AS_OF)
+    doubtful = aging.doubtful_debts(items, clients, AS_OF)
+    assert aging.doubtful_debts(unpaid, clients, AS_OF) == doubtful
+    assert not_covered(doubtful, unpaid, {"C1": D("50.00")}, AS_OF) == \
+        not_covered(doubtful, items, {"C1": D("50.00")}, AS_OF)
+    assert snapshot_lines(unpaid, AS_OF) == snapshot_lines(items, AS_OF)
