@@ -562,7 +562,7 @@ class FileBook:
                     self._scan(name)
                 max_row, max_col = edits.extent()
                 try:
-                    package.write_stream(entry.part, xlsx.splice(package.stream(entry.part), edits.rows(), max_row,
+                    package.write_stream(entry.part, xlsx.splice(package.stream(entry.part), edits.spans(), max_row,
                                                                  max_col, self._styles, workbook.date1904))
                 except (xlsx.XlsxError, ValueError, zipfile.BadZipFile, zlib.error) as error:
                     raise BookError(f"La feuille « {name} » de « {self.path.name} » est illisible "

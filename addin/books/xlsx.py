@@ -26,7 +26,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Iterable, Iterator, Mapping, Sequence
+from itertools import compress, repeat
+from typing import Iterable, Iterator, Mapping, NamedTuple, Sequence
 
 from lxml import etree
 
@@ -655,6 +656,20 @@ Run = tuple[int, Sequence[object], Sequence["str | None"]]
 RowEdit = tuple[int, Sequence[Run], frozenset]
 
 
+class RowBlock(NamedTuple):
+    """Rows ``lo`` to ``hi - 1`` written alike for ``splice``: each row ``r`` the run
+    (``c0``, ``rows[r - r0]``, ``fmts``), every row as wide as ``fmts``; ``columns`` the set of
+    the columns written (``SheetEdits.spans``)."""
+
+    lo: int
+    hi: int
+    c0: int
+    rows: Sequence[tuple]
+    r0: int
+    fmts: tuple
+    columns: frozenset
+
+
 def rows_of(edits: Mapping[int, Mapping[int, tuple[object, str | None]]]) -> Iterator[RowEdit]:
     """``splice``'s rows from a mapping row → column → (value, number format)."""
     for r in sorted(edits):
@@ -719,6 +734,17 @@ class SheetEdits(Mapping):
     def rows(self) -> Iterator[RowEdit]:
         """Each written row in order: its runs (first column, values, formats), sorted and
         disjoint, and the set of its columns (one object shared by the rows of one layout)."""
+        for item in self.spans():
+            if item.__class__ is RowBlock:
+                lo, hi, c0, rows, r0, fmts, columns = item
+                for r in range(lo, hi):
+                    yield r, ((c0, rows[r - r0], fmts),), columns
+            else:
+                yield item
+
+    def spans(self) -> Iterator[RowEdit | RowBlock]:
+        """``rows``, but the rows of one block written alone as one ``RowBlock`` (``splice``
+        writes them a chunk of rows at a time)."""
         blocks = self.blocks
         bounds = sorted({b[0] for b in blocks} | {b[0] + len(b[2]) for b in blocks})
         for lo, hi in zip(bounds, bounds[1:]):
@@ -731,8 +757,7 @@ class SheetEdits(Mapping):
                 columns = frozenset(c for b in order for c in range(b[1], b[1] + b[4]))
                 if len(order) == 1:
                     r0, c0, rows, fmts = order[0][:4]
-                    for r in range(lo, hi):
-                        yield r, ((c0, rows[r - r0], fmts),), columns
+                    yield RowBlock(lo, hi, c0, rows, r0, fmts, columns)
                 else:
                     for r in range(lo, hi):
                         yield r, tuple((b[1], b[2][r - b[0]], b[3]) for b in order), columns
@@ -760,6 +785,22 @@ def _at_or_after(p: bytes, col: int) -> re.Pattern:
             alternatives.append(f"{letters[:i]}[{chr(ord(ch) + 1)}-Z][A-Z]{{{n - i - 1}}}")
     # Without case: a reference in lower case ("n5") is found too, and then read cell by cell.
     return re.compile(b"<" + p + b'c r="(?:' + "|".join(alternatives).encode() + rb")\d", re.I)
+
+
+@functools.lru_cache(maxsize=None)
+def _before(p: bytes, col: int) -> re.Pattern:
+    """A ``<c`` that is not a cell opening with its reference left of column ``col`` (as
+    ``<c r="M``, in upper case): a cell at or right of it, a cell without its reference first,
+    a reference in lower case, rich text's ``<color``."""
+    letters = col_letter(col)
+    n = len(letters)
+    alternatives = [f"[A-Z]{{1,{n - 1}}}"] if n > 1 else []
+    for i, ch in enumerate(letters):
+        if ch > "A":
+            alternatives.append(f"{letters[:i]}[A-{chr(ord(ch) - 1)}]" + (f"[A-Z]{{{n - i - 1}}}" if n - i - 1 else ""))
+    if not alternatives:
+        return re.compile(b"<" + p + b"c")
+    return re.compile(b"<" + p + b'c(?! r="(?:' + "|".join(alternatives).encode() + rb")\d)")
 
 
 def _column_of(letters: bytes) -> int:
@@ -790,6 +831,9 @@ class _Splicer:
         self.bases: dict[tuple, tuple | bool] = {}  # (columns, the replaced cells' refs) -> (column, style)
         self.plans: dict[tuple, tuple] = {}
         self.frames: dict[tuple, tuple[bytes, bytes] | bool] = {}
+        self.window = _WINDOW  # bytes of rows ``bulk`` looks at, at most
+        self.retry = 0  # the row from which ``bulk`` is tried again
+        self.typed: dict[tuple, dict] = {}  # (base style, format, following, number type) -> value -> cell
         self.last_plan: tuple = (None, None, None, None, None)
         self.at_or_after: dict[int, re.Pattern] = {}
         self.row_open = b"<" + p + b"row"
@@ -922,6 +966,142 @@ class _Splicer:
             return (f'"{s} t="inlineStr"><{ps}is><{ps}t xml:space="preserve">'.encode(),
                     f"</{ps}t></{ps}is></{ps}c>".encode() + following)
         return f'"{s}><{ps}v>'.encode(), f"</{ps}v></{ps}c>".encode() + following
+
+    def bulk(self, out: list[bytes], data: bytes, start: int, r: int, block: RowBlock) -> int:
+        """The rows of ``block`` from row ``r``, the row at ``start`` in ``data``, to the end of
+        ``data`` or of the block, appended to ``out`` at once; where they end in ``data`` (0:
+        nothing written, when one of them is not the common case, and the rows go one by one
+        through ``edited_row``).
+
+        The common case is ``edited_row``'s fast path with nothing to replace, checked over the
+        rows together: consecutive rows each opening with its number (``<row r="N"``), every cell
+        opening with its reference, none at or right of the first written column, no spans, no
+        row style, no extension, no orphaned shared formula. Each row then keeps its bytes and
+        gets its written cells before ``</row>``: the cells are found column by column, from
+        the cells made so far (``cells``), those not made yet made in the order of the rows,
+        as one by one (the styles they add are numbered in the same order)."""
+        close = self.row_close
+        c0 = block.c0
+        # The rows looked at: those ending in a window of the chunk (grown while rows go at once,
+        # so that a chunk whose rows go one by one is not searched again and again), up to the
+        # first that is not the common case.
+        stop = len(data)
+        if stop > start + self.window:
+            stop = data.rfind(close, start, start + self.window) + len(close)
+        odd_cell = _before(self.p, c0).search(data, start, stop)
+        if odd_cell is not None:
+            stop = odd_cell.start()
+        odd_row = _ODD_ROW.search(data, start, stop)  # <row/>, or a row tag not as written here
+        if odd_row is not None:
+            stop = odd_row.start()
+        for odd in (self.ext, b"spans=", b"customFormat", b"si=" if self.shared.orphans else None):
+            if odd is not None and (at := data.find(odd, start, stop)) >= 0:
+                stop = at
+        stop = data.rfind(close, start, stop) + len(close)
+        segments = data[start:stop].split(close)
+        segments.pop()
+        n = min(len(segments), block.hi - r)
+        del segments[n:]
+        # Consecutive rows, each opening with its number.
+        heads = list(map(bytes.startswith, segments, map((self.row_open + b' r="%d"').__mod__, range(r, r + n))))
+        if not all(heads):
+            n = heads.index(False)
+            del segments[n:]
+        if n < _FEW_ROWS:  # a few rows: one by one, and no new try for a while
+            self.retry, self.window = r + _FEW_ROWS, _WINDOW
+            if n < 2:
+                return 0
+        elif n == len(heads) and self.window < 1 << 24:
+            self.window *= 2
+        end = start + sum(map(len, segments)) + n * len(close)
+        first, specs = self.plan(c0, block.fmts, None, None)
+        width = len(specs)
+        i0 = r - block.r0
+        columns = list(zip(*block.rows[i0:i0 + n])) if width else []
+        if len(columns) != width:
+            self.retry, self.window = r + _FEW_ROWS, _WINDOW
+            return 0
+        found: list[list] = []
+        missing: list[tuple[int, dict]] = []  # (column, its values no cell is made for yet, in order)
+        made = True  # every style and frame these cells can need exists: no new style
+        try:
+            for j, (spec, values) in enumerate(zip(specs, columns)):
+                classes = set(map(type, values))
+                others = classes - _NEVER_EQUAL
+                if len(others) > 1:  # 1 and 1.0, 1 and True are equal keys: one by one (type checked)
+                    self.retry, self.window = r + _FEW_ROWS, _WINDOW
+                    return 0
+                key = spec[1:] + (others.pop() if others else None,)
+                cache = self.typed.get(key)
+                if cache is None:
+                    cache = self.typed[key] = {}
+                pieces = list(map(cache.get, values))
+                found.append(pieces)
+                if None in pieces:
+                    missing.append((j, cache))
+                    made = made and self.made(spec, classes)
+            if missing:
+                if made:  # in any order
+                    for j, cache in missing:
+                        values, spec = columns[j], specs[j]
+                        for value in dict.fromkeys(compress(values, map(operator.not_, found[j]))):
+                            self.resolve(spec, cache, value)
+                else:  # in the order of the rows, as cells() would make them (and number their styles)
+                    firsts = []
+                    for j, cache in missing:
+                        firsts += [(i * width + j, value) for value, i in dict(reversed(list(
+                            compress(zip(columns[j], range(n)), map(operator.not_, found[j]))))).items()]
+                    firsts.sort(key=_first)
+                    caches = dict(missing)
+                    for k, value in firsts:
+                        self.resolve(specs[k % width], caches[k % width], value)
+                for j, cache in missing:
+                    pieces = found[j] = list(map(cache.get, columns[j]))
+                    if None in pieces:  # equal to a value of another type met first: made each time, as cells() does
+                        spec = specs[j]
+                        for i, piece in enumerate(pieces):
+                            if piece is None:
+                                pieces[i] = self.miss(spec, columns[j][i])
+        except (TypeError, ValueError):  # an unhashable or impossible value: one by one, for its message
+            self.retry, self.window = r + _FEW_ROWS, _WINDOW
+            return 0
+        # Each row: its bytes and the first cell's opening, then the cells, joined by its number.
+        numbers = map(b"%d".__mod__, range(r, r + n))
+        found.insert(0, list(map(bytes.__add__, segments, repeat(first, n))))
+        out += (close.join(map(bytes.join, numbers, zip(*found))), close)
+        self.last = r + n - 1
+        return end
+
+    def made(self, spec: tuple, classes: set) -> bool:
+        """Whether every cell of ``spec``'s column of values of ``classes`` finds its style made
+        (no cell made for them adds one)."""
+        _memo, base, fmt, following = spec
+        for cls in classes:
+            if cls in _FRAMED:
+                if (base, fmt, following, cls) not in self.frames:
+                    return False
+            elif cls is datetime:
+                if (base, fmt, DATE_FORMAT) not in self.styled or (base, fmt, DATETIME_FORMAT) not in self.styled:
+                    return False
+            elif cls is time:
+                if (base, fmt, TIME_FORMAT) not in self.styled:
+                    return False
+            elif cls is not type(None) or (base, fmt, None) not in self.styled:
+                return False
+        return True
+
+    def resolve(self, spec: tuple, cache: dict, value: object) -> None:
+        """Make ``value``'s cell in ``spec``'s column as ``cells`` would, and keep it in ``cache``
+        (``bulk``'s, keyed by value alone) only where ``cells`` would find it again: the cell
+        its column made first for an equal value of the same type."""
+        memo = spec[0]
+        cls = value.__class__
+        hit = memo.get(value)
+        if hit is None or hit[0] is not cls:
+            self.miss(spec, value)
+            hit = memo.get(value)
+        if hit is not None and hit[0] is cls:
+            cache[value] = hit[1]
 
     def new_row(self, edit: RowEdit) -> bytes:
         r, runs, _columns = edit
@@ -1060,6 +1240,51 @@ class _RowParts:
         return out
 
 
+class _Pending:
+    """``splice``'s written rows, one at a time (``edit``), and the ``RowBlock`` the current
+    one comes from (``block``, or None)."""
+
+    def __init__(self, edits: Iterable[RowEdit | RowBlock]):
+        self.items = iter(edits)
+        self.block: RowBlock | None = None
+        self.edit: RowEdit | None = None
+        self.next()
+
+    def next(self, skip: int = 1) -> RowEdit | None:
+        """The written row ``skip`` rows after the current one in its block, or the next one."""
+        block = self.block
+        if block is not None:
+            r = self.edit[0] + skip
+            if r < block.hi:
+                self.edit = (r, ((block.c0, block.rows[r - block.r0], block.fmts),), block.columns)
+                return self.edit
+            self.block = None
+        for item in self.items:
+            if item.__class__ is RowBlock:
+                if item.lo < item.hi:
+                    self.block = item
+                    self.edit = (item.lo, ((item.c0, item.rows[item.lo - item.r0], item.fmts),), item.columns)
+                    return self.edit
+                continue
+            self.edit = item
+            return item
+        self.edit = None
+        return None
+
+
+# A row tag other than ``<row r="N" ...>`` followed by cells: a row without cells, or another
+# tag starting so.
+_ODD_ROW = re.compile(rb"<(?:\w+:)?row(?:[^ >]|[^>]*/>)")
+_WINDOW = 1 << 16
+_FEW_ROWS = 32
+
+# Types whose values never equal a value of another of them (nor a number): a value alone is a
+# key for its cell when a column holds these and at most one other type.
+_NEVER_EQUAL = frozenset({type(None), str, date, datetime, time})
+# Types whose cells are made from a frame (``_Splicer.frame``).
+_FRAMED = frozenset({int, float, Decimal, str, date})
+
+
 _SHEET_DATA = re.compile(rb"<(\w+:)?sheetData\b[^>]*?(/?)>")
 
 
@@ -1094,8 +1319,8 @@ def splice(chunks: Iterable[bytes], edits: Iterable[RowEdit], max_row: int, max_
     else:
         head, buffer, ended = buffer[:m.end()], buffer[m.end():], False
     yield _grow_dimension(head, p, max_row, max_col)
-    pending = iter(edits)
-    edit = next(pending, None)
+    pending = _Pending(edits)
+    edit = pending.edit
     row_open = b"<" + p + b"row"
     after_name = len(row_open)
     row_close = splicer.row_close
@@ -1134,10 +1359,16 @@ def splice(chunks: Iterable[bytes], edits: Iterable[RowEdit], max_row: int, max_
                 splicer.last = r
                 while edit is not None and edit[0] < r:
                     out.append(splicer.new_row(edit))
-                    edit = next(pending, None)
+                    edit = pending.next()
                 if edit is not None and edit[0] == r:
+                    if pending.block is not None and r >= splicer.retry:
+                        stop = splicer.bulk(out, data, start, r, pending.block)
+                        if stop:
+                            pos = stop
+                            edit = pending.next(splicer.last - r + 1)
+                            continue
                     splicer.edited_row(out, attrs, inner, r_attr, r, edit)
-                    edit = next(pending, None)
+                    edit = pending.next()
                 elif r_attr is None or (splicer.shared.orphans and b"si=" in inner):
                     out.append(splicer.any_row(attrs, inner, r_attr, r, None))
                 else:
@@ -1152,7 +1383,7 @@ def splice(chunks: Iterable[bytes], edits: Iterable[RowEdit], max_row: int, max_
         buffer += chunk
     while edit is not None:
         yield splicer.new_row(edit)
-        edit = next(pending, None)
+        edit = pending.next()
     yield buffer
     yield from source
 
