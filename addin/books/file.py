@@ -450,9 +450,14 @@ class FileBook:
                             "Renommez-la, puis recommencez.")
         self._edits.pop(sheet.name, None)
         self._links.pop(sheet.name, None)
-        self._generated[sheet.name] = (sheet, self._grid(sheet))
-        hyperlinks.take(self._generated[sheet.name][1].cells, self._links.setdefault(sheet.name, {}))
-        tables.prepare(sheet, self._generated[sheet.name][1])
+        grid = self._grid(sheet)
+        self._generated[sheet.name] = (sheet, grid)
+        links = self._links.setdefault(sheet.name, {})
+        # Whole rows stay rows (written column by column) unless a link is among them.
+        if hyperlinks.holds([[value for value, _style in grid.placed.values()]]) or \
+                hyperlinks.holds([values for values, _styles in grid.rows.values()]):
+            hyperlinks.take(grid.cells, links)
+        tables.prepare(sheet, grid)
 
     def _grid(self, sheet: GeneratedSheet) -> xlsx.Grid:
         """The cells of a generated sheet: block titles, headers, rows, with their formats."""
