@@ -831,6 +831,9 @@ class _Splicer:
         self.bases: dict[tuple, tuple | bool] = {}  # (columns, the replaced cells' refs) -> (column, style)
         self.plans: dict[tuple, tuple] = {}
         self.frames: dict[tuple, tuple[bytes, bytes] | bool] = {}
+        # A row tag other than ``<row r="N" ...>`` and its cells: a row without cells, or another
+        # tag starting so.
+        self.odd_row = re.compile(b"<" + p + rb"row(?:[^ >]|[^>]*/>)")
         self.window = _WINDOW  # bytes of rows ``bulk`` looks at, at most
         self.retry = 0  # the row from which ``bulk`` is tried again
         self.typed: dict[tuple, dict] = {}  # (base style, format, following, number type) -> value -> cell
@@ -991,7 +994,7 @@ class _Splicer:
         odd_cell = _before(self.p, c0).search(data, start, stop)
         if odd_cell is not None:
             stop = odd_cell.start()
-        odd_row = _ODD_ROW.search(data, start, stop)  # <row/>, or a row tag not as written here
+        odd_row = self.odd_row.search(data, start, stop)  # <row/>, or a row tag not as written here
         if odd_row is not None:
             stop = odd_row.start()
         for odd in (self.ext, b"spans=", b"customFormat", b"si=" if self.shared.orphans else None):
@@ -1044,7 +1047,9 @@ class _Splicer:
                 if made:  # in any order
                     for j, cache in missing:
                         values, spec = columns[j], specs[j]
-                        for value in dict.fromkeys(compress(values, map(operator.not_, found[j]))):
+                        fresh = dict.fromkeys(compress(values, map(operator.not_, found[j])))
+                        self.decimals(spec, cache, fresh)
+                        for value in fresh:
                             self.resolve(spec, cache, value)
                 else:  # in the order of the rows, as cells() would make them (and number their styles)
                     firsts = []
@@ -1089,6 +1094,25 @@ class _Splicer:
             elif cls is not type(None) or (base, fmt, None) not in self.styled:
                 return False
         return True
+
+    def decimals(self, spec: tuple, cache: dict, fresh: dict) -> None:
+        """``resolve`` for the decimals of ``fresh`` no cell is made for yet in ``spec``'s column
+        (its frame made), each removed from ``fresh``: ``miss``'s cell without its calls."""
+        memo, base, fmt, following = spec
+        frame = self.frames.get((base, fmt, following, Decimal))
+        if not frame:
+            return
+        head, foot = frame
+        for value in [v for v in fresh if v.__class__ is Decimal and v not in memo]:
+            if not value.is_finite():
+                continue  # miss says why it cannot be written
+            text = format(value, "f")
+            if "." in text:
+                text = text.rstrip("0").rstrip(".")
+            piece = head + text.encode() + foot
+            memo[value] = (Decimal, piece)
+            cache[value] = piece
+            del fresh[value]
 
     def resolve(self, spec: tuple, cache: dict, value: object) -> None:
         """Make ``value``'s cell in ``spec``'s column as ``cells`` would, and keep it in ``cache``
@@ -1272,9 +1296,6 @@ class _Pending:
         return None
 
 
-# A row tag other than ``<row r="N" ...>`` followed by cells: a row without cells, or another
-# tag starting so.
-_ODD_ROW = re.compile(rb"<(?:\w+:)?row(?:[^ >]|[^>]*/>)")
 _WINDOW = 1 << 16
 _FEW_ROWS = 32
 
