@@ -529,11 +529,14 @@ class FileBook:
         original had outside the written cells and the generated sheets.
         """
         check_writable(self.path)
-        data = self.to_bytes()
+        seen: tuple[dict[str, bytes], dict[str, bytes]] = ({}, {})
+        data = self.to_bytes(seen)
         # The sheets whose parts changed are counted on both sides; the others were copied as they were.
         changed = safety.changed_parts(io.BytesIO(self._data), io.BytesIO(data))
-        before = safety.inventory(io.BytesIO(self._data), changed)
-        lost = safety.losses(before, safety.inventory(io.BytesIO(data), changed), set(self._generated))
+        # The spliced sheets are counted from their bytes as the splice read and wrote them.
+        before = safety.inventory(io.BytesIO(self._data), changed, outside=seen[0])
+        lost = safety.losses(before, safety.inventory(io.BytesIO(data), changed, outside=seen[1]),
+                             set(self._generated))
         if lost:
             raise BookError(f"Relance refuse d'enregistrer « {self.path.name} » : le classeur enregistré "
                             "perdrait des éléments (" + "; ".join(lost) + "). Le fichier n'a pas été modifié.",
@@ -551,12 +554,14 @@ class FileBook:
         self._start(data)
         self._remember_disk()
 
-    def to_bytes(self) -> bytes:
-        """The package ``save`` would write: deterministic bytes."""
+    def to_bytes(self, seen: tuple[dict[str, bytes], dict[str, bytes]] | None = None) -> bytes:
+        """The package ``save`` would write: deterministic bytes. ``seen``: filled with each spliced
+        sheet without its rows, as read and as written (``safety.watch``), for the save's check."""
         package = Package(self._data)
         workbook = xlsx.WorkbookPart(package)
         new_types: dict[str, str] = {}
         reachable = package.reachable()
+        read_seen, written_seen = seen if seen is not None else ({}, {})
         # 1. Cells spliced into the sheets that exist (styles grow as cells need formats), in one
         #    pass over each sheet read from the file, deflated as it is made.
         for name, edits in self._edits.items():
@@ -567,8 +572,11 @@ class FileBook:
                     self._scan(name)
                 max_row, max_col = edits.extent()
                 try:
-                    package.write_stream(entry.part, xlsx.splice(package.stream(entry.part), edits.spans(), max_row,
-                                                                 max_col, self._styles, workbook.date1904))
+                    read = safety.watch(entry.part, package.stream(entry.part), read_seen)
+                    written = xlsx.splice(read, edits.spans(), max_row, max_col, self._styles, workbook.date1904)
+                    if not self._links.get(name):  # a link rewrites the part again (hyperlinks.apply)
+                        written = safety.watch(entry.part, written, written_seen)
+                    package.write_stream(entry.part, written)
                 except (xlsx.XlsxError, ValueError, zipfile.BadZipFile, zlib.error) as error:
                     raise BookError(f"La feuille « {name} » de « {self.path.name} » est illisible "
                                     f"({inspect.reason(error)}).",

@@ -20,6 +20,7 @@ import re
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Iterable, Iterator, Mapping
 from xml.etree import ElementTree as ET
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -140,30 +141,52 @@ def _closing(data: bytes) -> int:
     return -1
 
 
+class _Outside:
+    """A worksheet part without its rows (what ``sheetData`` holds), found as its bytes go by
+    in chunks: a sheet may be a gigabyte, and its rows are never kept."""
+
+    def __init__(self) -> None:
+        self.head, self.tail, self.inside, self.carry = b"", None, False, b""
+
+    def feed(self, chunk: bytes) -> None:
+        if self.tail is not None:
+            self.tail += chunk
+            return
+        if not self.inside:
+            self.head += chunk
+            m = _ROWS_OPEN.search(self.head)
+            if m is None or m.group(1):  # not yet, or <sheetData/>: no rows, everything is outside
+                return
+            self.head, chunk, self.inside = self.head[:m.start()], self.head[m.end():], True
+        buffer = self.carry + chunk
+        at = _closing(buffer)
+        if at >= 0:
+            self.tail = buffer[at:]
+        else:
+            self.carry = buffer[-40:]  # a closing tag may start here and end in the next chunk
+
+    def bytes(self) -> bytes:
+        return self.head + (self.tail if self.tail is not None else self.carry)
+
+
 def _outside_rows(archive: zipfile.ZipFile, part: str, size: int = 1 << 22) -> bytes:
-    """A worksheet part without its rows (what ``sheetData`` holds), read in chunks: a sheet
-    may be a gigabyte, and its rows are never kept."""
-    head, tail, inside, carry = b"", None, False, b""
+    """A worksheet part without its rows, read in chunks (``_Outside``)."""
+    outside = _Outside()
     with archive.open(part) as stream:
         while chunk := stream.read(size):
-            if tail is not None:
-                tail += chunk
-                continue
-            if not inside:
-                head += chunk
-                m = _ROWS_OPEN.search(head)
-                if m is None:
-                    continue
-                if m.group(1):  # <sheetData/>: no rows, everything is outside
-                    continue
-                head, chunk, inside = head[:m.start()], head[m.end():], True
-            buffer = carry + chunk
-            at = _closing(buffer)
-            if at >= 0:
-                tail = buffer[at:]
-            else:
-                carry = buffer[-40:]  # a closing tag may start here and end in the next chunk
-    return head + (tail if tail is not None else carry)
+            outside.feed(chunk)
+    return outside.bytes()
+
+
+def watch(part: str, chunks: Iterable[bytes], into: dict[str, bytes]) -> Iterator[bytes]:
+    """``chunks`` (a worksheet part's bytes, as a save reads or writes them), passed on as they
+    come; once they are all gone by, the part without its rows in ``into[part]`` (lower case),
+    for ``inventory``: the part is then not inflated again to be counted."""
+    outside = _Outside()
+    for chunk in chunks:
+        outside.feed(chunk)
+        yield chunk
+    into[part.lower()] = outside.bytes()
 
 
 def _sheet_counts(outside: bytes) -> tuple[Counter, list[str]]:
@@ -189,11 +212,13 @@ def changed_parts(before, after) -> set[str]:
     return {name for name in old.keys() | new.keys() if old.get(name) != new.get(name)}
 
 
-def inventory(source, changed: set[str] | None = None) -> Inventory:
+def inventory(source, changed: set[str] | None = None, outside: Mapping[str, bytes] | None = None) -> Inventory:
     """Describe a package (a path, a file object or bytes wrapped in ``io.BytesIO``).
 
     ``changed`` (parts in lower case, ``changed_parts``): count only the sheets whose part,
-    relationships or related parts are among them; the others are listed with no counts."""
+    relationships or related parts are among them; the others are listed with no counts.
+    ``outside``: worksheet parts (lower case) without their rows, as ``watch`` saw them go by
+    (the same bytes as this package's part): counted from there."""
     inv = Inventory()
     with zipfile.ZipFile(source) as archive:
         names = set(archive.namelist())
@@ -218,7 +243,8 @@ def inventory(source, changed: set[str] | None = None) -> Inventory:
             if changed is not None and not ({part.lower(), _rels_path(part).lower()}
                                             | {target.lower() for _kind, target in related}) & changed:
                 continue
-            sheet_counts, exts = _sheet_counts(_outside_rows(archive, part))
+            seen = outside.get(part.lower()) if outside else None
+            sheet_counts, exts = _sheet_counts(seen if seen is not None else _outside_rows(archive, part))
             counts.update(sheet_counts)
             if exts:
                 inv.extensions[name] = exts

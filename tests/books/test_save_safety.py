@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import stat
+import zipfile
 from datetime import date
 
 import openpyxl
 import pytest
 
+from addin.books import safety, xlsx
 from addin.books.base import BookError
 from addin.books.file import FileBook
 from tests.books.conftest import rewrite_zip
@@ -130,8 +134,8 @@ def test_a_save_that_would_lose_something_is_refused_and_the_file_untouched(rich
     real = safety.inventory
     calls = []
 
-    def losing_inventory(source, changed=None):
-        inv = real(source, changed)
+    def losing_inventory(source, changed=None, outside=None):
+        inv = real(source, changed, outside)
         calls.append(inv)
         if len(calls) == 2:  # the new package
             inv.sheets["Notes perso"]["shapes"] = 0
@@ -199,3 +203,30 @@ def test_backups_zero_disables(rich):
     book.save()
     assert not (rich.parent / ".relance-backups").exists()
     assert [p.name for p in rich.parent.iterdir()] == ["Registre.xlsx"]  # no temp file left
+
+
+def test_a_spliced_sheet_is_counted_from_its_bytes_as_read_and_written(rich, monkeypatch):
+    # The save's check counts a spliced sheet from the bytes the splice read and wrote (not
+    # inflated again): the same as from the files, and a loss in the writing is found.
+    book = FileBook.open(rich, today=date(2024, 6, 1))
+    book.write_cells("Factures", 2, 8, [[1], [2]])
+    seen: tuple[dict, dict] = ({}, {})
+    data = book.to_bytes(seen)
+    part = next(iter(seen[0]))
+    assert set(seen[1]) == {part} and part.startswith("xl/worksheets/")
+    before, after = zipfile.ZipFile(io.BytesIO(rich.read_bytes())), zipfile.ZipFile(io.BytesIO(data))
+    name = {n.lower(): n for n in before.namelist()}[part]
+    assert seen[0][part] == safety._outside_rows(before, name)
+    assert seen[1][part] == safety._outside_rows(after, name)
+    assert b"<dataValidation" in seen[1][part] and b"<row" not in seen[1][part]
+
+    real = xlsx.splice
+
+    def losing_splice(*args):  # a splice that would drop the sheet's validations
+        return (re.sub(rb"<dataValidations.*?</dataValidations>", b"", chunk) for chunk in real(*args))
+
+    monkeypatch.setattr(xlsx, "splice", losing_splice)
+    state = _state(rich.parent)
+    with pytest.raises(BookError) as error:
+        book.save()
+    assert "validation" in str(error.value) and _state(rich.parent) == state
