@@ -534,9 +534,10 @@ class FileBook:
         # The sheets whose parts changed are counted on both sides; the others were copied as they were.
         changed = safety.changed_parts(io.BytesIO(self._data), io.BytesIO(data))
         # The spliced sheets are counted from their bytes as the splice read and wrote them.
-        before = safety.inventory(io.BytesIO(self._data), changed, outside=seen[0])
-        lost = safety.losses(before, safety.inventory(io.BytesIO(data), changed, outside=seen[1]),
-                             set(self._generated))
+        replaced = set(self._generated)  # regenerated: not counted, their losses are not losses
+        before = safety.inventory(io.BytesIO(self._data), changed, outside=seen[0], replaced=replaced)
+        lost = safety.losses(before, safety.inventory(io.BytesIO(data), changed, outside=seen[1], replaced=replaced),
+                             replaced)
         if lost:
             raise BookError(f"Relance refuse d'enregistrer « {self.path.name} » : le classeur enregistré "
                             "perdrait des éléments (" + "; ".join(lost) + "). Le fichier n'a pas été modifié.",

@@ -212,13 +212,15 @@ def changed_parts(before, after) -> set[str]:
     return {name for name in old.keys() | new.keys() if old.get(name) != new.get(name)}
 
 
-def inventory(source, changed: set[str] | None = None, outside: Mapping[str, bytes] | None = None) -> Inventory:
+def inventory(source, changed: set[str] | None = None, outside: Mapping[str, bytes] | None = None,
+              replaced: Iterable[str] = ()) -> Inventory:
     """Describe a package (a path, a file object or bytes wrapped in ``io.BytesIO``).
 
     ``changed`` (parts in lower case, ``changed_parts``): count only the sheets whose part,
     relationships or related parts are among them; the others are listed with no counts.
     ``outside``: worksheet parts (lower case) without their rows, as ``watch`` saw them go by
-    (the same bytes as this package's part): counted from there."""
+    (the same bytes as this package's part): counted from there. ``replaced``: sheets Relance
+    regenerates, listed with no counts (``losses`` ignores them)."""
     inv = Inventory()
     with zipfile.ZipFile(source) as archive:
         names = set(archive.namelist())
@@ -238,6 +240,8 @@ def inventory(source, changed: set[str] | None = None, outside: Mapping[str, byt
             if part:
                 inv.sheet_parts[name] = part.lower()
             if not part or part not in names:
+                continue
+            if name in replaced:
                 continue
             related = _rels(archive, part)
             if changed is not None and not ({part.lower(), _rels_path(part).lower()}

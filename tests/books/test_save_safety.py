@@ -134,8 +134,8 @@ def test_a_save_that_would_lose_something_is_refused_and_the_file_untouched(rich
     real = safety.inventory
     calls = []
 
-    def losing_inventory(source, changed=None, outside=None):
-        inv = real(source, changed, outside)
+    def losing_inventory(source, changed=None, **given):
+        inv = real(source, changed, **given)
         calls.append(inv)
         if len(calls) == 2:  # the new package
             inv.sheets["Notes perso"]["shapes"] = 0
@@ -230,3 +230,10 @@ def test_a_spliced_sheet_is_counted_from_its_bytes_as_read_and_written(rich, mon
     with pytest.raises(BookError) as error:
         book.save()
     assert "validation" in str(error.value) and _state(rich.parent) == state
+
+
+def test_a_regenerated_sheet_is_listed_not_counted(rich):
+    # Its losses are not losses (``losses`` ignores it): its parts are not read to be counted.
+    assert safety.inventory(rich).sheets["Factures"]["data_validations"] == 1
+    inv = safety.inventory(rich, replaced={"Factures"})
+    assert inv.sheets["Factures"] == {} and inv.sheet_parts["Factures"].startswith("xl/worksheets/")
