@@ -181,12 +181,46 @@ def _outside_rows(archive: zipfile.ZipFile, part: str, size: int = 1 << 22) -> b
 def watch(part: str, chunks: Iterable[bytes], into: dict[str, bytes]) -> Iterator[bytes]:
     """``chunks`` (a worksheet part's bytes, as a save reads or writes them), passed on as they
     come; once they are all gone by, the part without its rows in ``into[part]`` (lower case),
-    for ``inventory``: the part is then not inflated again to be counted."""
+    for ``inventory``: the part is then not inflated again to be counted.
+
+    The rows are not searched as they go by: ``</sheetData>`` is looked for from the end of the
+    last chunks kept (``_LAST``, 8 MiB); a part whose end past its rows is longer is not
+    recorded (``inventory`` then reads it)."""
     outside = _Outside()
+    last: list[bytes] | None = None  # the chunks kept once the rows begin
+    kept = 0
     for chunk in chunks:
-        outside.feed(chunk)
+        if last is not None:
+            last.append(chunk)
+            kept += len(chunk)
+            while kept - len(last[0]) >= _LAST:
+                kept -= len(last.pop(0))
+        else:
+            outside.feed(chunk)
+            if outside.inside and outside.tail is None:  # the rows begin: from here, only kept
+                last, kept = [outside.carry], len(outside.carry)
         yield chunk
-    into[part.lower()] = outside.bytes()
+    if last is None:  # no rows, or their end met at once
+        into[part.lower()] = outside.bytes()
+        return
+    end = b"".join(last)
+    at = _last_closing(end)
+    if at >= 0:
+        into[part.lower()] = outside.head + end[at:]
+
+
+_LAST = 1 << 23
+
+
+def _last_closing(data: bytes) -> int:
+    """Where the last ``</sheetData>`` starts in ``data`` (-1: not there), as ``_closing``."""
+    at = data.rfind(b"sheetData")
+    while at >= 0:
+        start = data.rfind(b"<", max(0, at - 40), at)
+        if start >= 0 and _ROWS_CLOSE.match(data, start):
+            return start
+        at = data.rfind(b"sheetData", 0, at)
+    return -1
 
 
 def _sheet_counts(outside: bytes) -> tuple[Counter, list[str]]:

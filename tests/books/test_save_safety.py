@@ -11,11 +11,14 @@ from datetime import date
 
 import openpyxl
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from addin.books import safety, xlsx
 from addin.books.base import BookError
 from addin.books.file import FileBook
 from tests.books.conftest import rewrite_zip
+
+NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 SHAPE = (b'<xdr:twoCellAnchor xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing" '
          b'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><xdr:from><xdr:col>1</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>1</xdr:row>'
@@ -237,3 +240,31 @@ def test_a_regenerated_sheet_is_listed_not_counted(rich):
     assert safety.inventory(rich).sheets["Factures"]["data_validations"] == 1
     inv = safety.inventory(rich, replaced={"Factures"})
     assert inv.sheets["Factures"] == {} and inv.sheet_parts["Factures"].startswith("xl/worksheets/")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_a_part_watched_as_it_goes_by_gives_what_reading_it_again_gives(data):
+    prefix = data.draw(st.sampled_from(["", "x:"]))
+    rows = "".join(f'<{prefix}row r="{r}"><{prefix}c r="A{r}"><{prefix}v>{r}</{prefix}v></{prefix}c></{prefix}row>'
+                   for r in range(1, data.draw(st.integers(0, 30))))
+    tail = data.draw(st.sampled_from(["", '<dataValidations count="1"><dataValidation sqref="A1"/></dataValidations>',
+                                      "<hyperlinks>" + '<hyperlink ref="A1"/>' * 40 + "</hyperlinks>"]))
+    rows_xml = f"<{prefix}sheetData>{rows}</{prefix}sheetData >" if rows or data.draw(st.booleans()) \
+        else f"<{prefix}sheetData/>"
+    xml = (f'<{prefix}worksheet xmlns{":x" if prefix else ""}="{NS}"><{prefix}dimension ref="A1"/>{rows_xml}'
+           f"{tail}</{prefix}worksheet>").encode()
+    size = data.draw(st.integers(1, len(xml)))
+    last = data.draw(st.sampled_from([8, 64, 1 << 23]))
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(safety, "_LAST", last)
+        seen: dict[str, bytes] = {}
+        assert b"".join(safety.watch("A.xml", (xml[i:i + size] for i in range(0, len(xml), size)), seen)) == xml
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("a.xml", xml)
+    expected = safety._outside_rows(zipfile.ZipFile(archive), "a.xml")
+    # Recorded unless the end past the rows is longer than the chunks kept; then read again.
+    assert seen.get("a.xml", expected) == expected
+    if last > len(xml):
+        assert "a.xml" in seen
