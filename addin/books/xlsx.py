@@ -22,11 +22,12 @@ import functools
 import html
 import math
 import operator
+import bisect
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
-from itertools import compress, repeat
+from itertools import accumulate, compress, repeat
 from typing import Iterable, Iterator, Mapping, NamedTuple, Sequence
 
 from lxml import etree
@@ -997,7 +998,7 @@ class _Splicer:
         odd_row = self.odd_row.search(data, start, stop)  # <row/>, or a row tag not as written here
         if odd_row is not None:
             stop = odd_row.start()
-        for odd in (self.ext, b"spans=", b"customFormat", b"si=" if self.shared.orphans else None):
+        for odd in (self.ext, b"si=" if self.shared.orphans else None):
             if odd is not None and (at := data.find(odd, start, stop)) >= 0:
                 stop = at
         stop = data.rfind(close, start, stop) + len(close)
@@ -1005,16 +1006,27 @@ class _Splicer:
         segments.pop()
         n = min(len(segments), block.hi - r)
         del segments[n:]
-        # Consecutive rows, each opening with its number.
-        heads = list(map(bytes.startswith, segments, map((self.row_open + b' r="%d"').__mod__, range(r, r + n))))
-        if not all(heads):
-            n = heads.index(False)
-            del segments[n:]
+        looked_at = n
+        # Consecutive rows, each opening with its number: with nothing more (the common case), or
+        # with attributes, none of them spans or a row style.
+        opening = self.row_open + b' r="%d"'
+        if not all(map(bytes.startswith, segments, map((opening + b">").__mod__, range(r, r + n)))):
+            heads = list(map(bytes.startswith, segments, map(opening.__mod__, range(r, r + n))))
+            if not all(heads):
+                n = heads.index(False)
+                del segments[n:]
+            end = start + sum(map(len, segments)) + n * len(close)
+            for odd in (b"spans=", b"customFormat"):
+                if (at := data.find(odd, start, end)) >= 0:  # the rows ending before it
+                    ends = list(accumulate(map(len, segments), lambda a, b: a + b + len(close), initial=start))
+                    n = bisect.bisect_right(ends, at, 1) - 1
+                    del segments[n:]
+                    end = start + sum(map(len, segments)) + n * len(close)
         if n < _FEW_ROWS:  # a few rows: one by one, and no new try for a while
             self.retry, self.window = r + _FEW_ROWS, _WINDOW
             if n < 2:
                 return 0
-        elif n == len(heads) and self.window < 1 << 24:
+        elif n == looked_at and self.window < 1 << 24:
             self.window *= 2
         end = start + sum(map(len, segments)) + n * len(close)
         first, specs = self.plan(c0, block.fmts, None, None)
