@@ -835,6 +835,7 @@ class _Splicer:
         # A row tag other than ``<row r="N" ...>`` and its cells: a row without cells, or another
         # tag starting so.
         self.odd_row = re.compile(b"<" + p + rb"row(?:[^ >]|[^>]*/>)")
+        self.spans = re.compile(b"(<" + p + rb'row [^>]*?)\s+spans="[^"]*"')
         self.window = _WINDOW  # bytes of rows ``bulk`` looks at, at most
         self.retry = 0  # the row from which ``bulk`` is tried again
         self.typed: dict[tuple, dict] = {}  # (base style, format, following, number type) -> value -> cell
@@ -1010,18 +1011,18 @@ class _Splicer:
         # Consecutive rows, each opening with its number: with nothing more (the common case), or
         # with attributes, none of them spans or a row style.
         opening = self.row_open + b' r="%d"'
-        if not all(map(bytes.startswith, segments, map((opening + b">").__mod__, range(r, r + n)))):
+        plain = all(map(bytes.startswith, segments, map((opening + b">").__mod__, range(r, r + n))))
+        if not plain:
             heads = list(map(bytes.startswith, segments, map(opening.__mod__, range(r, r + n))))
             if not all(heads):
                 n = heads.index(False)
                 del segments[n:]
             end = start + sum(map(len, segments)) + n * len(close)
-            for odd in (b"spans=", b"customFormat"):
-                if (at := data.find(odd, start, end)) >= 0:  # the rows ending before it
-                    ends = list(accumulate(map(len, segments), lambda a, b: a + b + len(close), initial=start))
-                    n = bisect.bisect_right(ends, at, 1) - 1
-                    del segments[n:]
-                    end = start + sum(map(len, segments)) + n * len(close)
+            if (at := data.find(b"customFormat", start, end)) >= 0:  # the rows ending before it
+                ends = list(accumulate(map(len, segments), lambda a, b: a + b + len(close), initial=start))
+                n = bisect.bisect_right(ends, at, 1) - 1
+                del segments[n:]
+                end = start + sum(map(len, segments)) + n * len(close)
         if n < _FEW_ROWS:  # a few rows: one by one, and no new try for a while
             self.retry, self.window = r + _FEW_ROWS, _WINDOW
             if n < 2:
@@ -1029,6 +1030,15 @@ class _Splicer:
         elif n == looked_at and self.window < 1 << 24:
             self.window *= 2
         end = start + sum(map(len, segments)) + n * len(close)
+        if not plain and data.find(b"spans=", start, end) >= 0:
+            # Excel's hint of a row's first and last cell, wrong once cells are added: dropped from
+            # each row tag (as edited_row does), the rows then split again.
+            kept, dropped = self.spans.subn(rb"\1", data[start:end])
+            if not dropped or kept.find(b"spans=") >= 0:  # elsewhere too (a text): one by one
+                self.retry, self.window = r + _FEW_ROWS, _WINDOW
+                return 0
+            segments = kept.split(close)
+            segments.pop()
         first, specs = self.plan(c0, block.fmts, None, None)
         width = len(specs)
         i0 = r - block.r0

@@ -138,3 +138,23 @@ def test_the_styles_cells_add_are_numbered_in_the_order_of_the_rows():
     out, styles = run(xml, edits, len(xml), spans=True)
     assert (out, styles) == run(xml, edits, len(xml), spans=False)
     assert b'<c r="D2" s="3"><v>45688</v></c>' in out and b'<c r="C3" s="4"><v>45688.354166666664</v></c>' in out
+
+
+def test_rows_as_excel_writes_them_spans_and_all_are_spliced_at_once(monkeypatch):
+    # Excel gives each row its spans (a hint of its first and last cell) and more attributes:
+    # the spans go (wrong once cells are added), the rest stays, as one by one.
+    rows = [b'<row r="%d" spans="1:2" x14ac:dyDescent="0.25"><c r="A%d"><v>%d</v></c></row>' % (r, r, r)
+            for r in range(1, 101)]
+    edits = SheetEdits()
+    edits.add(2, 3, [(D(r) / 4, "Payée") for r in range(2, 101)], ["0.00", None])
+    one_by_one = []
+    edited_row = xlsx._Splicer.edited_row
+    monkeypatch.setattr(xlsx._Splicer, "edited_row",
+                        lambda self, out, attrs, inner, r_attr, r, edit:
+                        one_by_one.append(r) or edited_row(self, out, attrs, inner, r_attr, r, edit))
+    xml = sheet(rows)
+    out, styles = run(xml, edits, len(xml), spans=True)
+    assert one_by_one == []
+    assert b'<row r="2" x14ac:dyDescent="0.25"><c r="A2"><v>2</v></c><c r="C2" s="1"><v>0.5</v></c>' in out
+    assert b'<row r="1" spans="1:2" x14ac:dyDescent="0.25">' in out  # not written: kept as it was
+    assert (out, styles) == run(xml, edits, len(xml), spans=False) and one_by_one == list(range(2, 101))
