@@ -1638,7 +1638,7 @@ def _sheet_data(grid: Grid, date1904: bool) -> tuple[list[str], int, int]:
                 tail = _plain_text_tail(style, value) or cell_tail(style, value, date1904)
                 if key is not None:
                     tails[key] = tail
-            parts.append(starts[c] + number + tail)
+            parts += (starts[c], number, tail)
             last = c
         if len(parts) == opened:  # a whole row with no cell is no row
             parts.pop()
