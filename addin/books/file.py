@@ -453,7 +453,7 @@ class FileBook:
         grid = self._grid(sheet)
         self._generated[sheet.name] = (sheet, grid)
         links = self._links.setdefault(sheet.name, {})
-        # Whole rows stay rows (written column by column) unless a link is among them.
+        # Whole rows stay rows (written row by row, no dict entry per cell) unless a link is among them.
         if hyperlinks.holds([[value for value, _style in grid.placed.values()]]) or \
                 hyperlinks.holds([values for values, _styles in grid.rows.values()]):
             hyperlinks.take(grid.cells, links)

@@ -17,12 +17,12 @@ Text is always written as an inline string: never a formula, whatever it starts 
 
 from __future__ import annotations
 
+import bisect
 import copy
 import functools
 import html
 import math
 import operator
-import bisect
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -973,18 +973,19 @@ class _Splicer:
         return f'"{s}><{ps}v>'.encode(), f"</{ps}v></{ps}c>".encode() + following
 
     def bulk(self, out: list[bytes], data: bytes, start: int, r: int, block: RowBlock) -> int:
-        """The rows of ``block`` from row ``r``, the row at ``start`` in ``data``, to the end of
-        ``data`` or of the block, appended to ``out`` at once; where they end in ``data`` (0:
-        nothing written, when one of them is not the common case, and the rows go one by one
-        through ``edited_row``).
+        """The rows of ``block`` from row ``r``, the row at ``start`` in ``data``, as far as they
+        are the common case (within a window of ``data``, and of the block), appended to ``out``
+        at once; where they end in ``data`` (0: nothing written, the rows go one by one through
+        ``edited_row``).
 
         The common case is ``edited_row``'s fast path with nothing to replace, checked over the
         rows together: consecutive rows each opening with its number (``<row r="N"``), every cell
-        opening with its reference, none at or right of the first written column, no spans, no
-        row style, no extension, no orphaned shared formula. Each row then keeps its bytes and
-        gets its written cells before ``</row>``: the cells are found column by column, from
-        the cells made so far (``cells``), those not made yet made in the order of the rows,
-        as one by one (the styles they add are numbered in the same order)."""
+        opening with its reference, none at or right of the first written column, no row style,
+        no extension, no orphaned shared formula; spans are dropped from the row tags, as
+        ``edited_row`` does. Each row then keeps its bytes and gets its written cells before
+        ``</row>``: the cells are found column by column, from the cells made so far (``cells``),
+        those not made yet made in the order of the rows, as one by one (the styles they add
+        are numbered in the same order)."""
         close = self.row_close
         c0 = block.c0
         # The rows looked at: those ending in a window of the chunk (grown while rows go at once,
