@@ -836,6 +836,8 @@ class _Splicer:
         # tag starting so.
         self.odd_row = re.compile(b"<" + p + rb"row(?:[^ >]|[^>]*/>)")
         self.spans = re.compile(b"(<" + p + rb'row [^>]*?)\s+spans="[^"]*"')
+        self.no_ref = re.compile(b"<" + p + b'c(?! r=")')
+        self.formula_at = re.compile(b"<" + p + rb"f[\s>/]")
         self.window = _WINDOW  # bytes of rows ``bulk`` looks at, at most
         self.retry = 0  # the row from which ``bulk`` is tried again
         self.typed: dict[tuple, dict] = {}  # (base style, format, following, number type) -> value -> cell
@@ -994,9 +996,19 @@ class _Splicer:
         stop = len(data)
         if stop > start + self.window:
             stop = data.rfind(close, start, start + self.window) + len(close)
-        odd_cell = _before(self.p, c0).search(data, start, stop)
-        if odd_cell is not None:
-            stop = odd_cell.start()
+        at_or_after = self.at_or_after.get(c0)
+        if at_or_after is None:
+            at_or_after = self.at_or_after[c0] = _at_or_after(self.p, c0)
+        # Written cells already there (a second refresh): replaced, row by row's way.
+        replacing = at_or_after.search(data, start, max(data.find(close, start, stop), start)) is not None
+        if replacing:
+            for odd in (self.no_ref.search(data, start, stop), self.formula_at.search(data, start, stop)):
+                if odd is not None:  # a cell not opening with its reference, a formula
+                    stop = odd.start()
+        else:
+            odd_cell = _before(self.p, c0).search(data, start, stop)
+            if odd_cell is not None:
+                stop = odd_cell.start()
         odd_row = self.odd_row.search(data, start, stop)  # <row/>, or a row tag not as written here
         if odd_row is not None:
             stop = odd_row.start()
@@ -1024,23 +1036,38 @@ class _Splicer:
                 n = bisect.bisect_right(ends, at, 1) - 1
                 del segments[n:]
                 end = start + sum(map(len, segments)) + n * len(close)
+        lengths = list(map(len, segments))
+        end = start + sum(lengths) + n * len(close)
+        if not plain and n and data.find(b"spans=", start, end) >= 0:
+            # Excel's hint of a row's first and last cell, wrong once cells are added: dropped from
+            # each row tag (as edited_row does), the rows then split again.
+            kept, dropped = self.spans.subn(rb"\1", data[start:end])
+            if not dropped or kept.find(b"spans=") >= 0:  # elsewhere too (a text): one by one
+                n = 0
+            segments = kept.split(close)
+            segments.pop()
+        bases = None
+        if replacing and n:
+            # Each row kept up to its first cell at or right of the first written column; the
+            # cells after it all written ones, of the same styles in every row (one plan).
+            hits = list(map(at_or_after.search, segments))
+            for i, hit in enumerate(hits):
+                found_bases = self.replaced(segments[i][hit.start():], block.columns) if hit is not None else None
+                if i == 0:
+                    bases = found_bases
+                if not found_bases or found_bases != bases:
+                    n = i
+                    break
+            segments = [segment[:hit.start()] for segment, hit in zip(segments[:n], hits)]
         if n < _FEW_ROWS:  # a few rows: one by one, and no new try for a while
             self.retry, self.window = r + _FEW_ROWS, _WINDOW
             if n < 2:
                 return 0
         elif n == looked_at and self.window < 1 << 24:
             self.window *= 2
-        end = start + sum(map(len, segments)) + n * len(close)
-        if not plain and data.find(b"spans=", start, end) >= 0:
-            # Excel's hint of a row's first and last cell, wrong once cells are added: dropped from
-            # each row tag (as edited_row does), the rows then split again.
-            kept, dropped = self.spans.subn(rb"\1", data[start:end])
-            if not dropped or kept.find(b"spans=") >= 0:  # elsewhere too (a text): one by one
-                self.retry, self.window = r + _FEW_ROWS, _WINDOW
-                return 0
-            segments = kept.split(close)
-            segments.pop()
-        first, specs = self.plan(c0, block.fmts, None, None)
+        del segments[n:]
+        end = start + sum(lengths[:n]) + n * len(close)
+        first, specs = self.plan(c0, block.fmts, bases, None)
         width = len(specs)
         i0 = r - block.r0
         columns = list(zip(*block.rows[i0:i0 + n])) if width else []
