@@ -158,3 +158,28 @@ def test_rows_as_excel_writes_them_spans_and_all_are_spliced_at_once(monkeypatch
     assert b'<row r="2" x14ac:dyDescent="0.25"><c r="A2"><v>2</v></c><c r="C2" s="1"><v>0.5</v></c>' in out
     assert b'<row r="1" spans="1:2" x14ac:dyDescent="0.25">' in out  # not written: kept as it was
     assert (out, styles) == run(xml, edits, len(xml), spans=False) and one_by_one == list(range(2, 101))
+
+
+def test_a_second_refresh_replaces_the_written_cells_a_window_at_a_time(monkeypatch):
+    # The rows already hold the written cells (a first refresh): each row is kept up to them and
+    # gets the new ones, each keeping its cell's style, as row by row; a row whose cell has
+    # another style, or with a user's cell after them, goes row by row.
+    rows = [row_xml(r, "plain") for r in range(1, 121)]
+    first = SheetEdits()
+    first.add(2, 3, [(D(r) / 4, date(2025, 1, r % 28 + 1), "Payée") for r in range(2, 121)], ["0.00", None, None])
+    once, _styles = run(sheet(rows), first, 10 ** 6, spans=True)
+    once = once.replace(b'<c r="D60" s="3">', b'<c r="D60" s="2">')  # another style, by hand
+    once = once.replace(b"</c></row><row r=\"91\"", b'</c><c r="H90"><v>1</v></c></row><row r="91"')
+    again = SheetEdits()
+    again.add(2, 3, [(D(r) / 8, date(2025, 2, r % 28 + 1), None) for r in range(2, 121)], ["0.00", None, None])
+    one_by_one = []
+    edited_row = xlsx._Splicer.edited_row
+    monkeypatch.setattr(xlsx._Splicer, "edited_row",
+                        lambda self, out, attrs, inner, r_attr, r, edit:
+                        one_by_one.append(r) or edited_row(self, out, attrs, inner, r_attr, r, edit))
+    out, styles = run(once, again, 10 ** 6, spans=True)
+    assert 60 in one_by_one and 90 in one_by_one and len(one_by_one) <= 2 * xlsx._FEW_ROWS
+    assert b'<row r="2"><c r="A2" t="inlineStr"><is><t>F2</t></is></c><c r="B2" s="1"><v>2</v></c>' \
+           b'<c r="C2" s="1"><v>0.25</v></c><c r="D2" s="3"><v>45691</v></c><c r="E2" s="2"/></row>' in out
+    one_by_one.clear()
+    assert (out, styles) == run(once, again, 10 ** 6, spans=False) and len(one_by_one) == 119
