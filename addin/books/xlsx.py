@@ -804,6 +804,15 @@ def _before(p: bytes, col: int) -> re.Pattern:
     return re.compile(b"<" + p + b'c(?! r="(?:' + "|".join(alternatives).encode() + rb")\d)")
 
 
+@functools.lru_cache(maxsize=None)
+def _replaced_cells(p: bytes, col: int) -> re.Pattern:
+    """A cell at or right of column ``col``: its letters and its style, when no other attribute
+    before ``>`` could be a style."""
+    at_or_after = _at_or_after(p, col).pattern
+    letters = at_or_after[at_or_after.index(b'r="') + 3:at_or_after.rindex(b"\\d")]
+    return re.compile(b"<" + p + b'c r="(' + letters + rb')\d+"(?: s="(\d+)")?(?![^>]*\ss=)')
+
+
 def _column_of(letters: bytes) -> int:
     column = _COLUMN_INDEX.get(letters)
     if column is None:
@@ -1051,14 +1060,24 @@ class _Splicer:
             # Each row kept up to its first cell at or right of the first written column; the
             # cells after it all written ones, of the same styles in every row (one plan).
             hits = list(map(at_or_after.search, segments))
-            for i, hit in enumerate(hits):
-                found_bases = self.replaced(segments[i][hit.start():], block.columns) if hit is not None else None
-                if i == 0:
-                    bases = found_bases
-                if not found_bases or found_bases != bases:
-                    n = i
-                    break
-            segments = [segment[:hit.start()] for segment, hit in zip(segments[:n], hits)]
+            if None in hits:
+                n = hits.index(None)
+            cuts = list(map(_START, hits[:n]))
+            rests = list(map(bytes.__getitem__, segments, map(slice, cuts, repeat(None))))
+            counts = list(map(bytes.count, rests, repeat(self.c_ref)))
+            k = counts[0] if n else 0
+            if counts != [k] * n:
+                n = list(map(operator.eq, counts, repeat(k))).index(False)
+            # Each row's written cells, (letters, style) with nothing after the style that could be one.
+            layouts = list(zip(*[iter(_replaced_cells(self.p, c0).findall(b"".join(rests[:n])))] * k)) if k else []
+            if len(layouts) != n:
+                n = 0
+            elif n and layouts.count(layouts[0]) != n:  # the rows of the same styles as the first
+                n = list(map(operator.eq, layouts, repeat(layouts[0]))).index(False)
+            bases = self.replaced(rests[0], block.columns) if n else None
+            if not bases:
+                n = 0
+            segments = list(map(bytes.__getitem__, segments[:n], map(slice, repeat(None), cuts)))
         if n < _FEW_ROWS:  # a few rows: one by one, and no new try for a while
             self.retry, self.window = r + _FEW_ROWS, _WINDOW
             if n < 2:
@@ -1347,6 +1366,7 @@ class _Pending:
 
 
 _WINDOW = 1 << 16
+_START = operator.methodcaller("start")
 _FEW_ROWS = 32
 
 # Types whose values never equal a value of another of them (nor a number): a value alone is a
