@@ -478,9 +478,14 @@ class FileBook:
                             "Renommez-la, puis recommencez.")
         self._edits.pop(sheet.name, None)
         self._links.pop(sheet.name, None)
-        self._generated[sheet.name] = (sheet, self._grid(sheet))
-        hyperlinks.take(self._generated[sheet.name][1].cells, self._links.setdefault(sheet.name, {}))
-        tables.prepare(sheet, self._generated[sheet.name][1])
+        grid = self._grid(sheet)
+        self._generated[sheet.name] = (sheet, grid)
+        links = self._links.setdefault(sheet.name, {})
+        # Whole rows stay rows (written row by row, no dict entry per cell) unless a link is among them.
+        if hyperlinks.holds([[value for value, _style in grid.placed.values()]]) or \
+                hyperlinks.holds([values for values, _styles in grid.rows.values()]):
+            hyperlinks.take(grid.cells, links)
+        tables.prepare(sheet, grid)
 
     def _grid(self, sheet: GeneratedSheet) -> xlsx.Grid:
         """The cells of a generated sheet: block titles, headers, rows, with their formats."""
@@ -552,11 +557,15 @@ class FileBook:
         original had outside the written cells and the generated sheets.
         """
         check_writable(self.path)
-        data = self.to_bytes()
+        seen: tuple[dict[str, bytes], dict[str, bytes]] = ({}, {})
+        data = self.to_bytes(seen)
         # The sheets whose parts changed are counted on both sides; the others were copied as they were.
         changed = safety.changed_parts(io.BytesIO(self._data), io.BytesIO(data))
-        before = safety.inventory(io.BytesIO(self._data), changed)
-        lost = safety.losses(before, safety.inventory(io.BytesIO(data), changed), set(self._generated))
+        # The spliced sheets are counted from their bytes as the splice read and wrote them.
+        replaced = set(self._generated)  # regenerated: not counted, their losses are not losses
+        before = safety.inventory(io.BytesIO(self._data), changed, outside=seen[0], replaced=replaced)
+        lost = safety.losses(before, safety.inventory(io.BytesIO(data), changed, outside=seen[1], replaced=replaced),
+                             replaced)
         if lost:
             raise BookError(f"Relance refuse d'enregistrer « {self.path.name} » : le classeur enregistré "
                             "perdrait des éléments (" + "; ".join(lost) + "). Le fichier n'a pas été modifié.",
@@ -574,12 +583,14 @@ class FileBook:
         self._start(data)
         self._remember_disk()
 
-    def to_bytes(self) -> bytes:
-        """The package ``save`` would write: deterministic bytes."""
+    def to_bytes(self, seen: tuple[dict[str, bytes], dict[str, bytes]] | None = None) -> bytes:
+        """The package ``save`` would write: deterministic bytes. ``seen``: filled with each spliced
+        sheet without its rows, as read and as written (``safety.watch``), for the save's check."""
         package = Package(self._data)
         workbook = xlsx.WorkbookPart(package)
         new_types: dict[str, str] = {}
         reachable = package.reachable()
+        read_seen, written_seen = seen if seen is not None else ({}, {})
         # 1. Cells spliced into the sheets that exist (styles grow as cells need formats), in one
         #    pass over each sheet read from the file, deflated as it is made.
         for name, edits in self._edits.items():
@@ -590,8 +601,11 @@ class FileBook:
                     self._scan(name)
                 max_row, max_col = edits.extent()
                 try:
-                    package.write_stream(entry.part, xlsx.splice(package.stream(entry.part), edits.rows(), max_row,
-                                                                 max_col, self._styles, workbook.date1904))
+                    read = safety.watch(entry.part, package.stream(entry.part), read_seen)
+                    written = xlsx.splice(read, edits.spans(), max_row, max_col, self._styles, workbook.date1904)
+                    if not self._links.get(name):  # a link rewrites the part again (hyperlinks.apply)
+                        written = safety.watch(entry.part, written, written_seen)
+                    package.write_stream(entry.part, written)
                 except (xlsx.XlsxError, ValueError, zipfile.BadZipFile, zlib.error) as error:
                     raise BookError(f"La feuille « {name} » de « {self.path.name} » est illisible "
                                     f"({inspect.reason(error)}).",

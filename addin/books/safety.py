@@ -20,6 +20,7 @@ import re
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Iterable, Iterator, Mapping
 from xml.etree import ElementTree as ET
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -140,30 +141,86 @@ def _closing(data: bytes) -> int:
     return -1
 
 
+class _Outside:
+    """A worksheet part without its rows (what ``sheetData`` holds), found as its bytes go by
+    in chunks: a sheet may be a gigabyte, and its rows are never kept."""
+
+    def __init__(self) -> None:
+        self.head, self.tail, self.inside, self.carry = b"", None, False, b""
+
+    def feed(self, chunk: bytes) -> None:
+        if self.tail is not None:
+            self.tail += chunk
+            return
+        if not self.inside:
+            self.head += chunk
+            m = _ROWS_OPEN.search(self.head)
+            if m is None or m.group(1):  # not yet, or <sheetData/>: no rows, everything is outside
+                return
+            self.head, chunk, self.inside = self.head[:m.start()], self.head[m.end():], True
+        buffer = self.carry + chunk
+        at = _closing(buffer)
+        if at >= 0:
+            self.tail = buffer[at:]
+        else:
+            self.carry = buffer[-40:]  # a closing tag may start here and end in the next chunk
+
+    def bytes(self) -> bytes:
+        return self.head + (self.tail if self.tail is not None else self.carry)
+
+
 def _outside_rows(archive: zipfile.ZipFile, part: str, size: int = 1 << 22) -> bytes:
-    """A worksheet part without its rows (what ``sheetData`` holds), read in chunks: a sheet
-    may be a gigabyte, and its rows are never kept."""
-    head, tail, inside, carry = b"", None, False, b""
+    """A worksheet part without its rows, read in chunks (``_Outside``)."""
+    outside = _Outside()
     with archive.open(part) as stream:
         while chunk := stream.read(size):
-            if tail is not None:
-                tail += chunk
-                continue
-            if not inside:
-                head += chunk
-                m = _ROWS_OPEN.search(head)
-                if m is None:
-                    continue
-                if m.group(1):  # <sheetData/>: no rows, everything is outside
-                    continue
-                head, chunk, inside = head[:m.start()], head[m.end():], True
-            buffer = carry + chunk
-            at = _closing(buffer)
-            if at >= 0:
-                tail = buffer[at:]
-            else:
-                carry = buffer[-40:]  # a closing tag may start here and end in the next chunk
-    return head + (tail if tail is not None else carry)
+            outside.feed(chunk)
+    return outside.bytes()
+
+
+def watch(part: str, chunks: Iterable[bytes], into: dict[str, bytes]) -> Iterator[bytes]:
+    """``chunks`` (a worksheet part's bytes, as a save reads or writes them), passed on as they
+    come; once they are all gone by, the part without its rows in ``into[part]`` (lower case),
+    for ``inventory``: the part is then not inflated again to be counted.
+
+    The rows are not searched as they go by: ``</sheetData>`` is looked for from the end of the
+    last chunks kept (``_LAST``, 8 MiB); a part whose end past its rows is longer is not
+    recorded (``inventory`` then reads it)."""
+    outside = _Outside()
+    last: list[bytes] | None = None  # the chunks kept once the rows begin
+    kept = 0
+    for chunk in chunks:
+        if last is not None:
+            last.append(chunk)
+            kept += len(chunk)
+            while kept - len(last[0]) >= _LAST:
+                kept -= len(last.pop(0))
+        else:
+            outside.feed(chunk)
+            if outside.inside and outside.tail is None:  # the rows begin: from here, only kept
+                last, kept = [outside.carry], len(outside.carry)
+        yield chunk
+    if last is None:  # no rows, or their end met at once
+        into[part.lower()] = outside.bytes()
+        return
+    end = b"".join(last)
+    at = _last_closing(end)
+    if at >= 0:
+        into[part.lower()] = outside.head + end[at:]
+
+
+_LAST = 1 << 23
+
+
+def _last_closing(data: bytes) -> int:
+    """Where the last ``</sheetData>`` starts in ``data`` (-1: not there), as ``_closing``."""
+    at = data.rfind(b"sheetData")
+    while at >= 0:
+        start = data.rfind(b"<", max(0, at - 40), at)
+        if start >= 0 and _ROWS_CLOSE.match(data, start):
+            return start
+        at = data.rfind(b"sheetData", 0, at)
+    return -1
 
 
 def _sheet_counts(outside: bytes) -> tuple[Counter, list[str]]:
@@ -189,11 +246,15 @@ def changed_parts(before, after) -> set[str]:
     return {name for name in old.keys() | new.keys() if old.get(name) != new.get(name)}
 
 
-def inventory(source, changed: set[str] | None = None) -> Inventory:
+def inventory(source, changed: set[str] | None = None, outside: Mapping[str, bytes] | None = None,
+              replaced: Iterable[str] = ()) -> Inventory:
     """Describe a package (a path, a file object or bytes wrapped in ``io.BytesIO``).
 
     ``changed`` (parts in lower case, ``changed_parts``): count only the sheets whose part,
-    relationships or related parts are among them; the others are listed with no counts."""
+    relationships or related parts are among them; the others are listed with no counts.
+    ``outside``: worksheet parts (lower case) without their rows, as ``watch`` saw them go by
+    (the same bytes as this package's part): counted from there. ``replaced``: sheets Relance
+    regenerates, listed with no counts (``losses`` ignores them)."""
     inv = Inventory()
     with zipfile.ZipFile(source) as archive:
         names = set(archive.namelist())
@@ -214,11 +275,14 @@ def inventory(source, changed: set[str] | None = None) -> Inventory:
                 inv.sheet_parts[name] = part.lower()
             if not part or part not in names:
                 continue
+            if name in replaced:
+                continue
             related = _rels(archive, part)
             if changed is not None and not ({part.lower(), _rels_path(part).lower()}
                                             | {target.lower() for _kind, target in related}) & changed:
                 continue
-            sheet_counts, exts = _sheet_counts(_outside_rows(archive, part))
+            seen = outside.get(part.lower()) if outside else None
+            sheet_counts, exts = _sheet_counts(seen if seen is not None else _outside_rows(archive, part))
             counts.update(sheet_counts)
             if exts:
                 inv.extensions[name] = exts

@@ -17,6 +17,7 @@ Text is always written as an inline string: never a formula, whatever it starts 
 
 from __future__ import annotations
 
+import bisect
 import copy
 import functools
 import html
@@ -26,7 +27,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Iterable, Iterator, Mapping, Sequence
+from itertools import accumulate, compress, repeat
+from typing import Iterable, Iterator, Mapping, NamedTuple, Sequence
 
 from lxml import etree
 
@@ -737,6 +739,20 @@ Run = tuple[int, Sequence[object], Sequence["str | None"]]
 RowEdit = tuple[int, Sequence[Run], frozenset]
 
 
+class RowBlock(NamedTuple):
+    """Rows ``lo`` to ``hi - 1`` written alike for ``splice``: each row ``r`` the run
+    (``c0``, ``rows[r - r0]``, ``fmts``), every row as wide as ``fmts``; ``columns`` the set of
+    the columns written (``SheetEdits.spans``)."""
+
+    lo: int
+    hi: int
+    c0: int
+    rows: Sequence[tuple]
+    r0: int
+    fmts: tuple
+    columns: frozenset
+
+
 def rows_of(edits: Mapping[int, Mapping[int, tuple[object, str | None]]]) -> Iterator[RowEdit]:
     """``splice``'s rows from a mapping row → column → (value, number format)."""
     for r in sorted(edits):
@@ -801,6 +817,17 @@ class SheetEdits(Mapping):
     def rows(self) -> Iterator[RowEdit]:
         """Each written row in order: its runs (first column, values, formats), sorted and
         disjoint, and the set of its columns (one object shared by the rows of one layout)."""
+        for item in self.spans():
+            if item.__class__ is RowBlock:
+                lo, hi, c0, rows, r0, fmts, columns = item
+                for r in range(lo, hi):
+                    yield r, ((c0, rows[r - r0], fmts),), columns
+            else:
+                yield item
+
+    def spans(self) -> Iterator[RowEdit | RowBlock]:
+        """``rows``, but the rows of one block written alone as one ``RowBlock`` (``splice``
+        writes them a chunk of rows at a time)."""
         blocks = self.blocks
         bounds = sorted({b[0] for b in blocks} | {b[0] + len(b[2]) for b in blocks})
         for lo, hi in zip(bounds, bounds[1:]):
@@ -813,8 +840,7 @@ class SheetEdits(Mapping):
                 columns = frozenset(c for b in order for c in range(b[1], b[1] + b[4]))
                 if len(order) == 1:
                     r0, c0, rows, fmts = order[0][:4]
-                    for r in range(lo, hi):
-                        yield r, ((c0, rows[r - r0], fmts),), columns
+                    yield RowBlock(lo, hi, c0, rows, r0, fmts, columns)
                 else:
                     for r in range(lo, hi):
                         yield r, tuple((b[1], b[2][r - b[0]], b[3]) for b in order), columns
@@ -842,6 +868,31 @@ def _at_or_after(p: bytes, col: int) -> re.Pattern:
             alternatives.append(f"{letters[:i]}[{chr(ord(ch) + 1)}-Z][A-Z]{{{n - i - 1}}}")
     # Without case: a reference in lower case ("n5") is found too, and then read cell by cell.
     return re.compile(b"<" + p + b'c r="(?:' + "|".join(alternatives).encode() + rb")\d", re.I)
+
+
+@functools.lru_cache(maxsize=None)
+def _before(p: bytes, col: int) -> re.Pattern:
+    """A ``<c`` that is not a cell opening with its reference left of column ``col`` (as
+    ``<c r="M``, in upper case): a cell at or right of it, a cell without its reference first,
+    a reference in lower case, rich text's ``<color``."""
+    letters = col_letter(col)
+    n = len(letters)
+    alternatives = [f"[A-Z]{{1,{n - 1}}}"] if n > 1 else []
+    for i, ch in enumerate(letters):
+        if ch > "A":
+            alternatives.append(f"{letters[:i]}[A-{chr(ord(ch) - 1)}]" + (f"[A-Z]{{{n - i - 1}}}" if n - i - 1 else ""))
+    if not alternatives:
+        return re.compile(b"<" + p + b"c")
+    return re.compile(b"<" + p + b'c(?! r="(?:' + "|".join(alternatives).encode() + rb")\d)")
+
+
+@functools.lru_cache(maxsize=None)
+def _replaced_cells(p: bytes, col: int) -> re.Pattern:
+    """A cell at or right of column ``col``: its letters and its style, when no other attribute
+    before ``>`` could be a style."""
+    at_or_after = _at_or_after(p, col).pattern
+    letters = at_or_after[at_or_after.index(b'r="') + 3:at_or_after.rindex(b"\\d")]
+    return re.compile(b"<" + p + b'c r="(' + letters + rb')\d+"(?: s="(\d+)")?(?![^>]*\ss=)')
 
 
 def _column_of(letters: bytes) -> int:
@@ -872,6 +923,15 @@ class _Splicer:
         self.bases: dict[tuple, tuple | bool] = {}  # (columns, the replaced cells' refs) -> (column, style)
         self.plans: dict[tuple, tuple] = {}
         self.frames: dict[tuple, tuple[bytes, bytes] | bool] = {}
+        # A row tag other than ``<row r="N" ...>`` and its cells: a row without cells, or another
+        # tag starting so.
+        self.odd_row = re.compile(b"<" + p + rb"row(?:[^ >]|[^>]*/>)")
+        self.spans = re.compile(b"(<" + p + rb'row [^>]*?)\s+spans="[^"]*"')
+        self.no_ref = re.compile(b"<" + p + b'c(?! r=")')
+        self.formula_at = re.compile(b"<" + p + rb"f[\s>/]")
+        self.window = _WINDOW  # bytes of rows ``bulk`` looks at, at most
+        self.retry = 0  # the row from which ``bulk`` is tried again
+        self.typed: dict[tuple, dict] = {}  # (base style, format, following, number type) -> value -> cell
         self.last_plan: tuple = (None, None, None, None, None)
         self.at_or_after: dict[int, re.Pattern] = {}
         self.row_open = b"<" + p + b"row"
@@ -1004,6 +1064,219 @@ class _Splicer:
             return (f'"{s} t="inlineStr"><{ps}is><{ps}t xml:space="preserve">'.encode(),
                     f"</{ps}t></{ps}is></{ps}c>".encode() + following)
         return f'"{s}><{ps}v>'.encode(), f"</{ps}v></{ps}c>".encode() + following
+
+    def bulk(self, out: list[bytes], data: bytes, start: int, r: int, block: RowBlock) -> int:
+        """The rows of ``block`` from row ``r``, the row at ``start`` in ``data``, as far as they
+        are the common case (within a window of ``data``, and of the block), appended to ``out``
+        at once; where they end in ``data`` (0: nothing written, the rows go one by one through
+        ``edited_row``).
+
+        The common case is ``edited_row``'s fast path with nothing to replace, checked over the
+        rows together: consecutive rows each opening with its number (``<row r="N"``), every cell
+        opening with its reference, none at or right of the first written column, no row style,
+        no extension, no orphaned shared formula; spans are dropped from the row tags, as
+        ``edited_row`` does. Each row then keeps its bytes and gets its written cells before
+        ``</row>``: the cells are found column by column, from the cells made so far (``cells``),
+        those not made yet made in the order of the rows, as one by one (the styles they add
+        are numbered in the same order)."""
+        close = self.row_close
+        c0 = block.c0
+        # The rows looked at: those ending in a window of the chunk (grown while rows go at once,
+        # so that a chunk whose rows go one by one is not searched again and again), up to the
+        # first that is not the common case.
+        stop = len(data)
+        if stop > start + self.window:
+            stop = data.rfind(close, start, start + self.window) + len(close)
+        at_or_after = self.at_or_after.get(c0)
+        if at_or_after is None:
+            at_or_after = self.at_or_after[c0] = _at_or_after(self.p, c0)
+        # Written cells already there (a second refresh): replaced, row by row's way.
+        replacing = at_or_after.search(data, start, max(data.find(close, start, stop), start)) is not None
+        if replacing:
+            for odd in (self.no_ref.search(data, start, stop), self.formula_at.search(data, start, stop)):
+                if odd is not None:  # a cell not opening with its reference, a formula
+                    stop = odd.start()
+        else:
+            odd_cell = _before(self.p, c0).search(data, start, stop)
+            if odd_cell is not None:
+                stop = odd_cell.start()
+        odd_row = self.odd_row.search(data, start, stop)  # <row/>, or a row tag not as written here
+        if odd_row is not None:
+            stop = odd_row.start()
+        for odd in (self.ext, b"si=" if self.shared.orphans else None):
+            if odd is not None and (at := data.find(odd, start, stop)) >= 0:
+                stop = at
+        stop = data.rfind(close, start, stop) + len(close)
+        segments = data[start:stop].split(close)
+        segments.pop()
+        n = min(len(segments), block.hi - r)
+        del segments[n:]
+        looked_at = n
+        # Consecutive rows, each opening with its number: with nothing more (the common case), or
+        # with attributes, none of them spans or a row style.
+        opening = self.row_open + b' r="%d"'
+        plain = all(map(bytes.startswith, segments, map((opening + b">").__mod__, range(r, r + n))))
+        if not plain:
+            heads = list(map(bytes.startswith, segments, map(opening.__mod__, range(r, r + n))))
+            if not all(heads):
+                n = heads.index(False)
+                del segments[n:]
+            end = start + sum(map(len, segments)) + n * len(close)
+            if (at := data.find(b"customFormat", start, end)) >= 0:  # the rows ending before it
+                ends = list(accumulate(map(len, segments), lambda a, b: a + b + len(close), initial=start))
+                n = bisect.bisect_right(ends, at, 1) - 1
+                del segments[n:]
+                end = start + sum(map(len, segments)) + n * len(close)
+        lengths = list(map(len, segments))
+        end = start + sum(lengths) + n * len(close)
+        if not plain and n and data.find(b"spans=", start, end) >= 0:
+            # Excel's hint of a row's first and last cell, wrong once cells are added: dropped from
+            # each row tag (as edited_row does), the rows then split again.
+            kept, dropped = self.spans.subn(rb"\1", data[start:end])
+            if not dropped or kept.find(b"spans=") >= 0:  # elsewhere too (a text): one by one
+                n = 0
+            segments = kept.split(close)
+            segments.pop()
+        bases = None
+        if replacing and n:
+            # Each row kept up to its first cell at or right of the first written column; the
+            # cells after it all written ones, of the same styles in every row (one plan).
+            hits = list(map(at_or_after.search, segments))
+            if None in hits:
+                n = hits.index(None)
+            cuts = list(map(_START, hits[:n]))
+            rests = list(map(bytes.__getitem__, segments, map(slice, cuts, repeat(None))))
+            counts = list(map(bytes.count, rests, repeat(self.c_ref)))
+            k = counts[0] if n else 0
+            if counts != [k] * n:
+                n = list(map(operator.eq, counts, repeat(k))).index(False)
+            # Each row's written cells, (letters, style) with nothing after the style that could be one.
+            layouts = list(zip(*[iter(_replaced_cells(self.p, c0).findall(b"".join(rests[:n])))] * k)) if k else []
+            if len(layouts) != n:
+                n = 0
+            elif n and layouts.count(layouts[0]) != n:  # the rows of the same styles as the first
+                n = list(map(operator.eq, layouts, repeat(layouts[0]))).index(False)
+            bases = self.replaced(rests[0], block.columns) if n else None
+            if not bases:
+                n = 0
+            segments = list(map(bytes.__getitem__, segments[:n], map(slice, repeat(None), cuts)))
+        if n < _FEW_ROWS:  # a few rows: one by one, and no new try for a while
+            self.retry, self.window = r + _FEW_ROWS, _WINDOW
+            if n < 2:
+                return 0
+        elif n == looked_at and self.window < 1 << 24:
+            self.window *= 2
+        del segments[n:]
+        end = start + sum(lengths[:n]) + n * len(close)
+        first, specs = self.plan(c0, block.fmts, bases, None)
+        width = len(specs)
+        i0 = r - block.r0
+        columns = list(zip(*block.rows[i0:i0 + n])) if width else []
+        if len(columns) != width:
+            self.retry, self.window = r + _FEW_ROWS, _WINDOW
+            return 0
+        found: list[list] = []
+        missing: list[tuple[int, dict]] = []  # (column, its values no cell is made for yet, in order)
+        made = True  # every style and frame these cells can need exists: no new style
+        try:
+            for j, (spec, values) in enumerate(zip(specs, columns)):
+                classes = set(map(type, values))
+                others = classes - _NEVER_EQUAL
+                if len(others) > 1:  # 1 and 1.0, 1 and True are equal keys: one by one (type checked)
+                    self.retry, self.window = r + _FEW_ROWS, _WINDOW
+                    return 0
+                key = spec[1:] + (others.pop() if others else None,)
+                cache = self.typed.get(key)
+                if cache is None:
+                    cache = self.typed[key] = {}
+                pieces = list(map(cache.get, values))
+                found.append(pieces)
+                if None in pieces:
+                    missing.append((j, cache))
+                    made = made and self.made(spec, classes)
+            if missing:
+                if made:  # in any order
+                    for j, cache in missing:
+                        values, spec = columns[j], specs[j]
+                        fresh = dict.fromkeys(compress(values, map(operator.not_, found[j])))
+                        self.decimals(spec, cache, fresh)
+                        for value in fresh:
+                            self.resolve(spec, cache, value)
+                else:  # in the order of the rows, as cells() would make them (and number their styles)
+                    firsts = []
+                    for j, cache in missing:
+                        firsts += [(i * width + j, value) for value, i in dict(reversed(list(
+                            compress(zip(columns[j], range(n)), map(operator.not_, found[j]))))).items()]
+                    firsts.sort(key=_first)
+                    caches = dict(missing)
+                    for k, value in firsts:
+                        self.resolve(specs[k % width], caches[k % width], value)
+                for j, cache in missing:
+                    pieces = found[j] = list(map(cache.get, columns[j]))
+                    if None in pieces:  # equal to a value of another type met first: made each time, as cells() does
+                        spec = specs[j]
+                        for i, piece in enumerate(pieces):
+                            if piece is None:
+                                pieces[i] = self.miss(spec, columns[j][i])
+        except (TypeError, ValueError):  # an unhashable or impossible value: one by one, for its message
+            self.retry, self.window = r + _FEW_ROWS, _WINDOW
+            return 0
+        # Each row: its bytes and the first cell's opening, then the cells, joined by its number.
+        numbers = map(b"%d".__mod__, range(r, r + n))
+        found.insert(0, list(map(bytes.__add__, segments, repeat(first, n))))
+        out += (close.join(map(bytes.join, numbers, zip(*found))), close)
+        self.last = r + n - 1
+        return end
+
+    def made(self, spec: tuple, classes: set) -> bool:
+        """Whether every cell of ``spec``'s column of values of ``classes`` finds its style made
+        (no cell made for them adds one)."""
+        _memo, base, fmt, following = spec
+        for cls in classes:
+            if cls in _FRAMED:
+                if (base, fmt, following, cls) not in self.frames:
+                    return False
+            elif cls is datetime:
+                if (base, fmt, DATE_FORMAT) not in self.styled or (base, fmt, DATETIME_FORMAT) not in self.styled:
+                    return False
+            elif cls is time:
+                if (base, fmt, TIME_FORMAT) not in self.styled:
+                    return False
+            elif cls is not type(None) or (base, fmt, None) not in self.styled:
+                return False
+        return True
+
+    def decimals(self, spec: tuple, cache: dict, fresh: dict) -> None:
+        """``resolve`` for the decimals of ``fresh`` no cell is made for yet in ``spec``'s column
+        (its frame made), each removed from ``fresh``: ``miss``'s cell without its calls."""
+        memo, base, fmt, following = spec
+        frame = self.frames.get((base, fmt, following, Decimal))
+        if not frame:
+            return
+        head, foot = frame
+        for value in [v for v in fresh if v.__class__ is Decimal and v not in memo]:
+            if not value.is_finite():
+                continue  # miss says why it cannot be written
+            text = format(value, "f")
+            if "." in text:
+                text = text.rstrip("0").rstrip(".")
+            piece = head + text.encode() + foot
+            memo[value] = (Decimal, piece)
+            cache[value] = piece
+            del fresh[value]
+
+    def resolve(self, spec: tuple, cache: dict, value: object) -> None:
+        """Make ``value``'s cell in ``spec``'s column as ``cells`` would, and keep it in ``cache``
+        (``bulk``'s, keyed by value alone) only where ``cells`` would find it again: the cell
+        its column made first for an equal value of the same type."""
+        memo = spec[0]
+        cls = value.__class__
+        hit = memo.get(value)
+        if hit is None or hit[0] is not cls:
+            self.miss(spec, value)
+            hit = memo.get(value)
+        if hit is not None and hit[0] is cls:
+            cache[value] = hit[1]
 
     def new_row(self, edit: RowEdit) -> bytes:
         r, runs, _columns = edit
@@ -1142,6 +1415,49 @@ class _RowParts:
         return out
 
 
+class _Pending:
+    """``splice``'s written rows, one at a time (``edit``), and the ``RowBlock`` the current
+    one comes from (``block``, or None)."""
+
+    def __init__(self, edits: Iterable[RowEdit | RowBlock]):
+        self.items = iter(edits)
+        self.block: RowBlock | None = None
+        self.edit: RowEdit | None = None
+        self.next()
+
+    def next(self, skip: int = 1) -> RowEdit | None:
+        """The written row ``skip`` rows after the current one in its block, or the next one."""
+        block = self.block
+        if block is not None:
+            r = self.edit[0] + skip
+            if r < block.hi:
+                self.edit = (r, ((block.c0, block.rows[r - block.r0], block.fmts),), block.columns)
+                return self.edit
+            self.block = None
+        for item in self.items:
+            if item.__class__ is RowBlock:
+                if item.lo < item.hi:
+                    self.block = item
+                    self.edit = (item.lo, ((item.c0, item.rows[item.lo - item.r0], item.fmts),), item.columns)
+                    return self.edit
+                continue
+            self.edit = item
+            return item
+        self.edit = None
+        return None
+
+
+_WINDOW = 1 << 16
+_START = operator.methodcaller("start")
+_FEW_ROWS = 32
+
+# Types whose values never equal a value of another of them (nor a number): a value alone is a
+# key for its cell when a column holds these and at most one other type.
+_NEVER_EQUAL = frozenset({type(None), str, date, datetime, time})
+# Types whose cells are made from a frame (``_Splicer.frame``).
+_FRAMED = frozenset({int, float, Decimal, str, date})
+
+
 _SHEET_DATA = re.compile(rb"<(\w+:)?sheetData\b[^>]*?(/?)>")
 
 
@@ -1176,8 +1492,8 @@ def splice(chunks: Iterable[bytes], edits: Iterable[RowEdit], max_row: int, max_
     else:
         head, buffer, ended = buffer[:m.end()], buffer[m.end():], False
     yield _grow_dimension(head, p, max_row, max_col)
-    pending = iter(edits)
-    edit = next(pending, None)
+    pending = _Pending(edits)
+    edit = pending.edit
     row_open = b"<" + p + b"row"
     after_name = len(row_open)
     row_close = splicer.row_close
@@ -1216,10 +1532,16 @@ def splice(chunks: Iterable[bytes], edits: Iterable[RowEdit], max_row: int, max_
                 splicer.last = r
                 while edit is not None and edit[0] < r:
                     out.append(splicer.new_row(edit))
-                    edit = next(pending, None)
+                    edit = pending.next()
                 if edit is not None and edit[0] == r:
+                    if pending.block is not None and r >= splicer.retry:
+                        stop = splicer.bulk(out, data, start, r, pending.block)
+                        if stop:
+                            pos = stop
+                            edit = pending.next(splicer.last - r + 1)
+                            continue
                     splicer.edited_row(out, attrs, inner, r_attr, r, edit)
-                    edit = next(pending, None)
+                    edit = pending.next()
                 elif r_attr is None or (splicer.shared.orphans and b"si=" in inner):
                     out.append(splicer.any_row(attrs, inner, r_attr, r, None))
                 else:
@@ -1234,7 +1556,7 @@ def splice(chunks: Iterable[bytes], edits: Iterable[RowEdit], max_row: int, max_
         buffer += chunk
     while edit is not None:
         yield splicer.new_row(edit)
-        edit = next(pending, None)
+        edit = pending.next()
     yield buffer
     yield from source
 
@@ -1446,7 +1768,7 @@ def _sheet_data(grid: Grid, date1904: bool) -> tuple[list[str], int, int]:
                 tail = _plain_text_tail(style, value) or cell_tail(style, value, date1904)
                 if key is not None:
                     tails[key] = tail
-            parts.append(starts[c] + number + tail)
+            parts += (starts[c], number, tail)
             last = c
         if len(parts) == opened:  # a whole row with no cell is no row
             parts.pop()

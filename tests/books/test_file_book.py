@@ -224,3 +224,18 @@ def test_appended_dates_and_amounts_take_the_french_column_format(tmp_path):
     assert ws["A2"].number_format == "dd/mm/yyyy"
     assert ws["B2"].number_format == '#,##0.00 "€"'
     assert ws["C2"].number_format == "dd/mm/yyyy"
+
+
+def test_a_link_in_a_generated_sheets_rows_is_a_hyperlink_and_plain_rows_stay_rows(rich):
+    from addin.books.base import Link
+
+    book = FileBook.open(rich, today=date(2024, 6, 1))
+    book.write_generated(GeneratedSheet("Relances", (Block("", ("Client", "Lettre"), (
+        ("C1", "aucune"), ("C2", Link("lettre C2", "https://example.com/c2.pdf")))),)))
+    book.write_generated(GeneratedSheet("Revue", (Block("", ("Client", "Montant"), (("C1", 1), ("C2", 2))),)))
+    # Without a link, the rows are kept as rows (written row by row, never a dict of cells).
+    assert book._generated["Revue"][1].rows and not book._generated["Relances"][1].rows
+    book.save()
+    ws = openpyxl.load_workbook(rich)["Relances"]
+    assert ws["B3"].value == "lettre C2" and ws["B3"].hyperlink.target == "https://example.com/c2.pdf"
+    assert ws["B2"].hyperlink is None and openpyxl.load_workbook(rich)["Revue"]["B3"].value == 2

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import stat
+import zipfile
 from datetime import date
 
 import openpyxl
 import pytest
+from hypothesis import given, settings, strategies as st
 
+from addin.books import safety, xlsx
 from addin.books.base import BookError
 from addin.books.file import FileBook
 from tests.books.conftest import rewrite_zip
+
+NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 SHAPE = (b'<xdr:twoCellAnchor xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing" '
          b'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><xdr:from><xdr:col>1</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>1</xdr:row>'
@@ -130,8 +137,8 @@ def test_a_save_that_would_lose_something_is_refused_and_the_file_untouched(rich
     real = safety.inventory
     calls = []
 
-    def losing_inventory(source, changed=None):
-        inv = real(source, changed)
+    def losing_inventory(source, changed=None, **given):
+        inv = real(source, changed, **given)
         calls.append(inv)
         if len(calls) == 2:  # the new package
             inv.sheets["Notes perso"]["shapes"] = 0
@@ -199,3 +206,65 @@ def test_backups_zero_disables(rich):
     book.save()
     assert not (rich.parent / ".relance-backups").exists()
     assert [p.name for p in rich.parent.iterdir()] == ["Registre.xlsx"]  # no temp file left
+
+
+def test_a_spliced_sheet_is_counted_from_its_bytes_as_read_and_written(rich, monkeypatch):
+    # The save's check counts a spliced sheet from the bytes the splice read and wrote (not
+    # inflated again): the same as from the files, and a loss in the writing is found.
+    book = FileBook.open(rich, today=date(2024, 6, 1))
+    book.write_cells("Factures", 2, 8, [[1], [2]])
+    seen: tuple[dict, dict] = ({}, {})
+    data = book.to_bytes(seen)
+    part = next(iter(seen[0]))
+    assert set(seen[1]) == {part} and part.startswith("xl/worksheets/")
+    before, after = zipfile.ZipFile(io.BytesIO(rich.read_bytes())), zipfile.ZipFile(io.BytesIO(data))
+    name = {n.lower(): n for n in before.namelist()}[part]
+    assert seen[0][part] == safety._outside_rows(before, name)
+    assert seen[1][part] == safety._outside_rows(after, name)
+    assert b"<dataValidation" in seen[1][part] and b"<row" not in seen[1][part]
+
+    real = xlsx.splice
+
+    def losing_splice(*args):  # a splice that would drop the sheet's validations
+        return (re.sub(rb"<dataValidations.*?</dataValidations>", b"", chunk) for chunk in real(*args))
+
+    monkeypatch.setattr(xlsx, "splice", losing_splice)
+    state = _state(rich.parent)
+    with pytest.raises(BookError) as error:
+        book.save()
+    assert "validation" in str(error.value) and _state(rich.parent) == state
+
+
+def test_a_regenerated_sheet_is_listed_not_counted(rich):
+    # Its losses are not losses (``losses`` ignores it): its parts are not read to be counted.
+    assert safety.inventory(rich).sheets["Factures"]["data_validations"] == 1
+    inv = safety.inventory(rich, replaced={"Factures"})
+    assert inv.sheets["Factures"] == {} and inv.sheet_parts["Factures"].startswith("xl/worksheets/")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_a_part_watched_as_it_goes_by_gives_what_reading_it_again_gives(data):
+    prefix = data.draw(st.sampled_from(["", "x:"]))
+    rows = "".join(f'<{prefix}row r="{r}"><{prefix}c r="A{r}"><{prefix}v>{r}</{prefix}v></{prefix}c></{prefix}row>'
+                   for r in range(1, data.draw(st.integers(0, 30))))
+    tail = data.draw(st.sampled_from(["", '<dataValidations count="1"><dataValidation sqref="A1"/></dataValidations>',
+                                      "<hyperlinks>" + '<hyperlink ref="A1"/>' * 40 + "</hyperlinks>"]))
+    rows_xml = f"<{prefix}sheetData>{rows}</{prefix}sheetData >" if rows or data.draw(st.booleans()) \
+        else f"<{prefix}sheetData/>"
+    xml = (f'<{prefix}worksheet xmlns{":x" if prefix else ""}="{NS}"><{prefix}dimension ref="A1"/>{rows_xml}'
+           f"{tail}</{prefix}worksheet>").encode()
+    size = data.draw(st.integers(1, len(xml)))
+    last = data.draw(st.sampled_from([8, 64, 1 << 23]))
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(safety, "_LAST", last)
+        seen: dict[str, bytes] = {}
+        assert b"".join(safety.watch("A.xml", (xml[i:i + size] for i in range(0, len(xml), size)), seen)) == xml
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("a.xml", xml)
+    expected = safety._outside_rows(zipfile.ZipFile(archive), "a.xml")
+    # Recorded unless the end past the rows is longer than the chunks kept; then read again.
+    assert seen.get("a.xml", expected) == expected
+    if last > len(xml):
+        assert "a.xml" in seen
