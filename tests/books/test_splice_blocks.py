@@ -86,6 +86,16 @@ def test_a_block_spliced_at_once_gives_the_bytes_and_styles_of_the_rows_one_by_o
     assert run(xml, edits, size, spans=True) == run(xml, edits, size, spans=False)
 
 
+def rows_one_by_one(monkeypatch) -> list[int]:
+    """The rows the splice goes through one by one (``_Splicer.edited_row``), in the order it calls it."""
+    seen: list[int] = []
+    edited_row = xlsx._Splicer.edited_row
+    monkeypatch.setattr(xlsx._Splicer, "edited_row",
+                        lambda self, out, attrs, inner, r_attr, r, edit:
+                        seen.append(r) or edited_row(self, out, attrs, inner, r_attr, r, edit))
+    return seen
+
+
 def test_the_rows_of_a_block_are_spliced_at_once_and_the_others_one_by_one(monkeypatch):
     rows = [row_xml(r, "plain") for r in range(1, 301)]
     rows[149] = rows[149].replace(b"</row>", b'<c r="P150" s="2"><v>4</v></c></row>')  # a cell where a block writes
@@ -93,11 +103,7 @@ def test_the_rows_of_a_block_are_spliced_at_once_and_the_others_one_by_one(monke
     edits.add(2, 14, [(D(r), date(2025, 1, r % 28 + 1), "Payée" if r % 3 else None) for r in range(2, 301)],
               ["0.00", "dd/mm/yyyy", None])
     assert [item.__class__ for item in edits.spans()] == [RowBlock]
-    one_by_one = []
-    edited_row = xlsx._Splicer.edited_row
-    monkeypatch.setattr(xlsx._Splicer, "edited_row",
-                        lambda self, out, attrs, inner, r_attr, r, edit:
-                        one_by_one.append(r) or edited_row(self, out, attrs, inner, r_attr, r, edit))
+    one_by_one = rows_one_by_one(monkeypatch)
     xml = sheet(rows)
     out, _styles = run(xml, edits, len(xml), spans=True)
     # Row 150 goes one by one (its cell replaced), and so do the next few (no new try at once).
@@ -147,11 +153,7 @@ def test_rows_as_excel_writes_them_spans_and_all_are_spliced_at_once(monkeypatch
             for r in range(1, 101)]
     edits = SheetEdits()
     edits.add(2, 3, [(D(r) / 4, "Payée") for r in range(2, 101)], ["0.00", None])
-    one_by_one = []
-    edited_row = xlsx._Splicer.edited_row
-    monkeypatch.setattr(xlsx._Splicer, "edited_row",
-                        lambda self, out, attrs, inner, r_attr, r, edit:
-                        one_by_one.append(r) or edited_row(self, out, attrs, inner, r_attr, r, edit))
+    one_by_one = rows_one_by_one(monkeypatch)
     xml = sheet(rows)
     out, styles = run(xml, edits, len(xml), spans=True)
     assert one_by_one == []
@@ -172,11 +174,7 @@ def test_a_second_refresh_replaces_the_written_cells_a_window_at_a_time(monkeypa
     once = once.replace(b"</c></row><row r=\"91\"", b'</c><c r="H90"><v>1</v></c></row><row r="91"')
     again = SheetEdits()
     again.add(2, 3, [(D(r) / 8, date(2025, 2, r % 28 + 1), None) for r in range(2, 121)], ["0.00", None, None])
-    one_by_one = []
-    edited_row = xlsx._Splicer.edited_row
-    monkeypatch.setattr(xlsx._Splicer, "edited_row",
-                        lambda self, out, attrs, inner, r_attr, r, edit:
-                        one_by_one.append(r) or edited_row(self, out, attrs, inner, r_attr, r, edit))
+    one_by_one = rows_one_by_one(monkeypatch)
     out, styles = run(once, again, 10 ** 6, spans=True)
     assert 60 in one_by_one and 90 in one_by_one and len(one_by_one) <= 2 * xlsx._FEW_ROWS
     assert b'<row r="2"><c r="A2" t="inlineStr"><is><t>F2</t></is></c><c r="B2" s="1"><v>2</v></c>' \
