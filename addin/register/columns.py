@@ -109,18 +109,28 @@ def texts(values: Sequence[object] | None, count: int, memo: Texts, odd: bytearr
     return out
 
 
+def _absent(count: int, odd: bytearray, required: bool) -> list[None]:
+    """A column the sheet lacks: no value on any row, and every row marked when it is required."""
+    if required:
+        for i in range(count):
+            odd[i] = 1
+    return [None] * count
+
+
+def _blank_everywhere(values: Sequence[object]) -> bool:
+    """Whether every cell of a column is empty (None), counted in C rather than looped."""
+    return (not values or values[0] is None) and values.count(None) == len(values)
+
+
 def dates(values: Sequence[object] | None, count: int, odd: bytearray, epoch_1904: bool, required: bool = False
           ) -> list[date | None]:
     """A date column: a date cell is its date; anything else through ``cells.parse_date``."""
     if values is None:
-        if required:
-            for i in range(count):
-                odd[i] = 1
-        return [None] * count
+        return _absent(count, odd, required)
     low, high = cells.MIN_YEAR, cells.MAX_YEAR
     parse = cells.parse_date
     out = list(values)
-    if not required and (not values or values[0] is None) and values.count(None) == len(values):
+    if not required and _blank_everywhere(values):
         return out  # an optional date empty on every row (a promise, a notice): counted in C, not looped
     for i in [i for i, v in enumerate(values) if v.__class__ is not _DATE or not low <= v.year <= high]:
         v = values[i]
@@ -139,10 +149,7 @@ def amounts(values: Sequence[object] | None, count: int, odd: bytearray, memo: d
             ) -> list[Decimal | None]:
     """An amount column (``cells.parse_money`` of each cell, numbers memoised by value)."""
     if values is None:
-        if required:
-            for i in range(count):
-                odd[i] = 1
-        return [None] * count
+        return _absent(count, odd, required)
     parse = cells.parse_money
     if bool not in set(map(type, values)):  # (True == 1: a boolean would find the amount of 1)
         out = list(map(memo.get, values))  # the numbers met before; the others one by one below
@@ -193,8 +200,8 @@ def amounts(values: Sequence[object] | None, count: int, odd: bytearray, memo: d
 def typed(values: Sequence[object] | None, count: int, odd: bytearray, parse: Callable, repeats: bool = False) -> list:
     """Any other optional column: ``parse(value)`` → (value, problem) of each non-blank cell;
     ``repeats`` (a column of a few values: a client type, a language) parses each text once."""
-    if values is None or ((not values or values[0] is None) and values.count(None) == len(values)):
-        return [None] * count  # absent, or empty on every row (counted in C)
+    if values is None or _blank_everywhere(values):
+        return [None] * count
     out = []
     append = out.append
     seen: dict[str, tuple] = {}
