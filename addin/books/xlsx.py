@@ -524,6 +524,12 @@ def _prefix(xml: bytes) -> bytes:
 
 
 @functools.lru_cache(maxsize=None)
+def _rows_open(p: bytes) -> re.Pattern:
+    """The opening of a sheet's rows, ``<sheetData>`` (group 1: "/" when it has none)."""
+    return re.compile(rb"<" + p + rb"sheetData\b[^>]*?(/?)>")
+
+
+@functools.lru_cache(maxsize=None)
 def _attr_pattern(name: bytes) -> re.Pattern:
     return re.compile(rb"(?<![\w:])" + name + rb'="([^"]*)"')
 
@@ -542,7 +548,7 @@ class SheetXml:
         self.xml = xml
         self.p = _prefix(xml)
         p = self.p
-        m = re.search(rb"<" + p + rb"sheetData\b[^>]*?(/?)>", xml)
+        m = _rows_open(p).search(xml)
         if not m:
             raise XlsxError("feuille sans sheetData")
         if m.group(1):
@@ -570,7 +576,7 @@ class SheetXml:
             return frozenset()
         if not self._cells_have_refs():
             return frozenset((r, c) for r, cells in self.rows() for c, raw in cells
-                             if re.search(rb"<" + p + rb"f[\s>/]", raw))
+                             if tag.search(raw))
         found = set()
         opening = b"<" + p + b"c"
         for m in tag.finditer(data, first, last):
@@ -702,7 +708,7 @@ class FactsScanner:
             p = _prefix(buf)
         except XlsxError:
             p = None
-        opening = re.search(rb"<" + p + rb"sheetData\b[^>]*?(/?)>", buf) if p is not None else None
+        opening = _rows_open(p).search(buf) if p is not None else None
         if opening is None:
             if len(buf) > self.head_limit:
                 self._odd, self._buf = True, b""
@@ -1482,7 +1488,7 @@ def splice(chunks: Iterable[bytes], edits: Iterable[RowEdit], max_row: int, max_
     if not worksheet:
         raise XlsxError("partie de feuille sans élément worksheet")
     p = worksheet.group(1) + b":" if worksheet.group(1) else b""
-    m = re.compile(rb"<" + p + rb"sheetData\b[^>]*?(/?)>").search(buffer)
+    m = _rows_open(p).search(buffer)
     if not m:
         raise XlsxError("feuille sans sheetData")
     splicer = _Splicer(buffer[:m.start()], styles, date1904)
