@@ -379,14 +379,15 @@ def link_losses(before: Inventory, after: Inventory, replaced: set[str] = frozen
     A part whose type changes (an Override dropped: the part falls back to ``application/xml``) is
     not read by Excel as what it is; a relationship dropped from a part that stays cuts what it
     pointed to off the workbook. The regenerated sheets' own relationships, and the calculation
-    chain (removed on purpose: Excel rebuilds it), are Relance's to change.
+    chain (removed on purpose: Excel rebuilds it), are Relance's to change; so is a regenerated
+    sheet's type, which Relance declares as a worksheet (a sheet whose Override was lost is repaired).
     """
     lines = []
+    regenerated = {before.sheet_parts[name] for name in replaced if name in before.sheet_parts}
     for part, kind in before.content_types.items():
         new = after.content_types.get(part)
-        if new is not None and new != kind:
+        if new is not None and new != kind and part not in regenerated:
             lines.append(f"la partie « {part} » changerait de type de contenu ({kind or 'aucun'} → {new or 'aucun'})")
-    regenerated = {before.sheet_parts[name] for name in replaced if name in before.sheet_parts}
     for source, kind, target in sorted(before.relationships - after.relationships):
         if source in regenerated or kind.endswith("/calcChain") or (source and source not in after.content_types):
             continue

@@ -268,3 +268,46 @@ def test_a_part_watched_as_it_goes_by_gives_what_reading_it_again_gives(data):
     assert seen.get("a.xml", expected) == expected
     if last > len(xml):
         assert "a.xml" in seen
+
+
+def test_a_regenerated_sheet_whose_type_was_lost_is_declared_a_worksheet_and_any_other_change_refused():
+    # The fuzzer's case: « Relances »' Override dropped from [Content_Types].xml, so its part falls
+    # back to application/xml. Relance regenerates that sheet whole and declares it a worksheet:
+    # a repair, not a loss. A sheet Relance does not regenerate keeps the refusal.
+    worksheet = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+    parts = {"Relances": "xl/worksheets/sheet8.xml", "Factures": "xl/worksheets/sheet3.xml"}
+    before = safety.Inventory(content_types={part: "application/xml" for part in parts.values()}, sheet_parts=parts)
+    after = safety.Inventory(content_types={part: worksheet for part in parts.values()}, sheet_parts=parts)
+    lines = safety.link_losses(before, after, {"Relances"})
+    assert lines == [f"la partie « xl/worksheets/sheet3.xml » changerait de type de contenu "
+                     f"(application/xml → {worksheet})"]
+    assert len(safety.link_losses(before, after)) == 2  # nothing regenerated: both refused, as before
+
+
+def test_a_send_on_a_register_whose_queue_lost_its_content_type_saves_and_repairs_it(tmp_path):
+    import re as regex
+
+    from typer.testing import CliRunner
+
+    from addin.cli import app
+    from tests.actions.test_refresh import TODAY, fill_template
+
+    path = fill_template(tmp_path / "Registre.xlsx")
+
+    def drop_relances_type(parts):
+        relances = regex.search(rb'<sheet [^>]*name="Relances"[^>]*r:id="([^"]+)"', parts["xl/workbook.xml"]).group(1)
+        link = regex.search(rb'<Relationship [^>]*Id="' + relances + rb'"[^>]*>', parts["xl/_rels/workbook.xml.rels"])
+        part = regex.search(rb'Target="/?(?:xl/)?([^"]+)"', link.group(0)).group(1).decode()
+        parts["[Content_Types].xml"] = regex.sub(rb'<Override PartName="/xl/' + part.encode() + rb'"[^>]*/>', b"",
+                                                 parts["[Content_Types].xml"])
+        return part
+
+    found = []
+    rewrite_zip(path, lambda parts: found.append(drop_relances_type(parts)))
+    with zipfile.ZipFile(path) as package:
+        assert f"/xl/{found[0]}" not in package.read("[Content_Types].xml").decode()
+    result = CliRunner().invoke(app, ["send", str(path), "--today", TODAY.isoformat()])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(path) as package:
+        assert regex.search(f'PartName="/xl/{found[0]}" ContentType="[^"]*worksheet\\+xml"',
+                            package.read("[Content_Types].xml").decode())
